@@ -1,0 +1,519 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Repository sentinels. The service maps them to Cognito errors.
+var (
+	ErrExists         = errors.New("store: already exists")
+	ErrUsernameExists = errors.New("store: username exists")
+	ErrSubExists      = errors.New("store: sub exists")
+	// ErrConflict: a compare-and-swap lost every retry.
+	ErrConflict = errors.New("store: concurrent modification")
+)
+
+// AliasTakenError says which alias another user already holds.
+type AliasTakenError struct{ Kind, Value string }
+
+func (e *AliasTakenError) Error() string { return "store: alias taken: " + e.Kind }
+
+// Key layout, one table (documented in docs/architecture.md):
+//
+//	P#<pool>            P            pool
+//	POOLS               <pool>       pool index (ListUserPools)
+//	C#<client>          C            app client (public operations carry only the client id)
+//	P#<pool>#C          <client>     client index (ListUserPoolClients)
+//	U#<pool>#<userkey>  U            user; codes and other per-user children share the partition
+//	S#<pool>#<sub>      S            sub -> user key (uniqueness)
+//	A#<pool>#<kind>#<v> A            alias -> user key (uniqueness)
+//	P#<pool>#U          <userkey>    user index (ListUsers)
+//	X#<kind>#<id>       X            ephemeral and misc records (sessions, refresh tokens, secrets)
+const maxCASRetries = 8
+
+func poolPK(pool string) string            { return "P#" + pool }
+func clientPK(id string) string            { return "C#" + id }
+func userPK(pool, key string) string       { return "U#" + pool + "#" + key }
+func subPK(pool, sub string) string        { return "S#" + pool + "#" + sub }
+func aliasPK(pool, kind, v string) string  { return "A#" + pool + "#" + kind + "#" + v }
+func recordPK(kind, id string) string      { return "X#" + kind + "#" + id }
+func poolIndexUsersPK(pool string) string  { return "P#" + pool + "#U" }
+func poolIndexClientPK(pool string) string { return "P#" + pool + "#C" }
+
+const poolsIndexPK = "POOLS"
+
+// Repo is the repository of domain methods over a Table. Record contents (Data) belong to the
+// service; the repository owns keys, uniqueness and concurrency.
+type Repo struct {
+	T Table
+}
+
+// NewRepo wraps a table.
+func NewRepo(t Table) *Repo { return &Repo{T: t} }
+
+// Pool is a user pool's stored record.
+type Pool struct {
+	ID      string
+	Version int64
+	Data    []byte
+}
+
+// Client is an app client's stored record.
+type Client struct {
+	ID      string
+	PoolID  string
+	Version int64
+	Data    []byte
+}
+
+// Alias is a uniqueness claim a user holds (email, phone_number, preferred_username), already
+// normalised by the service.
+type Alias struct{ Kind, Value string }
+
+// User is a user's stored record. Key is the canonical lookup key of the username (case-folded
+// in case-insensitive pools); Sub and Aliases are unique within the pool.
+type User struct {
+	PoolID  string
+	Key     string
+	Sub     string
+	Aliases []Alias
+	Version int64
+	Data    []byte
+}
+
+// ---- pools ----
+
+// CreatePool writes a new pool; ErrExists if the id is taken.
+func (r *Repo) CreatePool(ctx context.Context, p *Pool) error {
+	p.Version = 1
+	err := r.T.Write(ctx,
+		Op{Kind: OpPut, Item: Item{PK: poolPK(p.ID), SK: "P", Version: 1, Data: p.Data}, Cond: Cond{Kind: CondNotExists}},
+		Op{Kind: OpPut, Item: Item{PK: poolsIndexPK, SK: p.ID, Version: 1}},
+	)
+	if errors.Is(err, ErrConditionFailed) {
+		return ErrExists
+	}
+	return err
+}
+
+// GetPool reads a pool or ErrNotFound.
+func (r *Repo) GetPool(ctx context.Context, id string) (*Pool, error) {
+	it, err := r.T.Get(ctx, poolPK(id), "P")
+	if err != nil {
+		return nil, err
+	}
+	return &Pool{ID: id, Version: it.Version, Data: it.Data}, nil
+}
+
+// UpdatePool applies fn to the pool under compare-and-swap. fn may run more than once and must
+// change the record it is given.
+func (r *Repo) UpdatePool(ctx context.Context, id string, fn func(p *Pool) error) (*Pool, error) {
+	for i := 0; i < maxCASRetries; i++ {
+		p, err := r.GetPool(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		old := p.Version
+		if err := fn(p); err != nil {
+			return nil, err
+		}
+		p.Version = old + 1
+		err = r.T.Write(ctx, Op{Kind: OpPut, Item: Item{PK: poolPK(id), SK: "P", Version: p.Version, Data: p.Data}, Cond: Cond{Kind: CondVersion, Version: old}})
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, ErrConditionFailed) {
+			return nil, err
+		}
+	}
+	return nil, ErrConflict
+}
+
+// DeletePool removes the pool and its index entry. Users and clients of a deleted pool become
+// unreachable (every lookup starts from the pool); their items are left for a sweeper.
+func (r *Repo) DeletePool(ctx context.Context, id string) error {
+	err := r.T.Write(ctx,
+		Op{Kind: OpDelete, Item: Item{PK: poolPK(id), SK: "P"}, Cond: Cond{Kind: CondExists}},
+		Op{Kind: OpDelete, Item: Item{PK: poolsIndexPK, SK: id}},
+	)
+	if errors.Is(err, ErrConditionFailed) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// ListPools pages through pool ids and reads each pool.
+func (r *Repo) ListPools(ctx context.Context, cursor string, limit int) ([]*Pool, string, error) {
+	items, next, err := r.T.Query(ctx, poolsIndexPK, "", cursor, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*Pool, 0, len(items))
+	for _, it := range items {
+		p, err := r.GetPool(ctx, it.SK)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, p)
+	}
+	return out, next, nil
+}
+
+// ---- clients ----
+
+// CreateClient writes a new app client; ErrExists if the id is taken.
+func (r *Repo) CreateClient(ctx context.Context, c *Client) error {
+	c.Version = 1
+	err := r.T.Write(ctx,
+		Op{Kind: OpCheck, Item: Item{PK: poolPK(c.PoolID), SK: "P"}, Cond: Cond{Kind: CondExists}},
+		Op{Kind: OpPut, Item: Item{PK: clientPK(c.ID), SK: "C", Version: 1, Data: clientItemData(c)}, Cond: Cond{Kind: CondNotExists}},
+		Op{Kind: OpPut, Item: Item{PK: poolIndexClientPK(c.PoolID), SK: c.ID, Version: 1}},
+	)
+	var tx *TxError
+	if errors.As(err, &tx) {
+		if tx.FailedAt(0) {
+			return ErrNotFound
+		}
+		return ErrExists
+	}
+	return err
+}
+
+// GetClient reads an app client by id alone, or ErrNotFound.
+func (r *Repo) GetClient(ctx context.Context, id string) (*Client, error) {
+	it, err := r.T.Get(ctx, clientPK(id), "C")
+	if err != nil {
+		return nil, err
+	}
+	// The item holds "<pool id>\x00<data>": the pool id is needed before the data is decoded.
+	i := bytes.IndexByte(it.Data, 0)
+	if i < 0 {
+		return nil, fmt.Errorf("store: corrupt client %s", id)
+	}
+	return &Client{ID: id, PoolID: string(it.Data[:i]), Version: it.Version, Data: it.Data[i+1:]}, nil
+}
+
+func clientItemData(c *Client) []byte {
+	out := make([]byte, 0, len(c.PoolID)+1+len(c.Data))
+	out = append(out, c.PoolID...)
+	out = append(out, 0)
+	return append(out, c.Data...)
+}
+
+// UpdateClient applies fn under compare-and-swap.
+func (r *Repo) UpdateClient(ctx context.Context, id string, fn func(c *Client) error) (*Client, error) {
+	for i := 0; i < maxCASRetries; i++ {
+		c, err := r.GetClient(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		old := c.Version
+		if err := fn(c); err != nil {
+			return nil, err
+		}
+		c.Version = old + 1
+		err = r.T.Write(ctx, Op{Kind: OpPut, Item: Item{PK: clientPK(id), SK: "C", Version: c.Version, Data: clientItemData(c)}, Cond: Cond{Kind: CondVersion, Version: old}})
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, ErrConditionFailed) {
+			return nil, err
+		}
+	}
+	return nil, ErrConflict
+}
+
+// DeleteClient removes an app client and its index entry.
+func (r *Repo) DeleteClient(ctx context.Context, poolID, id string) error {
+	err := r.T.Write(ctx,
+		Op{Kind: OpDelete, Item: Item{PK: clientPK(id), SK: "C"}, Cond: Cond{Kind: CondExists}},
+		Op{Kind: OpDelete, Item: Item{PK: poolIndexClientPK(poolID), SK: id}},
+	)
+	if errors.Is(err, ErrConditionFailed) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// ListClients pages through a pool's app clients.
+func (r *Repo) ListClients(ctx context.Context, poolID, cursor string, limit int) ([]*Client, string, error) {
+	items, next, err := r.T.Query(ctx, poolIndexClientPK(poolID), "", cursor, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*Client, 0, len(items))
+	for _, it := range items {
+		c, err := r.GetClient(ctx, it.SK)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, c)
+	}
+	return out, next, nil
+}
+
+// ---- users ----
+
+type userEnvelope struct {
+	Sub     string          `json:"s"`
+	Aliases []Alias         `json:"a,omitempty"`
+	Data    json.RawMessage `json:"d"`
+}
+
+func encodeUser(u *User) ([]byte, error) {
+	return json.Marshal(userEnvelope{Sub: u.Sub, Aliases: u.Aliases, Data: u.Data})
+}
+
+func decodeUser(pool, key string, it Item) (*User, error) {
+	var env userEnvelope
+	if err := json.Unmarshal(it.Data, &env); err != nil {
+		return nil, fmt.Errorf("store: corrupt user %s: %w", key, err)
+	}
+	return &User{PoolID: pool, Key: key, Sub: env.Sub, Aliases: env.Aliases, Version: it.Version, Data: env.Data}, nil
+}
+
+// CreateUser writes a user with its sub, alias and index items in one transaction. Errors:
+// ErrUsernameExists, ErrSubExists, *AliasTakenError, or ErrNotFound when the pool is gone.
+func (r *Repo) CreateUser(ctx context.Context, u *User) error {
+	u.Version = 1
+	data, err := encodeUser(u)
+	if err != nil {
+		return err
+	}
+	ops := []Op{
+		{Kind: OpCheck, Item: Item{PK: poolPK(u.PoolID), SK: "P"}, Cond: Cond{Kind: CondExists}},
+		{Kind: OpPut, Item: Item{PK: userPK(u.PoolID, u.Key), SK: "U", Version: 1, Data: data}, Cond: Cond{Kind: CondNotExists}},
+		{Kind: OpPut, Item: Item{PK: subPK(u.PoolID, u.Sub), SK: "S", Version: 1, Data: []byte(u.Key)}, Cond: Cond{Kind: CondNotExists}},
+		{Kind: OpPut, Item: Item{PK: poolIndexUsersPK(u.PoolID), SK: u.Key, Version: 1}},
+	}
+	for _, a := range u.Aliases {
+		ops = append(ops, Op{Kind: OpPut, Item: Item{PK: aliasPK(u.PoolID, a.Kind, a.Value), SK: "A", Version: 1, Data: []byte(u.Key)}, Cond: Cond{Kind: CondNotExists}})
+	}
+	err = r.T.Write(ctx, ops...)
+	var tx *TxError
+	if errors.As(err, &tx) {
+		switch {
+		case tx.FailedAt(0):
+			return ErrNotFound
+		case tx.FailedAt(1):
+			return ErrUsernameExists
+		case tx.FailedAt(2):
+			return ErrSubExists
+		}
+		for i, a := range u.Aliases {
+			if tx.FailedAt(4 + i) {
+				return &AliasTakenError{Kind: a.Kind, Value: a.Value}
+			}
+		}
+	}
+	return err
+}
+
+// GetUser reads a user by canonical key, or ErrNotFound.
+func (r *Repo) GetUser(ctx context.Context, pool, key string) (*User, error) {
+	it, err := r.T.Get(ctx, userPK(pool, key), "U")
+	if err != nil {
+		return nil, err
+	}
+	return decodeUser(pool, key, it)
+}
+
+// GetUserBySub resolves a sub to its user.
+func (r *Repo) GetUserBySub(ctx context.Context, pool, sub string) (*User, error) {
+	it, err := r.T.Get(ctx, subPK(pool, sub), "S")
+	if err != nil {
+		return nil, err
+	}
+	return r.GetUser(ctx, pool, string(it.Data))
+}
+
+// GetUserByAlias resolves a normalised alias to its user.
+func (r *Repo) GetUserByAlias(ctx context.Context, pool, kind, value string) (*User, error) {
+	it, err := r.T.Get(ctx, aliasPK(pool, kind, value), "A")
+	if err != nil {
+		return nil, err
+	}
+	return r.GetUser(ctx, pool, string(it.Data))
+}
+
+// UpdateUser applies fn under compare-and-swap, retrying on conflict; fn may run more than once
+// and must change the record it is given. Alias changes are written in the same transaction:
+// new aliases must be free (*AliasTakenError otherwise), dropped ones are deleted only if still
+// ours. Extra ops returned through the extras hook (nil-able) join the transaction.
+func (r *Repo) UpdateUser(ctx context.Context, pool, key string, fn func(u *User) error) (*User, error) {
+	return r.UpdateUserWith(ctx, pool, key, func(u *User) ([]Op, error) { return nil, fn(u) })
+}
+
+// UpdateUserWith is UpdateUser whose fn may add ops (e.g. consuming a code, writing a refresh
+// record) that commit atomically with the user.
+func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error)) (*User, error) {
+	for i := 0; i < maxCASRetries; i++ {
+		u, err := r.GetUser(ctx, pool, key)
+		if err != nil {
+			return nil, err
+		}
+		oldVersion, oldAliases := u.Version, append([]Alias(nil), u.Aliases...)
+		extra, err := fn(u)
+		if err != nil {
+			return nil, err
+		}
+		u.Version = oldVersion + 1
+		data, err := encodeUser(u)
+		if err != nil {
+			return nil, err
+		}
+		ops := []Op{{Kind: OpPut, Item: Item{PK: userPK(pool, key), SK: "U", Version: u.Version, Data: data}, Cond: Cond{Kind: CondVersion, Version: oldVersion}}}
+		added, removed := diffAliases(oldAliases, u.Aliases)
+		for _, a := range removed {
+			ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
+		}
+		firstAdded := len(ops)
+		for _, a := range added {
+			ops = append(ops, Op{Kind: OpPut, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A", Version: 1, Data: []byte(key)}, Cond: Cond{Kind: CondNotExists}})
+		}
+		firstExtra := len(ops)
+		ops = append(ops, extra...)
+		err = r.T.Write(ctx, ops...)
+		if err == nil {
+			return u, nil
+		}
+		var tx *TxError
+		if !errors.As(err, &tx) {
+			return nil, err
+		}
+		for j, a := range added {
+			if tx.FailedAt(firstAdded + j) {
+				return nil, &AliasTakenError{Kind: a.Kind, Value: a.Value}
+			}
+		}
+		for j := firstExtra; j < len(ops); j++ {
+			if tx.FailedAt(j) {
+				return nil, &ExtraOpError{Index: j - firstExtra}
+			}
+		}
+		// Only the version check failed: someone else wrote the user; try again.
+	}
+	return nil, ErrConflict
+}
+
+// ExtraOpError says an op added by UpdateUserWith failed its condition (e.g. a code already used).
+type ExtraOpError struct{ Index int }
+
+func (e *ExtraOpError) Error() string {
+	return fmt.Sprintf("store: extra op %d failed its condition", e.Index)
+}
+func (e *ExtraOpError) Is(target error) bool { return target == ErrConditionFailed }
+
+func diffAliases(old, cur []Alias) (added, removed []Alias) {
+	in := func(list []Alias, a Alias) bool {
+		for _, b := range list {
+			if a == b {
+				return true
+			}
+		}
+		return false
+	}
+	for _, a := range cur {
+		if !in(old, a) {
+			added = append(added, a)
+		}
+	}
+	for _, a := range old {
+		if !in(cur, a) {
+			removed = append(removed, a)
+		}
+	}
+	return added, removed
+}
+
+// DeleteUser removes a user, its uniqueness items, its index entry and every child item in its
+// partition (codes and the like). The user, sub, aliases and index go in one transaction.
+func (r *Repo) DeleteUser(ctx context.Context, pool, key string) error {
+	u, err := r.GetUser(ctx, pool, key)
+	if err != nil {
+		return err
+	}
+	ops := []Op{
+		{Kind: OpDelete, Item: Item{PK: userPK(pool, key), SK: "U"}, Cond: Cond{Kind: CondVersion, Version: u.Version}},
+		{Kind: OpDelete, Item: Item{PK: subPK(pool, u.Sub), SK: "S"}},
+		{Kind: OpDelete, Item: Item{PK: poolIndexUsersPK(pool), SK: key}},
+	}
+	for _, a := range u.Aliases {
+		ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
+	}
+	if err := r.T.Write(ctx, ops...); err != nil {
+		if errors.Is(err, ErrConditionFailed) {
+			return ErrConflict
+		}
+		return err
+	}
+	// Children are unreachable once the user item is gone; delete them best effort.
+	cursor := ""
+	for {
+		items, next, err := r.T.Query(ctx, userPK(pool, key), "", cursor, 100)
+		if err != nil {
+			return nil
+		}
+		for _, it := range items {
+			_ = r.T.Write(ctx, Op{Kind: OpDelete, Item: Item{PK: it.PK, SK: it.SK}})
+		}
+		if next == "" {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// ListUsers pages through a pool's users in key order.
+func (r *Repo) ListUsers(ctx context.Context, pool, cursor string, limit int) ([]*User, string, error) {
+	items, next, err := r.T.Query(ctx, poolIndexUsersPK(pool), "", cursor, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*User, 0, len(items))
+	for _, it := range items {
+		u, err := r.GetUser(ctx, pool, it.SK)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, u)
+	}
+	return out, next, nil
+}
+
+// ---- per-user children and records ----
+
+// UserChildKey is the key of a per-user child item (codes etc.): it lives in the user's partition
+// so DeleteUser finds it.
+func UserChildKey(pool, userKey, sk string) (pk, skOut string) { return userPK(pool, userKey), sk }
+
+// RecordKey is the key of a stand-alone record (sessions, refresh tokens, secrets).
+func RecordKey(kind, id string) (pk, sk string) { return recordPK(kind, id), "X" }
+
+// PutRecord writes a stand-alone record that must not exist yet.
+func (r *Repo) PutRecord(ctx context.Context, kind, id string, data []byte, expires time.Time) error {
+	err := r.T.Write(ctx, Op{Kind: OpPut, Item: Item{PK: recordPK(kind, id), SK: "X", Version: 1, ExpiresAt: expires, Data: data}, Cond: Cond{Kind: CondNotExists}})
+	if errors.Is(err, ErrConditionFailed) {
+		return ErrExists
+	}
+	return err
+}
+
+// GetRecord reads a live stand-alone record.
+func (r *Repo) GetRecord(ctx context.Context, kind, id string) (Item, error) {
+	return r.T.Get(ctx, recordPK(kind, id), "X")
+}
