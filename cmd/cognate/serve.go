@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cognatehq/cognate/pkg/app"
+	"github.com/cognatehq/cognate/pkg/clock"
+	"github.com/cognatehq/cognate/pkg/envelope"
+	"github.com/cognatehq/cognate/pkg/mail/outbox"
+	"github.com/cognatehq/cognate/pkg/signer"
+	"github.com/cognatehq/cognate/pkg/sigv4"
+	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/store/embedded"
+	"github.com/cognatehq/cognate/pkg/userpool"
+)
+
+// serveConfig is what `cognate serve` is told on its command line.
+type serveConfig struct {
+	addr       string
+	dataDir    string
+	memory     bool
+	seed       string
+	issuerBase string
+	region     string
+	adminKeys  string
+	noReady    bool
+	logLevel   string
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &serveConfig{}
+	fs.StringVar(&c.addr, "addr", envOr("COGNATE_ADDR", "127.0.0.1:9229"), "listen address")
+	fs.StringVar(&c.dataDir, "data-dir", envOr("COGNATE_DATA_DIR", ".cognate"), "directory for the embedded store and the local master key")
+	fs.BoolVar(&c.memory, "memory", os.Getenv("COGNATE_MEMORY") == "1", "keep everything in a temporary store, gone on exit")
+	fs.StringVar(&c.seed, "seed", os.Getenv("COGNATE_SEED"), "JSON seed file of pools, clients and users to create at start")
+	fs.StringVar(&c.issuerBase, "issuer-base", os.Getenv("COGNATE_ISSUER_BASE"), "base URL of token issuers (default http://<addr>)")
+	fs.StringVar(&c.region, "region", envOr("COGNATE_REGION", "us-east-1"), "region prefix of pool ids")
+	fs.StringVar(&c.adminKeys, "admin-keys", os.Getenv("COGNATE_ADMIN_KEYS"), "comma-separated ACCESS_KEY_ID:SECRET pairs that admin (SigV4) calls must be signed with")
+	fs.BoolVar(&c.noReady, "no-ready-pool", false, "do not create the ready pool on first start")
+	fs.StringVar(&c.logLevel, "log-level", envOr("COGNATE_LOG_LEVEL", "info"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if c.issuerBase == "" {
+		c.issuerBase = "http://" + c.addr
+	}
+	return c, nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func parseAdminKeys(s string) (map[string]string, error) {
+	keys := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		id, secret, ok := strings.Cut(pair, ":")
+		if !ok || id == "" || secret == "" {
+			return nil, fmt.Errorf("admin key %q is not ACCESS_KEY_ID:SECRET", id)
+		}
+		keys[id] = secret
+	}
+	return keys, nil
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// local is a running local Cognate without its listener (tests use it through httptest).
+type local struct {
+	app     *app.App
+	outbox  *outbox.Outbox
+	table   store.Table
+	handler http.Handler
+}
+
+func (l *local) Close() error { return l.table.Close() }
+
+func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slog.Logger) (*local, error) {
+	keys, err := parseAdminKeys(c.adminKeys)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 && !isLoopback(c.addr) {
+		return nil, fmt.Errorf("listening on %s (not loopback) needs --admin-keys: without them any well-formed SigV4 signature would be accepted for admin calls", c.addr)
+	}
+	var tbl store.Table
+	var mk *envelope.LocalMasterKey
+	if c.memory {
+		if tbl, err = embedded.OpenTemp(clk); err != nil {
+			return nil, err
+		}
+		key := make([]byte, 32)
+		if _, err := io.ReadFull(rand.Reader, key); err != nil {
+			return nil, err
+		}
+		if mk, err = envelope.NewLocalMasterKey(key); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+			return nil, err
+		}
+		if mk, err = envelope.LoadOrCreateLocalMasterKey(filepath.Join(c.dataDir, "master.key")); err != nil {
+			return nil, err
+		}
+		if tbl, err = embedded.Open(filepath.Join(c.dataDir, "cognate.db"), clk); err != nil {
+			return nil, err
+		}
+	}
+	sealer := envelope.NewSealer(mk, rand.Reader)
+	box := outbox.New(clk, logger, 0)
+	a, err := app.New(ctx, userpool.Config{Region: c.region, IssuerBase: c.issuerBase}, app.Deps{
+		Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), Sealer: sealer, Mail: box,
+		Admin: &sigv4.Verifier{Keys: keys, Clock: clk.Now}, Clock: clk, Rand: rand.Reader, Logger: logger,
+	})
+	if err != nil {
+		tbl.Close()
+		return nil, err
+	}
+	h := a.LocalHandler(map[string]http.Handler{outbox.Path: box.Handler()})
+	return &local{app: a, outbox: box, table: tbl, handler: accessLog(logger, h)}, nil
+}
+
+func serve(args []string, stdout, stderr io.Writer) error {
+	c, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	l, err := openLocal(ctx, c, clock.System{}, logger)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	ready, err := prepare(ctx, l.app.Service, c)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: l.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	printReady(stdout, c, ln.Addr().String(), ready)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func printReady(w io.Writer, c *serveConfig, addr string, ready []readyPool) {
+	fmt.Fprintf(w, "Cognate is listening on http://%s\n", addr)
+	if c.memory {
+		fmt.Fprintln(w, "  store:     in memory (gone on exit)")
+	} else {
+		fmt.Fprintf(w, "  store:     %s\n", c.dataDir)
+	}
+	fmt.Fprintf(w, "  outbox:    http://%s/_local/outbox\n", addr)
+	for _, r := range ready {
+		fmt.Fprintf(w, "  pool:      %s (%s)\n", r.PoolID, r.Name)
+		for _, cl := range r.Clients {
+			fmt.Fprintf(w, "  client:    %s (%s)\n", cl, r.Name)
+		}
+		fmt.Fprintf(w, "  issuer:    %s/%s\n", c.issuerBase, r.PoolID)
+	}
+	fmt.Fprintf(w, "Try: aws cognito-idp list-user-pools --max-results 10 --endpoint-url http://%s\n", addr)
+}
+
+// accessLog logs one line per request: method, path, status, duration, request id. Never
+// bodies or headers: they carry passwords, codes and tokens.
+func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: 200}
+		next.ServeHTTP(rec, r)
+		target := r.Header.Get("X-Amz-Target")
+		if i := strings.LastIndexByte(target, '.'); i >= 0 {
+			target = target[i+1:]
+		}
+		logger.Info("request", "method", r.Method, "path", r.URL.Path, "op", target, "status", rec.status,
+			"ms", time.Since(start).Milliseconds(), "requestId", rec.Header().Get("x-amzn-RequestId"))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}

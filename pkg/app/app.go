@@ -1,0 +1,160 @@
+// Package app wires Cognate together: it builds the service from its ports and exposes the
+// http.Handler of each family (signup, auth, token, account, admin, oauth), so the Lambda
+// functions and the local server serve exactly the same code.
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/cognatehq/cognate/pkg/clock"
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/envelope"
+	"github.com/cognatehq/cognate/pkg/mail"
+	"github.com/cognatehq/cognate/pkg/signer"
+	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/token"
+	"github.com/cognatehq/cognate/pkg/userpool"
+)
+
+// Deps are the ports the deployment provides.
+type Deps struct {
+	Table  store.Table
+	Signer signer.Signer
+	Sealer *envelope.Sealer
+	Mail   mail.Sender
+	Admin  cognito.AdminAuthenticator
+	Clock  clock.Clock
+	Rand   io.Reader
+	Logger *slog.Logger
+}
+
+// App is a wired Cognate.
+type App struct {
+	Service *userpool.Service
+	signer  signer.Signer
+	admin   cognito.AdminAuthenticator
+	log     *slog.Logger
+}
+
+// New builds the service and its handlers.
+func New(ctx context.Context, cfg userpool.Config, d Deps) (*App, error) {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	svc, err := userpool.New(ctx, cfg, userpool.Deps{Table: d.Table, Signer: d.Signer, Sealer: d.Sealer,
+		Mail: d.Mail, Clock: d.Clock, Rand: d.Rand, Logger: d.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return &App{Service: svc, signer: d.Signer, admin: d.Admin, log: d.Logger}, nil
+}
+
+// Endpoints binds every implemented operation to the service.
+func (a *App) Endpoints() map[string]cognito.Endpoint {
+	s := a.Service
+	return map[string]cognito.Endpoint{
+		// pools and clients
+		"CreateUserPool":         cognito.Bind(s.CreateUserPool),
+		"DescribeUserPool":       cognito.Bind(s.DescribeUserPool),
+		"UpdateUserPool":         cognito.Bind(s.UpdateUserPool),
+		"DeleteUserPool":         cognito.Bind(s.DeleteUserPool),
+		"ListUserPools":          cognito.Bind(s.ListUserPools),
+		"AddCustomAttributes":    cognito.Bind(s.AddCustomAttributes),
+		"CreateUserPoolClient":   cognito.Bind(s.CreateUserPoolClient),
+		"DescribeUserPoolClient": cognito.Bind(s.DescribeUserPoolClient),
+		"UpdateUserPoolClient":   cognito.Bind(s.UpdateUserPoolClient),
+		"DeleteUserPoolClient":   cognito.Bind(s.DeleteUserPoolClient),
+		"ListUserPoolClients":    cognito.Bind(s.ListUserPoolClients),
+		// sign-up
+		"SignUp":                 cognito.Bind(s.SignUp),
+		"ConfirmSignUp":          cognito.Bind(s.ConfirmSignUp),
+		"ResendConfirmationCode": cognito.Bind(s.ResendConfirmationCode),
+		"AdminConfirmSignUp":     cognito.Bind(s.AdminConfirmSignUp),
+		// sign-in and tokens
+		"InitiateAuth":                cognito.Bind(s.InitiateAuth),
+		"AdminInitiateAuth":           cognito.Bind(s.AdminInitiateAuth),
+		"RespondToAuthChallenge":      cognito.Bind(s.RespondToAuthChallenge),
+		"AdminRespondToAuthChallenge": cognito.Bind(s.AdminRespondToAuthChallenge),
+		"GetTokensFromRefreshToken":   cognito.Bind(s.GetTokensFromRefreshToken),
+		"RevokeToken":                 cognito.Bind(s.RevokeToken),
+		// the user's own account
+		"GetUser":        cognito.Bind(s.GetUser),
+		"ChangePassword": cognito.Bind(s.ChangePassword),
+		"GlobalSignOut":  cognito.Bind(s.GlobalSignOut),
+		"DeleteUser":     cognito.Bind(s.DeleteUser),
+		// admin users
+		"AdminGetUser":           cognito.Bind(s.AdminGetUser),
+		"AdminCreateUser":        cognito.Bind(s.AdminCreateUser),
+		"AdminDeleteUser":        cognito.Bind(s.AdminDeleteUser),
+		"AdminSetUserPassword":   cognito.Bind(s.AdminSetUserPassword),
+		"AdminUserGlobalSignOut": cognito.Bind(s.AdminUserGlobalSignOut),
+		"ListUsers":              cognito.Bind(s.ListUsers),
+	}
+}
+
+// CognitoHandler serves the Cognito JSON 1.1 API for the given families (none = all).
+func (a *App) CognitoHandler(families ...cognito.Family) http.Handler {
+	return cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: families, Admin: a.admin, Logger: a.log})
+}
+
+// WellKnownHandler serves `/{poolId}/.well-known/jwks.json` and
+// `/{poolId}/.well-known/openid-configuration`.
+func (a *App) WellKnownHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		poolID, doc, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/.well-known/")
+		if !ok || strings.Contains(poolID, "/") || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			http.NotFound(w, r)
+			return
+		}
+		if _, err := a.Service.DescribeUserPool(r.Context(), &userpool.DescribeUserPoolInput{UserPoolId: poolID}); err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		var body []byte
+		var err error
+		switch doc {
+		case "jwks.json":
+			var keys []signer.PublicKey
+			if keys, err = a.signer.PublicKeys(r.Context(), poolID); err == nil {
+				body, err = token.JWKS(keys)
+			}
+		case "openid-configuration":
+			body, err = token.OpenIDConfiguration(a.Service.Issuer(poolID))
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		if err != nil {
+			a.log.ErrorContext(r.Context(), "well-known document failed", "pool", poolID, "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		_, _ = w.Write(body)
+	})
+}
+
+// LocalHandler is everything `cognate serve` answers on one listener: the Cognito API on `/`,
+// the per-pool well-known documents, and any extra routes (the outbox).
+func (a *App) LocalHandler(extra map[string]http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for pattern, h := range extra {
+		mux.Handle(pattern, h)
+	}
+	wk := a.WellKnownHandler()
+	api := a.CognitoHandler()
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/.well-known/") {
+			wk.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	return mux
+}

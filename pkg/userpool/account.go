@@ -1,0 +1,95 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// GetUser returns the caller's own profile.
+func (s *Service) GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput, error) {
+	a, err := s.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	var readable func(string) bool
+	if c, _, err := s.client(ctx, a.claims.ClientID); err == nil {
+		readable = clientReadable(c)
+	}
+	return &GetUserOutput{Username: a.user.Username, UserAttributes: attributeList(a.user, readable)}, nil
+}
+
+// ChangePassword changes the caller's password; existing tokens stay valid, as in Cognito.
+func (s *Service) ChangePassword(ctx context.Context, in *ChangePasswordInput) (*ChangePasswordOutput, error) {
+	a, err := s.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	p, u := a.pool, a.user
+	if u.Password != nil {
+		if in.PreviousPassword == nil {
+			return nil, cognito.InvalidParameter("1 validation error detected: Value null at 'previousPassword' failed to satisfy constraint: Member must not be null")
+		}
+		ok, err := s.checkPassword(ctx, p, u, *in.PreviousPassword)
+		if err != nil {
+			return nil, internal(err)
+		}
+		// Lockout phase point: a wrong previous password counts as a failed sign-in.
+		if !ok {
+			return nil, incorrect()
+		}
+	}
+	if err := checkPasswordPolicy(p, in.ProposedPassword); err != nil {
+		return nil, err
+	}
+	pw, err := s.newPassword(ctx, p, u.Username, u.sub(), in.ProposedPassword, false)
+	if err != nil {
+		return nil, internal(err)
+	}
+	if _, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		cur.Password = pw
+		return nil, nil
+	}); err != nil {
+		return nil, err
+	}
+	return &ChangePasswordOutput{}, nil
+}
+
+// GlobalSignOut revokes every token of the caller.
+func (s *Service) GlobalSignOut(ctx context.Context, in *GlobalSignOutInput) (*GlobalSignOutOutput, error) {
+	a, err := s.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.signOutEverywhere(ctx, a.pool, a.user); err != nil {
+		return nil, err
+	}
+	return &GlobalSignOutOutput{}, nil
+}
+
+// DeleteUser deletes the caller.
+func (s *Service) DeleteUser(ctx context.Context, in *DeleteUserInput) (*DeleteUserOutput, error) {
+	a, err := s.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.deleteUser(ctx, a.pool, a.user); err != nil {
+		return nil, err
+	}
+	return &DeleteUserOutput{}, nil
+}
+
+func (s *Service) deleteUser(ctx context.Context, p *poolState, u *userState) error {
+	err := s.repo.DeleteUser(ctx, p.Id, u.st.Key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return userNotFound()
+	case errors.Is(err, store.ErrConflict):
+		return cognito.ConcurrentModification("The user was modified concurrently; try again.")
+	case err != nil:
+		return internal(err)
+	}
+	return nil
+}

@@ -1,0 +1,333 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/mail"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// AdminGetUser returns a user by username, alias or sub.
+func (s *Service) AdminGetUser(ctx context.Context, in *AdminGetUserInput) (*AdminGetUserOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	return &AdminGetUserOutput{Username: u.Username, UserAttributes: attributeList(u, nil), UserCreateDate: wireTime(u.Created),
+		UserLastModifiedDate: wireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status}, nil
+}
+
+// AdminCreateUser creates a user with a temporary password (FORCE_CHANGE_PASSWORD) and sends
+// the invitation, or re-sends it (MessageAction RESEND).
+func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput) (*AdminCreateUserOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := checkAttributes(p, in.UserAttributes, true, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range in.DesiredDeliveryMediums {
+		if m != "SMS" && m != "EMAIL" {
+			return nil, cognito.InvalidParameter("1 validation error detected: Value '[%s]' at 'desiredDeliveryMediums' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [SMS, EMAIL]]", m)
+		}
+	}
+	temp := ""
+	if in.TemporaryPassword != nil && *in.TemporaryPassword != "" {
+		temp = *in.TemporaryPassword
+		if err := checkPasswordPolicy(p, temp); err != nil {
+			return nil, err
+		}
+	} else if temp, err = s.temporaryPassword(p); err != nil {
+		return nil, internal(err)
+	}
+	if in.MessageAction == "RESEND" {
+		return s.resendInvitation(ctx, p, in, temp)
+	}
+	sub, err := s.uuid()
+	if err != nil {
+		return nil, internal(err)
+	}
+	username, err := usernameFor(p, in.Username, sub, attrs)
+	if err != nil {
+		return nil, err
+	}
+	// PreSignUp_AdminCreateUser trigger point.
+	pw, err := s.newPassword(ctx, p, username, sub, temp, true)
+	if err != nil {
+		return nil, internal(err)
+	}
+	now := s.now()
+	rec := &userRecord{Username: username, Status: statusForceChangePassword, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
+	u := &userState{userRecord: rec, st: &store.User{PoolID: p.Id, Key: userKey(p, username), Sub: sub, Aliases: aliasesOf(p, rec)}}
+	u.encode()
+	if err := s.repo.CreateUser(ctx, u.st); err != nil {
+		if errors.Is(err, store.ErrUsernameExists) {
+			return nil, cognito.UsernameExists("User account already exists")
+		}
+		return nil, storeCreateErr(err, p)
+	}
+	if in.MessageAction != "SUPPRESS" {
+		if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
+			if derr := s.repo.DeleteUser(ctx, p.Id, u.st.Key); derr != nil {
+				s.log.ErrorContext(ctx, "undoing AdminCreateUser after failed delivery", "pool", p.Id, "err", derr)
+			}
+			return nil, err
+		}
+	}
+	ut := toUserType(u, attributeList(u, nil))
+	return &AdminCreateUserOutput{User: &ut}, nil
+}
+
+// invite sends the temporary password over each desired medium the user has an address for.
+func (s *Service) invite(ctx context.Context, p *poolState, u *userState, mediums []string, temp string) error {
+	if len(mediums) == 0 {
+		mediums = []string{"SMS"}
+	}
+	for _, m := range mediums {
+		d := delivery{attr: "email", value: u.Attrs["email"], channel: mail.Email}
+		if m == "SMS" {
+			d = delivery{attr: "phone_number", value: u.Attrs["phone_number"], channel: mail.SMS}
+		}
+		if d.value == "" {
+			continue
+		}
+		if err := s.send(ctx, p, mail.AdminCreateUser, d, u.Username, temp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) resendInvitation(ctx context.Context, p *poolState, in *AdminCreateUserInput, temp string) (*AdminCreateUserOutput, error) {
+	u, err := s.mustFindUser(ctx, p, in.Username, false)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status != statusForceChangePassword {
+		return nil, cognito.UnsupportedUserState("Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
+	}
+	pw, err := s.newPassword(ctx, p, u.Username, u.sub(), temp, true)
+	if err != nil {
+		return nil, internal(err)
+	}
+	// RESEND restarts the temporary password's validity clock.
+	u, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		cur.Password = pw
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
+		return nil, err
+	}
+	ut := toUserType(u, attributeList(u, nil))
+	return &AdminCreateUserOutput{User: &ut}, nil
+}
+
+// AdminDeleteUser deletes a user; its tokens stop working at once.
+func (s *Service) AdminDeleteUser(ctx context.Context, in *AdminDeleteUserInput) (*AdminDeleteUserOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.deleteUser(ctx, p, u); err != nil {
+		return nil, err
+	}
+	return &AdminDeleteUserOutput{}, nil
+}
+
+// AdminSetUserPassword sets a permanent (CONFIRMED) or temporary (FORCE_CHANGE_PASSWORD) password.
+func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPasswordInput) (*AdminSetUserPasswordOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPasswordPolicy(p, in.Password); err != nil {
+		return nil, err
+	}
+	pw, err := s.newPassword(ctx, p, u.Username, u.sub(), in.Password, !in.Permanent)
+	if err != nil {
+		return nil, internal(err)
+	}
+	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		cur.Password = pw
+		if in.Permanent {
+			cur.Status = statusConfirmed
+		} else {
+			cur.Status = statusForceChangePassword
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &AdminSetUserPasswordOutput{}, nil
+}
+
+// AdminUserGlobalSignOut revokes every token of a user.
+func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *AdminUserGlobalSignOutInput) (*AdminUserGlobalSignOutOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.signOutEverywhere(ctx, p, u); err != nil {
+		return nil, err
+	}
+	return &AdminUserGlobalSignOutOutput{}, nil
+}
+
+// ---- ListUsers ----
+
+var searchable = []string{"username", "email", "phone_number", "name", "given_name", "family_name",
+	"preferred_username", "cognito:user_status", "status", "sub"}
+
+// userFilter is a parsed ListUsers Filter: `attr = "value"` or `attr ^= "value"`.
+type userFilter struct {
+	attr, value string
+	prefix      bool
+}
+
+func parseFilter(f string) (*userFilter, error) {
+	f = strings.TrimSpace(f)
+	if f == "" {
+		return nil, nil
+	}
+	bad := cognito.InvalidParameter("Error while parsing filter.")
+	i := strings.IndexAny(f, "^=")
+	if i <= 0 {
+		return nil, bad
+	}
+	attr := strings.TrimSpace(f[:i])
+	rest := f[i:]
+	prefix := strings.HasPrefix(rest, "^=")
+	if prefix {
+		rest = rest[2:]
+	} else {
+		rest = rest[1:]
+	}
+	rest = strings.TrimSpace(rest)
+	if len(rest) < 2 || rest[0] != '"' || rest[len(rest)-1] != '"' {
+		return nil, bad
+	}
+	var val strings.Builder
+	body := rest[1 : len(rest)-1]
+	for j := 0; j < len(body); j++ {
+		switch body[j] {
+		case '\\':
+			if j+1 >= len(body) {
+				return nil, bad
+			}
+			j++
+			val.WriteByte(body[j])
+		case '"':
+			return nil, bad
+		default:
+			val.WriteByte(body[j])
+		}
+	}
+	if !slices.Contains(searchable, attr) {
+		return nil, cognito.InvalidParameter("Invalid search attribute: %s", attr)
+	}
+	return &userFilter{attr: attr, value: val.String(), prefix: prefix}, nil
+}
+
+func (f *userFilter) match(u *userState) bool {
+	if f == nil {
+		return true
+	}
+	var v string
+	fold := false
+	switch f.attr {
+	case "username":
+		v = u.Username
+	case "sub":
+		v = u.sub()
+	case "cognito:user_status":
+		v, fold = u.Status, true
+	case "status":
+		v = "Disabled"
+		if u.Enabled {
+			v = "Enabled"
+		}
+	default:
+		v = u.Attrs[f.attr]
+		fold = f.attr == "email"
+	}
+	want := f.value
+	if fold {
+		v, want = strings.ToLower(v), strings.ToLower(want)
+	}
+	if f.prefix {
+		return strings.HasPrefix(v, want)
+	}
+	return v == want
+}
+
+// ListUsers pages through a pool's users, optionally filtered. Pages may be short while a
+// token is still returned, as in Cognito.
+func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsersOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := parseFilter(in.Filter)
+	if err != nil {
+		return nil, err
+	}
+	limit := 60
+	if in.Limit != nil && *in.Limit > 0 {
+		limit = int(*in.Limit)
+	}
+	scope := "users/" + p.Id + "/" + in.Filter
+	cursor, err := s.openPageToken(in.PaginationToken, scope)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListUsersOutput{Users: []UserType{}}
+	for len(out.Users) < limit {
+		users, next, err := s.repo.ListUsers(ctx, p.Id, cursor, limit-len(out.Users))
+		if err != nil {
+			return nil, pageErr(err)
+		}
+		for _, su := range users {
+			u, err := decodeUser(su)
+			if err != nil {
+				return nil, internal(err)
+			}
+			if !filter.match(u) {
+				continue
+			}
+			readable := func(n string) bool { return len(in.AttributesToGet) == 0 || slices.Contains(in.AttributesToGet, n) }
+			out.Users = append(out.Users, toUserType(u, attributeList(u, readable)))
+		}
+		cursor = next
+		if next == "" {
+			break
+		}
+	}
+	out.PaginationToken = s.pageToken(cursor, scope)
+	return out, nil
+}

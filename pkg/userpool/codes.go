@@ -1,0 +1,143 @@
+package userpool
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/mail"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// Code purposes. A code is bound to its purpose, its user and the value it was sent to (CODE-05).
+const (
+	purposeSignUp = "signup"
+)
+
+const (
+	signUpCodeTTL   = 24 * time.Hour
+	maxCodeAttempts = 5
+)
+
+// codeRecord is a one-time code at rest: only a keyed hash of the code is kept (CODE-02).
+type codeRecord struct {
+	Hash     []byte `json:"h"`
+	Target   string `json:"t"` // attribute name the code verifies (email / phone_number)
+	Value    string `json:"v"` // the value it was sent to
+	Attempts int    `json:"a"`
+}
+
+func codeSK(purpose string) string { return "CODE#" + purpose }
+
+func (s *Service) codeHash(poolID, userKey, purpose, target, value, code string) []byte {
+	return s.mac("code", poolID, userKey, purpose, target, value, code)
+}
+
+// sixDigits draws a code from the CSPRNG.
+func (s *Service) sixDigits() (string, error) {
+	n, err := rand.Int(s.rand, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// codeOp builds the write that stores a fresh code, replacing (and so voiding) any older one.
+func (s *Service) codeOp(p *poolState, u *userState, purpose, target, value, code string, ttl time.Duration) store.Op {
+	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purpose))
+	rec := codeRecord{Hash: s.codeHash(p.Id, u.st.Key, purpose, target, value, code), Target: target, Value: value}
+	return store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: s.now().Add(ttl), Data: mustJSON(rec)}}
+}
+
+// checkCode verifies a code and returns the op that consumes it (a delete conditioned on the
+// version read, so of two concurrent correct submissions exactly one commits). A wrong code
+// counts an attempt; after maxCodeAttempts the code is void.
+func (s *Service) checkCode(ctx context.Context, p *poolState, u *userState, purpose, code string) (*codeRecord, store.Op, error) {
+	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purpose))
+	it, err := s.table.Get(ctx, pk, sk)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, store.Op{}, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+	}
+	if err != nil {
+		return nil, store.Op{}, internal(err)
+	}
+	var rec codeRecord
+	if err := json.Unmarshal(it.Data, &rec); err != nil {
+		return nil, store.Op{}, internal(err)
+	}
+	if rec.Attempts >= maxCodeAttempts {
+		return nil, store.Op{}, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+	}
+	want := s.codeHash(p.Id, u.st.Key, purpose, rec.Target, rec.Value, code)
+	if !hmac.Equal(want, rec.Hash) {
+		rec.Attempts++
+		it.Data = mustJSON(rec)
+		old := it.Version
+		it.Version++
+		// Lost races on the counter are fine: the other writer counted an attempt too.
+		if err := s.table.Write(ctx, store.Op{Kind: store.OpPut, Item: it, Cond: store.Cond{Kind: store.CondVersion, Version: old}}); err != nil && !errors.Is(err, store.ErrConditionFailed) {
+			return nil, store.Op{}, internal(err)
+		}
+		return nil, store.Op{}, cognito.CodeMismatch("Invalid verification code provided, please try again.")
+	}
+	return &rec, store.Op{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}, Cond: store.Cond{Kind: store.CondVersion, Version: it.Version}}, nil
+}
+
+// delivery is where a code goes.
+type delivery struct {
+	attr    string // email | phone_number
+	value   string
+	channel mail.Channel
+}
+
+func (d delivery) details() *CodeDeliveryDetailsType {
+	if d.channel == mail.Email {
+		return &CodeDeliveryDetailsType{Destination: mail.MaskEmail(d.value), DeliveryMedium: "EMAIL", AttributeName: d.attr}
+	}
+	return &CodeDeliveryDetailsType{Destination: mail.MaskPhone(d.value), DeliveryMedium: "SMS", AttributeName: d.attr}
+}
+
+// verificationTarget picks where a sign-up code goes: the auto-verified attributes the user has,
+// phone first as Cognito does when both are auto-verified.
+func verificationTarget(p *poolState, attrs map[string]string) (delivery, bool) {
+	if p.autoVerified("phone_number") && attrs["phone_number"] != "" {
+		return delivery{attr: "phone_number", value: attrs["phone_number"], channel: mail.SMS}, true
+	}
+	if p.autoVerified("email") && attrs["email"] != "" {
+		return delivery{attr: "email", value: attrs["email"], channel: mail.Email}, true
+	}
+	return delivery{}, false
+}
+
+// send renders and sends a message; failures become CodeDeliveryFailureException.
+func (s *Service) send(ctx context.Context, p *poolState, kind mail.Kind, d delivery, username, code string) error {
+	subject, body, err := mail.Render(kind, d.channel, p.templates(), username, code)
+	if err != nil {
+		return internal(err)
+	}
+	err = s.mail.Send(ctx, mail.Message{Channel: d.channel, To: d.value, Subject: subject, Body: body, Kind: kind,
+		PoolID: p.Id, Username: username, Code: code})
+	if err != nil {
+		s.log.WarnContext(ctx, "message delivery failed", "pool", p.Id, "kind", kind, "err", err)
+		return cognito.CodeDeliveryFailure("Unable to deliver the verification message.").WithCause(err)
+	}
+	return nil
+}
+
+// ---- small encoding helpers ----
+
+func encodeB64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func decodeB64(s string) ([]byte, error) {
+	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+}
+
+func hmacEqual(a, b []byte) bool { return hmac.Equal(a, b) }

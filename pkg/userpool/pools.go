@@ -1,0 +1,543 @@
+package userpool
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/mail"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// poolState is a pool as the service reads it: the stored wire shape plus derived lookups.
+type poolState struct {
+	UserPoolType
+	version int64
+	schema  map[string]SchemaAttributeType
+}
+
+func (p *poolState) policy() PasswordPolicyType {
+	if p.Policies != nil && p.Policies.PasswordPolicy != nil {
+		return *p.Policies.PasswordPolicy
+	}
+	return defaultPasswordPolicy()
+}
+
+func (p *poolState) caseSensitive() bool {
+	return p.UsernameConfiguration == nil || p.UsernameConfiguration.CaseSensitive == nil || *p.UsernameConfiguration.CaseSensitive
+}
+
+func (p *poolState) usernameAttr(name string) bool {
+	return slices.Contains(p.UsernameAttributes, name)
+}
+func (p *poolState) aliasAttr(name string) bool { return slices.Contains(p.AliasAttributes, name) }
+func (p *poolState) autoVerified(name string) bool {
+	return slices.Contains(p.AutoVerifiedAttributes, name)
+}
+
+func (p *poolState) templates() mail.Templates {
+	var t mail.Templates
+	if v := p.VerificationMessageTemplate; v != nil {
+		t.EmailSubject, t.EmailMessage, t.SMSMessage = v.EmailSubject, v.EmailMessage, v.SmsMessage
+	}
+	if t.EmailSubject == "" {
+		t.EmailSubject = p.EmailVerificationSubject
+	}
+	if t.EmailMessage == "" {
+		t.EmailMessage = p.EmailVerificationMessage
+	}
+	if t.SMSMessage == "" {
+		t.SMSMessage = p.SmsVerificationMessage
+	}
+	if a := p.AdminCreateUserConfig; a != nil && a.InviteMessageTemplate != nil {
+		t.InviteEmailSubject = a.InviteMessageTemplate.EmailSubject
+		t.InviteEmailMessage = a.InviteMessageTemplate.EmailMessage
+		t.InviteSMSMessage = a.InviteMessageTemplate.SMSMessage
+	}
+	return t
+}
+
+func defaultPasswordPolicy() PasswordPolicyType {
+	eight := int32(8)
+	return PasswordPolicyType{MinimumLength: &eight, RequireUppercase: true, RequireLowercase: true,
+		RequireNumbers: true, RequireSymbols: true, TemporaryPasswordValidityDays: 7}
+}
+
+func decodePool(p *store.Pool) (*poolState, error) {
+	ps := &poolState{version: p.Version}
+	if err := json.Unmarshal(p.Data, &ps.UserPoolType); err != nil {
+		return nil, fmt.Errorf("userpool: corrupt pool %s: %w", p.ID, err)
+	}
+	ps.schema = make(map[string]SchemaAttributeType, len(ps.SchemaAttributes))
+	for _, a := range ps.SchemaAttributes {
+		ps.schema[*a.Name] = a
+	}
+	return ps, nil
+}
+
+// pool loads a pool or answers ResourceNotFoundException.
+func (s *Service) pool(ctx context.Context, id string) (*poolState, error) {
+	p, err := s.repo.GetPool(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, poolNotFound(id)
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	ps, err := decodePool(p)
+	if err != nil {
+		return nil, internal(err)
+	}
+	return ps, nil
+}
+
+// ---- schema ----
+
+var standardAttributes = []string{"address", "birthdate", "email", "family_name", "gender", "given_name",
+	"locale", "middle_name", "name", "nickname", "phone_number", "picture", "preferred_username",
+	"profile", "zoneinfo", "website"}
+
+func ptr[T any](v T) *T { return &v }
+
+// standardSchema is the schema Cognito reports for every pool before custom attributes.
+func standardSchema() []SchemaAttributeType {
+	str := func(name string, minL, maxL string) SchemaAttributeType {
+		return SchemaAttributeType{Name: ptr(name), AttributeDataType: ptr("String"), DeveloperOnlyAttribute: ptr(false),
+			Mutable: ptr(true), Required: ptr(false), StringAttributeConstraints: &StringAttributeConstraintsType{MinLength: ptr(minL), MaxLength: ptr(maxL)}}
+	}
+	out := []SchemaAttributeType{{Name: ptr("sub"), AttributeDataType: ptr("String"), DeveloperOnlyAttribute: ptr(false),
+		Mutable: ptr(false), Required: ptr(true), StringAttributeConstraints: &StringAttributeConstraintsType{MinLength: ptr("1"), MaxLength: ptr("2048")}}}
+	for _, n := range []string{"name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture", "website", "email"} {
+		out = append(out, str(n, "0", "2048"))
+	}
+	out = append(out, SchemaAttributeType{Name: ptr("email_verified"), AttributeDataType: ptr("Boolean"), DeveloperOnlyAttribute: ptr(false), Mutable: ptr(true), Required: ptr(false)})
+	out = append(out, str("gender", "0", "2048"), str("birthdate", "10", "10"), str("zoneinfo", "0", "2048"), str("locale", "0", "2048"), str("phone_number", "0", "2048"))
+	out = append(out, SchemaAttributeType{Name: ptr("phone_number_verified"), AttributeDataType: ptr("Boolean"), DeveloperOnlyAttribute: ptr(false), Mutable: ptr(true), Required: ptr(false)})
+	out = append(out, str("address", "0", "2048"))
+	out = append(out, SchemaAttributeType{Name: ptr("updated_at"), AttributeDataType: ptr("Number"), DeveloperOnlyAttribute: ptr(false), Mutable: ptr(true), Required: ptr(false),
+		NumberAttributeConstraints: &NumberAttributeConstraintsType{MinValue: ptr("0")}})
+	out = append(out, SchemaAttributeType{Name: ptr("identities"), AttributeDataType: ptr("String"), DeveloperOnlyAttribute: ptr(false), Mutable: ptr(true), Required: ptr(false),
+		StringAttributeConstraints: &StringAttributeConstraintsType{}})
+	return out
+}
+
+// mergeSchema applies a CreateUserPool Schema (standard overrides and custom attributes) onto
+// the standard schema, with Cognito's rules.
+func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creating bool) ([]SchemaAttributeType, error) {
+	out := slices.Clone(existing)
+	index := func(name string) int {
+		for i, a := range out {
+			if *a.Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	customs := 0
+	for _, a := range out {
+		if strings.HasPrefix(*a.Name, "custom:") {
+			customs++
+		}
+	}
+	for _, a := range in {
+		if a.Name == nil || *a.Name == "" {
+			return nil, cognito.InvalidParameter("Schema attribute name must not be empty.")
+		}
+		name := *a.Name
+		if creating && slices.Contains(standardAttributes, name) {
+			i := index(name)
+			cur := out[i]
+			if a.AttributeDataType != nil && *a.AttributeDataType != *cur.AttributeDataType {
+				return nil, cognito.InvalidParameter("You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute %s", name)
+			}
+			if a.Required != nil {
+				cur.Required = a.Required
+			}
+			if a.Mutable != nil {
+				cur.Mutable = a.Mutable
+			}
+			if a.StringAttributeConstraints != nil {
+				cur.StringAttributeConstraints = a.StringAttributeConstraints
+			}
+			out[i] = cur
+			continue
+		}
+		if name == "sub" || strings.HasSuffix(name, "_verified") || name == "updated_at" || name == "identities" {
+			return nil, cognito.InvalidParameter("%s is a reserved attribute name.", name)
+		}
+		full := "custom:" + strings.TrimPrefix(name, "custom:")
+		if len(strings.TrimPrefix(full, "custom:")) > 20 {
+			return nil, cognito.InvalidParameter("Custom attribute name %s is longer than 20 characters.", name)
+		}
+		if index(full) >= 0 {
+			return nil, cognito.InvalidParameter("Existing attribute already has name %s.", full)
+		}
+		if a.Required != nil && *a.Required {
+			return nil, cognito.InvalidParameter("Required custom attributes are not supported currently.")
+		}
+		dt := "String"
+		if a.AttributeDataType != nil {
+			dt = *a.AttributeDataType
+		}
+		c := SchemaAttributeType{Name: ptr(full), AttributeDataType: ptr(dt), DeveloperOnlyAttribute: ptr(a.DeveloperOnlyAttribute != nil && *a.DeveloperOnlyAttribute),
+			Mutable: ptr(a.Mutable == nil || *a.Mutable), Required: ptr(false)}
+		switch dt {
+		case "String":
+			c.StringAttributeConstraints = a.StringAttributeConstraints
+			if c.StringAttributeConstraints == nil {
+				c.StringAttributeConstraints = &StringAttributeConstraintsType{}
+			}
+		case "Number":
+			c.NumberAttributeConstraints = a.NumberAttributeConstraints
+			if c.NumberAttributeConstraints == nil {
+				c.NumberAttributeConstraints = &NumberAttributeConstraintsType{}
+			}
+		}
+		if err := checkConstraints(c); err != nil {
+			return nil, err
+		}
+		customs++
+		if customs > 50 {
+			return nil, cognito.LimitExceeded("The user pool cannot have more than 50 custom attributes.")
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func checkConstraints(a SchemaAttributeType) error {
+	num := func(p *string) (int64, bool, error) {
+		if p == nil || *p == "" {
+			return 0, false, nil
+		}
+		v, err := strconv.ParseInt(*p, 10, 64)
+		if err != nil {
+			return 0, false, cognito.InvalidParameter("Invalid constraint value %q for attribute %s.", *p, *a.Name)
+		}
+		return v, true, nil
+	}
+	if c := a.StringAttributeConstraints; c != nil {
+		lo, okLo, err := num(c.MinLength)
+		if err != nil {
+			return err
+		}
+		hi, okHi, err := num(c.MaxLength)
+		if err != nil {
+			return err
+		}
+		if (okLo && (lo < 0 || lo > 2048)) || (okHi && (hi < 0 || hi > 2048)) || (okLo && okHi && lo > hi) {
+			return cognito.InvalidParameter("Invalid string length constraints for attribute %s.", *a.Name)
+		}
+	}
+	if c := a.NumberAttributeConstraints; c != nil {
+		lo, okLo, err := num(c.MinValue)
+		if err != nil {
+			return err
+		}
+		hi, okHi, err := num(c.MaxValue)
+		if err != nil {
+			return err
+		}
+		if okLo && okHi && lo > hi {
+			return cognito.InvalidParameter("Invalid number constraints for attribute %s.", *a.Name)
+		}
+	}
+	return nil
+}
+
+// ---- pool operations ----
+
+var poolIDRe = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
+
+var verifiable = []string{"email", "phone_number"}
+
+func validatePoolSettings(in *poolSettings) error {
+	for _, a := range in.AutoVerifiedAttributes {
+		if !slices.Contains(verifiable, a) {
+			return cognito.InvalidParameter("1 validation error detected: Value '[%s]' at 'autoVerifiedAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email]]", a)
+		}
+	}
+	if p := in.Policies; p != nil && p.PasswordPolicy != nil && p.PasswordPolicy.MinimumLength == nil {
+		p.PasswordPolicy.MinimumLength = ptr(int32(8))
+	}
+	if p := in.Policies; p != nil && p.PasswordPolicy != nil && p.PasswordPolicy.TemporaryPasswordValidityDays == 0 {
+		p.PasswordPolicy.TemporaryPasswordValidityDays = 7
+	}
+	if t := in.VerificationMessageTemplate; t != nil {
+		if t.EmailMessage != "" && !strings.Contains(t.EmailMessage, "{####}") {
+			return cognito.InvalidParameter("Email message must contain {####} placeholder.")
+		}
+		if t.SmsMessage != "" && !strings.Contains(t.SmsMessage, "{####}") {
+			return cognito.InvalidParameter("SMS message must contain {####} placeholder.")
+		}
+	}
+	if in.EmailVerificationMessage != "" && !strings.Contains(in.EmailVerificationMessage, "{####}") {
+		return cognito.InvalidParameter("Email verification message must contain {####} placeholder.")
+	}
+	if in.SmsVerificationMessage != "" && !strings.Contains(in.SmsVerificationMessage, "{####}") {
+		return cognito.InvalidParameter("SMS verification message must contain {####} placeholder.")
+	}
+	if a := in.AdminCreateUserConfig; a != nil && a.InviteMessageTemplate != nil {
+		t := a.InviteMessageTemplate
+		for _, m := range []string{t.EmailMessage, t.SMSMessage} {
+			if m != "" && (!strings.Contains(m, "{####}") || !strings.Contains(m, "{username}")) {
+				return cognito.InvalidParameter("Invitation message template must contain {username} and {####} placeholders.")
+			}
+		}
+	}
+	return nil
+}
+
+// applySettings copies the shared settings into a pool, as CreateUserPool and UpdateUserPool do.
+// UpdateUserPool resets every omitted setting to its default, like Cognito.
+func applySettings(p *UserPoolType, in *poolSettings) {
+	p.Policies = in.Policies
+	if p.Policies == nil {
+		p.Policies = &UserPoolPolicyType{}
+	}
+	if p.Policies.PasswordPolicy == nil {
+		pp := defaultPasswordPolicy()
+		p.Policies.PasswordPolicy = &pp
+	}
+	if p.Policies.SignInPolicy == nil {
+		p.Policies.SignInPolicy = &SignInPolicyType{AllowedFirstAuthFactors: []string{"PASSWORD"}}
+	}
+	p.DeletionProtection = in.DeletionProtection
+	if p.DeletionProtection == "" {
+		p.DeletionProtection = "INACTIVE"
+	}
+	p.LambdaConfig = in.LambdaConfig
+	p.AutoVerifiedAttributes = in.AutoVerifiedAttributes
+	p.SmsVerificationMessage = in.SmsVerificationMessage
+	p.EmailVerificationMessage = in.EmailVerificationMessage
+	p.EmailVerificationSubject = in.EmailVerificationSubject
+	p.VerificationMessageTemplate = in.VerificationMessageTemplate
+	if p.VerificationMessageTemplate == nil {
+		p.VerificationMessageTemplate = &VerificationMessageTemplateType{DefaultEmailOption: "CONFIRM_WITH_CODE"}
+	} else if p.VerificationMessageTemplate.DefaultEmailOption == "" {
+		p.VerificationMessageTemplate.DefaultEmailOption = "CONFIRM_WITH_CODE"
+	}
+	p.SmsAuthenticationMessage = in.SmsAuthenticationMessage
+	p.UserAttributeUpdateSettings = in.UserAttributeUpdateSettings
+	p.MfaConfiguration = in.MfaConfiguration
+	if p.MfaConfiguration == "" {
+		p.MfaConfiguration = "OFF"
+	}
+	p.DeviceConfiguration = in.DeviceConfiguration
+	p.EmailConfiguration = in.EmailConfiguration
+	if len(p.EmailConfiguration) == 0 {
+		p.EmailConfiguration = json.RawMessage(`{"EmailSendingAccount":"COGNITO_DEFAULT"}`)
+	}
+	p.SmsConfiguration = in.SmsConfiguration
+	p.UserPoolTags = in.UserPoolTags
+	p.AdminCreateUserConfig = in.AdminCreateUserConfig
+	if p.AdminCreateUserConfig == nil {
+		p.AdminCreateUserConfig = &AdminCreateUserConfigType{UnusedAccountValidityDays: 7}
+	}
+	p.UserPoolAddOns = in.UserPoolAddOns
+	p.AccountRecoverySetting = in.AccountRecoverySetting
+	p.UserPoolTier = in.UserPoolTier
+	if p.UserPoolTier == "" {
+		p.UserPoolTier = "ESSENTIALS"
+	}
+}
+
+// CreateUserPool creates a pool with Cognito's defaults and its signing keys.
+func (s *Service) CreateUserPool(ctx context.Context, in *CreateUserPoolInput) (*CreateUserPoolOutput, error) {
+	return s.CreateUserPoolWithID(ctx, "", in)
+}
+
+// CreateUserPoolWithID is CreateUserPool with a chosen id (seed files and the local server's
+// ready pool use it so a setup can be reproduced); "" draws a random id as Cognito does.
+func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *CreateUserPoolInput) (*CreateUserPoolOutput, error) {
+	if id != "" && !poolIDRe.MatchString(id) {
+		return nil, cognito.InvalidParameter("Invalid user pool id %s.", id)
+	}
+	if err := validatePoolSettings(&in.poolSettings); err != nil {
+		return nil, err
+	}
+	for _, a := range in.UsernameAttributes {
+		if !slices.Contains(verifiable, a) {
+			return nil, cognito.InvalidParameter("1 validation error detected: Value '[%s]' at 'usernameAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email]]", a)
+		}
+	}
+	for _, a := range in.AliasAttributes {
+		if !slices.Contains([]string{"email", "phone_number", "preferred_username"}, a) {
+			return nil, cognito.InvalidParameter("1 validation error detected: Value '[%s]' at 'aliasAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email, preferred_username]]", a)
+		}
+	}
+	if len(in.UsernameAttributes) > 0 && len(in.AliasAttributes) > 0 {
+		return nil, cognito.InvalidParameter("Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.")
+	}
+	schema, err := mergeSchema(in.Schema, standardSchema(), true)
+	if err != nil {
+		return nil, err
+	}
+	if id == "" {
+		suffix, err := s.randomString(alnum, 9)
+		if err != nil {
+			return nil, internal(err)
+		}
+		id = s.cfg.Region + "_" + suffix
+	}
+	now := s.now()
+	p := UserPoolType{
+		Id: id, Name: in.PoolName, Arn: fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s", s.cfg.Region, s.cfg.AccountID, id),
+		CreationDate: wireTime(now), LastModifiedDate: wireTime(now), SchemaAttributes: schema,
+		AliasAttributes: in.AliasAttributes, UsernameAttributes: in.UsernameAttributes, UsernameConfiguration: in.UsernameConfiguration,
+	}
+	applySettings(&p, &in.poolSettings)
+	// Keys first: a pool that exists can always sign.
+	if err := s.signer.EnsurePoolKeys(ctx, id); err != nil {
+		return nil, internal(err)
+	}
+	if err := s.repo.CreatePool(ctx, &store.Pool{ID: id, Data: mustJSON(p)}); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return nil, cognito.InvalidParameter("User pool %s already exists.", id)
+		}
+		return nil, internal(err)
+	}
+	return &CreateUserPoolOutput{UserPool: &p}, nil
+}
+
+// DescribeUserPool returns the pool.
+func (s *Service) DescribeUserPool(ctx context.Context, in *DescribeUserPoolInput) (*DescribeUserPoolOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	out := p.UserPoolType
+	return &DescribeUserPoolOutput{UserPool: &out}, nil
+}
+
+// UpdateUserPool replaces the pool's mutable settings (omitted ones return to their defaults).
+func (s *Service) UpdateUserPool(ctx context.Context, in *UpdateUserPoolInput) (*UpdateUserPoolOutput, error) {
+	if err := validatePoolSettings(&in.poolSettings); err != nil {
+		return nil, err
+	}
+	_, err := s.repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
+		p, err := decodePool(sp)
+		if err != nil {
+			return err
+		}
+		applySettings(&p.UserPoolType, &in.poolSettings)
+		p.LastModifiedDate = wireTime(s.now())
+		sp.Data = mustJSON(p.UserPoolType)
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, poolNotFound(in.UserPoolId)
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	return &UpdateUserPoolOutput{}, nil
+}
+
+// DeleteUserPool deletes a pool unless deletion protection is on.
+func (s *Service) DeleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (*DeleteUserPoolOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	if p.DeletionProtection == "ACTIVE" {
+		return nil, cognito.InvalidParameter("The user pool %s has deletion protection activated.", in.UserPoolId)
+	}
+	if err := s.repo.DeletePool(ctx, in.UserPoolId); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, poolNotFound(in.UserPoolId)
+		}
+		return nil, internal(err)
+	}
+	if err := s.signer.DeletePoolKeys(ctx, in.UserPoolId); err != nil {
+		s.log.WarnContext(ctx, "deleting pool keys failed", "pool", in.UserPoolId, "err", err)
+	}
+	return &DeleteUserPoolOutput{}, nil
+}
+
+// ListUserPools pages through pools.
+func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (*ListUserPoolsOutput, error) {
+	cursor, err := s.openPageToken(in.NextToken, "pools")
+	if err != nil {
+		return nil, err
+	}
+	pools, next, err := s.repo.ListPools(ctx, cursor, int(in.MaxResults))
+	if err != nil {
+		return nil, pageErr(err)
+	}
+	out := &ListUserPoolsOutput{UserPools: []UserPoolDescriptionType{}, NextToken: s.pageToken(next, "pools")}
+	for _, sp := range pools {
+		p, err := decodePool(sp)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out.UserPools = append(out.UserPools, UserPoolDescriptionType{Id: p.Id, Name: p.Name, LambdaConfig: p.LambdaConfig,
+			Status: p.Status, LastModifiedDate: p.LastModifiedDate, CreationDate: p.CreationDate})
+	}
+	return out, nil
+}
+
+// AddCustomAttributes appends custom attributes to a pool's schema.
+func (s *Service) AddCustomAttributes(ctx context.Context, in *AddCustomAttributesInput) (*AddCustomAttributesOutput, error) {
+	_, err := s.repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
+		p, err := decodePool(sp)
+		if err != nil {
+			return err
+		}
+		schema, err := mergeSchema(in.CustomAttributes, p.SchemaAttributes, false)
+		if err != nil {
+			return err
+		}
+		p.SchemaAttributes = schema
+		p.LastModifiedDate = wireTime(s.now())
+		sp.Data = mustJSON(p.UserPoolType)
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, poolNotFound(in.UserPoolId)
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	return &AddCustomAttributesOutput{}, nil
+}
+
+// ---- pagination tokens ----
+
+// pageToken seals a store cursor with the operation it belongs to, so tokens are opaque and
+// cannot be moved between operations or forged.
+func (s *Service) pageToken(cursor, scope string) string {
+	if cursor == "" {
+		return ""
+	}
+	tag := s.mac("page", scope, cursor)[:12]
+	return encodeB64(append(tag, []byte(cursor)...))
+}
+
+func (s *Service) openPageToken(tok, scope string) (string, error) {
+	if tok == "" {
+		return "", nil
+	}
+	raw, err := decodeB64(tok)
+	if err != nil || len(raw) < 13 {
+		return "", cognito.InvalidParameter("Invalid pagination token.")
+	}
+	cursor := string(raw[12:])
+	if !hmacEqual(raw[:12], s.mac("page", scope, cursor)[:12]) {
+		return "", cognito.InvalidParameter("Invalid pagination token.")
+	}
+	return cursor, nil
+}
+
+func pageErr(err error) error {
+	if errors.Is(err, store.ErrInvalidCursor) {
+		return cognito.InvalidParameter("Invalid pagination token.")
+	}
+	return internal(err)
+}

@@ -1,0 +1,253 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/mail"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// usernameFor works out the internal username of a new user and fills the username attribute
+// in email/phone-as-username pools, where Cognito keeps a UUID (the sub) as the username.
+func usernameFor(p *poolState, typed, sub string, attrs map[string]string) (string, error) {
+	if len(p.UsernameAttributes) > 0 {
+		switch {
+		case p.usernameAttr("email") && emailRe.MatchString(typed):
+			if v, ok := attrs["email"]; ok && normalizeEmail(v) != normalizeEmail(typed) {
+				return "", cognito.InvalidParameter("Username and email must match when username is an email.")
+			}
+			attrs["email"] = typed
+		case p.usernameAttr("phone_number") && phoneRe.MatchString(typed):
+			attrs["phone_number"] = typed
+		case p.usernameAttr("email") && p.usernameAttr("phone_number"):
+			return "", cognito.InvalidParameter("Username should be either an email or a phone number.")
+		case p.usernameAttr("email"):
+			return "", cognito.InvalidParameter("Username should be an email.")
+		default:
+			return "", cognito.InvalidParameter("Username should be a phone number.")
+		}
+		return sub, nil
+	}
+	if p.aliasAttr("email") && emailRe.MatchString(typed) {
+		return "", cognito.InvalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
+	}
+	if p.aliasAttr("phone_number") && phoneRe.MatchString(typed) {
+		return "", cognito.InvalidParameter("Username cannot be of phone_number format, since user pool is configured for phone_number alias.")
+	}
+	return typed, nil
+}
+
+func storeCreateErr(err error, p *poolState) error {
+	var at *store.AliasTakenError
+	switch {
+	case errors.Is(err, store.ErrUsernameExists):
+		return cognito.UsernameExists("User already exists")
+	case errors.As(err, &at):
+		if len(p.UsernameAttributes) > 0 {
+			return cognito.UsernameExists("An account with the given %s already exists.", at.Kind)
+		}
+		return aliasExists(at.Kind)
+	case errors.Is(err, store.ErrNotFound):
+		return poolNotFound(p.Id)
+	}
+	return internal(err)
+}
+
+// SignUp registers a user (UNCONFIRMED) and sends a confirmation code to an auto-verified
+// attribute.
+func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, error) {
+	c, p, err := s.client(ctx, in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
+		return nil, err
+	}
+	if p.AdminCreateUserConfig != nil && p.AdminCreateUserConfig.AllowAdminCreateUserOnly {
+		return nil, cognito.NotAuthorized("SignUp is not permitted for this user pool")
+	}
+	if in.Password == nil {
+		return nil, cognito.InvalidParameter("1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null")
+	}
+	attrs, err := checkAttributes(p, in.UserAttributes, false, clientWritable(c))
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.uuid()
+	if err != nil {
+		return nil, internal(err)
+	}
+	username, err := usernameFor(p, in.Username, sub, attrs)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPasswordPolicy(p, *in.Password); err != nil {
+		return nil, err
+	}
+	if err := missingRequired(p, attrs); err != nil {
+		return nil, err
+	}
+	// Pre-sign-up trigger point (PreSignUp_SignUp) goes here.
+	pw, err := s.newPassword(ctx, p, username, sub, *in.Password, false)
+	if err != nil {
+		return nil, internal(err)
+	}
+	now := s.now()
+	rec := &userRecord{Username: username, Status: statusUnconfirmed, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
+	for _, v := range []string{"email", "phone_number"} {
+		if attrs[v] != "" {
+			attrs[v+"_verified"] = "false"
+		}
+	}
+	u := &userState{userRecord: rec, st: &store.User{PoolID: p.Id, Key: userKey(p, username), Sub: sub, Aliases: aliasesOf(p, rec)}}
+	u.encode()
+	if err := s.repo.CreateUser(ctx, u.st); err != nil {
+		return nil, storeCreateErr(err, p)
+	}
+	out := &SignUpOutput{UserSub: sub}
+	if d, ok := verificationTarget(p, attrs); ok {
+		if err := s.sendCode(ctx, p, u, purposeSignUp, mail.SignUp, d); err != nil {
+			// No half state: a user whose code could not be delivered is removed again.
+			if derr := s.repo.DeleteUser(ctx, p.Id, u.st.Key); derr != nil {
+				s.log.ErrorContext(ctx, "undoing sign-up after failed delivery", "pool", p.Id, "err", derr)
+			}
+			return nil, err
+		}
+		out.CodeDeliveryDetails = d.details()
+	}
+	return out, nil
+}
+
+// sendCode stores a fresh code for the user (voiding older ones) and delivers it.
+func (s *Service) sendCode(ctx context.Context, p *poolState, u *userState, purpose string, kind mail.Kind, d delivery) error {
+	code, err := s.sixDigits()
+	if err != nil {
+		return internal(err)
+	}
+	if err := s.table.Write(ctx, s.codeOp(p, u, purpose, d.attr, d.value, code, signUpCodeTTL)); err != nil {
+		return internal(err)
+	}
+	return s.send(ctx, p, kind, d, u.Username, code)
+}
+
+// ConfirmSignUp confirms a user with the emailed or texted code.
+func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*ConfirmSignUpOutput, error) {
+	c, p, err := s.client(ctx, in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username, false)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
+			return nil, err
+		}
+		if c.preventUserExistenceErrors() {
+			return nil, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+		}
+		return nil, cognito.UserNotFound("Username/client id combination not found.")
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
+		return nil, err
+	}
+	if u.Status != statusUnconfirmed {
+		return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
+	}
+	rec, consume, err := s.checkCode(ctx, p, u, purposeSignUp, in.ConfirmationCode)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		if cur.Status != statusUnconfirmed {
+			return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", cur.Status)
+		}
+		cur.Status = statusConfirmed
+		if rec.Target != "" && cur.Attrs[rec.Target] == rec.Value {
+			cur.Attrs[rec.Target+"_verified"] = "true"
+		}
+		return []store.Op{consume}, nil
+	})
+	if errors.Is(err, store.ErrConditionFailed) {
+		// The code was consumed by a concurrent confirmation.
+		return nil, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Post-confirmation trigger point (PostConfirmation_ConfirmSignUp) goes here.
+	return &ConfirmSignUpOutput{}, nil
+}
+
+// ResendConfirmationCode sends a new code (the old one stops working).
+func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirmationCodeInput) (*ResendConfirmationCodeOutput, error) {
+	c, p, err := s.client(ctx, in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username, false)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
+			return nil, err
+		}
+		if c.preventUserExistenceErrors() {
+			return &ResendConfirmationCodeOutput{CodeDeliveryDetails: s.simulatedDelivery(p, in.Username)}, nil
+		}
+		return nil, cognito.UserNotFound("Username/client id combination not found.")
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
+		return nil, err
+	}
+	if u.Status != statusUnconfirmed {
+		return nil, cognito.InvalidParameter("User is already confirmed.")
+	}
+	d, ok := verificationTarget(p, u.Attrs)
+	if !ok {
+		return nil, cognito.InvalidParameter("Auto verification not turned on.")
+	}
+	if err := s.sendCode(ctx, p, u, purposeSignUp, mail.ResendCode, d); err != nil {
+		return nil, err
+	}
+	return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d.details()}, nil
+}
+
+// simulatedDelivery answers for an unknown user when existence errors are hidden: a masked
+// destination shaped like a real one, derived from the typed name so repeats agree.
+func (s *Service) simulatedDelivery(p *poolState, typed string) *CodeDeliveryDetailsType {
+	if strings.Contains(typed, "@") {
+		return &CodeDeliveryDetailsType{Destination: mail.MaskEmail(typed), DeliveryMedium: "EMAIL", AttributeName: "email"}
+	}
+	h := s.mac("simulated-delivery", p.Id, typed)
+	return &CodeDeliveryDetailsType{Destination: mail.MaskEmail(string(rune('a'+h[0]%26)) + "@" + string(rune('a'+h[1]%26)) + ".com"), DeliveryMedium: "EMAIL", AttributeName: "email"}
+}
+
+// AdminConfirmSignUp confirms a user without a code.
+func (s *Service) AdminConfirmSignUp(ctx context.Context, in *AdminConfirmSignUpInput) (*AdminConfirmSignUpOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purposeSignUp))
+	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		if cur.Status != statusUnconfirmed {
+			return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", cur.Status)
+		}
+		cur.Status = statusConfirmed
+		return []store.Op{{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &AdminConfirmSignUpOutput{}, nil
+}

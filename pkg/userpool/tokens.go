@@ -1,0 +1,374 @@
+package userpool
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/token"
+)
+
+const adminScope = "aws.cognito.signin.user.admin"
+
+// refreshRecord is a refresh token at rest, found by the SHA-256 of the token (JWT-08).
+type refreshRecord struct {
+	PoolID    string    `json:"p"`
+	ClientID  string    `json:"c"`
+	UserKey   string    `json:"u"`
+	OriginJTI string    `json:"o"`
+	AuthTime  time.Time `json:"a"`
+	Expires   time.Time `json:"e"`
+	DeviceKey string    `json:"d,omitempty"`
+}
+
+// refreshGrace keeps an expired refresh record readable for a day so the caller hears
+// "Refresh Token has expired" rather than "Invalid Refresh Token".
+const refreshGrace = 24 * time.Hour
+
+// idClaims renders the user's attributes as ID-token claims with Cognito's types.
+func idClaims(u *userState, readable func(string) bool) map[string]any {
+	out := map[string]any{}
+	for n, v := range u.Attrs {
+		if readable != nil && !readable(n) {
+			continue
+		}
+		switch n {
+		case "email_verified", "phone_number_verified":
+			out[n] = v == "true"
+		case "updated_at":
+			if f, err := strconv.ParseInt(v, 10, 64); err == nil {
+				out[n] = f
+			} else {
+				out[n] = v
+			}
+		case "address":
+			out[n] = map[string]string{"formatted": v}
+		default:
+			out[n] = v
+		}
+	}
+	return out
+}
+
+// lineage carries what a refresh keeps from the original sign-in.
+type lineage struct {
+	originJTI string
+	authTime  time.Time
+	deviceKey string
+}
+
+// mintTokens signs the ID and access tokens for a user. It writes nothing, so a signer failure
+// consumes no session, code or refresh token (KMS-01).
+func (s *Service) mintTokens(ctx context.Context, p *poolState, c *clientState, u *userState, l lineage) (token.Tokens, error) {
+	eventID, err := s.uuid()
+	if err != nil {
+		return token.Tokens{}, internal(err)
+	}
+	t, err := s.tokens.Issue(ctx, token.IssueInput{
+		Issuer: s.issuer(p.Id), PoolID: p.Id, ClientID: c.ID, Subject: u.sub(), Username: u.Username,
+		Scope: adminScope, AuthTime: l.authTime, OriginJTI: l.originJTI, EventID: eventID,
+		AccessTTL: c.accessTTL(), IDTTL: c.idTTL(), DeviceKey: l.deviceKey,
+		IDClaims: idClaims(u, clientReadable(c)),
+	})
+	if err != nil {
+		return token.Tokens{}, internal(err)
+	}
+	return t, nil
+}
+
+// pruneLineages forgets lineages and revocations whose refresh tokens have expired anyway.
+func pruneLineages(u *userState, now time.Time) {
+	for k, exp := range u.Sessions {
+		if exp < now.Unix() {
+			delete(u.Sessions, k)
+		}
+	}
+	for k, exp := range u.Revoked {
+		if exp < now.Unix() {
+			delete(u.Revoked, k)
+		}
+	}
+}
+
+// signIn finishes a successful authentication: it signs the tokens, then in one transaction
+// records the new lineage on the user, stores the refresh token's hash and applies the caller's
+// changes and extra ops (a consumed Session, a new password).
+func (s *Service) signIn(ctx context.Context, p *poolState, c *clientState, u *userState,
+	change func(u *userState) ([]store.Op, error)) (*AuthenticationResultType, error) {
+	now := s.now()
+	origin, err := s.uuid()
+	if err != nil {
+		return nil, internal(err)
+	}
+	l := lineage{originJTI: origin, authTime: now}
+	refresh, hash := token.NewRefreshToken(s.rand)
+	expires := now.Add(c.refreshTTL())
+	rec := refreshRecord{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, OriginJTI: origin, AuthTime: now, Expires: expires}
+	pk, sk := store.RecordKey("rt", hex.EncodeToString(hash))
+	var minted token.Tokens
+	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		var ops []store.Op
+		if change != nil {
+			var err error
+			if ops, err = change(cur); err != nil {
+				return nil, err
+			}
+		}
+		// Tokens carry the attributes as they will be after this change.
+		t, err := s.mintTokens(ctx, p, c, cur, l)
+		if err != nil {
+			return nil, err
+		}
+		minted = t
+		pruneLineages(cur, now)
+		if cur.Sessions == nil {
+			cur.Sessions = map[string]int64{}
+		}
+		cur.Sessions[origin] = expires.Unix()
+		return append(ops, store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: expires.Add(refreshGrace), Data: mustJSON(rec)}, Cond: store.Cond{Kind: store.CondNotExists}}), nil
+	})
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil, invalidSession()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &AuthenticationResultType{AccessToken: minted.AccessToken, IdToken: minted.IDToken, RefreshToken: refresh,
+		ExpiresIn: int32(minted.ExpiresIn), TokenType: "Bearer"}, nil
+}
+
+// refresh answers REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken: new ID and access tokens in
+// the same lineage (origin_jti and auth_time carried over), no new refresh token.
+func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw string, checkSecret func(username string) error) (*AuthenticationResultType, error) {
+	if !c.flowEnabled("ALLOW_REFRESH_TOKEN_AUTH") {
+		return nil, cognito.InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
+	}
+	invalid := cognito.NotAuthorized("Invalid Refresh Token")
+	it, err := s.repo.GetRecord(ctx, "rt", hex.EncodeToString(token.HashRefreshToken(raw)))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	var rec refreshRecord
+	if err := json.Unmarshal(it.Data, &rec); err != nil {
+		return nil, internal(err)
+	}
+	if rec.ClientID != c.ID || rec.PoolID != p.Id {
+		return nil, invalid
+	}
+	su, err := s.repo.GetUser(ctx, p.Id, rec.UserKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	u, err := decodeUser(su)
+	if err != nil {
+		return nil, internal(err)
+	}
+	if err := checkSecret(u.Username); err != nil {
+		return nil, err
+	}
+	if !s.now().Before(rec.Expires) {
+		return nil, cognito.NotAuthorized("Refresh Token has expired")
+	}
+	if _, live := u.Sessions[rec.OriginJTI]; !live || rec.AuthTime.Unix() < u.ValidAfter {
+		return nil, cognito.NotAuthorized("Refresh Token has been revoked")
+	}
+	if !u.Enabled {
+		return nil, cognito.NotAuthorized("User is disabled.")
+	}
+	t, err := s.mintTokens(ctx, p, c, u, lineage{originJTI: rec.OriginJTI, authTime: rec.AuthTime, deviceKey: rec.DeviceKey})
+	if err != nil {
+		return nil, err
+	}
+	return &AuthenticationResultType{AccessToken: t.AccessToken, IdToken: t.IDToken, ExpiresIn: int32(t.ExpiresIn), TokenType: "Bearer"}, nil
+}
+
+// GetTokensFromRefreshToken refreshes with the raw client secret (Amplify v6's refresh).
+func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *GetTokensFromRefreshTokenInput) (*GetTokensFromRefreshTokenOutput, error) {
+	c, p, err := s.client(ctx, in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkClientSecret(c, in.ClientSecret); err != nil {
+		return nil, err
+	}
+	res, err := s.refresh(ctx, p, c, in.RefreshToken, func(string) error { return nil })
+	if err != nil {
+		return nil, err
+	}
+	return &GetTokensFromRefreshTokenOutput{AuthenticationResult: res}, nil
+}
+
+// RevokeToken revokes a refresh token and every token of its lineage.
+func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*RevokeTokenOutput, error) {
+	c, p, err := s.client(ctx, in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkClientSecret(c, in.ClientSecret); err != nil {
+		return nil, err
+	}
+	if c.EnableTokenRevocation != nil && !*c.EnableTokenRevocation {
+		return nil, cognito.UnsupportedOperation("Token revocation is not enabled for this client.")
+	}
+	if strings.Count(in.Token, ".") == 2 {
+		return nil, cognito.UnsupportedTokenType("The token type is not supported. Only refresh tokens can be revoked.")
+	}
+	it, err := s.repo.GetRecord(ctx, "rt", hex.EncodeToString(token.HashRefreshToken(in.Token)))
+	if errors.Is(err, store.ErrNotFound) {
+		return &RevokeTokenOutput{}, nil // RFC 7009: unknown tokens revoke "successfully"
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	var rec refreshRecord
+	if err := json.Unmarshal(it.Data, &rec); err != nil {
+		return nil, internal(err)
+	}
+	if rec.ClientID != c.ID {
+		return nil, cognito.Unauthorized("The refresh token was not issued to this client.")
+	}
+	su, err := s.repo.GetUser(ctx, p.Id, rec.UserKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return &RevokeTokenOutput{}, nil
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	u, err := decodeUser(su)
+	if err != nil {
+		return nil, internal(err)
+	}
+	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		revokeLineage(cur, rec.OriginJTI, rec.Expires)
+		pk, sk := store.RecordKey("rt", hex.EncodeToString(token.HashRefreshToken(in.Token)))
+		return []store.Op{{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &RevokeTokenOutput{}, nil
+}
+
+func revokeLineage(u *userState, origin string, until time.Time) {
+	delete(u.Sessions, origin)
+	if u.Revoked == nil {
+		u.Revoked = map[string]int64{}
+	}
+	u.Revoked[origin] = until.Unix()
+}
+
+// signOutEverywhere revokes every lineage of a user and every token issued before now.
+func (s *Service) signOutEverywhere(ctx context.Context, p *poolState, u *userState) error {
+	_, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		now := s.now()
+		pruneLineages(cur, now)
+		for origin, exp := range maps.Clone(cur.Sessions) {
+			revokeLineage(cur, origin, time.Unix(exp, 0))
+		}
+		// Lineages are revoked exactly above; this mark also catches tokens of lineages we could
+		// not list, and leaves tokens minted later in this same second alone.
+		cur.ValidAfter = now.Unix()
+		return nil, nil
+	})
+	return err
+}
+
+// ---- access tokens ----
+
+// accessCaller is the result of authenticating an access token.
+type accessCaller struct {
+	pool   *poolState
+	user   *userState
+	claims *token.Claims
+}
+
+// peekIssuer reads the unverified iss claim only to pick the pool whose keys will verify the
+// token; nothing else from an unverified token is used.
+func peekIssuer(raw string) string {
+	if len(raw) > 8192 {
+		return ""
+	}
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		Iss string `json:"iss"`
+	}
+	if json.Unmarshal(payload, &c) != nil {
+		return ""
+	}
+	return c.Iss
+}
+
+// authenticate verifies an access token for the access-token operations: our signature, this
+// pool's key, iss, token_use, exp, scope, then revocation and the user's state (JWT-02..04,
+// SES-01).
+func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, error) {
+	invalid := cognito.NotAuthorized("Invalid Access Token")
+	iss := peekIssuer(raw)
+	prefix := s.cfg.IssuerBase + "/"
+	if !strings.HasPrefix(iss, prefix) {
+		return nil, invalid
+	}
+	poolID := strings.TrimPrefix(iss, prefix)
+	p, err := s.pool(ctx, poolID)
+	if err != nil {
+		if ce := cognito.As(err); ce != nil && ce.Type == "ResourceNotFoundException" {
+			return nil, invalid
+		}
+		return nil, err
+	}
+	claims, err := s.tokens.Verify(ctx, raw, token.Expect{Issuer: s.issuer(p.Id), PoolID: p.Id, TokenUse: "access"})
+	switch {
+	case errors.Is(err, token.ErrExpired):
+		return nil, cognito.NotAuthorized("Access Token has expired")
+	case errors.Is(err, token.ErrInvalid):
+		return nil, invalid
+	case err != nil:
+		return nil, internal(err)
+	}
+	if !slices.Contains(strings.Fields(claims.Scope), adminScope) {
+		return nil, cognito.NotAuthorized("Access Token does not have required scopes")
+	}
+	su, err := s.repo.GetUser(ctx, p.Id, userKey(p, claims.Username))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, userNotFound()
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	u, err := decodeUser(su)
+	if err != nil {
+		return nil, internal(err)
+	}
+	if u.sub() != claims.Subject {
+		return nil, invalid
+	}
+	if _, revoked := u.Revoked[claims.OriginJTI]; revoked || claims.IssuedAt.Unix() < u.ValidAfter {
+		return nil, cognito.NotAuthorized("Access Token has been revoked")
+	}
+	if !u.Enabled {
+		return nil, cognito.NotAuthorized("User is disabled.")
+	}
+	return &accessCaller{pool: p, user: u, claims: claims}, nil
+}

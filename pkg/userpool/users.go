@@ -1,0 +1,487 @@
+package userpool
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/srp"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// User statuses, as Cognito names them.
+const (
+	statusUnconfirmed         = "UNCONFIRMED"
+	statusConfirmed           = "CONFIRMED"
+	statusForceChangePassword = "FORCE_CHANGE_PASSWORD"
+	statusResetRequired       = "RESET_REQUIRED"
+)
+
+// userRecord is the service's part of a stored user (store.User.Data).
+type userRecord struct {
+	Username   string            `json:"u"`
+	Status     string            `json:"st"`
+	Enabled    bool              `json:"en"`
+	Attrs      map[string]string `json:"at"`
+	Created    time.Time         `json:"c"`
+	Modified   time.Time         `json:"m"`
+	Password   *passwordRecord   `json:"pw,omitempty"`
+	ValidAfter int64             `json:"va,omitempty"` // tokens issued (iat) before this second are revoked
+	// Sessions are the live sign-in lineages (origin_jti -> refresh expiry, unix seconds);
+	// Revoked are lineages killed before their expiry (origin_jti -> when to forget them).
+	Sessions map[string]int64 `json:"ss,omitempty"`
+	Revoked  map[string]int64 `json:"rv,omitempty"`
+}
+
+// passwordRecord is the SRP material: the salt and the sealed verifier g^x mod N, bound by the
+// seal's context to the pool and the user's sub. No password or plain hash is ever stored.
+type passwordRecord struct {
+	Salt      []byte    `json:"s"`
+	Verifier  []byte    `json:"v"`
+	SetAt     time.Time `json:"t"`
+	Temporary bool      `json:"tmp,omitempty"`
+}
+
+type userState struct {
+	*userRecord
+	st *store.User
+}
+
+func (u *userState) sub() string { return u.st.Sub }
+
+func decodeUser(su *store.User) (*userState, error) {
+	var r userRecord
+	if err := json.Unmarshal(su.Data, &r); err != nil {
+		return nil, err
+	}
+	if r.Attrs == nil {
+		r.Attrs = map[string]string{}
+	}
+	return &userState{userRecord: &r, st: su}, nil
+}
+
+func (u *userState) encode() { u.st.Data = mustJSON(u.userRecord) }
+
+// ---- usernames ----
+
+// userKey is the canonical lookup key of a username: NFKC always, lower-cased when the pool is
+// case-insensitive, so `Alice`, `alice` and `ＡＬＩＣＥ` collide exactly as configured.
+func userKey(p *poolState, username string) string {
+	k := norm.NFKC.String(username)
+	if !p.caseSensitive() {
+		k = strings.ToLower(k)
+	}
+	return k
+}
+
+var (
+	emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
+	phoneRe = regexp.MustCompile(`^\+[0-9]{4,15}$`)
+)
+
+func normalizeEmail(v string) string { return strings.ToLower(norm.NFKC.String(strings.TrimSpace(v))) }
+
+// aliasValue normalises an alias for its uniqueness item.
+func aliasValue(kind, v string) string {
+	switch kind {
+	case "email":
+		return normalizeEmail(v)
+	case "preferred_username":
+		return strings.ToLower(norm.NFKC.String(v))
+	}
+	return v
+}
+
+// aliasesOf lists the uniqueness claims a user holds: in email/phone-as-username pools the
+// attribute itself (verified or not); in alias pools only verified email/phone and
+// preferred_username (once confirmed).
+func aliasesOf(p *poolState, u *userRecord) []store.Alias {
+	var out []store.Alias
+	for _, kind := range []string{"email", "phone_number"} {
+		v := u.Attrs[kind]
+		if v == "" {
+			continue
+		}
+		if p.usernameAttr(kind) || (p.aliasAttr(kind) && u.Attrs[kind+"_verified"] == "true") {
+			out = append(out, store.Alias{Kind: kind, Value: aliasValue(kind, v)})
+		}
+	}
+	if v := u.Attrs["preferred_username"]; v != "" && p.aliasAttr("preferred_username") && u.Status != statusUnconfirmed {
+		out = append(out, store.Alias{Kind: "preferred_username", Value: aliasValue("preferred_username", v)})
+	}
+	return out
+}
+
+// findUser resolves what a caller typed (username, email/phone in username-attribute pools, a
+// verified alias, or — for admin calls — the sub) to a user. ErrNotFound when nobody matches.
+func (s *Service) findUser(ctx context.Context, p *poolState, typed string, allowSub bool) (*userState, error) {
+	try := func(su *store.User, err error) (*userState, error) {
+		if err != nil {
+			return nil, err
+		}
+		return decodeUser(su)
+	}
+	if len(p.UsernameAttributes) > 0 {
+		if p.usernameAttr("email") && strings.Contains(typed, "@") {
+			return try(s.repo.GetUserByAlias(ctx, p.Id, "email", aliasValue("email", typed)))
+		}
+		if p.usernameAttr("phone_number") && strings.HasPrefix(typed, "+") {
+			return try(s.repo.GetUserByAlias(ctx, p.Id, "phone_number", typed))
+		}
+	}
+	u, err := try(s.repo.GetUser(ctx, p.Id, userKey(p, typed)))
+	if !errors.Is(err, store.ErrNotFound) {
+		return u, err
+	}
+	for _, kind := range p.AliasAttributes {
+		u, err := try(s.repo.GetUserByAlias(ctx, p.Id, kind, aliasValue(kind, typed)))
+		if !errors.Is(err, store.ErrNotFound) {
+			return u, err
+		}
+	}
+	if allowSub {
+		return try(s.repo.GetUserBySub(ctx, p.Id, typed))
+	}
+	return nil, store.ErrNotFound
+}
+
+// mustFindUser is findUser with UserNotFoundException for a missing user.
+func (s *Service) mustFindUser(ctx context.Context, p *poolState, typed string, allowSub bool) (*userState, error) {
+	u, err := s.findUser(ctx, p, typed, allowSub)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, userNotFound()
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	return u, nil
+}
+
+// updateUser runs fn on the freshest copy of a user under compare-and-swap.
+func (s *Service) updateUser(ctx context.Context, p *poolState, u *userState, fn func(u *userState) ([]store.Op, error)) (*userState, error) {
+	var out *userState
+	_, err := s.repo.UpdateUserWith(ctx, p.Id, u.st.Key, func(su *store.User) ([]store.Op, error) {
+		cur, err := decodeUser(su)
+		if err != nil {
+			return nil, err
+		}
+		ops, err := fn(cur)
+		if err != nil {
+			return nil, err
+		}
+		cur.Modified = s.now()
+		su.Aliases = aliasesOf(p, cur.userRecord)
+		cur.encode()
+		out = cur
+		return ops, nil
+	})
+	if err != nil {
+		var at *store.AliasTakenError
+		switch {
+		case errors.As(err, &at):
+			return nil, aliasExists(at.Kind)
+		case errors.Is(err, store.ErrNotFound):
+			return nil, userNotFound()
+		case cognito.As(err) != nil:
+			return nil, err
+		case errors.Is(err, store.ErrConditionFailed):
+			return nil, err
+		}
+		return nil, internal(err)
+	}
+	return out, nil
+}
+
+func aliasExists(kind string) error {
+	if kind == "phone_number" {
+		return cognito.AliasExists("An account with the phone_number already exists.")
+	}
+	return cognito.AliasExists("An account with the %s already exists.", kind)
+}
+
+// ---- attributes ----
+
+// attributeList renders a user's attributes for the wire: sub first, then by name, filtered by
+// the client's ReadAttributes when a client is given.
+func attributeList(u *userState, readable func(string) bool) []AttributeType {
+	out := []AttributeType{}
+	if readable == nil || readable("sub") {
+		out = append(out, AttributeType{Name: "sub", Value: ptr(u.sub())})
+	}
+	names := make([]string, 0, len(u.Attrs))
+	for n := range u.Attrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if readable != nil && !readable(n) {
+			continue
+		}
+		out = append(out, AttributeType{Name: n, Value: ptr(u.Attrs[n])})
+	}
+	return out
+}
+
+// clientReadable is the client's ReadAttributes rule (all attributes when unset).
+func clientReadable(c *clientState) func(string) bool {
+	if c == nil || len(c.ReadAttributes) == 0 {
+		return nil
+	}
+	return func(n string) bool { return n == "sub" || slices.Contains(c.ReadAttributes, n) }
+}
+
+// clientWritable is the client's WriteAttributes rule (all mutable attributes when unset).
+func clientWritable(c *clientState) func(string) bool {
+	if c == nil || len(c.WriteAttributes) == 0 {
+		return func(string) bool { return true }
+	}
+	return func(n string) bool { return slices.Contains(c.WriteAttributes, n) }
+}
+
+// checkAttributes validates user-supplied attributes against the pool schema. admin allows
+// *_verified; writable (nil = all) is the client's WriteAttributes.
+func checkAttributes(p *poolState, attrs []AttributeType, admin bool, writable func(string) bool) (map[string]string, error) {
+	out := map[string]string{}
+	for _, a := range attrs {
+		if a.Value == nil {
+			continue
+		}
+		name, v := a.Name, *a.Value
+		def, ok := p.schema[name]
+		if !ok {
+			return nil, cognito.InvalidParameter("Attributes did not conform to the schema: %s: Attribute does not exist in the schema.\n", name)
+		}
+		if name == "sub" {
+			return nil, cognito.InvalidParameter("Attributes did not conform to the schema: sub: Attribute cannot be updated. (changing an immutable attribute)\n")
+		}
+		if strings.HasSuffix(name, "_verified") && !admin {
+			continue // Cognito ignores *_verified from non-admin callers
+		}
+		if writable != nil && !writable(name) {
+			return nil, cognito.NotAuthorized("A client attempted to write unauthorized attribute")
+		}
+		if err := checkValue(def, v); err != nil {
+			return nil, err
+		}
+		switch name {
+		case "email":
+			if !emailRe.MatchString(v) {
+				return nil, cognito.InvalidParameter("Invalid email address format.")
+			}
+		case "phone_number":
+			if !phoneRe.MatchString(v) {
+				return nil, cognito.InvalidParameter("Invalid phone number format.")
+			}
+		case "email_verified", "phone_number_verified":
+			if v != "true" && v != "false" {
+				return nil, cognito.InvalidParameter("Invalid value for %s.", name)
+			}
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+func checkValue(def SchemaAttributeType, v string) error {
+	name := *def.Name
+	switch *def.AttributeDataType {
+	case "Number":
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Number must be a number.\n", name)
+		}
+		if c := def.NumberAttributeConstraints; c != nil {
+			if c.MinValue != nil && *c.MinValue != "" {
+				if lo, err := strconv.ParseFloat(*c.MinValue, 64); err == nil && n < lo {
+					return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Number must be greater than or equal to %s\n", name, *c.MinValue)
+				}
+			}
+			if c.MaxValue != nil && *c.MaxValue != "" {
+				if hi, err := strconv.ParseFloat(*c.MaxValue, 64); err == nil && n > hi {
+					return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Number must be less than or equal to %s\n", name, *c.MaxValue)
+				}
+			}
+		}
+	case "Boolean":
+		if v != "true" && v != "false" {
+			return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Boolean must be true or false.\n", name)
+		}
+	default:
+		n := len([]rune(v))
+		if c := def.StringAttributeConstraints; c != nil {
+			if c.MinLength != nil && *c.MinLength != "" {
+				if lo, err := strconv.Atoi(*c.MinLength); err == nil && n < lo {
+					return cognito.InvalidParameter("Attributes did not conform to the schema: %s: String must be no fewer than %s characters\n", name, *c.MinLength)
+				}
+			}
+			if c.MaxLength != nil && *c.MaxLength != "" {
+				if hi, err := strconv.Atoi(*c.MaxLength); err == nil && n > hi {
+					return cognito.InvalidParameter("Attributes did not conform to the schema: %s: String must be no longer than %s characters\n", name, *c.MaxLength)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// missingRequired names the required schema attributes a user lacks, Cognito-style.
+func missingRequired(p *poolState, attrs map[string]string) error {
+	var missing []string
+	for _, a := range p.SchemaAttributes {
+		if a.Required != nil && *a.Required && *a.Name != "sub" && attrs[*a.Name] == "" {
+			missing = append(missing, *a.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("Attributes did not conform to the schema: ")
+	for _, m := range missing {
+		b.WriteString(m + ": The attribute " + m + " is required\n")
+	}
+	return cognito.InvalidParameter("%s", b.String())
+}
+
+// ---- passwords ----
+
+const symbols = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- "
+
+// checkPasswordPolicy applies the pool's policy with Cognito's messages.
+func checkPasswordPolicy(p *poolState, pw string) error {
+	pol := p.policy()
+	min := 8
+	if pol.MinimumLength != nil {
+		min = int(*pol.MinimumLength)
+	}
+	if len([]rune(pw)) < min {
+		return cognito.InvalidPassword("Password did not conform with policy: Password not long enough")
+	}
+	var up, low, num, sym bool
+	for _, r := range pw {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			up = true
+		case r >= 'a' && r <= 'z':
+			low = true
+		case r >= '0' && r <= '9':
+			num = true
+		case strings.ContainsRune(symbols, r):
+			sym = true
+		}
+	}
+	switch {
+	case pol.RequireUppercase && !up:
+		return cognito.InvalidPassword("Password did not conform with policy: Password must have uppercase characters")
+	case pol.RequireLowercase && !low:
+		return cognito.InvalidPassword("Password did not conform with policy: Password must have lowercase characters")
+	case pol.RequireNumbers && !num:
+		return cognito.InvalidPassword("Password did not conform with policy: Password must have numeric characters")
+	case pol.RequireSymbols && !sym:
+		return cognito.InvalidPassword("Password did not conform with policy: Password must have symbol characters")
+	}
+	if strings.TrimFunc(pw, unicode.IsSpace) != pw {
+		return cognito.InvalidPassword("Password did not conform with policy: Password must not have leading or trailing whitespace")
+	}
+	return nil
+}
+
+func verifierAAD(poolID, sub string) []byte {
+	return []byte("cognate/srp-verifier/" + poolID + "/" + sub)
+}
+
+// newPassword computes the SRP salt and verifier for a password (§4.5: pool name part and the
+// canonical internal username) and seals the verifier.
+func (s *Service) newPassword(ctx context.Context, p *poolState, username, sub, pw string, temporary bool) (*passwordRecord, error) {
+	salt, v, err := srp.NewVerifier(s.rand, srp.PoolName(p.Id), username, pw)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := s.sealer.Seal(ctx, v, verifierAAD(p.Id, sub))
+	if err != nil {
+		return nil, err
+	}
+	return &passwordRecord{Salt: salt, Verifier: sealed, SetAt: s.now(), Temporary: temporary}, nil
+}
+
+// dummyVerifier lets an unknown user cost one modular exponentiation, like a real one (ENUM-03).
+var dummySalt, dummyVerifier = func() ([]byte, []byte) {
+	salt := []byte("cognate-dummy-salt")
+	return salt, srp.Verifier(salt, "dummy", "dummy", "dummy-password")
+}()
+
+// checkPassword recomputes g^x mod N and compares in constant time. A user without a password
+// (or nil) still pays for one exponentiation.
+func (s *Service) checkPassword(ctx context.Context, p *poolState, u *userState, pw string) (bool, error) {
+	if u == nil || u.Password == nil {
+		srp.CheckPassword(dummySalt, dummyVerifier, "dummy", "dummy", pw)
+		return false, nil
+	}
+	v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.sub()))
+	if err != nil {
+		return false, err
+	}
+	return srp.CheckPassword(u.Password.Salt, v, srp.PoolName(p.Id), u.Username, pw), nil
+}
+
+// temporaryPassword generates a random password that satisfies the pool's policy.
+func (s *Service) temporaryPassword(p *poolState) (string, error) {
+	pol := p.policy()
+	n := 12
+	if pol.MinimumLength != nil && int(*pol.MinimumLength) > n {
+		n = int(*pol.MinimumLength)
+	}
+	parts := []string{"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "!@#$%^&*"}
+	var b []byte
+	for _, set := range parts {
+		c, err := s.randomString(set, 1)
+		if err != nil {
+			return "", err
+		}
+		b = append(b, c...)
+	}
+	rest, err := s.randomString("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789", n-len(b))
+	if err != nil {
+		return "", err
+	}
+	b = append(b, rest...)
+	// Shuffle so the class characters are not always in front.
+	for i := len(b) - 1; i > 0; i-- {
+		j, err := s.randomString(alnum[:i+1], 1)
+		if err != nil {
+			return "", err
+		}
+		k := strings.IndexByte(alnum, j[0])
+		b[i], b[k] = b[k], b[i]
+	}
+	return string(b), nil
+}
+
+// tempPasswordExpired tells whether a FORCE_CHANGE_PASSWORD user's temporary password is past
+// TemporaryPasswordValidityDays.
+func (s *Service) tempPasswordExpired(p *poolState, u *userState) bool {
+	if u.Password == nil || !u.Password.Temporary {
+		return false
+	}
+	days := p.policy().TemporaryPasswordValidityDays
+	if days <= 0 {
+		days = 7
+	}
+	return s.now().After(u.Password.SetAt.Add(time.Duration(days) * 24 * time.Hour))
+}
+
+// toUserType renders a user for AdminCreateUser and ListUsers.
+func toUserType(u *userState, attrs []AttributeType) UserType {
+	return UserType{Username: u.Username, Attributes: attrs, UserCreateDate: wireTime(u.Created),
+		UserLastModifiedDate: wireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status}
+}
