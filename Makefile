@@ -30,8 +30,8 @@ vet: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-test-go: ## unit, store conformance and API tests, with the race detector
-	$(GO) test -race -count=1 ./...
+test-go: node-deps ## unit, store conformance, API and JavaScript-client tests, with the race detector
+	COGNATE_REQUIRE_JS=1 $(GO) test -race -count=1 ./...
 
 test-fuzz: ## short runs of every fuzz target (seed corpora are in testdata/fuzz)
 	@set -e; for pkg in $$($(GO) list ./...); do \

@@ -109,6 +109,9 @@ type local struct {
 func (l *local) Close() error { return l.table.Close() }
 
 func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slog.Logger) (*local, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	keys, err := parseAdminKeys(c.adminKeys)
 	if err != nil {
 		return nil, err

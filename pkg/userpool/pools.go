@@ -467,7 +467,7 @@ func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (*L
 	if err != nil {
 		return nil, err
 	}
-	pools, next, err := s.repo.ListPools(ctx, cursor, int(in.MaxResults))
+	pools, next, err := s.repo.ListPools(ctx, cursor, int(*in.MaxResults))
 	if err != nil {
 		return nil, pageErr(err)
 	}

@@ -186,7 +186,7 @@ type DeleteUserPoolInput struct {
 type DeleteUserPoolOutput struct{}
 
 type ListUserPoolsInput struct {
-	MaxResults int32  `cognito:"required,minval=1,maxval=60"`
+	MaxResults *int32 `cognito:"required,minval=1,maxval=60"`
 	NextToken  string `json:",omitempty" cognito:"min=1,max=131072"`
 }
 
