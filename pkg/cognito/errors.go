@@ -102,6 +102,7 @@ var (
 	// Transport-level errors (SigV4, unknown targets, malformed bodies).
 	UnknownOperation           = clientErr("UnknownOperationException")
 	MissingAuthenticationToken = clientErr("MissingAuthenticationTokenException")
+	IncompleteSignature        = clientErr("IncompleteSignatureException")
 	InvalidSignature           = clientErr("InvalidSignatureException")
 	UnrecognizedClient         = clientErr("UnrecognizedClientException")
 	SerializationError         = clientErr("SerializationException")

@@ -1,0 +1,150 @@
+package cognito
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"regexp"
+	"strings"
+)
+
+// Endpoint serves one operation: it gets the raw JSON body (already size-limited and, for SigV4
+// operations, authenticated) and returns the value to render, or an error (*Error for protocol
+// errors; anything else becomes a 500).
+type Endpoint func(ctx context.Context, body []byte) (any, error)
+
+// Bind adapts a typed operation to an Endpoint: decode the body into a fresh *I, validate its
+// `cognito` tags, call fn. A nil *O with a nil error renders as {} (Cognito's empty output).
+//
+// Bind parses I's tags immediately, so a bad tag panics when the server is wired, not on a request.
+func Bind[I any, O any](fn func(context.Context, *I) (*O, error)) Endpoint {
+	if t := reflect.TypeFor[I](); t.Kind() == reflect.Struct {
+		planFor(t)
+	}
+	return func(ctx context.Context, body []byte) (any, error) {
+		in := new(I)
+		if err := Decode(body, in); err != nil {
+			return nil, err
+		}
+		if err := Validate(in); err != nil {
+			return nil, err
+		}
+		out, err := fn(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			return struct{}{}, nil // a typed nil in `any` would render as null
+		}
+		return out, nil
+	}
+}
+
+// Decode reads a request body into v (a pointer) the way AWS JSON services do: an empty body is
+// {}, null members are absent, unknown members are ignored. Malformed JSON and members of the wrong
+// JSON type are SerializationExceptions (400) that name the member but never echo its value:
+// bodies hold passwords.
+func Decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	err := json.Unmarshal(body, v)
+	if err == nil {
+		return nil
+	}
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		invalid   *json.InvalidUnmarshalError
+	)
+	switch {
+	case errors.As(err, &syntaxErr):
+		// encoding/json quotes the offending character; drop it, it may be part of a password.
+		why := quotedChar.ReplaceAllString(syntaxErr.Error(), "")
+		return SerializationError("Malformed JSON request body at offset %d: %s.", syntaxErr.Offset, why)
+	case errors.As(err, &typeErr):
+		return typeError(typeErr, reflect.TypeOf(v))
+	case errors.As(err, &invalid):
+		return Internal(err) // a programming error: v is not a pointer
+	}
+	return SerializationError("Malformed JSON request body.")
+}
+
+var quotedChar = regexp.MustCompile(` '(?:\\.|[^'\\])+'`)
+
+func typeError(e *json.UnmarshalTypeError, root reflect.Type) *Error {
+	got, _, _ := strings.Cut(e.Value, " ") // "number 1e999" -> "number": never echo the value
+	if got == "bool" {
+		got = "boolean"
+	}
+	if e.Field == "" {
+		return SerializationError("Request body must be a JSON object, found %s.", got)
+	}
+	// encoding/json names the map, not the key, when a map value has the wrong type.
+	if mt := memberType(root, e.Field); mt != nil && mt.Kind() == reflect.Map && mt.Elem() == e.Type {
+		return SerializationError("Values in '%s' must each be %s, found %s.", e.Field, jsonKind(e.Type), got)
+	}
+	return SerializationError("Member '%s' must be %s, found %s.", e.Field, jsonKind(e.Type), got)
+}
+
+// memberType follows a dotted JSON member path (as encoding/json reports it) from root.
+func memberType(t reflect.Type, path string) reflect.Type {
+	for name := range strings.SplitSeq(path, ".") {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+		f, ok := t.FieldByNameFunc(func(goName string) bool {
+			sf, _ := t.FieldByName(goName)
+			n, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if n == "" {
+				n = goName
+			}
+			return strings.EqualFold(n, name)
+		})
+		if !ok {
+			return nil
+		}
+		t = f.Type
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// jsonKind names the JSON kind a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[Time]() {
+		return "a number (epoch seconds)"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer number in range"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a base64 string"
+		}
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a value"
+}
