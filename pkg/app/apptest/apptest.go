@@ -3,10 +3,13 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +34,26 @@ type Env struct {
 	Outbox *outbox.Outbox
 	Clock  *clock.Fake
 	App    *app.App
+	// Logs holds everything the server logged (debug level and up).
+	Logs *SyncBuffer
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Start runs Cognate on a fresh table from newTable. The service's clock is fake (tests move it);
@@ -48,19 +71,23 @@ func Start(t *testing.T, newTable storetest.NewTable) *Env {
 		t.Fatal(err)
 	}
 	sealer := envelope.NewSealer(mk, rand.Reader)
+	logs := &SyncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The outbox logs message bodies by design (local mode shows codes); keep it apart from the
+	// server log whose secrecy the suite checks.
 	box := outbox.New(clk, nil, 0)
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	a, err := app.New(context.Background(), userpool.Config{Region: "us-east-1", IssuerBase: srv.URL}, app.Deps{
 		Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), Sealer: sealer, Mail: box,
-		Admin: &sigv4.Verifier{Keys: map[string]string{"AKIDCOGNATETEST": "test-secret"}}, Clock: clk, Rand: rand.Reader,
+		Admin: &sigv4.Verifier{Keys: map[string]string{"AKIDCOGNATETEST": "test-secret"}}, Clock: clk, Rand: rand.Reader, Logger: logger,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = a.LocalHandler(map[string]http.Handler{outbox.Path: box.Handler()})
-	return &Env{URL: srv.URL, Client: NewClient(srv.URL, "AKIDCOGNATETEST", "test-secret"), Outbox: box, Clock: clk, App: a}
+	return &Env{URL: srv.URL, Client: NewClient(srv.URL, "AKIDCOGNATETEST", "test-secret"), Outbox: box, Clock: clk, App: a, Logs: logs}
 }
 
 // NewClient is the real SDK client pointed at url, signing admin calls with the given key.

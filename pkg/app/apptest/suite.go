@@ -35,6 +35,10 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("AdminCreatedUser", func(t *testing.T) { testAdminCreatedUser(t, Start(t, newTable)) })
 	t.Run("ConcurrentSignUp", func(t *testing.T) { testConcurrentSignUp(t, Start(t, newTable)) })
 	t.Run("EmailAsUsername", func(t *testing.T) { testEmailAsUsername(t, Start(t, newTable)) })
+	t.Run("Codes", func(t *testing.T) { testCodes(t, Start(t, newTable)) })
+	t.Run("ExistenceErrors", func(t *testing.T) { testExistenceErrors(t, Start(t, newTable)) })
+	t.Run("CaseInsensitive", func(t *testing.T) { testCaseInsensitive(t, Start(t, newTable)) })
+	t.Run("SessionBinding", func(t *testing.T) { testSessionBinding(t, Start(t, newTable)) })
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.
@@ -683,4 +687,140 @@ func testEmailAsUsername(t *testing.T, e *Env) {
 	}
 	must(c.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("lee@example.com")}))(t)
 	must(c.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: su.UserSub}))(t)
+}
+
+func testCodes(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	c := e.Client
+	confirm := func(user, code string) error {
+		_, err := c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String(user), ConfirmationCode: aws.String(code)})
+		return err
+	}
+	other := func(code string) string {
+		if code == "000000" {
+			return "111111"
+		}
+		return "000000"
+	}
+
+	// A resend voids the old code.
+	f.signUp(t, "ann", "ann@example.com")
+	first := f.code(t, "ann@example.com")
+	rc := must(c.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: aws.String(f.client), Username: aws.String("ann")}))(t)
+	if *rc.CodeDeliveryDetails.Destination != "a***@e***" {
+		t.Fatalf("resend details: %+v", rc.CodeDeliveryDetails)
+	}
+	second := f.code(t, "ann@example.com")
+	if first != second {
+		wantErr(t, confirm("ann", first), "CodeMismatchException", "Invalid verification code provided, please try again.")
+	}
+	if err := confirm("ann", second); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: aws.String(f.client), Username: aws.String("ann")})
+	wantErr(t, err, "InvalidParameterException", "User is already confirmed.")
+
+	// Five wrong tries void the code, even for the right code afterwards (CODE-04).
+	f.signUp(t, "ben", "ben@example.com")
+	code := f.code(t, "ben@example.com")
+	for i := 0; i < 5; i++ {
+		wantErr(t, confirm("ben", other(code)), "CodeMismatchException", "")
+	}
+	wantErr(t, confirm("ben", code), "ExpiredCodeException", "Invalid code provided, please request a code again.")
+
+	// Codes live 24 hours (CODE-01).
+	f.signUp(t, "cat", "cat@example.com")
+	code = f.code(t, "cat@example.com")
+	e.Clock.Advance(24*time.Hour + time.Second)
+	wantErr(t, confirm("cat", code), "ExpiredCodeException", "Invalid code provided, please request a code again.")
+
+	// Codes are stored only as keyed hashes and never logged.
+	if strings.Contains(e.Logs.String(), code) || strings.Contains(e.Logs.String(), strongPassword) {
+		t.Fatal("a code or password reached the server log")
+	}
+
+	// Twenty concurrent confirmations with the right code: exactly one wins.
+	f.signUp(t, "dan", "dan@example.com")
+	code = f.code(t, "dan@example.com")
+	var wins, losses atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := confirm("dan", code); err == nil {
+				wins.Add(1)
+			} else {
+				losses.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("20 concurrent confirmations: %d won", wins.Load())
+	}
+}
+
+func testExistenceErrors(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	c := e.Client
+	hidden := must(c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("hidden"),
+		PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled, ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_USER_PASSWORD_AUTH"}}))(t)
+	id := hidden.UserPoolClient.ClientId
+	f.confirmedUser(t, "eve", "eve@example.com")
+	// Unknown user and wrong password answer byte-identically (ENUM-01).
+	_, errUnknown := c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: id, AuthFlow: types.AuthFlowTypeUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "nobody", "PASSWORD": strongPassword}})
+	_, errWrong := c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: id, AuthFlow: types.AuthFlowTypeUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "eve", "PASSWORD": "Wrong-Password-1"}})
+	wantErr(t, errUnknown, "NotAuthorizedException", "Incorrect username or password.")
+	wantErr(t, errWrong, "NotAuthorizedException", "Incorrect username or password.")
+	rc := must(c.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: id, Username: aws.String("ghost@example.com")}))(t)
+	if rc.CodeDeliveryDetails == nil || *rc.CodeDeliveryDetails.Destination != "g***@e***" {
+		t.Fatalf("simulated delivery: %+v", rc.CodeDeliveryDetails)
+	}
+	_, err := c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: id, Username: aws.String("ghost"), ConfirmationCode: aws.String("123456")})
+	wantErr(t, err, "ExpiredCodeException", "")
+	// The LEGACY default names the missing user.
+	_, err = c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("ghost"), ConfirmationCode: aws.String("123456")})
+	wantErr(t, err, "UserNotFoundException", "Username/client id combination not found.")
+}
+
+func testCaseInsensitive(t *testing.T, e *Env) {
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.UsernameConfiguration = &types.UsernameConfigurationType{CaseSensitive: aws.Bool(false)}
+	})
+	f.confirmedUser(t, "Alice", "alice@example.com")
+	_, err := f.env.Client.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String("aLiCe"), Password: aws.String(strongPassword)})
+	wantErr(t, err, "UsernameExistsException", "User already exists")
+	res := must(f.signIn(t, "ALICE", strongPassword))(t)
+	if claims(t, *res.AccessToken)["username"] != "Alice" {
+		t.Fatalf("username claim keeps the spelling given at sign-up: %v", claims(t, *res.AccessToken)["username"])
+	}
+	cs := newPool(t, e, nil) // API default: case-sensitive
+	cs.confirmedUser(t, "Bob", "bob@example.com")
+	_, err = cs.signIn(t, "bob", strongPassword)
+	wantErr(t, err, "UserNotFoundException", "User does not exist.")
+}
+
+func testSessionBinding(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	c := e.Client
+	for _, u := range []string{"uma", "vic"} {
+		must(c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String(u), TemporaryPassword: aws.String("Temp-Pass-123"), MessageAction: types.MessageActionTypeSuppress}))(t)
+	}
+	ia := must(f.env.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "uma", "PASSWORD": "Temp-Pass-123"}}))(t)
+	// Uma's session cannot set Vic's password, nor be used by another client or for another step.
+	_, err := c.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client), ChallengeName: types.ChallengeNameTypeNewPasswordRequired,
+		Session: ia.Session, ChallengeResponses: map[string]string{"USERNAME": "vic", "NEW_PASSWORD": "Stolen-Pass-123"}})
+	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	other := must(c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("other")}))(t)
+	_, err = c.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: other.UserPoolClient.ClientId, ChallengeName: types.ChallengeNameTypeNewPasswordRequired,
+		Session: ia.Session, ChallengeResponses: map[string]string{"USERNAME": "uma", "NEW_PASSWORD": "Stolen-Pass-123"}})
+	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	_, err = c.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client), ChallengeName: types.ChallengeNameTypeNewPasswordRequired,
+		Session: aws.String(strings.Repeat("x", 40)), ChallengeResponses: map[string]string{"USERNAME": "uma", "NEW_PASSWORD": "Stolen-Pass-123"}})
+	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	// The rightful answer still works.
+	must(c.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client), ChallengeName: types.ChallengeNameTypeNewPasswordRequired,
+		Session: ia.Session, ChallengeResponses: map[string]string{"USERNAME": "uma", "NEW_PASSWORD": "Umas-Own-Pass-1"}}))(t)
 }
