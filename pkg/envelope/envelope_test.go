@@ -53,7 +53,8 @@ func TestSealOpenRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(pt) > 0 && bytes.Contains(blob, pt) {
+		// Only a long plaintext can be searched for: a 1-byte one appears in random bytes by chance.
+		if len(pt) >= 16 && bytes.Contains(blob, pt) {
 			t.Fatal("plaintext visible in blob")
 		}
 		got, err := s.Open(ctx, blob, []byte("pool|sub|srp"))
