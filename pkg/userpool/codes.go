@@ -33,6 +33,7 @@ type codeRecord struct {
 	Target   string `json:"t"` // attribute name the code verifies (email / phone_number)
 	Value    string `json:"v"` // the value it was sent to
 	Attempts int    `json:"a"`
+	Spent    bool   `json:"x,omitempty"`
 }
 
 func codeSK(purpose string) string { return "CODE#" + purpose }
@@ -73,7 +74,7 @@ func (s *Service) checkCode(ctx context.Context, p *poolState, u *userState, pur
 	if err := json.Unmarshal(it.Data, &rec); err != nil {
 		return nil, store.Op{}, internal(err)
 	}
-	if rec.Attempts >= maxCodeAttempts {
+	if rec.Spent || rec.Attempts >= maxCodeAttempts {
 		return nil, store.Op{}, cognito.ExpiredCode("Invalid code provided, please request a code again.")
 	}
 	want := s.codeHash(p.Id, u.st.Key, purpose, rec.Target, rec.Value, code)
@@ -88,7 +89,11 @@ func (s *Service) checkCode(ctx context.Context, p *poolState, u *userState, pur
 		}
 		return nil, store.Op{}, cognito.CodeMismatch("Invalid verification code provided, please try again.")
 	}
-	return &rec, store.Op{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}, Cond: store.Cond{Kind: store.CondVersion, Version: it.Version}}, nil
+	// Consuming overwrites the code with a spent marker rather than deleting it, so functions that
+	// confirm codes need no delete permission on the user's partition.
+	spent := codeRecord{Spent: true}
+	return &rec, store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: it.Version + 1, ExpiresAt: it.ExpiresAt, Data: mustJSON(spent)},
+		Cond: store.Cond{Kind: store.CondVersion, Version: it.Version}}, nil
 }
 
 // delivery is where a code goes.
