@@ -93,6 +93,16 @@ func (a *App) Endpoints() map[string]cognito.Endpoint {
 		"AdminSetUserPassword":   cognito.Bind(s.AdminSetUserPassword),
 		"AdminUserGlobalSignOut": cognito.Bind(s.AdminUserGlobalSignOut),
 		"ListUsers":              cognito.Bind(s.ListUsers),
+		// groups
+		"CreateGroup":              cognito.Bind(s.CreateGroup),
+		"GetGroup":                 cognito.Bind(s.GetGroup),
+		"UpdateGroup":              cognito.Bind(s.UpdateGroup),
+		"DeleteGroup":              cognito.Bind(s.DeleteGroup),
+		"ListGroups":               cognito.Bind(s.ListGroups),
+		"AdminAddUserToGroup":      cognito.Bind(s.AdminAddUserToGroup),
+		"AdminRemoveUserFromGroup": cognito.Bind(s.AdminRemoveUserFromGroup),
+		"AdminListGroupsForUser":   cognito.Bind(s.AdminListGroupsForUser),
+		"ListUsersInGroup":         cognito.Bind(s.ListUsersInGroup),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,3 +147,14 @@ func decodeB64(s string) ([]byte, error) {
 }
 
 func hmacEqual(a, b []byte) bool { return hmac.Equal(a, b) }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// atoiStrict parses a non-negative decimal integer.
+func atoiStrict(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("not a non-negative integer: %q", s)
+	}
+	return n, nil
+}

@@ -73,11 +73,20 @@ func (s *Service) mintTokens(ctx context.Context, p *poolState, c *clientState, 
 	if err != nil {
 		return token.Tokens{}, internal(err)
 	}
+	groups, err := s.userGroups(ctx, p, u)
+	if err != nil {
+		return token.Tokens{}, err
+	}
+	groupNames, groupIDClaims := groupClaims(groups)
+	claims := idClaims(u, clientReadable(c))
+	for k, v := range groupIDClaims {
+		claims[k] = v
+	}
 	t, err := s.tokens.Issue(ctx, token.IssueInput{
 		Issuer: s.issuer(p.Id), PoolID: p.Id, ClientID: c.ID, Subject: u.sub(), Username: u.Username,
 		Scope: adminScope, AuthTime: l.authTime, OriginJTI: l.originJTI, EventID: eventID,
 		AccessTTL: c.accessTTL(), IDTTL: c.idTTL(), DeviceKey: l.deviceKey,
-		IDClaims: idClaims(u, clientReadable(c)),
+		Groups: groupNames, IDClaims: claims,
 	})
 	if err != nil {
 		return token.Tokens{}, internal(err)

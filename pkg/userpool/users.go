@@ -41,6 +41,8 @@ type userRecord struct {
 	// Revoked are lineages killed before their expiry (origin_jti -> when to forget them).
 	Sessions map[string]int64 `json:"ss,omitempty"`
 	Revoked  map[string]int64 `json:"rv,omitempty"`
+	// Groups the user belongs to; each has a membership index item written in the same transaction.
+	Groups []string `json:"g,omitempty"`
 }
 
 // passwordRecord is the SRP material: the salt and the sealed verifier g^x mod N, bound by the

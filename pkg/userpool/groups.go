@@ -1,0 +1,477 @@
+package userpool
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sort"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// ---- wire shapes ----
+
+type GroupType struct {
+	GroupName        string        `json:",omitempty"`
+	UserPoolId       string        `json:",omitempty"`
+	Description      string        `json:",omitempty"`
+	RoleArn          string        `json:",omitempty"`
+	Precedence       *int32        `json:",omitempty"`
+	LastModifiedDate *cognito.Time `json:",omitempty"`
+	CreationDate     *cognito.Time `json:",omitempty"`
+}
+
+type CreateGroupInput struct {
+	GroupName   string `cognito:"required,min=1,max=128,pattern=groupName"`
+	UserPoolId  string `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	Description string `json:",omitempty" cognito:"max=2048"`
+	RoleArn     string `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	Precedence  *int32 `json:",omitempty" cognito:"minval=0"`
+}
+
+type CreateGroupOutput struct {
+	Group *GroupType `json:",omitempty"`
+}
+
+type GetGroupInput struct {
+	GroupName  string `cognito:"required,min=1,max=128,pattern=groupName"`
+	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
+}
+
+type GetGroupOutput struct {
+	Group *GroupType `json:",omitempty"`
+}
+
+type UpdateGroupInput struct {
+	GroupName   string  `cognito:"required,min=1,max=128,pattern=groupName"`
+	UserPoolId  string  `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	Description *string `json:",omitempty" cognito:"max=2048"`
+	RoleArn     *string `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	Precedence  *int32  `json:",omitempty" cognito:"minval=0"`
+}
+
+type UpdateGroupOutput struct {
+	Group *GroupType `json:",omitempty"`
+}
+
+type DeleteGroupInput struct {
+	GroupName  string `cognito:"required,min=1,max=128,pattern=groupName"`
+	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
+}
+
+type DeleteGroupOutput struct{}
+
+type ListGroupsInput struct {
+	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	Limit      *int32 `json:",omitempty" cognito:"minval=0,maxval=60"`
+	NextToken  string `json:",omitempty"`
+}
+
+type ListGroupsOutput struct {
+	Groups    []GroupType
+	NextToken string `json:",omitempty"`
+}
+
+type AdminAddUserToGroupInput struct {
+	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	Username   string `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	GroupName  string `cognito:"required,min=1,max=128,pattern=groupName"`
+}
+
+type AdminAddUserToGroupOutput struct{}
+
+type AdminRemoveUserFromGroupInput = AdminAddUserToGroupInput
+
+type AdminRemoveUserFromGroupOutput struct{}
+
+type AdminListGroupsForUserInput struct {
+	Username   string `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	Limit      *int32 `json:",omitempty" cognito:"minval=0,maxval=60"`
+	NextToken  string `json:",omitempty"`
+}
+
+type AdminListGroupsForUserOutput struct {
+	Groups    []GroupType
+	NextToken string `json:",omitempty"`
+}
+
+type ListUsersInGroupInput struct {
+	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	GroupName  string `cognito:"required,min=1,max=128,pattern=groupName"`
+	Limit      *int32 `json:",omitempty" cognito:"minval=0,maxval=60"`
+	NextToken  string `json:",omitempty"`
+}
+
+type ListUsersInGroupOutput struct {
+	Users     []UserType
+	NextToken string `json:",omitempty"`
+}
+
+// ---- service ----
+
+const maxGroupsPerUser = 100
+
+func groupNotFound() error { return cognito.ResourceNotFound("Group not found.") }
+
+func decodeGroup(g *store.Group) (*GroupType, error) {
+	var out GroupType
+	if err := json.Unmarshal(g.Data, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (s *Service) group(ctx context.Context, pool, name string) (*GroupType, error) {
+	g, err := s.repo.GetGroup(ctx, pool, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, groupNotFound()
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	out, err := decodeGroup(g)
+	if err != nil {
+		return nil, internal(err)
+	}
+	return out, nil
+}
+
+func limitOr60(l *int32) int {
+	if l == nil || *l <= 0 || *l > 60 {
+		return 60
+	}
+	return int(*l)
+}
+
+// CreateGroup creates a group.
+func (s *Service) CreateGroup(ctx context.Context, in *CreateGroupInput) (*CreateGroupOutput, error) {
+	if _, err := s.pool(ctx, in.UserPoolId); err != nil {
+		return nil, err
+	}
+	now := wireTime(s.now())
+	g := &GroupType{GroupName: in.GroupName, UserPoolId: in.UserPoolId, Description: in.Description, RoleArn: in.RoleArn,
+		Precedence: in.Precedence, CreationDate: now, LastModifiedDate: now}
+	err := s.repo.CreateGroup(ctx, &store.Group{PoolID: in.UserPoolId, Name: in.GroupName, Data: mustJSON(g)})
+	switch {
+	case errors.Is(err, store.ErrExists):
+		return nil, cognito.GroupExists("A group with the name %s already exists.", in.GroupName)
+	case errors.Is(err, store.ErrNotFound):
+		return nil, poolNotFound(in.UserPoolId)
+	case err != nil:
+		return nil, internal(err)
+	}
+	return &CreateGroupOutput{Group: g}, nil
+}
+
+// GetGroup returns a group.
+func (s *Service) GetGroup(ctx context.Context, in *GetGroupInput) (*GetGroupOutput, error) {
+	if _, err := s.pool(ctx, in.UserPoolId); err != nil {
+		return nil, err
+	}
+	g, err := s.group(ctx, in.UserPoolId, in.GroupName)
+	if err != nil {
+		return nil, err
+	}
+	return &GetGroupOutput{Group: g}, nil
+}
+
+// UpdateGroup changes the fields given.
+func (s *Service) UpdateGroup(ctx context.Context, in *UpdateGroupInput) (*UpdateGroupOutput, error) {
+	if _, err := s.pool(ctx, in.UserPoolId); err != nil {
+		return nil, err
+	}
+	var out *GroupType
+	_, err := s.repo.UpdateGroup(ctx, in.UserPoolId, in.GroupName, func(sg *store.Group) error {
+		g, err := decodeGroup(sg)
+		if err != nil {
+			return err
+		}
+		if in.Description != nil {
+			g.Description = *in.Description
+		}
+		if in.RoleArn != nil {
+			g.RoleArn = *in.RoleArn
+		}
+		if in.Precedence != nil {
+			g.Precedence = in.Precedence
+		}
+		g.LastModifiedDate = wireTime(s.now())
+		sg.Data = mustJSON(g)
+		out = g
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, groupNotFound()
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	return &UpdateGroupOutput{Group: out}, nil
+}
+
+// DeleteGroup removes a group and takes every member out of it.
+func (s *Service) DeleteGroup(ctx context.Context, in *DeleteGroupInput) (*DeleteGroupOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.group(ctx, p.Id, in.GroupName); err != nil {
+		return nil, err
+	}
+	// Members first: while the group exists a retry of a half-finished delete can resume.
+	cursor := ""
+	for {
+		keys, next, err := s.repo.ListMembers(ctx, p.Id, in.GroupName, cursor, 100)
+		if err != nil {
+			return nil, internal(err)
+		}
+		for _, k := range keys {
+			if err := s.setMembership(ctx, p, k, in.GroupName, false); err != nil && !isUserNotFound(err) {
+				return nil, err
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if err := s.repo.DeleteGroup(ctx, p.Id, in.GroupName); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, groupNotFound()
+		}
+		return nil, internal(err)
+	}
+	return &DeleteGroupOutput{}, nil
+}
+
+func isUserNotFound(err error) bool {
+	ce := cognito.As(err)
+	return ce != nil && ce.Type == "UserNotFoundException"
+}
+
+// ListGroups pages through a pool's groups.
+func (s *Service) ListGroups(ctx context.Context, in *ListGroupsInput) (*ListGroupsOutput, error) {
+	if _, err := s.pool(ctx, in.UserPoolId); err != nil {
+		return nil, err
+	}
+	scope := "groups/" + in.UserPoolId
+	cursor, err := s.openPageToken(in.NextToken, scope)
+	if err != nil {
+		return nil, err
+	}
+	groups, next, err := s.repo.ListGroups(ctx, in.UserPoolId, cursor, limitOr60(in.Limit))
+	if err != nil {
+		return nil, pageErr(err)
+	}
+	out := &ListGroupsOutput{Groups: []GroupType{}, NextToken: s.pageToken(next, scope)}
+	for _, sg := range groups {
+		g, err := decodeGroup(sg)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out.Groups = append(out.Groups, *g)
+	}
+	return out, nil
+}
+
+// setMembership adds or removes one user's membership: the user's list and the index item move
+// together, and an add checks in the same transaction that the group still exists.
+func (s *Service) setMembership(ctx context.Context, p *poolState, userKey, group string, add bool) error {
+	su, err := s.repo.GetUser(ctx, p.Id, userKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return userNotFound()
+	}
+	if err != nil {
+		return internal(err)
+	}
+	u, err := decodeUser(su)
+	if err != nil {
+		return internal(err)
+	}
+	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		has := slices.Contains(cur.Groups, group)
+		if add {
+			if has {
+				return nil, nil // adding twice is not an error
+			}
+			if len(cur.Groups) >= maxGroupsPerUser {
+				return nil, cognito.LimitExceeded("A user can be a member of at most %d groups.", maxGroupsPerUser)
+			}
+			cur.Groups = append(cur.Groups, group)
+			return []store.Op{store.GroupCheckOp(p.Id, group), store.MembershipOp(p.Id, group, userKey, true)}, nil
+		}
+		cur.Groups = slices.DeleteFunc(cur.Groups, func(g string) bool { return g == group })
+		return []store.Op{store.MembershipOp(p.Id, group, userKey, false)}, nil
+	})
+	if errors.Is(err, store.ErrConditionFailed) {
+		return groupNotFound()
+	}
+	return err
+}
+
+// AdminAddUserToGroup puts a user in a group (idempotent).
+func (s *Service) AdminAddUserToGroup(ctx context.Context, in *AdminAddUserToGroupInput) (*AdminAddUserToGroupOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.group(ctx, p.Id, in.GroupName); err != nil {
+		return nil, err
+	}
+	if err := s.setMembership(ctx, p, u.st.Key, in.GroupName, true); err != nil {
+		return nil, err
+	}
+	return &AdminAddUserToGroupOutput{}, nil
+}
+
+// AdminRemoveUserFromGroup takes a user out of a group.
+func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *AdminRemoveUserFromGroupInput) (*AdminRemoveUserFromGroupOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.group(ctx, p.Id, in.GroupName); err != nil {
+		return nil, err
+	}
+	if err := s.setMembership(ctx, p, u.st.Key, in.GroupName, false); err != nil {
+		return nil, err
+	}
+	return &AdminRemoveUserFromGroupOutput{}, nil
+}
+
+// userGroups reads the groups a user is in, ordered as Cognito orders cognito:groups: by
+// precedence (lowest first; groups without one last), then by name.
+func (s *Service) userGroups(ctx context.Context, p *poolState, u *userState) ([]GroupType, error) {
+	out := make([]GroupType, 0, len(u.Groups))
+	for _, name := range u.Groups {
+		g, err := s.group(ctx, p.Id, name)
+		if err != nil {
+			if ce := cognito.As(err); ce != nil && ce.Type == "ResourceNotFoundException" {
+				continue // deleted while the user was being read
+			}
+			return nil, err
+		}
+		out = append(out, *g)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		pi, pj := out[i].Precedence, out[j].Precedence
+		switch {
+		case pi == nil && pj == nil:
+			return out[i].GroupName < out[j].GroupName
+		case pi == nil:
+			return false
+		case pj == nil:
+			return true
+		case *pi != *pj:
+			return *pi < *pj
+		}
+		return out[i].GroupName < out[j].GroupName
+	})
+	return out, nil
+}
+
+// AdminListGroupsForUser lists a user's groups.
+func (s *Service) AdminListGroupsForUser(ctx context.Context, in *AdminListGroupsForUserInput) (*AdminListGroupsForUserOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.userGroups(ctx, p, u)
+	if err != nil {
+		return nil, err
+	}
+	// The list is bounded (100 per user), so a token is an index into it, sealed like any other.
+	scope := "user-groups/" + p.Id + "/" + u.st.Key
+	start := 0
+	if c, err := s.openPageToken(in.NextToken, scope); err != nil {
+		return nil, err
+	} else if c != "" {
+		if start, err = atoiStrict(c); err != nil || start > len(groups) {
+			return nil, cognito.InvalidParameter("Invalid pagination token.")
+		}
+	}
+	end := min(start+limitOr60(in.Limit), len(groups))
+	out := &AdminListGroupsForUserOutput{Groups: groups[start:end]}
+	if end < len(groups) {
+		out.NextToken = s.pageToken(itoa(end), scope)
+	}
+	return out, nil
+}
+
+// ListUsersInGroup pages through a group's members.
+func (s *Service) ListUsersInGroup(ctx context.Context, in *ListUsersInGroupInput) (*ListUsersInGroupOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.group(ctx, p.Id, in.GroupName); err != nil {
+		return nil, err
+	}
+	scope := "group-users/" + p.Id + "/" + in.GroupName
+	cursor, err := s.openPageToken(in.NextToken, scope)
+	if err != nil {
+		return nil, err
+	}
+	keys, next, err := s.repo.ListMembers(ctx, p.Id, in.GroupName, cursor, limitOr60(in.Limit))
+	if err != nil {
+		return nil, pageErr(err)
+	}
+	out := &ListUsersInGroupOutput{Users: []UserType{}, NextToken: s.pageToken(next, scope)}
+	for _, k := range keys {
+		su, err := s.repo.GetUser(ctx, p.Id, k)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, internal(err)
+		}
+		u, err := decodeUser(su)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out.Users = append(out.Users, toUserType(u, attributeList(u, nil)))
+	}
+	return out, nil
+}
+
+// groupClaims are the claims a user's groups add: cognito:groups in both tokens (by
+// precedence), and in the ID token cognito:roles and cognito:preferred_role (the role of the
+// group with the lowest precedence that has one).
+func groupClaims(groups []GroupType) (names []string, idExtra map[string]any) {
+	idExtra = map[string]any{}
+	var roles []string
+	preferred := ""
+	for _, g := range groups {
+		names = append(names, g.GroupName)
+		if g.RoleArn != "" {
+			if !slices.Contains(roles, g.RoleArn) {
+				roles = append(roles, g.RoleArn)
+			}
+			if preferred == "" && g.Precedence != nil {
+				preferred = g.RoleArn
+			}
+		}
+	}
+	if len(roles) > 0 {
+		idExtra["cognito:roles"] = roles
+	}
+	if preferred != "" {
+		idExtra["cognito:preferred_role"] = preferred
+	}
+	return names, idExtra
+}
