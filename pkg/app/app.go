@@ -103,6 +103,20 @@ func (a *App) Endpoints() map[string]cognito.Endpoint {
 		"AdminRemoveUserFromGroup": cognito.Bind(s.AdminRemoveUserFromGroup),
 		"AdminListGroupsForUser":   cognito.Bind(s.AdminListGroupsForUser),
 		"ListUsersInGroup":         cognito.Bind(s.ListUsersInGroup),
+		// recovery, attributes, account status
+		"ForgotPassword":                   cognito.Bind(s.ForgotPassword),
+		"ConfirmForgotPassword":            cognito.Bind(s.ConfirmForgotPassword),
+		"UpdateUserAttributes":             cognito.Bind(s.UpdateUserAttributes),
+		"DeleteUserAttributes":             cognito.Bind(s.DeleteUserAttributes),
+		"GetUserAttributeVerificationCode": cognito.Bind(s.GetUserAttributeVerificationCode),
+		"VerifyUserAttribute":              cognito.Bind(s.VerifyUserAttribute),
+		"SetUserSettings":                  cognito.Bind(s.SetUserSettings),
+		"AdminSetUserSettings":             cognito.Bind(s.AdminSetUserSettings),
+		"AdminUpdateUserAttributes":        cognito.Bind(s.AdminUpdateUserAttributes),
+		"AdminDeleteUserAttributes":        cognito.Bind(s.AdminDeleteUserAttributes),
+		"AdminDisableUser":                 cognito.Bind(s.AdminDisableUser),
+		"AdminEnableUser":                  cognito.Bind(s.AdminEnableUser),
+		"AdminResetUserPassword":           cognito.Bind(s.AdminResetUserPassword),
 	}
 }
 

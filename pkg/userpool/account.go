@@ -18,7 +18,7 @@ func (s *Service) GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput
 	if c, _, err := s.client(ctx, a.claims.ClientID); err == nil {
 		readable = clientReadable(c)
 	}
-	return &GetUserOutput{Username: a.user.Username, UserAttributes: attributeList(a.user, readable)}, nil
+	return &GetUserOutput{Username: a.user.Username, UserAttributes: attributeList(a.user, readable), MFAOptions: a.user.MFAOptions}, nil
 }
 
 // ChangePassword changes the caller's password; existing tokens stay valid, as in Cognito.

@@ -22,7 +22,7 @@ func (s *Service) AdminGetUser(ctx context.Context, in *AdminGetUserInput) (*Adm
 		return nil, err
 	}
 	return &AdminGetUserOutput{Username: u.Username, UserAttributes: attributeList(u, nil), UserCreateDate: wireTime(u.Created),
-		UserLastModifiedDate: wireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status}, nil
+		UserLastModifiedDate: wireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status, MFAOptions: u.MFAOptions}, nil
 }
 
 // AdminCreateUser creates a user with a temporary password (FORCE_CHANGE_PASSWORD) and sends

@@ -284,17 +284,21 @@ func revokeLineage(u *userState, origin string, until time.Time) {
 // signOutEverywhere revokes every lineage of a user and every token issued before now.
 func (s *Service) signOutEverywhere(ctx context.Context, p *poolState, u *userState) error {
 	_, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
-		now := s.now()
-		pruneLineages(cur, now)
-		for origin, exp := range maps.Clone(cur.Sessions) {
-			revokeLineage(cur, origin, time.Unix(exp, 0))
-		}
-		// Lineages are revoked exactly above; this mark also catches tokens of lineages we could
-		// not list, and leaves tokens minted later in this same second alone.
-		cur.ValidAfter = now.Unix()
+		revokeAll(cur, s.now())
 		return nil, nil
 	})
 	return err
+}
+
+// revokeAll ends every lineage of a user, as a global sign-out or a disable does.
+func revokeAll(u *userState, now time.Time) {
+	pruneLineages(u, now)
+	for origin, exp := range maps.Clone(u.Sessions) {
+		revokeLineage(u, origin, time.Unix(exp, 0))
+	}
+	// Lineages are revoked exactly above; this mark also catches tokens of lineages we could
+	// not list, and leaves tokens minted later in this same second alone.
+	u.ValidAfter = now.Unix()
 }
 
 // ---- access tokens ----

@@ -43,6 +43,11 @@ type userRecord struct {
 	Revoked  map[string]int64 `json:"rv,omitempty"`
 	// Groups the user belongs to; each has a membership index item written in the same transaction.
 	Groups []string `json:"g,omitempty"`
+	// Pending holds new email/phone values waiting for verification while the old ones stay
+	// active (AttributesRequireVerificationBeforeUpdate).
+	Pending map[string]string `json:"pd,omitempty"`
+	// MFAOptions are the legacy SetUserSettings options.
+	MFAOptions []MFAOptionType `json:"mo,omitempty"`
 }
 
 // passwordRecord is the SRP material: the salt and the sealed verifier g^x mod N, bound by the

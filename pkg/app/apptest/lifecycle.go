@@ -1,10 +1,15 @@
 package apptest
 
 import (
+	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognatehq/cognate/pkg/store/storetest"
 )
@@ -13,6 +18,10 @@ import (
 // changes and protections.
 func runLifecycleTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("Groups", func(t *testing.T) { testGroups(t, Start(t, newTable)) })
+	t.Run("ForgotPassword", func(t *testing.T) { testForgotPassword(t, Start(t, newTable)) })
+	t.Run("Attributes", func(t *testing.T) { testAttributes(t, Start(t, newTable)) })
+	t.Run("VerifyBeforeUpdate", func(t *testing.T) { testVerifyBeforeUpdate(t, Start(t, newTable)) })
+	t.Run("AdminStatus", func(t *testing.T) { testAdminStatus(t, Start(t, newTable)) })
 }
 
 func testGroups(t *testing.T, e *Env) {
@@ -88,5 +97,221 @@ func testGroups(t *testing.T, e *Env) {
 	res = must(f.signIn(t, "gus", strongPassword))(t)
 	if gs, _ := claims(t, *res.AccessToken)["cognito:groups"].([]any); len(gs) != 1 {
 		t.Fatalf("groups after changes: %v", gs)
+	}
+}
+
+func userAttrs(t *testing.T, e *Env, pool, username string) map[string]string {
+	t.Helper()
+	out := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String(username)}))(t)
+	m := map[string]string{"status": string(out.UserStatus)}
+	for _, a := range out.UserAttributes {
+		m[*a.Name] = *a.Value
+	}
+	return m
+}
+
+func testForgotPassword(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	c := e.Client
+	f.confirmedUser(t, "fay", "fay@example.com")
+	forgot := func(user string) (*cip.ForgotPasswordOutput, error) {
+		return c.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String(user)})
+	}
+	confirm := func(user, code, pw string) error {
+		_, err := c.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String(user),
+			ConfirmationCode: aws.String(code), Password: aws.String(pw)})
+		return err
+	}
+	out := must(forgot("fay"))(t)
+	if d := out.CodeDeliveryDetails; *d.Destination != "f***@e***" || d.DeliveryMedium != types.DeliveryMediumTypeEmail {
+		t.Fatalf("ForgotPassword delivery: %+v", d)
+	}
+	m, _ := e.Outbox.Latest("fay@example.com")
+	if m.Kind != "ForgotPassword" {
+		t.Fatalf("message kind %s", m.Kind)
+	}
+	code := m.Code
+	wantErr(t, confirm("fay", code, "weak"), "InvalidPasswordException", "Password did not conform with policy: Password not long enough")
+	wantErr(t, confirm("fay", "000000"+code[:0], "Recovered-Pass-1"), "CodeMismatchException", "")
+	// Twenty parallel confirmations with the right code: exactly one sets the password (CODE-03).
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if confirm("fay", code, "Recovered-Pass-1") == nil {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("20 parallel ConfirmForgotPassword: %d succeeded", wins.Load())
+	}
+	must(f.signIn(t, "fay", "Recovered-Pass-1"))(t)
+	// Codes live one hour.
+	must(forgot("fay"))(t)
+	code2, _ := e.Outbox.Latest("fay@example.com")
+	e.Clock.Advance(time.Hour + time.Second)
+	wantErr(t, confirm("fay", code2.Code, "Recovered-Pass-2"), "ExpiredCodeException", "Invalid code provided, please request a code again.")
+
+	// No verified channel; unknown users (LEGACY and ENABLED); the hourly cap.
+	f.signUp(t, "gil", "gil@example.com")
+	must(c.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(f.poolID), Username: aws.String("gil")}))(t)
+	_, err := forgot("gil")
+	wantErr(t, err, "InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email or phone_number")
+	_, err = forgot("nobody")
+	wantErr(t, err, "UserNotFoundException", "Username/client id combination not found.")
+	hidden := must(c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("hidden"),
+		PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled}))(t)
+	sim := must(c.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: hidden.UserPoolClient.ClientId, Username: aws.String("nobody@example.com")}))(t)
+	if *sim.CodeDeliveryDetails.Destination != "n***@e***" {
+		t.Fatalf("simulated delivery: %+v", sim.CodeDeliveryDetails)
+	}
+	// The window opened after the clock moved: five calls pass, the sixth is refused.
+	for i := 0; i < 5; i++ {
+		must(forgot("fay"))(t)
+	}
+	_, err = forgot("fay")
+	wantErr(t, err, "LimitExceededException", "Attempt limit exceeded, please try after some time.")
+	e.Clock.Advance(61 * time.Minute)
+	must(forgot("fay"))(t)
+}
+
+func testAttributes(t *testing.T, e *Env) {
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.AliasAttributes = []types.AliasAttributeType{"email"}
+		in.Schema = []types.SchemaAttributeType{{Name: aws.String("tier"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(false)}}
+	})
+	c := e.Client
+	res := f.confirmedUser(t, "hal", "hal@example.com")
+	// A verified email is an alias for signing in.
+	must(f.signIn(t, "hal@example.com", strongPassword))(t)
+
+	upd := must(c.UpdateUserAttributes(ctx, &cip.UpdateUserAttributesInput{AccessToken: res.AccessToken, UserAttributes: []types.AttributeType{
+		{Name: aws.String("email"), Value: aws.String("hal@new.example.com")}, {Name: aws.String("given_name"), Value: aws.String("Hal")}}}))(t)
+	if len(upd.CodeDeliveryDetailsList) != 1 || *upd.CodeDeliveryDetailsList[0].Destination != "h***@n***" {
+		t.Fatalf("update delivery: %+v", upd.CodeDeliveryDetailsList)
+	}
+	a := userAttrs(t, e, f.poolID, "hal")
+	if a["email"] != "hal@new.example.com" || a["email_verified"] != "false" || a["given_name"] != "Hal" {
+		t.Fatalf("after update: %v", a)
+	}
+	// Unverified, the new address is no alias; the old one is gone.
+	_, err := f.signIn(t, "hal@new.example.com", strongPassword)
+	wantErr(t, err, "UserNotFoundException", "")
+	_, err = f.signIn(t, "hal@example.com", strongPassword)
+	wantErr(t, err, "UserNotFoundException", "")
+	code := f.code(t, "hal@new.example.com")
+	_, err = c.VerifyUserAttribute(ctx, &cip.VerifyUserAttributeInput{AccessToken: res.AccessToken, AttributeName: aws.String("email"), Code: aws.String("000000"[:6])})
+	if code != "000000" {
+		wantErr(t, err, "CodeMismatchException", "")
+	}
+	must(c.VerifyUserAttribute(ctx, &cip.VerifyUserAttributeInput{AccessToken: res.AccessToken, AttributeName: aws.String("email"), Code: aws.String(code)}))(t)
+	must(f.signIn(t, "hal@new.example.com", strongPassword))(t)
+
+	// Another user cannot take the verified alias.
+	other := f.confirmedUser(t, "ivy", "ivy@example.com")
+	must(c.UpdateUserAttributes(ctx, &cip.UpdateUserAttributesInput{AccessToken: other.AccessToken, UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("hal@new.example.com")}}}))(t)
+	_, err = c.VerifyUserAttribute(ctx, &cip.VerifyUserAttributeInput{AccessToken: other.AccessToken, AttributeName: aws.String("email"), Code: aws.String(f.code(t, "hal@new.example.com"))})
+	wantErr(t, err, "AliasExistsException", "An account with the email already exists.")
+
+	// GetUserAttributeVerificationCode re-sends; immutable and unknown attributes are refused.
+	gv := must(c.GetUserAttributeVerificationCode(ctx, &cip.GetUserAttributeVerificationCodeInput{AccessToken: other.AccessToken, AttributeName: aws.String("email")}))(t)
+	if gv.CodeDeliveryDetails.AttributeName == nil || *gv.CodeDeliveryDetails.AttributeName != "email" {
+		t.Fatalf("verification code details: %+v", gv.CodeDeliveryDetails)
+	}
+	must(c.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(f.poolID), Username: aws.String("hal"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("custom:tier"), Value: aws.String("gold")}}}))(t)
+	_, err = c.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(f.poolID), Username: aws.String("hal"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("custom:tier"), Value: aws.String("silver")}}})
+	wantErr(t, err, "InvalidParameterException", "Attributes did not conform to the schema: custom:tier: Attribute cannot be updated. (changing an immutable attribute)\n")
+	_, err = c.UpdateUserAttributes(ctx, &cip.UpdateUserAttributesInput{AccessToken: res.AccessToken, UserAttributes: []types.AttributeType{{Name: aws.String("nickname2"), Value: aws.String("x")}}})
+	wantErr(t, err, "InvalidParameterException", "")
+
+	// Admins may set a verified email directly; deleting attributes.
+	must(c.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(f.poolID), Username: aws.String("ivy"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("ivy@other.example.com")}, {Name: aws.String("email_verified"), Value: aws.String("true")}}}))(t)
+	must(f.signIn(t, "ivy@other.example.com", strongPassword))(t)
+	must(c.DeleteUserAttributes(ctx, &cip.DeleteUserAttributesInput{AccessToken: res.AccessToken, UserAttributeNames: []string{"given_name"}}))(t)
+	must(c.AdminDeleteUserAttributes(ctx, &cip.AdminDeleteUserAttributesInput{UserPoolId: aws.String(f.poolID), Username: aws.String("ivy"), UserAttributeNames: []string{"email"}}))(t)
+	if a := userAttrs(t, e, f.poolID, "ivy"); a["email"] != "" || a["email_verified"] != "" {
+		t.Fatalf("after deleting email: %v", a)
+	}
+	if a := userAttrs(t, e, f.poolID, "hal"); a["given_name"] != "" {
+		t.Fatalf("after deleting given_name: %v", a)
+	}
+	_, err = f.signIn(t, "ivy@other.example.com", strongPassword)
+	wantErr(t, err, "UserNotFoundException", "")
+
+	// Legacy MFA settings round-trip.
+	must(c.SetUserSettings(ctx, &cip.SetUserSettingsInput{AccessToken: res.AccessToken, MFAOptions: []types.MFAOptionType{{DeliveryMedium: types.DeliveryMediumTypeSms, AttributeName: aws.String("phone_number")}}}))(t)
+	gu := must(c.GetUser(ctx, &cip.GetUserInput{AccessToken: res.AccessToken}))(t)
+	if len(gu.MFAOptions) != 1 {
+		t.Fatalf("MFAOptions: %+v", gu.MFAOptions)
+	}
+}
+
+func testVerifyBeforeUpdate(t *testing.T, e *Env) {
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.UsernameAttributes = []types.UsernameAttributeType{"email"}
+		in.UserAttributeUpdateSettings = &types.UserAttributeUpdateSettingsType{AttributesRequireVerificationBeforeUpdate: []types.VerifiedAttributeType{"email"}}
+	})
+	c := e.Client
+	res := f.confirmedUser(t, "joy@example.com", "joy@example.com")
+	must(c.UpdateUserAttributes(ctx, &cip.UpdateUserAttributesInput{AccessToken: res.AccessToken, UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("joy@new.example.com")}}}))(t)
+	// Until verified, the old address still signs in and stays verified; the new one does not.
+	must(f.signIn(t, "joy@example.com", strongPassword))(t)
+	_, err := f.signIn(t, "joy@new.example.com", strongPassword)
+	wantErr(t, err, "UserNotFoundException", "")
+	gu := must(c.GetUser(ctx, &cip.GetUserInput{AccessToken: res.AccessToken}))(t)
+	for _, a := range gu.UserAttributes {
+		if *a.Name == "email" && *a.Value != "joy@example.com" || *a.Name == "email_verified" && *a.Value != "true" {
+			t.Fatalf("old email must stay active: %s=%s", *a.Name, *a.Value)
+		}
+	}
+	must(c.VerifyUserAttribute(ctx, &cip.VerifyUserAttributeInput{AccessToken: res.AccessToken, AttributeName: aws.String("email"), Code: aws.String(f.code(t, "joy@new.example.com"))}))(t)
+	must(f.signIn(t, "joy@new.example.com", strongPassword))(t)
+	_, err = f.signIn(t, "joy@example.com", strongPassword)
+	wantErr(t, err, "UserNotFoundException", "")
+}
+
+func testAdminStatus(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	c := e.Client
+	pool := aws.String(f.poolID)
+	res := f.confirmedUser(t, "kim", "kim@example.com")
+	must(c.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: pool, Username: aws.String("kim")}))(t)
+	_, err := c.GetUser(ctx, &cip.GetUserInput{AccessToken: res.AccessToken})
+	wantErr(t, err, "NotAuthorizedException", "Access Token has been revoked")
+	_, err = c.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(f.client), RefreshToken: res.RefreshToken})
+	wantErr(t, err, "NotAuthorizedException", "Refresh Token has been revoked")
+	_, err = f.signIn(t, "kim", strongPassword)
+	wantErr(t, err, "NotAuthorizedException", "User is disabled.")
+	if ag := must(c.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: pool, Username: aws.String("kim")}))(t); ag.Enabled {
+		t.Fatal("AdminGetUser: still enabled")
+	}
+	lu := must(c.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: pool, Filter: aws.String(`status = "Disabled"`)}))(t)
+	if len(lu.Users) != 1 {
+		t.Fatalf("disabled filter: %+v", lu.Users)
+	}
+	must(c.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: pool, Username: aws.String("kim")}))(t)
+	must(f.signIn(t, "kim", strongPassword))(t)
+
+	// AdminResetUserPassword: RESET_REQUIRED, a code by mail, then ConfirmForgotPassword.
+	must(c.AdminResetUserPassword(ctx, &cip.AdminResetUserPasswordInput{UserPoolId: pool, Username: aws.String("kim")}))(t)
+	if a := userAttrs(t, e, f.poolID, "kim"); a["status"] != "RESET_REQUIRED" {
+		t.Fatalf("status after reset: %v", a["status"])
+	}
+	_, err = f.signIn(t, "kim", strongPassword)
+	wantErr(t, err, "PasswordResetRequiredException", "Password reset required for the user")
+	code := f.code(t, "kim@example.com")
+	must(c.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("kim"), ConfirmationCode: aws.String(code), Password: aws.String("After-Reset-1")}))(t)
+	must(f.signIn(t, "kim", "After-Reset-1"))(t)
+	var ae interface{ ErrorCode() string }
+	_, err = c.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: pool, Username: aws.String("nobody")})
+	if !errors.As(err, &ae) || ae.ErrorCode() != "UserNotFoundException" {
+		t.Fatalf("disable unknown: %v", err)
 	}
 }

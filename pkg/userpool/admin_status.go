@@ -1,0 +1,105 @@
+package userpool
+
+import (
+	"context"
+
+	"github.com/cognatehq/cognate/pkg/mail"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+type AdminDisableUserInput struct {
+	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	Username   string `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+}
+
+type AdminDisableUserOutput struct{}
+
+type AdminEnableUserInput = AdminDisableUserInput
+
+type AdminEnableUserOutput struct{}
+
+type AdminResetUserPasswordInput struct {
+	UserPoolId     string            `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	Username       string            `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	ClientMetadata map[string]string `json:",omitempty"`
+}
+
+type AdminResetUserPasswordOutput struct{}
+
+// AdminDisableUser disables a user and ends every session at once.
+func (s *Service) AdminDisableUser(ctx context.Context, in *AdminDisableUserInput) (*AdminDisableUserOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		cur.Enabled = false
+		revokeAll(cur, s.now())
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &AdminDisableUserOutput{}, nil
+}
+
+// AdminEnableUser enables a user again; tokens revoked by the disable stay revoked.
+func (s *Service) AdminEnableUser(ctx context.Context, in *AdminEnableUserInput) (*AdminEnableUserOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		cur.Enabled = true
+		return nil, nil
+	}); err != nil {
+		return nil, err
+	}
+	return &AdminEnableUserOutput{}, nil
+}
+
+// AdminResetUserPassword puts a user in RESET_REQUIRED (sign-in then answers
+// PasswordResetRequiredException) and sends a reset code to a verified channel when there is one.
+func (s *Service) AdminResetUserPassword(ctx context.Context, in *AdminResetUserPasswordInput) (*AdminResetUserPasswordOutput, error) {
+	p, err := s.pool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	if err != nil {
+		return nil, err
+	}
+	d, hasChannel, err := recoveryTarget(p, u)
+	if err != nil {
+		hasChannel = false // admin resets work without a channel: the admin tells the user
+	}
+	var code string
+	var ops []store.Op
+	if hasChannel {
+		if code, err = s.sixDigits(); err != nil {
+			return nil, internal(err)
+		}
+		ops = append(ops, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL))
+	}
+	u, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		cur.Status = statusResetRequired
+		return ops, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if hasChannel {
+		if err := s.send(ctx, p, mail.ForgotPassword, d, u.Username, code); err != nil {
+			return nil, err
+		}
+	}
+	return &AdminResetUserPasswordOutput{}, nil
+}

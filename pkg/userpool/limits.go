@@ -1,0 +1,78 @@
+package userpool
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// Cognito's non-adjustable per-user hourly caps on code operations (AUTH-05). Exceeding one
+// answers LimitExceededException.
+var hourlyCaps = map[string]int{
+	"ResendConfirmationCode":           5,
+	"ConfirmSignUp":                    15,
+	"ForgotPassword":                   5,
+	"ConfirmForgotPassword":            20,
+	"ChangePassword":                   5,
+	"GetUserAttributeVerificationCode": 5,
+	"VerifyUserAttribute":              15,
+}
+
+// rateRecord counts one operation's calls for one user in a fixed one-hour window.
+type rateRecord struct {
+	Start time.Time `json:"s"`
+	Count int       `json:"n"`
+}
+
+func limitExceeded() error {
+	return cognito.LimitExceeded("Attempt limit exceeded, please try after some time.")
+}
+
+// countHourly records one call of op for the user and refuses it past the cap. The counter is
+// a compare-and-swap on its own item, so concurrent calls cannot both slip under the cap, and a
+// store failure refuses the call (fail closed).
+func (s *Service) countHourly(ctx context.Context, p *poolState, u *userState, op string) error {
+	limit, ok := hourlyCaps[op]
+	if !ok {
+		return nil
+	}
+	pk, sk := store.UserChildKey(p.Id, u.st.Key, "RATE#"+op)
+	for i := 0; i < 8; i++ {
+		now := s.now()
+		it, err := s.table.Get(ctx, pk, sk)
+		var rec rateRecord
+		cond := store.Cond{Kind: store.CondNotExists}
+		var version int64 = 1
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return internal(err)
+		default:
+			if err := json.Unmarshal(it.Data, &rec); err != nil {
+				return internal(err)
+			}
+			cond = store.Cond{Kind: store.CondVersion, Version: it.Version}
+			version = it.Version + 1
+		}
+		if rec.Start.IsZero() || !now.Before(rec.Start.Add(time.Hour)) {
+			rec = rateRecord{Start: now}
+		}
+		if rec.Count >= limit {
+			return limitExceeded()
+		}
+		rec.Count++
+		err = s.table.Write(ctx, store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: version,
+			ExpiresAt: rec.Start.Add(time.Hour), Data: mustJSON(rec)}, Cond: cond})
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, store.ErrConditionFailed) {
+			return internal(err)
+		}
+	}
+	return cognito.TooManyRequests("Rate exceeded")
+}
