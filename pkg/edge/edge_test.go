@@ -1,0 +1,141 @@
+package edge_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/edge"
+)
+
+const infraDir = "../../infra/edge"
+
+// TestCommittedFilesAreGenerated keeps infra/edge from drifting from pkg/cognito's table: the
+// deployed function is whatever is committed, so it must be exactly what the generator writes.
+func TestCommittedFilesAreGenerated(t *testing.T) {
+	router, err := edge.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes, err := edge.RoutesJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]byte{"router.js": router, "routes.json": routes} {
+		got, err := os.ReadFile(filepath.Join(infraDir, name))
+		if err != nil {
+			t.Fatalf("%v: run go generate ./pkg/edge", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("infra/edge/%s differs from the generator's output: run go generate ./pkg/edge", name)
+		}
+	}
+}
+
+func TestGenerateIsDeterministicAndSmall(t *testing.T) {
+	a, err := edge.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := edge.Generate()
+	if !bytes.Equal(a, b) {
+		t.Error("two runs differ")
+	}
+	if len(a) >= edge.MaxFunctionSize {
+		t.Errorf("router.js is %d bytes; CloudFront Functions allow %d", len(a), edge.MaxFunctionSize)
+	}
+	for _, op := range cognito.Operations() {
+		if !bytes.Contains(a, []byte("\n  "+op.Name+": ")) {
+			t.Errorf("router.js lacks %s", op.Name)
+		}
+	}
+}
+
+// TestRoutesFollowTheTable checks routes.json against pkg/cognito directly, so the node test, which
+// trusts routes.json, checks router.js against the real table.
+func TestRoutesFollowTheTable(t *testing.T) {
+	raw, err := edge.RoutesJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		TargetPrefix string            `json:"targetPrefix"`
+		DefaultPath  string            `json:"defaultPath"`
+		Headers      map[string]string `json:"headers"`
+		Families     map[string]string `json:"families"`
+		Operations   map[string]string `json:"operations"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ops := cognito.Operations()
+	if len(doc.Operations) != len(ops) || len(ops) != 126 {
+		t.Errorf("%d routes for %d operations (want 126)", len(doc.Operations), len(ops))
+	}
+	for _, op := range ops {
+		if got, want := doc.Operations[op.Name], "/"+string(op.Family); got != want {
+			t.Errorf("%s routes to %q, want %q", op.Name, got, want)
+		}
+	}
+	want := map[cognito.Family]string{
+		cognito.FamilySignup: "/signup", cognito.FamilyAuth: "/auth", cognito.FamilyToken: "/token",
+		cognito.FamilyAccount: "/account", cognito.FamilyAdmin: "/admin",
+	}
+	for f, p := range want {
+		if edge.FamilyPath(f) != p || doc.Families[string(f)] != p {
+			t.Errorf("family %s: FamilyPath %q, routes.json %q, want %q", f, edge.FamilyPath(f), doc.Families[string(f)], p)
+		}
+	}
+	if len(doc.Families) != len(cognito.Families()) {
+		t.Errorf("families %v", doc.Families)
+	}
+	if doc.TargetPrefix != cognito.TargetPrefix || doc.DefaultPath != "/" {
+		t.Errorf("prefix %q, default path %q", doc.TargetPrefix, doc.DefaultPath)
+	}
+	for key, h := range map[string]string{"originalHost": edge.HeaderOriginalHost, "originalPath": edge.HeaderOriginalPath, "originalIp": edge.HeaderOriginalIP} {
+		if doc.Headers[key] != strings.ToLower(h) || !strings.HasPrefix(h, edge.HeaderPrefix) {
+			t.Errorf("header %s: %q vs %q", key, doc.Headers[key], h)
+		}
+	}
+}
+
+// TestRouterUnderNode runs infra/edge/router.test.mjs: every operation, unknown and missing
+// targets, other methods, pass-through paths and header stripping, against the generated function.
+// `make test` sets COGNATE_REQUIRE_CLIENTS=1, so there a missing node fails instead of skipping.
+func TestRouterUnderNode(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("COGNATE_REQUIRE_CLIENTS") == "1" {
+			t.Fatalf("node is missing (make test installs it): %v", err)
+		}
+		t.Skipf("skipped: node is missing (%v); `make test` requires it and runs this test", err)
+	}
+	// Reading the script makes `go test`'s cache notice when it changes (it cannot see what node reads).
+	if _, err := os.ReadFile(filepath.Join(infraDir, "router.test.mjs")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--test", "infra/edge/router.test.mjs")
+	cmd.Dir = "../.."
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test infra/edge/router.test.mjs: %v\n%s", err, out)
+	}
+	t.Logf("%s", lastLines(out, 9))
+}
+
+func lastLines(b []byte, n int) []byte {
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return bytes.Join(lines, []byte("\n"))
+}
