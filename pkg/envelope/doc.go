@@ -22,7 +22,7 @@
 //
 // The per-record context lives in the GCM aad, not in the KMS encryption context, on purpose:
 // one data key protects many records, so the key-level context can only say what the data keys
-// are for. The KMS master key (a later issue) will implement MasterKey as
+// are for. KMSMasterKey (kms.go) implements MasterKey as
 //
 //	GenerateDataKey: kms.GenerateDataKey{KeyId, KeySpec: AES_256,
 //	                 EncryptionContext: {"cognate:purpose": "envelope-data-key"}}

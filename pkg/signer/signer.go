@@ -11,7 +11,7 @@
 // master key in `cognate serve`, KMS envelope encryption in Lambda: the "kms-envelope" mode of
 // DESIGN.md §5, which decrypts once per cold start and signs in-process at ~1 ms).
 //
-// A KMS signer (a later issue) fits the same port: EnsurePoolKeys creates an asymmetric KMS key
+// KMS (kms.go) implements the same port: EnsurePoolKeys creates an asymmetric KMS key
 // (RSA_2048, SIGN_VERIFY) per pool and use, reads its public key once with GetPublicKey and
 // stores it in the same key record with the key ARN in place of the sealed private key; Sign
 // hashes signingInput with SHA-256 itself and calls kms.Sign{MessageType: DIGEST,

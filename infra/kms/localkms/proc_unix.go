@@ -1,0 +1,23 @@
+//go:build unix
+
+package localkms
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// ownGroup puts the emulator in a process group of its own, so stopping it stops everything it
+// started.
+func ownGroup(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} }
+
+// signalGroup sends sig to the emulator's whole process group.
+func signalGroup(cmd *exec.Cmd, sig syscall.Signal) { _ = syscall.Kill(-cmd.Process.Pid, sig) }
+
+const (
+	sigTerm = syscall.SIGTERM
+	sigKill = syscall.SIGKILL
+)
+
+// exists reports whether the process still exists (not yet reaped, or still running).
+func exists(pid int) bool { return syscall.Kill(pid, 0) == nil }
