@@ -17,6 +17,10 @@ import (
 	"syscall"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/cognatehq/cognate/pkg/app"
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/envelope"
@@ -24,6 +28,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/sigv4"
 	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/store/dynamo"
 	"github.com/cognatehq/cognate/pkg/store/embedded"
 	"github.com/cognatehq/cognate/pkg/userpool"
 )
@@ -39,6 +44,10 @@ type serveConfig struct {
 	adminKeys  string
 	noReady    bool
 	logLevel   string
+	// store is embedded (bbolt in data-dir, or temporary with --memory) or dynamodb.
+	store       string
+	table       string
+	createTable bool
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
@@ -54,8 +63,14 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.adminKeys, "admin-keys", os.Getenv("COGNATE_ADMIN_KEYS"), "comma-separated ACCESS_KEY_ID:SECRET pairs that admin (SigV4) calls must be signed with")
 	fs.BoolVar(&c.noReady, "no-ready-pool", false, "do not create the ready pool on first start")
 	fs.StringVar(&c.logLevel, "log-level", envOr("COGNATE_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.StringVar(&c.store, "store", envOr("COGNATE_STORE", "embedded"), "embedded or dynamodb (endpoint from AWS_ENDPOINT_URL_DYNAMODB, e.g. DynamoDB Local)")
+	fs.StringVar(&c.table, "table", envOr("COGNATE_TABLE", "cognate"), "DynamoDB table name (--store dynamodb)")
+	fs.BoolVar(&c.createTable, "create-table", os.Getenv("COGNATE_CREATE_TABLE") == "1", "create the DynamoDB table if it does not exist (--store dynamodb)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if c.store != "embedded" && c.store != "dynamodb" {
+		return nil, fmt.Errorf("--store: %q is not embedded or dynamodb", c.store)
 	}
 	if c.issuerBase == "" {
 		c.issuerBase = "http://" + c.addr
@@ -121,16 +136,23 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 	}
 	var tbl store.Table
 	var mk *envelope.LocalMasterKey
-	if c.memory {
-		if tbl, err = embedded.OpenTemp(clk); err != nil {
+	if c.store == "dynamodb" {
+		if tbl, err = openDynamo(ctx, c, clk); err != nil {
 			return nil, err
 		}
+	}
+	if c.memory {
 		key := make([]byte, 32)
 		if _, err := io.ReadFull(rand.Reader, key); err != nil {
 			return nil, err
 		}
 		if mk, err = envelope.NewLocalMasterKey(key); err != nil {
 			return nil, err
+		}
+		if tbl == nil {
+			if tbl, err = embedded.OpenTemp(clk); err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
@@ -139,8 +161,10 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 		if mk, err = envelope.LoadOrCreateLocalMasterKey(filepath.Join(c.dataDir, "master.key")); err != nil {
 			return nil, err
 		}
-		if tbl, err = embedded.Open(filepath.Join(c.dataDir, "cognate.db"), clk); err != nil {
-			return nil, err
+		if tbl == nil {
+			if tbl, err = embedded.Open(filepath.Join(c.dataDir, "cognate.db"), clk); err != nil {
+				return nil, err
+			}
 		}
 	}
 	sealer := envelope.NewSealer(mk, rand.Reader)
@@ -203,9 +227,12 @@ func serve(args []string, stdout, stderr io.Writer) error {
 
 func printReady(w io.Writer, c *serveConfig, addr string, ready []readyPool) {
 	fmt.Fprintf(w, "Cognate is listening on http://%s\n", addr)
-	if c.memory {
+	switch {
+	case c.store == "dynamodb":
+		fmt.Fprintf(w, "  store:     DynamoDB table %s\n", c.table)
+	case c.memory:
 		fmt.Fprintln(w, "  store:     in memory (gone on exit)")
-	} else {
+	default:
 		fmt.Fprintf(w, "  store:     %s\n", c.dataDir)
 	}
 	fmt.Fprintf(w, "  outbox:    http://%s/_local/outbox\n", addr)
@@ -243,4 +270,25 @@ type statusRecorder struct {
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+// openDynamo opens the DynamoDB store for `--store dynamodb`. The endpoint and credentials come
+// from the standard AWS environment (AWS_ENDPOINT_URL_DYNAMODB points at DynamoDB Local); with an
+// endpoint override and no credentials configured, DynamoDB Local's dummy ones are used.
+func openDynamo(ctx context.Context, c *serveConfig, clk clock.Clock) (store.Table, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(envOr("AWS_REGION", c.region))}
+	if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	tbl := dynamo.New(dynamodb.NewFromConfig(cfg), c.table, clk)
+	if c.createTable {
+		if err := tbl.CreateTable(ctx); err != nil {
+			return nil, fmt.Errorf("creating table %s: %w", c.table, err)
+		}
+	}
+	return tbl, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/edge"
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/signer"
@@ -81,6 +82,16 @@ func (a *App) Endpoints() map[string]cognito.Endpoint {
 		"AdminRespondToAuthChallenge": cognito.Bind(s.AdminRespondToAuthChallenge),
 		"GetTokensFromRefreshToken":   cognito.Bind(s.GetTokensFromRefreshToken),
 		"RevokeToken":                 cognito.Bind(s.RevokeToken),
+		// devices
+		"ConfirmDevice":           cognito.Bind(s.ConfirmDevice),
+		"GetDevice":               cognito.Bind(s.GetDevice),
+		"ListDevices":             cognito.Bind(s.ListDevices),
+		"ForgetDevice":            cognito.Bind(s.ForgetDevice),
+		"UpdateDeviceStatus":      cognito.Bind(s.UpdateDeviceStatus),
+		"AdminGetDevice":          cognito.Bind(s.AdminGetDevice),
+		"AdminListDevices":        cognito.Bind(s.AdminListDevices),
+		"AdminForgetDevice":       cognito.Bind(s.AdminForgetDevice),
+		"AdminUpdateDeviceStatus": cognito.Bind(s.AdminUpdateDeviceStatus),
 		// the user's own account
 		"GetUser":        cognito.Bind(s.GetUser),
 		"ChangePassword": cognito.Bind(s.ChangePassword),
@@ -123,6 +134,27 @@ func (a *App) Endpoints() map[string]cognito.Endpoint {
 // CognitoHandler serves the Cognito JSON 1.1 API for the given families (none = all).
 func (a *App) CognitoHandler(families ...cognito.Family) http.Handler {
 	return cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: families, Admin: a.admin, Logger: a.log})
+}
+
+// FamilyHandler is one family's function behind the edge router: only the family's operations,
+// answered on the family's path (edge.FamilyPath).
+func (a *App) FamilyHandler(f cognito.Family) http.Handler {
+	return cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: []cognito.Family{f},
+		Paths: []string{edge.FamilyPath(f)}, Admin: a.admin, Logger: a.log})
+}
+
+// OAuthHandler is the oauth function: the per-pool well-known documents, and `POST /`, where
+// the edge leaves requests whose X-Amz-Target names no operation (UnknownOperationException).
+func (a *App) OAuthHandler() http.Handler {
+	wk := a.WellKnownHandler()
+	api := cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: []cognito.Family{cognito.FamilyOAuth}, Admin: a.admin, Logger: a.log})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/.well-known/") {
+			wk.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 }
 
 // WellKnownHandler serves `/{poolId}/.well-known/jwks.json` and

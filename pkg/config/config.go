@@ -31,8 +31,6 @@ type Config struct {
 	// (COGNATE_ORIGIN_VERIFY); requests without it are not trusted to name their host.
 	OriginVerify string
 	SignerMode   string // COGNATE_SIGNER_MODE: kms | kms-envelope
-	// SigningKeyARN is the RSA_2048 SIGN_VERIFY key for the kms mode (COGNATE_SIGNING_KEY_ARN).
-	SigningKeyARN string
 	// EnvelopeKeyARN is the symmetric key for envelope encryption of verifiers, seeds and, in
 	// kms-envelope mode, signing keys (COGNATE_ENVELOPE_KEY_ARN).
 	EnvelopeKeyARN string
@@ -62,7 +60,6 @@ func Parse(getenv func(string) string) (*Config, error) {
 		IssuerBase:       strings.TrimRight(getenv("COGNATE_ISSUER_BASE"), "/"),
 		OriginVerify:     getenv("COGNATE_ORIGIN_VERIFY"),
 		SignerMode:       getenv("COGNATE_SIGNER_MODE"),
-		SigningKeyARN:    getenv("COGNATE_SIGNING_KEY_ARN"),
 		EnvelopeKeyARN:   getenv("COGNATE_ENVELOPE_KEY_ARN"),
 		FromAddress:      getenv("COGNATE_FROM_ADDRESS"),
 		ConfigurationSet: getenv("COGNATE_SES_CONFIGURATION_SET"),
@@ -117,11 +114,7 @@ func Parse(getenv func(string) string) (*Config, error) {
 		bad("COGNATE_ORIGIN_VERIFY must be set (16+ characters) when COGNATE_ISSUER_BASE is empty")
 	}
 	switch c.SignerMode {
-	case SignerKMS:
-		if c.SigningKeyARN == "" {
-			bad("COGNATE_SIGNING_KEY_ARN is required with COGNATE_SIGNER_MODE=kms")
-		}
-	case SignerKMSEnvelope:
+	case SignerKMS, SignerKMSEnvelope: // kms mode creates a KMS key per pool and use
 	default:
 		bad("COGNATE_SIGNER_MODE: %q is not kms or kms-envelope", c.SignerMode)
 	}

@@ -46,7 +46,7 @@ func TestParseRules(t *testing.T) {
 		set  map[string]string
 		want string
 	}{
-		"kms needs a signing key":   {map[string]string{"COGNATE_SIGNER_MODE": "kms"}, "COGNATE_SIGNING_KEY_ARN"},
+		"kms mode":                  {map[string]string{"COGNATE_SIGNER_MODE": "kms"}, ""},
 		"issuer must be https":      {map[string]string{"COGNATE_ISSUER_BASE": "http://auth.example.com"}, "COGNATE_ISSUER_BASE"},
 		"issuer must be an origin":  {map[string]string{"COGNATE_ISSUER_BASE": "https://auth.example.com/x"}, "COGNATE_ISSUER_BASE"},
 		"origin secret too short":   {map[string]string{"COGNATE_ORIGIN_VERIFY": "short"}, "COGNATE_ORIGIN_VERIFY"},

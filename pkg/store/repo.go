@@ -82,6 +82,9 @@ type User struct {
 	Key     string
 	Sub     string
 	Aliases []Alias
+	// Index lists the (attribute, value) pairs ListUsers can search this user by; each is an
+	// index item kept in step with the user in the same transaction (userindex.go).
+	Index   []IndexEntry
 	Version int64
 	Data    []byte
 }
@@ -268,11 +271,12 @@ func (r *Repo) ListClients(ctx context.Context, poolID, cursor string, limit int
 type userEnvelope struct {
 	Sub     string          `json:"s"`
 	Aliases []Alias         `json:"a,omitempty"`
+	Index   []IndexEntry    `json:"i,omitempty"`
 	Data    json.RawMessage `json:"d"`
 }
 
 func encodeUser(u *User) ([]byte, error) {
-	return json.Marshal(userEnvelope{Sub: u.Sub, Aliases: u.Aliases, Data: u.Data})
+	return json.Marshal(userEnvelope{Sub: u.Sub, Aliases: u.Aliases, Index: u.Index, Data: u.Data})
 }
 
 func decodeUser(pool, key string, it Item) (*User, error) {
@@ -280,19 +284,21 @@ func decodeUser(pool, key string, it Item) (*User, error) {
 	if err := json.Unmarshal(it.Data, &env); err != nil {
 		return nil, fmt.Errorf("store: corrupt user %s: %w", key, err)
 	}
-	return &User{PoolID: pool, Key: key, Sub: env.Sub, Aliases: env.Aliases, Version: it.Version, Data: env.Data}, nil
+	return &User{PoolID: pool, Key: key, Sub: env.Sub, Aliases: env.Aliases, Index: env.Index, Version: it.Version, Data: env.Data}, nil
 }
 
 // CreateUser writes a user with its sub, alias and index items in one transaction. Errors:
-// ErrUsernameExists, ErrSubExists, *AliasTakenError, or ErrNotFound when the pool is gone.
+// ErrUsernameExists, ErrSubExists, *AliasTakenError.
 func (r *Repo) CreateUser(ctx context.Context, u *User) error {
 	u.Version = 1
 	data, err := encodeUser(u)
 	if err != nil {
 		return err
 	}
+	// No condition on the pool item: every sign-up in a pool would then touch that one item, and
+	// DynamoDB cancels concurrent transactions on a shared item. The caller has read the pool, and
+	// the users of a deleted pool are unreachable anyway.
 	ops := []Op{
-		{Kind: OpCheck, Item: Item{PK: poolPK(u.PoolID), SK: "P"}, Cond: Cond{Kind: CondExists}},
 		{Kind: OpPut, Item: Item{PK: userPK(u.PoolID, u.Key), SK: "U", Version: 1, Data: data}, Cond: Cond{Kind: CondNotExists}},
 		{Kind: OpPut, Item: Item{PK: subPK(u.PoolID, u.Sub), SK: "S", Version: 1, Data: []byte(u.Key)}, Cond: Cond{Kind: CondNotExists}},
 		{Kind: OpPut, Item: Item{PK: poolIndexUsersPK(u.PoolID), SK: u.Key, Version: 1}},
@@ -300,19 +306,20 @@ func (r *Repo) CreateUser(ctx context.Context, u *User) error {
 	for _, a := range u.Aliases {
 		ops = append(ops, Op{Kind: OpPut, Item: Item{PK: aliasPK(u.PoolID, a.Kind, a.Value), SK: "A", Version: 1, Data: []byte(u.Key)}, Cond: Cond{Kind: CondNotExists}})
 	}
+	for _, e := range u.Index {
+		ops = append(ops, indexPut(u.PoolID, u.Key, e))
+	}
 	err = r.T.Write(ctx, ops...)
 	var tx *TxError
 	if errors.As(err, &tx) {
 		switch {
 		case tx.FailedAt(0):
-			return ErrNotFound
-		case tx.FailedAt(1):
 			return ErrUsernameExists
-		case tx.FailedAt(2):
+		case tx.FailedAt(1):
 			return ErrSubExists
 		}
 		for i, a := range u.Aliases {
-			if tx.FailedAt(4 + i) {
+			if tx.FailedAt(3 + i) {
 				return &AliasTakenError{Kind: a.Kind, Value: a.Value}
 			}
 		}
@@ -363,7 +370,7 @@ func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *
 		if err != nil {
 			return nil, err
 		}
-		oldVersion, oldAliases := u.Version, append([]Alias(nil), u.Aliases...)
+		oldVersion, oldAliases, oldIndex := u.Version, append([]Alias(nil), u.Aliases...), append([]IndexEntry(nil), u.Index...)
 		extra, err := fn(u)
 		if err != nil {
 			return nil, err
@@ -382,6 +389,7 @@ func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *
 		for _, a := range added {
 			ops = append(ops, Op{Kind: OpPut, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A", Version: 1, Data: []byte(key)}, Cond: Cond{Kind: CondNotExists}})
 		}
+		ops = append(ops, indexOps(pool, key, oldIndex, u.Index)...)
 		firstExtra := len(ops)
 		ops = append(ops, extra...)
 		err = r.T.Write(ctx, ops...)
@@ -452,6 +460,7 @@ func (r *Repo) DeleteUser(ctx context.Context, pool, key string) error {
 	for _, a := range u.Aliases {
 		ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
 	}
+	ops = append(ops, indexOps(pool, key, u.Index, nil)...)
 	if err := r.T.Write(ctx, ops...); err != nil {
 		if errors.Is(err, ErrConditionFailed) {
 			return ErrConflict

@@ -32,11 +32,17 @@ func (s *Service) ChangePassword(ctx context.Context, in *ChangePasswordInput) (
 		if in.PreviousPassword == nil {
 			return nil, cognito.InvalidParameter("1 validation error detected: Value null at 'previousPassword' failed to satisfy constraint: Member must not be null")
 		}
+		if err := s.countHourly(ctx, p, u, "ChangePassword"); err != nil {
+			return nil, err
+		}
+		// A wrong previous password counts toward lockout like a failed sign-in (AUTH-04).
+		if u, err = s.reserveAttempt(ctx, p, u); err != nil {
+			return nil, err
+		}
 		ok, err := s.checkPassword(ctx, p, u, *in.PreviousPassword)
 		if err != nil {
 			return nil, internal(err)
 		}
-		// Lockout phase point: a wrong previous password counts as a failed sign-in.
 		if !ok {
 			return nil, incorrect()
 		}
@@ -50,6 +56,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *ChangePasswordInput) (
 	}
 	if _, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		cur.Password = pw
+		cur.Lock = nil
 		return nil, nil
 	}); err != nil {
 		return nil, err

@@ -123,6 +123,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *poolState, in *AdminC
 	// RESEND restarts the temporary password's validity clock.
 	u, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		cur.Password = pw
+		cur.Lock = nil // a new password ends any lockout
 		return nil, nil
 	})
 	if err != nil {
@@ -170,6 +171,7 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPass
 	}
 	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		cur.Password = pw
+		cur.Lock = nil // a new password ends any lockout
 		if in.Permanent {
 			cur.Status = statusConfirmed
 		} else {

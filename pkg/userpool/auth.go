@@ -15,22 +15,35 @@ import (
 // one (check order per protocol §3.1):
 //
 //	client and flow enabled -> SECRET_HASH -> user lookup -> [PreAuthentication trigger]
-//	-> disabled / UNCONFIRMED -> [lockout] -> password -> RESET_REQUIRED / FORCE_CHANGE_PASSWORD
-//	-> [MFA, device] -> [PostAuthentication, PreTokenGeneration triggers] -> tokens
+//	-> password verdict -> disabled / UNCONFIRMED -> [lockout] -> verdict applied
+//	-> RESET_REQUIRED / FORCE_CHANGE_PASSWORD -> [MFA] -> device -> [PostAuthentication,
+//	PreTokenGeneration triggers] -> tokens
 //
-// Bracketed phases are hook points that later work fills in (triggers, lockout, MFA, devices).
+// Flows differ only in how they reach a verdict on the password: USER_PASSWORD_AUTH (and
+// USER_AUTH's PASSWORD factor) recompute the verifier from the password, USER_SRP_AUTH (and
+// PASSWORD_SRP) check the PASSWORD_CLAIM_SIGNATURE of the PASSWORD_VERIFIER step, a sign-up
+// Session vouches for a user who just proved their address. Each hands its verdict to
+// passwordVerdict, which runs everything after it in the one order above. Bracketed phases are
+// hook points that later work fills in (triggers, lockout, MFA).
 
 const (
-	challengeNewPassword = "NEW_PASSWORD_REQUIRED"
+	challengeNewPassword      = "NEW_PASSWORD_REQUIRED"
+	challengePasswordVerifier = "PASSWORD_VERIFIER"
+	challengeDeviceSRP        = "DEVICE_SRP_AUTH"
+	challengeDeviceVerifier   = "DEVICE_PASSWORD_VERIFIER"
+	challengeSelect           = "SELECT_CHALLENGE"
+	challengePassword         = "PASSWORD"
+	challengePasswordSRP      = "PASSWORD_SRP"
 )
 
 // authRequest is what InitiateAuth and AdminInitiateAuth share once decoded.
 type authRequest struct {
-	admin  bool
-	flow   string
-	params map[string]string
-	pool   *poolState
-	client *clientState
+	admin   bool
+	flow    string
+	params  map[string]string
+	session string // the top-level Session (USER_AUTH after sign-up)
+	pool    *poolState
+	client  *clientState
 }
 
 var flowAllow = map[string]string{
@@ -56,7 +69,7 @@ func (s *Service) InitiateAuth(ctx context.Context, in *InitiateAuthInput) (*Ini
 	if err != nil {
 		return nil, err
 	}
-	return s.initiate(ctx, &authRequest{flow: in.AuthFlow, params: in.AuthParameters, pool: p, client: c})
+	return s.initiate(ctx, &authRequest{flow: in.AuthFlow, params: in.AuthParameters, session: in.Session, pool: p, client: c})
 }
 
 // AdminInitiateAuth starts a sign-in from a trusted back end.
@@ -65,7 +78,7 @@ func (s *Service) AdminInitiateAuth(ctx context.Context, in *AdminInitiateAuthIn
 	if err != nil {
 		return nil, err
 	}
-	return s.initiate(ctx, &authRequest{admin: true, flow: in.AuthFlow, params: in.AuthParameters, pool: p, client: c})
+	return s.initiate(ctx, &authRequest{admin: true, flow: in.AuthFlow, params: in.AuthParameters, session: in.Session, pool: p, client: c})
 }
 
 func (s *Service) initiate(ctx context.Context, r *authRequest) (*AuthOutput, error) {
@@ -86,15 +99,22 @@ func (s *Service) initiate(ctx context.Context, r *authRequest) (*AuthOutput, er
 	if !r.client.flowEnabled(allow) {
 		return nil, cognito.InvalidParameter("%s flow not enabled for this client", r.flow)
 	}
+	if r.params == nil {
+		r.params = map[string]string{}
+	}
 	switch r.flow {
 	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH":
 		return s.passwordAuth(ctx, r)
+	case "USER_SRP_AUTH":
+		return s.srpAuth(ctx, r)
+	case "USER_AUTH":
+		return s.userAuth(ctx, r)
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		rt := r.params["REFRESH_TOKEN"]
 		if rt == "" {
 			return nil, missingParam("REFRESH_TOKEN")
 		}
-		res, err := s.refresh(ctx, r.pool, r.client, rt, func(username string) error {
+		res, err := s.refresh(ctx, r.pool, r.client, rt, r.params["DEVICE_KEY"], func(username string) error {
 			return checkSecretHash(r.client, r.params["SECRET_HASH"], username)
 		})
 		if err != nil {
@@ -102,8 +122,43 @@ func (s *Service) initiate(ctx context.Context, r *authRequest) (*AuthOutput, er
 		}
 		return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
 	}
-	// USER_SRP_AUTH, CUSTOM_AUTH and USER_AUTH join this pipeline in the SRP and custom-auth work.
+	// CUSTOM_AUTH joins this pipeline in the custom-auth work.
 	return nil, cognito.UnsupportedOperation("%s is not implemented by Cognate yet.", r.flow)
+}
+
+// resolveUser is the user-lookup phase: it finds the user a typed name means (username, alias,
+// or the email/phone of username-attribute pools) and checks SECRET_HASH against the typed and
+// the internal name. A nil user and nil error mean nobody matched; what to answer then is the
+// flow's choice (UserNotFoundException, or a simulation when existence errors are hidden).
+func (s *Service) resolveUser(ctx context.Context, p *poolState, c *clientState, typed, secretHash string) (*userState, error) {
+	u, err := s.findUser(ctx, p, typed, false)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, internal(err)
+	}
+	var internalName string
+	if err == nil {
+		internalName = u.Username
+	}
+	if err := checkSecretHash(c, secretHash, typed, internalName); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// signInStep is one sign-in attempt that has reached the password verdict: who, through which
+// client, with which device, and what must commit together with whatever the step produces
+// (the answered Session; a new password).
+type signInStep struct {
+	pool   *poolState
+	client *clientState
+	user   *userState
+	// device is the DEVICE_KEY presented in this step ("" = none).
+	device string
+	// consume holds the ops that use up the Session this step answered; they commit with the
+	// step's outcome (tokens or the next challenge), never before.
+	consume []store.Op
+	// change, when set, edits the user in the transaction that commits the outcome.
+	change func(u *userState) ([]store.Op, error)
 }
 
 // passwordAuth is USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH.
@@ -115,59 +170,132 @@ func (s *Service) passwordAuth(ctx context.Context, r *authRequest) (*AuthOutput
 	if password == "" {
 		return nil, missingParam("PASSWORD")
 	}
-	u, err := s.findUser(ctx, r.pool, username, false)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, internal(err)
-	}
-	var internalName string
-	if u != nil {
-		internalName = u.Username
-	}
-	if err := checkSecretHash(r.client, r.params["SECRET_HASH"], username, internalName); err != nil {
+	u, err := s.resolveUser(ctx, r.pool, r.client, username, r.params["SECRET_HASH"])
+	if err != nil {
 		return nil, err
 	}
 	if u == nil {
-		// Same work as a real check, so the answer's timing does not reveal the user (ENUM-03).
-		if _, err := s.checkPassword(ctx, r.pool, nil, password); err != nil {
-			return nil, internal(err)
-		}
-		if r.client.preventUserExistenceErrors() {
-			return nil, incorrect()
-		}
-		return nil, userNotFound()
+		return nil, s.unknownUserPassword(ctx, r.pool, r.client, password)
 	}
+	return s.verifyPassword(ctx, &signInStep{pool: r.pool, client: r.client, user: u, device: r.params["DEVICE_KEY"]}, password)
+}
+
+// unknownUserPassword answers a password for a user that does not exist, after the same work as
+// a real check so the answer's timing does not reveal the user (ENUM-03).
+func (s *Service) unknownUserPassword(ctx context.Context, p *poolState, c *clientState, password string) error {
+	if _, err := s.checkPassword(ctx, p, nil, password); err != nil {
+		return internal(err)
+	}
+	if c.preventUserExistenceErrors() {
+		return incorrect()
+	}
+	return userNotFound()
+}
+
+// verifyPassword judges a plaintext password (USER_PASSWORD_AUTH and USER_AUTH's PASSWORD
+// factor) and runs the rest of the pipeline.
+func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password string) (*AuthOutput, error) {
 	// PreAuthentication trigger point.
-	ok, err := s.checkPassword(ctx, r.pool, u, password)
-	if err != nil {
-		return nil, internal(err)
-	}
+	return s.passwordVerdict(ctx, st, func(u *userState) (bool, error) {
+		return s.checkPassword(ctx, st.pool, u, password)
+	})
+}
+
+// passwordVerdict is the pipeline from the password phase on, shared by every flow: account
+// state, lockout, the verdict, the status challenges, then MFA and the device. verdict judges
+// the proof the flow received (a password, an SRP signature) for the user as stored after the
+// lockout reservation.
+func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *userState) (bool, error)) (*AuthOutput, error) {
+	u := st.user
 	if !u.Enabled {
 		return nil, cognito.NotAuthorized("User is disabled.")
 	}
 	if u.Status == statusUnconfirmed {
 		return nil, cognito.UserNotConfirmed("User is not confirmed.")
 	}
-	// Lockout phase point: failures are counted here (AUTH-01..04).
+	// Lockout phase: the attempt is counted as failed before it is judged, in one
+	// compare-and-swap, so concurrent guesses cannot outrun the lock and a locked user is refused
+	// unjudged (AUTH-01..04). Every flow's proof passes here — a password, an SRP
+	// PASSWORD_CLAIM_SIGNATURE (bad or stale) — and a success clears the count in the
+	// transaction that commits the outcome.
+	u, err := s.reserveAttempt(ctx, st.pool, u)
+	if err != nil {
+		return nil, err
+	}
+	st.user = u
+	ok, err := verdict(u)
+	if err != nil {
+		return nil, internal(err)
+	}
 	if !ok {
 		return nil, incorrect()
 	}
+	change := st.change
+	st.change = func(cur *userState) ([]store.Op, error) {
+		cur.Lock = nil
+		if change == nil {
+			return nil, nil
+		}
+		return change(cur)
+	}
 	switch u.Status {
 	case statusResetRequired:
-		if r.client.preventUserExistenceErrors() {
+		// The password was right: the reserved failure must not count toward lockout.
+		if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
+			return nil, err
+		}
+		if st.client.preventUserExistenceErrors() {
 			return nil, incorrect()
 		}
 		return nil, cognito.PasswordResetRequired("Password reset required for the user")
 	case statusForceChangePassword:
-		if s.tempPasswordExpired(r.pool, u) {
+		if s.tempPasswordExpired(st.pool, u) {
+			if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
+				return nil, err
+			}
 			return nil, cognito.NotAuthorized("Temporary password has expired and must be reset by an administrator.")
 		}
-		return s.newPasswordChallenge(ctx, r.pool, r.client, u)
+		return s.newPasswordChallenge(ctx, st)
 	}
-	// MFA and device phase point.
-	res, err := s.signIn(ctx, r.pool, r.client, u, nil)
+	return s.mfaAndDevice(ctx, st)
+}
+
+// mfaAndDevice is the last phase before tokens: MFA, then the device. A DEVICE_KEY of one of
+// the user's confirmed devices must be proven with device SRP before tokens bound to it are
+// issued; an unknown one is refused with the exact text clients look for, so they drop it and
+// retry; with device tracking on and no device presented, the sign-in gets a new device key.
+func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*AuthOutput, error) {
+	dev, err := s.presentedDevice(ctx, st)
 	if err != nil {
 		return nil, err
 	}
+	// MFA phase point: the MFA challenges are chosen here, after the password and before the
+	// device. A remembered device skips MFA — dev != nil && dev.remembered() — and is then
+	// proven by the DEVICE_SRP_AUTH below, so a stolen DEVICE_KEY alone skips nothing. The pool's
+	// ChallengeRequiredOnNewDevice asks for MFA whenever dev == nil.
+	if dev != nil {
+		return s.deviceSRPChallenge(ctx, st, dev)
+	}
+	var meta *NewDeviceMetadataType
+	if st.pool.deviceTracking() {
+		if meta, err = s.newDeviceMetadata(st.pool, st.user); err != nil {
+			return nil, err
+		}
+	}
+	return s.issueTokens(ctx, st, meta)
+}
+
+// issueTokens finishes a sign-in: tokens, bound to the new device when there is one.
+func (s *Service) issueTokens(ctx context.Context, st *signInStep, meta *NewDeviceMetadataType) (*AuthOutput, error) {
+	var device string
+	if meta != nil {
+		device = meta.DeviceKey
+	}
+	res, err := s.signIn(ctx, st, device, nil)
+	if err != nil {
+		return nil, err
+	}
+	res.NewDeviceMetadata = meta
 	return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
 }
 
@@ -184,10 +312,12 @@ func requiredMissing(p *poolState, u *userState) []string {
 	return out
 }
 
-func (s *Service) newPasswordChallenge(ctx context.Context, p *poolState, c *clientState, u *userState) (*AuthOutput, error) {
-	sess, err := s.newSession(ctx, c, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Username: u.Username, Challenge: challengeNewPassword})
+// newPasswordChallenge answers NEW_PASSWORD_REQUIRED, consuming the step's Session with it.
+func (s *Service) newPasswordChallenge(ctx context.Context, st *signInStep) (*AuthOutput, error) {
+	p, c, u := st.pool, st.client, st.user
+	sess, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Username: u.Username, Challenge: challengeNewPassword})
 	if err != nil {
-		return nil, internal(err)
+		return nil, err
 	}
 	attrs := map[string]string{}
 	for k, v := range u.Attrs {
@@ -219,40 +349,25 @@ func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *AdminResp
 }
 
 func (s *Service) respond(ctx context.Context, p *poolState, c *clientState, challenge, session string, resp map[string]string) (*AuthOutput, error) {
+	if resp == nil {
+		resp = map[string]string{}
+	}
 	switch challenge {
 	case challengeNewPassword:
 		return s.respondNewPassword(ctx, p, c, session, resp)
-	case "SMS_MFA", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP", "PASSWORD_VERIFIER", "CUSTOM_CHALLENGE",
-		"DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER", "ADMIN_NO_SRP_AUTH", "EMAIL_OTP", "SMS_OTP", "PASSWORD", "WEB_AUTHN", "PASSWORD_SRP", "SELECT_CHALLENGE":
+	case challengePasswordVerifier:
+		return s.respondPasswordVerifier(ctx, p, c, session, resp)
+	case challengeDeviceSRP:
+		return s.respondDeviceSRP(ctx, p, c, session, resp)
+	case challengeDeviceVerifier:
+		return s.respondDeviceVerifier(ctx, p, c, session, resp)
+	case challengeSelect, challengePassword, challengePasswordSRP:
+		return s.respondFirstFactor(ctx, p, c, challenge, session, resp)
+	case "SMS_MFA", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP", "CUSTOM_CHALLENGE",
+		"ADMIN_NO_SRP_AUTH", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN":
 		return nil, cognito.UnsupportedOperation("Challenge %s is not implemented by Cognate yet.", challenge)
 	}
 	return nil, cognito.InvalidParameter("1 validation error detected: Value '%s' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set: [SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP, PASSWORD_VERIFIER, CUSTOM_CHALLENGE, SELECT_CHALLENGE, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, ADMIN_NO_SRP_AUTH, NEW_PASSWORD_REQUIRED, SMS_OTP, PASSWORD, WEB_AUTHN, PASSWORD_SRP]", challenge)
-}
-
-// peekSession reads a session without consuming it; the answer consumes it in the same
-// transaction that applies its effect, so a retry after a policy error can use it again and a
-// replay after success cannot.
-func (s *Service) peekSession(ctx context.Context, c *clientState, token, challenge string) (*authSession, store.Op, error) {
-	if token == "" {
-		return nil, store.Op{}, missingParam("Session")
-	}
-	id := sessionID(token)
-	it, err := s.repo.GetRecord(ctx, "session", id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, store.Op{}, invalidSession()
-	}
-	if err != nil {
-		return nil, store.Op{}, internal(err)
-	}
-	var sess authSession
-	if err := json.Unmarshal(it.Data, &sess); err != nil {
-		return nil, store.Op{}, internal(err)
-	}
-	if sess.ClientID != c.ID || sess.PoolID != c.PoolID || sess.Challenge != challenge {
-		return nil, store.Op{}, invalidSession()
-	}
-	pk, sk := store.RecordKey("session", id)
-	return &sess, store.Op{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}, Cond: store.Cond{Kind: store.CondVersion, Version: it.Version}}, nil
 }
 
 func (s *Service) respondNewPassword(ctx context.Context, p *poolState, c *clientState, session string, resp map[string]string) (*AuthOutput, error) {
@@ -264,12 +379,9 @@ func (s *Service) respondNewPassword(ctx context.Context, p *poolState, c *clien
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.findUser(ctx, p, username, false)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && u.st.Key != sess.UserKey) {
-		return nil, invalidSession() // a session answers only for the user it was issued to
-	}
+	u, err := s.sessionUser(ctx, p, sess, username)
 	if err != nil {
-		return nil, internal(err)
+		return nil, err
 	}
 	if err := checkSecretHash(c, resp["SECRET_HASH"], username, u.Username); err != nil {
 		return nil, err
@@ -295,22 +407,69 @@ func (s *Service) respondNewPassword(ctx context.Context, p *poolState, c *clien
 	if err != nil {
 		return nil, internal(err)
 	}
-	res, err := s.signIn(ctx, p, c, u, func(cur *userState) ([]store.Op, error) {
-		if cur.Status != statusForceChangePassword {
-			return nil, invalidSession()
-		}
-		for k, v := range attrs {
-			cur.Attrs[k] = v
-		}
-		if missing := requiredMissing(p, cur); len(missing) > 0 {
-			return nil, cognito.InvalidParameter("Invalid attributes given, %s is missing", strings.TrimPrefix(missing[0], "userAttributes."))
-		}
-		cur.Password = pw
-		cur.Status = statusConfirmed
-		return []store.Op{consume}, nil
-	})
-	if err != nil {
-		return nil, err
+	// The new password commits with whatever comes next (tokens, or the device challenge).
+	st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume},
+		change: func(cur *userState) ([]store.Op, error) {
+			if cur.Status != statusForceChangePassword {
+				return nil, invalidSession()
+			}
+			for k, v := range attrs {
+				cur.Attrs[k] = v
+			}
+			if missing := requiredMissing(p, cur); len(missing) > 0 {
+				return nil, cognito.InvalidParameter("Invalid attributes given, %s is missing", strings.TrimPrefix(missing[0], "userAttributes."))
+			}
+			cur.Password = pw
+			cur.Status = statusConfirmed
+			return nil, nil
+		}}
+	// The missing-attribute check must answer before anything is consumed.
+	probe := &userState{userRecord: &userRecord{Attrs: map[string]string{}}}
+	for k, v := range u.Attrs {
+		probe.Attrs[k] = v
 	}
-	return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+	for k, v := range attrs {
+		probe.Attrs[k] = v
+	}
+	if missing := requiredMissing(p, probe); len(missing) > 0 {
+		return nil, cognito.InvalidParameter("Invalid attributes given, %s is missing", strings.TrimPrefix(missing[0], "userAttributes."))
+	}
+	return s.mfaAndDevice(ctx, st)
+}
+
+// nextChallenge stores the Session of the step that comes next and returns its token,
+// committing it with the answered Session's consumption and the step's user change.
+func (s *Service) nextChallenge(ctx context.Context, st *signInStep, sess authSession) (string, error) {
+	tok, err := s.newSessionToken()
+	if err != nil {
+		return "", internal(err)
+	}
+	if err := s.commitStep(ctx, st, s.sessionOp(st.client, tok, sess)); err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// commitStep writes a step's outcome ops (a new Session, a device) together with the step's
+// consumed Session and user change, in one transaction.
+func (s *Service) commitStep(ctx context.Context, st *signInStep, ops ...store.Op) error {
+	ops = append(ops, st.consume...)
+	if st.change == nil {
+		err := s.table.Write(ctx, ops...)
+		if errors.Is(err, store.ErrConditionFailed) {
+			return invalidSession()
+		}
+		return internal(err)
+	}
+	_, err := s.updateUser(ctx, st.pool, st.user, func(cur *userState) ([]store.Op, error) {
+		extra, err := st.change(cur)
+		if err != nil {
+			return nil, err
+		}
+		return append(extra, ops...), nil
+	})
+	if errors.Is(err, store.ErrConditionFailed) {
+		return invalidSession()
+	}
+	return err
 }

@@ -175,6 +175,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	}
 	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		cur.Password = pw
+		cur.Lock = nil // a new password ends any lockout
 		cur.Status = statusConfirmed
 		return []store.Op{consume}, nil
 	})

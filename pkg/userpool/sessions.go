@@ -4,39 +4,145 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/store"
 )
 
 // authSession is the server side of a challenge Session: opaque to the client (256 random bits,
 // stored only as a hash), bound to pool, client, user and step, expiring after the client's
 // AuthSessionValidity, and consumed by the answer (AUTH-07).
 type authSession struct {
-	PoolID    string            `json:"p"`
-	ClientID  string            `json:"c"`
-	UserKey   string            `json:"u"`
-	Username  string            `json:"n"`
+	PoolID   string `json:"p"`
+	ClientID string `json:"c"`
+	// UserKey is the user's canonical key; "" marks a simulated session, issued for a user that
+	// does not exist when existence errors are hidden (ENUM-02). Its answers always fail.
+	UserKey string `json:"u"`
+	// Username is the name the step told the client (USER_ID_FOR_SRP for SRP steps).
+	Username string `json:"n"`
+	// Challenge is the step the session answers: a ChallengeName, or sessionSignUp.
 	Challenge string            `json:"ch"`
 	Data      map[string]string `json:"d,omitempty"`
 }
+
+// sessionSignUp marks the Session SignUp and ConfirmSignUp return: not a challenge, but the
+// ticket for signing in with USER_AUTH straight after confirmation.
+const sessionSignUp = "SIGN_UP"
+
+// Keys of authSession.Data.
+const (
+	sessTyped       = "typed"  // simulated sessions: the name the caller typed
+	sessSecretBlock = "sb"     // SRP steps: SHA-256 of the SECRET_BLOCK issued with the session
+	sessDevice      = "device" // device steps: the DeviceKey being proven
+)
 
 func sessionID(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
 }
 
-func (s *Service) newSession(ctx context.Context, c *clientState, sess authSession) (string, error) {
-	tok, err := s.randomToken(32)
+// newSessionToken draws a Session: 256 random bits, of which only the hash is ever stored.
+func (s *Service) newSessionToken() (string, error) { return s.randomToken(32) }
+
+// sessionOp is the write that stores a session under its token, expiring after the client's
+// AuthSessionValidity.
+func (s *Service) sessionOp(c *clientState, token string, sess authSession) store.Op {
+	pk, sk := store.RecordKey("session", sessionID(token))
+	return store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: s.now().Add(c.sessionTTL()), Data: mustJSON(sess)},
+		Cond: store.Cond{Kind: store.CondNotExists}}
+}
+
+// newSession stores a fresh session and returns its token. extra ops (typically consuming the
+// Session that was just answered) commit in the same transaction, so a step is never both
+// answered twice and advanced once: if the old session is gone, no new one appears.
+func (s *Service) newSession(ctx context.Context, c *clientState, sess authSession, extra ...store.Op) (string, error) {
+	tok, err := s.newSessionToken()
 	if err != nil {
-		return "", err
+		return "", internal(err)
 	}
-	// Cognito's sessions are long opaque strings; clients only echo them.
-	if err := s.repo.PutRecord(ctx, "session", sessionID(tok), mustJSON(sess), s.now().Add(c.sessionTTL())); err != nil {
+	if err := s.putSession(ctx, c, tok, sess, extra...); err != nil {
 		return "", err
 	}
 	return tok, nil
 }
 
+// putSession is newSession for a token drawn beforehand (SRP steps seal the SECRET_BLOCK to it).
+func (s *Service) putSession(ctx context.Context, c *clientState, tok string, sess authSession, extra ...store.Op) error {
+	err := s.table.Write(ctx, append([]store.Op{s.sessionOp(c, tok, sess)}, extra...)...)
+	if errors.Is(err, store.ErrConditionFailed) {
+		return invalidSession() // the answered session was consumed concurrently
+	}
+	return internal(err)
+}
+
 func invalidSession() error {
 	return cognito.NotAuthorized("Invalid session for the user, session is expired.")
+}
+
+// peekSession reads a session without consuming it; the answer consumes it in the same
+// transaction that applies its effect, so a retry after a policy error can use it again and a
+// replay after success cannot.
+func (s *Service) peekSession(ctx context.Context, c *clientState, token, challenge string) (*authSession, store.Op, error) {
+	if token == "" {
+		return nil, store.Op{}, missingParam("Session")
+	}
+	id := sessionID(token)
+	it, err := s.repo.GetRecord(ctx, "session", id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, store.Op{}, invalidSession()
+	}
+	if err != nil {
+		return nil, store.Op{}, internal(err)
+	}
+	var sess authSession
+	if err := json.Unmarshal(it.Data, &sess); err != nil {
+		return nil, store.Op{}, internal(err)
+	}
+	if sess.ClientID != c.ID || sess.PoolID != c.PoolID || sess.Challenge != challenge {
+		return nil, store.Op{}, invalidSession()
+	}
+	pk, sk := store.RecordKey("session", id)
+	return &sess, store.Op{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}, Cond: store.Cond{Kind: store.CondVersion, Version: it.Version}}, nil
+}
+
+// sessionUser holds the USERNAME of an answer to the session's user (AUTH-07) and loads that
+// user fresh. USERNAME may be the name the step sent (USER_ID_FOR_SRP), what the user typed, or
+// any spelling that resolves to the same user (clients send either; case-insensitive pools fold).
+// A simulated session yields a nil user and no error when the name matches, so its answer can
+// fail exactly like a wrong password; a name that does not match is refused the same way for
+// both kinds.
+func (s *Service) sessionUser(ctx context.Context, p *poolState, sess *authSession, username string) (*userState, error) {
+	key := userKey(p, username)
+	if sess.UserKey == "" {
+		// The same read a real session costs, so the answer's timing says nothing (ENUM-03).
+		_, _ = s.repo.GetUser(ctx, p.Id, key)
+		if key == userKey(p, sess.Username) || key == userKey(p, sess.Data[sessTyped]) {
+			return nil, nil
+		}
+		return nil, invalidSession()
+	}
+	su, err := s.repo.GetUser(ctx, p.Id, sess.UserKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, invalidSession() // deleted since the step began
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	u, err := decodeUser(su)
+	if err != nil {
+		return nil, internal(err)
+	}
+	if key == u.st.Key {
+		return u, nil
+	}
+	other, err := s.findUser(ctx, p, username, false)
+	if err == nil && other.st.Key == u.st.Key {
+		return u, nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, internal(err)
+	}
+	return nil, invalidSession() // a session answers only for the user it was issued to
 }

@@ -118,6 +118,15 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 		}
 		out.CodeDeliveryDetails = d.details()
 	}
+	// The Session lets the user sign in with USER_AUTH once confirmed (user_auth.go).
+	tok, op, err := s.signUpSessionOp(p, c, u)
+	if err == nil {
+		err = s.table.Write(ctx, op)
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	out.Session = tok
 	return out, nil
 }
 
@@ -162,6 +171,16 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	if err != nil {
 		return nil, err
 	}
+	// The confirmation returns a Session for signing in with USER_AUTH straight away; it
+	// retires SignUp's, whose validity the confirmation itself does not depend on.
+	session, sessionOp, err := s.signUpSessionOp(p, c, u)
+	if err != nil {
+		return nil, err
+	}
+	ops := []store.Op{consume, sessionOp}
+	if in.Session != "" {
+		ops = append(ops, dropSessionOp(in.Session))
+	}
 	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		if cur.Status != statusUnconfirmed {
 			return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", cur.Status)
@@ -170,7 +189,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 		if rec.Target != "" && cur.Attrs[rec.Target] == rec.Value {
 			cur.Attrs[rec.Target+"_verified"] = "true"
 		}
-		return []store.Op{consume}, nil
+		return ops, nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
 		// The code was consumed by a concurrent confirmation.
@@ -180,7 +199,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 		return nil, err
 	}
 	// Post-confirmation trigger point (PostConfirmation_ConfirmSignUp) goes here.
-	return &ConfirmSignUpOutput{}, nil
+	return &ConfirmSignUpOutput{Session: session}, nil
 }
 
 // ResendConfirmationCode sends a new code (the old one stops working).

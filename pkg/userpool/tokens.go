@@ -109,35 +109,39 @@ func pruneLineages(u *userState, now time.Time) {
 }
 
 // signIn finishes a successful authentication: it signs the tokens, then in one transaction
-// records the new lineage on the user, stores the refresh token's hash and applies the caller's
-// changes and extra ops (a consumed Session, a new password).
-func (s *Service) signIn(ctx context.Context, p *poolState, c *clientState, u *userState,
-	change func(u *userState) ([]store.Op, error)) (*AuthenticationResultType, error) {
+// records the new lineage on the user, stores the refresh token's hash, and commits the step's
+// user change, consumed Session and extra ops (a device's last sign-in). device binds the
+// lineage to a device: the access token's device_key, and the DEVICE_KEY refreshes must present.
+func (s *Service) signIn(ctx context.Context, st *signInStep, device string, extra []store.Op) (*AuthenticationResultType, error) {
+	p, c, u := st.pool, st.client, st.user
 	now := s.now()
 	origin, err := s.uuid()
 	if err != nil {
 		return nil, internal(err)
 	}
-	l := lineage{originJTI: origin, authTime: now}
+	l := lineage{originJTI: origin, authTime: now, deviceKey: device}
 	refresh, hash := token.NewRefreshToken(s.rand)
 	expires := now.Add(c.refreshTTL())
-	rec := refreshRecord{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, OriginJTI: origin, AuthTime: now, Expires: expires}
+	rec := refreshRecord{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, OriginJTI: origin, AuthTime: now, Expires: expires, DeviceKey: device}
 	pk, sk := store.RecordKey("rt", hex.EncodeToString(hash))
 	var minted token.Tokens
 	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		var ops []store.Op
-		if change != nil {
+		if st.change != nil {
 			var err error
-			if ops, err = change(cur); err != nil {
+			if ops, err = st.change(cur); err != nil {
 				return nil, err
 			}
 		}
+		ops = append(ops, st.consume...)
+		ops = append(ops, extra...)
 		// Tokens carry the attributes as they will be after this change.
 		t, err := s.mintTokens(ctx, p, c, cur, l)
 		if err != nil {
 			return nil, err
 		}
 		minted = t
+		cur.Lock = nil // a completed sign-in clears failed attempts
 		pruneLineages(cur, now)
 		if cur.Sessions == nil {
 			cur.Sessions = map[string]int64{}
@@ -156,8 +160,11 @@ func (s *Service) signIn(ctx context.Context, p *poolState, c *clientState, u *u
 }
 
 // refresh answers REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken: new ID and access tokens in
-// the same lineage (origin_jti and auth_time carried over), no new refresh token.
-func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw string, checkSecret func(username string) error) (*AuthenticationResultType, error) {
+// the same lineage (origin_jti, auth_time and device carried over), no new refresh token.
+// deviceKey is the DEVICE_KEY (DeviceKey) the caller presented: a lineage bound to a device
+// refreshes only with that device's key, as with device tracking in Cognito, and not at all once
+// the device is forgotten.
+func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw, deviceKey string, checkSecret func(username string) error) (*AuthenticationResultType, error) {
 	if !c.flowEnabled("ALLOW_REFRESH_TOKEN_AUTH") {
 		return nil, cognito.InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
@@ -190,6 +197,9 @@ func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw
 	if err := checkSecret(u.Username); err != nil {
 		return nil, err
 	}
+	if rec.DeviceKey != "" && deviceKey != rec.DeviceKey {
+		return nil, invalid
+	}
 	if !s.now().Before(rec.Expires) {
 		return nil, cognito.NotAuthorized("Refresh Token has expired")
 	}
@@ -198,6 +208,13 @@ func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw
 	}
 	if !u.Enabled {
 		return nil, cognito.NotAuthorized("User is disabled.")
+	}
+	if rec.DeviceKey != "" {
+		if forgotten, err := s.deviceForgotten(ctx, p, u, rec.DeviceKey); err != nil {
+			return nil, err
+		} else if forgotten {
+			return nil, cognito.NotAuthorized("Refresh Token has been revoked")
+		}
 	}
 	t, err := s.mintTokens(ctx, p, c, u, lineage{originJTI: rec.OriginJTI, authTime: rec.AuthTime, deviceKey: rec.DeviceKey})
 	if err != nil {
@@ -215,7 +232,7 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *GetTokensFr
 	if err := checkClientSecret(c, in.ClientSecret); err != nil {
 		return nil, err
 	}
-	res, err := s.refresh(ctx, p, c, in.RefreshToken, func(string) error { return nil })
+	res, err := s.refresh(ctx, p, c, in.RefreshToken, in.DeviceKey, func(string) error { return nil })
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,8 @@ type userRecord struct {
 	Pending map[string]string `json:"pd,omitempty"`
 	// MFAOptions are the legacy SetUserSettings options.
 	MFAOptions []MFAOptionType `json:"mo,omitempty"`
+	// Lock is the failed-password state (lockout.go).
+	Lock *lockState `json:"lk,omitempty"`
 }
 
 // passwordRecord is the SRP material: the salt and the sealed verifier g^x mod N, bound by the

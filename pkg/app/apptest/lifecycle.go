@@ -22,6 +22,8 @@ func runLifecycleTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("Attributes", func(t *testing.T) { testAttributes(t, Start(t, newTable)) })
 	t.Run("VerifyBeforeUpdate", func(t *testing.T) { testVerifyBeforeUpdate(t, Start(t, newTable)) })
 	t.Run("AdminStatus", func(t *testing.T) { testAdminStatus(t, Start(t, newTable)) })
+	t.Run("Lockout", func(t *testing.T) { testLockout(t, Start(t, newTable)) })
+	t.Run("ConcurrentLockout", func(t *testing.T) { testConcurrentLockout(t, Start(t, newTable)) })
 }
 
 func testGroups(t *testing.T, e *Env) {
@@ -313,5 +315,88 @@ func testAdminStatus(t *testing.T, e *Env) {
 	_, err = c.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: pool, Username: aws.String("nobody")})
 	if !errors.As(err, &ae) || ae.ErrorCode() != "UserNotFoundException" {
 		t.Fatalf("disable unknown: %v", err)
+	}
+}
+
+func testLockout(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	c := e.Client
+	res := f.confirmedUser(t, "lou", "lou@example.com")
+	wrong := func() error { _, err := f.signIn(t, "lou", "Wrong-Password-1"); return err }
+	for i := 0; i < 5; i++ {
+		wantErr(t, wrong(), "NotAuthorizedException", "Incorrect username or password.")
+	}
+	// Locked for 1 s: even the right password is refused, without counting.
+	_, err := f.signIn(t, "lou", strongPassword)
+	wantErr(t, err, "NotAuthorizedException", "Password attempts exceeded")
+	e.Clock.Advance(500 * time.Millisecond)
+	wantErr(t, wrong(), "NotAuthorizedException", "Password attempts exceeded")
+	e.Clock.Advance(600 * time.Millisecond)
+	// The 6th evaluated failure locks for 2 s; admin password flows count too (AUTH-04).
+	_, err = c.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: aws.String(f.poolID), ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "lou", "PASSWORD": "Wrong-Password-1"}})
+	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	e.Clock.Advance(1500 * time.Millisecond)
+	_, err = f.signIn(t, "lou", strongPassword)
+	wantErr(t, err, "NotAuthorizedException", "Password attempts exceeded")
+	e.Clock.Advance(time.Second)
+	// A wrong previous password in ChangePassword counts as a failure as well.
+	_, err = c.ChangePassword(ctx, &cip.ChangePasswordInput{AccessToken: res.AccessToken, PreviousPassword: aws.String("Wrong-Password-1"), ProposedPassword: aws.String("Another-Pass-1")})
+	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	_, err = f.signIn(t, "lou", strongPassword)
+	wantErr(t, err, "NotAuthorizedException", "Password attempts exceeded")
+	// The lock grows to at most 15 minutes; 15 quiet minutes reset the count; success resets it.
+	for i := 0; i < 12; i++ {
+		e.Clock.Advance(16 * time.Minute)
+		for j := 0; j < 6; j++ {
+			_ = wrong()
+		}
+	}
+	e.Clock.Advance(16 * time.Minute)
+	must(f.signIn(t, "lou", strongPassword))(t)
+	for i := 0; i < 5; i++ {
+		wantErr(t, wrong(), "NotAuthorizedException", "Incorrect username or password.")
+	}
+
+	// The persistent ceiling (AUTH-02): 100 consecutive failures, however slow, stop password
+	// sign-in until the password is reset.
+	f.confirmedUser(t, "max", "max@example.com")
+	for i := 0; i < 100; i++ {
+		e.Clock.Advance(16 * time.Minute)
+		_, _ = f.signIn(t, "max", "Wrong-Password-1")
+	}
+	e.Clock.Advance(16 * time.Minute)
+	_, err = f.signIn(t, "max", strongPassword)
+	wantErr(t, err, "NotAuthorizedException", "Password attempts exceeded")
+	must(c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(f.poolID), Username: aws.String("max"), Password: aws.String("Fresh-Pass-123"), Permanent: true}))(t)
+	must(f.signIn(t, "max", "Fresh-Pass-123"))(t)
+}
+
+func testConcurrentLockout(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	f.confirmedUser(t, "ned", "ned@example.com")
+	// 50 concurrent wrong passwords: at most 5 are evaluated (AUTH-03).
+	var evaluated, refused atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.env.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+				AuthParameters: map[string]string{"USERNAME": "ned", "PASSWORD": "Wrong-Password-1"}})
+			var ae interface{ ErrorMessage() string }
+			switch {
+			case errors.As(err, &ae) && ae.ErrorMessage() == "Incorrect username or password.":
+				evaluated.Add(1)
+			case errors.As(err, &ae) && ae.ErrorMessage() == "Password attempts exceeded":
+				refused.Add(1)
+			default:
+				t.Errorf("unexpected answer: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if evaluated.Load() > 5 || evaluated.Load()+refused.Load() != 50 {
+		t.Fatalf("50 concurrent wrong passwords: %d evaluated, %d refused", evaluated.Load(), refused.Load())
 	}
 }

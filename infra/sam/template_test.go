@@ -1,0 +1,244 @@
+package sam
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/edge"
+)
+
+const root = "../.."
+
+// node is a YAML node with lookups that ignore CloudFormation's !Ref-style tags.
+type node struct{ *yaml.Node }
+
+func (n node) get(key string) node {
+	if n.Node == nil || n.Kind != yaml.MappingNode {
+		return node{}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return node{n.Content[i+1]}
+		}
+	}
+	return node{}
+}
+
+func (n node) str() string {
+	if n.Node == nil {
+		return ""
+	}
+	return n.Value
+}
+
+func (n node) each(fn func(key string, v node)) {
+	if n.Node == nil || n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		fn(n.Content[i].Value, node{n.Content[i+1]})
+	}
+}
+
+// walk visits every node under n.
+func (n node) walk(fn func(node)) {
+	if n.Node == nil {
+		return
+	}
+	fn(n)
+	for _, c := range n.Content {
+		node{c}.walk(fn)
+	}
+}
+
+func loadTemplate(t *testing.T) (node, []byte) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return node{doc.Content[0]}, b
+}
+
+// makefileFunctions reads the Makefile's FUNCTIONS table: logical id -> functions/ package.
+func makefileFunctions(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)FUNCTIONS := (.*?)\nLAMBDA_FLAGS`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("Makefile has no FUNCTIONS table")
+	}
+	out := map[string]string{}
+	for _, f := range strings.Fields(strings.ReplaceAll(string(m[1]), "\\", " ")) {
+		id, pkg, ok := strings.Cut(f, "=")
+		if !ok {
+			t.Fatalf("bad FUNCTIONS entry %q", f)
+		}
+		out[id] = pkg
+	}
+	return out
+}
+
+type route struct{ method, path string }
+
+func TestTemplate(t *testing.T) {
+	tpl, raw := loadTemplate(t)
+	resources := tpl.get("Resources")
+	fns := makefileFunctions(t)
+	mains := map[string]string{} // logical id -> main.go source
+	routes := map[route]string{} // route -> logical id
+
+	t.Run("every function is built by the Makefile from its folder", func(t *testing.T) {
+		resources.each(func(id string, r node) {
+			if r.get("Type").str() != "AWS::Serverless::Function" {
+				return
+			}
+			if r.get("Metadata").get("BuildMethod").str() != "makefile" {
+				t.Errorf("%s: Metadata.BuildMethod must be makefile", id)
+			}
+			pkg, ok := fns[id]
+			if !ok {
+				t.Errorf("%s: no build-%s entry in the Makefile's FUNCTIONS", id, id)
+				return
+			}
+			src, err := os.ReadFile(filepath.Join(root, "functions", pkg, "main.go"))
+			if err != nil {
+				t.Errorf("%s: %v", id, err)
+				return
+			}
+			mains[id] = string(src)
+			r.get("Properties").get("Events").each(func(_ string, ev node) {
+				if ev.get("Type").str() == "HttpApi" {
+					p := ev.get("Properties")
+					routes[route{p.get("Method").str(), p.get("Path").str()}] = id
+				}
+			})
+		})
+		for id := range fns {
+			if resources.get(id).Node == nil {
+				t.Errorf("Makefile builds %s, which template.yaml does not declare", id)
+			}
+		}
+		globals := tpl.get("Globals").get("Function")
+		if globals.get("Runtime").str() != "provided.al2023" || globals.get("Handler").str() != "bootstrap" ||
+			len(globals.get("Architectures").Content) != 1 || globals.get("Architectures").Content[0].Value != "arm64" {
+			t.Error("functions must be provided.al2023, arm64, handler bootstrap")
+		}
+	})
+
+	t.Run("every operation reaches the function that owns it", func(t *testing.T) {
+		familyOf := func(id string) cognito.Family {
+			m := regexp.MustCompile(`cognito\.Family(\w+)`).FindStringSubmatch(mains[id])
+			if m == nil {
+				return ""
+			}
+			return cognito.Family(strings.ToLower(m[1]))
+		}
+		for _, op := range cognito.Operations() {
+			path := edge.Routes()[op.Name]
+			id, ok := routes[route{"POST", path}]
+			if !ok {
+				t.Errorf("%s: the edge sends it to POST %s, which no function serves", op.Name, path)
+				continue
+			}
+			if got := familyOf(id); got != op.Family {
+				t.Errorf("%s (family %s): POST %s is served by %s, which serves family %q", op.Name, op.Family, path, id, got)
+			}
+		}
+		if id := routes[route{"POST", edge.DefaultPath}]; !strings.Contains(mains[id], "OAuthHandler") {
+			t.Errorf("POST / (unknown operations) must be served by the oauth handler, not %q", id)
+		}
+		if id := routes[route{"GET", "/{poolId}/.well-known/{document}"}]; !strings.Contains(mains[id], "OAuthHandler") {
+			t.Errorf("the well-known documents must be served by the oauth handler, not %q", id)
+		}
+	})
+
+	t.Run("no role grants a wildcard action", func(t *testing.T) {
+		resources.each(func(id string, r node) {
+			if r.get("Type").str() != "AWS::Serverless::Function" {
+				return
+			}
+			r.get("Properties").get("Policies").walk(func(n node) {
+				a := n.get("Action")
+				if a.Node == nil {
+					return
+				}
+				actions := []string{a.Value}
+				for _, c := range a.Content {
+					actions = append(actions, c.Value)
+				}
+				for _, act := range actions {
+					if act == "*" || strings.HasSuffix(act, ":*") || strings.Contains(act, "*") {
+						t.Errorf("%s grants %q", id, act)
+					}
+				}
+			})
+		})
+	})
+
+	t.Run("only the admin function may create keys", func(t *testing.T) {
+		resources.each(func(id string, r node) {
+			if id == "AdminFunction" || r.get("Type").str() != "AWS::Serverless::Function" {
+				return
+			}
+			out, _ := yaml.Marshal(r.get("Properties").get("Policies").Node)
+			if strings.Contains(string(out), "kms:CreateKey") || strings.Contains(string(out), "kms:ScheduleKeyDeletion") {
+				t.Errorf("%s may create or delete KMS keys", id)
+			}
+		})
+	})
+
+	t.Run("the table is durable", func(t *testing.T) {
+		p := resources.get("Table").get("Properties")
+		if p.get("BillingMode").str() != "PAY_PER_REQUEST" || p.get("DeletionProtectionEnabled").str() != "true" ||
+			p.get("PointInTimeRecoverySpecification").get("PointInTimeRecoveryEnabled").str() != "true" ||
+			p.get("TimeToLiveSpecification").get("AttributeName").str() != "exp" || p.get("SSESpecification").get("SSEEnabled").str() != "true" {
+			t.Errorf("table settings: %+v", p.Node)
+		}
+		if resources.get("Table").get("DeletionPolicy").str() != "Retain" {
+			t.Error("the table must be retained when the stack goes")
+		}
+	})
+
+	t.Run("the inlined router is the generated one", func(t *testing.T) {
+		want, err := os.ReadFile(filepath.Join(root, "infra/edge/router.js"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := InlineCode(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimSpace(got) != strings.TrimSpace(string(want)) {
+			t.Fatal("template.yaml's RouterFunction differs from infra/edge/router.js: run `make generate`")
+		}
+		if len(want) > edge.MaxFunctionSize {
+			t.Fatalf("router is %d bytes, over CloudFront's %d", len(want), edge.MaxFunctionSize)
+		}
+	})
+}
+
+func TestInjectRoundTrip(t *testing.T) {
+	tpl := []byte("a:\n      FunctionCode: |\n        old\n\n        code\n  Next:\n")
+	out, err := Inject(tpl, "new();\n\nmore();\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := InlineCode(out)
+	if err != nil || code != "new();\n\nmore();\n" || !strings.HasSuffix(string(out), "\n  Next:\n") {
+		t.Fatalf("%q %q %v", out, code, err)
+	}
+}

@@ -1,0 +1,520 @@
+package userpool
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/srp"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// Remembered devices (protocol §2.8, §3.8, §4.6).
+//
+// With the pool's DeviceConfiguration set, a sign-in that presents no device gets
+// NewDeviceMetadata: a fresh DeviceKey (<region>_<uuid>) and the user's DeviceGroupKey. Its
+// tokens are bound to that key from the start (device_key claim, refresh only with DEVICE_KEY),
+// so ConfirmDevice needs no pending record: it accepts the key the caller's access token was
+// issued for, and stores the device's salt and verifier. Later sign-ins present DEVICE_KEY and
+// prove the device with DEVICE_SRP_AUTH -> DEVICE_PASSWORD_VERIFIER, the same SRP with the
+// DeviceGroupKey as pool name and the DeviceKey as user id.
+//
+// Devices are child items of the user (SK "DEV#<key>"), so deleting the user deletes them.
+// Forgetting a device leaves a tombstone in its place: the refresh tokens bound to a forgotten
+// device must stop working (as in Cognito), which needs the key remembered as forgotten, not
+// merely gone (a device never confirmed is gone too, and its tokens stay good).
+
+// deviceRecord is a confirmed (or forgotten) device at rest. The verifier is kept unsealed,
+// unlike a user's: it comes from a 40-byte random device password, so it offers nothing to an
+// offline guesser, and it never proves anything without that password.
+type deviceRecord struct {
+	Key        string    `json:"k"`
+	GroupKey   string    `json:"g,omitempty"`
+	Salt       []byte    `json:"s,omitempty"`
+	Verifier   []byte    `json:"v,omitempty"`
+	Name       string    `json:"n,omitempty"`
+	Remembered bool      `json:"r,omitempty"`
+	Created    time.Time `json:"c"`
+	Modified   time.Time `json:"m"`
+	LastAuth   time.Time `json:"a,omitempty"`
+	Forgotten  bool      `json:"x,omitempty"`
+}
+
+// forgottenTTL keeps a forgotten device's tombstone as long as any refresh token can live
+// (3650 days at most).
+const forgottenTTL = 3650 * 24 * time.Hour
+
+func deviceSK(key string) string { return "DEV#" + key }
+
+func deviceNotFound() error { return cognito.ResourceNotFound("Device does not exist.") }
+
+// deviceTracking tells whether the pool tracks devices at all ("Always" when
+// DeviceOnlyRememberedOnUserPrompt is false, "User opt-in" when true).
+func (p *poolState) deviceTracking() bool { return p.DeviceConfiguration != nil }
+
+func trackingOff() error {
+	return cognito.InvalidUserPoolConfiguration("Device tracking is not enabled for this user pool.")
+}
+
+// deviceGroupKey is the user's DeviceGroupKey: opaque, stable per user and derived rather than
+// stored (Cognito's look like "-AbCdEfGh1").
+func (s *Service) deviceGroupKey(p *poolState, u *userState) string {
+	h := s.mac("device-group", p.Id, u.sub())
+	out := []byte{'-'}
+	for _, c := range h[:9] {
+		out = append(out, alnum[int(c)%len(alnum)])
+	}
+	return string(out)
+}
+
+// newDeviceMetadata draws the key of a device seen for the first time.
+func (s *Service) newDeviceMetadata(p *poolState, u *userState) (*NewDeviceMetadataType, error) {
+	id, err := s.uuid()
+	if err != nil {
+		return nil, internal(err)
+	}
+	region, _, _ := strings.Cut(p.Id, "_")
+	return &NewDeviceMetadataType{DeviceKey: region + "_" + id, DeviceGroupKey: s.deviceGroupKey(p, u)}, nil
+}
+
+// loadDevice reads one of the user's devices; a forgotten one is reported as such.
+func (s *Service) loadDevice(ctx context.Context, p *poolState, u *userState, key string) (*deviceRecord, store.Item, error) {
+	pk, sk := store.UserChildKey(p.Id, u.st.Key, deviceSK(key))
+	it, err := s.table.Get(ctx, pk, sk)
+	if err != nil {
+		return nil, it, err
+	}
+	var d deviceRecord
+	if err := json.Unmarshal(it.Data, &d); err != nil {
+		return nil, it, err
+	}
+	return &d, it, nil
+}
+
+// device returns one of the user's live devices, or ResourceNotFoundException with the exact
+// text clients look for.
+func (s *Service) device(ctx context.Context, p *poolState, u *userState, key string) (*deviceRecord, store.Item, error) {
+	d, it, err := s.loadDevice(ctx, p, u, key)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Forgotten) {
+		return nil, it, deviceNotFound()
+	}
+	if err != nil {
+		return nil, it, internal(err)
+	}
+	return d, it, nil
+}
+
+// deviceForgotten tells whether a device key was forgotten (its refresh tokens are dead).
+func (s *Service) deviceForgotten(ctx context.Context, p *poolState, u *userState, key string) (bool, error) {
+	d, _, err := s.loadDevice(ctx, p, u, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, internal(err)
+	}
+	return d.Forgotten, nil
+}
+
+func (s *Service) putDeviceOp(p *poolState, u *userState, d *deviceRecord, it store.Item, cond store.Cond) store.Op {
+	pk, sk := store.UserChildKey(p.Id, u.st.Key, deviceSK(d.Key))
+	it.PK, it.SK, it.Data, it.Version = pk, sk, mustJSON(d), it.Version+1
+	return store.Op{Kind: store.OpPut, Item: it, Cond: cond}
+}
+
+// ---- the device phase of a sign-in ----
+
+// presentedDevice judges the DEVICE_KEY of a sign-in step: nil when none was presented or the
+// pool does not track devices, the device when it is one of the user's, and "Device does not
+// exist." otherwise — clients then drop their stored key and retry without it.
+func (s *Service) presentedDevice(ctx context.Context, st *signInStep) (*deviceRecord, error) {
+	if st.device == "" || !st.pool.deviceTracking() {
+		return nil, nil
+	}
+	d, _, err := s.device(ctx, st.pool, st.user, st.device)
+	return d, err
+}
+
+// remembered tells whether MFA may be skipped for this device (once proven).
+func (d *deviceRecord) remembered() bool { return d.Remembered }
+
+// deviceSRPChallenge answers a sign-in that presented a known device: DEVICE_SRP_AUTH, whose
+// parameters are empty (clients keep the user name they already have). A device confirmed
+// without a verifier cannot be proven; its sign-in gets tokens bound to it without the
+// challenge (and so never skips MFA).
+func (s *Service) deviceSRPChallenge(ctx context.Context, st *signInStep, d *deviceRecord) (*AuthOutput, error) {
+	if len(d.Verifier) == 0 {
+		res, err := s.signIn(ctx, st, d.Key, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+	}
+	p, c, u := st.pool, st.client, st.user
+	tok, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Username: u.Username,
+		Challenge: challengeDeviceSRP, Data: map[string]string{sessDevice: d.Key}})
+	if err != nil {
+		return nil, err
+	}
+	return &AuthOutput{ChallengeName: challengeDeviceSRP, Session: tok, ChallengeParameters: map[string]string{}}, nil
+}
+
+// respondDeviceSRP answers DEVICE_SRP_AUTH {USERNAME, DEVICE_KEY, SRP_A} with
+// DEVICE_PASSWORD_VERIFIER {SRP_B, SALT, SECRET_BLOCK, USERNAME, DEVICE_KEY}.
+func (s *Service) respondDeviceSRP(ctx context.Context, p *poolState, c *clientState, session string, resp map[string]string) (*AuthOutput, error) {
+	username, key := resp["USERNAME"], resp["DEVICE_KEY"]
+	if username == "" {
+		return nil, missingParam("USERNAME")
+	}
+	if key == "" {
+		return nil, missingParam("DEVICE_KEY")
+	}
+	A, err := readSRPA(resp)
+	if err != nil {
+		return nil, err
+	}
+	sess, consume, err := s.peekSession(ctx, c, session, challengeDeviceSRP)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.sessionUser(ctx, p, sess, username)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, resp["SECRET_HASH"], username, u.Username); err != nil {
+		return nil, err
+	}
+	if key != sess.Data[sessDevice] {
+		return nil, invalidSession() // the session proves the device it was issued for
+	}
+	d, _, err := s.device(ctx, p, u, key)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Verifier) == 0 {
+		return nil, deviceNotFound()
+	}
+	tok, block, B, err := s.srpStep(ctx, challengeDeviceVerifier, d.Verifier,
+		&secretBlock{Pool: p.Id, Client: c.ID, User: u.st.Key, UserID: d.Key, Device: d.Key}, A)
+	if err != nil {
+		return nil, internal(err)
+	}
+	next := authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Username: u.Username, Challenge: challengeDeviceVerifier,
+		Data: map[string]string{sessDevice: d.Key, sessSecretBlock: blockHash(block)}}
+	st := &signInStep{pool: p, client: c, user: u, consume: []store.Op{consume}}
+	if err := s.commitStep(ctx, st, s.sessionOp(c, tok, next)); err != nil {
+		return nil, err
+	}
+	return &AuthOutput{ChallengeName: challengeDeviceVerifier, Session: tok, ChallengeParameters: map[string]string{
+		"SRP_B": srp.HexInt(B), "SALT": hex.EncodeToString(d.Salt), "SECRET_BLOCK": block, "USERNAME": u.Username, "DEVICE_KEY": d.Key,
+	}}, nil
+}
+
+// respondDeviceVerifier answers DEVICE_PASSWORD_VERIFIER: the device's proof, then tokens bound
+// to it. The password verdict was given earlier in this sign-in; the device proof is a second
+// factor of possession, not a password, so it does not count toward lockout.
+func (s *Service) respondDeviceVerifier(ctx context.Context, p *poolState, c *clientState, session string, resp map[string]string) (*AuthOutput, error) {
+	username, key := resp["USERNAME"], resp["DEVICE_KEY"]
+	if username == "" {
+		return nil, missingParam("USERNAME")
+	}
+	if key == "" {
+		return nil, missingParam("DEVICE_KEY")
+	}
+	pr, err := readProof(resp)
+	if err != nil {
+		return nil, err
+	}
+	sess, consume, err := s.peekSession(ctx, c, session, challengeDeviceVerifier)
+	if err != nil {
+		return nil, err
+	}
+	b, raw, err := s.openSecretBlock(ctx, p, c, challengeDeviceVerifier, session, sess, pr.block)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.sessionUser(ctx, p, sess, username)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, resp["SECRET_HASH"], username, u.Username); err != nil {
+		return nil, err
+	}
+	if key != b.Device {
+		return nil, invalidSession()
+	}
+	d, it, err := s.device(ctx, p, u, key)
+	if err != nil {
+		return nil, err
+	}
+	if !s.verifySRP(b, raw, pr, d.Verifier, d.GroupKey) {
+		return nil, incorrect()
+	}
+	if !u.Enabled {
+		return nil, cognito.NotAuthorized("User is disabled.")
+	}
+	now := s.now()
+	d.LastAuth, d.Modified = now, now
+	touch := s.putDeviceOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version})
+	st := &signInStep{pool: p, client: c, user: u, consume: []store.Op{consume}}
+	res, err := s.signIn(ctx, st, d.Key, []store.Op{touch})
+	if err != nil {
+		return nil, err
+	}
+	return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+}
+
+// ---- device operations ----
+
+func deviceType(d *deviceRecord) DeviceType {
+	status := "not_remembered"
+	if d.Remembered {
+		status = "remembered"
+	}
+	attrs := []AttributeType{{Name: "device_status", Value: ptr("valid")}}
+	if d.Name != "" {
+		attrs = append(attrs, AttributeType{Name: "device_name", Value: ptr(d.Name)})
+	}
+	attrs = append(attrs, AttributeType{Name: "dev:device_remembered_status", Value: ptr(status)})
+	return DeviceType{DeviceKey: d.Key, DeviceAttributes: attrs, DeviceCreateDate: wireTime(d.Created),
+		DeviceLastModifiedDate: wireTime(d.Modified), DeviceLastAuthenticatedDate: wireTime(d.LastAuth)}
+}
+
+// ConfirmDevice stores a new device's salt and verifier. The key must be the one the caller's
+// access token was issued with (NewDeviceMetadata of that sign-in).
+func (s *Service) ConfirmDevice(ctx context.Context, in *ConfirmDeviceInput) (*ConfirmDeviceOutput, error) {
+	a, err := s.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	p, u := a.pool, a.user
+	if !p.deviceTracking() {
+		return nil, trackingOff()
+	}
+	if a.claims.DeviceKey != in.DeviceKey {
+		return nil, deviceNotFound()
+	}
+	var salt, verifier []byte
+	if cfg := in.DeviceSecretVerifierConfig; cfg != nil {
+		if salt, err = base64.StdEncoding.DecodeString(cfg.Salt); err != nil || len(salt) == 0 || len(salt) > 64 {
+			return nil, cognito.InvalidParameter("Invalid device salt.")
+		}
+		if verifier, err = base64.StdEncoding.DecodeString(cfg.PasswordVerifier); err != nil || srp.CheckVerifier(verifier) != nil {
+			return nil, cognito.InvalidParameter("Invalid device password verifier.")
+		}
+	}
+	now := s.now()
+	prompt := p.DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt
+	d := &deviceRecord{Key: in.DeviceKey, GroupKey: s.deviceGroupKey(p, u), Salt: salt, Verifier: verifier, Name: in.DeviceName,
+		Remembered: !prompt, Created: now, Modified: now, LastAuth: now}
+	err = s.table.Write(ctx, s.putDeviceOp(p, u, d, store.Item{}, store.Cond{Kind: store.CondNotExists}))
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil, cognito.DeviceKeyExists("Device key already exists.")
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	return &ConfirmDeviceOutput{UserConfirmationNecessary: prompt}, nil
+}
+
+// deviceCaller authenticates an access token for a device operation.
+func (s *Service) deviceCaller(ctx context.Context, accessToken string) (*poolState, *userState, error) {
+	a, err := s.authenticate(ctx, accessToken)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !a.pool.deviceTracking() {
+		return nil, nil, trackingOff()
+	}
+	return a.pool, a.user, nil
+}
+
+// deviceAdmin resolves the pool and user of an admin device operation.
+func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*poolState, *userState, error) {
+	p, err := s.pool(ctx, poolID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !p.deviceTracking() {
+		return nil, nil, trackingOff()
+	}
+	u, err := s.mustFindUser(ctx, p, username, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, u, nil
+}
+
+func (s *Service) getDevice(ctx context.Context, p *poolState, u *userState, key string) (*DeviceType, error) {
+	d, _, err := s.device(ctx, p, u, key)
+	if err != nil {
+		return nil, err
+	}
+	out := deviceType(d)
+	return &out, nil
+}
+
+// updateDeviceStatus sets a device remembered or not; an empty status means not remembered.
+func (s *Service) updateDeviceStatus(ctx context.Context, p *poolState, u *userState, key, status string) error {
+	d, it, err := s.device(ctx, p, u, key)
+	if err != nil {
+		return err
+	}
+	d.Remembered = status == "remembered"
+	d.Modified = s.now()
+	err = s.table.Write(ctx, s.putDeviceOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
+	if errors.Is(err, store.ErrConditionFailed) {
+		return cognito.ConcurrentModification("The device was modified concurrently; try again.")
+	}
+	return internal(err)
+}
+
+// forgetDevice replaces a device with a tombstone, which ends the refresh tokens bound to it.
+func (s *Service) forgetDevice(ctx context.Context, p *poolState, u *userState, key string) error {
+	_, it, err := s.device(ctx, p, u, key)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	it.ExpiresAt = now.Add(forgottenTTL)
+	tomb := &deviceRecord{Key: key, Forgotten: true, Created: now, Modified: now}
+	err = s.table.Write(ctx, s.putDeviceOp(p, u, tomb, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
+	if errors.Is(err, store.ErrConditionFailed) {
+		return deviceNotFound() // forgotten concurrently
+	}
+	return internal(err)
+}
+
+// listDevices pages through a user's live devices.
+func (s *Service) listDevices(ctx context.Context, p *poolState, u *userState, limit *int32, token string) ([]DeviceType, string, error) {
+	scope := "devices/" + p.Id + "/" + u.st.Key
+	cursor, err := s.openPageToken(token, scope)
+	if err != nil {
+		return nil, "", err
+	}
+	n := 60
+	if limit != nil && *limit > 0 {
+		n = int(*limit)
+	}
+	pk, _ := store.UserChildKey(p.Id, u.st.Key, "")
+	items, next, err := s.table.Query(ctx, pk, deviceSK(""), cursor, n)
+	if err != nil {
+		return nil, "", pageErr(err)
+	}
+	out := []DeviceType{}
+	for _, it := range items {
+		var d deviceRecord
+		if err := json.Unmarshal(it.Data, &d); err != nil {
+			return nil, "", internal(err)
+		}
+		if !d.Forgotten {
+			out = append(out, deviceType(&d))
+		}
+	}
+	return out, s.pageToken(next, scope), nil
+}
+
+// GetDevice returns one of the caller's devices.
+func (s *Service) GetDevice(ctx context.Context, in *GetDeviceInput) (*GetDeviceOutput, error) {
+	p, u, err := s.deviceCaller(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.getDevice(ctx, p, u, in.DeviceKey)
+	if err != nil {
+		return nil, err
+	}
+	return &GetDeviceOutput{Device: d}, nil
+}
+
+// ListDevices lists the caller's devices.
+func (s *Service) ListDevices(ctx context.Context, in *ListDevicesInput) (*ListDevicesOutput, error) {
+	p, u, err := s.deviceCaller(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	devs, next, err := s.listDevices(ctx, p, u, in.Limit, in.PaginationToken)
+	if err != nil {
+		return nil, err
+	}
+	return &ListDevicesOutput{Devices: devs, PaginationToken: next}, nil
+}
+
+// ForgetDevice forgets one of the caller's devices.
+func (s *Service) ForgetDevice(ctx context.Context, in *ForgetDeviceInput) (*ForgetDeviceOutput, error) {
+	p, u, err := s.deviceCaller(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.forgetDevice(ctx, p, u, in.DeviceKey); err != nil {
+		return nil, err
+	}
+	return &ForgetDeviceOutput{}, nil
+}
+
+// UpdateDeviceStatus remembers or stops remembering one of the caller's devices.
+func (s *Service) UpdateDeviceStatus(ctx context.Context, in *UpdateDeviceStatusInput) (*UpdateDeviceStatusOutput, error) {
+	p, u, err := s.deviceCaller(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.updateDeviceStatus(ctx, p, u, in.DeviceKey, in.DeviceRememberedStatus); err != nil {
+		return nil, err
+	}
+	return &UpdateDeviceStatusOutput{}, nil
+}
+
+// AdminGetDevice returns a user's device.
+func (s *Service) AdminGetDevice(ctx context.Context, in *AdminGetDeviceInput) (*AdminGetDeviceOutput, error) {
+	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.getDevice(ctx, p, u, in.DeviceKey)
+	if err != nil {
+		return nil, err
+	}
+	return &AdminGetDeviceOutput{Device: d}, nil
+}
+
+// AdminListDevices lists a user's devices.
+func (s *Service) AdminListDevices(ctx context.Context, in *AdminListDevicesInput) (*AdminListDevicesOutput, error) {
+	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	devs, next, err := s.listDevices(ctx, p, u, in.Limit, in.PaginationToken)
+	if err != nil {
+		return nil, err
+	}
+	return &AdminListDevicesOutput{Devices: devs, PaginationToken: next}, nil
+}
+
+// AdminForgetDevice forgets a user's device.
+func (s *Service) AdminForgetDevice(ctx context.Context, in *AdminForgetDeviceInput) (*AdminForgetDeviceOutput, error) {
+	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.forgetDevice(ctx, p, u, in.DeviceKey); err != nil {
+		return nil, err
+	}
+	return &AdminForgetDeviceOutput{}, nil
+}
+
+// AdminUpdateDeviceStatus remembers or stops remembering a user's device.
+func (s *Service) AdminUpdateDeviceStatus(ctx context.Context, in *AdminUpdateDeviceStatusInput) (*AdminUpdateDeviceStatusOutput, error) {
+	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.updateDeviceStatus(ctx, p, u, in.DeviceKey, in.DeviceRememberedStatus); err != nil {
+		return nil, err
+	}
+	return &AdminUpdateDeviceStatusOutput{}, nil
+}

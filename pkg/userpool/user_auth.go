@@ -1,0 +1,219 @@
+package userpool
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// USER_AUTH: choice-based sign-in (protocol §3.7). The pool lists the first factors it allows
+// (Policies.SignInPolicy.AllowedFirstAuthFactors); each factor offers challenges; the user gets
+// those of the factors they can use. InitiateAuth with a PREFERRED_CHALLENGE that is on offer
+// starts it at once (with PASSWORD or SRP_A present it is answered in the same call); otherwise
+// the answer is SELECT_CHALLENGE with AvailableChallenges, and RespondToAuthChallenge carries the
+// choice as ANSWER with the same keys. A Session from SignUp or ConfirmSignUp signs the user in
+// straight away.
+//
+// EMAIL_OTP, SMS_OTP and WEB_AUTHN slot in as further entries of firstFactors (who can use
+// them, which challenges they offer) and cases of startFirstFactor; an OTP challenge's own
+// answer then gets its case in respond.
+
+// firstFactor is a sign-in factor USER_AUTH can offer.
+type firstFactor struct {
+	// name as in AllowedFirstAuthFactors.
+	name string
+	// challenges it offers, in AvailableChallenges order.
+	challenges []string
+	// usable tells whether a user can sign in with it. u is nil for an unknown user whose
+	// existence is hidden: the answer must be what a typical real user would see.
+	usable func(u *userState) bool
+}
+
+var firstFactors = []firstFactor{
+	{name: "PASSWORD", challenges: []string{challengePassword, challengePasswordSRP},
+		usable: func(u *userState) bool { return u == nil || u.Password != nil }},
+}
+
+// allowedFactors is the pool's AllowedFirstAuthFactors (PASSWORD when unset).
+func (p *poolState) allowedFactors() []string {
+	if p.Policies != nil && p.Policies.SignInPolicy != nil && len(p.Policies.SignInPolicy.AllowedFirstAuthFactors) > 0 {
+		return p.Policies.SignInPolicy.AllowedFirstAuthFactors
+	}
+	return []string{"PASSWORD"}
+}
+
+// availableChallenges lists the first-factor challenges on offer to a user.
+func availableChallenges(p *poolState, u *userState) []string {
+	var out []string
+	allowed := p.allowedFactors()
+	for _, f := range firstFactors {
+		if slices.Contains(allowed, f.name) && f.usable(u) {
+			out = append(out, f.challenges...)
+		}
+	}
+	return out
+}
+
+// userAuth is the USER_AUTH flow of InitiateAuth.
+func (s *Service) userAuth(ctx context.Context, r *authRequest) (*AuthOutput, error) {
+	username := r.params["USERNAME"]
+	if username == "" {
+		return nil, missingParam("USERNAME")
+	}
+	if r.session != "" {
+		return s.signUpSessionSignIn(ctx, r, username)
+	}
+	u, err := s.resolveUser(ctx, r.pool, r.client, username, r.params["SECRET_HASH"])
+	if err != nil {
+		return nil, err
+	}
+	if u == nil && !r.client.preventUserExistenceErrors() {
+		return nil, userNotFound()
+	}
+	offer := availableChallenges(r.pool, u)
+	if len(offer) == 0 {
+		return nil, incorrect() // nothing this user can sign in with
+	}
+	st := &signInStep{pool: r.pool, client: r.client, user: u, device: r.params["DEVICE_KEY"]}
+	if pref := r.params["PREFERRED_CHALLENGE"]; slices.Contains(offer, pref) {
+		return s.startFirstFactor(ctx, st, username, pref, r.params)
+	}
+	// No preference, or one that is not on offer: let the client choose.
+	tok, err := s.firstFactorSession(ctx, st, username, offer)
+	if err != nil {
+		return nil, err
+	}
+	return &AuthOutput{ChallengeName: challengeSelect, Session: tok, ChallengeParameters: map[string]string{}, AvailableChallenges: offer}, nil
+}
+
+// firstFactorSession stores the Session of a first-factor choice: SELECT_CHALLENGE, or one
+// challenge started without its answer. Clients answer a standalone PASSWORD or PASSWORD_SRP
+// challenge either under its own name or as SELECT_CHALLENGE with ANSWER (Amplify does the
+// latter), so both share this one kind of Session, which records what is on offer.
+func (s *Service) firstFactorSession(ctx context.Context, st *signInStep, typed string, offer []string) (string, error) {
+	sess := authSession{PoolID: st.pool.Id, ClientID: st.client.ID, Challenge: challengeSelect,
+		Data: map[string]string{"offer": strings.Join(offer, ",")}}
+	if st.user != nil {
+		sess.UserKey, sess.Username = st.user.st.Key, st.user.Username
+	} else {
+		sess.Username, sess.Data[sessTyped] = typed, typed
+	}
+	return s.nextChallenge(ctx, st, sess)
+}
+
+// startFirstFactor runs a chosen challenge with what the caller sent along: a PASSWORD is
+// judged at once, an SRP_A gets PASSWORD_VERIFIER; without them the challenge is posed on its
+// own and answered later with the same keys.
+func (s *Service) startFirstFactor(ctx context.Context, st *signInStep, typed, challenge string, params map[string]string) (*AuthOutput, error) {
+	switch challenge {
+	case challengePassword:
+		if pw := params["PASSWORD"]; pw != "" {
+			if st.user == nil {
+				return nil, s.unknownUserPassword(ctx, st.pool, st.client, pw)
+			}
+			return s.verifyPassword(ctx, st, pw)
+		}
+	case challengePasswordSRP:
+		if params["SRP_A"] != "" {
+			A, err := readSRPA(params)
+			if err != nil {
+				return nil, err
+			}
+			return s.passwordVerifierChallenge(ctx, st, typed, A)
+		}
+	default:
+		return nil, cognito.UnsupportedOperation("Challenge %s is not implemented by Cognate yet.", challenge)
+	}
+	tok, err := s.firstFactorSession(ctx, st, typed, []string{challenge})
+	if err != nil {
+		return nil, err
+	}
+	return &AuthOutput{ChallengeName: challenge, Session: tok, ChallengeParameters: map[string]string{}}, nil
+}
+
+// respondFirstFactor answers SELECT_CHALLENGE ({ANSWER, ...}) and the standalone PASSWORD and
+// PASSWORD_SRP challenges. A wrong password leaves the Session usable until it expires (lockout
+// counts each try); success consumes it with the tokens or the next challenge.
+func (s *Service) respondFirstFactor(ctx context.Context, p *poolState, c *clientState, challenge, session string, resp map[string]string) (*AuthOutput, error) {
+	username := resp["USERNAME"]
+	if username == "" {
+		return nil, missingParam("USERNAME")
+	}
+	sess, consume, err := s.peekSession(ctx, c, session, challengeSelect)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.sessionUser(ctx, p, sess, username)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, resp["SECRET_HASH"], username, sess.Username); err != nil {
+		return nil, err
+	}
+	choice := challenge
+	if challenge == challengeSelect {
+		if choice = resp["ANSWER"]; choice == "" {
+			return nil, missingParam("ANSWER")
+		}
+	} else if a := resp["ANSWER"]; a != "" && a != challenge {
+		return nil, cognito.InvalidParameter("ANSWER %s does not match the challenge %s.", a, challenge)
+	}
+	if !slices.Contains(strings.Split(sess.Data["offer"], ","), choice) {
+		return nil, cognito.InvalidParameter("The challenge %s is not available for this user.", choice)
+	}
+	switch choice {
+	case challengePassword:
+		if resp["PASSWORD"] == "" {
+			return nil, missingParam("PASSWORD")
+		}
+	case challengePasswordSRP:
+		if resp["SRP_A"] == "" {
+			return nil, missingParam("SRP_A")
+		}
+	}
+	typed := sess.Data[sessTyped]
+	if typed == "" {
+		typed = username
+	}
+	st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}}
+	return s.startFirstFactor(ctx, st, typed, choice, resp)
+}
+
+// signUpSessionSignIn is USER_AUTH with the Session of SignUp or ConfirmSignUp: the user just
+// proved the address the code went to (or was confirmed automatically), so the Session stands
+// in for the first factor. It is bound to the user and the client, short-lived and single use,
+// and goes through the same pipeline as a correct password (disabled, unconfirmed, status,
+// MFA, device).
+func (s *Service) signUpSessionSignIn(ctx context.Context, r *authRequest, username string) (*AuthOutput, error) {
+	sess, consume, err := s.peekSession(ctx, r.client, r.session, sessionSignUp)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.sessionUser(ctx, r.pool, sess, username)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(r.client, r.params["SECRET_HASH"], username, u.Username); err != nil {
+		return nil, err
+	}
+	st := &signInStep{pool: r.pool, client: r.client, user: u, device: r.params["DEVICE_KEY"], consume: []store.Op{consume}}
+	return s.passwordVerdict(ctx, st, func(*userState) (bool, error) { return true, nil })
+}
+
+// signUpSessionOp is the write that stores the Session SignUp and ConfirmSignUp return.
+func (s *Service) signUpSessionOp(p *poolState, c *clientState, u *userState) (string, store.Op, error) {
+	tok, err := s.newSessionToken()
+	if err != nil {
+		return "", store.Op{}, internal(err)
+	}
+	return tok, s.sessionOp(c, tok, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Username: u.Username, Challenge: sessionSignUp}), nil
+}
+
+// dropSessionOp deletes a Session record if it exists (ConfirmSignUp retires SignUp's).
+func dropSessionOp(token string) store.Op {
+	pk, sk := store.RecordKey("session", sessionID(token))
+	return store.Op{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}}
+}
