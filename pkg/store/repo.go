@@ -289,7 +289,10 @@ func decodeUser(pool, key string, it Item) (*User, error) {
 
 // CreateUser writes a user with its sub, alias and index items in one transaction. Errors:
 // ErrUsernameExists, ErrSubExists, *AliasTakenError.
-func (r *Repo) CreateUser(ctx context.Context, u *User) error {
+//
+// extra ops (the confirmation code, a session) commit in the same transaction; when one of them
+// fails its condition the error is an *ExtraOpError.
+func (r *Repo) CreateUser(ctx context.Context, u *User, extra ...Op) error {
 	u.Version = 1
 	data, err := encodeUser(u)
 	if err != nil {
@@ -309,6 +312,8 @@ func (r *Repo) CreateUser(ctx context.Context, u *User) error {
 	for _, e := range u.Index {
 		ops = append(ops, indexPut(u.PoolID, u.Key, e))
 	}
+	firstExtra := len(ops)
+	ops = append(ops, extra...)
 	err = r.T.Write(ctx, ops...)
 	var tx *TxError
 	if errors.As(err, &tx) {
@@ -321,6 +326,11 @@ func (r *Repo) CreateUser(ctx context.Context, u *User) error {
 		for i, a := range u.Aliases {
 			if tx.FailedAt(3 + i) {
 				return &AliasTakenError{Kind: a.Kind, Value: a.Value}
+			}
+		}
+		for j := firstExtra; j < len(ops); j++ {
+			if tx.FailedAt(j) {
+				return &ExtraOpError{Index: j - firstExtra}
 			}
 		}
 	}

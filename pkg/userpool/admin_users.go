@@ -69,6 +69,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	now := s.now()
 	rec := &userRecord{Username: username, Status: statusForceChangePassword, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
 	u := &userState{userRecord: rec, st: &store.User{PoolID: p.Id, Key: userKey(p, username), Sub: sub, Aliases: aliasesOf(p, rec)}}
+	u.st.Index = indexOf(p, u)
 	u.encode()
 	if err := s.repo.CreateUser(ctx, u.st); err != nil {
 		if errors.Is(err, store.ErrUsernameExists) {
@@ -203,9 +204,6 @@ func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *AdminUserGloba
 
 // ---- ListUsers ----
 
-var searchable = []string{"username", "email", "phone_number", "name", "given_name", "family_name",
-	"preferred_username", "cognito:user_status", "status", "sub"}
-
 // userFilter is a parsed ListUsers Filter: `attr = "value"` or `attr ^= "value"`.
 type userFilter struct {
 	attr, value string
@@ -250,8 +248,8 @@ func parseFilter(f string) (*userFilter, error) {
 			val.WriteByte(body[j])
 		}
 	}
-	if !slices.Contains(searchable, attr) {
-		return nil, cognito.InvalidParameter("Invalid search attribute: %s", attr)
+	if attr == "" {
+		return nil, bad
 	}
 	return &userFilter{attr: attr, value: val.String(), prefix: prefix}, nil
 }
@@ -260,26 +258,8 @@ func (f *userFilter) match(u *userState) bool {
 	if f == nil {
 		return true
 	}
-	var v string
-	fold := false
-	switch f.attr {
-	case "username":
-		v = u.Username
-	case "sub":
-		v = u.sub()
-	case "cognito:user_status":
-		v, fold = u.Status, true
-	case "status":
-		v = "Disabled"
-		if u.Enabled {
-			v = "Enabled"
-		}
-	default:
-		v = u.Attrs[f.attr]
-		fold = f.attr == "email"
-	}
-	want := f.value
-	if fold {
+	v, want := searchValue(u, f.attr), f.value
+	if foldedSearch(f.attr) {
 		v, want = strings.ToLower(v), strings.ToLower(want)
 	}
 	if f.prefix {
@@ -309,6 +289,18 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsers
 		return nil, err
 	}
 	out := &ListUsersOutput{Users: []UserType{}}
+	readable := func(n string) bool { return len(in.AttributesToGet) == 0 || slices.Contains(in.AttributesToGet, n) }
+	add := func(u *userState) { out.Users = append(out.Users, toUserType(u, attributeList(u, readable))) }
+	if filter != nil {
+		if !p.searchable(filter.attr) {
+			return nil, cognito.InvalidParameter("Invalid search attribute: %s", filter.attr)
+		}
+		if cursor, err = s.searchUsers(ctx, p, filter, cursor, limit, add); err != nil {
+			return nil, pageErr(err)
+		}
+		out.PaginationToken = s.pageToken(cursor, scope)
+		return out, nil
+	}
 	for len(out.Users) < limit {
 		users, next, err := s.repo.ListUsers(ctx, p.Id, cursor, limit-len(out.Users))
 		if err != nil {
@@ -319,11 +311,7 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsers
 			if err != nil {
 				return nil, internal(err)
 			}
-			if !filter.match(u) {
-				continue
-			}
-			readable := func(n string) bool { return len(in.AttributesToGet) == 0 || slices.Contains(in.AttributesToGet, n) }
-			out.Users = append(out.Users, toUserType(u, attributeList(u, readable)))
+			add(u)
 		}
 		cursor = next
 		if next == "" {

@@ -103,30 +103,38 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 		}
 	}
 	u := &userState{userRecord: rec, st: &store.User{PoolID: p.Id, Key: userKey(p, username), Sub: sub, Aliases: aliasesOf(p, rec)}}
+	u.st.Index = indexOf(p, u)
 	u.encode()
-	if err := s.repo.CreateUser(ctx, u.st); err != nil {
+	out := &SignUpOutput{UserSub: sub}
+	// The user, its confirmation code and its sign-in Session (USER_AUTH once confirmed,
+	// user_auth.go) are one transaction; the code is stored before it is sent (MAIL-01).
+	d, hasTarget := verificationTarget(p, attrs)
+	var code string
+	var extra []store.Op
+	if hasTarget {
+		if code, err = s.sixDigits(); err != nil {
+			return nil, internal(err)
+		}
+		extra = append(extra, s.codeOp(p, u, purposeSignUp, d.attr, d.value, code, signUpCodeTTL))
+	}
+	tok, op, err := s.signUpSessionOp(p, c, u)
+	if err != nil {
+		return nil, internal(err)
+	}
+	extra = append(extra, op)
+	if err := s.repo.CreateUser(ctx, u.st, extra...); err != nil {
 		return nil, storeCreateErr(err, p)
 	}
-	out := &SignUpOutput{UserSub: sub}
-	if d, ok := verificationTarget(p, attrs); ok {
-		if err := s.sendCode(ctx, p, u, purposeSignUp, mail.SignUp, d); err != nil {
-			// No half state: a user whose code could not be delivered is removed again.
-			if derr := s.repo.DeleteUser(ctx, p.Id, u.st.Key); derr != nil {
-				s.log.ErrorContext(ctx, "undoing sign-up after failed delivery", "pool", p.Id, "err", derr)
-			}
+	out.Session = tok
+	if hasTarget {
+		// A failed delivery leaves a complete UNCONFIRMED user whose code can be sent again
+		// (ResendConfirmationCode), as Cognito does; nothing is half-written, and the sign-up
+		// function needs no right to delete users.
+		if err := s.send(ctx, p, mail.SignUp, d, u.Username, code); err != nil {
 			return nil, err
 		}
 		out.CodeDeliveryDetails = d.details()
 	}
-	// The Session lets the user sign in with USER_AUTH once confirmed (user_auth.go).
-	tok, op, err := s.signUpSessionOp(p, c, u)
-	if err == nil {
-		err = s.table.Write(ctx, op)
-	}
-	if err != nil {
-		return nil, internal(err)
-	}
-	out.Session = tok
 	return out, nil
 }
 

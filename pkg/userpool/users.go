@@ -190,6 +190,7 @@ func (s *Service) updateUser(ctx context.Context, p *poolState, u *userState, fn
 		}
 		cur.Modified = s.now()
 		su.Aliases = aliasesOf(p, cur.userRecord)
+		su.Index = indexOf(p, cur)
 		cur.encode()
 		out = cur
 		return ops, nil

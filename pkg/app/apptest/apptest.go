@@ -6,10 +6,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/app"
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/envelope"
+	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/mail/outbox"
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/sigv4"
@@ -36,6 +39,21 @@ type Env struct {
 	App    *app.App
 	// Logs holds everything the server logged (debug level and up).
 	Logs *SyncBuffer
+	// FailMail makes every message delivery fail while set (the outbox receives nothing).
+	FailMail *atomic.Bool
+}
+
+// failingSender fails deliveries while its switch is on, and otherwise hands them to the outbox.
+type failingSender struct {
+	fail *atomic.Bool
+	next mail.Sender
+}
+
+func (f failingSender) Send(ctx context.Context, m mail.Message) error {
+	if f.fail.Load() {
+		return errors.New("apptest: delivery failure injected")
+	}
+	return f.next.Send(ctx, m)
 }
 
 // SyncBuffer is a bytes.Buffer safe for concurrent writers.
@@ -76,18 +94,19 @@ func Start(t *testing.T, newTable storetest.NewTable) *Env {
 	// The outbox logs message bodies by design (local mode shows codes); keep it apart from the
 	// server log whose secrecy the suite checks.
 	box := outbox.New(clk, nil, 0)
+	failMail := &atomic.Bool{}
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	a, err := app.New(context.Background(), userpool.Config{Region: "us-east-1", IssuerBase: srv.URL}, app.Deps{
-		Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), Sealer: sealer, Mail: box,
+		Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), Sealer: sealer, Mail: failingSender{fail: failMail, next: box},
 		Admin: &sigv4.Verifier{Keys: map[string]string{"AKIDCOGNATETEST": "test-secret"}}, Clock: clk, Rand: rand.Reader, Logger: logger,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = a.LocalHandler(map[string]http.Handler{outbox.Path: box.Handler()})
-	return &Env{URL: srv.URL, Client: NewClient(srv.URL, "AKIDCOGNATETEST", "test-secret"), Outbox: box, Clock: clk, App: a, Logs: logs}
+	return &Env{URL: srv.URL, Client: NewClient(srv.URL, "AKIDCOGNATETEST", "test-secret"), Outbox: box, Clock: clk, App: a, Logs: logs, FailMail: failMail}
 }
 
 // NewClient is the real SDK client pointed at url, signing admin calls with the given key.

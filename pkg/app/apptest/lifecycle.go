@@ -2,6 +2,8 @@ package apptest
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,6 +25,8 @@ func runLifecycleTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("VerifyBeforeUpdate", func(t *testing.T) { testVerifyBeforeUpdate(t, Start(t, newTable)) })
 	t.Run("AdminStatus", func(t *testing.T) { testAdminStatus(t, Start(t, newTable)) })
 	t.Run("Lockout", func(t *testing.T) { testLockout(t, Start(t, newTable)) })
+	t.Run("DeliveryFailure", func(t *testing.T) { testDeliveryFailure(t, Start(t, newTable)) })
+	t.Run("ListUsersFilters", func(t *testing.T) { testListUsersFilters(t, Start(t, newTable)) })
 	t.Run("ConcurrentLockout", func(t *testing.T) { testConcurrentLockout(t, Start(t, newTable)) })
 }
 
@@ -398,5 +402,102 @@ func testConcurrentLockout(t *testing.T, e *Env) {
 	wg.Wait()
 	if evaluated.Load() > 5 || evaluated.Load()+refused.Load() != 50 {
 		t.Fatalf("50 concurrent wrong passwords: %d evaluated, %d refused", evaluated.Load(), refused.Load())
+	}
+}
+
+func testDeliveryFailure(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	c := e.Client
+	e.FailMail.Store(true)
+	_, err := c.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String("pat"), Password: aws.String(strongPassword),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("pat@example.com")}}})
+	wantErr(t, err, "CodeDeliveryFailureException", "")
+	// The user is whole (UNCONFIRMED) and can ask for the code again once mail works.
+	if a := userAttrs(t, e, f.poolID, "pat"); a["status"] != "UNCONFIRMED" || a["email"] != "pat@example.com" {
+		t.Fatalf("after a failed delivery: %v", a)
+	}
+	_, err = c.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("pat")})
+	wantErr(t, err, "InvalidParameterException", "")
+	e.FailMail.Store(false)
+	must(c.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: aws.String(f.client), Username: aws.String("pat")}))(t)
+	must(c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("pat"), ConfirmationCode: aws.String(f.code(t, "pat@example.com"))}))(t)
+	// An invitation that cannot be delivered creates no user.
+	e.FailMail.Store(true)
+	_, err = c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("quinn"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("quinn@example.com")}}, DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail}})
+	wantErr(t, err, "CodeDeliveryFailureException", "")
+	_, err = c.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("quinn")})
+	wantErr(t, err, "UserNotFoundException", "User does not exist.")
+	e.FailMail.Store(false)
+}
+
+func testListUsersFilters(t *testing.T, e *Env) {
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.Schema = []types.SchemaAttributeType{{Name: aws.String("tenant"), AttributeDataType: types.AttributeDataTypeString}}
+		in.UserPoolTags = map[string]string{"cognate:searchable": "custom:tenant"}
+	})
+	c := e.Client
+	pool := aws.String(f.poolID)
+	for _, u := range []struct{ name, email, given, tenant string }{
+		{"amy", "Amy@Example.com", "Amy", "acme"}, {"amos", "amos@example.com", "Amos", "acme"},
+		{"bea", "bea@example.org", "Bea", "globex"}, {"ben", "ben@example.org", `Ben "B" O'Neil`, "globex"},
+	} {
+		must(c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: pool, Username: aws.String(u.name), MessageAction: types.MessageActionTypeSuppress,
+			UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(u.email)}, {Name: aws.String("given_name"), Value: aws.String(u.given)},
+				{Name: aws.String("custom:tenant"), Value: aws.String(u.tenant)}}}))(t)
+	}
+	must(c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: pool, Username: aws.String("bea"), Password: aws.String(strongPassword), Permanent: true}))(t)
+	must(c.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: pool, Username: aws.String("ben")}))(t)
+	names := func(filter string) []string {
+		t.Helper()
+		var out []string
+		var tok *string
+		for {
+			lu := must(c.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: pool, Filter: aws.String(filter), Limit: aws.Int32(1), PaginationToken: tok}))(t)
+			for _, u := range lu.Users {
+				out = append(out, *u.Username)
+			}
+			if tok = lu.PaginationToken; tok == nil {
+				return out
+			}
+		}
+	}
+	for filter, want := range map[string]string{
+		`username = "amy"`:                              "amy",
+		`username ^= "am"`:                              "amy,amos",
+		`email = "amy@example.com"`:                     "amy",
+		`email ^= "AM"`:                                 "amy,amos",
+		`email ^= "b"`:                                  "bea,ben",
+		`given_name = "Ben \"B\" O'Neil"`:               "ben",
+		`cognito:user_status = "confirmed"`:             "bea",
+		`cognito:user_status = "FORCE_CHANGE_PASSWORD"`: "amy,amos,ben",
+		`status = "Disabled"`:                           "ben",
+		`custom:tenant = "acme"`:                        "amy,amos",
+		`family_name = "nobody"`:                        "",
+	} {
+		got := names(filter)
+		slices.Sort(got)
+		w := strings.Split(want, ",")
+		if want == "" {
+			w = nil
+		}
+		slices.Sort(w)
+		if strings.Join(got, ",") != strings.Join(w, ",") {
+			t.Errorf("%s: got %v, want %v", filter, got, w)
+		}
+	}
+	_, err := c.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: pool, Filter: aws.String(`custom:plan = "x"`)})
+	wantErr(t, err, "InvalidParameterException", "Invalid search attribute: custom:plan")
+	_, err = c.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: pool, Filter: aws.String(`email = amy`)})
+	wantErr(t, err, "InvalidParameterException", "Error while parsing filter.")
+	// Attribute changes move the index with them.
+	must(c.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: pool, Username: aws.String("amy"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("custom:tenant"), Value: aws.String("globex")}}}))(t)
+	if got := names(`custom:tenant = "acme"`); len(got) != 1 || got[0] != "amos" {
+		t.Errorf("after the update: %v", got)
+	}
+	must(c.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: pool, Username: aws.String("amos")}))(t)
+	if got := names(`email ^= "am"`); len(got) != 1 || got[0] != "amy" {
+		t.Errorf("after the delete: %v", got)
 	}
 }
