@@ -53,6 +53,9 @@ func (r *Repo) GetGroup(ctx context.Context, pool, name string) (*Group, error) 
 // UpdateGroup applies fn under compare-and-swap.
 func (r *Repo) UpdateGroup(ctx context.Context, pool, name string, fn func(g *Group) error) (*Group, error) {
 	for i := 0; i < maxCASRetries; i++ {
+		if err := casBackoff(ctx, i); err != nil {
+			return nil, err
+		}
 		g, err := r.GetGroup(ctx, pool, name)
 		if err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 )
 
@@ -34,7 +35,29 @@ func (e *AliasTakenError) Error() string { return "store: alias taken: " + e.Kin
 //	A#<pool>#<kind>#<v> A            alias -> user key (uniqueness)
 //	P#<pool>#U          <userkey>    user index (ListUsers)
 //	X#<kind>#<id>       X            ephemeral and misc records (sessions, refresh tokens, secrets)
-const maxCASRetries = 8
+//
+// maxCASRetries bounds compare-and-swap rounds. Each lost round backs off a little longer
+// with jitter, so twenty writers to one user all land within a few hundred milliseconds (DDB-04)
+// instead of colliding round after round.
+const maxCASRetries = 24
+
+// casBackoff waits before CAS round i (none before the first); it returns early with the
+// context's error.
+func casBackoff(ctx context.Context, i int) error {
+	if i == 0 {
+		return nil
+	}
+	d := time.Duration(min(i, 8)) * 2 * time.Millisecond
+	d = d/2 + time.Duration(rand.Int64N(int64(d)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
 
 func poolPK(pool string) string            { return "P#" + pool }
 func clientPK(id string) string            { return "C#" + id }
@@ -117,6 +140,9 @@ func (r *Repo) GetPool(ctx context.Context, id string) (*Pool, error) {
 // change the record it is given.
 func (r *Repo) UpdatePool(ctx context.Context, id string, fn func(p *Pool) error) (*Pool, error) {
 	for i := 0; i < maxCASRetries; i++ {
+		if err := casBackoff(ctx, i); err != nil {
+			return nil, err
+		}
 		p, err := r.GetPool(ctx, id)
 		if err != nil {
 			return nil, err
@@ -214,6 +240,9 @@ func clientItemData(c *Client) []byte {
 // UpdateClient applies fn under compare-and-swap.
 func (r *Repo) UpdateClient(ctx context.Context, id string, fn func(c *Client) error) (*Client, error) {
 	for i := 0; i < maxCASRetries; i++ {
+		if err := casBackoff(ctx, i); err != nil {
+			return nil, err
+		}
 		c, err := r.GetClient(ctx, id)
 		if err != nil {
 			return nil, err
@@ -376,6 +405,9 @@ func (r *Repo) UpdateUser(ctx context.Context, pool, key string, fn func(u *User
 // record) that commit atomically with the user.
 func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error)) (*User, error) {
 	for i := 0; i < maxCASRetries; i++ {
+		if err := casBackoff(ctx, i); err != nil {
+			return nil, err
+		}
 		u, err := r.GetUser(ctx, pool, key)
 		if err != nil {
 			return nil, err
@@ -535,4 +567,98 @@ func (r *Repo) PutRecord(ctx context.Context, kind, id string, data []byte, expi
 // GetRecord reads a live stand-alone record.
 func (r *Repo) GetRecord(ctx context.Context, kind, id string) (Item, error) {
 	return r.T.Get(ctx, recordPK(kind, id), "X")
+}
+
+// UpdateUserTakingAliases is UpdateUserWith for ForceAliasCreation: an alias the update adds
+// that another user holds is moved to this user in the same transaction (DDB-03) — the alias
+// item is rewritten under a version condition, and release updates each previous owner (it
+// must drop the lost aliases from owner.Aliases). Either everything moves or nothing does.
+func (r *Repo) UpdateUserTakingAliases(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
+	for i := 0; i < maxCASRetries; i++ {
+		if err := casBackoff(ctx, i); err != nil {
+			return nil, err
+		}
+		u, err := r.GetUser(ctx, pool, key)
+		if err != nil {
+			return nil, err
+		}
+		oldVersion, oldAliases, oldIndex := u.Version, append([]Alias(nil), u.Aliases...), append([]IndexEntry(nil), u.Index...)
+		extra, err := fn(u)
+		if err != nil {
+			return nil, err
+		}
+		u.Version = oldVersion + 1
+		data, err := encodeUser(u)
+		if err != nil {
+			return nil, err
+		}
+		ops := []Op{{Kind: OpPut, Item: Item{PK: userPK(pool, key), SK: "U", Version: u.Version, Data: data}, Cond: Cond{Kind: CondVersion, Version: oldVersion}}}
+		added, removed := diffAliases(oldAliases, u.Aliases)
+		for _, a := range removed {
+			ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
+		}
+		lost := map[string][]Alias{}
+		for _, a := range added {
+			it, err := r.T.Get(ctx, aliasPK(pool, a.Kind, a.Value), "A")
+			switch {
+			case errors.Is(err, ErrNotFound):
+				ops = append(ops, Op{Kind: OpPut, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A", Version: 1, Data: []byte(key)}, Cond: Cond{Kind: CondNotExists}})
+			case err != nil:
+				return nil, err
+			default:
+				ops = append(ops, Op{Kind: OpPut, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A", Version: it.Version + 1, Data: []byte(key)}, Cond: Cond{Kind: CondVersion, Version: it.Version}})
+				if owner := string(it.Data); owner != key {
+					lost[owner] = append(lost[owner], a)
+				}
+			}
+		}
+		for ownerKey, aliases := range lost {
+			o, err := r.GetUser(ctx, pool, ownerKey)
+			if errors.Is(err, ErrNotFound) {
+				continue // a dangling alias item: the rewrite above takes it over
+			}
+			if err != nil {
+				return nil, err
+			}
+			oVersion, oAliases, oIndex := o.Version, append([]Alias(nil), o.Aliases...), append([]IndexEntry(nil), o.Index...)
+			if err := release(o, aliases); err != nil {
+				return nil, err
+			}
+			o.Version = oVersion + 1
+			odata, err := encodeUser(o)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, Op{Kind: OpPut, Item: Item{PK: userPK(pool, ownerKey), SK: "U", Version: o.Version, Data: odata}, Cond: Cond{Kind: CondVersion, Version: oVersion}})
+			_, oRemoved := diffAliases(oAliases, o.Aliases)
+			for _, a := range oRemoved {
+				moved := false
+				for _, l := range aliases {
+					moved = moved || l == a
+				}
+				if !moved { // the moved ones are rewritten above; one op per item
+					ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
+				}
+			}
+			ops = append(ops, indexOps(pool, ownerKey, oIndex, o.Index)...)
+		}
+		ops = append(ops, indexOps(pool, key, oldIndex, u.Index)...)
+		firstExtra := len(ops)
+		ops = append(ops, extra...)
+		err = r.T.Write(ctx, ops...)
+		if err == nil {
+			return u, nil
+		}
+		var tx *TxError
+		if !errors.As(err, &tx) {
+			return nil, err
+		}
+		for j := firstExtra; j < len(ops); j++ {
+			if tx.FailedAt(j) {
+				return nil, &ExtraOpError{Index: j - firstExtra}
+			}
+		}
+		// A version or alias condition failed: someone wrote in between; read again.
+	}
+	return nil, ErrConflict
 }

@@ -71,7 +71,20 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	u := &userState{userRecord: rec, st: &store.User{PoolID: p.Id, Key: userKey(p, username), Sub: sub, Aliases: aliasesOf(p, rec)}}
 	u.st.Index = indexOf(p, u)
 	u.encode()
-	if err := s.repo.CreateUser(ctx, u.st); err != nil {
+	err = s.repo.CreateUser(ctx, u.st)
+	var taken *store.AliasTakenError
+	if errors.As(err, &taken) && in.ForceAliasCreation && len(p.UsernameAttributes) == 0 {
+		// ForceAliasCreation: create the user without the contested aliases, then move them
+		// over in one transaction with the previous owners (updateUserAliases).
+		u.st.Aliases = nil
+		if err = s.repo.CreateUser(ctx, u.st); err == nil {
+			u, err = s.updateUserAliases(ctx, p, u, true, func(*userState) ([]store.Op, error) { return nil, nil })
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err != nil {
 		if errors.Is(err, store.ErrUsernameExists) {
 			return nil, cognito.UsernameExists("User account already exists")
 		}

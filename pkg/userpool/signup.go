@@ -189,7 +189,9 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	if in.Session != "" {
 		ops = append(ops, dropSessionOp(in.Session))
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	// An alias (verified email or phone in alias pools) that another user holds answers
+	// AliasExistsException here, not at sign-up; ForceAliasCreation moves it instead.
+	_, err = s.updateUserAliases(ctx, p, u, in.ForceAliasCreation, func(cur *userState) ([]store.Op, error) {
 		if cur.Status != statusUnconfirmed {
 			return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", cur.Status)
 		}
@@ -266,7 +268,7 @@ func (s *Service) AdminConfirmSignUp(ctx context.Context, in *AdminConfirmSignUp
 		return nil, err
 	}
 	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purposeSignUp))
-	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err = s.updateUserAliases(ctx, p, u, false, func(cur *userState) ([]store.Op, error) {
 		if cur.Status != statusUnconfirmed {
 			return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", cur.Status)
 		}

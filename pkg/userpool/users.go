@@ -178,8 +178,15 @@ func (s *Service) mustFindUser(ctx context.Context, p *poolState, typed string, 
 
 // updateUser runs fn on the freshest copy of a user under compare-and-swap.
 func (s *Service) updateUser(ctx context.Context, p *poolState, u *userState, fn func(u *userState) ([]store.Op, error)) (*userState, error) {
+	return s.updateUserAliases(ctx, p, u, false, fn)
+}
+
+// updateUserAliases is updateUser; with force (ForceAliasCreation) an email or phone alias
+// another user holds moves to this user in the same transaction, and the previous owner's
+// attribute becomes unverified, so it no longer signs in with it.
+func (s *Service) updateUserAliases(ctx context.Context, p *poolState, u *userState, force bool, fn func(u *userState) ([]store.Op, error)) (*userState, error) {
 	var out *userState
-	_, err := s.repo.UpdateUserWith(ctx, p.Id, u.st.Key, func(su *store.User) ([]store.Op, error) {
+	apply := func(su *store.User) ([]store.Op, error) {
 		cur, err := decodeUser(su)
 		if err != nil {
 			return nil, err
@@ -194,7 +201,31 @@ func (s *Service) updateUser(ctx context.Context, p *poolState, u *userState, fn
 		cur.encode()
 		out = cur
 		return ops, nil
-	})
+	}
+	release := func(owner *store.User, lost []store.Alias) error {
+		o, err := decodeUser(owner)
+		if err != nil {
+			return err
+		}
+		for _, a := range lost {
+			if a.Kind == "preferred_username" {
+				delete(o.Attrs, a.Kind)
+			} else {
+				o.Attrs[a.Kind+"_verified"] = "false"
+			}
+		}
+		o.Modified = s.now()
+		owner.Aliases = aliasesOf(p, o.userRecord)
+		owner.Index = indexOf(p, o)
+		o.encode()
+		return nil
+	}
+	var err error
+	if force {
+		_, err = s.repo.UpdateUserTakingAliases(ctx, p.Id, u.st.Key, apply, release)
+	} else {
+		_, err = s.repo.UpdateUserWith(ctx, p.Id, u.st.Key, apply)
+	}
 	if err != nil {
 		var at *store.AliasTakenError
 		switch {
@@ -202,6 +233,8 @@ func (s *Service) updateUser(ctx context.Context, p *poolState, u *userState, fn
 			return nil, aliasExists(at.Kind)
 		case errors.Is(err, store.ErrNotFound):
 			return nil, userNotFound()
+		case errors.Is(err, store.ErrConflict):
+			return nil, cognito.TooManyRequests("Too many concurrent changes to this user; try again.")
 		case cognito.As(err) != nil:
 			return nil, err
 		case errors.Is(err, store.ErrConditionFailed):

@@ -2,6 +2,7 @@ package apptest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +28,8 @@ func runLifecycleTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("Lockout", func(t *testing.T) { testLockout(t, Start(t, newTable)) })
 	t.Run("DeliveryFailure", func(t *testing.T) { testDeliveryFailure(t, Start(t, newTable)) })
 	t.Run("ListUsersFilters", func(t *testing.T) { testListUsersFilters(t, Start(t, newTable)) })
+	t.Run("ForceAliasCreation", func(t *testing.T) { testForceAliasCreation(t, Start(t, newTable)) })
+	t.Run("ConcurrentAttributeUpdates", func(t *testing.T) { testConcurrentAttributeUpdates(t, Start(t, newTable)) })
 	t.Run("ConcurrentLockout", func(t *testing.T) { testConcurrentLockout(t, Start(t, newTable)) })
 }
 
@@ -499,5 +502,78 @@ func testListUsersFilters(t *testing.T, e *Env) {
 	must(c.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: pool, Username: aws.String("amos")}))(t)
 	if got := names(`email ^= "am"`); len(got) != 1 || got[0] != "amy" {
 		t.Errorf("after the delete: %v", got)
+	}
+}
+
+func testForceAliasCreation(t *testing.T, e *Env) {
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) { in.AliasAttributes = []types.AliasAttributeType{"email"} })
+	c := e.Client
+	pool := aws.String(f.poolID)
+	f.confirmedUser(t, "old", "shared@example.com")
+	// A second sign-up with the same email is accepted; the clash shows at confirmation.
+	f.signUp(t, "new", "shared@example.com")
+	code := f.code(t, "shared@example.com")
+	confirm := func(force bool) error {
+		_, err := c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("new"), ConfirmationCode: aws.String(code), ForceAliasCreation: force})
+		return err
+	}
+	wantErr(t, confirm(false), "AliasExistsException", "An account with the email already exists.")
+	// Nothing changed: the old owner still signs in with the email.
+	must(f.signIn(t, "shared@example.com", strongPassword))(t)
+	if a := userAttrs(t, e, f.poolID, "new"); a["status"] != "UNCONFIRMED" {
+		t.Fatalf("a refused confirmation changed the user: %v", a)
+	}
+	// With ForceAliasCreation the alias moves, atomically.
+	if err := confirm(true); err != nil {
+		t.Fatal(err)
+	}
+	res := must(f.signIn(t, "shared@example.com", strongPassword))(t)
+	if claims(t, *res.AccessToken)["username"] != "new" {
+		t.Fatal("the email must now sign in the new user")
+	}
+	if a := userAttrs(t, e, f.poolID, "old"); a["email_verified"] != "false" {
+		t.Fatalf("the previous owner keeps a verified email: %v", a)
+	}
+	must(f.signIn(t, "old", strongPassword))(t)
+	// AdminCreateUser with ForceAliasCreation takes it again.
+	_, err := c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: pool, Username: aws.String("third"), MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("shared@example.com")}, {Name: aws.String("email_verified"), Value: aws.String("true")}}})
+	wantErr(t, err, "AliasExistsException", "")
+	must(c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: pool, Username: aws.String("third"), MessageAction: types.MessageActionTypeSuppress, ForceAliasCreation: true,
+		TemporaryPassword: aws.String("Temp-Pass-123"),
+		UserAttributes:    []types.AttributeType{{Name: aws.String("email"), Value: aws.String("shared@example.com")}, {Name: aws.String("email_verified"), Value: aws.String("true")}}}))(t)
+	ia := must(c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "shared@example.com", "PASSWORD": "Temp-Pass-123"}}))(t)
+	if ia.ChallengeParameters["USER_ID_FOR_SRP"] != "third" {
+		t.Fatalf("the email signs in %v", ia.ChallengeParameters)
+	}
+}
+
+// Twenty concurrent attribute updates of one user lose nothing (DDB-04).
+func testConcurrentAttributeUpdates(t *testing.T, e *Env) {
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		for i := 0; i < 20; i++ {
+			in.Schema = append(in.Schema, types.SchemaAttributeType{Name: aws.String(fmt.Sprintf("a%d", i)), AttributeDataType: types.AttributeDataTypeString})
+		}
+	})
+	f.confirmedUser(t, "zed", "zed@example.com")
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.Client.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(f.poolID), Username: aws.String("zed"),
+				UserAttributes: []types.AttributeType{{Name: aws.String(fmt.Sprintf("custom:a%d", i)), Value: aws.String(fmt.Sprint(i))}}})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	a := userAttrs(t, e, f.poolID, "zed")
+	for i := 0; i < 20; i++ {
+		if a[fmt.Sprintf("custom:a%d", i)] != fmt.Sprint(i) {
+			t.Fatalf("update %d was lost: %v", i, a)
+		}
 	}
 }
