@@ -175,6 +175,9 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	if u.Status != statusUnconfirmed {
 		return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
 	}
+	if err := s.countHourly(ctx, p, u, "ConfirmSignUp"); err != nil {
+		return nil, err
+	}
 	rec, consume, err := s.checkCode(ctx, p, u, purposeSignUp, in.ConfirmationCode)
 	if err != nil {
 		return nil, err
@@ -240,6 +243,9 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirma
 	d, ok := verificationTarget(p, u.Attrs)
 	if !ok {
 		return nil, cognito.InvalidParameter("Auto verification not turned on.")
+	}
+	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
+		return nil, err
 	}
 	if err := s.sendCode(ctx, p, u, purposeSignUp, mail.ResendCode, d); err != nil {
 		return nil, err

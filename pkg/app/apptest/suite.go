@@ -722,6 +722,14 @@ func testCodes(t *testing.T, e *Env) {
 	_, err := c.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: aws.String(f.client), Username: aws.String("ann")})
 	wantErr(t, err, "InvalidParameterException", "User is already confirmed.")
 
+	// ResendConfirmationCode: five an hour per user (AUTH-05).
+	f.signUp(t, "eli", "eli@example.com")
+	for i := 0; i < 5; i++ {
+		must(c.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: aws.String(f.client), Username: aws.String("eli")}))(t)
+	}
+	_, err = c.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: aws.String(f.client), Username: aws.String("eli")})
+	wantErr(t, err, "LimitExceededException", "Attempt limit exceeded, please try after some time.")
+
 	// Five wrong tries void the code, even for the right code afterwards (CODE-04).
 	f.signUp(t, "ben", "ben@example.com")
 	code := f.code(t, "ben@example.com")
