@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -404,6 +405,20 @@ func (r *Repo) UpdateUser(ctx context.Context, pool, key string, fn func(u *User
 // UpdateUserWith is UpdateUser whose fn may add ops (e.g. consuming a code, writing a refresh
 // record) that commit atomically with the user.
 func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error)) (*User, error) {
+	return r.updateUser(ctx, pool, key, fn, nil)
+}
+
+// UpdateUserTakingAliases is UpdateUserWith for ForceAliasCreation: an alias the update adds
+// that another user holds is moved to this user in the same transaction (DDB-03) — the alias
+// item is rewritten under a version condition, and release updates each previous owner (it
+// must drop the lost aliases from owner.Aliases). Either everything moves or nothing does.
+func (r *Repo) UpdateUserTakingAliases(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
+	return r.updateUser(ctx, pool, key, fn, release)
+}
+
+// updateUser is the compare-and-swap loop behind both: with release nil, an added alias must be
+// free (*AliasTakenError otherwise); with release, it is taken from its owner.
+func (r *Repo) updateUser(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
 	for i := 0; i < maxCASRetries; i++ {
 		if err := casBackoff(ctx, i); err != nil {
 			return nil, err
@@ -428,8 +443,30 @@ func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *
 			ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
 		}
 		firstAdded := len(ops)
+		lost := map[string][]Alias{}
 		for _, a := range added {
-			ops = append(ops, Op{Kind: OpPut, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A", Version: 1, Data: []byte(key)}, Cond: Cond{Kind: CondNotExists}})
+			put := Op{Kind: OpPut, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A", Version: 1, Data: []byte(key)}, Cond: Cond{Kind: CondNotExists}}
+			if release != nil {
+				it, err := r.T.Get(ctx, put.Item.PK, put.Item.SK)
+				switch {
+				case errors.Is(err, ErrNotFound):
+				case err != nil:
+					return nil, err
+				default:
+					put.Item.Version, put.Cond = it.Version+1, Cond{Kind: CondVersion, Version: it.Version}
+					if owner := string(it.Data); owner != key {
+						lost[owner] = append(lost[owner], a)
+					}
+				}
+			}
+			ops = append(ops, put)
+		}
+		for ownerKey, aliases := range lost {
+			ownerOps, err := r.releaseAliases(ctx, pool, ownerKey, aliases, release)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, ownerOps...)
 		}
 		ops = append(ops, indexOps(pool, key, oldIndex, u.Index)...)
 		firstExtra := len(ops)
@@ -442,9 +479,11 @@ func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *
 		if !errors.As(err, &tx) {
 			return nil, err
 		}
-		for j, a := range added {
-			if tx.FailedAt(firstAdded + j) {
-				return nil, &AliasTakenError{Kind: a.Kind, Value: a.Value}
+		if release == nil {
+			for j, a := range added {
+				if tx.FailedAt(firstAdded + j) {
+					return nil, &AliasTakenError{Kind: a.Kind, Value: a.Value}
+				}
 			}
 		}
 		for j := firstExtra; j < len(ops); j++ {
@@ -452,9 +491,37 @@ func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *
 				return nil, &ExtraOpError{Index: j - firstExtra}
 			}
 		}
-		// Only the version check failed: someone else wrote the user; try again.
+		// Only a version (or a moved alias's) condition failed: someone wrote in between.
 	}
 	return nil, ErrConflict
+}
+
+// releaseAliases builds the ops that update a previous owner losing aliases to ForceAliasCreation.
+func (r *Repo) releaseAliases(ctx context.Context, pool, ownerKey string, lost []Alias, release func(owner *User, lost []Alias) error) ([]Op, error) {
+	o, err := r.GetUser(ctx, pool, ownerKey)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil // a dangling alias item: the rewrite takes it over
+	}
+	if err != nil {
+		return nil, err
+	}
+	oVersion, oAliases, oIndex := o.Version, append([]Alias(nil), o.Aliases...), append([]IndexEntry(nil), o.Index...)
+	if err := release(o, lost); err != nil {
+		return nil, err
+	}
+	o.Version = oVersion + 1
+	data, err := encodeUser(o)
+	if err != nil {
+		return nil, err
+	}
+	ops := []Op{{Kind: OpPut, Item: Item{PK: userPK(pool, ownerKey), SK: "U", Version: o.Version, Data: data}, Cond: Cond{Kind: CondVersion, Version: oVersion}}}
+	_, removed := diffAliases(oAliases, o.Aliases)
+	for _, a := range removed {
+		if !slices.Contains(lost, a) { // the moved ones are rewritten by the taker; one op per item
+			ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
+		}
+	}
+	return append(ops, indexOps(pool, ownerKey, oIndex, o.Index)...), nil
 }
 
 // ExtraOpError says an op added by UpdateUserWith failed its condition (e.g. a code already used).
@@ -567,98 +634,4 @@ func (r *Repo) PutRecord(ctx context.Context, kind, id string, data []byte, expi
 // GetRecord reads a live stand-alone record.
 func (r *Repo) GetRecord(ctx context.Context, kind, id string) (Item, error) {
 	return r.T.Get(ctx, recordPK(kind, id), "X")
-}
-
-// UpdateUserTakingAliases is UpdateUserWith for ForceAliasCreation: an alias the update adds
-// that another user holds is moved to this user in the same transaction (DDB-03) — the alias
-// item is rewritten under a version condition, and release updates each previous owner (it
-// must drop the lost aliases from owner.Aliases). Either everything moves or nothing does.
-func (r *Repo) UpdateUserTakingAliases(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
-	for i := 0; i < maxCASRetries; i++ {
-		if err := casBackoff(ctx, i); err != nil {
-			return nil, err
-		}
-		u, err := r.GetUser(ctx, pool, key)
-		if err != nil {
-			return nil, err
-		}
-		oldVersion, oldAliases, oldIndex := u.Version, append([]Alias(nil), u.Aliases...), append([]IndexEntry(nil), u.Index...)
-		extra, err := fn(u)
-		if err != nil {
-			return nil, err
-		}
-		u.Version = oldVersion + 1
-		data, err := encodeUser(u)
-		if err != nil {
-			return nil, err
-		}
-		ops := []Op{{Kind: OpPut, Item: Item{PK: userPK(pool, key), SK: "U", Version: u.Version, Data: data}, Cond: Cond{Kind: CondVersion, Version: oldVersion}}}
-		added, removed := diffAliases(oldAliases, u.Aliases)
-		for _, a := range removed {
-			ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
-		}
-		lost := map[string][]Alias{}
-		for _, a := range added {
-			it, err := r.T.Get(ctx, aliasPK(pool, a.Kind, a.Value), "A")
-			switch {
-			case errors.Is(err, ErrNotFound):
-				ops = append(ops, Op{Kind: OpPut, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A", Version: 1, Data: []byte(key)}, Cond: Cond{Kind: CondNotExists}})
-			case err != nil:
-				return nil, err
-			default:
-				ops = append(ops, Op{Kind: OpPut, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A", Version: it.Version + 1, Data: []byte(key)}, Cond: Cond{Kind: CondVersion, Version: it.Version}})
-				if owner := string(it.Data); owner != key {
-					lost[owner] = append(lost[owner], a)
-				}
-			}
-		}
-		for ownerKey, aliases := range lost {
-			o, err := r.GetUser(ctx, pool, ownerKey)
-			if errors.Is(err, ErrNotFound) {
-				continue // a dangling alias item: the rewrite above takes it over
-			}
-			if err != nil {
-				return nil, err
-			}
-			oVersion, oAliases, oIndex := o.Version, append([]Alias(nil), o.Aliases...), append([]IndexEntry(nil), o.Index...)
-			if err := release(o, aliases); err != nil {
-				return nil, err
-			}
-			o.Version = oVersion + 1
-			odata, err := encodeUser(o)
-			if err != nil {
-				return nil, err
-			}
-			ops = append(ops, Op{Kind: OpPut, Item: Item{PK: userPK(pool, ownerKey), SK: "U", Version: o.Version, Data: odata}, Cond: Cond{Kind: CondVersion, Version: oVersion}})
-			_, oRemoved := diffAliases(oAliases, o.Aliases)
-			for _, a := range oRemoved {
-				moved := false
-				for _, l := range aliases {
-					moved = moved || l == a
-				}
-				if !moved { // the moved ones are rewritten above; one op per item
-					ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
-				}
-			}
-			ops = append(ops, indexOps(pool, ownerKey, oIndex, o.Index)...)
-		}
-		ops = append(ops, indexOps(pool, key, oldIndex, u.Index)...)
-		firstExtra := len(ops)
-		ops = append(ops, extra...)
-		err = r.T.Write(ctx, ops...)
-		if err == nil {
-			return u, nil
-		}
-		var tx *TxError
-		if !errors.As(err, &tx) {
-			return nil, err
-		}
-		for j := firstExtra; j < len(ops); j++ {
-			if tx.FailedAt(j) {
-				return nil, &ExtraOpError{Index: j - firstExtra}
-			}
-		}
-		// A version or alias condition failed: someone wrote in between; read again.
-	}
-	return nil, ErrConflict
 }

@@ -28,11 +28,7 @@ type AdminResetUserPasswordOutput struct{}
 
 // AdminDisableUser disables a user and ends every session at once.
 func (s *Service) AdminDisableUser(ctx context.Context, in *AdminDisableUserInput) (*AdminDisableUserOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -49,11 +45,7 @@ func (s *Service) AdminDisableUser(ctx context.Context, in *AdminDisableUserInpu
 
 // AdminEnableUser enables a user again; tokens revoked by the disable stay revoked.
 func (s *Service) AdminEnableUser(ctx context.Context, in *AdminEnableUserInput) (*AdminEnableUserOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -69,11 +61,7 @@ func (s *Service) AdminEnableUser(ctx context.Context, in *AdminEnableUserInput)
 // AdminResetUserPassword puts a user in RESET_REQUIRED (sign-in then answers
 // PasswordResetRequiredException) and sends a reset code to a verified channel when there is one.
 func (s *Service) AdminResetUserPassword(ctx context.Context, in *AdminResetUserPasswordInput) (*AdminResetUserPasswordOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}

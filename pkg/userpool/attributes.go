@@ -223,11 +223,7 @@ func forbidUsernameAttributeChange(p *poolState, set map[string]string) error { 
 
 // AdminUpdateUserAttributes changes a user's attributes as an administrator.
 func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdateUserAttributesInput) (*AdminUpdateUserAttributesOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -294,11 +290,7 @@ func (s *Service) DeleteUserAttributes(ctx context.Context, in *DeleteUserAttrib
 
 // AdminDeleteUserAttributes deletes attributes of a user.
 func (s *Service) AdminDeleteUserAttributes(ctx context.Context, in *AdminDeleteUserAttributesInput) (*AdminDeleteUserAttributesOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -399,11 +391,7 @@ func (s *Service) SetUserSettings(ctx context.Context, in *SetUserSettingsInput)
 
 // AdminSetUserSettings sets a user's legacy MFA options.
 func (s *Service) AdminSetUserSettings(ctx context.Context, in *AdminSetUserSettingsInput) (*AdminSetUserSettingsOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}

@@ -314,11 +314,7 @@ func (s *Service) setMembership(ctx context.Context, p *poolState, userKey, grou
 
 // AdminAddUserToGroup puts a user in a group (idempotent).
 func (s *Service) AdminAddUserToGroup(ctx context.Context, in *AdminAddUserToGroupInput) (*AdminAddUserToGroupOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -333,11 +329,7 @@ func (s *Service) AdminAddUserToGroup(ctx context.Context, in *AdminAddUserToGro
 
 // AdminRemoveUserFromGroup takes a user out of a group.
 func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *AdminRemoveUserFromGroupInput) (*AdminRemoveUserFromGroupOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -383,11 +375,7 @@ func (s *Service) userGroups(ctx context.Context, p *poolState, u *userState) ([
 
 // AdminListGroupsForUser lists a user's groups.
 func (s *Service) AdminListGroupsForUser(ctx context.Context, in *AdminListGroupsForUserInput) (*AdminListGroupsForUserOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}

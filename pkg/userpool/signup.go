@@ -265,11 +265,7 @@ func (s *Service) simulatedDelivery(p *poolState, typed string) *CodeDeliveryDet
 
 // AdminConfirmSignUp confirms a user without a code.
 func (s *Service) AdminConfirmSignUp(ctx context.Context, in *AdminConfirmSignUpInput) (*AdminConfirmSignUpOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.mustFindUser(ctx, p, in.Username, true)
+	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}

@@ -176,6 +176,19 @@ func (s *Service) mustFindUser(ctx context.Context, p *poolState, typed string, 
 	return u, nil
 }
 
+// adminUser resolves the pool and user an admin operation names (username, alias or sub).
+func (s *Service) adminUser(ctx context.Context, poolID, username string) (*poolState, *userState, error) {
+	p, err := s.pool(ctx, poolID)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.mustFindUser(ctx, p, username, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, u, nil
+}
+
 // updateUser runs fn on the freshest copy of a user under compare-and-swap.
 func (s *Service) updateUser(ctx context.Context, p *poolState, u *userState, fn func(u *userState) ([]store.Op, error)) (*userState, error) {
 	return s.updateUserAliases(ctx, p, u, false, fn)
