@@ -127,10 +127,9 @@ type harness struct {
 	b     backends
 	mode  string
 	env   map[string]string
-	rt    *awsapp.Runtime
-	fns   map[string]httpHandler
-	pool  string // from CreateUserPool.json
-	appID string // from CreateUserPoolClient.json
+	fns   map[string]httpHandler // the HTTP API functions, by events/ folder
+	pool  string                 // from CreateUserPool.json
+	appID string                 // from CreateUserPoolClient.json
 	seq   int
 	jwks  map[string]*rsa.PublicKey // the pool's published keys, by kid
 }
@@ -174,16 +173,14 @@ func (b backends) newRuntime(t *testing.T, env map[string]string) *awsapp.Runtim
 func newHarness(t *testing.T, b backends, mode string) *harness {
 	ddb := ddblocal.NewClient(b.ddbEndpoint)
 	h := &harness{b: b, mode: mode, env: b.env(mode, ddblocal.CreateTable(t, ddb)), jwks: map[string]*rsa.PublicKey{}}
-	h.rt = b.newRuntime(t, h.env)
-	// As functions/<family>/main.go and functions/oauth/main.go start them.
-	h.fns = map[string]httpHandler{
-		"signup":  lambdahttp.Handler(h.rt.FamilyHandler(cognito.FamilySignup)),
-		"auth":    lambdahttp.Handler(h.rt.FamilyHandler(cognito.FamilyAuth)),
-		"token":   lambdahttp.Handler(h.rt.FamilyHandler(cognito.FamilyToken)),
-		"account": lambdahttp.Handler(h.rt.FamilyHandler(cognito.FamilyAccount)),
-		"admin":   lambdahttp.Handler(h.rt.FamilyHandler(cognito.FamilyAdmin)),
-		"oauth":   lambdahttp.Handler(h.rt.OAuthHandler()),
+	// Each function is a process of its own with its own cold start (signing keys, secrets and
+	// caches loaded from the table and KMS), started as functions/<family>/main.go and
+	// functions/oauth/main.go start it.
+	h.fns = map[string]httpHandler{}
+	for folder, family := range eventstest.CognitoFolders {
+		h.fns[folder] = lambdahttp.Handler(b.newRuntime(t, h.env).FamilyHandler(family))
 	}
+	h.fns["oauth"] = lambdahttp.Handler(b.newRuntime(t, h.env).OAuthHandler())
 	return h
 }
 

@@ -75,13 +75,15 @@ func Parse(getenv func(string) string) (*Config, error) {
 			c.ReplyTo = append(c.ReplyTo, r)
 		}
 	}
-	for _, pair := range strings.Split(getenv("COGNATE_ADMIN_KEYS"), ",") {
+	for i, pair := range strings.Split(getenv("COGNATE_ADMIN_KEYS"), ",") {
 		if pair = strings.TrimSpace(pair); pair == "" {
 			continue
 		}
 		id, secret, ok := strings.Cut(pair, ":")
 		if !ok || id == "" || secret == "" {
-			bad("COGNATE_ADMIN_KEYS: %q is not ACCESS_KEY_ID:SECRET", id)
+			// Never echo the entry: without its colon it may be all secret, and this error ends
+			// up in the function's logs.
+			bad("COGNATE_ADMIN_KEYS: entry %d is not ACCESS_KEY_ID:SECRET", i+1)
 			continue
 		}
 		c.AdminKeys[id] = secret

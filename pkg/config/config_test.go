@@ -41,6 +41,20 @@ func TestParseReportsEveryProblem(t *testing.T) {
 	}
 }
 
+func TestParseKeepsAdminSecretsOutOfErrors(t *testing.T) {
+	for _, keys := range []string{"AKID1:s1,wJalrXUtnFEMIbPxRfiCYEXAMPLEKEY", "AKID1/wJalrXUtnFEMIbPxRfiCYEXAMPLEKEY", ":wJalrXUtnFEMIbPxRfiCYEXAMPLEKEY"} {
+		m := valid()
+		m["COGNATE_ADMIN_KEYS"] = keys
+		_, err := Parse(env(m))
+		if err == nil || !strings.Contains(err.Error(), "COGNATE_ADMIN_KEYS") {
+			t.Fatalf("%q: err %v, want a COGNATE_ADMIN_KEYS problem", keys, err)
+		}
+		if strings.Contains(err.Error(), "wJalrXUtnFEMIbPxRfiCYEXAMPLEKEY") {
+			t.Errorf("%q: the error shows the secret: %v", keys, err)
+		}
+	}
+}
+
 func TestParseRules(t *testing.T) {
 	for name, tc := range map[string]struct {
 		set  map[string]string

@@ -3,25 +3,20 @@ package lambdahttp_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/edge"
 	"github.com/cognatehq/cognate/pkg/lambdahttp"
+	"github.com/cognatehq/cognate/pkg/lambdahttp/eventstest"
 	"github.com/cognatehq/cognate/pkg/sigv4"
 )
 
@@ -69,69 +64,15 @@ func familyHandler(family cognito.Family) http.Handler {
 	return cognito.NewServer(opts)
 }
 
-// signREADME signs what the client sent before the edge rewrote it, as events/README.md says:
-// POST, the original host and path, signed headers host;x-amz-date;x-amz-target, the body as
-// decoded. sdkHeaders also signs content-length, content-type and the amz-sdk-* headers, as the
-// AWS SDKs do.
-func signREADME(t *testing.T, ev *events.APIGatewayV2HTTPRequest, body []byte, sdkHeaders bool) string {
+// fillSigned fills raw's placeholders with plausible values and, when it has
+// {{SIGV4_AUTHORIZATION}}, signs it as events/README.md says (eventstest.SigV4).
+func fillSigned(t *testing.T, raw []byte, sdkHeaders bool) events.APIGatewayV2HTTPRequest {
 	t.Helper()
-	url := "https://" + ev.Headers["x-cognate-original-host"] + ev.Headers["x-cognate-original-path"]
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	ev, err := eventstest.Request(raw, eventstest.PlausibleFill, eventstest.SigV4{Credentials: adminKey, Time: signedAt, SDKHeaders: sdkHeaders})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("X-Amz-Target", ev.Headers["x-amz-target"])
-	if sdkHeaders {
-		for _, h := range []string{"content-type", "amz-sdk-invocation-id", "amz-sdk-request"} {
-			req.Header.Set(h, ev.Headers[h])
-		}
-	} else {
-		req.ContentLength = 0 // the signer signs content-length whenever it is set
-	}
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(context.Background(), adminKey, req, hex.EncodeToString(sum[:]), "cognito-idp", "us-east-1", signedAt); err != nil {
-		t.Fatal(err)
-	}
-	if got := req.Header.Get("X-Amz-Date"); got != signedAt.Format("20060102T150405Z") {
-		t.Fatalf("signer used X-Amz-Date %q", got)
-	}
-	return req.Header.Get("Authorization")
-}
-
-// fillSigned fills raw's placeholders and, when it has {{SIGV4_AUTHORIZATION}}, signs it.
-func fillSigned(t *testing.T, raw []byte, sdkHeaders bool) events.APIGatewayV2HTTPRequest {
-	t.Helper()
-	withDate := bytes.ReplaceAll(raw, []byte("{{AMZ_DATE}}"), []byte(signedAt.Format("20060102T150405Z")))
-	sigPlaceholder := []byte("{{SIGV4_AUTHORIZATION}}")
-	needsSignature := bytes.Contains(withDate, sigPlaceholder)
-	withDate = bytes.ReplaceAll(withDate, sigPlaceholder, []byte("SIGNATURE-PENDING"))
-	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(fill(withDate), &ev); err != nil {
-		t.Fatal(err)
-	}
-	if needsSignature {
-		body := []byte(ev.Body)
-		if ev.IsBase64Encoded {
-			body, _ = base64.StdEncoding.DecodeString(ev.Body)
-		}
-		ev.Headers["authorization"] = signREADME(t, &ev, body, sdkHeaders)
-	}
 	return ev
-}
-
-// expected is the answer events/README.md promises for a file at the protocol edge.
-func expected(name string) (status int, errType string) {
-	stem := strings.TrimSuffix(name, ".json")
-	_, variant, _ := strings.Cut(stem, ".")
-	switch {
-	case stem == "unknown-target" || stem == "missing-target" || variant == "other-family":
-		return http.StatusBadRequest, "UnknownOperationException"
-	case variant == "malformed-json":
-		return http.StatusBadRequest, "SerializationException"
-	case variant == "unsigned":
-		return http.StatusBadRequest, "MissingAuthenticationTokenException"
-	}
-	return http.StatusOK, ""
 }
 
 func TestEventsThroughTheCognitoServer(t *testing.T) {
@@ -168,10 +109,8 @@ func TestEventsThroughTheCognitoServer(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					status, errType := expected(name)
-					if name == "options-preflight.json" {
-						status = http.StatusOK
-					}
+					want := eventstest.Expected(folder, name)
+					status, errType := want.Status, want.ErrorType
 					if resp.StatusCode != status || resp.Headers["X-Amzn-Errortype"] != errType {
 						t.Errorf("got %d %s %s; events/README.md promises %d %s", resp.StatusCode, resp.Headers["X-Amzn-Errortype"], resp.Body, status, errType)
 					}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/lambdahttp"
+	"github.com/cognatehq/cognate/pkg/lambdahttp/eventstest"
 )
 
 // The repository's sample events (events/, see events/README.md) are used by `sam local invoke`
@@ -29,13 +29,10 @@ import (
 
 const eventsDir = "../../events"
 
-var placeholder = regexp.MustCompile(`\{\{[A-Z0-9_]+\}\}`)
-
-// cognitoFolders are the functions that serve the Cognito JSON API on their family path.
-var cognitoFolders = map[string]cognito.Family{
-	"signup": cognito.FamilySignup, "auth": cognito.FamilyAuth, "token": cognito.FamilyToken,
-	"account": cognito.FamilyAccount, "admin": cognito.FamilyAdmin,
-}
+var (
+	placeholder    = eventstest.Placeholder
+	cognitoFolders = eventstest.CognitoFolders
+)
 
 // errorCases are the file-name suffixes of requests that must fail, and why.
 var errorCases = []string{"malformed-json", "other-family", "unsigned"}
@@ -81,7 +78,7 @@ func TestEvents(t *testing.T) {
 			if bytes.Contains(placeholder.ReplaceAll(raw, nil), []byte("{{")) {
 				t.Error(`"{{" outside a well-formed placeholder`)
 			}
-			filled := fill(raw)
+			filled := eventstest.Plausible(raw)
 			switch {
 			case cognitoFolders[folder] != "":
 				checkCognitoEvent(t, cognitoFolders[folder], path.Base(rel), raw, filled)
@@ -119,22 +116,6 @@ func TestEvents(t *testing.T) {
 			}
 		}
 	}
-}
-
-// fill substitutes every placeholder with a plausible value, as a test harness would.
-func fill(raw []byte) []byte {
-	values := map[string]string{
-		"{{POOL_ID}}": "us-east-1_AbCdEf123", "{{CLIENT_ID}}": "1example23456789abcdefghij",
-		"{{AMZ_DATE}}": "20260101T120000Z",
-		"{{SIGV4_AUTHORIZATION}}": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/cognito-idp/aws4_request, " +
-			"SignedHeaders=host;x-amz-date;x-amz-target, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
-	}
-	return placeholder.ReplaceAllFunc(raw, func(p []byte) []byte {
-		if v, ok := values[string(p)]; ok {
-			return []byte(v)
-		}
-		return []byte("value-of-" + strings.ToLower(strings.Trim(string(p), "{}")))
-	})
 }
 
 // strict decodes raw into v, refusing unknown fields and trailing data.

@@ -1,8 +1,8 @@
 package ses_test
 
 // These tests send through a real sesv2.Client to aws-ses-v2-local, an SES v2 emulator under
-// node (infra/node, started by infra/ses/emulator.js), and read back what it received from its
-// HTTP API (GET /store). `make test` installs it and sets COGNATE_REQUIRE_CLIENTS=1, so there
+// node (infra/ses/seslocal starts it with infra/ses/emulator.js), and read back what it received
+// from its HTTP API (GET /store). `make test` installs it and sets COGNATE_REQUIRE_CLIENTS=1, so there
 // they cannot skip; elsewhere they skip when node or the package is missing.
 //
 // Faults are injected at two seams: the narrow ses.API (errors SES would return, a call that
@@ -10,7 +10,6 @@ package ses_test
 // response is then lost or replaced, which is what decides whether a retry could send twice.
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,8 +19,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/cognatehq/cognate/infra/ses/seslocal"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/mail/ses"
 )
@@ -45,188 +43,14 @@ const (
 	poolID  = "us-east-1_AbCdEf123"
 )
 
-// emulator is the running aws-ses-v2-local, shared by the package's tests.
-var emulator struct {
-	endpoint string
-	err      error // why there is no emulator
-	missing  bool  // err is a missing prerequisite (skippable), not a broken start
-}
+func TestMain(m *testing.M) { seslocal.Main(m) }
 
-func TestMain(m *testing.M) {
-	stop := startEmulator()
-	code := m.Run()
-	stop()
-	os.Exit(code)
-}
-
-// startEmulator starts infra/ses/emulator.js and waits until it answers; it returns the function
-// that stops it. Failures are recorded in emulator.err for needEmulator to report.
-func startEmulator() (stop func()) {
-	stop = func() {}
-	root, err := repoRoot()
-	if err != nil {
-		emulator.err = err
-		return
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		emulator.err, emulator.missing = fmt.Errorf("node: %w", err), true
-		return
-	}
-	if _, err := os.Stat(filepath.Join(root, "infra/node/node_modules/aws-ses-v2-local/package.json")); err != nil {
-		emulator.err, emulator.missing = fmt.Errorf("infra/node/node_modules/aws-ses-v2-local (make node-deps): %w", err), true
-		return
-	}
-	cmd := exec.Command(node, filepath.Join(root, "infra/ses/emulator.js"))
-	ownGroup(cmd)
-	stdin, err := cmd.StdinPipe() // the emulator exits when this closes, even if we die
-	if err != nil {
-		emulator.err = err
-		return
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		emulator.err = err
-		return
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &lockedWriter{w: &stderr}
-	if err := cmd.Start(); err != nil {
-		emulator.err = err
-		return
-	}
-	exited := make(chan struct{})
-	stop = func() {
-		stdin.Close()
-		signalGroup(cmd, sigTerm)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			signalGroup(cmd, sigKill)
-			<-exited
-		}
-	}
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		io.Copy(io.Discard, stdout)
-	}()
-	go func() { cmd.Wait(); close(exited) }()
-
-	var ready struct{ Endpoint string }
-	select {
-	case line, ok := <-lines:
-		if !ok || json.Unmarshal([]byte(line), &ready) != nil || ready.Endpoint == "" {
-			<-exited
-			emulator.err = fmt.Errorf("emulator did not start: %q %s", line, stderr.String())
-			return
-		}
-	case <-time.After(30 * time.Second):
-		emulator.err = errors.New("emulator did not start within 30s: " + stderr.String())
-		return
-	}
-	// It prints once it listens; the health check confirms the app answers.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(ready.Endpoint + "/health-check")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			emulator.err = fmt.Errorf("emulator at %s not healthy: %v", ready.Endpoint, err)
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	emulator.endpoint = ready.Endpoint
-	return stop
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
-// needEmulator skips (or, under COGNATE_REQUIRE_CLIENTS=1, fails) when the emulator is missing.
+// needEmulator returns the endpoint of the package's emulator (infra/ses/seslocal: one for the
+// whole package, started on first use); it skips (or, under COGNATE_REQUIRE_CLIENTS=1, fails)
+// when the emulator is missing.
 func needEmulator(t *testing.T) string {
 	t.Helper()
-	if emulator.endpoint != "" {
-		return emulator.endpoint
-	}
-	if emulator.missing && os.Getenv("COGNATE_REQUIRE_CLIENTS") != "1" {
-		t.Skipf("skipped: %v; `make test` installs it and runs this test", emulator.err)
-	}
-	t.Fatalf("the SES emulator is not available (make node-deps installs it): %v", emulator.err)
-	return ""
-}
-
-// ---- reading the emulator ----
-
-type storedEmail struct {
-	MessageID   string   `json:"messageId"`
-	From        string   `json:"from"`
-	ReplyTo     []string `json:"replyTo"`
-	Destination struct {
-		To, Cc, Bcc []string
-	} `json:"destination"`
-	Subject string `json:"subject"`
-	Body    struct {
-		HTML *string `json:"html"`
-		Text *string `json:"text"`
-	} `json:"body"`
-}
-
-// received returns what the emulator received for recipient, oldest first.
-func received(t *testing.T, recipient string) []storedEmail {
-	t.Helper()
-	resp, err := http.Get(emulator.endpoint + "/store")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var store struct{ Emails []storedEmail }
-	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
-		t.Fatal(err)
-	}
-	var out []storedEmail
-	for _, e := range store.Emails {
-		for _, to := range e.Destination.To {
-			if to == recipient {
-				out = append(out, e)
-			}
-		}
-	}
-	return out
+	return seslocal.Endpoint(t)
 }
 
 var recipientSeq atomic.Int64
@@ -402,7 +226,7 @@ func TestDelivers(t *testing.T) {
 				if err := s.Send(context.Background(), m); err != nil {
 					t.Fatalf("Send: %v", err)
 				}
-				got := received(t, to)
+				got := seslocal.Messages(t, endpoint, to)
 				if len(got) != 1 {
 					t.Fatalf("emulator received %d emails for %s, want 1", len(got), to)
 				}
@@ -474,7 +298,7 @@ func TestTags(t *testing.T) {
 	if req.Content.Simple.Subject.Charset != "UTF-8" {
 		t.Errorf("subject charset %q", req.Content.Simple.Subject.Charset)
 	}
-	if len(received(t, to)) != 1 {
+	if len(seslocal.Messages(t, endpoint, to)) != 1 {
 		t.Error("not delivered")
 	}
 }
@@ -489,7 +313,7 @@ func TestUnicode(t *testing.T) {
 	if err := s.Send(context.Background(), message(t, mail.SignUp, tpl, to, "émile", "123456")); err != nil {
 		t.Fatal(err)
 	}
-	got := received(t, to)
+	got := seslocal.Messages(t, endpoint, to)
 	if len(got) != 1 || got[0].Subject != tpl.EmailSubject || *got[0].Body.Text != "Votre code : 123456 🙂 確認コードは 123456 です。" {
 		t.Fatalf("received %+v", got)
 	}
@@ -506,7 +330,7 @@ func TestTextTemplateWithMarkupInValues(t *testing.T) {
 	if err := s.Send(context.Background(), message(t, mail.AdminCreateUser, mail.Templates{}, to, username, pw)); err != nil {
 		t.Fatal(err)
 	}
-	got := received(t, to)
+	got := seslocal.Messages(t, endpoint, to)
 	if len(got) != 1 || got[0].Body.HTML != nil || !strings.Contains(*got[0].Body.Text, username) || !strings.Contains(*got[0].Body.Text, pw) {
 		t.Fatalf("received %+v", got)
 	}
@@ -541,7 +365,7 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 	for i, to := range tos {
-		if got := received(t, to); len(got) != 1 || !strings.Contains(*got[0].Body.Text, fmt.Sprintf("%06d", i)) {
+		if got := seslocal.Messages(t, endpoint, to); len(got) != 1 || !strings.Contains(*got[0].Body.Text, fmt.Sprintf("%06d", i)) {
 			t.Errorf("%s: %+v", to, got)
 		}
 	}
@@ -604,7 +428,7 @@ func TestSESErrors(t *testing.T) {
 			if strings.Contains(err.Error(), "424242") || strings.Contains(err.Error(), to) {
 				t.Errorf("error text carries the code or the address: %v", err)
 			}
-			if got := len(received(t, to)); got != 1 {
+			if got := len(seslocal.Messages(t, endpoint, to)); got != 1 {
 				t.Errorf("emulator received %d emails, want only the healthy 1", got)
 			}
 			if fault.calls.Load() != 2 {
@@ -729,7 +553,7 @@ func TestRetryPolicy(t *testing.T) {
 			if got := int(w.attempts.Load()); got != tc.wantAttempts {
 				t.Errorf("%d attempts on the wire, want %d", got, tc.wantAttempts)
 			}
-			if got := len(received(t, to)); got != tc.wantEmails {
+			if got := len(seslocal.Messages(t, endpoint, to)); got != tc.wantEmails {
 				t.Errorf("emulator received %d emails, want %d", got, tc.wantEmails)
 			}
 		})
@@ -758,7 +582,7 @@ func TestDefaultRetryerWouldDuplicate(t *testing.T) {
 	if err == nil {
 		t.Fatal("SendEmail succeeded")
 	}
-	if got := len(received(t, to)); got != 3 || w.attempts.Load() != 3 {
+	if got := len(seslocal.Messages(t, endpoint, to)); got != 3 || w.attempts.Load() != 3 {
 		t.Errorf("default retryer: %d emails in %d attempts; the package doc says 3 and 3", got, w.attempts.Load())
 	}
 }

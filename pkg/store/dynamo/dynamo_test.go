@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/cognatehq/cognate/infra/dynamodb/ddblocal/ddbproc"
 	"github.com/cognatehq/cognate/pkg/app/apptest"
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/store"
@@ -36,13 +37,13 @@ func newTable(t *testing.T, clk clock.Clock) store.Table {
 
 // TestConformance runs the whole store suite, RunConcurrencyTests included, on DynamoDB Local.
 func TestConformance(t *testing.T) {
-	localEndpoint(t) // skip (or fail) once, not in every subtest
+	ddbproc.Endpoint(t) // skip (or fail) once, not in every subtest
 	storetest.RunTableTests(t, newTable)
 }
 
 // TestAPI runs the whole API suite (the real SDK Cognito client against Cognate) on DynamoDB Local.
 func TestAPI(t *testing.T) {
-	localEndpoint(t)
+	ddbproc.Endpoint(t)
 	apptest.RunAPITests(t, newTable)
 }
 
@@ -468,7 +469,7 @@ func TestLostResponseIsIdempotent(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rt := &dropResponses{op: "TransactWriteItems", drop: tc.drop}
-			client := newClient(localEndpoint(t), func(next http.RoundTripper) http.RoundTripper { rt.next = next; return rt })
+			client := ddbproc.NewClient(ddbproc.Endpoint(t), ddbproc.WrapTransport(func(next http.RoundTripper) http.RoundTripper { rt.next = next; return rt }))
 			tb := New(client, f.name, clock.NewFake(epoch.Add(-time.Hour)))
 			if err := tb.Write(t.Context(), tc.ops...); err != nil {
 				t.Fatalf("Write after %d lost response(s): %v; want success (no false \"exists\")", tc.drop, err)
@@ -757,7 +758,7 @@ func TestCreateTable(t *testing.T) {
 	}
 
 	// A table with another key schema is refused.
-	wrong := uniqueTableName()
+	wrong := ddbproc.TableName()
 	_, err = f.client.CreateTable(t.Context(), &dynamodb.CreateTableInput{
 		TableName: aws.String(wrong), BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},

@@ -1,6 +1,6 @@
 //go:build unix
 
-package ses_test
+package seslocal
 
 import (
 	"os/exec"
@@ -18,3 +18,6 @@ const (
 	sigTerm = syscall.SIGTERM
 	sigKill = syscall.SIGKILL
 )
+
+// processExists reports whether the process still exists (not yet reaped, or still running).
+func processExists(pid int) bool { return syscall.Kill(pid, 0) == nil }

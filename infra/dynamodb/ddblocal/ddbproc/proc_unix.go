@@ -1,6 +1,6 @@
 //go:build unix
 
-package dynamo
+package ddbproc
 
 import (
 	"os/exec"
@@ -22,3 +22,6 @@ func killGroup(cmd *exec.Cmd, hard bool) {
 	}
 	_ = syscall.Kill(-cmd.Process.Pid, sig) // ESRCH once the group is gone
 }
+
+// processExists reports whether the process still exists (not yet reaped, or still running).
+func processExists(pid int) bool { return syscall.Kill(pid, 0) == nil }

@@ -1,0 +1,70 @@
+package ddbproc
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Main stops whatever a failed test left running.
+func TestMain(m *testing.M) { Main(m) }
+
+// TestLifecycle starts the shared DynamoDB Local, uses it, stops it as Main would, and checks
+// that everything it started is gone and that no later Endpoint starts another.
+func TestLifecycle(t *testing.T) {
+	ep := Endpoint(t)
+	c := NewClient(ep)
+	name := TableName()
+	if _, err := c.CreateTable(t.Context(), &dynamodb.CreateTableInput{
+		TableName: aws.String(name), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.ListTables(t.Context(), &dynamodb.ListTablesInput{})
+	if err != nil || len(out.TableNames) == 0 {
+		t.Fatalf("ListTables: %v %v", out, err)
+	}
+	if again := Endpoint(t); again != ep {
+		t.Fatalf("a second Endpoint %s, want the same server %s", again, ep)
+	}
+
+	local.mu.Lock()
+	pid := local.proc.cmd.Process.Pid
+	local.mu.Unlock()
+	Stop()
+	if processExists(pid) {
+		t.Errorf("the launcher (pid %d) is still there after Stop", pid)
+	}
+	u, _ := url.Parse(ep)
+	if conn, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
+		conn.Close()
+		t.Errorf("%s still accepts connections after Stop", ep)
+	}
+	if _, err := endpoint(); err == nil {
+		t.Error("Endpoint after Stop started another DynamoDB Local")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := c.ListTables(ctx, &dynamodb.ListTablesInput{}); err == nil {
+		t.Error("DynamoDB Local still answers after Stop")
+	}
+}
+
+func TestUnavailableSkipsOrFails(t *testing.T) {
+	if os.Getenv(RequireEnv) == "1" {
+		t.Skip("checks the skip path, which " + RequireEnv + "=1 turns into a failure")
+	}
+	t.Setenv("PATH", t.TempDir()) // neither java nor node
+	if _, err := startLocal(); err == nil {
+		t.Fatal("started without java and node on PATH")
+	}
+}
