@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -140,7 +141,21 @@ func (a *App) CognitoHandler(families ...cognito.Family) http.Handler {
 // answered on the family's path (edge.FamilyPath).
 func (a *App) FamilyHandler(f cognito.Family) http.Handler {
 	return cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: []cognito.Family{f},
-		Paths: []string{edge.FamilyPath(f)}, Admin: a.admin, Logger: a.log})
+		Paths: []string{edge.FamilyPath(f)}, Admin: a.admin, Logger: a.log, ClientIP: edgeClientIP})
+}
+
+// edgeClientIP is the viewer's address the edge router hands on; behind CloudFront the
+// connection's own address is CloudFront's. Family handlers serve only behind the edge, whose
+// requests awsapp admits by the origin secret, so the header cannot come from a client.
+func edgeClientIP(r *http.Request) string {
+	if ip := r.Header.Get(edge.HeaderOriginalIP); ip != "" {
+		return ip
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // OAuthHandler is the oauth function: the per-pool well-known documents, and `POST /`, where

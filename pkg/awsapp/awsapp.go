@@ -208,12 +208,12 @@ func (rt *Runtime) handler(make func(a *app.App) http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		base, err := rt.issuerBase(r)
 		if err != nil {
-			cognito.Render(r.Context(), w, rt.log, nil, err)
+			rt.refuse(w, r, err)
 			return
 		}
 		a, err := rt.appFor(r.Context(), base)
 		if err != nil {
-			cognito.Render(r.Context(), w, rt.log, nil, cognito.Internal(err))
+			rt.refuse(w, r, cognito.Internal(err))
 			return
 		}
 		mu.Lock()
@@ -225,6 +225,14 @@ func (rt *Runtime) handler(make func(a *app.App) http.Handler) http.Handler {
 		mu.Unlock()
 		h.ServeHTTP(w, r)
 	})
+}
+
+// refuse answers before the Cognito server runs, with a request id like every other answer.
+func (rt *Runtime) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	id := cognito.NewRequestID()
+	w.Header().Set("X-Amzn-Requestid", id)
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	cognito.Render(cognito.WithRequest(r.Context(), id, "", ""), w, rt.log, nil, err)
 }
 
 // FamilyHandler is a Cognito API family's function: it answers on the family's path and only
