@@ -9,7 +9,7 @@
 // so a parent that dies without cleaning up still takes the Java process with it — or on
 // SIGTERM, SIGINT or SIGHUP. If Java exits first, it exits with status 1. Exit status 3: the
 // npm package is missing; 4: Java could not be started; 5: the port never opened.
-// The Go tests in pkg/store/dynamo start it in its own process group and kill that group too.
+// The Go test harness (infra/dynamodb/ddblocal) starts it in its own process group and kill that group too.
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import process from 'node:process';
