@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/infra/dynamodb/ddblocal"
 	"github.com/cognatehq/cognate/pkg/clock"
 )
 
@@ -24,14 +25,19 @@ type running struct {
 	clientID string
 }
 
-func startLocal(t *testing.T, adminKeys string) running {
+func TestMain(m *testing.M) { ddblocal.Main(m) }
+
+func startLocal(t *testing.T, adminKeys string, mods ...func(*serveConfig)) running {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	cfg := &serveConfig{addr: addr, memory: true, issuerBase: "http://" + addr, region: "us-east-1", adminKeys: adminKeys}
+	cfg := &serveConfig{addr: addr, memory: true, issuerBase: "http://" + addr, region: "us-east-1", adminKeys: adminKeys, store: "embedded"}
+	for _, m := range mods {
+		m(cfg)
+	}
 	ctx := context.Background()
 	l, err := openLocal(ctx, cfg, clock.System{}, nil)
 	if err != nil {
@@ -88,7 +94,19 @@ func TestJavaScriptClients(t *testing.T) {
 // TestAWSCLI runs the foundation life (infra/cli/life.sh) through the AWS CLI v2. Admin calls
 // are signed with whatever keys the CLI has: on loopback without admin keys Cognate accepts any
 // well-formed signature, which is what this exercises.
-func TestAWSCLI(t *testing.T) {
+func TestAWSCLI(t *testing.T) { runCLILife(t) }
+
+// TestAWSCLIOnDynamoDB is the same life with `cognate serve --store dynamodb --create-table`
+// on DynamoDB Local.
+func TestAWSCLIOnDynamoDB(t *testing.T) {
+	endpoint := ddblocal.Endpoint(t)
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+	runCLILife(t, func(c *serveConfig) {
+		c.store, c.table, c.createTable = "dynamodb", ddblocal.TableName(), true
+	})
+}
+
+func runCLILife(t *testing.T, mods ...func(*serveConfig)) {
 	cli := os.Getenv("AWS_CLI")
 	if cli == "" {
 		cli = "/usr/bin/aws"
@@ -98,7 +116,7 @@ func TestAWSCLI(t *testing.T) {
 		err = &exec.Error{Name: cli, Err: os.ErrNotExist}
 	}
 	requireOrSkip(t, "the AWS CLI v2 ("+cli+")", err)
-	r := startLocal(t, "")
+	r := startLocal(t, "", mods...)
 	script, _ := filepath.Abs("../../infra/cli/life.sh")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
