@@ -5,7 +5,7 @@ NODE_DIR := infra/node
 FUZZTIME ?= 10000x
 export GOFLAGS ?= -mod=mod
 
-.PHONY: help generate run build build-local build-lambdas deploy invoke FORCE test test-go test-fuzz vet deps node-deps cli-deps java-deps clean
+.PHONY: help generate run build build-local build-lambdas deploy invoke FORCE test test-go test-fuzz vet deps node-deps cli-deps java-deps clean bench
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n", $$1, $$2}'
@@ -22,7 +22,7 @@ build-local:
 # ARTIFACTS_DIR set (Metadata.BuildMethod: makefile); `make build` builds them all under build/.
 FUNCTIONS := SignupFunction=signup AuthFunction=auth TokenFunction=token AccountFunction=account \
 	AdminFunction=admin OAuthFunction=oauth AuthorizerFunction=authorizer \
-	PreSignUpAllowlistFunction=hooks/pre-signup-allowlist
+	PreSignUpAllowlistFunction=hooks/pre-signup-allowlist RotateKeysFunction=rotate-keys
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -buildvcs=false -ldflags='-s -w -buildid='
 fn_pkg = $(patsubst $(1)=%,%,$(filter $(1)=%,$(FUNCTIONS)))
 
@@ -91,6 +91,14 @@ test-fuzz: ## short runs of every fuzz target (seed corpora are in testdata/fuzz
 
 test: deps vet build-lambdas test-go test-fuzz ## everything CI runs
 	@echo "make test: all suites passed"
+
+# Load, cost and crypto benchmarks (issue 6): builds bin/cognate and bin/loadgen, which starts
+# `cognate serve`, cognito-local and DynamoDB Local on loopback ports itself and writes
+# docs/benchmarks.md, its plots and docs/benchmarks/results.json. About 15 minutes on 2 cores;
+# BENCH_QUICK=1 is a smoke run of a minute or two. BENCH_ARGS passes loadgen flags (-h lists them).
+bench: build-local node-deps java-deps ## speed, cost and scale against cognito-local and the crypto limit -> docs/benchmarks.md (BENCH_QUICK=1: smoke run)
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/loadgen ./bench/cmd/loadgen
+	bin/loadgen -cognate bin/cognate -node-dir $(NODE_DIR) -out docs/benchmarks -report docs/benchmarks.md $(if $(filter 1,$(BENCH_QUICK)),-quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf bin build .cognate .aws-sam

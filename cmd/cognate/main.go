@@ -11,6 +11,7 @@ const usage = `cognate — a strict, local Amazon Cognito user pool
 
 Usage:
   cognate serve [flags]     run the local server (cognate serve -h for flags)
+  cognate keys rotate       rotate pools' signing keys in the local store (cognate keys rotate -h)
   cognate version           print the version
 `
 
@@ -24,6 +25,11 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		if err := serve(os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "cognate:", err)
+			os.Exit(1)
+		}
+	case "keys":
+		if err := keys(os.Args[2:], os.Stdout, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, "cognate:", err)
 			os.Exit(1)
 		}

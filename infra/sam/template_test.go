@@ -189,16 +189,53 @@ func TestTemplate(t *testing.T) {
 		})
 	})
 
-	t.Run("only the admin function may create keys", func(t *testing.T) {
+	// keyManagers may create and delete KMS keys: the admin function (CreateUserPool,
+	// DeleteUserPool) and the scheduled key rotation (functions/rotate-keys).
+	keyManagers := map[string]bool{"AdminFunction": true, "RotateKeysFunction": true}
+	t.Run("only the admin and key-rotation functions may create keys, and only tagged ones", func(t *testing.T) {
 		resources.each(func(id string, r node) {
-			if id == "AdminFunction" || r.get("Type").str() != "AWS::Serverless::Function" {
+			if r.get("Type").str() != "AWS::Serverless::Function" {
 				return
 			}
-			out, _ := yaml.Marshal(r.get("Properties").get("Policies").Node)
-			if strings.Contains(string(out), "kms:CreateKey") || strings.Contains(string(out), "kms:ScheduleKeyDeletion") {
-				t.Errorf("%s may create or delete KMS keys", id)
+			policies := r.get("Properties").get("Policies")
+			if !keyManagers[id] {
+				out, _ := yaml.Marshal(policies.Node)
+				if strings.Contains(string(out), "kms:CreateKey") || strings.Contains(string(out), "kms:ScheduleKeyDeletion") {
+					t.Errorf("%s may create or delete KMS keys", id)
+				}
+				return
+			}
+			policies.walk(func(n node) {
+				a := n.get("Action")
+				if a.Node == nil {
+					return
+				}
+				cond := n.get("Condition").get("StringEquals")
+				for _, act := range append([]string{a.Value}, nodeValues(a)...) {
+					switch {
+					case (act == "kms:CreateKey" || act == "kms:TagResource") && cond.get("aws:RequestTag/cognate:app").str() == "":
+						t.Errorf("%s: %s without the aws:RequestTag/cognate:app condition", id, act)
+					case act == "kms:ScheduleKeyDeletion" && cond.get("aws:ResourceTag/cognate:app").str() == "":
+						t.Errorf("%s: %s without the aws:ResourceTag/cognate:app condition", id, act)
+					}
+				}
+			})
+		})
+	})
+
+	t.Run("key rotation runs daily and serves no route", func(t *testing.T) {
+		fn := resources.get("RotateKeysFunction")
+		scheduled := false
+		fn.get("Properties").get("Events").each(func(name string, ev node) {
+			if ev.get("Type").str() == "Schedule" && ev.get("Properties").get("Schedule").str() == "rate(1 day)" {
+				scheduled = true
+			} else {
+				t.Errorf("RotateKeysFunction: unexpected event %s", name)
 			}
 		})
+		if !scheduled {
+			t.Error("RotateKeysFunction has no daily Schedule event")
+		}
 	})
 
 	t.Run("the table is durable", func(t *testing.T) {
@@ -229,6 +266,15 @@ func TestTemplate(t *testing.T) {
 			t.Fatalf("router is %d bytes, over CloudFront's %d", len(want), edge.MaxFunctionSize)
 		}
 	})
+}
+
+// nodeValues are the scalar values of a sequence node.
+func nodeValues(n node) []string {
+	var out []string
+	for _, c := range n.Content {
+		out = append(out, c.Value)
+	}
+	return out
 }
 
 func TestInjectRoundTrip(t *testing.T) {

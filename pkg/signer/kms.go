@@ -312,11 +312,12 @@ func (s *KMS) DeletePoolKeys(ctx context.Context, poolID string) error {
 
 // create makes generation 1 of use for the pool.
 func (s *KMS) create(ctx context.Context, poolID string, use KeyUse) error {
-	arn, err := s.createKey(ctx, poolID, use)
+	arn, err := s.createKey(ctx, poolID, use, 1)
 	if err != nil {
 		return err
 	}
-	rec, err := s.describe(ctx, arn, use)
+	now := s.clk.Now().UTC()
+	rec, err := s.describe(ctx, arn, use, 1, now, now)
 	if err != nil {
 		// The key was never recorded, so nothing can depend on it.
 		s.discard(ctx, arn, poolID, use)
@@ -363,11 +364,11 @@ func (s *KMS) create(ctx context.Context, poolID string, use KeyUse) error {
 	return fmt.Errorf("signer: storing key for pool %s: %w", poolID, err)
 }
 
-// createKey creates an RSA_2048 SIGN_VERIFY key and returns its ARN.
-func (s *KMS) createKey(ctx context.Context, poolID string, use KeyUse) (string, error) {
+// createKey creates an RSA_2048 SIGN_VERIFY key for generation gen and returns its ARN.
+func (s *KMS) createKey(ctx context.Context, poolID string, use KeyUse, gen int) (string, error) {
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	desc := fmt.Sprintf("cognate token signing key: app %s, pool %s, use %s, generation 1", s.app, poolID, use)
+	desc := fmt.Sprintf("cognate token signing key: app %s, pool %s, use %s, generation %d", s.app, poolID, use, gen)
 	out, err := s.api.CreateKey(cctx, &kms.CreateKeyInput{
 		KeySpec:     types.KeySpecRsa2048,
 		KeyUsage:    types.KeyUsageTypeSignVerify,
@@ -387,8 +388,8 @@ func (s *KMS) createKey(ctx context.Context, poolID string, use KeyUse) (string,
 	return *out.KeyMetadata.Arn, nil
 }
 
-// describe reads the new key's public half and builds its record.
-func (s *KMS) describe(ctx context.Context, arn string, use KeyUse) (kmsKeyRecord, error) {
+// describe reads the new key's public half and builds its record for generation gen.
+func (s *KMS) describe(ctx context.Context, arn string, use KeyUse, gen int, createdAt, notBefore time.Time) (kmsKeyRecord, error) {
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	out, err := s.api.GetPublicKey(cctx, &kms.GetPublicKeyInput{KeyId: &arn})
@@ -403,18 +404,110 @@ func (s *KMS) describe(ctx context.Context, arn string, use KeyUse) (kmsKeyRecor
 	if err != nil {
 		return kmsKeyRecord{}, fmt.Errorf("signer: KMS key %s: %w", arn, err)
 	}
-	now := s.clk.Now().UTC()
 	return kmsKeyRecord{
 		Format:     kmsRecordFormat,
 		Kid:        jwkThumbprint(pub),
 		Use:        use,
 		Alg:        "RS256",
-		Generation: 1,
-		CreatedAt:  now,
-		NotBefore:  now,
+		Generation: gen,
+		CreatedAt:  createdAt,
+		NotBefore:  notBefore,
 		PublicKey:  out.PublicKey,
 		KMSKeyID:   arn,
 	}, nil
+}
+
+// Rotate implements Rotator: the new generation is a new KMS key (CreateKey, then GetPublicKey
+// once), recorded with a must-not-exist condition. A rotator that loses the race schedules its
+// own, never-published key for deletion after 7 days, as EnsurePoolKeys does. Retired
+// generations' KMS keys are scheduled for deletion (after DeletionWindowDays) only once their
+// RetireAfter has passed, i.e. once no process publishes them (checklist KMS-02), and before
+// their records go, so a failure leaves a record a later run retries rather than an orphan key.
+func (s *KMS) Rotate(ctx context.Context, poolID string, use KeyUse, opts RotateOptions) (Rotation, error) {
+	return rotate(ctx, s, poolID, use, opts)
+}
+
+// KeyAge implements Rotator. It never calls KMS.
+func (s *KMS) KeyAge(ctx context.Context, poolID string, use KeyUse) (time.Duration, error) {
+	return keyAge(ctx, s, poolID, use)
+}
+
+// PruneRetired implements Rotator.
+func (s *KMS) PruneRetired(ctx context.Context, poolID string, use KeyUse) ([]string, error) {
+	return pruneRetired(ctx, s, poolID, use)
+}
+
+func (s *KMS) table() store.Table { return s.tbl }
+
+func (s *KMS) now() time.Time { return s.clk.Now() }
+
+func (s *KMS) gens(ctx context.Context, poolID string) ([]keyGen, error) {
+	items, err := s.query(ctx, poolID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]keyGen, 0, len(items))
+	for _, it := range items {
+		k, err := parseKMSRecord(it)
+		if err != nil {
+			return nil, fmt.Errorf("signer: pool %s: %w", poolID, err)
+		}
+		r := k.rec
+		out = append(out, keyGen{item: it, kid: r.Kid, use: r.Use, generation: r.Generation,
+			createdAt: r.CreatedAt, notBefore: r.NotBefore, retireAfter: r.RetireAfter})
+	}
+	return out, nil
+}
+
+func (s *KMS) mint(ctx context.Context, poolID string, use KeyUse, gen int, createdAt, notBefore time.Time) (mintedKey, error) {
+	arn, err := s.createKey(ctx, poolID, use, gen)
+	if err != nil {
+		return mintedKey{}, err
+	}
+	undo := func() { s.discard(ctx, arn, poolID, use) }
+	rec, err := s.describe(ctx, arn, use, gen, createdAt, notBefore)
+	if err != nil {
+		undo()
+		return mintedKey{}, err
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		undo()
+		return mintedKey{}, fmt.Errorf("signer: encoding key record: %w", err)
+	}
+	unsure := func(err error) {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "signer: KMS key may be orphaned: its rotation record's write failed and could not be checked",
+			slog.String("kmsKeyId", arn), slog.String("pool", poolID), slog.String("use", string(use)), slog.Any("error", err))
+	}
+	return mintedKey{kid: rec.Kid, data: data, undo: undo, unsure: unsure}, nil
+}
+
+// release schedules a retired generation's KMS key for deletion. A key already pending
+// deletion, or gone, counts as scheduled.
+func (s *KMS) release(ctx context.Context, poolID string, g keyGen) error {
+	var rec kmsKeyRecord
+	if err := json.Unmarshal(g.item.Data, &rec); err != nil {
+		return fmt.Errorf("signer: key item %s of pool %s: %w", g.item.SK, poolID, err)
+	}
+	if err := s.scheduleDeletion(ctx, rec.KMSKeyID, s.window); err != nil {
+		var gone *types.NotFoundException
+		var state *types.KMSInvalidStateException
+		if !errors.As(err, &gone) && !errors.As(err, &state) {
+			return fmt.Errorf("signer: deleting retired KMS key %s of pool %s: %w", g.kid, poolID, err)
+		}
+	}
+	return nil
+}
+
+func (s *KMS) refresh(ctx context.Context, poolID string) {
+	ks, err := s.load(ctx, poolID)
+	if err != nil || len(ks.keys) == 0 {
+		s.mu.Lock()
+		delete(s.pools, poolID)
+		s.mu.Unlock()
+		return
+	}
+	s.store(poolID, ks)
 }
 
 // discard schedules a key this signer created but will not use for deletion, on a context of its

@@ -46,10 +46,12 @@ import "fmt"
 // be rotated or revoked alone. EnsurePoolKeys therefore
 // calls CreateKey (a few requests per second by default) and GetPublicKey once per key. An account
 // holds 100,000 customer managed keys per Region by default, counting keys pending deletion, so
-// one account serves at most about 50,000 pools in this mode. The function that runs
-// CreateUserPool needs kms:CreateKey, kms:TagResource, kms:GetPublicKey and
-// kms:ScheduleKeyDeletion, while the sign-in functions need only kms:Sign, which IAM can restrict
-// to keys tagged cognate:app. Keys cost $1/month each from creation until deleted.
+// one account serves at most about 50,000 pools in this mode (fewer with rotation: a replaced
+// key counts until its deletion window ends, about a month after it leaves the JWKS). The
+// function that runs CreateUserPool, and the one that rotates keys, need kms:CreateKey,
+// kms:TagResource, kms:GetPublicKey and kms:ScheduleKeyDeletion, while the sign-in functions
+// need only kms:Sign, which IAM can restrict to keys tagged cognate:app. Keys cost $1/month each
+// from creation until deleted.
 //
 // Decisions behind kms-envelope mode. DESIGN.md §5 suggested KMS GenerateDataKeyPair for the key
 // pair; this package generates it in process instead (crypto/rand, as Local does) and seals it

@@ -367,38 +367,10 @@ func (l *Local) query(ctx context.Context, poolID string) ([]store.Item, error) 
 // create makes generation 1 of use for the pool. If another process created it first, the
 // conditional write fails and that is success: its key is the pool's key.
 func (l *Local) create(ctx context.Context, poolID string, use KeyUse) error {
-	priv, err := rsa.GenerateKey(rand.Reader, keyBits)
-	if err != nil {
-		return fmt.Errorf("signer: generating key: %w", err)
-	}
-	kid, err := l.newKid()
+	now := l.clk.Now().UTC()
+	rec, err := l.newRecord(ctx, poolID, use, 1, now, now)
 	if err != nil {
 		return err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return fmt.Errorf("signer: encoding key: %w", err)
-	}
-	sealed, err := l.sealer.Seal(ctx, der, sealAAD(poolID, use, kid))
-	clear(der)
-	if err != nil {
-		return fmt.Errorf("signer: sealing key for pool %s: %w", poolID, err)
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-	if err != nil {
-		return fmt.Errorf("signer: encoding public key: %w", err)
-	}
-	now := l.clk.Now().UTC()
-	rec := keyRecord{
-		Format:           recordFormat,
-		Kid:              kid,
-		Use:              use,
-		Alg:              "RS256",
-		Generation:       1,
-		CreatedAt:        now,
-		NotBefore:        now,
-		PublicKey:        pub,
-		SealedPrivateKey: sealed,
 	}
 	data, err := json.Marshal(rec)
 	if err != nil {
@@ -413,6 +385,107 @@ func (l *Local) create(ctx context.Context, poolID string, use KeyUse) error {
 		return fmt.Errorf("signer: storing key for pool %s: %w", poolID, err)
 	}
 	return nil
+}
+
+// newRecord generates a key pair with a fresh kid and builds its record for generation gen,
+// the private key sealed.
+func (l *Local) newRecord(ctx context.Context, poolID string, use KeyUse, gen int, createdAt, notBefore time.Time) (keyRecord, error) {
+	priv, err := rsa.GenerateKey(rand.Reader, keyBits)
+	if err != nil {
+		return keyRecord{}, fmt.Errorf("signer: generating key: %w", err)
+	}
+	kid, err := l.newKid()
+	if err != nil {
+		return keyRecord{}, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return keyRecord{}, fmt.Errorf("signer: encoding key: %w", err)
+	}
+	sealed, err := l.sealer.Seal(ctx, der, sealAAD(poolID, use, kid))
+	clear(der)
+	if err != nil {
+		return keyRecord{}, fmt.Errorf("signer: sealing key for pool %s: %w", poolID, err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		return keyRecord{}, fmt.Errorf("signer: encoding public key: %w", err)
+	}
+	return keyRecord{
+		Format:           recordFormat,
+		Kid:              kid,
+		Use:              use,
+		Alg:              "RS256",
+		Generation:       gen,
+		CreatedAt:        createdAt,
+		NotBefore:        notBefore,
+		PublicKey:        pub,
+		SealedPrivateKey: sealed,
+	}, nil
+}
+
+// Rotate implements Rotator: the new generation is generated in process and sealed, as
+// EnsurePoolKeys does (kms-envelope: one KMS GenerateDataKey per process).
+func (l *Local) Rotate(ctx context.Context, poolID string, use KeyUse, opts RotateOptions) (Rotation, error) {
+	return rotate(ctx, l, poolID, use, opts)
+}
+
+// KeyAge implements Rotator.
+func (l *Local) KeyAge(ctx context.Context, poolID string, use KeyUse) (time.Duration, error) {
+	return keyAge(ctx, l, poolID, use)
+}
+
+// PruneRetired implements Rotator.
+func (l *Local) PruneRetired(ctx context.Context, poolID string, use KeyUse) ([]string, error) {
+	return pruneRetired(ctx, l, poolID, use)
+}
+
+func (l *Local) table() store.Table { return l.tbl }
+
+func (l *Local) now() time.Time { return l.clk.Now() }
+
+func (l *Local) gens(ctx context.Context, poolID string) ([]keyGen, error) {
+	items, err := l.query(ctx, poolID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]keyGen, 0, len(items))
+	for _, it := range items {
+		k, err := parseRecord(it)
+		if err != nil {
+			return nil, fmt.Errorf("signer: pool %s: %w", poolID, err)
+		}
+		r := k.rec
+		out = append(out, keyGen{item: it, kid: r.Kid, use: r.Use, generation: r.Generation,
+			createdAt: r.CreatedAt, notBefore: r.NotBefore, retireAfter: r.RetireAfter})
+	}
+	return out, nil
+}
+
+func (l *Local) mint(ctx context.Context, poolID string, use KeyUse, gen int, createdAt, notBefore time.Time) (mintedKey, error) {
+	rec, err := l.newRecord(ctx, poolID, use, gen, createdAt, notBefore)
+	if err != nil {
+		return mintedKey{}, err
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return mintedKey{}, fmt.Errorf("signer: encoding key record: %w", err)
+	}
+	return mintedKey{kid: rec.Kid, data: data, undo: func() {}, unsure: func(error) {}}, nil
+}
+
+// release: a Local key lives only in its record.
+func (l *Local) release(context.Context, string, keyGen) error { return nil }
+
+func (l *Local) refresh(ctx context.Context, poolID string) {
+	ks, err := l.load(ctx, poolID)
+	if err != nil || len(ks.keys) == 0 {
+		l.mu.Lock()
+		delete(l.pools, poolID)
+		l.mu.Unlock()
+		return
+	}
+	l.store(poolID, ks)
 }
 
 func (l *Local) newKid() (string, error) {

@@ -27,20 +27,47 @@
 //	     aad "cognate/signer/v1" NUL poolID NUL use NUL kid)
 //
 // A generation is created with a must-not-exist condition on its own SK, so two processes that
-// call EnsurePoolKeys (or, later, rotate) at the same time cannot both succeed: the loser's write
+// call EnsurePoolKeys (or Rotate) at the same time cannot both succeed: the loser's write
 // fails, it re-reads, and both end up with the winner's key. A random kid in the SK could not give
 // that guarantee. The public key is stored in clear so the processes that only verify tokens or
 // serve the JWKS never need the right to decrypt.
 //
-// # Rotation (format ready, scheduling in a later issue)
+// # Rotation
 //
 // A pool may hold several generations per use. The key that signs is the newest generation whose
 // NotBefore has passed and whose RetireAfter (if set) has not; the keys published are all whose
-// RetireAfter has not passed, including a successor whose NotBefore is still ahead. Rotation is
-// therefore one conditional write of generation n+1 with NotBefore at least one JWKS cache TTL
-// (and at least this package's cache TTL, 5 minutes) in the future, plus RetireAfter on
-// generation n no earlier than the successor's NotBefore + the longest token lifetime + 1 day
-// (checklist JWT-06). No "active" flag has to be flipped in several items at once.
+// RetireAfter has not passed, including a successor whose NotBefore is still ahead.
+//
+// Rotate (every mode implements Rotator, rotate.go) writes generation n+1 with NotBefore =
+// now + PublishLead (default 10 minutes, never less than this package's 5-minute cache TTL) and,
+// in the same transaction, sets RetireAfter on generation n to that NotBefore +
+// max(TokenLifetime, 24 h) + 1 h: the old key signs until its successor takes over, then stays
+// published for the lifetime of the last token it signed (24 h, Cognito's maximum), never less
+// than a day (checklist JWT-06), plus an hour for clock skew between processes. The new
+// generation's write must not exist and generation n's is conditional on the version read, so of
+// several concurrent rotators exactly one succeeds and the others report its key (in kms mode
+// they schedule their own, never-recorded KMS keys for deletion); a pool whose keys are deleted
+// meanwhile gets no new one. No "active" flag is flipped. While a rotation is pending (the newest
+// NotBefore is ahead) Rotate creates nothing more. Generations past their RetireAfter (never the
+// newest) are deleted by Rotate and PruneRetired; in kms mode their KMS keys are scheduled for
+// deletion first, which is safe because they left every process's JWKS at RetireAfter
+// (checklist KMS-02).
+//
+// Caches. A process caches a pool's whole record set for 5 minutes but chooses the signing key,
+// and the published keys, on every call against its own clock. A process that already holds
+// generation n+1 therefore starts signing with it exactly at its NotBefore, and stops publishing
+// generation n exactly at its RetireAfter, without reloading. A process that loaded the records
+// just before the rotation does not know generation n+1, but its copy expires within 5 minutes,
+// which is no later than NotBefore: that is why PublishLead may not be shorter than the cache
+// TTL. By NotBefore every process publishes and accepts the new key before any token carries
+// it; verifiers outside that cache the JWKS document (max-age 300) are covered by the same
+// lead, and the 10-minute default leaves room for clock skew and for libraries that keep a JWKS
+// for 10 minutes (jose's createRemoteJWKSet).
+//
+// Scheduling. KeyAge (the age of the newest generation) and RotatePools (prune, then rotate the
+// keys older than a period, going on past failures) drive `cognate keys rotate` for the local
+// store and the scheduled rotate-keys Lambda function (daily, rotating keys older than
+// COGNATE_ROTATE_AFTER_DAYS, default 90).
 package signer
 
 import (
