@@ -106,18 +106,21 @@ func (c *clientState) preventUserExistenceErrors() bool {
 
 // client loads an app client by id with its pool, or answers ResourceNotFoundException.
 func (s *Service) client(ctx context.Context, id string) (*clientState, *poolState, error) {
-	sc, err := s.repo.GetClient(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, clientNotFound(id)
+	c, ok := cacheGet(s.cache, s.cache.clients, id, s.now())
+	if !ok {
+		sc, err := s.repo.GetClient(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil, clientNotFound(id)
+		}
+		if err != nil {
+			return nil, nil, internal(err)
+		}
+		if c, err = s.decodeClient(ctx, sc); err != nil {
+			return nil, nil, internal(err)
+		}
+		cachePut(s.cache, &s.cache.clients, id, c, s.now())
 	}
-	if err != nil {
-		return nil, nil, internal(err)
-	}
-	c, err := s.decodeClient(ctx, sc)
-	if err != nil {
-		return nil, nil, internal(err)
-	}
-	p, err := s.pool(ctx, sc.PoolID)
+	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
 		if ce := cognito.As(err); ce != nil && ce.Type == "ResourceNotFoundException" {
 			return nil, nil, clientNotFound(id)
@@ -345,6 +348,7 @@ func (s *Service) DescribeUserPoolClient(ctx context.Context, in *DescribeUserPo
 
 // UpdateUserPoolClient replaces the client's settings; omitted ones return to their defaults.
 func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolClientInput) (*UpdateUserPoolClientOutput, error) {
+	defer s.cache.dropClient(in.ClientId)
 	p, err := s.pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -383,6 +387,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 
 // DeleteUserPoolClient deletes an app client.
 func (s *Service) DeleteUserPoolClient(ctx context.Context, in *DeleteUserPoolClientInput) (*DeleteUserPoolClientOutput, error) {
+	defer s.cache.dropClient(in.ClientId)
 	if _, _, err := s.poolClient(ctx, in.UserPoolId, in.ClientId); err != nil {
 		return nil, err
 	}

@@ -82,7 +82,11 @@ func decodePool(p *store.Pool) (*poolState, error) {
 }
 
 // pool loads a pool or answers ResourceNotFoundException.
+// The result is shared through the config cache: callers only read it.
 func (s *Service) pool(ctx context.Context, id string) (*poolState, error) {
+	if ps, ok := cacheGet(s.cache, s.cache.pools, id, s.now()); ok {
+		return ps, nil
+	}
 	p, err := s.repo.GetPool(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, poolNotFound(id)
@@ -94,6 +98,7 @@ func (s *Service) pool(ctx context.Context, id string) (*poolState, error) {
 	if err != nil {
 		return nil, internal(err)
 	}
+	cachePut(s.cache, &s.cache.pools, id, ps, s.now())
 	return ps, nil
 }
 
@@ -418,6 +423,7 @@ func (s *Service) DescribeUserPool(ctx context.Context, in *DescribeUserPoolInpu
 
 // UpdateUserPool replaces the pool's mutable settings (omitted ones return to their defaults).
 func (s *Service) UpdateUserPool(ctx context.Context, in *UpdateUserPoolInput) (*UpdateUserPoolOutput, error) {
+	defer s.cache.dropPool(in.UserPoolId)
 	if err := validatePoolSettings(&in.poolSettings); err != nil {
 		return nil, err
 	}
@@ -442,6 +448,7 @@ func (s *Service) UpdateUserPool(ctx context.Context, in *UpdateUserPoolInput) (
 
 // DeleteUserPool deletes a pool unless deletion protection is on.
 func (s *Service) DeleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (*DeleteUserPoolOutput, error) {
+	defer s.cache.dropPool(in.UserPoolId)
 	p, err := s.pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -485,6 +492,7 @@ func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (*L
 
 // AddCustomAttributes appends custom attributes to a pool's schema.
 func (s *Service) AddCustomAttributes(ctx context.Context, in *AddCustomAttributesInput) (*AddCustomAttributesOutput, error) {
+	defer s.cache.dropPool(in.UserPoolId)
 	_, err := s.repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
 		p, err := decodePool(sp)
 		if err != nil {

@@ -38,6 +38,9 @@ type Config struct {
 	AccountID string
 	// IssuerBase is the URL tokens are issued under: iss = IssuerBase + "/" + poolId.
 	IssuerBase string
+	// ConfigCacheTTL is how long decoded pools and clients are reused (cache.go); 0 means 5 s,
+	// negative disables the cache.
+	ConfigCacheTTL time.Duration
 }
 
 // Deps are the ports.
@@ -63,6 +66,7 @@ type Service struct {
 	clock  clock.Clock
 	rand   io.Reader
 	log    *slog.Logger
+	cache  *configCache
 	// macKey keys the HMACs over codes and the simulated SRP values; held sealed in the table.
 	macKey []byte
 }
@@ -93,6 +97,10 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		tokens: token.NewIssuer(d.Signer, d.Clock, d.Rand), sealer: d.Sealer, mail: d.Mail,
 		clock: d.Clock, rand: d.Rand, log: d.Logger,
 	}
+	if cfg.ConfigCacheTTL == 0 {
+		cfg.ConfigCacheTTL = 5 * time.Second
+	}
+	s.cache = newConfigCache(cfg.ConfigCacheTTL)
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err
