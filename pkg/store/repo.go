@@ -405,7 +405,14 @@ func (r *Repo) UpdateUser(ctx context.Context, pool, key string, fn func(u *User
 // UpdateUserWith is UpdateUser whose fn may add ops (e.g. consuming a code, writing a refresh
 // record) that commit atomically with the user.
 func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error)) (*User, error) {
-	return r.updateUser(ctx, pool, key, fn, nil)
+	return r.updateUser(ctx, pool, key, nil, fn, nil)
+}
+
+// UpdateUserFrom is UpdateUserWith starting from a copy of the user as the caller last read it,
+// which saves a read when nobody wrote in between; a stale start costs one failed condition and
+// the loop reads afresh. release, when not nil, takes aliases as UpdateUserTakingAliases does.
+func (r *Repo) UpdateUserFrom(ctx context.Context, start *User, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
+	return r.updateUser(ctx, start.PoolID, start.Key, start, fn, release)
 }
 
 // UpdateUserTakingAliases is UpdateUserWith for ForceAliasCreation: an alias the update adds
@@ -413,19 +420,25 @@ func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *
 // item is rewritten under a version condition, and release updates each previous owner (it
 // must drop the lost aliases from owner.Aliases). Either everything moves or nothing does.
 func (r *Repo) UpdateUserTakingAliases(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
-	return r.updateUser(ctx, pool, key, fn, release)
+	return r.updateUser(ctx, pool, key, nil, fn, release)
 }
 
-// updateUser is the compare-and-swap loop behind both: with release nil, an added alias must be
+// updateUser is the compare-and-swap loop behind them all: with release nil, an added alias must be
 // free (*AliasTakenError otherwise); with release, it is taken from its owner.
-func (r *Repo) updateUser(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
+func (r *Repo) updateUser(ctx context.Context, pool, key string, start *User, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
 	for i := 0; i < maxCASRetries; i++ {
 		if err := casBackoff(ctx, i); err != nil {
 			return nil, err
 		}
-		u, err := r.GetUser(ctx, pool, key)
-		if err != nil {
-			return nil, err
+		var u *User
+		if i == 0 && start != nil {
+			c := *start // fn changes its copy; the caller's record stays as read
+			u = &c
+		} else {
+			var err error
+			if u, err = r.GetUser(ctx, pool, key); err != nil {
+				return nil, err
+			}
 		}
 		oldVersion, oldAliases, oldIndex := u.Version, append([]Alias(nil), u.Aliases...), append([]IndexEntry(nil), u.Index...)
 		extra, err := fn(u)
@@ -478,6 +491,11 @@ func (r *Repo) updateUser(ctx context.Context, pool, key string, fn func(u *User
 		var tx *TxError
 		if !errors.As(err, &tx) {
 			return nil, err
+		}
+		if tx.FailedAt(0) {
+			// The user changed since it was read (or the start was stale): whatever else failed
+			// may be a consequence, so decide again on a fresh read.
+			continue
 		}
 		if release == nil {
 			for j, a := range added {

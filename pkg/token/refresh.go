@@ -12,7 +12,7 @@ import (
 const refreshTokenBytes = 32
 
 // NewRefreshToken returns a new opaque refresh token and the SHA-256 hash to store in its place
-// (JWT-08: the table never holds a usable token). The token is 43 characters of base64url,
+// (JWT-08: the table never holds a usable token). The token is "R" and 43 characters of base64url,
 // within the [A-Za-z0-9-_=.] alphabet clients accept for Cognito's refresh tokens. r nil means
 // crypto/rand.Reader.
 //
@@ -27,7 +27,9 @@ func NewRefreshToken(r io.Reader) (token string, hash []byte) {
 	if _, err := io.ReadFull(r, b); err != nil {
 		panic(fmt.Sprintf("token: random source failed while making a refresh token: %v", err))
 	}
-	token = base64.RawURLEncoding.EncodeToString(b)
+	// A fixed first letter: a token starting with '-' would be read as an option by command-line
+	// clients (`aws cognito-idp get-tokens-from-refresh-token --refresh-token -xyz`).
+	token = "R" + base64.RawURLEncoding.EncodeToString(b)
 	return token, HashRefreshToken(token)
 }
 

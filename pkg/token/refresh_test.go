@@ -14,8 +14,8 @@ func TestNewRefreshToken(t *testing.T) {
 	seen := map[string]bool{}
 	for range 1000 {
 		tok, hash := NewRefreshToken(nil)
-		if len(tok) != 43 || !alphabet.MatchString(tok) {
-			t.Fatalf("token %q: want 43 characters of base64url (256 bits)", tok)
+		if len(tok) != 44 || tok[0] != 'R' || !alphabet.MatchString(tok) {
+			t.Fatalf("token %q: want R and 43 characters of base64url (256 bits)", tok)
 		}
 		if seen[tok] {
 			t.Fatal("repeated token")

@@ -44,7 +44,12 @@ func sessionID(token string) string {
 }
 
 // newSessionToken draws a Session: 256 random bits, of which only the hash is ever stored.
-func (s *Service) newSessionToken() (string, error) { return s.randomToken(32) }
+func (s *Service) newSessionToken() (string, error) {
+	t, err := s.randomToken(32)
+	// A fixed first letter, as Cognito's own sessions have: a token starting with '-' would be
+	// read as an option by command-line clients (`aws ... --session -xyz`).
+	return "AY" + t, err
+}
 
 // sessionOp is the write that stores a session under its token, expiring after the client's
 // AuthSessionValidity.

@@ -233,12 +233,11 @@ func (s *Service) updateUserAliases(ctx context.Context, p *poolState, u *userSt
 		o.encode()
 		return nil
 	}
-	var err error
-	if force {
-		_, err = s.repo.UpdateUserTakingAliases(ctx, p.Id, u.st.Key, apply, release)
-	} else {
-		_, err = s.repo.UpdateUserWith(ctx, p.Id, u.st.Key, apply)
+	if !force {
+		release = nil
 	}
+	// Start from the user as this request read it: no second read unless someone wrote since.
+	_, err := s.repo.UpdateUserFrom(ctx, u.st, apply, release)
 	if err != nil {
 		var at *store.AliasTakenError
 		switch {

@@ -1,0 +1,22 @@
+package userpool
+
+import (
+	"crypto/rand"
+	"strings"
+	"testing"
+)
+
+// Command-line clients pass sessions as option values: one starting with '-' would be read as
+// an option (`aws cognito-idp respond-to-auth-challenge --session -x...`).
+func TestSessionTokensNeverLookLikeOptions(t *testing.T) {
+	s := &Service{rand: rand.Reader}
+	for range 2000 {
+		tok, err := s.newSessionToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(tok, "-") || len(tok) < 40 {
+			t.Fatalf("session token %q", tok)
+		}
+	}
+}
