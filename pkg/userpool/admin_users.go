@@ -104,10 +104,11 @@ func (s *Service) invite(ctx context.Context, p *poolState, u *userState, medium
 		mediums = []string{"SMS"}
 	}
 	for _, m := range mediums {
-		d := delivery{attr: "email", value: u.Attrs["email"], channel: mail.Email}
+		attr := "email"
 		if m == "SMS" {
-			d = delivery{attr: "phone_number", value: u.Attrs["phone_number"], channel: mail.SMS}
+			attr = "phone_number"
 		}
+		d := deliveryTo(attr, u.Attrs[attr])
 		if d.value == "" {
 			continue
 		}

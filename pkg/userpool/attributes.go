@@ -147,10 +147,7 @@ func (s *Service) applyAttributes(p *poolState, u *userState, set map[string]str
 			if err != nil {
 				return nil, nil, internal(err)
 			}
-			d := delivery{attr: name, value: v, channel: mail.Email}
-			if name == "phone_number" {
-				d.channel = mail.SMS
-			}
+			d := deliveryTo(name, v)
 			ops = append(ops, s.codeOp(p, u, purposeVerify(name), name, v, code, verifyCodeTTL))
 			ch.sends = append(ch.sends, pendingSend{d: d, code: code})
 		}
@@ -196,9 +193,6 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 	if err != nil {
 		return nil, err
 	}
-	if err := forbidUsernameAttributeChange(a.pool, set); err != nil {
-		return nil, err
-	}
 	var ch *attributeChange
 	u, err := s.updateUser(ctx, a.pool, a.user, func(cur *userState) ([]store.Op, error) {
 		var ops []store.Op
@@ -215,11 +209,6 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 	}
 	return &UpdateUserAttributesOutput{CodeDeliveryDetailsList: list}, nil
 }
-
-// forbidUsernameAttributeChange: in email/phone-as-username pools the attribute is the sign-in
-// name; Cognito lets it change (with verification), and our alias items follow it. Nothing to
-// forbid beyond the schema; kept as the single place for that rule.
-func forbidUsernameAttributeChange(p *poolState, set map[string]string) error { return nil }
 
 // AdminUpdateUserAttributes changes a user's attributes as an administrator.
 func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdateUserAttributesInput) (*AdminUpdateUserAttributesOutput, error) {
@@ -328,10 +317,7 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *GetU
 	if err := s.table.Write(ctx, s.codeOp(p, u, purposeVerify(name), name, v, code, verifyCodeTTL)); err != nil {
 		return nil, internal(err)
 	}
-	d := delivery{attr: name, value: v, channel: mail.Email}
-	if name == "phone_number" {
-		d.channel = mail.SMS
-	}
+	d := deliveryTo(name, v)
 	if err := s.send(ctx, p, mail.VerifyUserAttribute, d, u.Username, code); err != nil {
 		return nil, err
 	}

@@ -111,6 +111,14 @@ func (d delivery) details() *CodeDeliveryDetailsType {
 	return &CodeDeliveryDetailsType{Destination: mail.MaskPhone(d.value), DeliveryMedium: "SMS", AttributeName: d.attr}
 }
 
+// deliveryTo is the channel for a code sent to an email or phone_number attribute.
+func deliveryTo(attr, value string) delivery {
+	if attr == "phone_number" {
+		return delivery{attr: attr, value: value, channel: mail.SMS}
+	}
+	return delivery{attr: attr, value: value, channel: mail.Email}
+}
+
 // verificationTarget picks where a sign-up code goes: the auto-verified attributes the user has,
 // phone first as Cognito does when both are auto-verified.
 func verificationTarget(p *poolState, attrs map[string]string) (delivery, bool) {
