@@ -98,6 +98,13 @@ func EvaluateTargets(r *Results) []TargetResult {
 			if p.Throughput > 0 {
 				t.Note = fmt.Sprintf("16 closed-loop clients at %.0f/s wait %.1f ms on average (Little's law: 16 / throughput); p50 %.1f ms, p90 %.1f ms",
 					p.Throughput, 16000/p.Throughput, p.Latency.P50, p.Latency.P90)
+				if floor := latencyFloor(p, r.Machine.Cores); floor > 0 {
+					t.Note += fmt.Sprintf("; floor on this machine: 16 clients × %.2f ms CPU per operation (server %.2f + load generator %.2f) / %d cores = %.1f ms mean",
+						p.ServerCPUms+p.ClientCPUms, p.ServerCPUms, p.ClientCPUms, r.Machine.Cores, floor)
+					if floor >= 50 {
+						t.Note += ", so no p99 under 50 ms is possible here with the load generator on the same cores"
+					}
+				}
 			}
 		} else {
 			t.Got = "not measured at 16 clients"
@@ -188,8 +195,15 @@ func EvaluateTargets(r *Results) []TargetResult {
 		t.Got = fmt.Sprintf("$%.6f", m.USD)
 		t.Met = metPtr(m.USD <= limit)
 		t.By = margin(m.USD, limit, false)
+		if m.Mode == ModeKMSEnvelope {
+			t.Note = "the template's default SignerMode"
+		}
 		if m.Mode == ModeKMS && m.KMS > 0 {
-			t.Note = fmt.Sprintf("KMS Sign alone is $%.6f (%.0f%%)", m.KMS, 100*m.KMS/m.USD)
+			t.Note = fmt.Sprintf("opt-in mode (template parameter SignerMode=kms); KMS Sign alone is $%.6f (%.0f%%): %d signatures per MAU (an ID and an access token per sign-in and per refresh) at the KMS list price",
+				m.KMS, 100*m.KMS/m.USD, int(2*(DefaultPrices.SignInsPerMAU+DefaultPrices.RefreshesPerMAU)))
+			if m.KMS > limit {
+				t.Note += ", above the limit before any DynamoDB or Lambda cost: no change in Cognate can meet it in this mode"
+			}
 		}
 		out = append(out, t)
 	}
@@ -220,6 +234,16 @@ func EvaluateTargets(r *Results) []TargetResult {
 		}
 	}
 	return out
+}
+
+// latencyFloor is the lowest mean latency p's closed-loop clients can see when the server and
+// the load generator share cores: while all clients wait, the machine must do clients × (CPU per
+// operation) of work, cores at a time (Little's law with CPU as the bottleneck).
+func latencyFloor(p *Point, cores int) float64 {
+	if cores <= 0 || p.ServerCPUms+p.ClientCPUms <= 0 {
+		return 0
+	}
+	return float64(p.Concurrency) * (p.ServerCPUms + p.ClientCPUms) / float64(cores)
 }
 
 // profile returns the profile of op at poolSize, else any profile of op.

@@ -157,6 +157,9 @@ type signInStep struct {
 	// consume holds the ops that use up the Session this step answered; they commit with the
 	// step's outcome (tokens or the next challenge), never before.
 	consume []store.Op
+	// attempt holds checks that commit with the lockout reservation, before the proof is judged
+	// (that the Session is unspent, so a replay is refused unjudged and uncounted).
+	attempt []store.Op
 	// change, when set, edits the user in the transaction that commits the outcome.
 	change func(u *userState) ([]store.Op, error)
 }
@@ -218,7 +221,10 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 	// unjudged (AUTH-01..04). Every flow's proof passes here — a password, an SRP
 	// PASSWORD_CLAIM_SIGNATURE (bad or stale) — and a success clears the count in the
 	// transaction that commits the outcome.
-	u, err := s.reserveAttempt(ctx, st.pool, u)
+	u, err := s.reserveAttempt(ctx, st.pool, u, st.attempt...)
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil, invalidSession() // the Session was spent already
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -454,6 +460,9 @@ func (s *Service) nextChallenge(ctx context.Context, st *signInStep, sess authSe
 // consumed Session and user change, in one transaction.
 func (s *Service) commitStep(ctx context.Context, st *signInStep, ops ...store.Op) error {
 	ops = append(ops, st.consume...)
+	if st.change == nil && len(ops) == 0 {
+		return nil
+	}
 	if st.change == nil {
 		err := s.table.Write(ctx, ops...)
 		if errors.Is(err, store.ErrConditionFailed) {

@@ -47,7 +47,7 @@ func lockFor(failures int) time.Duration {
 // reservation are evaluated, and the lock set by the fifth stops the rest (AUTH-03); a success
 // then clears the count (clearFailures or signIn). A store failure refuses the attempt (fail
 // closed, DDB-09).
-func (s *Service) reserveAttempt(ctx context.Context, p *poolState, u *userState) (*userState, error) {
+func (s *Service) reserveAttempt(ctx context.Context, p *poolState, u *userState, with ...store.Op) (*userState, error) {
 	return s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		now := s.now()
 		l := cur.Lock
@@ -70,7 +70,7 @@ func (s *Service) reserveAttempt(ctx context.Context, p *poolState, u *userState
 			l.Until = now.Add(d)
 		}
 		cur.Lock = l
-		return nil, nil
+		return with, nil
 	})
 }
 

@@ -84,6 +84,9 @@ func (s *Service) openSecretBlock(ctx context.Context, p *poolState, c *clientSt
 	if err != nil {
 		return nil, nil, incorrect()
 	}
+	if id := sess.Data[sessBlockBinding]; id != "" {
+		sessionToken = id
+	}
 	plain, err := s.sealer.Open(ctx, raw, secretBlockAAD(challenge, sessionToken))
 	if err != nil {
 		return nil, nil, incorrect()
@@ -233,10 +236,17 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 		return nil, internal(err)
 	}
 	sess.Data[sessSecretBlock] = blockHash(block)
-	if err := s.commitStep(ctx, st, s.sessionOp(c, tok, sess)); err != nil {
+	sess.Data[sessBlockBinding] = tok
+	// The step's state travels sealed in the Session: issuing the challenge writes nothing,
+	// unless it spends a SELECT_CHALLENGE Session.
+	sealed, err := s.sealSession(ctx, c, sess)
+	if err != nil {
+		return nil, internal(err)
+	}
+	if err := s.commitStep(ctx, st); err != nil {
 		return nil, err
 	}
-	return &AuthOutput{ChallengeName: challengePasswordVerifier, Session: tok, ChallengeParameters: map[string]string{
+	return &AuthOutput{ChallengeName: challengePasswordVerifier, Session: sealed, ChallengeParameters: map[string]string{
 		"SALT": hex.EncodeToString(salt), "SRP_B": srp.HexInt(B), "SECRET_BLOCK": block,
 		"USERNAME": sess.Username, "USER_ID_FOR_SRP": sess.Username,
 	}}, nil
@@ -312,7 +322,10 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *
 		return nil, incorrect()
 	}
 	// PreAuthentication trigger point (SRP reaches the password phase here, not at InitiateAuth).
-	st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}}
+	// The Session is spent with the outcome, so an answer refused for a policy reason (an
+	// unknown DEVICE_KEY) may be sent again without it; a spent one is refused at the lockout
+	// reservation, before the proof is judged or counted.
+	st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}, attempt: []store.Op{unspent(consume)}}
 	return s.passwordVerdict(ctx, st, func(u *userState) (bool, error) {
 		if u.Password == nil {
 			s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))

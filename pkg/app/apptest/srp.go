@@ -134,6 +134,12 @@ func testSRPSignIn(t *testing.T, e *Env) {
 	// Replaying the whole answer (same Session, SECRET_BLOCK and signature) is refused.
 	_, err := a.respond(f.client, resp)
 	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	// ... before the lockout counts it: ten replays lock nothing.
+	for range 10 {
+		_, err = a.respond(f.client, resp)
+		wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	}
+	must(f.srpSignIn(t, "sam", strongPassword))(t)
 
 	// Success through AdminInitiateAuth and AdminRespondToAuthChallenge.
 	ac := newSRPClient(t)
@@ -231,6 +237,14 @@ func testSRPAttacks(t *testing.T, e *Env) {
 	tampered["PASSWORD_CLAIM_SECRET_BLOCK"] = base64.StdEncoding.EncodeToString(raw)
 	_, err = b.respond(f.client, tampered)
 	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	// A Session altered in one character is refused like an unknown one.
+	for _, i := range []int{2, len(*b.sess) / 2, len(*b.sess) - 1} {
+		forged := []byte(*b.sess)
+		forged[i] = map[bool]byte{true: 'B', false: 'A'}[forged[i] == 'A']
+		_, err = e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client),
+			ChallengeName: types.ChallengeNameTypePasswordVerifier, Session: aws.String(string(forged)), ChallengeResponses: b.answer(t, strongPassword, b.now())})
+		wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	}
 	must(b.respond(f.client, b.answer(t, strongPassword, b.now())))(t)
 
 	// The Session expires with the client's AuthSessionValidity (3 minutes).
