@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -24,10 +25,103 @@ func TestAPIOnEmbeddedStore(t *testing.T) {
 	})
 }
 
-// countingTable counts reads, so a test can tell a search from a scan.
+// countingTable counts requests, so a test can tell a search from a scan and see how many
+// store round trips an operation makes (each is a DynamoDB request on that backend).
 type countingTable struct {
 	store.Table
-	gets, queries, items atomic.Int64
+	gets, queries, items, writes, counts atomic.Int64
+}
+
+func (c *countingTable) Write(ctx context.Context, ops ...store.Op) error {
+	c.writes.Add(1)
+	return c.Table.Write(ctx, ops...)
+}
+
+func (c *countingTable) CountAttempt(ctx context.Context, pk, sk string, r store.AttemptRule) (store.Item, error) {
+	c.counts.Add(1)
+	return c.Table.CountAttempt(ctx, pk, sk, r)
+}
+
+func (c *countingTable) requests() int64 {
+	return c.gets.Load() + c.queries.Load() + c.writes.Load() + c.counts.Load()
+}
+
+func (c *countingTable) reset() {
+	for _, n := range []*atomic.Int64{&c.gets, &c.queries, &c.items, &c.writes, &c.counts} {
+		n.Store(0)
+	}
+}
+
+// A password sign-in by email in an email-as-username pool is three store requests — the alias,
+// the attempt counted while the user is read, the outcome — after a few wrong passwords too; the
+// fifth failure still locks (the full path, which sets the lock, takes over at the fifth).
+func TestPasswordSignInRequests(t *testing.T) {
+	var counted *countingTable
+	e := apptest.Start(t, func(t *testing.T, clk clock.Clock) store.Table {
+		tbl, err := embedded.OpenTemp(clk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tbl.Close() })
+		counted = &countingTable{Table: tbl}
+		return counted
+	})
+	ctx := context.Background()
+	svc := e.App.Service
+	p, err := svc.CreateUserPool(ctx, &userpool.CreateUserPoolInput{PoolName: "emails", UsernameAttributes: []string{"email"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := p.UserPool.Id
+	in := &userpool.CreateUserPoolClientInput{UserPoolId: pool}
+	in.ClientName, in.ExplicitAuthFlows = "app", []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+	c, err := svc.CreateUserPoolClient(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := c.UserPoolClient.ClientId
+	password := "Correct-Horse-9"
+	if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: client, Username: "ann@example.com", Password: &password}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AdminConfirmSignUp(ctx, &userpool.AdminConfirmSignUpInput{UserPoolId: pool, Username: "ann@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	signIn := func(pw string) error {
+		counted.reset()
+		_, err := svc.InitiateAuth(ctx, &userpool.InitiateAuthInput{ClientId: client, AuthFlow: "USER_PASSWORD_AUTH",
+			AuthParameters: map[string]string{"USERNAME": "ann@example.com", "PASSWORD": pw}})
+		return err
+	}
+	wantRequests := func(what string, n int64) {
+		t.Helper()
+		if got := counted.requests(); got != n {
+			t.Fatalf("%s: %d store requests (gets %d, queries %d, writes %d, counted attempts %d), want %d", what, got,
+				counted.gets.Load(), counted.queries.Load(), counted.writes.Load(), counted.counts.Load(), n)
+		}
+	}
+	if err := signIn(password); err != nil {
+		t.Fatal(err)
+	}
+	wantRequests("sign-in", 3)
+	for i := 1; i <= 3; i++ {
+		if err := signIn("Wrong-Horse-9"); err == nil {
+			t.Fatal("a wrong password signed in")
+		}
+		wantRequests(fmt.Sprintf("wrong password %d", i), 2)
+	}
+	if err := signIn(password); err != nil {
+		t.Fatal(err)
+	}
+	wantRequests("sign-in after three failures", 3)
+	for i := 1; i <= 5; i++ {
+		if err := signIn("Wrong-Horse-9"); err == nil {
+			t.Fatal("a wrong password signed in")
+		}
+	}
+	if err := signIn(password); err == nil || !strings.Contains(err.Error(), "Password attempts exceeded") {
+		t.Fatalf("after five failures: %v, want the lock", err)
+	}
 }
 
 func (c *countingTable) Get(ctx context.Context, pk, sk string) (store.Item, error) {

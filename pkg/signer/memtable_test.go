@@ -161,3 +161,22 @@ func (m *memTable) all(pk string) []store.Item {
 	}
 	return items
 }
+
+// CountAttempt completes the port; key records have no attempt counters, so the signer never
+// calls it.
+func (m *memTable) CountAttempt(ctx context.Context, pk, sk string, r store.AttemptRule) (store.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Item{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it, ok := m.live(pk, sk)
+	if !ok || !r.Allows(it.Attempts) {
+		return store.Item{}, store.ErrConditionFailed
+	}
+	it.Version++
+	it.Attempts = it.Attempts.Counted(r.Now)
+	m.items[[2]string{pk, sk}] = it
+	it.Data = bytes.Clone(it.Data)
+	return it, nil
+}

@@ -111,6 +111,9 @@ type User struct {
 	Index   []IndexEntry
 	Version int64
 	Data    []byte
+	// Attempts is the user's failed-password counter (store.Attempts), beside Data so that
+	// CountUserAttempt can count an attempt in the request that reads the user.
+	Attempts Attempts
 }
 
 // ---- pools ----
@@ -314,7 +317,27 @@ func decodeUser(pool, key string, it Item) (*User, error) {
 	if err := json.Unmarshal(it.Data, &env); err != nil {
 		return nil, fmt.Errorf("store: corrupt user %s: %w", key, err)
 	}
-	return &User{PoolID: pool, Key: key, Sub: env.Sub, Aliases: env.Aliases, Index: env.Index, Version: it.Version, Data: env.Data}, nil
+	return &User{PoolID: pool, Key: key, Sub: env.Sub, Aliases: env.Aliases, Index: env.Index, Version: it.Version, Data: env.Data, Attempts: it.Attempts}, nil
+}
+
+// CountUserAttempt counts a failed-password attempt on a user and reads the user, in one
+// request, when rule allows it without a full read (Table.CountAttempt); ErrConditionFailed
+// otherwise (or when the user does not exist).
+func (r *Repo) CountUserAttempt(ctx context.Context, pool, key string, rule AttemptRule) (*User, error) {
+	it, err := r.T.CountAttempt(ctx, userPK(pool, key), "U", rule)
+	if err != nil {
+		return nil, err
+	}
+	return decodeUser(pool, key, it)
+}
+
+// AliasOwner returns the key of the user an alias belongs to, or ErrNotFound.
+func (r *Repo) AliasOwner(ctx context.Context, pool, kind, value string) (string, error) {
+	it, err := r.T.Get(ctx, aliasPK(pool, kind, value), "A")
+	if err != nil {
+		return "", err
+	}
+	return string(it.Data), nil
 }
 
 // CreateUser writes a user with its sub, alias and index items in one transaction. Errors:
@@ -332,7 +355,7 @@ func (r *Repo) CreateUser(ctx context.Context, u *User, extra ...Op) error {
 	// DynamoDB cancels concurrent transactions on a shared item. The caller has read the pool, and
 	// the users of a deleted pool are unreachable anyway.
 	ops := []Op{
-		{Kind: OpPut, Item: Item{PK: userPK(u.PoolID, u.Key), SK: "U", Version: 1, Data: data}, Cond: Cond{Kind: CondNotExists}},
+		{Kind: OpPut, Item: Item{PK: userPK(u.PoolID, u.Key), SK: "U", Version: 1, Data: data, Attempts: u.Attempts}, Cond: Cond{Kind: CondNotExists}},
 		{Kind: OpPut, Item: Item{PK: subPK(u.PoolID, u.Sub), SK: "S", Version: 1, Data: []byte(u.Key)}, Cond: Cond{Kind: CondNotExists}},
 		{Kind: OpPut, Item: Item{PK: poolIndexUsersPK(u.PoolID), SK: u.Key, Version: 1}},
 	}
@@ -450,7 +473,7 @@ func (r *Repo) updateUser(ctx context.Context, pool, key string, start *User, fn
 		if err != nil {
 			return nil, err
 		}
-		ops := []Op{{Kind: OpPut, Item: Item{PK: userPK(pool, key), SK: "U", Version: u.Version, Data: data}, Cond: Cond{Kind: CondVersion, Version: oldVersion}}}
+		ops := []Op{{Kind: OpPut, Item: Item{PK: userPK(pool, key), SK: "U", Version: u.Version, Data: data, Attempts: u.Attempts}, Cond: Cond{Kind: CondVersion, Version: oldVersion}}}
 		added, removed := diffAliases(oldAliases, u.Aliases)
 		for _, a := range removed {
 			ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
@@ -532,7 +555,7 @@ func (r *Repo) releaseAliases(ctx context.Context, pool, ownerKey string, lost [
 	if err != nil {
 		return nil, err
 	}
-	ops := []Op{{Kind: OpPut, Item: Item{PK: userPK(pool, ownerKey), SK: "U", Version: o.Version, Data: data}, Cond: Cond{Kind: CondVersion, Version: oVersion}}}
+	ops := []Op{{Kind: OpPut, Item: Item{PK: userPK(pool, ownerKey), SK: "U", Version: o.Version, Data: data, Attempts: o.Attempts}, Cond: Cond{Kind: CondVersion, Version: oVersion}}}
 	_, removed := diffAliases(oAliases, o.Aliases)
 	for _, a := range removed {
 		if !slices.Contains(lost, a) { // the moved ones are rewritten by the taker; one op per item

@@ -31,6 +31,45 @@ type Item struct {
 	Version   int64
 	ExpiresAt time.Time
 	Data      []byte
+	// Attempts is the item's failed-attempt counter, kept beside Data so that CountAttempt can
+	// judge and count an attempt in the same request that reads the item. A Put replaces it
+	// with the Put's value, like everything else.
+	Attempts Attempts
+}
+
+// Attempts counts failed proofs against an item (a user's password: AUTH-01..03). Times are
+// Unix milliseconds; the zero value is a clean record.
+type Attempts struct {
+	Failures int64 // consecutive failures since the last success or quiet period
+	Total    int64 // consecutive failures since the last success or new password
+	Last     int64 // when the last failure was counted
+	Until    int64 // no attempt may be counted before this
+}
+
+// AttemptRule says when CountAttempt may count an attempt without the caller seeing the item
+// first: the item is live, not locked (Until <= Now), below both ceilings, and its failures
+// are recent (Last >= QuietSince) or none. Anything else is for the caller to decide on a full
+// read (a compare-and-swap of the whole item).
+type AttemptRule struct {
+	Now         time.Time
+	QuietSince  time.Time
+	MaxFailures int64 // Failures must be below this
+	MaxTotal    int64 // Total must be below this
+}
+
+// Allows applies the rule to a record, as every backend must.
+func (r AttemptRule) Allows(a Attempts) bool {
+	now := r.Now.UnixMilli()
+	return a.Until <= now && a.Total < r.MaxTotal &&
+		(a.Failures == 0 || (a.Failures < r.MaxFailures && a.Last >= r.QuietSince.UnixMilli()))
+}
+
+// Counted is the record after CountAttempt counts one more failure at now.
+func (a Attempts) Counted(now time.Time) Attempts {
+	a.Failures++
+	a.Total++
+	a.Last = now.UnixMilli()
+	return a
 }
 
 // CondKind is the condition a write carries.
@@ -89,6 +128,11 @@ type Table interface {
 	// Write applies all ops atomically, or none: when any condition fails it returns *TxError.
 	// At most 100 ops, one per key.
 	Write(ctx context.Context, ops ...Op) error
+	// CountAttempt counts one failed attempt on the live item pk/sk — Attempts.Counted(r.Now),
+	// Version + 1 — if r allows it, and returns the item as written, in one atomic request
+	// (DynamoDB: a conditional UpdateItem). ErrConditionFailed when r does not allow it or the
+	// item is absent: the caller then reads and decides itself.
+	CountAttempt(ctx context.Context, pk, sk string, r AttemptRule) (Item, error)
 	// Close releases the backend.
 	Close() error
 }

@@ -160,6 +160,8 @@ type signInStep struct {
 	// attempt holds checks that commit with the lockout reservation, before the proof is judged
 	// (that the Session is unspent, so a replay is refused unjudged and uncounted).
 	attempt []store.Op
+	// reserved: user was read by countAttempt, which counted this attempt already.
+	reserved bool
 	// change, when set, edits the user in the transaction that commits the outcome.
 	change func(u *userState) ([]store.Op, error)
 }
@@ -173,6 +175,11 @@ func (s *Service) passwordAuth(ctx context.Context, r *authRequest) (*AuthOutput
 	if password == "" {
 		return nil, missingParam("PASSWORD")
 	}
+	st := &signInStep{pool: r.pool, client: r.client, device: r.params["DEVICE_KEY"]}
+	if u := s.countAttemptFor(ctx, r.pool, r.client, username, r.params["SECRET_HASH"]); u != nil {
+		st.user, st.reserved = u, true
+		return s.verifyPassword(ctx, st, password)
+	}
 	u, err := s.resolveUser(ctx, r.pool, r.client, username, r.params["SECRET_HASH"])
 	if err != nil {
 		return nil, err
@@ -180,7 +187,36 @@ func (s *Service) passwordAuth(ctx context.Context, r *authRequest) (*AuthOutput
 	if u == nil {
 		return nil, s.unknownUserPassword(ctx, r.pool, r.client, password)
 	}
-	return s.verifyPassword(ctx, &signInStep{pool: r.pool, client: r.client, user: u, device: r.params["DEVICE_KEY"]}, password)
+	st.user = u
+	return s.verifyPassword(ctx, st, password)
+}
+
+// countAttemptFor is the common case of a password sign-in in one store request after the name
+// lookup: it finds the user's key from what was typed without reading the user — a username is
+// its key; an email or phone number in a pool that signs in with them is one alias read — and
+// counts the attempt while reading the user (countAttempt). nil sends the sign-in down the full
+// path (resolveUser, reserveAttempt), which also covers alias attributes, unknown users and a
+// SECRET_HASH over the internal username: nothing is counted before the SECRET_HASH holds.
+func (s *Service) countAttemptFor(ctx context.Context, p *poolState, c *clientState, typed, secretHash string) *userState {
+	if c.secret != "" && checkSecretHash(c, secretHash, typed) != nil {
+		return nil
+	}
+	key := userKey(p, typed)
+	switch {
+	case p.usernameAttr("email") && strings.Contains(typed, "@"):
+		k, err := s.repo.AliasOwner(ctx, p.Id, "email", aliasValue("email", typed))
+		if err != nil {
+			return nil
+		}
+		key = k
+	case p.usernameAttr("phone_number") && strings.HasPrefix(typed, "+"):
+		k, err := s.repo.AliasOwner(ctx, p.Id, "phone_number", typed)
+		if err != nil {
+			return nil
+		}
+		key = k
+	}
+	return s.countAttempt(ctx, p, key)
 }
 
 // unknownUserPassword answers a password for a user that does not exist, after the same work as
@@ -210,23 +246,29 @@ func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password s
 // lockout reservation.
 func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *userState) (bool, error)) (*AuthOutput, error) {
 	u := st.user
-	if !u.Enabled {
-		return nil, cognito.NotAuthorized("User is disabled.")
-	}
-	if u.Status == statusUnconfirmed {
+	if !u.Enabled || u.Status == statusUnconfirmed {
+		if st.reserved {
+			s.releaseAttempt(ctx, st.pool, u) // refused unjudged: not an attempt
+		}
+		if !u.Enabled {
+			return nil, cognito.NotAuthorized("User is disabled.")
+		}
 		return nil, cognito.UserNotConfirmed("User is not confirmed.")
 	}
-	// Lockout phase: the attempt is counted as failed before it is judged, in one
-	// compare-and-swap, so concurrent guesses cannot outrun the lock and a locked user is refused
-	// unjudged (AUTH-01..04). Every flow's proof passes here — a password, an SRP
-	// PASSWORD_CLAIM_SIGNATURE (bad or stale) — and a success clears the count in the
-	// transaction that commits the outcome.
-	u, err := s.reserveAttempt(ctx, st.pool, u, st.attempt...)
-	if errors.Is(err, store.ErrConditionFailed) {
-		return nil, invalidSession() // the Session was spent already
-	}
-	if err != nil {
-		return nil, err
+	// Lockout phase: the attempt is counted as failed before it is judged, atomically — by
+	// countAttempt while the user was read, or here in one compare-and-swap — so concurrent
+	// guesses cannot outrun the lock and a locked user is refused unjudged (AUTH-01..04). Every
+	// flow's proof passes here — a password, an SRP PASSWORD_CLAIM_SIGNATURE (bad or stale) — and
+	// a success clears the count in the transaction that commits the outcome.
+	if !st.reserved {
+		var err error
+		u, err = s.reserveAttempt(ctx, st.pool, u, st.attempt...)
+		if errors.Is(err, store.ErrConditionFailed) {
+			return nil, invalidSession() // the Session was spent already
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	st.user = u
 	ok, err := verdict(u)

@@ -21,12 +21,76 @@ const (
 	hardCeiling  = 100
 )
 
-// lockState is kept on the user record, so reserving an attempt is one compare-and-swap.
+// lockState is kept on the user's item as its attempt counters (store.Attempts): a reservation
+// is one conditional request that also reads the user (countAttempt) or, past the free
+// failures, one compare-and-swap (reserveAttempt).
 type lockState struct {
-	Failures int       `json:"f"`           // consecutive, reset by success or 15 quiet minutes
-	Total    int       `json:"t"`           // consecutive, reset only by success or a new password
-	Last     time.Time `json:"l"`           // last failure
-	Until    time.Time `json:"u,omitempty"` // locked until
+	Failures int       // consecutive, reset by success or 15 quiet minutes
+	Total    int       // consecutive, reset only by success or a new password
+	Last     time.Time // last failure
+	Until    time.Time // locked until
+}
+
+func lockFromAttempts(a store.Attempts) *lockState {
+	if a == (store.Attempts{}) {
+		return nil
+	}
+	l := &lockState{Failures: int(a.Failures), Total: int(a.Total), Last: time.UnixMilli(a.Last).UTC()}
+	if a.Until != 0 {
+		l.Until = time.UnixMilli(a.Until).UTC()
+	}
+	return l
+}
+
+func (l *lockState) attempts() store.Attempts {
+	if l == nil {
+		return store.Attempts{}
+	}
+	a := store.Attempts{Failures: int64(l.Failures), Total: int64(l.Total), Last: l.Last.UnixMilli()}
+	if !l.Until.IsZero() {
+		a.Until = l.Until.UnixMilli()
+	}
+	return a
+}
+
+// attemptRule lets the store count an attempt unread while it is one of the free ones: no lock,
+// under the ceiling, failures recent or none, and a lock cannot follow (the fifth failure and the
+// quiet-period reset are decided by reserveAttempt on a full read).
+func (s *Service) attemptRule() store.AttemptRule {
+	now := s.now()
+	return store.AttemptRule{Now: now, QuietSince: now.Add(-quietReset), MaxFailures: freeFailures - 1, MaxTotal: hardCeiling}
+}
+
+// countAttempt is the one-request reservation: the attempt is counted as failed and the user
+// read together. nil when the store leaves the decision to reserveAttempt (the user is missing,
+// locked, at the fifth failure or past a quiet period), or when the store failed: the caller
+// then takes the full path, which fails closed on its own.
+func (s *Service) countAttempt(ctx context.Context, p *poolState, key string) *userState {
+	su, err := s.repo.CountUserAttempt(ctx, p.Id, key, s.attemptRule())
+	if err != nil {
+		return nil
+	}
+	u, err := decodeUser(su)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+// releaseAttempt takes back an attempt counted by countAttempt that was never judged (the
+// user turned out disabled or unconfirmed, or the step's Session was spent).
+func (s *Service) releaseAttempt(ctx context.Context, p *poolState, u *userState) {
+	_, _ = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		if cur.Lock == nil {
+			return nil, nil
+		}
+		cur.Lock.Failures = max(cur.Lock.Failures-1, 0)
+		cur.Lock.Total = max(cur.Lock.Total-1, 0)
+		if cur.Lock.Failures == 0 && cur.Lock.Total == 0 {
+			cur.Lock = nil
+		}
+		return nil, nil
+	})
 }
 
 func attemptsExceeded() error { return cognito.NotAuthorized("Password attempts exceeded") }

@@ -48,8 +48,9 @@ type userRecord struct {
 	Pending map[string]string `json:"pd,omitempty"`
 	// MFAOptions are the legacy SetUserSettings options.
 	MFAOptions []MFAOptionType `json:"mo,omitempty"`
-	// Lock is the failed-password state (lockout.go).
-	Lock *lockState `json:"lk,omitempty"`
+	// Lock is the failed-password state (lockout.go). It is stored beside the record, as the
+	// item's attempt counters (store.Attempts), not in it.
+	Lock *lockState `json:"-"`
 }
 
 // passwordRecord is the SRP material: the salt and the sealed verifier g^x mod N, bound by the
@@ -76,10 +77,14 @@ func decodeUser(su *store.User) (*userState, error) {
 	if r.Attrs == nil {
 		r.Attrs = map[string]string{}
 	}
+	r.Lock = lockFromAttempts(su.Attempts)
 	return &userState{userRecord: &r, st: su}, nil
 }
 
-func (u *userState) encode() { u.st.Data = mustJSON(u.userRecord) }
+func (u *userState) encode() {
+	u.st.Data = mustJSON(u.userRecord)
+	u.st.Attempts = u.Lock.attempts()
+}
 
 // ---- usernames ----
 

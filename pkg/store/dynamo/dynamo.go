@@ -13,6 +13,7 @@
 //	x    N  Item.ExpiresAt in Unix nanoseconds; absent when the item does not expire
 //	exp  N  Item.ExpiresAt in Unix seconds, rounded up: the table's TTL attribute
 //	d    B  Item.Data; absent when empty
+//	af, at, al, au  N  Item.Attempts (attempts.go); each absent while zero
 //
 // Expiry is decided by "x" against the Table's clock on every read and in every condition
 // (DDB-07): an item whose x <= now reads as absent and counts as absent for conditions, even
@@ -149,6 +150,7 @@ type API interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	DescribeTimeToLive(ctx context.Context, in *dynamodb.DescribeTimeToLiveInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTimeToLiveOutput, error)
@@ -674,6 +676,7 @@ func encode(it store.Item) map[string]types.AttributeValue {
 	if len(it.Data) > 0 {
 		m[attrData] = &types.AttributeValueMemberB{Value: it.Data}
 	}
+	encodeAttempts(m, it.Attempts)
 	return m
 }
 
@@ -703,7 +706,8 @@ func decode(m map[string]types.AttributeValue) (store.Item, error) {
 	default:
 		return it, fmt.Errorf("%w: %q/%q: attribute %s is %T", errCorrupt, it.PK, it.SK, attrData, d)
 	}
-	return it, nil
+	it.Attempts, err = decodeAttempts(m)
+	return it, err
 }
 
 func stringAttr(m map[string]types.AttributeValue, name string) (string, error) {

@@ -394,27 +394,38 @@ func partition(pk string) []byte {
 
 func itemKey(pk, sk string) []byte { return append(partition(pk), sk...) }
 
-// The value envelope: format, flags (bit 0: has expiry), Version, expiry as Unix seconds and
-// nanoseconds, then Data. All integers big-endian.
-const headerLen = 1 + 1 + 8 + 8 + 4
+// The value envelope: format, flags (bit 0: has expiry, bit 1: has attempts), Version, expiry
+// as Unix seconds and nanoseconds, the four Attempts counters when flagged, then Data. All
+// integers big-endian.
+const (
+	headerLen   = 1 + 1 + 8 + 8 + 4
+	attemptsLen = 4 * 8
+)
 
 func encode(it store.Item) []byte {
-	v := make([]byte, headerLen, headerLen+len(it.Data))
+	v := make([]byte, headerLen, headerLen+attemptsLen+len(it.Data))
 	v[0] = formatVersion
 	binary.BigEndian.PutUint64(v[2:], uint64(it.Version))
 	if !it.ExpiresAt.IsZero() {
-		v[1] = 1
+		v[1] |= 1
 		binary.BigEndian.PutUint64(v[10:], uint64(it.ExpiresAt.Unix()))
 		binary.BigEndian.PutUint32(v[18:], uint32(it.ExpiresAt.Nanosecond()))
+	}
+	if a := it.Attempts; a != (store.Attempts{}) {
+		v[1] |= 2
+		for _, n := range []int64{a.Failures, a.Total, a.Last, a.Until} {
+			v = binary.BigEndian.AppendUint64(v, uint64(n))
+		}
 	}
 	return append(v, it.Data...)
 }
 
 // entry is a decoded envelope; data aliases bbolt's memory and is valid only within the tx.
 type entry struct {
-	version int64
-	expires time.Time
-	data    []byte
+	version  int64
+	expires  time.Time
+	attempts store.Attempts
+	data     []byte
 }
 
 func parse(v []byte) (entry, error) {
@@ -425,6 +436,15 @@ func parse(v []byte) (entry, error) {
 	if v[1]&1 != 0 {
 		e.expires = time.Unix(int64(binary.BigEndian.Uint64(v[10:])), int64(binary.BigEndian.Uint32(v[18:]))).UTC()
 	}
+	if v[1]&2 != 0 {
+		if len(e.data) < attemptsLen {
+			return entry{}, errCorrupt
+		}
+		a := e.data[:attemptsLen]
+		n := func(i int) int64 { return int64(binary.BigEndian.Uint64(a[8*i:])) }
+		e.attempts = store.Attempts{Failures: n(0), Total: n(1), Last: n(2), Until: n(3)}
+		e.data = e.data[attemptsLen:]
+	}
 	return e, nil
 }
 
@@ -432,7 +452,7 @@ func parse(v []byte) (entry, error) {
 func (e entry) live(now time.Time) bool { return e.expires.IsZero() || e.expires.After(now) }
 
 func (e entry) item(pk, sk string) store.Item {
-	return store.Item{PK: pk, SK: sk, Version: e.version, ExpiresAt: e.expires, Data: bytes.Clone(e.data)}
+	return store.Item{PK: pk, SK: sk, Version: e.version, ExpiresAt: e.expires, Data: bytes.Clone(e.data), Attempts: e.attempts}
 }
 
 // A cursor is base64url(nonce ‖ AES-GCM(lastSK)) with pk and skPrefix as associated data: it

@@ -58,6 +58,7 @@ func RunTableTests(t *testing.T, newTable NewTable) {
 		{"LargeData", testLargeData},
 		{"BinaryData", testBinaryData},
 		{"KeyCharacters", testKeyCharacters},
+		{"CountAttempt", testCountAttempt},
 	})
 	t.Run("Concurrency", func(t *testing.T) { RunConcurrencyTests(t, newTable) })
 }
@@ -68,6 +69,7 @@ func RunConcurrencyTests(t *testing.T, newTable NewTable) {
 	run(t, newTable, []suiteTest{
 		{"UniqueCreate", testUniqueCreate},
 		{"CompareAndSwapCounter", testCompareAndSwapCounter},
+		{"ConcurrentAttempts", testConcurrentAttempts},
 	})
 }
 
