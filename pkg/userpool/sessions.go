@@ -97,6 +97,11 @@ func invalidSession() error {
 	return cognito.NotAuthorized("Invalid session for the user, session is expired.")
 }
 
+func isInvalidSession(err error) bool {
+	ce, want := cognito.As(err), cognito.As(invalidSession())
+	return ce != nil && ce.Type == want.Type && ce.Message == want.Message
+}
+
 // randomSessionLen is the length of a stored session's token: "AY" and 256 random bits in
 // base64url. A sealed session's token is always longer.
 const randomSessionLen = 2 + 43

@@ -308,6 +308,32 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *
 	if err != nil {
 		return nil, err
 	}
+	verdict := func(u *userState) (bool, error) {
+		if u.Password == nil {
+			s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
+			return false, nil
+		}
+		v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.sub()))
+		if err != nil {
+			return false, err
+		}
+		// A password changed since the challenge was issued yields another key: the proof fails.
+		return s.verifySRP(b, raw, pr, v, srp.PoolName(p.Id)), nil
+	}
+	// The common case in one store request before the outcome: the answer names the session's
+	// user by its key, so the attempt is counted while that user is read (countAttempt). The
+	// Session's spending is then only checked by the outcome's commit; an answer refused there
+	// (a replay) takes its attempt back, so a replay is never counted.
+	if sess.UserKey != "" && userKey(p, username) == sess.UserKey && checkSecretHash(c, resp["SECRET_HASH"], username, sess.Username) == nil {
+		if u := s.countAttempt(ctx, p, sess.UserKey); u != nil {
+			st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}, reserved: true}
+			out, err := s.passwordVerdict(ctx, st, verdict)
+			if isInvalidSession(err) {
+				s.releaseAttempt(ctx, p, u)
+			}
+			return out, err
+		}
+	}
 	u, err := s.sessionUser(ctx, p, sess, username)
 	if err != nil {
 		return nil, err
@@ -326,16 +352,5 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *
 	// unknown DEVICE_KEY) may be sent again without it; a spent one is refused at the lockout
 	// reservation, before the proof is judged or counted.
 	st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}, attempt: []store.Op{unspent(consume)}}
-	return s.passwordVerdict(ctx, st, func(u *userState) (bool, error) {
-		if u.Password == nil {
-			s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
-			return false, nil
-		}
-		v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.sub()))
-		if err != nil {
-			return false, err
-		}
-		// A password changed since the challenge was issued yields another key: the proof fails.
-		return s.verifySRP(b, raw, pr, v, srp.PoolName(p.Id)), nil
-	})
+	return s.passwordVerdict(ctx, st, verdict)
 }
