@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -66,6 +67,11 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.store, "store", envOr("COGNATE_STORE", "embedded"), "embedded or dynamodb (endpoint from AWS_ENDPOINT_URL_DYNAMODB, e.g. DynamoDB Local)")
 	fs.StringVar(&c.table, "table", envOr("COGNATE_TABLE", "cognate"), "DynamoDB table name (--store dynamodb)")
 	fs.BoolVar(&c.createTable, "create-table", os.Getenv("COGNATE_CREATE_TABLE") == "1", "create the DynamoDB table if it does not exist (--store dynamodb)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage of serve:")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nThe Go runtime's GOGC and GOMEMLIMIT are honoured; without GOGC, serve runs with GOGC=%d.\n", serveGCPercent)
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -181,10 +187,19 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 	return &local{app: a, outbox: box, table: tbl, handler: accessLog(logger, h)}, nil
 }
 
+// serveGCPercent is the GOGC `cognate serve` runs with unless GOGC is set. Its live heap is
+// small (about 15 MiB with thousands of users: bbolt's data is mmapped, not on the heap), so at
+// the default of 100 a busy server collects every few milliseconds and spends a tenth of its CPU
+// on GC; 400 lets the heap peak a few tens of MiB higher for a fraction of that.
+const serveGCPercent = 400
+
 func serve(args []string, stdout, stderr io.Writer) error {
 	c, err := parseServeFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {

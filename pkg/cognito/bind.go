@@ -20,13 +20,17 @@ type Endpoint func(ctx context.Context, body []byte) (any, error)
 //
 // Bind parses I's tags immediately, so a bad tag panics when the server is wired, not on a request.
 func Bind[I any, O any](fn func(context.Context, *I) (*O, error)) Endpoint {
+	var flat *flatDecoder
 	if t := reflect.TypeFor[I](); t.Kind() == reflect.Struct {
 		planFor(t)
+		flat = newFlatDecoder(t)
 	}
 	return func(ctx context.Context, body []byte) (any, error) {
 		in := new(I)
-		if err := Decode(body, in); err != nil {
-			return nil, err
+		if flat == nil || !flat.decode(body, reflect.ValueOf(in).Elem()) {
+			if err := Decode(body, in); err != nil {
+				return nil, err
+			}
 		}
 		if err := Validate(in); err != nil {
 			return nil, err

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"reflect"
 	"regexp"
+	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +23,94 @@ var patterns = map[string]*namedPattern{}
 type namedPattern struct {
 	text string
 	re   *regexp.Regexp
+	// class is set when the whole pattern is one or more runes of a single character class
+	// ("[…]+", the shape of most of Cognito's patterns): checked rune by rune, it costs a small
+	// fraction of the regexp engine, and access tokens (about 1 KB, pattern=token) are checked
+	// on every access-token call.
+	class *runeClass
+}
+
+// match reports whether all of s matches the pattern.
+func (p *namedPattern) match(s string) bool {
+	if p.class != nil {
+		return p.class.matchAll(s)
+	}
+	return p.re.MatchString(s)
+}
+
+// runeClass is a character class: a bitmap for ASCII, sorted [lo, hi] pairs for the rest.
+type runeClass struct {
+	ascii  [2]uint64
+	ranges []rune
+}
+
+// classPlus returns the class of expr when expr is exactly "class+", parsed with the flags
+// regexp.Compile uses, so both readings agree (TestPatternFastPathAgreesWithRegexp); nil otherwise.
+func classPlus(expr string) *runeClass {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re = re.Simplify()
+	if re.Op != syntax.OpPlus || len(re.Sub) != 1 || re.Sub[0].Op != syntax.OpCharClass {
+		return nil
+	}
+	rs := re.Sub[0].Rune
+	if len(rs)%2 != 0 {
+		return nil
+	}
+	for i := 0; i < len(rs); i += 2 {
+		if rs[i] > rs[i+1] || (i > 0 && rs[i] <= rs[i-1]) {
+			return nil // not the canonical sorted form containsWide assumes
+		}
+	}
+	c := &runeClass{ranges: slices.Clone(rs)}
+	for i := 0; i+1 < len(rs); i += 2 {
+		for r := rs[i]; r <= rs[i+1] && r < utf8.RuneSelf; r++ {
+			c.ascii[r>>6] |= 1 << (r & 63)
+		}
+	}
+	return c
+}
+
+// matchAll is ^class+$: at least one rune, every rune in the class. Invalid UTF-8 reads as
+// U+FFFD one byte at a time, as the regexp engine reads it.
+func (c *runeClass) matchAll(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if c.ascii[b>>6]&(1<<(b&63)) == 0 {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !c.containsWide(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// containsWide looks r up among the ranges by binary search.
+func (c *runeClass) containsWide(r rune) bool {
+	lo, hi := 0, len(c.ranges)/2
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch {
+		case r < c.ranges[2*m]:
+			hi = m
+		case r > c.ranges[2*m+1]:
+			lo = m + 1
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 func init() {
@@ -54,7 +144,7 @@ func RegisterPattern(name, expr string) {
 	if _, dup := patterns[name]; dup {
 		panic("cognito: pattern " + name + " registered twice")
 	}
-	patterns[name] = &namedPattern{text: expr, re: regexp.MustCompile(`^(?:` + expr + `)$`)}
+	patterns[name] = &namedPattern{text: expr, re: regexp.MustCompile(`^(?:` + expr + `)$`), class: classPlus(expr)}
 }
 
 // structPlan is the parsed form of one struct type's tags, built once per type.
@@ -80,12 +170,17 @@ type rules struct {
 var (
 	planMu sync.Mutex
 	plans  = map[reflect.Type]*structPlan{}
+	// readyPlans holds the same finished plans for the per-request lookup, which takes no lock.
+	readyPlans sync.Map // reflect.Type -> *structPlan
 )
 
 // planFor returns the plan of struct type t, parsing its tags on first use. Bad tags are
 // programming errors: it panics, and Bind calls it at wiring time so that happens at start-up.
 // Plans are cached only once every type they reach has parsed, so a panic caches nothing.
 func planFor(t reflect.Type) *structPlan {
+	if p, ok := readyPlans.Load(t); ok {
+		return p.(*structPlan)
+	}
 	planMu.Lock()
 	defer planMu.Unlock()
 	if p, ok := plans[t]; ok {
@@ -94,6 +189,9 @@ func planFor(t reflect.Type) *structPlan {
 	building := map[reflect.Type]*structPlan{}
 	p := buildPlan(t, building)
 	maps.Copy(plans, building)
+	for bt, bp := range building {
+		readyPlans.Store(bt, bp)
+	}
 	return p
 }
 

@@ -114,7 +114,7 @@ func (r *rules) check(v reflect.Value, path string, emptyIsAbsent bool, c *colle
 		if r.enum != nil && !slices.Contains(r.enum, s) {
 			c.add(shown, path, "Member must satisfy enum value set: ["+strings.Join(r.enum, ", ")+"]")
 		}
-		if r.pattern != nil && !r.pattern.re.MatchString(s) {
+		if r.pattern != nil && !r.pattern.match(s) {
 			c.add(shown, path, "Member must satisfy regular expression pattern: "+r.pattern.text)
 		}
 		r.checkLen(utf8.RuneCountInString(s), shown, path, c)

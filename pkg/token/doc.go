@@ -8,7 +8,9 @@
 //     shape before any parsing, an RS256-only header with nothing but alg and kid, the kid looked
 //     up among this pool's keys only (nothing is ever fetched), the signature before any claim,
 //     then iss, token_use, iat, client, and exp last, so ErrExpired can only describe a token that
-//     is genuine and otherwise valid (CVE-2024-51744 confused the two).
+//     is genuine and otherwise valid (CVE-2024-51744 confused the two). A token it has accepted
+//     is remembered (verifycache.go, bounded in bytes) so that presenting it again skips only the
+//     RS256 check and the claim parsing; the key's publication and every claim are judged anew.
 //   - JWKS and OpenIDConfiguration render the discovery documents.
 //   - NewRefreshToken and HashRefreshToken make opaque refresh tokens; only their hash is stored.
 //

@@ -35,15 +35,18 @@ type Issuer struct {
 
 	randMu sync.Mutex
 	rand   io.Reader
+
+	verified *verifiedCache // tokens Verify has checked the signature of (verifycache.go)
 }
 
 // NewIssuer returns an Issuer signing through s. clk sets iat/exp and judges expiry; r supplies
 // the UUIDs (jti, event_id, origin_jti) and is read under a lock; nil means crypto/rand.Reader.
+// Verify's cache of accepted tokens (verifycache.go) belongs to the Issuer.
 func NewIssuer(s signer.Signer, clk clock.Clock, r io.Reader) *Issuer {
 	if r == nil {
 		r = rand.Reader
 	}
-	return &Issuer{signer: s, clk: clk, rand: r}
+	return &Issuer{signer: s, clk: clk, rand: r, verified: newVerifiedCache(maxVerifiedBytes)}
 }
 
 // IssueInput is everything a token pair says. The caller (the service) has already decided the

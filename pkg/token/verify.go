@@ -44,11 +44,19 @@ type Expect struct {
 // Verify checks raw and returns its claims. Errors: ErrInvalid, ErrExpired (both wrapped with a
 // reason for logs; never show the reason to clients), or, when the keys cannot be read or want is
 // malformed, another error that callers must treat as a server failure (never as success).
+//
+// The returned Claims may be shared with other calls that present the same token (see
+// verifiedCache): callers must not modify them.
 func (i *Issuer) Verify(ctx context.Context, raw string, want Expect) (*Claims, error) {
 	// Shape first, before any allocation proportional to the input: a 1 MB string of dots costs
 	// one length comparison.
 	if len(raw) > MaxTokenSize {
 		return nil, fmt.Errorf("%w: %d bytes", ErrInvalid, len(raw))
+	}
+	if e := i.verified.get(raw); e != nil && e.poolID == want.PoolID {
+		if c, err := i.verifyCached(ctx, raw, e, want); err != errNotCached {
+			return c, err
+		}
 	}
 	if strings.Count(raw, ".") != 2 {
 		return nil, fmt.Errorf("%w: not a three-part JWS", ErrInvalid)
@@ -107,34 +115,74 @@ func (i *Issuer) Verify(ctx context.Context, raw string, want Expect) (*Claims, 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	if c.Issuer != want.Issuer {
-		return nil, fmt.Errorf("%w: issuer", ErrInvalid)
+	now := i.clk.Now()
+	if err := checkClaims(c, &want, now); err != nil {
+		return nil, err
 	}
-	if c.TokenUse != want.TokenUse {
-		return nil, fmt.Errorf("%w: token_use %s, want %s", ErrInvalid, c.TokenUse, want.TokenUse)
+	i.verified.put(raw, &verifiedToken{poolID: want.PoolID, kid: kid, use: signer.KeyUse(want.TokenUse), key: key,
+		claims: c, drop: c.ExpiresAt.Add(MaxLeeway)}, now)
+	return c, nil
+}
+
+// errNotCached: verifyCached cannot answer; the caller verifies in full.
+var errNotCached = errors.New("token: not answered from the cache")
+
+// verifyCached answers for a token whose signature was verified before (e), or returns
+// errNotCached when the cache cannot answer: its key is no longer published for that use, or the
+// entry is past its token's life. The full check then gives the answer and its reason.
+// Everything but the signature and the claim parsing is checked again here, by the same code as
+// a full verification.
+func (i *Issuer) verifyCached(ctx context.Context, raw string, e *verifiedToken, want Expect) (*Claims, error) {
+	if err := checkExpect(&want); err != nil {
+		return nil, err
 	}
-	if want.ClientID != "" && c.ClientID != want.ClientID {
-		return nil, fmt.Errorf("%w: client", ErrInvalid)
+	if e.use != signer.KeyUse(want.TokenUse) {
+		return nil, errNotCached // the full check says "kid belongs to the … key"
+	}
+	keys, err := i.signer.PublicKeys(ctx, want.PoolID)
+	if err != nil {
+		return nil, fmt.Errorf("token: loading keys of pool %s: %w", want.PoolID, err)
 	}
 	now := i.clk.Now()
+	if !e.stillPublished(keys) || !now.Before(e.drop) {
+		i.verified.remove(raw, e)
+		return nil, errNotCached
+	}
+	if err := checkClaims(e.claims, &want, now); err != nil {
+		return nil, err
+	}
+	return e.claims, nil
+}
+
+// checkClaims judges verified claims against want at now. want has passed checkExpect.
+func checkClaims(c *Claims, want *Expect, now time.Time) error {
+	if c.Issuer != want.Issuer {
+		return fmt.Errorf("%w: issuer", ErrInvalid)
+	}
+	if c.TokenUse != want.TokenUse {
+		return fmt.Errorf("%w: token_use %s, want %s", ErrInvalid, c.TokenUse, want.TokenUse)
+	}
+	if want.ClientID != "" && c.ClientID != want.ClientID {
+		return fmt.Errorf("%w: client", ErrInvalid)
+	}
 	if c.IssuedAt.After(now.Add(want.Leeway)) {
-		return nil, fmt.Errorf("%w: issued in the future", ErrInvalid)
+		return fmt.Errorf("%w: issued in the future", ErrInvalid)
 	}
 	if nbf, ok := c.Attributes["nbf"]; ok { // we never issue nbf; honour it if present (ASVS 9.2.1)
 		n, isNum := nbf.(json.Number)
 		v, err := n.Int64()
 		if !isNum || err != nil || time.Unix(v, 0).After(now.Add(want.Leeway)) {
-			return nil, fmt.Errorf("%w: not yet valid", ErrInvalid)
+			return fmt.Errorf("%w: not yet valid", ErrInvalid)
 		}
 	}
 	if !c.ExpiresAt.After(c.IssuedAt) {
-		return nil, fmt.Errorf("%w: exp not after iat", ErrInvalid)
+		return fmt.Errorf("%w: exp not after iat", ErrInvalid)
 	}
 	// Last: only a token that passed everything else may be called expired.
 	if !now.Before(c.ExpiresAt.Add(want.Leeway)) {
-		return nil, fmt.Errorf("%w at %s", ErrExpired, c.ExpiresAt.Format(time.RFC3339))
+		return fmt.Errorf("%w at %s", ErrExpired, c.ExpiresAt.Format(time.RFC3339))
 	}
-	return c, nil
+	return nil
 }
 
 // checkExpect rejects a malformed expectation: that is the caller's bug, not the token's.

@@ -67,6 +67,8 @@ type Service struct {
 	rand   io.Reader
 	log    *slog.Logger
 	cache  *configCache
+	// users memoizes the decoding of user records for the access-token operations (usercache.go).
+	users *userCache
 	// macKey keys the HMACs over codes and the simulated SRP values; held sealed in the table.
 	macKey []byte
 }
@@ -101,6 +103,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		cfg.ConfigCacheTTL = 5 * time.Second
 	}
 	s.cache = newConfigCache(cfg.ConfigCacheTTL)
+	s.users = newUserCache(maxDecodedUserBytes)
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

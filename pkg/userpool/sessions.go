@@ -136,7 +136,8 @@ const sealedSessionSize = 800
 // openSealedSession opens a sealed Session; its consume op records the token as used, until
 // the session would have expired anyway.
 func (s *Service) openSealedSession(ctx context.Context, token string) (*authSession, store.Op, error) {
-	blob, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(token, "AY"))
+	// Strict: a token differing only in unused trailing bits is another token, and refused.
+	blob, err := base64.RawURLEncoding.Strict().DecodeString(strings.TrimPrefix(token, "AY"))
 	if err != nil || !strings.HasPrefix(token, "AY") {
 		return nil, store.Op{}, invalidSession()
 	}

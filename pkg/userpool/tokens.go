@@ -355,7 +355,10 @@ func peekIssuer(raw string) string {
 // SES-01).
 func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, error) {
 	invalid := cognito.NotAuthorized("Invalid Access Token")
-	iss := peekIssuer(raw)
+	iss, known := s.tokens.KnownIssuer(raw) // a token verified before: no need to parse it again
+	if !known {
+		iss = peekIssuer(raw)
+	}
 	prefix := s.cfg.IssuerBase + "/"
 	if !strings.HasPrefix(iss, prefix) {
 		return nil, invalid
@@ -387,7 +390,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, 
 	if err != nil {
 		return nil, internal(err)
 	}
-	u, err := decodeUser(su)
+	u, err := s.users.decode(su) // decodeUser, without unmarshalling an unchanged record again
 	if err != nil {
 		return nil, internal(err)
 	}

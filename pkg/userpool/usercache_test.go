@@ -1,0 +1,352 @@
+package userpool
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/cognatehq/cognate/pkg/clock"
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/envelope"
+	"github.com/cognatehq/cognate/pkg/mail"
+	"github.com/cognatehq/cognate/pkg/signer"
+	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/store/embedded"
+)
+
+func storedUser(t *testing.T, pool, key string, r *userRecord) *store.User {
+	t.Helper()
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &store.User{PoolID: pool, Key: key, Sub: "sub-" + key, Version: 1, Data: data}
+}
+
+func TestUserCacheHitsOnlyUnchangedBytes(t *testing.T) {
+	c := newUserCache(1 << 20)
+	rec := &userRecord{Username: "alice", Status: statusConfirmed, Enabled: true, Attrs: map[string]string{"email": "a@example.com"},
+		Sessions: map[string]int64{"origin-1": 2e9}}
+	su := storedUser(t, "p", "alice", rec)
+	first, err := c.decode(su)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.decode(storedUser(t, "p", "alice", rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(first.userRecord, second.userRecord) || second.st.Sub != "sub-alice" {
+		t.Fatalf("hit decoded %+v, want %+v", second.userRecord, first.userRecord)
+	}
+	// Callers may change what they get: neither the cache nor the next caller sees it.
+	second.Attrs["email"] = "mallory@example.com"
+	second.Sessions["origin-2"] = 1
+	third, _ := c.decode(storedUser(t, "p", "alice", rec))
+	if third.Attrs["email"] != "a@example.com" || len(third.Sessions) != 1 {
+		t.Fatalf("a caller's change leaked into the cache: %+v", third.userRecord)
+	}
+	// Any write changes the bytes: a revocation, a disable, a global sign-out are seen at once.
+	for name, change := range map[string]func(r *userRecord){
+		"revoked lineage":   func(r *userRecord) { r.Revoked = map[string]int64{"origin-1": 2e9} },
+		"disabled":          func(r *userRecord) { r.Enabled = false },
+		"global sign-out":   func(r *userRecord) { r.ValidAfter = time.Now().Unix() },
+		"attribute changed": func(r *userRecord) { r.Attrs = map[string]string{"email": "b@example.com"} },
+	} {
+		changed := *rec.clone()
+		change(&changed)
+		got, err := c.decode(storedUser(t, "p", "alice", &changed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := decodeUser(storedUser(t, "p", "alice", &changed))
+		if !reflect.DeepEqual(got.userRecord, want.userRecord) {
+			t.Errorf("%s: decoded %+v, want %+v", name, got.userRecord, want.userRecord)
+		}
+	}
+	// Other users, pools and corrupt records are their own.
+	if _, err := c.decode(&store.User{PoolID: "p", Key: "bob", Data: []byte("{")}); err == nil {
+		t.Fatal("corrupt record decoded")
+	}
+}
+
+func TestUserCacheBound(t *testing.T) {
+	rec := &userRecord{Username: "u", Attrs: map[string]string{"email": "u@example.com"}}
+	one := storedUser(t, "p", "u000", rec)
+	budget := 5 * (2*len(one.Data) + 512)
+	c := newUserCache(budget)
+	for i := range 50 {
+		key := fmt.Sprintf("u%03d", i)
+		u, err := c.decode(storedUser(t, "p", key, rec))
+		if err != nil || u.Username != "u" || u.st.Key != key {
+			t.Fatalf("%s: %+v, %v", key, u, err)
+		}
+		sum := 0
+		for _, e := range c.m {
+			sum += e.cost
+		}
+		if c.bytes > budget || len(c.m) > 5 || sum != c.bytes {
+			t.Fatalf("cache holds %d entries, %d bytes (entries sum to %d), budget %d", len(c.m), c.bytes, sum, budget)
+		}
+	}
+	big := &userRecord{Username: "big", Attrs: map[string]string{"x": string(make([]byte, maxDecodedUserRecord))}}
+	if _, err := c.decode(storedUser(t, "p", "big", big)); err != nil {
+		t.Fatal(err)
+	}
+	if c.m[userCacheKey{"p", "big"}] != nil {
+		t.Fatal("an oversize record was cached")
+	}
+}
+
+// clone must copy every map, slice and pointer of userRecord, at every depth, or a caller's change
+// to its copy would reach the cache. Filling every field by reflection makes a new field that
+// clone does not copy fail here.
+func TestUserRecordCloneSharesNothing(t *testing.T) {
+	var r userRecord
+	fill(reflect.ValueOf(&r).Elem())
+	c := r.clone()
+	if !reflect.DeepEqual(&r, c) {
+		t.Fatalf("clone differs:\n%+v\n%+v", r, *c)
+	}
+	shared(t, "userRecord", reflect.ValueOf(r), reflect.ValueOf(*c))
+}
+
+// fill gives every exported field of v a non-zero value, with one element in maps and slices.
+func fill(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem())
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			v.Set(reflect.ValueOf(time.Unix(1700000000, 0).UTC()))
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fill(v.Field(i))
+			}
+		}
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		fill(k)
+		fill(e)
+		v.SetMapIndex(k, e)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fill(v.Index(0))
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(7)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(7)
+	}
+}
+
+// shared fails when a and b (equal values) share memory through a map, slice or pointer.
+func shared(t *testing.T, path string, a, b reflect.Value) {
+	t.Helper()
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice:
+		if !a.IsNil() && a.UnsafePointer() == b.UnsafePointer() {
+			t.Errorf("%s is shared between a record and its clone", path)
+			return
+		}
+	}
+	switch a.Kind() {
+	case reflect.Pointer:
+		if !a.IsNil() {
+			shared(t, path, a.Elem(), b.Elem())
+		}
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if a.Type().Field(i).IsExported() {
+				shared(t, path+"."+a.Type().Field(i).Name, a.Field(i), b.Field(i))
+			}
+		}
+	case reflect.Slice:
+		for i := range a.Len() {
+			shared(t, path+"[]", a.Index(i), b.Index(i))
+		}
+	case reflect.Map:
+		for _, k := range a.MapKeys() {
+			shared(t, path+"[k]", a.MapIndex(k), b.MapIndex(k))
+		}
+	}
+}
+
+// ---- the caches behind authenticate, end to end ----
+
+type dropMail struct{}
+
+func (dropMail) Send(context.Context, mail.Message) error { return nil }
+
+// cacheFixture is a Service on a temporary embedded store with a fake clock, one pool, one client
+// allowing USER_PASSWORD_AUTH, and a helper that creates and signs in users.
+type cacheFixture struct {
+	s      *Service
+	clk    *clock.Fake
+	pool   string
+	client string
+}
+
+func newCacheFixture(t *testing.T) *cacheFixture {
+	t.Helper()
+	ctx := context.Background()
+	clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
+	tbl, err := embedded.OpenTemp(clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tbl.Close() })
+	mk, err := envelope.NewLocalMasterKey(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer := envelope.NewSealer(mk, rand.Reader)
+	s, err := New(ctx, Config{IssuerBase: "http://127.0.0.1:9229"}, Deps{Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader),
+		Sealer: sealer, Mail: dropMail{}, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.CreateUserPool(ctx, &CreateUserPoolInput{PoolName: "cache"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cin := &CreateUserPoolClientInput{UserPoolId: p.UserPool.Id}
+	cin.ClientName = "cache"
+	cin.ExplicitAuthFlows = []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+	c, err := s.CreateUserPoolClient(ctx, cin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &cacheFixture{s: s, clk: clk, pool: p.UserPool.Id, client: c.UserPoolClient.ClientId}
+}
+
+const cachePassword = "Cache-Passw0rd!"
+
+// user creates name and signs it in: its access and refresh tokens.
+func (f *cacheFixture) user(t *testing.T, name string) (access, refresh string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.s.AdminCreateUser(ctx, &AdminCreateUserInput{UserPoolId: f.pool, Username: name, MessageAction: "SUPPRESS"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.AdminSetUserPassword(ctx, &AdminSetUserPasswordInput{UserPoolId: f.pool, Username: name, Password: cachePassword, Permanent: true}); err != nil {
+		t.Fatal(err)
+	}
+	return f.signIn(t, name)
+}
+
+func (f *cacheFixture) signIn(t *testing.T, name string) (access, refresh string) {
+	t.Helper()
+	out, err := f.s.InitiateAuth(context.Background(), &InitiateAuthInput{AuthFlow: "USER_PASSWORD_AUTH", ClientId: f.client,
+		AuthParameters: map[string]string{"USERNAME": name, "PASSWORD": cachePassword}})
+	if err != nil || out.AuthenticationResult == nil {
+		t.Fatalf("sign-in of %s: %+v, %v", name, out, err)
+	}
+	return out.AuthenticationResult.AccessToken, out.AuthenticationResult.RefreshToken
+}
+
+// getUser calls GetUser twice, so the second call is answered from the warm caches, and
+// returns the second error.
+func (f *cacheFixture) getUser(access string) error {
+	ctx := context.Background()
+	_, _ = f.s.GetUser(ctx, &GetUserInput{AccessToken: access})
+	_, err := f.s.GetUser(ctx, &GetUserInput{AccessToken: access})
+	return err
+}
+
+func wantNotAuthorized(t *testing.T, err error, msg string) {
+	t.Helper()
+	if ce := cognito.As(err); ce == nil || ce.Type != "NotAuthorizedException" || ce.Message != msg {
+		t.Fatalf("err = %v, want NotAuthorizedException %q", err, msg)
+	}
+}
+
+// Revocation takes effect on the very next call although the token's verification and the
+// user's decoding are both cached.
+func TestRevocationImmediateWithWarmCaches(t *testing.T) {
+	ctx := context.Background()
+	f := newCacheFixture(t)
+	for name, revoke := range map[string]func(t *testing.T, user, access, refresh string){
+		"GlobalSignOut": func(t *testing.T, _, access, _ string) {
+			if _, err := f.s.GlobalSignOut(ctx, &GlobalSignOutInput{AccessToken: access}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"RevokeToken": func(t *testing.T, _, _, refresh string) {
+			if _, err := f.s.RevokeToken(ctx, &RevokeTokenInput{ClientId: f.client, Token: refresh}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"AdminUserGlobalSignOut": func(t *testing.T, user, _, _ string) {
+			if _, err := f.s.AdminUserGlobalSignOut(ctx, &AdminUserGlobalSignOutInput{UserPoolId: f.pool, Username: user}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"AdminDisableUser": func(t *testing.T, user, _, _ string) {
+			if _, err := f.s.AdminDisableUser(ctx, &AdminDisableUserInput{UserPoolId: f.pool, Username: user}); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			user := "user-" + name
+			access, refresh := f.user(t, user)
+			if err := f.getUser(access); err != nil {
+				t.Fatal(err)
+			}
+			revoke(t, user, access, refresh)
+			_, err := f.s.GetUser(ctx, &GetUserInput{AccessToken: access})
+			wantNotAuthorized(t, err, "Access Token has been revoked")
+		})
+	}
+}
+
+// Expiry is judged by the service's clock on every call, cached or not.
+func TestAccessTokenExpiryWithWarmCaches(t *testing.T) {
+	f := newCacheFixture(t)
+	access, _ := f.user(t, "expiring")
+	if err := f.getUser(access); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(time.Hour - time.Second)
+	if err := f.getUser(access); err != nil {
+		t.Fatalf("a second before exp: %v", err)
+	}
+	f.clk.Advance(time.Second)
+	wantNotAuthorized(t, f.getUser(access), "Access Token has expired")
+}
+
+// A change to the user (here an attribute) shows in the next GetUser.
+func TestUserChangeVisibleWithWarmCaches(t *testing.T) {
+	ctx := context.Background()
+	f := newCacheFixture(t)
+	access, _ := f.user(t, "changing")
+	if err := f.getUser(access); err != nil {
+		t.Fatal(err)
+	}
+	v := "Ada"
+	if _, err := f.s.UpdateUserAttributes(ctx, &UpdateUserAttributesInput{AccessToken: access, UserAttributes: []AttributeType{{Name: "given_name", Value: &v}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.s.GetUser(ctx, &GetUserInput{AccessToken: access})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range out.UserAttributes {
+		if a.Name == "given_name" && a.Value != nil && *a.Value == v {
+			return
+		}
+	}
+	t.Fatalf("GetUser after the change: %+v", out.UserAttributes)
+}
