@@ -6,7 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"maps"
+	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,10 +22,13 @@ const adminScope = "aws.cognito.signin.user.admin"
 
 // refreshRecord is a refresh token at rest, found by the SHA-256 of the token (JWT-08).
 type refreshRecord struct {
-	PoolID    string    `json:"p"`
-	ClientID  string    `json:"c"`
-	UserKey   string    `json:"u"`
-	OriginJTI string    `json:"o"`
+	PoolID    string `json:"p"`
+	ClientID  string `json:"c"`
+	UserKey   string `json:"u"`
+	OriginJTI string `json:"o"`
+	// Lineage is when the lineage was created (Unix ms; lineageTime), judged against the
+	// user's RevokedThrough.
+	Lineage   int64     `json:"l"`
 	AuthTime  time.Time `json:"a"`
 	Expires   time.Time `json:"e"`
 	DeviceKey string    `json:"d,omitempty"`
@@ -94,18 +98,59 @@ func (s *Service) mintTokens(ctx context.Context, p *poolState, c *clientState, 
 	return t, nil
 }
 
-// pruneLineages forgets lineages and revocations whose refresh tokens have expired anyway.
+// pruneLineages forgets revocations whose refresh tokens have expired anyway.
 func pruneLineages(u *userState, now time.Time) {
-	for k, exp := range u.Sessions {
-		if exp < now.Unix() {
-			delete(u.Sessions, k)
-		}
-	}
 	for k, exp := range u.Revoked {
 		if exp < now.Unix() {
 			delete(u.Revoked, k)
 		}
 	}
+}
+
+// A lineage (one sign-in and its refreshes) is named by its origin_jti, a UUIDv7 whose time is
+// the lineage's creation in Unix ms — strictly after the user's RevokedThrough, so a sign-out
+// ends exactly the lineages created before it, even within one millisecond, without the user
+// record listing them.
+func (s *Service) newLineage(u *userState) (origin string, at int64, err error) {
+	at = max(s.now().UnixMilli(), u.RevokedThrough+1)
+	var b [16]byte
+	if _, err := io.ReadFull(s.rand, b[6:]); err != nil {
+		return "", 0, err
+	}
+	for i := 0; i < 6; i++ {
+		b[i] = byte(at >> (40 - 8*i))
+	}
+	b[6] = b[6]&0x0f | 0x70
+	b[8] = b[8]&0x3f | 0x80
+	u.LastLineage = max(u.LastLineage, at)
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), at, nil
+}
+
+// lineageTime reads a lineage's creation time from its origin_jti; ok is false for an origin
+// that is not a UUIDv7 (none is issued; a token carrying one is judged by its iat instead).
+func lineageTime(origin string) (int64, bool) {
+	if len(origin) != 36 || origin[14] != '7' {
+		return 0, false
+	}
+	hexTime := origin[0:8] + origin[9:13]
+	var at int64
+	for _, c := range hexTime {
+		v := strings.IndexRune("0123456789abcdef", c)
+		if v < 0 {
+			return 0, false
+		}
+		at = at<<4 | int64(v)
+	}
+	return at, true
+}
+
+// lineageRevoked tells whether a lineage has ended: revoked alone (RevokeToken) or with
+// everything before a sign-out. created is its creation (Unix ms).
+func lineageRevoked(u *userState, origin string, created int64) bool {
+	if _, revoked := u.Revoked[origin]; revoked {
+		return true
+	}
+	return created <= u.RevokedThrough
 }
 
 // signIn finishes a successful authentication: it signs the tokens, then in one transaction
@@ -115,17 +160,19 @@ func pruneLineages(u *userState, now time.Time) {
 func (s *Service) signIn(ctx context.Context, st *signInStep, device string, extra []store.Op) (*AuthenticationResultType, error) {
 	p, c, u := st.pool, st.client, st.user
 	now := s.now()
-	origin, err := s.uuid()
-	if err != nil {
-		return nil, internal(err)
-	}
-	l := lineage{originJTI: origin, authTime: now, deviceKey: device}
 	refresh, hash := token.NewRefreshToken(s.rand)
 	expires := now.Add(c.refreshTTL())
-	rec := refreshRecord{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, OriginJTI: origin, AuthTime: now, Expires: expires, DeviceKey: device}
 	pk, sk := store.RecordKey("rt", hex.EncodeToString(hash))
 	var minted token.Tokens
-	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+		// The lineage is named on the record this transaction replaces, so that it falls after
+		// any sign-out committed before it.
+		origin, at, err := s.newLineage(cur)
+		if err != nil {
+			return nil, err
+		}
+		l := lineage{originJTI: origin, authTime: now, deviceKey: device}
+		rec := refreshRecord{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, OriginJTI: origin, Lineage: at, AuthTime: now, Expires: expires, DeviceKey: device}
 		var ops []store.Op
 		if st.change != nil {
 			var err error
@@ -143,10 +190,6 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 		minted = t
 		cur.Lock = nil // a completed sign-in clears failed attempts
 		pruneLineages(cur, now)
-		if cur.Sessions == nil {
-			cur.Sessions = map[string]int64{}
-		}
-		cur.Sessions[origin] = expires.Unix()
 		return append(ops, store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: expires.Add(refreshGrace), Data: mustJSON(rec)}, Cond: store.Cond{Kind: store.CondNotExists}}), nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
@@ -203,7 +246,11 @@ func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw
 	if !s.now().Before(rec.Expires) {
 		return nil, cognito.NotAuthorized("Refresh Token has expired")
 	}
-	if _, live := u.Sessions[rec.OriginJTI]; !live || rec.AuthTime.Unix() < u.ValidAfter {
+	created := rec.Lineage
+	if created == 0 { // a record from before lineage times
+		created = rec.AuthTime.UnixMilli()
+	}
+	if lineageRevoked(u, rec.OriginJTI, created) {
 		return nil, cognito.NotAuthorized("Refresh Token has been revoked")
 	}
 	if !u.Enabled {
@@ -291,7 +338,6 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 }
 
 func revokeLineage(u *userState, origin string, until time.Time) {
-	delete(u.Sessions, origin)
 	if u.Revoked == nil {
 		u.Revoked = map[string]int64{}
 	}
@@ -307,15 +353,11 @@ func (s *Service) signOutEverywhere(ctx context.Context, p *poolState, u *userSt
 	return err
 }
 
-// revokeAll ends every lineage of a user, as a global sign-out or a disable does.
+// revokeAll ends every lineage of a user, as a global sign-out or a disable does: every lineage
+// so far was created at or before the mark (LastLineage), every later one after it (newLineage).
 func revokeAll(u *userState, now time.Time) {
 	pruneLineages(u, now)
-	for origin, exp := range maps.Clone(u.Sessions) {
-		revokeLineage(u, origin, time.Unix(exp, 0))
-	}
-	// Lineages are revoked exactly above; this mark also catches tokens of lineages we could
-	// not list, and leaves tokens minted later in this same second alone.
-	u.ValidAfter = now.Unix()
+	u.RevokedThrough = max(now.UnixMilli(), u.LastLineage, u.RevokedThrough)
 }
 
 // ---- access tokens ----
@@ -397,7 +439,11 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, 
 	if u.sub() != claims.Subject {
 		return nil, invalid
 	}
-	if _, revoked := u.Revoked[claims.OriginJTI]; revoked || claims.IssuedAt.Unix() < u.ValidAfter {
+	created, ok := lineageTime(claims.OriginJTI)
+	if !ok {
+		created = claims.IssuedAt.UnixMilli()
+	}
+	if lineageRevoked(u, claims.OriginJTI, created) {
 		return nil, cognito.NotAuthorized("Access Token has been revoked")
 	}
 	if !u.Enabled {

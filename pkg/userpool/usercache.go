@@ -92,7 +92,6 @@ func (r *userRecord) clone() *userRecord {
 		pw.Salt, pw.Verifier = bytes.Clone(pw.Salt), bytes.Clone(pw.Verifier)
 		c.Password = &pw
 	}
-	c.Sessions = maps.Clone(r.Sessions)
 	c.Revoked = maps.Clone(r.Revoked)
 	c.Groups = slices.Clone(r.Groups)
 	c.Pending = maps.Clone(r.Pending)

@@ -30,7 +30,7 @@ func storedUser(t *testing.T, pool, key string, r *userRecord) *store.User {
 func TestUserCacheHitsOnlyUnchangedBytes(t *testing.T) {
 	c := newUserCache(1 << 20)
 	rec := &userRecord{Username: "alice", Status: statusConfirmed, Enabled: true, Attrs: map[string]string{"email": "a@example.com"},
-		Sessions: map[string]int64{"origin-1": 2e9}}
+		Revoked: map[string]int64{"origin-1": 2e9}}
 	su := storedUser(t, "p", "alice", rec)
 	first, err := c.decode(su)
 	if err != nil {
@@ -45,16 +45,16 @@ func TestUserCacheHitsOnlyUnchangedBytes(t *testing.T) {
 	}
 	// Callers may change what they get: neither the cache nor the next caller sees it.
 	second.Attrs["email"] = "mallory@example.com"
-	second.Sessions["origin-2"] = 1
+	second.Revoked["origin-2"] = 1
 	third, _ := c.decode(storedUser(t, "p", "alice", rec))
-	if third.Attrs["email"] != "a@example.com" || len(third.Sessions) != 1 {
+	if third.Attrs["email"] != "a@example.com" || len(third.Revoked) != 1 {
 		t.Fatalf("a caller's change leaked into the cache: %+v", third.userRecord)
 	}
 	// Any write changes the bytes: a revocation, a disable, a global sign-out are seen at once.
 	for name, change := range map[string]func(r *userRecord){
-		"revoked lineage":   func(r *userRecord) { r.Revoked = map[string]int64{"origin-1": 2e9} },
+		"revoked lineage":   func(r *userRecord) { r.Revoked = map[string]int64{"origin-1": 2e9, "origin-3": 2e9} },
 		"disabled":          func(r *userRecord) { r.Enabled = false },
-		"global sign-out":   func(r *userRecord) { r.ValidAfter = time.Now().Unix() },
+		"global sign-out":   func(r *userRecord) { r.RevokedThrough = time.Now().UnixMilli() },
 		"attribute changed": func(r *userRecord) { r.Attrs = map[string]string{"email": "b@example.com"} },
 	} {
 		changed := *rec.clone()

@@ -29,18 +29,22 @@ const (
 
 // userRecord is the service's part of a stored user (store.User.Data).
 type userRecord struct {
-	Username   string            `json:"u"`
-	Status     string            `json:"st"`
-	Enabled    bool              `json:"en"`
-	Attrs      map[string]string `json:"at"`
-	Created    time.Time         `json:"c"`
-	Modified   time.Time         `json:"m"`
-	Password   *passwordRecord   `json:"pw,omitempty"`
-	ValidAfter int64             `json:"va,omitempty"` // tokens issued (iat) before this second are revoked
-	// Sessions are the live sign-in lineages (origin_jti -> refresh expiry, unix seconds);
-	// Revoked are lineages killed before their expiry (origin_jti -> when to forget them).
-	Sessions map[string]int64 `json:"ss,omitempty"`
-	Revoked  map[string]int64 `json:"rv,omitempty"`
+	Username string            `json:"u"`
+	Status   string            `json:"st"`
+	Enabled  bool              `json:"en"`
+	Attrs    map[string]string `json:"at"`
+	Created  time.Time         `json:"c"`
+	Modified time.Time         `json:"m"`
+	Password *passwordRecord   `json:"pw,omitempty"`
+	// RevokedThrough (Unix ms) ends every lineage created at or before it: a global sign-out or a
+	// disable. LastLineage is when the newest lineage was created, so that the mark always covers
+	// it, and a new lineage is always created after the mark (tokens.go, lineageTime).
+	RevokedThrough int64 `json:"rt,omitempty"`
+	LastLineage    int64 `json:"ll,omitempty"`
+	// Revoked are single lineages killed before their expiry by RevokeToken (origin_jti -> when to
+	// forget them). A live lineage is its refresh-token record; the user record holds no list of
+	// them, so it does not grow with sign-ins.
+	Revoked map[string]int64 `json:"rv,omitempty"`
 	// Groups the user belongs to; each has a membership index item written in the same transaction.
 	Groups []string `json:"g,omitempty"`
 	// Pending holds new email/phone values waiting for verification while the old ones stay
