@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -301,20 +302,45 @@ func (r *Repo) ListClients(ctx context.Context, poolID, cursor string, limit int
 
 // ---- users ----
 
+// A stored user is the repository's part — sub, aliases, index entries, as JSON — followed by
+// the service's record, which the repository never parses: userEnvelopeV2, the JSON's length as
+// a uvarint, the JSON, then Data. Reading a user thus scans a few hundred bytes, not the whole
+// record (the first format, one JSON object with Data inside it, is still read).
 type userEnvelope struct {
 	Sub     string          `json:"s"`
 	Aliases []Alias         `json:"a,omitempty"`
 	Index   []IndexEntry    `json:"i,omitempty"`
-	Data    json.RawMessage `json:"d"`
+	Data    json.RawMessage `json:"d,omitempty"`
 }
 
+const userEnvelopeV2 = 0x02
+
 func encodeUser(u *User) ([]byte, error) {
-	return json.Marshal(userEnvelope{Sub: u.Sub, Aliases: u.Aliases, Index: u.Index, Data: u.Data})
+	meta, err := json.Marshal(userEnvelope{Sub: u.Sub, Aliases: u.Aliases, Index: u.Index})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(meta)+len(u.Data))
+	out = append(out, userEnvelopeV2)
+	out = binary.AppendUvarint(out, uint64(len(meta)))
+	out = append(out, meta...)
+	return append(out, u.Data...), nil
 }
 
 func decodeUser(pool, key string, it Item) (*User, error) {
 	var env userEnvelope
-	if err := json.Unmarshal(it.Data, &env); err != nil {
+	raw := it.Data
+	if len(raw) > 0 && raw[0] == userEnvelopeV2 {
+		n, w := binary.Uvarint(raw[1:])
+		if w <= 0 || n > uint64(len(raw)-1-w) {
+			return nil, fmt.Errorf("store: corrupt user %s: bad envelope", key)
+		}
+		meta := raw[1+w : 1+w+int(n)]
+		if err := json.Unmarshal(meta, &env); err != nil {
+			return nil, fmt.Errorf("store: corrupt user %s: %w", key, err)
+		}
+		env.Data = raw[1+w+int(n):]
+	} else if err := json.Unmarshal(raw, &env); err != nil {
 		return nil, fmt.Errorf("store: corrupt user %s: %w", key, err)
 	}
 	return &User{PoolID: pool, Key: key, Sub: env.Sub, Aliases: env.Aliases, Index: env.Index, Version: it.Version, Data: env.Data, Attempts: it.Attempts}, nil
