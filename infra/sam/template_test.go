@@ -189,6 +189,22 @@ func TestTemplate(t *testing.T) {
 		})
 	})
 
+	// The sign-in function counts a password attempt with one conditional UpdateItem
+	// (store.Table.CountAttempt). Without the right it would still work — a refused call takes the
+	// compare-and-swap path — but with a request more per sign-in and an error logged by DynamoDB,
+	// so the template must grant it; no other function needs it.
+	t.Run("the sign-in function, and only it, may UpdateItem", func(t *testing.T) {
+		resources.each(func(id string, r node) {
+			if r.get("Type").str() != "AWS::Serverless::Function" {
+				return
+			}
+			out, _ := yaml.Marshal(r.get("Properties").get("Policies").Node)
+			if has := strings.Contains(string(out), "dynamodb:UpdateItem"); has != (id == "AuthFunction") {
+				t.Errorf("%s: dynamodb:UpdateItem granted = %v", id, has)
+			}
+		})
+	})
+
 	// keyManagers may create and delete KMS keys: the admin function (CreateUserPool,
 	// DeleteUserPool) and the scheduled key rotation (functions/rotate-keys).
 	keyManagers := map[string]bool{"AdminFunction": true, "RotateKeysFunction": true}
