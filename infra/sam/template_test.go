@@ -191,7 +191,7 @@ func TestTemplate(t *testing.T) {
 
 	// The sign-in function counts a password attempt with one conditional UpdateItem
 	// (store.Table.CountAttempt). Without the right it would still work — a refused call takes the
-	// compare-and-swap path — but with a request more per sign-in and an error logged by DynamoDB,
+	// compare-and-swap path — but with a request more per sign-in and a warning logged each time,
 	// so the template must grant it; no other function needs it.
 	t.Run("the sign-in function, and only it, may UpdateItem", func(t *testing.T) {
 		resources.each(func(id string, r node) {

@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -68,6 +69,10 @@ func (s *Service) attemptRule() store.AttemptRule {
 func (s *Service) countAttempt(ctx context.Context, p *poolState, key string) *userState {
 	su, err := s.repo.CountUserAttempt(ctx, p.Id, key, s.attemptRule())
 	if err != nil {
+		if !errors.Is(err, store.ErrConditionFailed) {
+			// Not the store declining: a fault, or a missing right (dynamodb:UpdateItem).
+			s.log.WarnContext(ctx, "counting a sign-in attempt failed; taking the compare-and-swap path", "pool", p.Id, "err", err)
+		}
 		return nil
 	}
 	u, err := decodeUser(su)
