@@ -22,9 +22,9 @@ func (t *Table) CountAttempt(ctx context.Context, pk, sk string, r store.Attempt
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b := tx.Bucket(bucketItems)
-		k := itemKey(pk, sk)
-		v := b.Get(k)
+		b := bucketsOf(tx)
+		p := locate(pk, sk)
+		v := b.get(p)
 		if v == nil {
 			return store.ErrConditionFailed
 		}
@@ -35,10 +35,12 @@ func (t *Table) CountAttempt(ctx context.Context, pk, sk string, r store.Attempt
 		if !e.live(t.clk.Now()) || !r.Allows(e.attempts) {
 			return store.ErrConditionFailed
 		}
-		it = e.item(pk, sk)
+		if it, err = t.codec.item(p.head, e, pk, sk); err != nil {
+			return err
+		}
 		it.Version++
 		it.Attempts = it.Attempts.Counted(r.Now)
-		return b.Put(k, encode(it))
+		return b.put(p, t.codec.encode(p.head, it, false), !it.ExpiresAt.IsZero()) // no learning inside a transaction
 	})
 	if err != nil {
 		return store.Item{}, err

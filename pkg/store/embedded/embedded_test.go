@@ -128,7 +128,7 @@ func rawPresent(t *testing.T, tb *Table, pk, sk string) bool {
 	t.Helper()
 	var present bool
 	if err := tb.db.View(func(tx *bolt.Tx) error {
-		present = tx.Bucket(bucketItems).Get(itemKey(pk, sk)) != nil
+		present = bucketsOf(tx).get(locate(pk, sk)) != nil
 		return nil
 	}); err != nil {
 		t.Fatal(err)

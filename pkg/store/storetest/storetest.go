@@ -48,6 +48,7 @@ func RunTableTests(t *testing.T, newTable NewTable) {
 		{"Check", testCheck},
 		{"Misuse", testMisuse},
 		{"Expiry", testExpiry},
+		{"ExpiryChanges", testExpiryChanges},
 		{"QueryOrder", testQueryOrder},
 		{"QueryPrefix", testQueryPrefix},
 		{"QueryPagination", testQueryPagination},
@@ -428,6 +429,47 @@ func testExpiry(t *testing.T, tb store.Table, clk *clock.Fake) {
 	wantItem(t, mustGet(t, tb, "P", "E"), fresh)
 	clk.Advance(24 * time.Hour)
 	wantItem(t, mustGet(t, tb, "P", "E"), fresh) // no expiry: lives forever
+}
+
+// testExpiryChanges: a Put replaces the expiry with the rest of the item (gained, moved, lost),
+// a delete finds an item whatever its expiry, and a partition mixing items with and without one
+// reads in SK order, page by page. (The embedded store keeps the two kinds apart.)
+func testExpiryChanges(t *testing.T, tb store.Table, clk *clock.Fake) {
+	soon, later := Epoch.Add(time.Minute), Epoch.Add(time.Hour)
+	expiring := func(it store.Item, exp time.Time) store.Item {
+		it.ExpiresAt = exp
+		return it
+	}
+	mustWrite(t, tb,
+		put(expiring(item("P", "a", 1, "a1"), soon), notExists),
+		put(item("P", "b", 1, "b1"), notExists),
+		put(expiring(item("P", "c", 1, "c1"), soon), notExists),
+		put(item("P", "d", 1, "d1"), notExists),
+		put(expiring(item("P", "e", 1, "e1"), later), notExists),
+	)
+	for _, limit := range []int{1, 2, 0} {
+		wantSKs(t, queryAll(t, tb, "P", "", limit), "a", "b", "c", "d", "e")
+	}
+
+	a2 := item("P", "a", 2, "a2")                  // loses its expiry
+	b2 := expiring(item("P", "b", 2, "b2"), soon)  // gains one
+	c2 := expiring(item("P", "c", 2, "c2"), later) // keeps one, later
+	mustWrite(t, tb, put(a2, version(1)), put(b2, version(1)), put(c2, version(1)))
+	clk.Set(soon)
+	wantItem(t, mustGet(t, tb, "P", "a"), a2)
+	wantAbsent(t, tb, "P", "b")
+	wantItem(t, mustGet(t, tb, "P", "c"), c2)
+	for _, limit := range []int{1, 3} {
+		wantSKs(t, queryAll(t, tb, "P", "", limit), "a", "c", "d", "e")
+	}
+
+	mustWrite(t, tb, del("P", "a", exists), del("P", "c", version(2)), del("P", "e", exists))
+	wantSKs(t, queryAll(t, tb, "P", "", 1), "d")
+	b3 := item("P", "b", 1, "b3") // expired, so absent: it can be created again, without expiry
+	mustWrite(t, tb, put(b3, notExists))
+	clk.Advance(24 * time.Hour)
+	wantItem(t, mustGet(t, tb, "P", "b"), b3)
+	wantSKs(t, queryAll(t, tb, "P", "", 1), "b", "d")
 }
 
 // --- Query ---
