@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,13 +18,13 @@ func (t *Table) CountAttempt(ctx context.Context, pk, sk string, r store.Attempt
 	if err := checkKey(pk, sk); err != nil {
 		return store.Item{}, err
 	}
-	var it store.Item
+	p := locate(pk, sk)
+	var written entry
 	err := t.db.Update(func(tx *bolt.Tx) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		b := bucketsOf(tx)
-		p := locate(pk, sk)
 		v := b.get(p)
 		if v == nil {
 			return store.ErrConditionFailed
@@ -35,15 +36,16 @@ func (t *Table) CountAttempt(ctx context.Context, pk, sk string, r store.Attempt
 		if !e.live(t.clk.Now()) || !r.Allows(e.attempts) {
 			return store.ErrConditionFailed
 		}
-		if it, err = t.codec.item(p.head, e, pk, sk); err != nil {
-			return err
-		}
-		it.Version++
-		it.Attempts = it.Attempts.Counted(r.Now)
-		return b.put(p, t.codec.encode(p.head, it, false), !it.ExpiresAt.IsZero()) // no learning inside a transaction
+		// Only the envelope changes: the stored Data is kept as it is, so the write lock is not
+		// held while a record is inflated and deflated again.
+		e.version++
+		e.attempts = e.attempts.Counted(r.Now)
+		e.data = bytes.Clone(e.data) // bbolt's memory is valid only within the transaction
+		written = e
+		return b.put(p, rewrap(e, e.version, e.attempts), !e.expires.IsZero())
 	})
 	if err != nil {
 		return store.Item{}, err
 	}
-	return it, nil
+	return t.codec.item(p.head, written, pk, sk)
 }

@@ -40,6 +40,32 @@ func (c *codec) encode(head []byte, it store.Item, learn bool) []byte {
 	return c.deflate(head, it.PK, v, it.Data, learn)
 }
 
+// rewrap is e's envelope with a new Version and Attempts around the same Data, still deflated
+// as it was: CountAttempt changes the counters without inflating and deflating the record
+// while it holds the write lock.
+func rewrap(e entry, version int64, a store.Attempts) []byte {
+	v := make([]byte, 1, 1+6*binary.MaxVarintLen64+len(e.data))
+	v = binary.AppendVarint(v, version)
+	if !e.expires.IsZero() {
+		v[0] |= flagExpires
+		v = binary.AppendVarint(v, e.expires.Unix())
+		v = binary.AppendUvarint(v, uint64(e.expires.Nanosecond()))
+	}
+	if a != (store.Attempts{}) {
+		v[0] |= flagAttempts
+		for _, n := range [...]int64{a.Failures, a.Total, a.Last, a.Until} {
+			v = binary.AppendVarint(v, n)
+		}
+	}
+	if e.deflated {
+		v[0] |= flagDeflate
+	}
+	if e.learned {
+		v[0] |= flagLearned
+	}
+	return append(v, e.data...)
+}
+
 // entry is a decoded envelope; data aliases bbolt's memory and is valid only within the tx.
 type entry struct {
 	version  int64
