@@ -49,6 +49,8 @@ type serveConfig struct {
 	store       string
 	table       string
 	createTable bool
+	// maxInFlight bounds the requests worked on at once (0: the default for the store; < 0: none).
+	maxInFlight int
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
@@ -67,6 +69,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.store, "store", envOr("COGNATE_STORE", "embedded"), "embedded or dynamodb (endpoint from AWS_ENDPOINT_URL_DYNAMODB, e.g. DynamoDB Local)")
 	fs.StringVar(&c.table, "table", envOr("COGNATE_TABLE", "cognate"), "DynamoDB table name (--store dynamodb)")
 	fs.BoolVar(&c.createTable, "create-table", os.Getenv("COGNATE_CREATE_TABLE") == "1", "create the DynamoDB table if it does not exist (--store dynamodb)")
+	fs.IntVar(&c.maxInFlight, "max-inflight", 0, "requests worked on at once, the others wait in arrival order (0: one per core on the embedded store, no limit on dynamodb; -1: no limit)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage of serve:")
 		fs.PrintDefaults()
@@ -184,6 +187,12 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 		return nil, err
 	}
 	h := a.LocalHandler(map[string]http.Handler{outbox.Path: box.Handler()})
+	switch {
+	case c.maxInFlight != 0:
+		h = app.LimitInFlight(c.maxInFlight, h) // < 0: none
+	case c.store != "dynamodb": // DynamoDB calls wait on the network: no CPU to protect
+		h = app.LimitInFlight(app.DefaultLocalInFlight(), h)
+	}
 	return &local{app: a, outbox: box, table: tbl, handler: accessLog(logger, h)}, nil
 }
 

@@ -370,6 +370,9 @@ func serverMain(args []string) error {
 		return err
 	}
 	api := a.LocalHandler(nil)
+	if *storeKind != "dynamodb" { // as `cognate serve` does on the embedded store
+		api = app.LimitInFlight(app.DefaultLocalInFlight(), api)
+	}
 	var profMu sync.Mutex
 	var profFile *os.File
 	var inflight atomic.Int64
