@@ -15,14 +15,34 @@ import (
 )
 
 func TestAPIOnEmbeddedStore(t *testing.T) {
-	apptest.RunAPITests(t, func(t *testing.T, clk clock.Clock) store.Table {
-		tbl, err := embedded.OpenTemp(clk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tbl.Close() })
-		return tbl
-	})
+	apptest.RunAPITests(t, tempTable)
+}
+
+// tempTable is an embedded store in a temporary file, closed with the test.
+func tempTable(t *testing.T, clk clock.Clock) store.Table {
+	tbl, err := embedded.OpenTemp(clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tbl.Close() })
+	return tbl
+}
+
+// emailPool makes a pool whose users sign in with their email, and a client for passwords.
+func emailPool(t *testing.T, svc *userpool.Service) (pool, client string) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := svc.CreateUserPool(ctx, &userpool.CreateUserPoolInput{PoolName: "emails", UsernameAttributes: []string{"email"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &userpool.CreateUserPoolClientInput{UserPoolId: p.UserPool.Id}
+	in.ClientName, in.ExplicitAuthFlows = "app", []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+	c, err := svc.CreateUserPoolClient(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.UserPool.Id, c.UserPoolClient.ClientId
 }
 
 // countingTable counts requests, so a test can tell a search from a scan and see how many
@@ -58,28 +78,12 @@ func (c *countingTable) reset() {
 func TestPasswordSignInRequests(t *testing.T) {
 	var counted *countingTable
 	e := apptest.Start(t, func(t *testing.T, clk clock.Clock) store.Table {
-		tbl, err := embedded.OpenTemp(clk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tbl.Close() })
-		counted = &countingTable{Table: tbl}
+		counted = &countingTable{Table: tempTable(t, clk)}
 		return counted
 	})
 	ctx := context.Background()
 	svc := e.App.Service
-	p, err := svc.CreateUserPool(ctx, &userpool.CreateUserPoolInput{PoolName: "emails", UsernameAttributes: []string{"email"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := p.UserPool.Id
-	in := &userpool.CreateUserPoolClientInput{UserPoolId: pool}
-	in.ClientName, in.ExplicitAuthFlows = "app", []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
-	c, err := svc.CreateUserPoolClient(ctx, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := c.UserPoolClient.ClientId
+	pool, client := emailPool(t, svc)
 	password := "Correct-Horse-9"
 	if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: client, Username: "ann@example.com", Password: &password}); err != nil {
 		t.Fatal(err)
@@ -140,12 +144,7 @@ func (c *countingTable) Query(ctx context.Context, pk, prefix, cursor string, li
 func TestListUsersFilterDoesNotScan(t *testing.T) {
 	var counted *countingTable
 	e := apptest.Start(t, func(t *testing.T, clk clock.Clock) store.Table {
-		tbl, err := embedded.OpenTemp(clk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tbl.Close() })
-		counted = &countingTable{Table: tbl}
+		counted = &countingTable{Table: tempTable(t, clk)}
 		return counted
 	})
 	ctx := context.Background()
@@ -170,5 +169,40 @@ func TestListUsersFilterDoesNotScan(t *testing.T) {
 	}
 	if q, it, g := counted.queries.Load(), counted.items.Load(), counted.gets.Load(); q > 2 || it > 2 || g > 4 {
 		t.Fatalf("a filtered ListUsers of %d users made %d queries over %d items and %d gets", users, q, it, g)
+	}
+}
+
+// Attempts refused before any verdict — the user unconfirmed — do not count toward lockout,
+// though the one-request path counts them as it reads the user: after four refusals and the
+// confirmation, five wrong passwords still get their verdict before the lock.
+func TestRefusedAttemptsDoNotCount(t *testing.T) {
+	e := apptest.Start(t, tempTable)
+	ctx := context.Background()
+	svc := e.App.Service
+	pool, client := emailPool(t, svc)
+	password := "Correct-Horse-9"
+	if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: client, Username: "bo@example.com", Password: &password}); err != nil {
+		t.Fatal(err)
+	}
+	signIn := func(pw string) error {
+		_, err := svc.InitiateAuth(ctx, &userpool.InitiateAuthInput{ClientId: client, AuthFlow: "USER_PASSWORD_AUTH",
+			AuthParameters: map[string]string{"USERNAME": "bo@example.com", "PASSWORD": pw}})
+		return err
+	}
+	for range 4 {
+		if err := signIn("Wrong-Horse-9"); err == nil || !strings.Contains(err.Error(), "User is not confirmed.") {
+			t.Fatalf("unconfirmed: %v", err)
+		}
+	}
+	if _, err := svc.AdminConfirmSignUp(ctx, &userpool.AdminConfirmSignUpInput{UserPoolId: pool, Username: "bo@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ {
+		if err := signIn("Wrong-Horse-9"); err == nil || !strings.Contains(err.Error(), "Incorrect username or password.") {
+			t.Fatalf("wrong password %d after confirmation: %v", i, err)
+		}
+	}
+	if err := signIn("Wrong-Horse-9"); err == nil || !strings.Contains(err.Error(), "Password attempts exceeded") {
+		t.Fatalf("sixth wrong password: %v, want the lock", err)
 	}
 }

@@ -202,19 +202,11 @@ func (s *Service) countAttemptFor(ctx context.Context, p *poolState, c *clientSt
 		return nil
 	}
 	key := userKey(p, typed)
-	switch {
-	case p.usernameAttr("email") && strings.Contains(typed, "@"):
-		k, err := s.repo.AliasOwner(ctx, p.Id, "email", aliasValue("email", typed))
-		if err != nil {
+	if kind, value, ok := usernameAlias(p, typed); ok {
+		var err error
+		if key, err = s.repo.AliasOwner(ctx, p.Id, kind, value); err != nil {
 			return nil
 		}
-		key = k
-	case p.usernameAttr("phone_number") && strings.HasPrefix(typed, "+"):
-		k, err := s.repo.AliasOwner(ctx, p.Id, "phone_number", typed)
-		if err != nil {
-			return nil
-		}
-		key = k
 	}
 	return s.countAttempt(ctx, p, key)
 }
@@ -244,15 +236,23 @@ func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password s
 // state, lockout, the verdict, the status challenges, then MFA and the device. verdict judges
 // the proof the flow received (a password, an SRP signature) for the user as stored after the
 // lockout reservation.
-func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *userState) (bool, error)) (*AuthOutput, error) {
+func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *userState) (bool, error)) (out *AuthOutput, err error) {
 	u := st.user
-	if !u.Enabled || u.Status == statusUnconfirmed {
-		if st.reserved {
-			s.releaseAttempt(ctx, st.pool, u) // refused unjudged: not an attempt
-		}
-		if !u.Enabled {
-			return nil, cognito.NotAuthorized("User is disabled.")
-		}
+	unjudged := !u.Enabled || u.Status == statusUnconfirmed
+	if st.reserved {
+		// countAttempt counted this attempt before anything was looked at. One refused without a
+		// verdict reaching the caller — the user disabled or unconfirmed, or the step's Session
+		// spent (a replay, found only when the outcome commits) — is taken back.
+		defer func() {
+			if unjudged || isInvalidSession(err) {
+				s.releaseAttempt(ctx, st.pool, u)
+			}
+		}()
+	}
+	if !u.Enabled {
+		return nil, cognito.NotAuthorized("User is disabled.")
+	}
+	if u.Status == statusUnconfirmed {
 		return nil, cognito.UserNotConfirmed("User is not confirmed.")
 	}
 	// Lockout phase: the attempt is counted as failed before it is judged, atomically — by
@@ -261,7 +261,6 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 	// flow's proof passes here — a password, an SRP PASSWORD_CLAIM_SIGNATURE (bad or stale) — and
 	// a success clears the count in the transaction that commits the outcome.
 	if !st.reserved {
-		var err error
 		u, err = s.reserveAttempt(ctx, st.pool, u, st.attempt...)
 		if errors.Is(err, store.ErrConditionFailed) {
 			return nil, invalidSession() // the Session was spent already

@@ -184,9 +184,14 @@ func (s *Service) uuid() (string, error) {
 	if _, err := io.ReadFull(s.rand, b[:]); err != nil {
 		return "", err
 	}
-	b[6] = b[6]&0x0f | 0x40
+	return formatUUID(b[:], 4), nil
+}
+
+// formatUUID stamps version and the RFC 9562 variant on 16 bytes and writes them as a UUID.
+func formatUUID(b []byte, version byte) string {
+	b[6] = b[6]&0x0f | version<<4
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 func (s *Service) randomToken(nbytes int) (string, error) {

@@ -70,29 +70,6 @@ func (s *Service) sessionOp(c *clientState, token string, sess authSession) stor
 		Cond: store.Cond{Kind: store.CondNotExists}}
 }
 
-// newSession stores a fresh session and returns its token. extra ops (typically consuming the
-// Session that was just answered) commit in the same transaction, so a step is never both
-// answered twice and advanced once: if the old session is gone, no new one appears.
-func (s *Service) newSession(ctx context.Context, c *clientState, sess authSession, extra ...store.Op) (string, error) {
-	tok, err := s.newSessionToken()
-	if err != nil {
-		return "", internal(err)
-	}
-	if err := s.putSession(ctx, c, tok, sess, extra...); err != nil {
-		return "", err
-	}
-	return tok, nil
-}
-
-// putSession is newSession for a token drawn beforehand (SRP steps seal the SECRET_BLOCK to it).
-func (s *Service) putSession(ctx context.Context, c *clientState, tok string, sess authSession, extra ...store.Op) error {
-	err := s.table.Write(ctx, append([]store.Op{s.sessionOp(c, tok, sess)}, extra...)...)
-	if errors.Is(err, store.ErrConditionFailed) {
-		return invalidSession() // the answered session was consumed concurrently
-	}
-	return internal(err)
-}
-
 func invalidSession() error {
 	return cognito.NotAuthorized("Invalid session for the user, session is expired.")
 }

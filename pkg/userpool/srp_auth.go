@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math/big"
 	"strings"
@@ -283,10 +282,7 @@ func (s *Service) simulatedUserID(p *poolState, typed string) string {
 	if !shaped {
 		return typed
 	}
-	b := s.mac("srp-simulated-user", p.Id, lookupKey(p, typed))[:16]
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return formatUUID(s.mac("srp-simulated-user", p.Id, lookupKey(p, typed))[:16], 4)
 }
 
 // respondPasswordVerifier answers PASSWORD_VERIFIER: the PASSWORD_CLAIM_SIGNATURE is the
@@ -322,16 +318,11 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *
 	}
 	// The common case in one store request before the outcome: the answer names the session's
 	// user by its key, so the attempt is counted while that user is read (countAttempt). The
-	// Session's spending is then only checked by the outcome's commit; an answer refused there
-	// (a replay) takes its attempt back, so a replay is never counted.
+	// Session's spending is then only checked by the outcome's commit; passwordVerdict takes
+	// back the attempt of an answer refused there (a replay), so a replay is never counted.
 	if sess.UserKey != "" && userKey(p, username) == sess.UserKey && checkSecretHash(c, resp["SECRET_HASH"], username, sess.Username) == nil {
 		if u := s.countAttempt(ctx, p, sess.UserKey); u != nil {
-			st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}, reserved: true}
-			out, err := s.passwordVerdict(ctx, st, verdict)
-			if isInvalidSession(err) {
-				s.releaseAttempt(ctx, p, u)
-			}
-			return out, err
+			return s.passwordVerdict(ctx, &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}, reserved: true}, verdict)
 		}
 	}
 	u, err := s.sessionUser(ctx, p, sess, username)

@@ -3,10 +3,10 @@ package userpool
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -114,34 +114,25 @@ func pruneLineages(u *userState, now time.Time) {
 func (s *Service) newLineage(u *userState) (origin string, at int64, err error) {
 	at = max(s.now().UnixMilli(), u.RevokedThrough+1)
 	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(at)<<16) // 48 bits of milliseconds, then random
 	if _, err := io.ReadFull(s.rand, b[6:]); err != nil {
 		return "", 0, err
 	}
-	for i := 0; i < 6; i++ {
-		b[i] = byte(at >> (40 - 8*i))
-	}
-	b[6] = b[6]&0x0f | 0x70
-	b[8] = b[8]&0x3f | 0x80
 	u.LastLineage = max(u.LastLineage, at)
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), at, nil
+	return formatUUID(b[:], 7), at, nil
 }
 
 // lineageTime reads a lineage's creation time from its origin_jti; ok is false for an origin
 // that is not a UUIDv7 (none is issued; a token carrying one is judged by its iat instead).
 func lineageTime(origin string) (int64, bool) {
-	if len(origin) != 36 || origin[14] != '7' {
+	if len(origin) != 36 || origin[8] != '-' || origin[14] != '7' {
 		return 0, false
 	}
-	hexTime := origin[0:8] + origin[9:13]
-	var at int64
-	for _, c := range hexTime {
-		v := strings.IndexRune("0123456789abcdef", c)
-		if v < 0 {
-			return 0, false
-		}
-		at = at<<4 | int64(v)
+	b, err := hex.DecodeString(origin[0:8] + origin[9:13])
+	if err != nil {
+		return 0, false
 	}
-	return at, true
+	return int64(binary.BigEndian.Uint64(append(make([]byte, 2, 8), b...))), true
 }
 
 // lineageRevoked tells whether a lineage has ended: revoked alone (RevokeToken) or with

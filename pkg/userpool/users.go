@@ -140,6 +140,18 @@ func aliasesOf(p *poolState, u *userRecord) []store.Alias {
 	return out
 }
 
+// usernameAlias tells whether what a caller typed is an email or phone number that names the
+// user in a pool signing in with it, and its normalised alias.
+func usernameAlias(p *poolState, typed string) (kind, value string, ok bool) {
+	switch {
+	case p.usernameAttr("email") && strings.Contains(typed, "@"):
+		return "email", aliasValue("email", typed), true
+	case p.usernameAttr("phone_number") && strings.HasPrefix(typed, "+"):
+		return "phone_number", typed, true
+	}
+	return "", "", false
+}
+
 // findUser resolves what a caller typed (username, email/phone in username-attribute pools, a
 // verified alias, or — for admin calls — the sub) to a user. ErrNotFound when nobody matches.
 func (s *Service) findUser(ctx context.Context, p *poolState, typed string, allowSub bool) (*userState, error) {
@@ -149,13 +161,8 @@ func (s *Service) findUser(ctx context.Context, p *poolState, typed string, allo
 		}
 		return decodeUser(su)
 	}
-	if len(p.UsernameAttributes) > 0 {
-		if p.usernameAttr("email") && strings.Contains(typed, "@") {
-			return try(s.repo.GetUserByAlias(ctx, p.Id, "email", aliasValue("email", typed)))
-		}
-		if p.usernameAttr("phone_number") && strings.HasPrefix(typed, "+") {
-			return try(s.repo.GetUserByAlias(ctx, p.Id, "phone_number", typed))
-		}
+	if kind, value, ok := usernameAlias(p, typed); ok {
+		return try(s.repo.GetUserByAlias(ctx, p.Id, kind, value))
 	}
 	u, err := try(s.repo.GetUser(ctx, p.Id, userKey(p, typed)))
 	if !errors.Is(err, store.ErrNotFound) {
