@@ -341,7 +341,8 @@ func checkAttributes(p *poolState, attrs []AttributeType, admin bool, writable f
 		if writable != nil && !writable(name) {
 			return nil, cognito.NotAuthorized("A client attempted to write unauthorized attribute")
 		}
-		if err := checkValue(def, v); err != nil {
+		v, err := checkValue(def, v)
+		if err != nil {
 			return nil, err
 		}
 		switch name {
@@ -353,56 +354,60 @@ func checkAttributes(p *poolState, attrs []AttributeType, admin bool, writable f
 			if !phoneRe.MatchString(v) {
 				return nil, cognito.InvalidParameter("Invalid phone number format.")
 			}
-		case "email_verified", "phone_number_verified":
-			if v != "true" && v != "false" {
-				return nil, cognito.InvalidParameter("Invalid value for %s.", name)
-			}
 		}
 		out[name] = v
 	}
 	return out, nil
 }
 
-func checkValue(def SchemaAttributeType, v string) error {
+// checkValue checks a value against its schema attribute and returns the value to store.
+// Booleans are taken in any case, as Cognito takes them ("True" verifies an email), and stored
+// as "true" or "false": every reader of a flag (recovery, aliases, token claims, and clients
+// such as Amplify's verifiedContact) compares with the lower-case spelling.
+func checkValue(def SchemaAttributeType, v string) (string, error) {
 	name := *def.Name
 	switch *def.AttributeDataType {
 	case "Number":
 		n, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Number must be a number.\n", name)
+			return "", cognito.InvalidParameter("Attributes did not conform to the schema: %s: Number must be a number.\n", name)
 		}
 		if c := def.NumberAttributeConstraints; c != nil {
 			if c.MinValue != nil && *c.MinValue != "" {
 				if lo, err := strconv.ParseFloat(*c.MinValue, 64); err == nil && n < lo {
-					return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Number must be greater than or equal to %s\n", name, *c.MinValue)
+					return "", cognito.InvalidParameter("Attributes did not conform to the schema: %s: Number must be greater than or equal to %s\n", name, *c.MinValue)
 				}
 			}
 			if c.MaxValue != nil && *c.MaxValue != "" {
 				if hi, err := strconv.ParseFloat(*c.MaxValue, 64); err == nil && n > hi {
-					return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Number must be less than or equal to %s\n", name, *c.MaxValue)
+					return "", cognito.InvalidParameter("Attributes did not conform to the schema: %s: Number must be less than or equal to %s\n", name, *c.MaxValue)
 				}
 			}
 		}
 	case "Boolean":
-		if v != "true" && v != "false" {
-			return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Boolean must be true or false.\n", name)
+		switch {
+		case strings.EqualFold(v, "true"):
+			return "true", nil
+		case strings.EqualFold(v, "false"):
+			return "false", nil
 		}
+		return "", cognito.InvalidParameter("Attributes did not conform to the schema: %s: Boolean must be true or false.\n", name)
 	default:
 		n := len([]rune(v))
 		if c := def.StringAttributeConstraints; c != nil {
 			if c.MinLength != nil && *c.MinLength != "" {
 				if lo, err := strconv.Atoi(*c.MinLength); err == nil && n < lo {
-					return cognito.InvalidParameter("Attributes did not conform to the schema: %s: String must be no fewer than %s characters\n", name, *c.MinLength)
+					return "", cognito.InvalidParameter("Attributes did not conform to the schema: %s: String must be no fewer than %s characters\n", name, *c.MinLength)
 				}
 			}
 			if c.MaxLength != nil && *c.MaxLength != "" {
 				if hi, err := strconv.Atoi(*c.MaxLength); err == nil && n > hi {
-					return cognito.InvalidParameter("Attributes did not conform to the schema: %s: String must be no longer than %s characters\n", name, *c.MaxLength)
+					return "", cognito.InvalidParameter("Attributes did not conform to the schema: %s: String must be no longer than %s characters\n", name, *c.MaxLength)
 				}
 			}
 		}
 	}
-	return nil
+	return v, nil
 }
 
 // missingRequired names the required schema attributes a user lacks, Cognito-style.
