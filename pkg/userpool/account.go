@@ -14,7 +14,7 @@ func (s *Service) GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput
 	if err != nil {
 		return nil, err
 	}
-	var readable func(string) bool
+	readable := clientReadable(nil)
 	if c, _, err := s.client(ctx, a.claims.ClientID); err == nil {
 		readable = clientReadable(c)
 	}

@@ -236,11 +236,15 @@ func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdate
 	return &AdminUpdateUserAttributesOutput{}, nil
 }
 
-func (s *Service) deleteAttributes(ctx context.Context, p *poolState, u *userState, names []string) error {
+// deleteAttributes deletes attributes of a user; admin callers may delete developer-only ones.
+func (s *Service) deleteAttributes(ctx context.Context, p *poolState, u *userState, names []string, admin bool) error {
 	for _, n := range names {
 		def, ok := p.schema[n]
 		if !ok {
 			return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Attribute does not exist in the schema.\n", n)
+		}
+		if developerOnly(n) && !admin {
+			return cognito.NotAuthorized("A client attempted to write unauthorized attribute")
 		}
 		if n == "sub" || (def.Mutable != nil && !*def.Mutable) {
 			return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Attribute cannot be updated. (changing an immutable attribute)\n", n)
@@ -271,7 +275,7 @@ func (s *Service) DeleteUserAttributes(ctx context.Context, in *DeleteUserAttrib
 	if err != nil {
 		return nil, err
 	}
-	if err := s.deleteAttributes(ctx, a.pool, a.user, in.UserAttributeNames); err != nil {
+	if err := s.deleteAttributes(ctx, a.pool, a.user, in.UserAttributeNames, false); err != nil {
 		return nil, err
 	}
 	return &DeleteUserAttributesOutput{}, nil
@@ -283,7 +287,7 @@ func (s *Service) AdminDeleteUserAttributes(ctx context.Context, in *AdminDelete
 	if err != nil {
 		return nil, err
 	}
-	if err := s.deleteAttributes(ctx, p, u, in.UserAttributeNames); err != nil {
+	if err := s.deleteAttributes(ctx, p, u, in.UserAttributeNames, true); err != nil {
 		return nil, err
 	}
 	return &AdminDeleteUserAttributesOutput{}, nil

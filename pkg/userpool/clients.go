@@ -175,8 +175,9 @@ func (s *Service) encodeClient(ctx context.Context, c *clientState) ([]byte, err
 	return json.Marshal(rec)
 }
 
-// applyClientSettings copies settings with Cognito's defaults and checks them against the pool.
-func applyClientSettings(c *UserPoolClientType, in *clientSettings, p *poolState) error {
+// applyClientSettings copies settings with Cognito's defaults and checks them against the pool;
+// verb ("creating", "updating") is the operation as Cognito's messages name it.
+func applyClientSettings(c *UserPoolClientType, in *clientSettings, p *poolState, verb string) error {
 	c.ClientName = in.ClientName
 	c.RefreshTokenValidity = in.RefreshTokenValidity
 	c.TokenValidityUnits = in.TokenValidityUnits
@@ -223,14 +224,15 @@ func applyClientSettings(c *UserPoolClientType, in *clientSettings, p *poolState
 	if cs.refreshTTL() <= cs.accessTTL() || cs.refreshTTL() <= cs.idTTL() {
 		return cognito.InvalidParameter("Refresh token validity must be greater than the validity of the ID and access tokens.")
 	}
-	for _, a := range append(slices.Clone(in.ReadAttributes), in.WriteAttributes...) {
-		if _, ok := p.schema[a]; !ok {
-			return cognito.InvalidParameter("Invalid write attributes specified while creating a client")
+	// Developer-only attributes are for administrators alone: no client may be granted them.
+	for _, a := range in.ReadAttributes {
+		if _, ok := p.schema[a]; !ok || developerOnly(a) {
+			return cognito.InvalidParameter("Invalid read attributes specified while %s a client", verb)
 		}
 	}
 	for _, a := range in.WriteAttributes {
-		if a == "sub" || a == "email_verified" || a == "phone_number_verified" {
-			return cognito.InvalidParameter("Invalid write attributes specified while creating a client")
+		if _, ok := p.schema[a]; !ok || developerOnly(a) || a == "sub" || a == "email_verified" || a == "phone_number_verified" {
+			return cognito.InvalidParameter("Invalid write attributes specified while %s a client", verb)
 		}
 	}
 	c.ReadAttributes = in.ReadAttributes
@@ -304,7 +306,7 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 	now := s.now()
 	c := &clientState{ID: id, PoolID: p.Id, UserPoolClientType: UserPoolClientType{UserPoolId: p.Id, ClientId: id,
 		CreationDate: wireTime(now), LastModifiedDate: wireTime(now)}}
-	if err := applyClientSettings(&c.UserPoolClientType, &in.clientSettings, p); err != nil {
+	if err := applyClientSettings(&c.UserPoolClientType, &in.clientSettings, p, "creating"); err != nil {
 		return nil, err
 	}
 	switch {
@@ -366,7 +368,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 		if settings.ClientName == "" {
 			settings.ClientName = c.ClientName
 		}
-		if err := applyClientSettings(&c.UserPoolClientType, &settings, p); err != nil {
+		if err := applyClientSettings(&c.UserPoolClientType, &settings, p, "updating"); err != nil {
 			return err
 		}
 		c.LastModifiedDate = wireTime(s.now())

@@ -104,9 +104,19 @@ func (s *Service) pool(ctx context.Context, id string) (*poolState, error) {
 
 // ---- schema ----
 
+// standardAttributes are the names a Schema entry of CreateUserPool overrides rather than adds
+// as custom:<name>. updated_at is one (AWS CDK writes {Name: updated_at, Required: true} for
+// its lastUpdateTime); sub, identities and the *_verified flags are Cognito's own.
 var standardAttributes = []string{"address", "birthdate", "email", "family_name", "gender", "given_name",
 	"locale", "middle_name", "name", "nickname", "phone_number", "picture", "preferred_username",
-	"profile", "zoneinfo", "website"}
+	"profile", "zoneinfo", "website", "updated_at"}
+
+// Developer-only attributes (DeveloperOnlyAttribute) are named dev:custom:<name>, as Cognito
+// names them in DescribeUserPool and as administrators write them. Only administrators read or
+// write them: app clients never see them (GetUser, ID tokens) nor change them.
+const devPrefix = "dev:"
+
+func developerOnly(name string) bool { return strings.HasPrefix(name, devPrefix) }
 
 func ptr[T any](v T) *T { return &v }
 
@@ -132,8 +142,9 @@ func standardSchema() []SchemaAttributeType {
 	return out
 }
 
-// mergeSchema applies a CreateUserPool Schema (standard overrides and custom attributes) onto
-// the standard schema, with Cognito's rules.
+// mergeSchema applies a CreateUserPool Schema (standard overrides and custom attributes) or the
+// attributes of AddCustomAttributes onto a schema, with Cognito's rules and messages. Constraints
+// are checked the same way for standard overrides and custom attributes.
 func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creating bool) ([]SchemaAttributeType, error) {
 	out := slices.Clone(existing)
 	index := func(name string) int {
@@ -146,7 +157,7 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 	}
 	customs := 0
 	for _, a := range out {
-		if strings.HasPrefix(*a.Name, "custom:") {
+		if strings.HasPrefix(strings.TrimPrefix(*a.Name, devPrefix), "custom:") {
 			customs++
 		}
 	}
@@ -158,7 +169,7 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 		if creating && slices.Contains(standardAttributes, name) {
 			i := index(name)
 			cur := out[i]
-			if a.AttributeDataType != nil && *a.AttributeDataType != *cur.AttributeDataType {
+			if (a.AttributeDataType != nil && *a.AttributeDataType != *cur.AttributeDataType) || (a.DeveloperOnlyAttribute != nil && *a.DeveloperOnlyAttribute) {
 				return nil, cognito.InvalidParameter("You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute %s", name)
 			}
 			if a.Required != nil {
@@ -167,8 +178,19 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 			if a.Mutable != nil {
 				cur.Mutable = a.Mutable
 			}
-			if a.StringAttributeConstraints != nil {
-				cur.StringAttributeConstraints = a.StringAttributeConstraints
+			// Only the constraints of the attribute's own type apply, as for custom attributes.
+			switch *cur.AttributeDataType {
+			case "String":
+				if a.StringAttributeConstraints != nil {
+					cur.StringAttributeConstraints = a.StringAttributeConstraints
+				}
+			case "Number":
+				if a.NumberAttributeConstraints != nil {
+					cur.NumberAttributeConstraints = a.NumberAttributeConstraints
+				}
+			}
+			if err := checkConstraints(cur); err != nil {
+				return nil, err
 			}
 			out[i] = cur
 			continue
@@ -176,21 +198,28 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 		if name == "sub" || strings.HasSuffix(name, "_verified") || name == "updated_at" || name == "identities" {
 			return nil, cognito.InvalidParameter("%s is a reserved attribute name.", name)
 		}
-		full := "custom:" + strings.TrimPrefix(name, "custom:")
-		if len(strings.TrimPrefix(full, "custom:")) > 20 {
+		base := strings.TrimPrefix(name, "custom:")
+		if len(base) > 20 {
 			return nil, cognito.InvalidParameter("Custom attribute name %s is longer than 20 characters.", name)
 		}
-		if index(full) >= 0 {
-			return nil, cognito.InvalidParameter("Existing attribute already has name %s.", full)
+		for _, taken := range []string{"custom:" + base, devPrefix + "custom:" + base} {
+			if index(taken) >= 0 {
+				return nil, cognito.InvalidParameter("Existing attribute already has name %s.", taken)
+			}
+		}
+		if a.AttributeDataType == nil || *a.AttributeDataType == "" {
+			return nil, cognito.InvalidParameter("Invalid AttributeDataType input, consider using the provided AttributeDataType enum.")
 		}
 		if a.Required != nil && *a.Required {
 			return nil, cognito.InvalidParameter("Required custom attributes are not supported currently.")
 		}
-		dt := "String"
-		if a.AttributeDataType != nil {
-			dt = *a.AttributeDataType
+		dev := a.DeveloperOnlyAttribute != nil && *a.DeveloperOnlyAttribute
+		full := "custom:" + base
+		if dev {
+			full = devPrefix + full
 		}
-		c := SchemaAttributeType{Name: ptr(full), AttributeDataType: ptr(dt), DeveloperOnlyAttribute: ptr(a.DeveloperOnlyAttribute != nil && *a.DeveloperOnlyAttribute),
+		dt := *a.AttributeDataType
+		c := SchemaAttributeType{Name: ptr(full), AttributeDataType: ptr(dt), DeveloperOnlyAttribute: ptr(dev),
 			Mutable: ptr(a.Mutable == nil || *a.Mutable), Required: ptr(false)}
 		switch dt {
 		case "String":
@@ -216,41 +245,48 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 	return out, nil
 }
 
+// checkConstraints checks an attribute's length or value bounds with Cognito's messages: each
+// bound a whole number (a length also not negative), a length at most 2048, min <= max.
 func checkConstraints(a SchemaAttributeType) error {
-	num := func(p *string) (int64, bool, error) {
+	num := func(p *string, kind string, negative bool) (int64, bool, error) {
 		if p == nil || *p == "" {
 			return 0, false, nil
 		}
 		v, err := strconv.ParseInt(*p, 10, 64)
-		if err != nil {
-			return 0, false, cognito.InvalidParameter("Invalid constraint value %q for attribute %s.", *p, *a.Name)
+		if err != nil || (v < 0 && !negative) {
+			return 0, false, cognito.InvalidParameter("Invalid %s for schema attribute %s", kind, *a.Name)
 		}
 		return v, true, nil
 	}
 	if c := a.StringAttributeConstraints; c != nil {
-		lo, okLo, err := num(c.MinLength)
+		const kind = "StringAttributeConstraints"
+		lo, okLo, err := num(c.MinLength, kind, false)
 		if err != nil {
 			return err
 		}
-		hi, okHi, err := num(c.MaxLength)
+		hi, okHi, err := num(c.MaxLength, kind, false)
 		if err != nil {
 			return err
 		}
-		if (okLo && (lo < 0 || lo > 2048)) || (okHi && (hi < 0 || hi > 2048)) || (okLo && okHi && lo > hi) {
-			return cognito.InvalidParameter("Invalid string length constraints for attribute %s.", *a.Name)
+		if (okLo && lo > 2048) || (okHi && hi > 2048) {
+			return cognito.InvalidParameter("user.%s: String attributes cannot have a length of more than 2048", *a.Name)
+		}
+		if okLo && okHi && lo > hi {
+			return cognito.InvalidParameter("user.%s: Max length cannot be less than min length.", *a.Name)
 		}
 	}
 	if c := a.NumberAttributeConstraints; c != nil {
-		lo, okLo, err := num(c.MinValue)
+		const kind = "NumberAttributeConstraints"
+		lo, okLo, err := num(c.MinValue, kind, true)
 		if err != nil {
 			return err
 		}
-		hi, okHi, err := num(c.MaxValue)
+		hi, okHi, err := num(c.MaxValue, kind, true)
 		if err != nil {
 			return err
 		}
 		if okLo && okHi && lo > hi {
-			return cognito.InvalidParameter("Invalid number constraints for attribute %s.", *a.Name)
+			return cognito.InvalidParameter("user.%s: Max value cannot be less than min value.", *a.Name)
 		}
 	}
 	return nil

@@ -22,3 +22,47 @@ func TestCheckValueBooleanSpellings(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeSchemaDeveloperOnlyAndOverrides(t *testing.T) {
+	in := []SchemaAttributeType{
+		{Name: ptr("tier"), AttributeDataType: ptr("String"), DeveloperOnlyAttribute: ptr(true)},
+		{Name: ptr("custom:plan"), AttributeDataType: ptr("Number"), StringAttributeConstraints: &StringAttributeConstraintsType{MaxLength: ptr("9999")}},
+		{Name: ptr("updated_at"), Required: ptr(true), StringAttributeConstraints: &StringAttributeConstraintsType{MaxLength: ptr("9999")}},
+		{Name: ptr("email"), NumberAttributeConstraints: &NumberAttributeConstraintsType{MinValue: ptr("x")}},
+	}
+	out, err := mergeSchema(in, standardSchema(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]SchemaAttributeType{}
+	for _, a := range out {
+		got[*a.Name] = a
+	}
+	if a, ok := got["dev:custom:tier"]; !ok || !*a.DeveloperOnlyAttribute {
+		t.Fatalf("dev:custom:tier: %+v", a)
+	}
+	if _, ok := got["custom:tier"]; ok {
+		t.Fatal("custom:tier exists beside dev:custom:tier")
+	}
+	// Constraints of the other type are ignored, for custom and standard attributes alike.
+	if a := got["custom:plan"]; a.StringAttributeConstraints != nil || a.NumberAttributeConstraints == nil {
+		t.Fatalf("custom:plan: %+v", a)
+	}
+	if a := got["updated_at"]; !*a.Required || a.StringAttributeConstraints != nil || *a.NumberAttributeConstraints.MinValue != "0" {
+		t.Fatalf("updated_at: %+v", a)
+	}
+	if a := got["email"]; a.NumberAttributeConstraints != nil || *a.StringAttributeConstraints.MaxLength != "2048" {
+		t.Fatalf("email: %+v", a)
+	}
+	// AddCustomAttributes counts developer-only attributes toward the 50 and refuses their names.
+	if _, err := mergeSchema([]SchemaAttributeType{{Name: ptr("tier"), AttributeDataType: ptr("String")}}, out, false); err == nil {
+		t.Fatal("custom:tier was added beside dev:custom:tier")
+	}
+	var many []SchemaAttributeType
+	for i := range 49 {
+		many = append(many, SchemaAttributeType{Name: ptr("a" + string(rune('A'+i))), AttributeDataType: ptr("String")})
+	}
+	if _, err := mergeSchema(many, out, false); cognito.As(err) == nil || cognito.As(err).Type != "LimitExceededException" {
+		t.Fatalf("51 custom attributes: %v", err)
+	}
+}

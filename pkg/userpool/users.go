@@ -303,18 +303,20 @@ func attributeList(u *userState, readable func(string) bool) []AttributeType {
 	return out
 }
 
-// clientReadable is the client's ReadAttributes rule (all attributes when unset).
+// clientReadable is the client's ReadAttributes rule (all attributes when unset); developer-only
+// attributes are never readable by a client.
 func clientReadable(c *clientState) func(string) bool {
 	if c == nil || len(c.ReadAttributes) == 0 {
-		return nil
+		return func(n string) bool { return !developerOnly(n) }
 	}
 	return func(n string) bool { return n == "sub" || slices.Contains(c.ReadAttributes, n) }
 }
 
-// clientWritable is the client's WriteAttributes rule (all mutable attributes when unset).
+// clientWritable is the client's WriteAttributes rule (all mutable attributes when unset);
+// developer-only attributes are never writable by a client.
 func clientWritable(c *clientState) func(string) bool {
 	if c == nil || len(c.WriteAttributes) == 0 {
-		return func(string) bool { return true }
+		return func(n string) bool { return !developerOnly(n) }
 	}
 	return func(n string) bool { return slices.Contains(c.WriteAttributes, n) }
 }
