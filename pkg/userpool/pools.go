@@ -74,6 +74,7 @@ func decodePool(p *store.Pool) (*poolState, error) {
 	if err := json.Unmarshal(p.Data, &ps.UserPoolType); err != nil {
 		return nil, fmt.Errorf("userpool: corrupt pool %s: %w", p.ID, err)
 	}
+	mirrorMessages(&ps.UserPoolType) // pools stored before the mirroring
 	ps.schema = make(map[string]SchemaAttributeType, len(ps.SchemaAttributes))
 	for _, a := range ps.SchemaAttributes {
 		ps.schema[*a.Name] = a
@@ -364,6 +365,7 @@ func applySettings(p *UserPoolType, in *poolSettings) {
 	} else if p.VerificationMessageTemplate.DefaultEmailOption == "" {
 		p.VerificationMessageTemplate.DefaultEmailOption = "CONFIRM_WITH_CODE"
 	}
+	mirrorMessages(p)
 	p.SmsAuthenticationMessage = in.SmsAuthenticationMessage
 	p.UserAttributeUpdateSettings = in.UserAttributeUpdateSettings
 	p.MfaConfiguration = in.MfaConfiguration
@@ -386,6 +388,29 @@ func applySettings(p *UserPoolType, in *poolSettings) {
 	p.UserPoolTier = in.UserPoolTier
 	if p.UserPoolTier == "" {
 		p.UserPoolTier = "ESSENTIALS"
+	}
+}
+
+// mirrorMessages keeps the verification messages of VerificationMessageTemplate and their older
+// top-level forms equal, as Cognito does (terraform-provider-aws's acceptance tests against
+// Cognito check both directions): EmailMessage is EmailVerificationMessage, EmailSubject is
+// EmailVerificationSubject, SmsMessage is SmsVerificationMessage, whatever the
+// DefaultEmailOption. When both forms are given the template's wins (terraform-provider-aws #2423).
+func mirrorMessages(p *UserPoolType) {
+	t := p.VerificationMessageTemplate
+	if t == nil {
+		return
+	}
+	for _, m := range []struct{ tmpl, legacy *string }{
+		{&t.EmailMessage, &p.EmailVerificationMessage},
+		{&t.EmailSubject, &p.EmailVerificationSubject},
+		{&t.SmsMessage, &p.SmsVerificationMessage},
+	} {
+		if *m.tmpl != "" {
+			*m.legacy = *m.tmpl
+		} else {
+			*m.tmpl = *m.legacy
+		}
 	}
 }
 

@@ -19,7 +19,7 @@ func runParityTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("BooleanSpellings", func(t *testing.T) { testBooleanSpellings(t, Start(t, newTable)) })
 	t.Run("DeveloperOnlyAttributes", func(t *testing.T) { testDeveloperOnlyAttributes(t, Start(t, newTable)) })
 	t.Run("StandardAttributeOverrides", func(t *testing.T) { testStandardAttributeOverrides(t, Start(t, newTable)) })
-	// t.Run("VerificationMessages", func(t *testing.T) { testVerificationMessages(t, Start(t, newTable)) })
+	t.Run("VerificationMessages", func(t *testing.T) { testVerificationMessages(t, Start(t, newTable)) })
 	// t.Run("EstimatedNumberOfUsers", func(t *testing.T) { testEstimatedNumberOfUsers(t, Start(t, newTable)) })
 	t.Run("ClientAttributeLists", func(t *testing.T) { testClientAttributeLists(t, Start(t, newTable)) })
 }
