@@ -98,5 +98,6 @@ func (s *Service) deleteUser(ctx context.Context, p *poolState, u *userState) er
 	case err != nil:
 		return internal(err)
 	}
+	s.countUser(p.Id, -1)
 	return nil
 }

@@ -86,10 +86,13 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 		}
 		return nil, storeCreateErr(err, p)
 	}
+	s.countUser(p.Id, +1)
 	if in.MessageAction != "SUPPRESS" {
 		if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
 			if derr := s.repo.DeleteUser(ctx, p.Id, u.st.Key); derr != nil {
 				s.log.ErrorContext(ctx, "undoing AdminCreateUser after failed delivery", "pool", p.Id, "err", derr)
+			} else {
+				s.countUser(p.Id, -1)
 			}
 			return nil, err
 		}

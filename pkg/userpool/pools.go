@@ -479,6 +479,9 @@ func (s *Service) DescribeUserPool(ctx context.Context, in *DescribeUserPoolInpu
 		return nil, err
 	}
 	out := p.UserPoolType
+	if out.EstimatedNumberOfUsers, err = s.estimate(ctx, p.Id); err != nil {
+		return nil, internal(err)
+	}
 	return &DescribeUserPoolOutput{UserPool: &out}, nil
 }
 
@@ -523,6 +526,7 @@ func (s *Service) DeleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (
 		}
 		return nil, internal(err)
 	}
+	s.forgetEstimate(in.UserPoolId)
 	if err := s.signer.DeletePoolKeys(ctx, in.UserPoolId); err != nil {
 		s.log.WarnContext(ctx, "deleting pool keys failed", "pool", in.UserPoolId, "err", err)
 	}

@@ -69,6 +69,8 @@ type Service struct {
 	cache  *configCache
 	// users memoizes the decoding of user records for the access-token operations (usercache.go).
 	users *userCache
+	// estimates keeps each pool's EstimatedNumberOfUsers (estimate.go).
+	estimates userEstimates
 	// macKey keys the HMACs over codes and the simulated SRP values; held sealed in the table.
 	macKey []byte
 }

@@ -125,6 +125,7 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	if err := s.repo.CreateUser(ctx, u.st, extra...); err != nil {
 		return nil, storeCreateErr(err, p)
 	}
+	s.countUser(p.Id, +1)
 	out.Session = tok
 	if hasTarget {
 		// A failed delivery leaves a complete UNCONFIRMED user whose code can be sent again
