@@ -19,6 +19,9 @@ import (
 //	-> RESET_REQUIRED / FORCE_CHANGE_PASSWORD -> [MFA] -> device -> [PostAuthentication,
 //	PreTokenGeneration triggers] -> tokens
 //
+// With existence errors hidden, disabled / UNCONFIRMED is told only after a right password;
+// with LEGACY, before the password is looked at, as Cognito does (passwordVerdict).
+//
 // Flows differ only in how they reach a verdict on the password: USER_PASSWORD_AUTH (and
 // USER_AUTH's PASSWORD factor) recompute the verifier from the password, USER_SRP_AUTH (and
 // PASSWORD_SRP) check the PASSWORD_CLAIM_SIGNATURE of the PASSWORD_VERIFIER step, a sign-up
@@ -236,24 +239,29 @@ func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password s
 // state, lockout, the verdict, the status challenges, then MFA and the device. verdict judges
 // the proof the flow received (a password, an SRP signature) for the user as stored after the
 // lockout reservation.
+//
+// With existence errors hidden (PreventUserExistenceErrors ENABLED) the password is judged
+// before the account's state is told, so a wrong password gets the answer an unknown user gets
+// whether the account is disabled, unconfirmed or locked; only a right password learns that
+// it is disabled or unconfirmed (docs/security.md). Such an attempt is judged, so it counts
+// toward lockout like any other. With LEGACY, a disabled or unconfirmed user is refused before
+// the password is looked at, as Cognito does, and the attempt does not count.
 func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *userState) (bool, error)) (out *AuthOutput, err error) {
 	u := st.user
-	unjudged := !u.Enabled || u.Status == statusUnconfirmed
+	hide := st.client.preventUserExistenceErrors()
+	unjudged := !hide && (!u.Enabled || u.Status == statusUnconfirmed)
 	if st.reserved {
 		// countAttempt counted this attempt before anything was looked at. One refused without a
-		// verdict reaching the caller — the user disabled or unconfirmed, or the step's Session
-		// spent (a replay, found only when the outcome commits) — is taken back.
+		// verdict reaching the caller — the user disabled or unconfirmed (LEGACY), or the step's
+		// Session spent (a replay, found only when the outcome commits) — is taken back.
 		defer func() {
 			if unjudged || isInvalidSession(err) {
 				s.releaseAttempt(ctx, st.pool, u)
 			}
 		}()
 	}
-	if !u.Enabled {
-		return nil, cognito.NotAuthorized("User is disabled.")
-	}
-	if u.Status == statusUnconfirmed {
-		return nil, cognito.UserNotConfirmed("User is not confirmed.")
+	if unjudged {
+		return nil, accountStateErr(u)
 	}
 	// Lockout phase: the attempt is counted as failed before it is judged, atomically — by
 	// countAttempt while the user was read, or here in one compare-and-swap — so concurrent
@@ -264,6 +272,15 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		u, err = s.reserveAttempt(ctx, st.pool, u, st.attempt...)
 		if errors.Is(err, store.ErrConditionFailed) {
 			return nil, invalidSession() // the Session was spent already
+		}
+		if hide && isAttemptsExceeded(err) {
+			// "Password attempts exceeded" would name a real account: an unknown one never
+			// locks. The lock holds all the same (nothing is judged against the user), after
+			// the work a verdict costs.
+			if _, err := verdict(&userState{userRecord: &userRecord{}}); err != nil {
+				return nil, internal(err)
+			}
+			return nil, incorrect()
 		}
 		if err != nil {
 			return nil, err
@@ -276,6 +293,14 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 	}
 	if !ok {
 		return nil, incorrect()
+	}
+	if !u.Enabled || u.Status == statusUnconfirmed {
+		// Hidden existence: the state is told only now, to whoever proved the password, which
+		// must not count toward lockout.
+		if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
+			return nil, err
+		}
+		return nil, accountStateErr(u)
 	}
 	change := st.change
 	st.change = func(cur *userState) ([]store.Op, error) {
@@ -305,6 +330,14 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		return s.newPasswordChallenge(ctx, st)
 	}
 	return s.mfaAndDevice(ctx, st)
+}
+
+// accountStateErr is the answer for a disabled or unconfirmed user.
+func accountStateErr(u *userState) error {
+	if !u.Enabled {
+		return cognito.NotAuthorized("User is disabled.")
+	}
+	return cognito.UserNotConfirmed("User is not confirmed.")
 }
 
 // mfaAndDevice is the last phase before tokens: MFA, then the device. A DEVICE_KEY of one of

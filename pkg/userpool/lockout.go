@@ -100,6 +100,11 @@ func (s *Service) releaseAttempt(ctx context.Context, p *poolState, u *userState
 
 func attemptsExceeded() error { return cognito.NotAuthorized("Password attempts exceeded") }
 
+func isAttemptsExceeded(err error) bool {
+	ce, want := cognito.As(err), cognito.As(attemptsExceeded())
+	return ce != nil && ce.Type == want.Type && ce.Message == want.Message
+}
+
 func lockFor(failures int) time.Duration {
 	n := failures - freeFailures
 	if n < 0 {

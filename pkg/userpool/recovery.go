@@ -46,19 +46,45 @@ func noRecoveryChannel() error {
 	return cognito.InvalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
 }
 
-// recoveryTarget picks where a reset code goes, by the pool's AccountRecoverySetting (by
-// priority; verified channels only). Without a setting Cognito prefers a verified phone, then a
-// verified email.
-func recoveryTarget(p *poolState, u *userState) (delivery, bool, error) {
+// recoveryMechanisms is the pool's AccountRecoverySetting by priority. Without a setting Cognito
+// prefers a verified phone, then a verified email.
+func recoveryMechanisms(p *poolState) []RecoveryOptionType {
 	mechs := []RecoveryOptionType{{Priority: ptr(int32(1)), Name: "verified_phone_number"}, {Priority: ptr(int32(2)), Name: "verified_email"}}
 	if p.AccountRecoverySetting != nil && len(p.AccountRecoverySetting.RecoveryMechanisms) > 0 {
 		mechs = append([]RecoveryOptionType(nil), p.AccountRecoverySetting.RecoveryMechanisms...)
 	}
 	sort.SliceStable(mechs, func(i, j int) bool { return *mechs[i].Priority < *mechs[j].Priority })
-	for _, m := range mechs {
+	return mechs
+}
+
+func cannotReset() error {
+	return cognito.NotAuthorized("User password cannot be reset in the current state.")
+}
+
+// adminOnlyRecovery: the pool lets only an administrator reset passwords.
+func adminOnlyRecovery(p *poolState) bool { return recoveryMechanisms(p)[0].Name == "admin_only" }
+
+// recoveryChannels lists the attributes a reset code may go to, in the pool's order.
+func recoveryChannels(p *poolState) []string {
+	var out []string
+	for _, m := range recoveryMechanisms(p) {
+		switch m.Name {
+		case "verified_email":
+			out = append(out, "email")
+		case "verified_phone_number":
+			out = append(out, "phone_number")
+		}
+	}
+	return out
+}
+
+// recoveryTarget picks where a reset code goes, by the pool's AccountRecoverySetting (by
+// priority; verified channels only).
+func recoveryTarget(p *poolState, u *userState) (delivery, bool, error) {
+	for _, m := range recoveryMechanisms(p) {
 		switch m.Name {
 		case "admin_only":
-			return delivery{}, false, cognito.NotAuthorized("User password cannot be reset in the current state.")
+			return delivery{}, false, cannotReset()
 		case "verified_email":
 			if v := u.Attrs["email"]; v != "" && u.Attrs["email_verified"] == "true" {
 				return delivery{attr: "email", value: v, channel: mail.Email}, true, nil
@@ -89,45 +115,78 @@ func (s *Service) ForgotPassword(ctx context.Context, in *ForgotPasswordInput) (
 	if err := checkSecretHash(c, in.SecretHash, in.Username, internalName); err != nil {
 		return nil, err
 	}
-	hide := c.preventUserExistenceErrors()
+	if c.preventUserExistenceErrors() {
+		return s.forgotHidden(ctx, p, u, in.Username)
+	}
 	if u == nil {
 		// UserMigration_ForgotPassword trigger point.
-		if hide {
-			return &ForgotPasswordOutput{CodeDeliveryDetails: s.simulatedDelivery(p, in.Username)}, nil
-		}
 		return nil, cognito.UserNotFound("Username/client id combination not found.")
 	}
 	if !u.Enabled {
-		if hide {
-			return &ForgotPasswordOutput{CodeDeliveryDetails: s.simulatedDelivery(p, in.Username)}, nil
-		}
 		return nil, cognito.NotAuthorized("User is disabled.")
 	}
 	if u.Status == statusForceChangePassword {
-		return nil, cognito.NotAuthorized("User password cannot be reset in the current state.")
+		return nil, cannotReset()
 	}
-	d, ok, err := recoveryTarget(p, u)
-	if !ok {
-		if hide && cognito.As(err) != nil && cognito.As(err).Type == "InvalidParameterException" {
-			return &ForgotPasswordOutput{CodeDeliveryDetails: s.simulatedDelivery(p, in.Username)}, nil
-		}
+	d, _, err := recoveryTarget(p, u)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.countHourly(ctx, p, u, "ForgotPassword"); err != nil {
 		return nil, err
 	}
-	code, err := s.sixDigits()
-	if err != nil {
-		return nil, internal(err)
-	}
-	if err := s.table.Write(ctx, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL)); err != nil {
-		return nil, internal(err)
-	}
-	// CustomMessage_ForgotPassword trigger point.
-	if err := s.send(ctx, p, mail.ForgotPassword, d, u.Username, code); err != nil {
+	if err := s.sendResetCode(ctx, p, u, d); err != nil {
 		return nil, err
 	}
 	return &ForgotPasswordOutput{CodeDeliveryDetails: d.details()}, nil
+}
+
+// forgotHidden is ForgotPassword with existence errors hidden: whoever is named — a user who
+// can reset, one disabled, in FORCE_CHANGE_PASSWORD, without a verified channel or past the
+// hourly cap, nobody — the answer is that a code went to an address shaped like the user's
+// (sent only to a user who can reset, within the cap, and whether or not the delivery failed).
+// Only what the pool decides for everyone (admin-only recovery) is an error.
+func (s *Service) forgotHidden(ctx context.Context, p *poolState, u *userState, typed string) (*ForgotPasswordOutput, error) {
+	if adminOnlyRecovery(p) {
+		return nil, cannotReset()
+	}
+	out := func(d *CodeDeliveryDetailsType) (*ForgotPasswordOutput, error) {
+		return &ForgotPasswordOutput{CodeDeliveryDetails: d}, nil
+	}
+	if u == nil {
+		// UserMigration_ForgotPassword trigger point.
+		return out(s.simulatedDelivery(p, typed, purposeForgot))
+	}
+	d, ok, _ := recoveryTarget(p, u)
+	if !ok {
+		return out(s.simulatedDelivery(p, typed, purposeForgot))
+	}
+	if !u.Enabled || u.Status == statusForceChangePassword {
+		return out(d.details())
+	}
+	if err := s.countHourly(ctx, p, u, "ForgotPassword"); err != nil {
+		if isLimitExceeded(err) {
+			return out(d.details())
+		}
+		return nil, err
+	}
+	if err := s.sendResetCode(ctx, p, u, d); err != nil && !isDeliveryFailure(err) {
+		return nil, err
+	}
+	return out(d.details())
+}
+
+// sendResetCode stores a fresh reset code (voiding an older one) and delivers it.
+func (s *Service) sendResetCode(ctx context.Context, p *poolState, u *userState, d delivery) error {
+	code, err := s.sixDigits()
+	if err != nil {
+		return internal(err)
+	}
+	if err := s.table.Write(ctx, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL)); err != nil {
+		return internal(err)
+	}
+	// CustomMessage_ForgotPassword trigger point.
+	return s.send(ctx, p, mail.ForgotPassword, d, u.Username, code)
 }
 
 // ConfirmForgotPassword sets a new password with the reset code; the user becomes CONFIRMED.
@@ -147,27 +206,41 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	if err := checkSecretHash(c, in.SecretHash, in.Username, internalName); err != nil {
 		return nil, err
 	}
-	if u == nil {
-		if c.preventUserExistenceErrors() {
-			return nil, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+	// With existence errors hidden, the pool's password policy is checked first, for everyone,
+	// and every refused code answers as a wrong one (hiddenCodeErr), which is what a user who
+	// does not exist or is disabled gets; an unconfirmed user is told so only with a right code.
+	hide := c.preventUserExistenceErrors()
+	if hide {
+		if err := checkPasswordPolicy(p, in.Password); err != nil {
+			return nil, err
 		}
+		if u == nil || !u.Enabled {
+			return nil, codeMismatch()
+		}
+	}
+	if u == nil {
 		return nil, cognito.UserNotFound("Username/client id combination not found.")
 	}
 	if !u.Enabled {
 		return nil, cognito.NotAuthorized("User is disabled.")
 	}
-	if u.Status == statusUnconfirmed {
+	if !hide && u.Status == statusUnconfirmed {
 		return nil, cognito.UserNotConfirmed("User is not confirmed.")
 	}
 	if err := s.countHourly(ctx, p, u, "ConfirmForgotPassword"); err != nil {
-		return nil, err
+		return nil, hiddenCodeErr(hide, err)
 	}
-	if err := checkPasswordPolicy(p, in.Password); err != nil {
-		return nil, err
+	if !hide {
+		if err := checkPasswordPolicy(p, in.Password); err != nil {
+			return nil, err
+		}
 	}
 	_, consume, err := s.checkCode(ctx, p, u, purposeForgot, in.ConfirmationCode)
 	if err != nil {
-		return nil, err
+		return nil, hiddenCodeErr(hide, err)
+	}
+	if u.Status == statusUnconfirmed {
+		return nil, cognito.UserNotConfirmed("User is not confirmed.")
 	}
 	pw, err := s.newPassword(ctx, p, u.Username, u.sub(), in.Password, false)
 	if err != nil {

@@ -3,7 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
-	"strings"
+	"slices"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/mail"
@@ -158,12 +158,13 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 		return nil, err
 	}
 	u, err := s.findUser(ctx, p, in.Username, false)
+	hide := c.preventUserExistenceErrors()
 	if errors.Is(err, store.ErrNotFound) {
 		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
 			return nil, err
 		}
-		if c.preventUserExistenceErrors() {
-			return nil, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+		if hide {
+			return nil, codeMismatch()
 		}
 		return nil, cognito.UserNotFound("Username/client id combination not found.")
 	}
@@ -174,14 +175,17 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 		return nil, err
 	}
 	if u.Status != statusUnconfirmed {
+		if hide {
+			return nil, codeMismatch()
+		}
 		return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
 	}
 	if err := s.countHourly(ctx, p, u, "ConfirmSignUp"); err != nil {
-		return nil, err
+		return nil, hiddenCodeErr(hide, err)
 	}
 	rec, consume, err := s.checkCode(ctx, p, u, purposeSignUp, in.ConfirmationCode)
 	if err != nil {
-		return nil, err
+		return nil, hiddenCodeErr(hide, err)
 	}
 	// The confirmation returns a Session for signing in with USER_AUTH straight away; it
 	// retires SignUp's, whose validity the confirmation itself does not depend on.
@@ -223,20 +227,21 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirma
 		return nil, err
 	}
 	u, err := s.findUser(ctx, p, in.Username, false)
-	if errors.Is(err, store.ErrNotFound) {
-		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
-			return nil, err
-		}
-		if c.preventUserExistenceErrors() {
-			return &ResendConfirmationCodeOutput{CodeDeliveryDetails: s.simulatedDelivery(p, in.Username)}, nil
-		}
-		return nil, cognito.UserNotFound("Username/client id combination not found.")
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, internal(err)
 	}
-	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
+	var internalName string
+	if u != nil {
+		internalName = u.Username
+	}
+	if err := checkSecretHash(c, in.SecretHash, in.Username, internalName); err != nil {
 		return nil, err
+	}
+	if c.preventUserExistenceErrors() {
+		return s.resendHidden(ctx, p, u, in.Username)
+	}
+	if u == nil {
+		return nil, cognito.UserNotFound("Username/client id combination not found.")
 	}
 	if u.Status != statusUnconfirmed {
 		return nil, cognito.InvalidParameter("User is already confirmed.")
@@ -254,14 +259,101 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirma
 	return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d.details()}, nil
 }
 
-// simulatedDelivery answers for an unknown user when existence errors are hidden: a masked
-// destination shaped like a real one, derived from the typed name so repeats agree.
-func (s *Service) simulatedDelivery(p *poolState, typed string) *CodeDeliveryDetailsType {
-	if strings.Contains(typed, "@") {
-		return &CodeDeliveryDetailsType{Destination: mail.MaskEmail(typed), DeliveryMedium: "EMAIL", AttributeName: "email"}
+// resendHidden is ResendConfirmationCode with existence errors hidden: whoever is named — an
+// unconfirmed user, a confirmed one, one past the hourly cap, nobody — the answer is that a code
+// went to an address shaped like the user's (sent only to an unconfirmed user within the cap,
+// and whether or not the delivery failed). Only what the pool decides for everyone is an error.
+func (s *Service) resendHidden(ctx context.Context, p *poolState, u *userState, typed string) (*ResendConfirmationCodeOutput, error) {
+	if len(p.AutoVerifiedAttributes) == 0 {
+		return nil, cognito.InvalidParameter("Auto verification not turned on.")
 	}
-	h := s.mac("simulated-delivery", p.Id, typed)
-	return &CodeDeliveryDetailsType{Destination: mail.MaskEmail(string(rune('a'+h[0]%26)) + "@" + string(rune('a'+h[1]%26)) + ".com"), DeliveryMedium: "EMAIL", AttributeName: "email"}
+	out := func(d *CodeDeliveryDetailsType) (*ResendConfirmationCodeOutput, error) {
+		return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, nil
+	}
+	if u == nil {
+		return out(s.simulatedDelivery(p, typed, purposeSignUp))
+	}
+	d, ok := verificationTarget(p, u.Attrs)
+	if !ok {
+		return out(s.simulatedDelivery(p, typed, purposeSignUp))
+	}
+	if u.Status != statusUnconfirmed {
+		return out(d.details())
+	}
+	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
+		if isLimitExceeded(err) {
+			return out(d.details())
+		}
+		return nil, err
+	}
+	if err := s.sendCode(ctx, p, u, purposeSignUp, mail.ResendCode, d); err != nil && !isDeliveryFailure(err) {
+		return nil, err
+	}
+	return out(d.details())
+}
+
+// isDeliveryFailure: the message could not be delivered (the code is stored and logged as
+// undelivered). Where existence is hidden this answers as a delivery does (ENUM-05): a user who
+// does not exist cannot have a failing address.
+func isDeliveryFailure(err error) bool {
+	ce := cognito.As(err)
+	return ce != nil && ce.Type == "CodeDeliveryFailureException"
+}
+
+func codeMismatch() error {
+	return cognito.CodeMismatch("Invalid verification code provided, please try again.")
+}
+
+func isLimitExceeded(err error) bool {
+	ce := cognito.As(err)
+	return ce != nil && ce.Type == "LimitExceededException"
+}
+
+// hiddenCodeErr is the answer to a refused code. With existence errors hidden every refusal
+// that a user who does not exist could not get — a code expired, spent, voided by five wrong
+// tries or never sent, the hourly cap — answers as a wrong code does, which is what an unknown
+// user gets: the state of a real user's codes would otherwise show that the user exists.
+func hiddenCodeErr(hide bool, err error) error {
+	ce := cognito.As(err)
+	if hide && ce != nil && (ce.Type == "ExpiredCodeException" || isLimitExceeded(err)) {
+		return codeMismatch()
+	}
+	return err
+}
+
+// simulatedDelivery answers for a user who gets no code when existence errors are hidden: a
+// masked destination shaped like a real user's, on a channel the pool would use for this
+// purpose (a sign-up code or a password reset), derived from the server key and the folded
+// typed name so that repeats, and every spelling that would find the same user, agree. A typed
+// email or phone number is masked itself, as a real user's would be.
+func (s *Service) simulatedDelivery(p *poolState, typed, purpose string) *CodeDeliveryDetailsType {
+	// The channels a code may go to, in the order the pool picks them, narrowed to those the
+	// pool verifies at sign-up, where nearly every user's verified address comes from.
+	channels := []string{"phone_number", "email"}
+	if purpose != purposeSignUp {
+		channels = recoveryChannels(p)
+	}
+	if verified := slices.DeleteFunc(slices.Clone(channels), func(a string) bool { return !p.autoVerified(a) }); len(verified) > 0 {
+		channels = verified
+	}
+	if len(channels) == 0 {
+		channels = []string{"email"}
+	}
+	switch {
+	case emailRe.MatchString(typed) && slices.Contains(channels, "email"):
+		return deliveryTo("email", normalizeEmail(typed)).details()
+	case phoneRe.MatchString(typed) && slices.Contains(channels, "phone_number"):
+		return deliveryTo("phone_number", typed).details()
+	}
+	h := s.mac("simulated-delivery", p.Id, lookupKey(p, typed))
+	if channels[0] == "phone_number" {
+		digits := []byte("+1")
+		for _, b := range h[2:12] {
+			digits = append(digits, '0'+b%10)
+		}
+		return deliveryTo("phone_number", string(digits)).details()
+	}
+	return deliveryTo("email", string(rune('a'+h[0]%26))+"@"+string(rune('a'+h[1]%26))+".com").details()
 }
 
 // AdminConfirmSignUp confirms a user without a code.

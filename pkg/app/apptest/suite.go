@@ -42,6 +42,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runLifecycleTests(t, newTable)
 	runSRPTests(t, newTable)
 	runParityTests(t, newTable)
+	runExistenceTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.
@@ -788,8 +789,9 @@ func testExistenceErrors(t *testing.T, e *Env) {
 	if rc.CodeDeliveryDetails == nil || *rc.CodeDeliveryDetails.Destination != "g***@e***" {
 		t.Fatalf("simulated delivery: %+v", rc.CodeDeliveryDetails)
 	}
+	// A wrong code answers alike whether or not the user exists (existence.go has the table).
 	_, err := c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: id, Username: aws.String("ghost"), ConfirmationCode: aws.String("123456")})
-	wantErr(t, err, "ExpiredCodeException", "")
+	wantErr(t, err, "CodeMismatchException", "Invalid verification code provided, please try again.")
 	// The LEGACY default names the missing user.
 	_, err = c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("ghost"), ConfirmationCode: aws.String("123456")})
 	wantErr(t, err, "UserNotFoundException", "Username/client id combination not found.")
