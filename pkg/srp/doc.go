@@ -39,10 +39,10 @@
 //  1. InitiateAuth: A, err := ParseA(SRP_A); step, err := NewServerStep(rand.Reader, verifier).
 //     Seal {A, step.B, step.Secret, user, client, issue time} into SECRET_BLOCK; answer
 //     SALT = hex(salt), SRP_B = HexInt(step.B).
-//  2. RespondToAuthChallenge: open SECRET_BLOCK, check TIMESTAMP with [ParseTimestamp] and the
-//     caller's skew window, key, err := ServerSessionKey(A, B, b, verifier), then
-//     VerifySignature(key, poolName, userID, secretBlock, TIMESTAMP, PASSWORD_CLAIM_SIGNATURE)
-//     over the exact TIMESTAMP string received.
+//  2. RespondToAuthChallenge: open SECRET_BLOCK, read TIMESTAMP with [ParseTimestamp],
+//     key, err := ServerSessionKey(A, B, b, verifier), then VerifySignature(key, poolName,
+//     userID, secretBlock, FormatTimestamp(parsed), PASSWORD_CLAIM_SIGNATURE): the signature is
+//     checked over Cognito's own rendering of the time, and there is no clock window.
 //
 // A stateful caller may instead keep the *ServerStep and call [ServerStep.SessionKey].
 //

@@ -199,8 +199,12 @@ func (s *Service) respondDeviceSRP(ctx context.Context, p *poolState, c *clientS
 	if len(d.Verifier) == 0 {
 		return nil, deviceNotFound()
 	}
-	tok, block, B, err := s.srpStep(ctx, challengeDeviceVerifier, d.Verifier,
-		&secretBlock{Pool: p.Id, Client: c.ID, User: u.st.Key, UserID: d.Key, Device: d.Key}, A)
+	tok, err := s.newSessionToken()
+	if err != nil {
+		return nil, internal(err)
+	}
+	block, B, err := s.srpStep(ctx, c, challengeDeviceVerifier, tok, d.Verifier,
+		&secretBlock{Pool: p.Id, Client: c.ID, User: u.st.Key, Sub: u.sub(), UserID: d.Key, Device: d.Key}, A)
 	if err != nil {
 		return nil, internal(err)
 	}
@@ -245,7 +249,7 @@ func (s *Service) respondDeviceVerifier(ctx context.Context, p *poolState, c *cl
 	if err := checkSecretHash(c, resp["SECRET_HASH"], username, u.Username); err != nil {
 		return nil, err
 	}
-	if key != b.Device {
+	if key != b.Device || b.Sub != u.sub() {
 		return nil, invalidSession()
 	}
 	d, it, err := s.device(ctx, p, u, key)

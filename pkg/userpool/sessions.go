@@ -44,9 +44,6 @@ const (
 	sessTyped       = "typed"  // simulated sessions: the name the caller typed
 	sessSecretBlock = "sb"     // SRP steps: SHA-256 of the SECRET_BLOCK issued with the session
 	sessDevice      = "device" // device steps: the DeviceKey being proven
-	// sessBlockBinding: sealed SRP sessions carry the random id their SECRET_BLOCK is sealed to
-	// (a sealed token cannot name itself inside its own seal).
-	sessBlockBinding = "bid"
 )
 
 func sessionID(token string) string {
@@ -85,10 +82,11 @@ const randomSessionLen = 2 + 43
 
 // sealSession returns a sealed Session for sess: its content travels in the token itself,
 // AES-GCM sealed with the service's envelope sealer, so issuing it writes nothing (the
-// PASSWORD_VERIFIER step of SRP: one DynamoDB write fewer per sign-in). It is as strong as a
-// stored one: unforgeable and unreadable without the key, bound to pool, client, user and step,
-// expiring after the client's AuthSessionValidity, and single use through the marker its
-// consume op writes (peekSession), which must not exist yet.
+// PASSWORD_VERIFIER Session of USER_AUTH, which names its SECRET_BLOCK: see srp_auth.go). It is
+// as strong as a stored one: unforgeable and unreadable without the key, bound to pool, client
+// and step (and through its content to a user or a block), expiring after the client's
+// AuthSessionValidity, and single use through the marker its consume op writes (peekSession),
+// which must not exist yet, or through its block's.
 func (s *Service) sealSession(ctx context.Context, c *clientState, sess authSession) (string, error) {
 	sess.Expires = s.now().Add(c.sessionTTL()).Unix()
 	plain := mustJSON(sess)

@@ -6,12 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"math/big"
 	"strings"
 	"time"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/srp"
 	"github.com/cognatehq/cognate/pkg/store"
 )
@@ -20,37 +22,61 @@ import (
 //
 // The server's SRP state travels in SECRET_BLOCK, as in Cognito: the client echoes it, so no
 // instance has to remember b. It is sealed with the service's envelope sealer (AES-256-GCM under
-// a KMS data key in the cloud), which authenticates it as well as hiding b, and the seal's
-// additional data names the step and the hash of the Session it was issued with: a block opens
-// only for its own Session, and that Session is consumed in the same transaction that issues
-// tokens or the next challenge, so a block is good for exactly one success (PWD-07). The Session
-// record also keeps the block's hash, so the answer must echo the very block issued.
-
-// srpClockSkew bounds how far a TIMESTAMP may stray from the server clock (PWD-07). Cognito's
-// window is not published; clients with clocks more than about five minutes off are known to
-// fail there with "Incorrect username or password.", which is what a stale TIMESTAMP answers here.
-const srpClockSkew = 5 * time.Minute
-
-// maxBlockAge bounds a SECRET_BLOCK's life independently of its Session (whose lifetime is at
-// most 15 minutes), in case a Session record outlives its expiry in a lazy store.
-const maxBlockAge = 15 * time.Minute
+// a KMS data key in the cloud), which authenticates it as well as hiding b; the seal's additional
+// data names the step.
+//
+// PASSWORD_VERIFIER comes with no Session, as from Cognito (measured against a real pool:
+// ministackorg/ministack#1758), and clients answer it without one (alexrudd/cognito-srp,
+// pycognito); amazon-cognito-identity-js and Amplify echo whatever Session they got, which then
+// is none. So the block is the step's ticket and carries what a sealed Session would: pool,
+// client, the user's key and sub (a user deleted and registered again under the same name is
+// another user), the name the client signs, the name typed, and an expiry after the client's
+// AuthSessionValidity. It is single use through a used-session marker keyed by the hash of its
+// bytes, written in the transaction that issues tokens or the next challenge, so a block is
+// good for exactly one success (PWD-07); issuing it writes nothing. A wrong proof leaves it
+// usable until it expires (each try counts toward lockout), as a wrong password leaves a Session.
+//
+// USER_AUTH's PASSWORD_SRP still returns a Session with PASSWORD_VERIFIER: nothing measured says
+// Cognito drops it there. That Session names its block's hash and nothing else, so an answer may
+// carry it or not, but an answer that carries a Session must carry that Session's block.
+//
+// DEVICE_PASSWORD_VERIFIER keeps its stored Session; its block is sealed to that Session and
+// must be the one the Session recorded.
 
 // secretBlock is the sealed content of SECRET_BLOCK.
 type secretBlock struct {
 	Pool   string `json:"p"`
 	Client string `json:"c"`
-	User   string `json:"u"`           // the user's key (blockUser)
+	// User is the user's key; "" marks a simulated PASSWORD_VERIFIER, issued for a user that
+	// does not exist when existence errors are hidden (ENUM-02). Its answers always fail.
+	User   string `json:"u"`
+	Sub    string `json:"s"`           // the user's sub
 	UserID string `json:"i"`           // the name the client signs: USER_ID_FOR_SRP, or the DeviceKey
+	Typed  string `json:"y,omitempty"` // PASSWORD_VERIFIER: the name the user typed
 	Device string `json:"d,omitempty"` // device steps: the DeviceKey being proven
 	A      []byte `json:"A"`           // the client's public value, as received
 	B      []byte `json:"B"`           // the server's public value
 	Secret []byte `json:"b"`           // b, the server's single-use private exponent
-	Issued int64  `json:"t"`           // unix seconds
-	Nonce  []byte `json:"n"`           // 16 random bytes: no two blocks are alike
+	// Expires (unix seconds): the client's AuthSessionValidity after issue.
+	Expires int64  `json:"e"`
+	Nonce   []byte `json:"n"` // 16 random bytes: no two blocks are alike
+	// Pad evens out blocks' lengths (blockFixedSize).
+	Pad string `json:"z,omitempty"`
 }
 
-func secretBlockAAD(challenge, sessionToken string) []byte {
-	return []byte("cognate/srp-secret-block/" + challenge + "/" + sessionID(sessionToken))
+// blockFixedSize is the length a block's content is padded to, A and B not counted (their
+// lengths are the client's choice and chance): above the longest names Cognito allows, so that
+// a simulated block (ENUM-02) is exactly as long as a real one and its size says nothing.
+const blockFixedSize = 1024
+
+// secretBlockAAD binds a block to its step and, for device steps, to the stored Session it was
+// issued with (binding is that Session's token; "" for PASSWORD_VERIFIER).
+func secretBlockAAD(challenge, binding string) []byte {
+	aad := "cognate/srp-secret-block/" + challenge
+	if binding != "" {
+		aad += "/" + sessionID(binding)
+	}
+	return []byte(aad)
 }
 
 func blockHash(block string) string {
@@ -58,84 +84,128 @@ func blockHash(block string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// sealSecretBlock seals the server's SRP state to a Session token and returns SECRET_BLOCK.
-func (s *Service) sealSecretBlock(ctx context.Context, challenge, sessionToken string, b *secretBlock) (string, error) {
-	b.Issued = s.now().Unix()
+// sealSecretBlock seals the server's SRP state and returns SECRET_BLOCK.
+func (s *Service) sealSecretBlock(ctx context.Context, c *clientState, challenge, binding string, b *secretBlock) (string, error) {
+	b.Expires = s.now().Add(c.sessionTTL()).Unix()
 	b.Nonce = make([]byte, 16)
 	if _, err := io.ReadFull(s.rand, b.Nonce); err != nil {
 		return "", err
 	}
-	sealed, err := s.sealer.Seal(ctx, mustJSON(b), secretBlockAAD(challenge, sessionToken))
+	plain := mustJSON(b)
+	fixed := len(plain) - base64.StdEncoding.EncodedLen(len(b.A)) - base64.StdEncoding.EncodedLen(len(b.B))
+	if n := blockFixedSize - fixed - len(`,"z":""`); n > 0 {
+		b.Pad = strings.Repeat(".", n)
+		plain = mustJSON(b)
+	}
+	sealed, err := s.sealer.Seal(ctx, plain, secretBlockAAD(challenge, binding))
 	if err != nil {
 		return "", err
 	}
 	return base64.StdEncoding.EncodeToString(sealed), nil
 }
 
-// openSecretBlock checks that an answer echoes the block its Session was issued with and opens
-// it. It returns the block's raw bytes too: the client signed those, not their base64. Any
-// mismatch answers like a wrong password.
-func (s *Service) openSecretBlock(ctx context.Context, p *poolState, c *clientState, challenge, sessionToken string, sess *authSession, given string) (*secretBlock, []byte, error) {
-	if blockHash(given) != sess.Data[sessSecretBlock] {
-		return nil, nil, incorrect()
-	}
-	raw, err := base64.StdEncoding.DecodeString(given)
+// unsealBlock opens a SECRET_BLOCK as received. It returns the block's raw bytes too: the client
+// signed those, not their base64. Only the canonical base64 of a block is accepted, so that one
+// block has one spelling. A block that does not open answers like a wrong password.
+func (s *Service) unsealBlock(ctx context.Context, challenge, binding, given string) (*secretBlock, []byte, error) {
+	raw, err := base64.StdEncoding.Strict().DecodeString(given)
 	if err != nil {
 		return nil, nil, incorrect()
 	}
-	if id := sess.Data[sessBlockBinding]; id != "" {
-		sessionToken = id
-	}
-	plain, err := s.sealer.Open(ctx, raw, secretBlockAAD(challenge, sessionToken))
-	if err != nil {
+	plain, err := s.sealer.Open(ctx, raw, secretBlockAAD(challenge, binding))
+	if errors.Is(err, envelope.ErrInvalid) {
 		return nil, nil, incorrect()
+	}
+	if err != nil {
+		return nil, nil, internal(err)
 	}
 	var b secretBlock
 	if err := json.Unmarshal(plain, &b); err != nil {
 		return nil, nil, internal(err)
 	}
-	if b.Pool != p.Id || b.Client != c.ID || b.User != blockUser(p, sess) || s.now().Sub(time.Unix(b.Issued, 0)) > maxBlockAge {
-		return nil, nil, incorrect()
-	}
 	return &b, raw, nil
 }
 
-// blockUser is the user a SECRET_BLOCK names: the user's key, or for a simulated step the key
-// the simulated name would have, so that a simulated block is as long as a real one and its
-// size says nothing about the user's existence.
-func blockUser(p *poolState, sess *authSession) string {
-	if sess.UserKey != "" {
-		return sess.UserKey
+// openSecretBlock checks that a device answer echoes the block its stored Session was issued
+// with, and opens it.
+func (s *Service) openSecretBlock(ctx context.Context, p *poolState, c *clientState, challenge, sessionToken string, sess *authSession, given string) (*secretBlock, []byte, error) {
+	if blockHash(given) != sess.Data[sessSecretBlock] {
+		return nil, nil, incorrect()
 	}
-	return userKey(p, sess.Username)
+	b, raw, err := s.unsealBlock(ctx, challenge, sessionToken, given)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b.Pool != p.Id || b.Client != c.ID || b.User != sess.UserKey || !s.now().Before(time.Unix(b.Expires, 0)) {
+		return nil, nil, incorrect()
+	}
+	return b, raw, nil
 }
 
-// srpStep draws b for a verifier and seals the step's state into a SECRET_BLOCK bound to a
-// freshly drawn Session token. It returns the token, the block and B.
-func (s *Service) srpStep(ctx context.Context, challenge string, verifier []byte, b *secretBlock, A *big.Int) (tok, block string, B *big.Int, err error) {
+// openVerifierBlock opens the SECRET_BLOCK of a PASSWORD_VERIFIER answer, which stands in for
+// the step's Session: one of another pool or client, or past its expiry, is refused as such a
+// Session would be. A Session sent along must be the one issued with that block. The op
+// returned spends the block; it commits with the outcome.
+func (s *Service) openVerifierBlock(ctx context.Context, p *poolState, c *clientState, session, given string) (*secretBlock, []byte, store.Op, error) {
+	b, raw, err := s.unsealBlock(ctx, challengePasswordVerifier, "", given)
+	if err != nil {
+		return nil, nil, store.Op{}, err
+	}
+	expires := time.Unix(b.Expires, 0)
+	if b.Pool != p.Id || b.Client != c.ID || !s.now().Before(expires) {
+		return nil, nil, store.Op{}, invalidSession()
+	}
+	if session != "" {
+		sess, _, err := s.openSealedSession(ctx, session)
+		if err != nil {
+			return nil, nil, store.Op{}, err
+		}
+		if sess.Challenge != challengePasswordVerifier || sess.ClientID != c.ID || sess.PoolID != c.PoolID {
+			return nil, nil, store.Op{}, invalidSession()
+		}
+		if sess.Data[sessSecretBlock] != blockHash(given) {
+			return nil, nil, store.Op{}, incorrect()
+		}
+	}
+	h := sha256.Sum256(raw)
+	pk, sk := store.RecordKey("used-session", "sb-"+hex.EncodeToString(h[:]))
+	spend := store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: expires.Add(time.Minute)},
+		Cond: store.Cond{Kind: store.CondNotExists}}
+	return b, raw, spend, nil
+}
+
+// session is the view of a PASSWORD_VERIFIER block that sessionUser judges an answer's USERNAME
+// by.
+func (b *secretBlock) session() *authSession {
+	return &authSession{PoolID: b.Pool, ClientID: b.Client, UserKey: b.User, Username: b.UserID, Challenge: challengePasswordVerifier,
+		Data: map[string]string{sessTyped: b.Typed}}
+}
+
+// srpStep draws b for a verifier and seals the step's state into a SECRET_BLOCK (bound to
+// binding, a stored Session's token, when not ""). It returns the block and B.
+func (s *Service) srpStep(ctx context.Context, c *clientState, challenge, binding string, verifier []byte, b *secretBlock, A *big.Int) (block string, B *big.Int, err error) {
 	step, err := srp.NewServerStep(s.rand, verifier) // a fresh 256-bit b every attempt
 	if err != nil {
-		return "", "", nil, err
-	}
-	if tok, err = s.newSessionToken(); err != nil {
-		return "", "", nil, err
+		return "", nil, err
 	}
 	b.A, b.B, b.Secret = A.Bytes(), step.B.Bytes(), step.Secret.Bytes()
-	if block, err = s.sealSecretBlock(ctx, challenge, tok, b); err != nil {
-		return "", "", nil, err
+	if block, err = s.sealSecretBlock(ctx, c, challenge, binding, b); err != nil {
+		return "", nil, err
 	}
-	return tok, block, step.B, nil
+	return block, step.B, nil
 }
 
 // srpProof is the answer to a verifier step, as received.
 type srpProof struct {
 	block, signature, timestamp string
-	when                        time.Time
+	// signed is the string the signature is checked over: Cognito's rendering of TIMESTAMP.
+	signed string
 }
 
 // readProof takes PASSWORD_CLAIM_SECRET_BLOCK, PASSWORD_CLAIM_SIGNATURE and TIMESTAMP from an
-// answer. A TIMESTAMP in another format is refused as Cognito refuses it; its age is judged
-// with the signature.
+// answer. A TIMESTAMP that does not read as Cognito reads it is refused as Cognito refuses it;
+// one that reads but is not Cognito's own rendering (a zero-padded day, a wrong weekday) fails
+// the signature, as there (srp.ParseTimestamp has the evidence).
 func readProof(resp map[string]string) (*srpProof, error) {
 	pr := &srpProof{block: resp["PASSWORD_CLAIM_SECRET_BLOCK"], signature: resp["PASSWORD_CLAIM_SIGNATURE"], timestamp: resp["TIMESTAMP"]}
 	for _, m := range []struct{ name, v string }{
@@ -149,23 +219,23 @@ func readProof(resp map[string]string) (*srpProof, error) {
 	if err != nil {
 		return nil, cognito.InvalidParameter("TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.")
 	}
-	pr.when = when
+	pr.signed = srp.FormatTimestamp(when)
 	return pr, nil
 }
 
-// verifySRP judges a proof: the signature over poolName || userID || block || TIMESTAMP (the exact
-// string received) with the session key of the block's A, B and b and the verifier, and the
-// TIMESTAMP within the skew window. The full computation runs whatever the outcome, so a stale
-// TIMESTAMP or a simulated step costs the same as a real check (ENUM-03).
+// verifySRP judges a proof: the signature over poolName || userID || block || TIMESTAMP, in
+// Cognito's rendering, with the session key of the block's A, B and b and the verifier. There
+// is no clock window: TIMESTAMP is only part of the signed message, as on Cognito (clients it
+// accepts send times twelve hours off), and the single-use block is what stops a replay. The
+// full computation runs whatever the outcome, so a simulated step costs the same as a real
+// check (ENUM-03).
 func (s *Service) verifySRP(b *secretBlock, raw []byte, pr *srpProof, verifier []byte, poolName string) bool {
 	A, B, secret := new(big.Int).SetBytes(b.A), new(big.Int).SetBytes(b.B), new(big.Int).SetBytes(b.Secret)
 	key, err := srp.ServerSessionKey(A, B, secret, verifier) // refuses A mod N = 0 and u = 0
 	if err != nil {
 		return false
 	}
-	ok := srp.VerifySignature(key, poolName, b.UserID, raw, pr.timestamp, pr.signature)
-	skew := s.now().Sub(pr.when)
-	return ok && skew <= srpClockSkew && skew >= -srpClockSkew
+	return srp.VerifySignature(key, poolName, b.UserID, raw, pr.signed, pr.signature)
 }
 
 // ---- USER_SRP_AUTH ----
@@ -189,7 +259,7 @@ func (s *Service) srpAuth(ctx context.Context, r *authRequest) (*AuthOutput, err
 	}
 	// A DEVICE_KEY sent here is not judged: clients present it again with the verifier answer,
 	// which is where an unknown one is refused (and where clients retry without it).
-	return s.passwordVerifierChallenge(ctx, &signInStep{pool: r.pool, client: r.client, user: u}, username, A)
+	return s.passwordVerifierChallenge(ctx, &signInStep{pool: r.pool, client: r.client, user: u}, username, A, false)
 }
 
 // readSRPA parses SRP_A. A value that is not a hex number, or is 0 mod N (which would force
@@ -210,15 +280,16 @@ func readSRPA(params map[string]string) (*big.Int, error) {
 // passwordVerifierChallenge answers SRP_A with PASSWORD_VERIFIER for st.user, or, when st.user
 // is nil (an unknown user with existence errors hidden), with a simulated one (ENUM-02): a SALT
 // and USER_ID_FOR_SRP that are stable per (pool, typed name), an SRP_B computed from a dummy
-// verifier with the same modular exponentiation, and a real sealed SECRET_BLOCK and Session,
-// whose answer then fails exactly like a wrong password. st.consume (a SELECT_CHALLENGE
-// Session) commits with the new Session.
-func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep, typed string, A *big.Int) (*AuthOutput, error) {
+// verifier with the same modular exponentiation, and a real sealed SECRET_BLOCK of the same
+// length, whose answer then fails exactly like a wrong password. withSession adds the Session
+// USER_AUTH returns; USER_SRP_AUTH returns none, as Cognito. st.consume (a SELECT_CHALLENGE
+// Session) commits with the challenge; otherwise issuing it writes nothing.
+func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep, typed string, A *big.Int, withSession bool) (*AuthOutput, error) {
 	p, c, u := st.pool, st.client, st.user
-	sess := authSession{PoolID: p.Id, ClientID: c.ID, Challenge: challengePasswordVerifier, Data: map[string]string{}}
+	b := &secretBlock{Pool: p.Id, Client: c.ID, Typed: typed}
 	salt, verifier := s.simulatedSalt(p, typed), dummyVerifier
 	if u != nil {
-		sess.UserKey, sess.Username = u.st.Key, u.Username
+		b.User, b.Sub, b.UserID = u.st.Key, u.sub(), u.Username
 		if u.Password != nil {
 			v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.sub()))
 			if err != nil {
@@ -227,28 +298,27 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 			salt, verifier = u.Password.Salt, v
 		}
 	} else {
-		sess.Username = s.simulatedUserID(p, typed)
-		sess.Data[sessTyped] = typed
+		b.UserID = s.simulatedUserID(p, typed)
 	}
-	tok, block, B, err := s.srpStep(ctx, challengePasswordVerifier, verifier, &secretBlock{Pool: p.Id, Client: c.ID, User: blockUser(p, &sess), UserID: sess.Username}, A)
+	block, B, err := s.srpStep(ctx, c, challengePasswordVerifier, "", verifier, b, A)
 	if err != nil {
 		return nil, internal(err)
 	}
-	sess.Data[sessSecretBlock] = blockHash(block)
-	sess.Data[sessBlockBinding] = tok
-	// The step's state travels sealed in the Session: issuing the challenge writes nothing,
-	// unless it spends a SELECT_CHALLENGE Session.
-	sealed, err := s.sealSession(ctx, c, sess)
-	if err != nil {
-		return nil, internal(err)
+	out := &AuthOutput{ChallengeName: challengePasswordVerifier, ChallengeParameters: map[string]string{
+		"SALT": hex.EncodeToString(salt), "SRP_B": srp.HexInt(B), "SECRET_BLOCK": block,
+		"USERNAME": b.UserID, "USER_ID_FOR_SRP": b.UserID,
+	}}
+	if withSession {
+		// The same for real and simulated steps: it names the block and nothing else.
+		sess := authSession{PoolID: p.Id, ClientID: c.ID, Challenge: challengePasswordVerifier, Data: map[string]string{sessSecretBlock: blockHash(block)}}
+		if out.Session, err = s.sealSession(ctx, c, sess); err != nil {
+			return nil, internal(err)
+		}
 	}
 	if err := s.commitStep(ctx, st); err != nil {
 		return nil, err
 	}
-	return &AuthOutput{ChallengeName: challengePasswordVerifier, Session: sealed, ChallengeParameters: map[string]string{
-		"SALT": hex.EncodeToString(salt), "SRP_B": srp.HexInt(B), "SECRET_BLOCK": block,
-		"USERNAME": sess.Username, "USER_ID_FOR_SRP": sess.Username,
-	}}, nil
+	return out, nil
 }
 
 // simulatedSalt is the SALT an unknown user gets: 16 bytes, like a real user's, derived from the
@@ -270,23 +340,37 @@ func lookupKey(p *poolState, typed string) string {
 	return "username:" + userKey(p, typed)
 }
 
-// simulatedUserID is the USER_ID_FOR_SRP an unknown user gets, shaped as a real user's would be
-// for what was typed: where Cognito itself sends an internal id — the UUID of email/phone-as-
-// username pools, or the username behind an email or phone alias — a UUID derived from the server
-// key, the pool and the folded typed name; where a real user's USER_ID_FOR_SRP is the username
-// they typed, the typed name itself (a UUID there would betray the simulation at once).
+// simulatedUserID is the USER_ID_FOR_SRP an unknown user gets: a real user's as far as it can
+// be known without one (ENUM-02). A real user's is the name their stored verifier was made for,
+// the username (a UUID in email- and phone-as-username pools), and clients sign with it, so it
+// cannot be altered to hide anything; the simulation follows it instead:
+//   - an email address or phone number typed where it names users (username attribute, or an
+//     alias, where no username may look like one) gets, for a real user, an internal name
+//     unrelated to what was typed; for an unknown one, a UUID derived from the server key, the
+//     pool and the folded address, which is a real user's very shape in email- and
+//     phone-as-username pools, and in alias pools whose usernames are UUIDs;
+//   - any other name gets, for a real user, the stored username, which is what was typed folded
+//     as the pool folds names (NFKC, and lower case when case-insensitive) whenever the user's
+//     name is stored in that form; for an unknown one, exactly that folded name. Every spelling
+//     of a name thus gets one answer, real or not (an unknown name used to come back as typed,
+//     a real one canonical).
+//
+// What still tells users apart cannot be hidden without a verifier made for another name: a
+// real username not in folded form (capitals, in a case-insensitive pool) comes back as stored,
+// and in an alias pool whose usernames are not UUIDs an alias comes back as the username behind
+// it, as Cognito discloses it too. Pools that must hide even that sign in by email or phone as
+// username, or keep usernames in folded form (or UUIDs, with aliases).
 func (s *Service) simulatedUserID(p *poolState, typed string) string {
-	shaped := len(p.UsernameAttributes) > 0 ||
-		(p.aliasAttr("email") && emailRe.MatchString(typed)) ||
-		(p.aliasAttr("phone_number") && phoneRe.MatchString(typed))
-	if !shaped {
-		return typed
+	_, _, asUsername := usernameAlias(p, typed)
+	if asUsername || (p.aliasAttr("email") && emailRe.MatchString(typed)) || (p.aliasAttr("phone_number") && phoneRe.MatchString(typed)) {
+		return formatUUID(s.mac("srp-simulated-user", p.Id, lookupKey(p, typed))[:16], 4)
 	}
-	return formatUUID(s.mac("srp-simulated-user", p.Id, lookupKey(p, typed))[:16], 4)
+	return userKey(p, typed)
 }
 
 // respondPasswordVerifier answers PASSWORD_VERIFIER: the PASSWORD_CLAIM_SIGNATURE is the
 // password verdict of the SRP flows, and the rest of the pipeline follows as for a password.
+// The SECRET_BLOCK is the step's ticket (openVerifierBlock); a Session is optional.
 func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *clientState, session string, resp map[string]string) (*AuthOutput, error) {
 	username := resp["USERNAME"]
 	if username == "" {
@@ -296,11 +380,7 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *
 	if err != nil {
 		return nil, err
 	}
-	sess, consume, err := s.peekSession(ctx, c, session, challengePasswordVerifier)
-	if err != nil {
-		return nil, err
-	}
-	b, raw, err := s.openSecretBlock(ctx, p, c, challengePasswordVerifier, session, sess, pr.block)
+	b, raw, spend, err := s.openVerifierBlock(ctx, p, c, session, pr.block)
 	if err != nil {
 		return nil, err
 	}
@@ -316,20 +396,29 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *
 		// A password changed since the challenge was issued yields another key: the proof fails.
 		return s.verifySRP(b, raw, pr, v, srp.PoolName(p.Id)), nil
 	}
-	// The common case in one store request before the outcome: the answer names the session's
+	// The common case in one store request before the outcome: the answer names the block's
 	// user by its key, so the attempt is counted while that user is read (countAttempt). The
-	// Session's spending is then only checked by the outcome's commit; passwordVerdict takes
-	// back the attempt of an answer refused there (a replay), so a replay is never counted.
-	if sess.UserKey != "" && userKey(p, username) == sess.UserKey && checkSecretHash(c, resp["SECRET_HASH"], username, sess.Username) == nil {
-		if u := s.countAttempt(ctx, p, sess.UserKey); u != nil {
-			return s.passwordVerdict(ctx, &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}, reserved: true}, verdict)
+	// block's spending is then only checked by the outcome's commit; passwordVerdict takes back
+	// the attempt of an answer refused there (a replay), so a replay is never counted.
+	if b.User != "" && userKey(p, username) == b.User && checkSecretHash(c, resp["SECRET_HASH"], username, b.UserID) == nil {
+		if u := s.countAttempt(ctx, p, b.User); u != nil {
+			if u.sub() != b.Sub {
+				// The name's user was deleted and another registered under it since the block was
+				// issued: not the user it answers for, nor their attempt.
+				s.releaseAttempt(ctx, p, u)
+				return nil, invalidSession()
+			}
+			return s.passwordVerdict(ctx, &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{spend}, reserved: true}, verdict)
 		}
 	}
-	u, err := s.sessionUser(ctx, p, sess, username)
+	u, err := s.sessionUser(ctx, p, b.session(), username)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSecretHash(c, resp["SECRET_HASH"], username, sess.Username); err != nil {
+	if u != nil && u.sub() != b.Sub {
+		return nil, invalidSession() // the name's user was deleted and registered again since
+	}
+	if err := checkSecretHash(c, resp["SECRET_HASH"], username, b.UserID); err != nil {
 		return nil, err
 	}
 	if u == nil {
@@ -339,9 +428,9 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *
 		return nil, incorrect()
 	}
 	// PreAuthentication trigger point (SRP reaches the password phase here, not at InitiateAuth).
-	// The Session is spent with the outcome, so an answer refused for a policy reason (an
-	// unknown DEVICE_KEY) may be sent again without it; a spent one is refused at the lockout
+	// The block is spent with the outcome, so an answer refused for a policy reason (an unknown
+	// DEVICE_KEY) may be sent again without it; a spent one is refused at the lockout
 	// reservation, before the proof is judged or counted.
-	st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}, attempt: []store.Op{unspent(consume)}}
+	st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{spend}, attempt: []store.Op{unspent(spend)}}
 	return s.passwordVerdict(ctx, st, verdict)
 }

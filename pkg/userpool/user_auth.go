@@ -122,7 +122,7 @@ func (s *Service) startFirstFactor(ctx context.Context, st *signInStep, typed, c
 			if err != nil {
 				return nil, err
 			}
-			return s.passwordVerifierChallenge(ctx, st, typed, A)
+			return s.passwordVerifierChallenge(ctx, st, typed, A, true)
 		}
 	default:
 		return nil, cognito.UnsupportedOperation("Challenge %s is not implemented by Cognate yet.", challenge)

@@ -104,10 +104,11 @@ func testSRPSignIn(t *testing.T, e *Env) {
 	su := f.signUp(t, "sam", "sam@example.com")
 	must(c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("sam"), ConfirmationCode: aws.String(f.code(t, "sam@example.com"))}))(t)
 
-	// The PASSWORD_VERIFIER challenge has Cognito's shape.
+	// The PASSWORD_VERIFIER challenge has Cognito's shape, with no Session: the SECRET_BLOCK
+	// carries the step, and clients (alexrudd/cognito-srp, pycognito) answer without one.
 	a := must(f.srpStart(t, f.client, "sam"))(t)
 	p := a.params
-	if a.name != "PASSWORD_VERIFIER" || a.sess == nil || len(*a.sess) < 20 || p["USERNAME"] != "sam" || p["USER_ID_FOR_SRP"] != "sam" ||
+	if a.name != "PASSWORD_VERIFIER" || a.sess != nil || p["USERNAME"] != "sam" || p["USER_ID_FOR_SRP"] != "sam" ||
 		!saltRe.MatchString(p["SALT"]) || !regexp.MustCompile(`^[0-9a-f]{700,768}$`).MatchString(p["SRP_B"]) || len(p["SECRET_BLOCK"]) < 500 {
 		t.Fatalf("PASSWORD_VERIFIER: %s %v", a.name, p)
 	}
@@ -131,7 +132,7 @@ func testSRPSignIn(t *testing.T, e *Env) {
 		t.Fatalf("access token: %v", ac)
 	}
 	must(c.GetUser(ctx, &cip.GetUserInput{AccessToken: res.AccessToken}))(t)
-	// Replaying the whole answer (same Session, SECRET_BLOCK and signature) is refused.
+	// Replaying the whole answer (same SECRET_BLOCK and signature) is refused.
 	_, err := a.respond(f.client, resp)
 	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
 	// ... before the lockout counts it: ten replays lock nothing.
@@ -152,10 +153,12 @@ func testSRPSignIn(t *testing.T, e *Env) {
 		t.Fatalf("admin SRP result: %+v", ar)
 	}
 
-	// Both day formats of TIMESTAMP: unpadded (the JavaScript client's) above, zero-padded here.
+	// TIMESTAMP is signed in Cognito's own rendering, the day unpadded: a zero-padded day is
+	// read but fails the signature, as on Cognito (qwigo/warrant#12); the block stays usable.
 	a3 := must(f.srpStart(t, f.client, "sam"))(t)
-	padded := e.Clock.Now().UTC().Format("Mon Jan 02 15:04:05 UTC 2006")
-	must(a3.respond(f.client, a3.answer(t, strongPassword, padded)))(t)
+	_, err = a3.respond(f.client, a3.answer(t, strongPassword, "Tue Mar 05 09:04:03 UTC 2024"))
+	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	must(a3.respond(f.client, a3.answer(t, strongPassword, "Tue Mar 5 09:04:03 UTC 2024")))(t)
 
 	// An admin-created user over SRP: NEW_PASSWORD_REQUIRED, then tokens.
 	must(c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("newbie"),
@@ -200,58 +203,100 @@ func testSRPAttacks(t *testing.T, e *Env) {
 	c := e.Client
 	f.confirmedUser(t, "sam", "sam@example.com")
 	f.confirmedUser(t, "tom", "tom@example.com")
+	f.confirmedUser(t, "tim", "tim@example.com")
 
-	// A wrong password: the generic failure; the Session stays usable until it expires.
+	// A wrong password: the generic failure; the SECRET_BLOCK stays usable until it expires.
 	a := must(f.srpStart(t, f.client, "sam"))(t)
 	_, err := a.respond(f.client, a.answer(t, "Wrong-Password-1", a.now()))
 	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
-
-	// A stale TIMESTAMP, correctly signed, fails like a wrong password (±5 minutes).
-	stale := srp.FormatTimestamp(e.Clock.Now().Add(-6 * time.Minute))
-	_, err = a.respond(f.client, a.answer(t, strongPassword, stale))
-	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
-	future := srp.FormatTimestamp(e.Clock.Now().Add(6 * time.Minute))
-	_, err = a.respond(f.client, a.answer(t, strongPassword, future))
-	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
-	// A TIMESTAMP in another format is refused as such.
-	_, err = a.respond(f.client, a.answer(t, strongPassword, e.Clock.Now().Format(time.RFC3339)))
-	wantErr(t, err, "InvalidParameterException", "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.")
 	// A swapped USERNAME: Sam's challenge cannot sign Tom in, even signed as Sam.
 	swapped := a.answer(t, strongPassword, a.now())
 	swapped["USERNAME"] = "tom"
 	_, err = a.respond(f.client, swapped)
 	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
-	// Within the window (4 minutes off) the proof holds.
-	within := srp.FormatTimestamp(e.Clock.Now().Add(-4 * time.Minute))
-	must(a.respond(f.client, a.answer(t, strongPassword, within)))(t)
+	must(a.respond(f.client, a.answer(t, strongPassword, a.now())))(t)
+	// A SECRET_BLOCK is good for one sign-in: answered again, even with a fresh valid
+	// signature, it is refused unjudged.
+	_, err = a.respond(f.client, a.answer(t, strongPassword, a.now()))
+	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	// ... however it is spelled (base64 decoders skip line breaks).
+	again := a.answer(t, strongPassword, a.now())
+	blk := again["PASSWORD_CLAIM_SECRET_BLOCK"]
+	again["PASSWORD_CLAIM_SECRET_BLOCK"] = blk[:100] + "\n" + blk[100:]
+	_, err = a.respond(f.client, again)
+	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
 
-	// A SECRET_BLOCK replayed into another Session is refused, even with a valid signature over it.
-	b := must(f.srpStart(t, f.client, "sam"))(t)
-	old := a.answer(t, strongPassword, a.now()) // signed over a's block
-	_, err = b.respond(f.client, old)
-	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
-	// ... and a tampered one too.
+	// TIMESTAMP as Cognito judges it. Readable in Cognito's pattern but not its rendering
+	// (zero-padded day, wrong weekday, lower case, another zone): the signature fails, like a
+	// wrong password.
+	tm := must(f.srpStart(t, f.client, "tim"))(t)
+	for _, ts := range []string{"Tue Mar 05 09:04:03 UTC 2024", "Wed Mar 5 09:04:03 UTC 2024", "tue mar 5 09:04:03 utc 2024", "Tue Mar 5 09:04:03 GMT 2024"} {
+		_, err = tm.respond(f.client, tm.answer(t, strongPassword, ts))
+		wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	}
+	// Unreadable (another format, hour 24, a numeric zone): refused as such, before anything is
+	// judged or counted.
+	for _, ts := range []string{e.Clock.Now().Format(time.RFC3339), "Tue Mar 5 24:03:00 UTC 2024", "Mon Feb 12 15:26:37 +05:30 2018"} {
+		_, err = tm.respond(f.client, tm.answer(t, strongPassword, ts))
+		wantErr(t, err, "InvalidParameterException", "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.")
+	}
+	must(tm.respond(f.client, tm.answer(t, strongPassword, tm.now())))(t)
+	// No clock window: the single-use SECRET_BLOCK stops replay, and clients Cognito accepts
+	// send times hours off (alexrudd/cognito-srp's 12-hour clock, past noon UTC).
+	for _, off := range []time.Duration{-12 * time.Hour, 12 * time.Hour, -25 * time.Hour, -3 * 365 * 24 * time.Hour} {
+		x := must(f.srpStart(t, f.client, "tim"))(t)
+		must(x.respond(f.client, x.answer(t, strongPassword, srp.FormatTimestamp(e.Clock.Now().Add(off)))))(t)
+	}
+
+	// A tampered SECRET_BLOCK is no block at all.
+	both := must(c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("both"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH"}}))(t)
+	bc := *both.UserPoolClient.ClientId
+	b := must(f.srpStart(t, bc, "sam"))(t)
 	tampered := b.answer(t, strongPassword, b.now())
 	raw, _ := base64.StdEncoding.DecodeString(tampered["PASSWORD_CLAIM_SECRET_BLOCK"])
 	raw[len(raw)-1] ^= 1
 	tampered["PASSWORD_CLAIM_SECRET_BLOCK"] = base64.StdEncoding.EncodeToString(raw)
-	_, err = b.respond(f.client, tampered)
+	_, err = b.respond(bc, tampered)
 	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
-	// A Session altered in one character is refused like an unknown one.
-	for _, i := range []int{2, len(*b.sess) / 2, len(*b.sess) - 1} {
-		forged := []byte(*b.sess)
+	// A Session echoed with the answer must be the one issued with its SECRET_BLOCK (USER_AUTH
+	// issues one): another block's is refused, and so is one altered in one character.
+	cl := newSRPClient(t)
+	pv := must(c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(bc), AuthFlow: types.AuthFlowTypeUserAuth,
+		AuthParameters: map[string]string{"USERNAME": "sam", "PREFERRED_CHALLENGE": "PASSWORD_SRP", "SRP_A": cl.SRPA()}}))(t)
+	if pv.ChallengeName != types.ChallengeNameTypePasswordVerifier || pv.Session == nil {
+		t.Fatalf("USER_AUTH PASSWORD_SRP: %+v", pv)
+	}
+	b.sess = pv.Session
+	_, err = b.respond(bc, b.answer(t, strongPassword, b.now()))
+	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	for _, i := range []int{2, len(*pv.Session) / 2, len(*pv.Session) - 1} {
+		forged := []byte(*pv.Session)
 		forged[i] = map[bool]byte{true: 'B', false: 'A'}[forged[i] == 'A']
-		_, err = e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client),
-			ChallengeName: types.ChallengeNameTypePasswordVerifier, Session: aws.String(string(forged)), ChallengeResponses: b.answer(t, strongPassword, b.now())})
+		b.sess = aws.String(string(forged))
+		_, err = b.respond(bc, b.answer(t, strongPassword, b.now()))
 		wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
 	}
-	must(b.respond(f.client, b.answer(t, strongPassword, b.now())))(t)
+	b.sess = nil
+	must(b.respond(bc, b.answer(t, strongPassword, b.now())))(t)
 
-	// The Session expires with the client's AuthSessionValidity (3 minutes).
+	// The SECRET_BLOCK expires with the client's AuthSessionValidity (3 minutes).
 	x := must(f.srpStart(t, f.client, "sam"))(t)
 	e.Clock.Advance(181 * time.Second)
 	_, err = x.respond(f.client, x.answer(t, strongPassword, x.now()))
 	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+
+	// A SECRET_BLOCK is bound to the user's sub: one issued to a user since deleted does not
+	// answer for a new user of the same name, and its refusals do not count against them.
+	f.confirmedUser(t, "zed", "zed@example.com")
+	gone := must(f.srpStart(t, f.client, "zed"))(t)
+	must(c.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("zed")}))(t)
+	f.confirmedUser(t, "zed", "zed2@example.com")
+	for range 6 {
+		_, err = gone.respond(f.client, gone.answer(t, strongPassword, gone.now()))
+		wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	}
+	must(f.srpSignIn(t, "zed", strongPassword))(t)
 
 	// SRP_A values that force S = 0 (0, N, 2N), and garbage, are refused before any lookup.
 	n := "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3BE39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF"
@@ -279,7 +324,7 @@ func testSRPAttacks(t *testing.T, e *Env) {
 	e.Clock.Advance(2 * time.Second)
 	must(l.respond(f.client, l.answer(t, strongPassword, l.now())))(t)
 
-	// A session of one client is refused to another.
+	// A SECRET_BLOCK of one client is refused to another.
 	other := must(c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("other"),
 		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_USER_SRP_AUTH"}}))(t)
 	y := must(f.srpStart(t, f.client, "sam"))(t)
@@ -366,7 +411,7 @@ func testSRPUnknownUser(t *testing.T, e *Env) {
 	for _, a := range []*srpAttempt{real, g1} {
 		p := a.params
 		if a.name != "PASSWORD_VERIFIER" || !uuidRe.MatchString(p["USER_ID_FOR_SRP"]) || p["USERNAME"] != p["USER_ID_FOR_SRP"] || !saltRe.MatchString(p["SALT"]) ||
-			len(p["SRP_B"]) < 700 || a.sess == nil || len(*a.sess) != len(*real.sess) {
+			len(p["SRP_B"]) < 700 || a.sess != nil {
 			t.Fatalf("shape: %s %v", a.name, p)
 		}
 	}
@@ -382,6 +427,36 @@ func testSRPUnknownUser(t *testing.T, e *Env) {
 	// The LEGACY client says it plainly.
 	_, err := f.srpStart(t, f.client, "ghost@example.com")
 	wantErr(t, err, "UserNotFoundException", "User does not exist.")
+	// Here the username is the sub: typed as such, a real user's comes back as typed, and so
+	// does any other name that is not an email address.
+	for _, typed := range []string{*su.UserSub, "0f8fad5b-d9cb-469f-a165-70867728950e"} {
+		a := must(f.srpStart(t, hid, typed))(t)
+		if a.params["USER_ID_FOR_SRP"] != typed || a.params["USERNAME"] != typed {
+			t.Fatalf("%s: USER_ID_FOR_SRP %q", typed, a.params["USER_ID_FOR_SRP"])
+		}
+	}
+
+	// Every spelling of a name gets one answer, real or not: in a case-insensitive pool a real
+	// user's USER_ID_FOR_SRP is the stored name however it is typed, so an unknown one's is the
+	// typed name folded as the pool folds it (before, an unknown name came back as typed).
+	ci := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.UsernameConfiguration = &types.UsernameConfigurationType{CaseSensitive: aws.Bool(false)}
+	})
+	cih := must(c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(ci.poolID), ClientName: aws.String("hidden"),
+		PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled, ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_USER_SRP_AUTH"}}))(t)
+	ci.confirmedUser(t, "sam", "sam@example.com")
+	for _, name := range []string{"sam", "ghost"} {
+		var salt string
+		for _, typed := range []string{name, strings.ToUpper(name), strings.ToUpper(name[:1]) + name[1:]} {
+			a := must(ci.srpStart(t, *cih.UserPoolClient.ClientId, typed))(t)
+			if a.params["USER_ID_FOR_SRP"] != name || a.params["USERNAME"] != name || (salt != "" && a.params["SALT"] != salt) {
+				t.Fatalf("%s: %v", typed, a.params)
+			}
+			salt = a.params["SALT"]
+		}
+	}
+	a := must(ci.srpStart(t, *cih.UserPoolClient.ClientId, "SAM"))(t)
+	must(a.respond(*cih.UserPoolClient.ClientId, a.answer(t, strongPassword, a.now())))(t)
 
 	// In a plain-username pool a real user's USER_ID_FOR_SRP is the name typed, so an unknown
 	// user's is too.
@@ -685,8 +760,16 @@ func testUserAuth(t *testing.T, e *Env) {
 	}
 	cl = newSRPClient(t)
 	pv2 := must(initiate(map[string]string{"USERNAME": "una", "PREFERRED_CHALLENGE": "PASSWORD_SRP", "SRP_A": cl.SRPA()}, nil))(t)
-	att = &srpAttempt{f: f, client: cl, name: string(pv2.ChallengeName), params: pv2.ChallengeParameters, sess: pv2.Session}
+	if pv2.ChallengeName != types.ChallengeNameTypePasswordVerifier || pv2.Session == nil {
+		t.Fatalf("PREFERRED_CHALLENGE PASSWORD_SRP: %+v", pv2)
+	}
+	// ... answered without its Session, as USER_SRP_AUTH clients answer (the SECRET_BLOCK carries
+	// the step), it signs in too, once.
+	att = &srpAttempt{f: f, client: cl, name: string(pv2.ChallengeName), params: pv2.ChallengeParameters}
 	must(att.respond(*client, att.answer(t, strongPassword, att.now())))(t)
+	att.sess = pv2.Session
+	_, err = att.respond(*client, att.answer(t, strongPassword, att.now()))
+	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
 	// ... or without it: the challenge alone, answered as Amplify does (SELECT_CHALLENGE + ANSWER).
 	alone := must(initiate(map[string]string{"USERNAME": "una", "PREFERRED_CHALLENGE": "PASSWORD"}, nil))(t)
 	if alone.ChallengeName != types.ChallengeNameTypePassword {

@@ -43,6 +43,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runSRPTests(t, newTable)
 	runParityTests(t, newTable)
 	runExistenceTests(t, newTable)
+	runGoSRPTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.
