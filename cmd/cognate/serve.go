@@ -24,6 +24,7 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/app"
 	"github.com/cognatehq/cognate/pkg/clock"
+	"github.com/cognatehq/cognate/pkg/config"
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/mail/outbox"
 	"github.com/cognatehq/cognate/pkg/signer"
@@ -94,22 +95,6 @@ func envOr(k, def string) string {
 	return def
 }
 
-func parseAdminKeys(s string) (map[string]string, error) {
-	keys := map[string]string{}
-	for _, pair := range strings.Split(s, ",") {
-		pair = strings.TrimSpace(pair)
-		if pair == "" {
-			continue
-		}
-		id, secret, ok := strings.Cut(pair, ":")
-		if !ok || id == "" || secret == "" {
-			return nil, fmt.Errorf("admin key %q is not ACCESS_KEY_ID:SECRET", id)
-		}
-		keys[id] = secret
-	}
-	return keys, nil
-}
-
 func isLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -136,9 +121,9 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	keys, err := parseAdminKeys(c.adminKeys)
+	keys, err := config.ParseAdminKeys(c.adminKeys)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--admin-keys: %w", err)
 	}
 	if len(keys) == 0 && !isLoopback(c.addr) {
 		return nil, fmt.Errorf("listening on %s (not loopback) needs --admin-keys: without them any well-formed SigV4 signature would be accepted for admin calls", c.addr)
