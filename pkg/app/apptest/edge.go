@@ -25,6 +25,7 @@ import (
 // headers every answer carries.
 func runEdgeTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("SigV4BindsOperation", func(t *testing.T) { testSigV4BindsOperation(t, Start(t, newTable)) })
+	t.Run("InvalidUTF8", func(t *testing.T) { testInvalidUTF8(t, Start(t, newTable)) })
 }
 
 // rawAnswer is one HTTP answer read whole.
@@ -118,5 +119,49 @@ func testSigV4BindsOperation(t *testing.T, e *Env) {
 	u := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("victim")}))(t)
 	if !u.Enabled {
 		t.Error("the replayed signature disabled the user")
+	}
+}
+
+// Go's encoding/json turns invalid UTF-8 (raw bytes, or an unpaired surrogate escape) into U+FFFD,
+// so different byte strings would become the same stored name. Cognito's JSON layer refuses
+// them (SerializationException), and so does Cognate, before anything is stored.
+func testInvalidUTF8(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	signUp := func(username string) []byte {
+		return []byte(`{"ClientId":"` + f.client + `","Username":"` + username + `","Password":"` + strongPassword +
+			`","UserAttributes":[{"Name":"email","Value":"utf8@example.com"}]}`)
+	}
+	for name, username := range map[string]string{
+		"raw bytes":           "bad\xff\xfeuser",
+		"other raw bytes":     "bad\xfe\xffuser",
+		"truncated sequence":  "bad\xe2\x82user",
+		"encoded surrogate":   "bad\xed\xa0\x80user",
+		"lone high surrogate": `bad\ud800user`,
+		"lone low surrogate":  `bad\udc00user`,
+		"reversed pair":       `bad\udc00\ud800user`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := post(t, e, "SignUp", signUp(username), nil)
+			if got := a.errType(t); got != "SerializationException" || a.status != http.StatusBadRequest {
+				t.Fatalf("SignUp with username %q: %d %s", username, a.status, a.body)
+			}
+			// The body's bytes never reach the answer either.
+			if strings.Contains(string(a.body), "user\"") || strings.Contains(string(a.body), "\ufffd") {
+				t.Errorf("the answer echoes the input: %s", a.body)
+			}
+		})
+	}
+	// Nothing was stored: U+FFFD itself is a valid character, and the name it makes is still free.
+	users := must(e.Client.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: aws.String(f.poolID)}))(t)
+	if len(users.Users) != 0 {
+		t.Fatalf("refused sign-ups stored %d users, first %q", len(users.Users), aws.ToString(users.Users[0].Username))
+	}
+	a := post(t, e, "SignUp", signUp("bad\ufffd\ufffduser"), nil)
+	if a.status != http.StatusOK {
+		t.Fatalf("SignUp with a valid U+FFFD username: %d %s", a.status, a.body)
+	}
+	u := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("bad\uFFFD\uFFFDuser")}))(t)
+	if aws.ToString(u.Username) != "bad\uFFFD\uFFFDuser" {
+		t.Errorf("stored as %q", aws.ToString(u.Username))
 	}
 }
