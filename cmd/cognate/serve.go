@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -52,6 +53,8 @@ type serveConfig struct {
 	createTable bool
 	// maxInFlight bounds the requests worked on at once (0: the default for the store; < 0: none).
 	maxInFlight int
+	// adminOrigins are the browser origins allowed to call admin operations, comma-separated.
+	adminOrigins string
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
@@ -70,6 +73,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.store, "store", envOr("COGNATE_STORE", "embedded"), "embedded or dynamodb (endpoint from AWS_ENDPOINT_URL_DYNAMODB, e.g. DynamoDB Local)")
 	fs.StringVar(&c.table, "table", envOr("COGNATE_TABLE", "cognate"), "DynamoDB table name (--store dynamodb)")
 	fs.BoolVar(&c.createTable, "create-table", os.Getenv("COGNATE_CREATE_TABLE") == "1", "create the DynamoDB table if it does not exist (--store dynamodb)")
+	fs.StringVar(&c.adminOrigins, "admin-origins", os.Getenv("COGNATE_ADMIN_ORIGINS"), "comma-separated browser origins (e.g. http://localhost:3000) allowed to call admin (SigV4) operations; signed calls from any other web page are refused")
 	fs.IntVar(&c.maxInFlight, "max-inflight", 0, "requests worked on at once, the others wait in arrival order (0: one per core on the embedded store, no limit on dynamodb; -1: no limit)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage of serve:")
@@ -86,6 +90,25 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 		c.issuerBase = "http://" + c.addr
 	}
 	return c, nil
+}
+
+// parseOrigins reads a comma-separated list of web origins as browsers send them in Origin:
+// http or https, a host, maybe a port, nothing else. "*" and "null" are refused: either would
+// let any page (a sandboxed frame is "null") call admin operations.
+func parseOrigins(s string) ([]string, error) {
+	var out []string
+	for o := range strings.SplitSeq(s, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		u, err := url.Parse(strings.TrimSuffix(o, "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+			return nil, fmt.Errorf("%q is not an origin such as http://localhost:3000 (scheme, host and port only; * and null are refused)", o)
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 func envOr(k, def string) string {
@@ -124,6 +147,10 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 	keys, err := config.ParseAdminKeys(c.adminKeys)
 	if err != nil {
 		return nil, fmt.Errorf("--admin-keys: %w", err)
+	}
+	origins, err := parseOrigins(c.adminOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("--admin-origins: %w", err)
 	}
 	if len(keys) == 0 && !isLoopback(c.addr) {
 		return nil, fmt.Errorf("listening on %s (not loopback) needs --admin-keys: without them any well-formed SigV4 signature would be accepted for admin calls", c.addr)
@@ -165,7 +192,7 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 	box := outbox.New(clk, logger, 0)
 	a, err := app.New(ctx, userpool.Config{Region: c.region, IssuerBase: c.issuerBase}, app.Deps{
 		Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), Sealer: sealer, Mail: box,
-		Admin: &sigv4.Verifier{Keys: keys, Clock: clk.Now}, Clock: clk, Rand: rand.Reader, Logger: logger,
+		Admin: &sigv4.Verifier{Keys: keys, Clock: clk.Now}, AdminOrigins: origins, Clock: clk, Rand: rand.Reader, Logger: logger,
 	})
 	if err != nil {
 		tbl.Close()

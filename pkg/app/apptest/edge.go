@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/cognatehq/cognate/pkg/sigv4"
 	"github.com/cognatehq/cognate/pkg/store/storetest"
@@ -26,6 +28,8 @@ import (
 func runEdgeTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("SigV4BindsOperation", func(t *testing.T) { testSigV4BindsOperation(t, Start(t, newTable)) })
 	t.Run("InvalidUTF8", func(t *testing.T) { testInvalidUTF8(t, Start(t, newTable)) })
+	t.Run("AdminFromBrowser", func(t *testing.T) { testAdminFromBrowser(t, Start(t, newTable)) })
+	t.Run("AnswerHeaders", func(t *testing.T) { testAnswerHeaders(t, Start(t, newTable)) })
 }
 
 // rawAnswer is one HTTP answer read whole.
@@ -164,4 +168,115 @@ func testInvalidUTF8(t *testing.T, e *Env) {
 	if aws.ToString(u.Username) != "bad\uFFFD\uFFFDuser" {
 		t.Errorf("stored as %q", aws.ToString(u.Username))
 	}
+}
+
+// WithOrigin makes an SDK client send Origin on every request, as the SDK does in a browser.
+func WithOrigin(origin string) func(*cip.Options) {
+	return func(o *cip.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("Origin", origin))
+	}
+}
+
+// A page on any origin can make the browser send requests to a local server; without admin keys
+// any well-formed signature is accepted, so it could list users or set their passwords. Signed
+// calls that carry Origin are refused unless the origin is allowed (none is here); the public and
+// access-token calls a browser app legitimately makes stay open to every origin.
+func testAdminFromBrowser(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	tokens := f.confirmedUser(t, "jane", "jane@example.com")
+	page := WithOrigin("https://evil.example")
+
+	_, err := e.Client.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: aws.String(f.poolID)}, page)
+	wantErr(t, err, "AccessDeniedException", "Admin operations refuse cross-origin requests from browsers: origin https://evil.example is not allowed to call ListUsers.")
+	_, err = e.Client.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(f.poolID), Username: aws.String("jane"),
+		Password: aws.String("Taken-Over-99"), Permanent: true}, page)
+	wantErr(t, err, "AccessDeniedException", "")
+	_, err = e.Client.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: aws.String(f.poolID), ClientId: aws.String(f.client),
+		AuthFlow: "ADMIN_USER_PASSWORD_AUTH", AuthParameters: map[string]string{"USERNAME": "jane", "PASSWORD": strongPassword}}, page)
+	wantErr(t, err, "AccessDeniedException", "")
+	_, err = e.Client.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("from-a-page")}, WithOrigin("null"))
+	wantErr(t, err, "AccessDeniedException", "")
+	if _, err := f.signIn(t, "jane", "Taken-Over-99"); err == nil {
+		t.Fatal("the cross-origin AdminSetUserPassword changed the password")
+	}
+	pools := must(e.Client.ListUserPools(ctx, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)}))(t)
+	for _, p := range pools.UserPools {
+		if aws.ToString(p.Name) == "from-a-page" {
+			t.Fatal("the cross-origin CreateUserPool created a pool")
+		}
+	}
+
+	// Public and access-token operations from the same page work.
+	must(e.Client.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String("webuser"), Password: aws.String(strongPassword),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("webuser@example.com")}}}, page))(t)
+	must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "jane", "PASSWORD": strongPassword}}, page))(t)
+	must(e.Client.GetUser(ctx, &cip.GetUserInput{AccessToken: tokens.AccessToken}, page))(t)
+
+	// The preflight a browser sends first offers the signing headers to no page.
+	r, err := http.NewRequest(http.MethodOptions, e.URL+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Origin", "https://evil.example")
+	r.Header.Set("Access-Control-Request-Method", "POST")
+	r.Header.Set("Access-Control-Request-Headers", "authorization,content-type,x-amz-date,x-amz-target")
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	allowed := resp.Header.Get("Access-Control-Allow-Headers")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(allowed, "x-amz-target") || strings.Contains(allowed, "authorization") || strings.Contains(allowed, "x-amz-date") {
+		t.Errorf("preflight from a page: %d, Access-Control-Allow-Headers %q", resp.StatusCode, allowed)
+	}
+}
+
+// Every answer is X-Content-Type-Options: nosniff; every Cognito answer and the outbox, which
+// carry tokens and codes, are Cache-Control: no-store.
+func testAnswerHeaders(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	tokens := f.confirmedUser(t, "jane", "jane@example.com")
+	check := func(what string, h http.Header, noStore bool) {
+		t.Helper()
+		if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options %q", what, got)
+		}
+		if got := h.Get("Cache-Control"); noStore && got != "no-store" {
+			t.Errorf("%s: Cache-Control %q", what, got)
+		}
+	}
+	signIn := []byte(`{"ClientId":"` + f.client + `","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{"USERNAME":"jane","PASSWORD":"` + strongPassword + `"}}`)
+	a := post(t, e, "InitiateAuth", signIn, nil)
+	if a.status != http.StatusOK || !strings.Contains(string(a.body), "AccessToken") {
+		t.Fatalf("InitiateAuth: %d %s", a.status, a.body)
+	}
+	check("InitiateAuth (tokens)", a.header, true)
+	a = post(t, e, "GetUser", []byte(`{"AccessToken":"`+aws.ToString(tokens.AccessToken)+`"}`), nil)
+	check("GetUser", a.header, true)
+	a = post(t, e, "InitiateAuth", []byte(`{"ClientId":"`+f.client+`"}`), nil)
+	if a.status == http.StatusOK {
+		t.Fatal("InitiateAuth without a flow succeeded")
+	}
+	check("an error", a.header, true)
+	a = post(t, e, "", nil, nil)
+	check("no target", a.header, true)
+
+	for _, path := range []string{"/_local/outbox", "/" + f.poolID + "/.well-known/jwks.json", "/" + f.poolID + "/.well-known/openid-configuration",
+		"/nowhere/.well-known/jwks.json"} {
+		resp, err := http.Get(e.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		check("GET "+path, resp.Header, path == "/_local/outbox")
+	}
+	r, _ := http.NewRequest(http.MethodOptions, e.URL+"/", nil)
+	r.Header.Set("Origin", "https://app.example")
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	check("preflight", resp.Header, false)
 }
