@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,7 +26,10 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/app"
 	"github.com/cognatehq/cognate/pkg/clock"
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/config"
 	"github.com/cognatehq/cognate/pkg/envelope"
+	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/mail/outbox"
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/sigv4"
@@ -51,6 +56,19 @@ type serveConfig struct {
 	createTable bool
 	// maxInFlight bounds the requests worked on at once (0: the default for the store; < 0: none).
 	maxInFlight int
+	// adminOrigins are the browser origins allowed to call admin operations, comma-separated.
+	adminOrigins string
+	// exposeOutbox serves the outbox (and logs codes); when not set explicitly (flag or
+	// environment), it is on for a loopback addr only.
+	exposeOutbox, exposeOutboxSet bool
+}
+
+// outboxOn says whether the outbox is served and codes are logged.
+func (c *serveConfig) outboxOn() bool {
+	if c.exposeOutboxSet {
+		return c.exposeOutbox
+	}
+	return isLoopback(c.addr)
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
@@ -69,6 +87,15 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&c.store, "store", envOr("COGNATE_STORE", "embedded"), "embedded or dynamodb (endpoint from AWS_ENDPOINT_URL_DYNAMODB, e.g. DynamoDB Local)")
 	fs.StringVar(&c.table, "table", envOr("COGNATE_TABLE", "cognate"), "DynamoDB table name (--store dynamodb)")
 	fs.BoolVar(&c.createTable, "create-table", os.Getenv("COGNATE_CREATE_TABLE") == "1", "create the DynamoDB table if it does not exist (--store dynamodb)")
+	fs.StringVar(&c.adminOrigins, "admin-origins", os.Getenv("COGNATE_ADMIN_ORIGINS"), "comma-separated browser origins (e.g. http://localhost:3000) allowed to call admin (SigV4) operations; signed calls from any other web page are refused")
+	if v := os.Getenv("COGNATE_EXPOSE_OUTBOX"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("COGNATE_EXPOSE_OUTBOX: %q is not a boolean", v)
+		}
+		c.exposeOutbox, c.exposeOutboxSet = b, true
+	}
+	fs.BoolVar(&c.exposeOutbox, "expose-outbox", c.exposeOutbox, "serve GET/DELETE /_local/outbox and log messages: exposes every verification code, temporary password and invitation to anyone who can reach the port (default: on for a loopback --addr, off otherwise)")
 	fs.IntVar(&c.maxInFlight, "max-inflight", 0, "requests worked on at once, the others wait in arrival order (0: one per core on the embedded store, no limit on dynamodb; -1: no limit)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage of serve:")
@@ -78,6 +105,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	fs.Visit(func(f *flag.Flag) { c.exposeOutboxSet = c.exposeOutboxSet || f.Name == "expose-outbox" })
 	if c.store != "embedded" && c.store != "dynamodb" {
 		return nil, fmt.Errorf("--store: %q is not embedded or dynamodb", c.store)
 	}
@@ -87,27 +115,30 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	return c, nil
 }
 
+// parseOrigins reads a comma-separated list of web origins as browsers send them in Origin:
+// http or https, a host, maybe a port, nothing else. "*" and "null" are refused: either would
+// let any page (a sandboxed frame is "null") call admin operations.
+func parseOrigins(s string) ([]string, error) {
+	var out []string
+	for o := range strings.SplitSeq(s, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		u, err := url.Parse(strings.TrimSuffix(o, "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+			return nil, fmt.Errorf("%q is not an origin such as http://localhost:3000 (scheme, host and port only; * and null are refused)", o)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
 func envOr(k, def string) string {
 	if v := os.Getenv(k); v != "" {
 		return v
 	}
 	return def
-}
-
-func parseAdminKeys(s string) (map[string]string, error) {
-	keys := map[string]string{}
-	for _, pair := range strings.Split(s, ",") {
-		pair = strings.TrimSpace(pair)
-		if pair == "" {
-			continue
-		}
-		id, secret, ok := strings.Cut(pair, ":")
-		if !ok || id == "" || secret == "" {
-			return nil, fmt.Errorf("admin key %q is not ACCESS_KEY_ID:SECRET", id)
-		}
-		keys[id] = secret
-	}
-	return keys, nil
 }
 
 func isLoopback(addr string) bool {
@@ -125,7 +156,7 @@ func isLoopback(addr string) bool {
 // local is a running local Cognate without its listener (tests use it through httptest).
 type local struct {
 	app     *app.App
-	outbox  *outbox.Outbox
+	outbox  *outbox.Outbox // nil when the outbox is off
 	table   store.Table
 	handler http.Handler
 }
@@ -136,9 +167,13 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	keys, err := parseAdminKeys(c.adminKeys)
+	keys, err := config.ParseAdminKeys(c.adminKeys)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--admin-keys: %w", err)
+	}
+	origins, err := parseOrigins(c.adminOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("--admin-origins: %w", err)
 	}
 	if len(keys) == 0 && !isLoopback(c.addr) {
 		return nil, fmt.Errorf("listening on %s (not loopback) needs --admin-keys: without them any well-formed SigV4 signature would be accepted for admin calls", c.addr)
@@ -177,23 +212,41 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 		}
 	}
 	sealer := envelope.NewSealer(mk, rand.Reader)
-	box := outbox.New(clk, logger, 0)
+	// The outbox serves and logs every code: beyond loopback only when asked for (--expose-outbox).
+	var box *outbox.Outbox
+	var sender mail.Sender = outbox.NewQuiet(logger)
+	routes := map[string]http.Handler{outbox.Path: outboxOff()}
+	if c.outboxOn() {
+		box = outbox.New(clk, logger, 0)
+		sender, routes[outbox.Path] = box, box.Handler()
+	}
 	a, err := app.New(ctx, userpool.Config{Region: c.region, IssuerBase: c.issuerBase}, app.Deps{
-		Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), Sealer: sealer, Mail: box,
-		Admin: &sigv4.Verifier{Keys: keys, Clock: clk.Now}, Clock: clk, Rand: rand.Reader, Logger: logger,
+		Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), Sealer: sealer, Mail: sender,
+		Admin: &sigv4.Verifier{Keys: keys, Clock: clk.Now}, AdminOrigins: origins, Clock: clk, Rand: rand.Reader, Logger: logger,
 	})
 	if err != nil {
 		tbl.Close()
 		return nil, err
 	}
-	h := a.LocalHandler(map[string]http.Handler{outbox.Path: box.Handler()})
+	h := a.LocalHandler(routes)
 	switch {
 	case c.maxInFlight != 0:
 		h = app.LimitInFlight(c.maxInFlight, h) // < 0: none
 	case c.store != "dynamodb": // DynamoDB calls wait on the network: no CPU to protect
 		h = app.LimitInFlight(app.DefaultLocalInFlight(), h)
 	}
+	h = newHostPolicy(c.addr, c.issuerBase).guard(h)
 	return &local{app: a, outbox: box, table: tbl, handler: accessLog(logger, h)}, nil
+}
+
+// outboxOff answers the outbox's path while it is off, saying how to turn it on.
+func outboxOff() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := cognito.NewRequestID()
+		w.Header().Set("X-Amzn-Requestid", id)
+		cognito.Render(cognito.WithRequest(r.Context(), id, "", ""), w, nil, nil, &cognito.Error{Type: "ResourceNotFoundException",
+			Status: http.StatusNotFound, Message: "The outbox is off: cognate serve serves it beyond loopback only with --expose-outbox."})
+	})
 }
 
 // serveGCPercent is the GOGC `cognate serve` runs with unless GOGC is set. Its live heap is
@@ -259,7 +312,11 @@ func printReady(w io.Writer, c *serveConfig, addr string, ready []readyPool) {
 	default:
 		fmt.Fprintf(w, "  store:     %s\n", c.dataDir)
 	}
-	fmt.Fprintf(w, "  outbox:    http://%s/_local/outbox\n", addr)
+	if c.outboxOn() {
+		fmt.Fprintf(w, "  outbox:    http://%s/_local/outbox\n", addr)
+	} else {
+		fmt.Fprintln(w, "  outbox:    off (not loopback; --expose-outbox serves it to anyone who can reach the port)")
+	}
 	for _, r := range ready {
 		fmt.Fprintf(w, "  pool:      %s (%s)\n", r.PoolID, r.Name)
 		for _, cl := range r.Clients {

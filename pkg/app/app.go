@@ -32,14 +32,18 @@ type Deps struct {
 	Clock  clock.Clock
 	Rand   io.Reader
 	Logger *slog.Logger
+	// AdminOrigins are the browser origins allowed to call admin (SigV4) operations
+	// (cognito.ServerOptions.AdminOrigins); none by default.
+	AdminOrigins []string
 }
 
 // App is a wired Cognate.
 type App struct {
-	Service *userpool.Service
-	signer  signer.Signer
-	admin   cognito.AdminAuthenticator
-	log     *slog.Logger
+	Service      *userpool.Service
+	signer       signer.Signer
+	admin        cognito.AdminAuthenticator
+	adminOrigins []string
+	log          *slog.Logger
 }
 
 // New builds the service and its handlers.
@@ -52,7 +56,7 @@ func New(ctx context.Context, cfg userpool.Config, d Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{Service: svc, signer: d.Signer, admin: d.Admin, log: d.Logger}, nil
+	return &App{Service: svc, signer: d.Signer, admin: d.Admin, adminOrigins: d.AdminOrigins, log: d.Logger}, nil
 }
 
 // Endpoints binds every implemented operation to the service.
@@ -134,14 +138,15 @@ func (a *App) Endpoints() map[string]cognito.Endpoint {
 
 // CognitoHandler serves the Cognito JSON 1.1 API for the given families (none = all).
 func (a *App) CognitoHandler(families ...cognito.Family) http.Handler {
-	return cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: families, Admin: a.admin, Logger: a.log})
+	return cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: families, Admin: a.admin,
+		AdminOrigins: a.adminOrigins, Logger: a.log})
 }
 
 // FamilyHandler is one family's function behind the edge router: only the family's operations,
 // answered on the family's path (edge.FamilyPath).
 func (a *App) FamilyHandler(f cognito.Family) http.Handler {
 	return cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: []cognito.Family{f},
-		Paths: []string{edge.FamilyPath(f)}, Admin: a.admin, Logger: a.log, ClientIP: edgeClientIP})
+		Paths: []string{edge.FamilyPath(f)}, Admin: a.admin, AdminOrigins: a.adminOrigins, Logger: a.log, ClientIP: edgeClientIP})
 }
 
 // edgeClientIP is the viewer's address the edge router hands on; behind CloudFront the
@@ -162,7 +167,8 @@ func edgeClientIP(r *http.Request) string {
 // the edge leaves requests whose X-Amz-Target names no operation (UnknownOperationException).
 func (a *App) OAuthHandler() http.Handler {
 	wk := a.WellKnownHandler()
-	api := cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: []cognito.Family{cognito.FamilyOAuth}, Admin: a.admin, Logger: a.log})
+	api := cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: []cognito.Family{cognito.FamilyOAuth},
+		Admin: a.admin, AdminOrigins: a.adminOrigins, Logger: a.log})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.Path, "/.well-known/") {
 			wk.ServeHTTP(w, r)
@@ -176,6 +182,7 @@ func (a *App) OAuthHandler() http.Handler {
 // `/{poolId}/.well-known/openid-configuration`.
 func (a *App) WellKnownHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		poolID, doc, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/.well-known/")
 		if !ok || strings.Contains(poolID, "/") || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 			http.NotFound(w, r)
@@ -227,5 +234,9 @@ func (a *App) LocalHandler(extra map[string]http.Handler) http.Handler {
 		}
 		api.ServeHTTP(w, r)
 	}))
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Every answer, the extra routes' and the mux's own 404s and 405s included.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		mux.ServeHTTP(w, r)
+	})
 }

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Endpoint serves one operation: it gets the raw JSON body (already size-limited and, for SigV4
@@ -47,12 +49,16 @@ func Bind[I any, O any](fn func(context.Context, *I) (*O, error)) Endpoint {
 }
 
 // Decode reads a request body into v (a pointer) the way AWS JSON services do: an empty body is
-// {}, null members are absent, unknown members are ignored. Malformed JSON and members of the wrong
-// JSON type are SerializationExceptions (400) that name the member but never echo its value:
-// bodies hold passwords.
+// {}, null members are absent, unknown members are ignored. Malformed JSON (invalid UTF-8 and
+// unpaired surrogate escapes included) and members of the wrong JSON type are
+// SerializationExceptions (400) that name the member but never echo its value: bodies hold
+// passwords.
 func Decode(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
+	}
+	if err := checkText(body); err != nil {
+		return err
 	}
 	err := json.Unmarshal(body, v)
 	if err == nil {
@@ -74,6 +80,69 @@ func Decode(body []byte, v any) error {
 		return Internal(err) // a programming error: v is not a pointer
 	}
 	return SerializationError("Malformed JSON request body.")
+}
+
+// checkText refuses what encoding/json would silently rewrite to U+FFFD: bytes that are not
+// UTF-8, and \u escapes of UTF-16 surrogates that do not form a pair. Rewritten, different inputs
+// would become one stored value ("bad\xff" and "bad\xfe" the same username), and a value would
+// differ from what the client sent. Cognito's JSON layer refuses invalid UTF-8 too.
+func checkText(body []byte) error {
+	if !utf8.Valid(body) {
+		off := 0
+		for off < len(body) {
+			r, n := utf8.DecodeRune(body[off:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			off += n
+		}
+		return SerializationError("Malformed JSON request body at offset %d: invalid UTF-8.", off)
+	}
+	// Outside strings a backslash is a syntax error that encoding/json reports; inside, every
+	// escape is a backslash and one character, or \uXXXX, so stepping over escapes whole never
+	// mistakes an escaped backslash followed by "u" for an escape.
+	for i := bytes.IndexByte(body, '\\'); i >= 0; {
+		step := 2
+		if r, ok := hex4(body, i+1); ok {
+			step = 6
+			if utf16.IsSurrogate(r) {
+				if low, ok := hex4(body, i+7); r >= 0xDC00 || !ok || body[i+6] != '\\' || low < 0xDC00 || low > 0xDFFF {
+					return SerializationError("Malformed JSON request body at offset %d: unpaired UTF-16 surrogate escape.", i)
+				}
+				step = 12
+			}
+		}
+		if i += step; i >= len(body) {
+			break
+		}
+		next := bytes.IndexByte(body[i:], '\\')
+		if next < 0 {
+			break
+		}
+		i += next
+	}
+	return nil
+}
+
+// hex4 reads the "uXXXX" of a \u escape starting at body[i].
+func hex4(body []byte, i int) (rune, bool) {
+	if i+5 > len(body) || body[i] != 'u' {
+		return 0, false
+	}
+	var r rune
+	for _, c := range body[i+1 : i+5] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 var quotedChar = regexp.MustCompile(` '(?:\\.|[^'\\])+'`)

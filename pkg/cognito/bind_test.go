@@ -64,6 +64,20 @@ func TestDecode(t *testing.T) {
 		{"map value", `{"ClientMetadata":{"k":[]}}`, "Values in 'ClientMetadata' must each be a string, found array.", nil},
 		{"object expected", `{"Settings":true}`, "Member 'Settings' must be an object, found boolean.", nil},
 		{"time as string", `{"When":"2024-05-07T00:00:00Z"}`, "Member 'When' must be a number (epoch seconds), found string.", nil},
+		{"invalid UTF-8 in a string", "{\"Username\":\"bad\xff\xfeuser\"}", "Malformed JSON request body at offset 16: invalid UTF-8.", nil},
+		{"invalid UTF-8 in a member name", "{\"User\xffname\":\"u\"}", "invalid UTF-8", nil},
+		{"invalid UTF-8 in a nested value", "{\"UserAttributes\":[{\"Name\":\"email\",\"Value\":\"\xc3\"}]}", "invalid UTF-8", nil},
+		{"UTF-8 encoded surrogate", "{\"Username\":\"\xed\xa0\x80\"}", "invalid UTF-8", nil},
+		{"lone high surrogate escape", `{"Username":"bad\ud800user"}`, "Malformed JSON request body at offset 16: unpaired UTF-16 surrogate escape.", nil},
+		{"lone low surrogate escape", `{"Username":"\uDC00"}`, "unpaired UTF-16 surrogate escape", nil},
+		{"high surrogate then a letter", `{"Username":"\ud83dx"}`, "unpaired UTF-16 surrogate escape", nil},
+		{"two high surrogates", `{"Username":"\ud83d\ud83d"}`, "unpaired UTF-16 surrogate escape", nil},
+		{"surrogate escape in a map key", `{"ClientMetadata":{"\udfff":"v"}}`, "unpaired UTF-16 surrogate escape", nil},
+		{"valid UTF-8 and escapes", "{\"Username\":\"caf\xc3\xa9 \\ud83d\\ude00 \\\\ud800 \\ufffd\"}", "", func(t *testing.T, in *signUpIn) {
+			if *in.Username != "café 😀 \\ud800 \ufffd" {
+				t.Errorf("Username = %q", *in.Username)
+			}
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,4 +182,13 @@ func TestBindPanicsOnBadTagsAtWiring(t *testing.T) {
 		}
 	}()
 	cognito.Bind(func(context.Context, *bad) (*signUpOut, error) { return nil, nil })
+}
+
+// A surrogate escape at the very end of a body (truncated JSON) is refused, not a panic.
+func TestDecodeTruncatedSurrogate(t *testing.T) {
+	for _, body := range []string{`{"U":"\ud800`, `{"U":"\ud800\`, `{"U":"\ud800\u`, `{"U":"\ud800\udc0`, `\ud800`, `\`, `{"U":"\u12`} {
+		if ce := cognito.As(cognito.Decode([]byte(body), new(signUpIn))); ce == nil || ce.Type != "SerializationException" {
+			t.Errorf("%s: %v", body, ce)
+		}
+	}
 }

@@ -113,6 +113,19 @@ func Internal(cause error) *Error {
 	return &Error{Type: "InternalErrorException", Message: "Internal server error.", Status: http.StatusInternalServerError, Cause: cause}
 }
 
+// AccessDenied refuses a caller an operation it may not call from where it calls (403), in the
+// shape AWS services use for a denied call.
+func AccessDenied(format string, args ...any) *Error {
+	return newErr("AccessDeniedException", http.StatusForbidden, format, args...)
+}
+
+// Forbidden refuses a request that did not arrive the way this deployment serves requests (403),
+// before any operation runs: a Lambda function reached around its edge, or a local server asked
+// under a host name that is not its own (DNS rebinding).
+func Forbidden(format string, args ...any) *Error {
+	return newErr("ForbiddenException", http.StatusForbidden, format, args...)
+}
+
 // RequestEntityTooLarge refuses bodies over the limit.
 func RequestEntityTooLarge() *Error {
 	return &Error{Type: "SerializationException", Message: "Request body too large.", Status: http.StatusRequestEntityTooLarge}

@@ -10,7 +10,8 @@ import (
 // as GetUser's {"AccessToken":"eyJ…"}. encoding/json reads such a body twice (validation, then
 // decoding) at a few µs per KB; this reads it once. Anything else — another kind of value, an
 // escape, non-ASCII, an unknown or case-folded member name, a syntax error — is left to Decode,
-// so the result, errors included, is always encoding/json's (FuzzFlatDecoderAgreesWithJSON).
+// so the result, errors included, is always encoding/json's (FuzzFlatDecoderAgreesWithJSON), and
+// invalid UTF-8 or a surrogate escape always meets Decode's refusal.
 type flatDecoder struct {
 	fields map[string]int // exact JSON member name -> index of a string field
 }

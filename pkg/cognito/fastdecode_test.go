@@ -71,6 +71,8 @@ var flatSeeds = []string{
 	"\v{\"AccessToken\":\"a\"}",
 	"{\"AccessToken\":\"a\"}\v",
 	"\xef\xbb\xbf{\"AccessToken\":\"a\"}",
+	"{\"AccessToken\":\"bad\xff\xfeuser\"}",
+	`{"AccessToken":"bad\ud800user"}`,
 }
 
 func FuzzFlatDecoderAgreesWithJSON(f *testing.F) {

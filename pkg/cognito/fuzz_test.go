@@ -1,6 +1,7 @@
 package cognito_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
 )
@@ -76,6 +78,14 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 		if w.Code == 200 {
+			if !utf8.Valid(body) {
+				t.Fatalf("200 for a body that is not UTF-8: %q", body)
+			}
+			// Nothing was rewritten to U+FFFD (an unpaired surrogate escape would be).
+			if out := strings.ToLower(w.Body.String()); (strings.Contains(out, "\ufffd") || strings.ContainsRune(out, utf8.RuneError)) &&
+				!strings.Contains(strings.ToLower(string(body)), "\ufffd") && !bytes.ContainsRune(body, utf8.RuneError) {
+				t.Fatalf("200 whose answer holds a U+FFFD the body did not: %q -> %s", body, w.Body)
+			}
 			if !json.Valid(w.Body.Bytes()) {
 				t.Fatalf("200 with invalid JSON: %s", w.Body)
 			}

@@ -21,7 +21,7 @@ type errorBody struct {
 }
 
 // Render is the one place a Cognito response is written: result (any JSON-encodable value) with
-// 200, or err as its *Error status, __type and message. Errors that are not *Error become
+// 200, or err as its *Error status, __type and message, never cached and never sniffed. Errors that are not *Error become
 // InternalErrorException. 5xx causes are logged with the request id from ctx; the client only
 // ever sees the generic message. It returns the status written.
 func Render(ctx context.Context, w http.ResponseWriter, log *slog.Logger, result any, err error) int {
@@ -57,6 +57,9 @@ func Render(ctx context.Context, w http.ResponseWriter, log *slog.Logger, result
 
 func write(w http.ResponseWriter, status int, body []byte) int {
 	w.Header().Set("Content-Type", ContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// Answers carry tokens, sessions and codes; errors are not worth telling apart here.
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(body) // the client went away; nothing useful to do
 	return status

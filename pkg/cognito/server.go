@@ -44,15 +44,25 @@ type ServerOptions struct {
 	// Paths are the request paths answered; nil means {"/"}. A family function behind the edge
 	// router receives its own path (e.g. "/admin") and lists it here.
 	Paths []string
+	// AdminOrigins are the browser origins (scheme://host[:port], compared without regard to
+	// letter case or a trailing slash) allowed to call SigV4 operations. A SigV4 request that
+	// carries any other Origin header is refused before its signature is checked, and the CORS
+	// preflight offers the signing headers (authorization, x-amz-date, ...) to these origins only.
+	// None by default: without admin keys a local server accepts any well-formed signature, and
+	// any web page could otherwise call ListUsers or AdminSetUserPassword on it.
+	AdminOrigins []string
 	// ClientIP tells the caller's address; nil uses the host of r.RemoteAddr. Only trust
 	// forwarding headers here when a proxy you control overwrites them.
 	ClientIP func(r *http.Request) string
 }
 
-// corsAllowHeaders are the request headers browser clients (Amplify, amazon-cognito-identity-js)
-// and signed SDK calls send.
-const corsAllowHeaders = "content-type, x-amz-target, x-amz-user-agent, cache-control, authorization, " +
-	"x-amz-date, x-amz-security-token, x-amz-content-sha256, amz-sdk-invocation-id, amz-sdk-request"
+// corsPublicHeaders are the request headers browser clients (Amplify, amazon-cognito-identity-js,
+// SDK v3) send on the public and access-token operations, which carry no signature.
+const corsPublicHeaders = "content-type, x-amz-target, x-amz-user-agent, cache-control, amz-sdk-invocation-id, amz-sdk-request"
+
+// corsSigningHeaders are the ones a signed (SigV4) call adds. Only allowed admin origins are told
+// they may send them, so a browser will not even send a signed call from any other page.
+const corsSigningHeaders = corsPublicHeaders + ", authorization, x-amz-date, x-amz-security-token, x-amz-content-sha256"
 
 type server struct {
 	endpoints map[string]Endpoint
@@ -62,10 +72,13 @@ type server struct {
 	maxBody   int64
 	paths     []string
 	clientIP  func(*http.Request) string
+	// adminOrigins holds the allowed admin origins, lower-case and without a trailing slash.
+	adminOrigins map[string]bool
 }
 
 // NewServer returns the Cognito JSON 1.1 handler: CORS, routing by X-Amz-Target, family gating,
-// body limit, SigV4 for admin operations, the endpoint, and one renderer for every answer.
+// admin origins, body limit, SigV4 for admin operations, the endpoint, and one renderer for every
+// answer.
 //
 // It panics on wiring mistakes (an unknown operation name, an unknown family, SigV4 endpoints
 // without an authenticator): those must fail at start-up, never let a request through.
@@ -78,6 +91,11 @@ func NewServer(opts ServerOptions) http.Handler {
 		maxBody:   opts.MaxBodyBytes,
 		paths:     opts.Paths,
 		clientIP:  opts.ClientIP,
+
+		adminOrigins: map[string]bool{},
+	}
+	for _, o := range opts.AdminOrigins {
+		s.adminOrigins[normalOrigin(o)] = true
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -123,6 +141,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Amzn-Requestid", id)
 	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("X-Content-Type-Options", "nosniff")
 	ctx := WithRequest(r.Context(), id, "", "")
 	defer func() { // last resort for a panic outside the guarded calls (e.g. in ClientIP)
 		if p := recover(); p != nil {
@@ -135,8 +154,15 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx = WithRequest(ctx, id, s.clientIP(r), "")
 
 	if r.Method == http.MethodOptions {
+		// The preflight names no operation (X-Amz-Target is one of the headers it asks about), so
+		// what it allows depends on the origin alone.
+		allow := corsPublicHeaders
+		if s.adminOrigin(r.Header.Values("Origin")) {
+			allow = corsSigningHeaders
+		}
+		h.Add("Vary", "Origin")
 		h.Set("Access-Control-Allow-Methods", "POST")
-		h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+		h.Set("Access-Control-Allow-Headers", allow)
 		h.Set("Access-Control-Max-Age", "86400")
 		w.WriteHeader(http.StatusOK)
 		return
@@ -174,6 +200,10 @@ func (s *server) serve(ctx context.Context, r *http.Request, w http.ResponseWrit
 	ctx = WithRequest(ctx, RequestID(ctx), SourceIP(ctx), op.Name)
 	if !s.families[op.Family] {
 		return op, nil, UnknownOperation("Operation %s belongs to the %s family, which this endpoint does not serve.", op.Name, op.Family)
+	}
+	if origins, sent := r.Header["Origin"]; sent && op.Auth == AuthSigV4 && !s.adminOrigin(origins) {
+		return op, nil, AccessDenied("Admin operations refuse cross-origin requests from browsers: origin %s is not allowed to call %s.",
+			clip(strings.Join(origins, ", ")), op.Name)
 	}
 	ep := s.endpoints[op.Name]
 	if ep == nil {
@@ -234,6 +264,17 @@ func checkContentType(ct string) error {
 		return nil
 	}
 	return SerializationError("Unsupported Content-Type %s: send %s.", clip(ct), ContentType)
+}
+
+// adminOrigin reports whether the Origin header values name exactly one allowed admin origin.
+func (s *server) adminOrigin(values []string) bool {
+	return len(values) == 1 && s.adminOrigins[normalOrigin(values[0])]
+}
+
+// normalOrigin is how origins are compared: browsers send them lower-case and without a path,
+// people write them in configuration with capitals or a trailing slash.
+func normalOrigin(o string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(o)), "/")
 }
 
 func remoteHost(r *http.Request) string {

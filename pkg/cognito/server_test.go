@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -163,6 +164,15 @@ func checkEnvelope(t *testing.T, w *httptest.ResponseRecorder) {
 	}
 	if got := w.Header().Get("Access-Control-Allow-Origin"); got != "*" {
 		t.Errorf("Access-Control-Allow-Origin = %q", got)
+	}
+	if got := w.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("X-Content-Type-Options = %q", got)
+	}
+	// Answers carry tokens, sessions and codes: no cache may keep one.
+	if got := w.Header().Get("Cache-Control"); w.Code != 200 || w.Body.Len() != 0 {
+		if got != "no-store" {
+			t.Errorf("Cache-Control = %q", got)
+		}
 	}
 }
 
@@ -323,30 +333,109 @@ func TestServerContext(t *testing.T) {
 	}
 }
 
+// signingHeaders are the request headers only a SigV4 call needs; the preflight offers them to
+// the origins allowed to call admin operations, and to no other.
+var signingHeaders = []string{"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"}
+
 func TestServerPreflight(t *testing.T) {
-	ts := newTestServer(t, nil)
-	for _, path := range []string{"/", "/anything"} {
-		r := httptest.NewRequest(http.MethodOptions, path, nil)
-		r.Header.Set("Origin", "https://app.example")
+	ts := newTestServer(t, func(o *cognito.ServerOptions) { o.AdminOrigins = []string{"https://Admin.Example/"} })
+	for _, tc := range []struct {
+		path, origin string
+		signing      bool
+	}{
+		{"/", "https://app.example", false},
+		{"/anything", "https://app.example", false},
+		{"/", "null", false},
+		{"/", "", false},
+		{"/", "https://admin.example:8443", false},
+		{"/", "http://admin.example", false},
+		{"/", "https://admin.example", true},
+		{"/", "https://ADMIN.example", true},
+	} {
+		r := httptest.NewRequest(http.MethodOptions, tc.path, nil)
+		if tc.origin != "" {
+			r.Header.Set("Origin", tc.origin)
+		}
 		r.Header.Set("Access-Control-Request-Method", "POST")
-		r.Header.Set("Access-Control-Request-Headers", "content-type,x-amz-target,x-amz-user-agent")
+		r.Header.Set("Access-Control-Request-Headers", "authorization,content-type,x-amz-date,x-amz-target,x-amz-user-agent")
 		w := httptest.NewRecorder()
 		ts.h.ServeHTTP(w, r)
 		checkEnvelope(t, w)
 		if w.Code != 200 || w.Body.Len() != 0 {
-			t.Errorf("%s: %d %q", path, w.Code, w.Body)
+			t.Errorf("%s %s: %d %q", tc.path, tc.origin, w.Code, w.Body)
 		}
 		h := w.Header()
-		if h.Get("Access-Control-Allow-Methods") != "POST" || h.Get("Access-Control-Max-Age") == "" {
-			t.Errorf("%s: headers %v", path, h)
+		if h.Get("Access-Control-Allow-Methods") != "POST" || h.Get("Access-Control-Max-Age") == "" || !slices.Contains(h.Values("Vary"), "Origin") {
+			t.Errorf("%s %s: headers %v", tc.path, tc.origin, h)
 		}
-		allowed := h.Get("Access-Control-Allow-Headers")
-		for _, want := range []string{"content-type", "x-amz-target", "x-amz-user-agent", "cache-control", "authorization",
-			"x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "amz-sdk-invocation-id", "amz-sdk-request"} {
-			if !strings.Contains(allowed, want) {
-				t.Errorf("Access-Control-Allow-Headers lacks %s: %q", want, allowed)
+		allowed := strings.Split(strings.ReplaceAll(h.Get("Access-Control-Allow-Headers"), " ", ""), ",")
+		for _, want := range []string{"content-type", "x-amz-target", "x-amz-user-agent", "cache-control", "amz-sdk-invocation-id", "amz-sdk-request"} {
+			if !slices.Contains(allowed, want) {
+				t.Errorf("%s %s: Access-Control-Allow-Headers lacks %s: %q", tc.path, tc.origin, want, allowed)
 			}
 		}
+		for _, sig := range signingHeaders {
+			if slices.Contains(allowed, sig) != tc.signing {
+				t.Errorf("%s %s: Access-Control-Allow-Headers %q offers %s: %v, want %v", tc.path, tc.origin, allowed, sig, !tc.signing, tc.signing)
+			}
+		}
+	}
+}
+
+// A browser page from any origin could otherwise drive admin operations on a local server that
+// accepts any well-formed signature. SigV4 calls that carry Origin are refused unless the origin
+// is allowed, before the signature is even checked; public and access-token calls stay open.
+func TestServerAdminOrigin(t *testing.T) {
+	const adminBody = `{"UserPoolId":"us-east-1_A","Username":"u"}`
+	for _, tc := range []struct {
+		name    string
+		allowed []string
+		op      string
+		origins []string // Origin header values; nil: none sent
+		typ     string   // "" = 200
+	}{
+		{"admin without Origin", nil, "AdminGetUser", nil, ""},
+		{"admin from a page", nil, "AdminGetUser", []string{"https://evil.example"}, "AccessDeniedException"},
+		{"admin from a sandboxed page", nil, "AdminGetUser", []string{"null"}, "AccessDeniedException"},
+		{"admin with an empty Origin", nil, "AdminGetUser", []string{""}, "AccessDeniedException"},
+		{"admin from another origin than allowed", []string{"https://admin.example"}, "AdminGetUser", []string{"https://evil.example"}, "AccessDeniedException"},
+		{"admin from an allowed origin", []string{"https://admin.example"}, "AdminGetUser", []string{"https://admin.example"}, ""},
+		{"allowed origin, any letter case", []string{"https://Admin.Example/"}, "AdminGetUser", []string{"https://admin.EXAMPLE"}, ""},
+		{"allowed origin, other port", []string{"https://admin.example"}, "AdminGetUser", []string{"https://admin.example:444"}, "AccessDeniedException"},
+		{"two Origin headers", []string{"https://admin.example"}, "AdminGetUser", []string{"https://admin.example", "https://evil.example"}, "AccessDeniedException"},
+		{"public from a page", nil, "SignUp", []string{"https://evil.example"}, ""},
+		{"access-token op from a page", nil, "InitiateAuth", []string{"https://evil.example"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newTestServer(t, func(o *cognito.ServerOptions) { o.AdminOrigins = tc.allowed })
+			body := `{"ClientId":"c","Username":"bob"}`
+			if tc.op == "AdminGetUser" {
+				body = adminBody
+			}
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+			r.Header.Set("X-Amz-Target", target+tc.op)
+			r.Header.Set("Content-Type", "application/x-amz-json-1.1")
+			r.Header.Set("Authorization", "ok")
+			for _, o := range tc.origins {
+				r.Header.Add("Origin", o)
+			}
+			w := httptest.NewRecorder()
+			ts.h.ServeHTTP(w, r)
+			checkEnvelope(t, w)
+			if tc.typ == "" {
+				if w.Code != 200 {
+					t.Fatalf("%d %s, want 200", w.Code, w.Body)
+				}
+				return
+			}
+			typ, msg := errorOf(t, w)
+			if w.Code != http.StatusForbidden || typ != tc.typ || !strings.Contains(msg, "cross-origin") {
+				t.Fatalf("%d %s %q, want 403 %s", w.Code, typ, msg, tc.typ)
+			}
+			if n := ts.admin.calls.Load(); n != 0 {
+				t.Errorf("the authenticator was asked %d times", n)
+			}
+		})
 	}
 }
 

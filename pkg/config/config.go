@@ -75,18 +75,10 @@ func Parse(getenv func(string) string) (*Config, error) {
 			c.ReplyTo = append(c.ReplyTo, r)
 		}
 	}
-	for i, pair := range strings.Split(getenv("COGNATE_ADMIN_KEYS"), ",") {
-		if pair = strings.TrimSpace(pair); pair == "" {
-			continue
-		}
-		id, secret, ok := strings.Cut(pair, ":")
-		if !ok || id == "" || secret == "" {
-			// Never echo the entry: without its colon it may be all secret, and this error ends
-			// up in the function's logs.
-			bad("COGNATE_ADMIN_KEYS: entry %d is not ACCESS_KEY_ID:SECRET", i+1)
-			continue
-		}
-		c.AdminKeys[id] = secret
+	if keys, err := ParseAdminKeys(getenv("COGNATE_ADMIN_KEYS")); err != nil {
+		bad("COGNATE_ADMIN_KEYS: %v", err)
+	} else {
+		c.AdminKeys = keys
 	}
 	if v := getenv("COGNATE_CALL_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -130,4 +122,27 @@ func Parse(getenv func(string) string) (*Config, error) {
 		return nil, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// ParseAdminKeys reads comma-separated ACCESS_KEY_ID:SECRET pairs (COGNATE_ADMIN_KEYS, and
+// `cognate serve --admin-keys`). A malformed entry is named by its position only, never by its
+// text: without its colon it may be all secret, and the error ends up in logs and terminals.
+func ParseAdminKeys(s string) (map[string]string, error) {
+	keys := map[string]string{}
+	var bad []string
+	for i, pair := range strings.Split(s, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		id, secret, ok := strings.Cut(pair, ":")
+		if !ok || id == "" || secret == "" {
+			bad = append(bad, fmt.Sprintf("entry %d is not ACCESS_KEY_ID:SECRET", i+1))
+			continue
+		}
+		keys[id] = secret
+	}
+	if len(bad) > 0 {
+		return nil, errors.New(strings.Join(bad, "; "))
+	}
+	return keys, nil
 }

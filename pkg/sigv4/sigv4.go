@@ -45,8 +45,10 @@ type Verifier struct {
 
 var _ cognito.AdminAuthenticator = (*Verifier)(nil)
 
-// Authenticate verifies r's Authorization header over body. It returns nil or a *cognito.Error:
-// MissingAuthenticationTokenException, IncompleteSignatureException (malformed),
+// Authenticate verifies r's Authorization header over body. host, x-amz-date and x-amz-target
+// must be among the signed headers, in development mode too. It returns nil or a *cognito.Error:
+// MissingAuthenticationTokenException, IncompleteSignatureException (malformed, or a required
+// header not signed),
 // InvalidSignatureException (expired or wrong signature), UnrecognizedClientException (unknown key).
 func (v *Verifier) Authenticate(r *http.Request, body []byte) error {
 	auths := r.Header.Values("Authorization")
@@ -118,6 +120,12 @@ func (v *Verifier) checkScope(a *authorization) error {
 	if !slices.Contains(a.signedHeaders, "x-amz-date") {
 		// Without it the date could be replaced and an old signature replayed.
 		return cognito.IncompleteSignature("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.")
+	}
+	if !slices.Contains(a.signedHeaders, "x-amz-target") {
+		// The body names a user, the target what to do with them: without it a signature made
+		// for AdminGetUser would serve AdminDeleteUser on the same body. The SDKs and the CLI
+		// always sign it.
+		return cognito.IncompleteSignature("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.")
 	}
 	return nil
 }

@@ -144,6 +144,15 @@ func TestRefusals(t *testing.T) {
 			r.Header.Set("Authorization", a[:len(a)-1]+flip(a[len(a)-1]))
 			return r, nil
 		}, "InvalidSignatureException", mismatch},
+		{"target not signed, then set", func(t *testing.T, _ *http.Request) (*http.Request, []byte) {
+			// A valid signature over the body alone; the target is added afterwards, as a replay
+			// of an AdminGetUser signature as AdminDeleteUser would.
+			r := request("/")
+			r.Header.Del("X-Amz-Target")
+			sign(t, r, creds, "cognito-idp", now)
+			r.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.AdminDeleteUser")
+			return r, nil
+		}, "IncompleteSignatureException", "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."},
 		{"wrong secret", func(t *testing.T, _ *http.Request) (*http.Request, []byte) {
 			r := request("/")
 			sign(t, r, aws.Credentials{AccessKeyID: "AKIDCOGNATE", SecretAccessKey: "guess"}, "cognito-idp", now)
@@ -221,21 +230,22 @@ func TestMalformedAuthorization(t *testing.T) {
 	sig := "Signature=" + strings.Repeat("ab", 32)
 	cases := map[string]string{
 		"bearer":                "Bearer abc",
-		"sigv4a":                "AWS4-ECDSA-P256-SHA256 " + cred + ", SignedHeaders=host;x-amz-date, " + sig,
+		"sigv4a":                "AWS4-ECDSA-P256-SHA256 " + cred + ", SignedHeaders=host;x-amz-date;x-amz-target, " + sig,
 		"no params":             "AWS4-HMAC-SHA256",
-		"missing signature":     "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host;x-amz-date",
-		"missing credential":    "AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-date, " + sig,
+		"missing signature":     "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host;x-amz-date;x-amz-target",
+		"missing credential":    "AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-date;x-amz-target, " + sig,
 		"not key=value":         "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders, " + sig,
-		"duplicate param":       "AWS4-HMAC-SHA256 " + cred + ", " + cred + ", SignedHeaders=host;x-amz-date, " + sig,
-		"short credential":      "AWS4-HMAC-SHA256 Credential=AKID/20240507/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date, " + sig,
-		"bad scope date":        "AWS4-HMAC-SHA256 Credential=AKIDCOGNATE/2024-05-07/us-east-1/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date, " + sig,
-		"bad terminator":        "AWS4-HMAC-SHA256 Credential=AKIDCOGNATE/20240507/us-east-1/cognito-idp/aws5_request, SignedHeaders=host;x-amz-date, " + sig,
+		"duplicate param":       "AWS4-HMAC-SHA256 " + cred + ", " + cred + ", SignedHeaders=host;x-amz-date;x-amz-target, " + sig,
+		"short credential":      "AWS4-HMAC-SHA256 Credential=AKID/20240507/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, " + sig,
+		"bad scope date":        "AWS4-HMAC-SHA256 Credential=AKIDCOGNATE/2024-05-07/us-east-1/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, " + sig,
+		"bad terminator":        "AWS4-HMAC-SHA256 Credential=AKIDCOGNATE/20240507/us-east-1/cognito-idp/aws5_request, SignedHeaders=host;x-amz-date;x-amz-target, " + sig,
 		"upper-case header":     "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=Host;x-amz-date, " + sig,
 		"empty header name":     "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host;;x-amz-date, " + sig,
-		"host not signed":       "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=x-amz-date, " + sig,
-		"x-amz-date not signed": "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host, " + sig,
-		"short signature":       "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host;x-amz-date, Signature=abcd",
-		"non-hex signature":     "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host;x-amz-date, Signature=" + strings.Repeat("zz", 32),
+		"host not signed":       "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=x-amz-date;x-amz-target, " + sig,
+		"x-amz-date not signed": "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host;x-amz-target, " + sig,
+		"target not signed":     "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host;x-amz-date, " + sig,
+		"short signature":       "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host;x-amz-date;x-amz-target, Signature=abcd",
+		"non-hex signature":     "AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host;x-amz-date;x-amz-target, Signature=" + strings.Repeat("zz", 32),
 	}
 	for name, auth := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -265,6 +275,13 @@ func TestDevelopmentMode(t *testing.T) {
 	r = request("/")
 	sign(t, r, creds, "sts", now)
 	wantErr(t, dev.Authenticate(r, []byte(body)), "IncompleteSignatureException", "correct service")
+
+	// Development mode checks no signature, but still wants one that would bind the operation.
+	r = request("/")
+	r.Header.Del("X-Amz-Target")
+	sign(t, r, creds, "cognito-idp", now)
+	r.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.AdminDeleteUser")
+	wantErr(t, dev.Authenticate(r, []byte(body)), "IncompleteSignatureException", "'X-Amz-Target' must be a 'SignedHeader'")
 }
 
 func TestServiceOverride(t *testing.T) {

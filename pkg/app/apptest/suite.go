@@ -44,6 +44,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runParityTests(t, newTable)
 	runExistenceTests(t, newTable)
 	runGoSRPTests(t, newTable)
+	runEdgeTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.

@@ -86,12 +86,14 @@ func (o *Outbox) serveList(w http.ResponseWriter, r *http.Request) {
 func (o *Outbox) serveClear(w http.ResponseWriter, _ *http.Request) {
 	o.Clear()
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Cache-Control", "no-store") // codes and temporary passwords
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // bodies may be HTML; keep them readable

@@ -80,6 +80,9 @@ func TestHTTPGolden(t *testing.T) {
 	if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q", cc)
 	}
+	if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("X-Content-Type-Options %q", got)
+	}
 	golden := filepath.Join("testdata", "list.golden.json")
 	if *update {
 		if err := os.WriteFile(golden, rec.Body.Bytes(), 0o644); err != nil {

@@ -3,8 +3,9 @@
 // them over HTTP at /_local/outbox so that developers and end-to-end tests can read the codes.
 //
 // LOCAL ONLY. The outbox logs and serves message bodies, which carry verification codes and
-// temporary passwords: that is its purpose, and the reason it must never be wired into a Lambda
-// or exposed beyond loopback. It is the one documented exception to "never log a code".
+// temporary passwords: that is its purpose, and the reason it must never be wired into a Lambda,
+// nor exposed beyond loopback unless the operator says so (`cognate serve --expose-outbox`). It
+// is the one documented exception to "never log a code". Where it is off, Quiet takes its place.
 package outbox
 
 import (
