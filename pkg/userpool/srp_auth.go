@@ -289,7 +289,7 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 	b := &secretBlock{Pool: p.Id, Client: c.ID, Typed: typed}
 	salt, verifier := s.simulatedSalt(p, typed), dummyVerifier
 	if u != nil {
-		b.User, b.Sub, b.UserID = u.st.Key, u.sub(), u.Username
+		b.User, b.Sub, b.UserID = u.st.Key, u.sub(), srpName(p, u)
 		if u.Password != nil {
 			v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.sub()))
 			if err != nil {
@@ -355,11 +355,13 @@ func lookupKey(p *poolState, typed string) string {
 //     of a name thus gets one answer, real or not (an unknown name used to come back as typed,
 //     a real one canonical).
 //
-// What still tells users apart cannot be hidden without a verifier made for another name: a
-// real username not in folded form (capitals, in a case-insensitive pool) comes back as stored,
-// and in an alias pool whose usernames are not UUIDs an alias comes back as the username behind
-// it, as Cognito discloses it too. Pools that must hide even that sign in by email or phone as
-// username, or keep usernames in folded form (or UUIDs, with aliases).
+// A real username not in folded form (capitals, in a case-insensitive pool) has its verifier
+// made over the folded name (newPassword), so it too answers folded; only a password set before
+// that answers the name as stored until it is next set. What still tells users apart cannot be
+// hidden: in an alias pool whose usernames are not UUIDs an alias comes back as the username
+// behind it, as Cognito discloses it too (a verifier per alias would go stale when the alias
+// changes, which needs no password). Pools that must hide even that sign in by email or phone as
+// username, or use UUID usernames with aliases.
 func (s *Service) simulatedUserID(p *poolState, typed string) string {
 	_, _, asUsername := usernameAlias(p, typed)
 	if asUsername || (p.aliasAttr("email") && emailRe.MatchString(typed)) || (p.aliasAttr("phone_number") && phoneRe.MatchString(typed)) {

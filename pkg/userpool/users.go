@@ -64,6 +64,9 @@ type passwordRecord struct {
 	Verifier  []byte    `json:"v"`
 	SetAt     time.Time `json:"t"`
 	Temporary bool      `json:"tmp,omitempty"`
+	// Folded: the verifier was made over the username folded as the pool folds names
+	// (userKey), not over the username as stored; see srpName.
+	Folded bool `json:"f,omitempty"`
 }
 
 type userState struct {
@@ -479,9 +482,14 @@ func verifierAAD(poolID, sub string) []byte {
 }
 
 // newPassword computes the SRP salt and verifier for a password (§4.5: pool name part and the
-// canonical internal username) and seals the verifier.
+// internal username) and seals the verifier. The name is the username folded as the pool folds
+// names (userKey: NFKC, lower case when case-insensitive), so that USER_ID_FOR_SRP — the name
+// clients sign with — is the same for every spelling of a name, real or unknown: a username
+// stored as "Alice" in a case-insensitive pool answers "alice", as an unknown "gHOST" answers
+// "ghost" (ENUM-02). Passwords set before this carry Folded=false and keep the stored name.
 func (s *Service) newPassword(ctx context.Context, p *poolState, username, sub, pw string, temporary bool) (*passwordRecord, error) {
-	salt, v, err := srp.NewVerifier(s.rand, srp.PoolName(p.Id), username, pw)
+	name := userKey(p, username)
+	salt, v, err := srp.NewVerifier(s.rand, srp.PoolName(p.Id), name, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -489,7 +497,15 @@ func (s *Service) newPassword(ctx context.Context, p *poolState, username, sub, 
 	if err != nil {
 		return nil, err
 	}
-	return &passwordRecord{Salt: salt, Verifier: sealed, SetAt: s.now(), Temporary: temporary}, nil
+	return &passwordRecord{Salt: salt, Verifier: sealed, SetAt: s.now(), Temporary: temporary, Folded: name != username}, nil
+}
+
+// srpName is the name a user's verifier was made over: their USER_ID_FOR_SRP.
+func srpName(p *poolState, u *userState) string {
+	if u.Password != nil && u.Password.Folded {
+		return userKey(p, u.Username)
+	}
+	return u.Username
 }
 
 // dummyVerifier lets an unknown user cost one modular exponentiation, like a real one (ENUM-03).
@@ -509,7 +525,7 @@ func (s *Service) checkPassword(ctx context.Context, p *poolState, u *userState,
 	if err != nil {
 		return false, err
 	}
-	return srp.CheckPassword(u.Password.Salt, v, srp.PoolName(p.Id), u.Username, pw), nil
+	return srp.CheckPassword(u.Password.Salt, v, srp.PoolName(p.Id), srpName(p, u), pw), nil
 }
 
 // temporaryPassword generates a random password that satisfies the pool's policy.
