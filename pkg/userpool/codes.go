@@ -26,15 +26,33 @@ const (
 const (
 	signUpCodeTTL   = 24 * time.Hour
 	maxCodeAttempts = 5
+	// longestCodeTTL bounds every code's lifetime (sign-up, attribute verification, password
+	// reset): a code expiring at t was written no earlier than t - longestCodeTTL.
+	longestCodeTTL = 24 * time.Hour
 )
 
 // codeRecord is a one-time code at rest: only a keyed hash of the code is kept (CODE-02).
 type codeRecord struct {
-	Hash     []byte `json:"h"`
-	Target   string `json:"t"` // attribute name the code verifies (email / phone_number)
-	Value    string `json:"v"` // the value it was sent to
+	Hash   []byte `json:"h"`
+	Target string `json:"t"` // attribute name the code verifies (email / phone_number)
+	Value  string `json:"v"` // the value it was sent to
+	// Sub is the sub of the user the code was sent to (ownedBy).
+	Sub      string `json:"s,omitempty"`
 	Attempts int    `json:"a"`
 	Spent    bool   `json:"x,omitempty"`
+}
+
+// ownedBy tells whether the code was sent to u, not to an earlier user of the same name who has
+// been deleted since: codes are children of the user's key, a name that a new user can take
+// again, and the deletion's sweep of children is best effort. A code written before codes kept
+// the sub has none; it is u's when u existed by the earliest time it can have been written
+// (its expiry less the longest lifetime of a code), and otherwise void: a user created within a
+// day of the upgrade asks for a code again, at worst.
+func (r *codeRecord) ownedBy(u *userState, expires time.Time) bool {
+	if r.Sub != "" {
+		return r.Sub == u.sub()
+	}
+	return !u.Created.After(expires.Add(-longestCodeTTL))
 }
 
 func codeSK(purpose string) string { return "CODE#" + purpose }
@@ -55,7 +73,7 @@ func (s *Service) sixDigits() (string, error) {
 // codeOp builds the write that stores a fresh code, replacing (and so voiding) any older one.
 func (s *Service) codeOp(p *poolState, u *userState, purpose, target, value, code string, ttl time.Duration) store.Op {
 	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purpose))
-	rec := codeRecord{Hash: s.codeHash(p.Id, u.st.Key, purpose, target, value, code), Target: target, Value: value}
+	rec := codeRecord{Hash: s.codeHash(p.Id, u.st.Key, purpose, target, value, code), Target: target, Value: value, Sub: u.sub()}
 	return store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: s.now().Add(ttl), Data: mustJSON(rec)}}
 }
 
@@ -75,7 +93,7 @@ func (s *Service) checkCode(ctx context.Context, p *poolState, u *userState, pur
 	if err := json.Unmarshal(it.Data, &rec); err != nil {
 		return nil, store.Op{}, internal(err)
 	}
-	if rec.Spent || rec.Attempts >= maxCodeAttempts {
+	if rec.Spent || rec.Attempts >= maxCodeAttempts || !rec.ownedBy(u, it.ExpiresAt) {
 		return nil, store.Op{}, cognito.ExpiredCode("Invalid code provided, please request a code again.")
 	}
 	want := s.codeHash(p.Id, u.st.Key, purpose, rec.Target, rec.Value, code)

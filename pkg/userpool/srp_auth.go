@@ -218,7 +218,7 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 	sess := authSession{PoolID: p.Id, ClientID: c.ID, Challenge: challengePasswordVerifier, Data: map[string]string{}}
 	salt, verifier := s.simulatedSalt(p, typed), dummyVerifier
 	if u != nil {
-		sess.UserKey, sess.Username = u.st.Key, u.Username
+		sess.UserKey, sess.Sub, sess.Username = u.st.Key, u.sub(), u.Username
 		if u.Password != nil {
 			v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.sub()))
 			if err != nil {
@@ -322,6 +322,10 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *
 	// back the attempt of an answer refused there (a replay), so a replay is never counted.
 	if sess.UserKey != "" && userKey(p, username) == sess.UserKey && checkSecretHash(c, resp["SECRET_HASH"], username, sess.Username) == nil {
 		if u := s.countAttempt(ctx, p, sess.UserKey); u != nil {
+			if !sess.ownedBy(u) { // the name is another user's since: nothing to judge or count
+				s.releaseAttempt(ctx, p, u)
+				return nil, invalidSession()
+			}
 			return s.passwordVerdict(ctx, &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}, reserved: true}, verdict)
 		}
 	}
