@@ -3,12 +3,15 @@ package apptest
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/store"
@@ -19,13 +22,14 @@ import (
 // counters, group memberships — across a user's deletion: a new user who takes the same name
 // (here in another case, in a case-insensitive pool) inherits none of it, and the records of the
 // deleted user answer as Cognito answers for a token, Session, device or code that does not
-// exist.
+// exist. It also covers the atomic count of code attempts.
 func runRecordTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("RecordsRefreshTokenOutlivesUser", func(t *testing.T) { testRefreshOutlivesUser(t, Start(t, newTable)) })
 	t.Run("RecordsSessionOutlivesUser", func(t *testing.T) { testSessionOutlivesUser(t, Start(t, newTable)) })
 	t.Run("RecordsDeviceOutlivesUser", func(t *testing.T) { testDeviceOutlivesUser(startSweepFailing(t, newTable)) })
 	t.Run("RecordsCodeOutlivesUser", func(t *testing.T) { testCodeOutlivesUser(startSweepFailing(t, newTable)) })
 	t.Run("RecordsGroupOutlivesUser", func(t *testing.T) { testGroupOutlivesUser(t, Start(t, newTable)) })
+	t.Run("RecordsCodeAttemptRace", func(t *testing.T) { testCodeAttemptRace(t, Start(t, newTable)) })
 }
 
 // sweepFailing makes DeleteUser's sweep of the user's child items (codes, devices, rate
@@ -265,4 +269,61 @@ func testGroupOutlivesUser(t *testing.T, e *Env) {
 	if len(members.Users) != 1 || *members.Users[0].Username != "MALLORY" {
 		t.Fatalf("ListUsersInGroup after joining: %+v", members.Users)
 	}
+}
+
+// testCodeAttemptRace sends a burst of wrong codes at once: at most five are judged (answered
+// CodeMismatchException), however they interleave; the code is then void, so the right code
+// answers as an exhausted one.
+func testCodeAttemptRace(t *testing.T, e *Env) {
+	c := e.Client
+	f := newPool(t, e, nil)
+	f.signUp(t, "rae", "rae@example.com")
+	code := f.code(t, "rae@example.com")
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	confirm := func(code string) error {
+		_, err := c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("rae"), ConfirmationCode: aws.String(code)})
+		return err
+	}
+	outcome := func(err error) string {
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			return ae.ErrorCode()
+		}
+		if err == nil {
+			return "success"
+		}
+		return err.Error()
+	}
+	const burst = 12 // under ConfirmSignUp's hourly cap of 15
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for range burst {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := outcome(confirm(wrong))
+			mu.Lock()
+			seen[o]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	judged := seen["CodeMismatchException"]
+	// Besides a verdict, a wrong code may hear that the code is spent, or that the hourly counter
+	// was too contended to count it; nothing else.
+	if judged > 5 || judged+seen["ExpiredCodeException"]+seen["TooManyRequestsException"] != burst {
+		t.Fatalf("%d concurrent wrong codes: %v; at most 5 may be judged", burst, seen)
+	}
+	// Exhaust what the burst left (a contended counter may have refused some), in a new hourly
+	// window: each remaining try is judged, and then none.
+	e.Clock.Advance(time.Hour + time.Second)
+	for ; judged < 5; judged++ {
+		wantErr(t, confirm(wrong), "CodeMismatchException", "")
+	}
+	wantErr(t, confirm(wrong), "ExpiredCodeException", "Invalid code provided, please request a code again.")
+	wantErr(t, confirm(code), "ExpiredCodeException", "Invalid code provided, please request a code again.")
 }
