@@ -189,17 +189,19 @@ func TestTemplate(t *testing.T) {
 		})
 	})
 
-	// The sign-in function counts a password attempt with one conditional UpdateItem
-	// (store.Table.CountAttempt). Without the right it would still work — a refused call takes the
-	// compare-and-swap path — but with a request more per sign-in and a warning logged each time,
-	// so the template must grant it; no other function needs it.
-	t.Run("the sign-in function, and only it, may UpdateItem", func(t *testing.T) {
+	// The sign-in function counts a password attempt, and the functions that confirm codes a code
+	// attempt, with one conditional UpdateItem (store.Table.CountAttempt). Without the right they
+	// would still work — a refused call takes the compare-and-swap path — but with requests more
+	// per attempt and a warning logged each time, so the template must grant it; no other
+	// function needs it.
+	counters := map[string]bool{"AuthFunction": true, "SignupFunction": true, "AccountFunction": true}
+	t.Run("only the functions that count attempts may UpdateItem", func(t *testing.T) {
 		resources.each(func(id string, r node) {
 			if r.get("Type").str() != "AWS::Serverless::Function" {
 				return
 			}
 			out, _ := yaml.Marshal(r.get("Properties").get("Policies").Node)
-			if has := strings.Contains(string(out), "dynamodb:UpdateItem"); has != (id == "AuthFunction") {
+			if has := strings.Contains(string(out), "dynamodb:UpdateItem"); has != counters[id] {
 				t.Errorf("%s: dynamodb:UpdateItem granted = %v", id, has)
 			}
 		})

@@ -206,3 +206,62 @@ func TestRefusedAttemptsDoNotCount(t *testing.T) {
 		t.Fatalf("sixth wrong password: %v, want the lock", err)
 	}
 }
+
+// A code is judged in the request that counts the attempt at it (CountAttempt, which reads the
+// code as it counts): a ConfirmSignUp is the user's read, the hourly counter's read and write,
+// that one request and the outcome's transaction; a wrong code stops after the count.
+func TestConfirmSignUpRequests(t *testing.T) {
+	var counted *countingTable
+	e := apptest.Start(t, func(t *testing.T, clk clock.Clock) store.Table {
+		counted = &countingTable{Table: tempTable(t, clk)}
+		return counted
+	})
+	ctx := context.Background()
+	svc := e.App.Service
+	pin := &userpool.CreateUserPoolInput{PoolName: "codes"}
+	pin.AutoVerifiedAttributes = []string{"email"}
+	p, err := svc.CreateUserPool(ctx, pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &userpool.CreateUserPoolClientInput{UserPoolId: p.UserPool.Id}
+	in.ClientName = "app"
+	c, err := svc.CreateUserPoolClient(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := c.UserPoolClient.ClientId
+	password := "Correct-Horse-9"
+	email := "cy@example.com"
+	if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: client, Username: "cy", Password: &password,
+		UserAttributes: []userpool.AttributeType{{Name: "email", Value: &email}}}); err != nil {
+		t.Fatal(err)
+	}
+	m, ok := e.Outbox.Latest(email)
+	if !ok {
+		t.Fatal("no code sent")
+	}
+	wrong := "000000"
+	if m.Code == wrong {
+		wrong = "111111"
+	}
+	confirm := func(code string) error {
+		counted.reset()
+		_, err := svc.ConfirmSignUp(ctx, &userpool.ConfirmSignUpInput{ClientId: client, Username: "cy", ConfirmationCode: code})
+		return err
+	}
+	want := func(what string, gets, writes, counts int64) {
+		t.Helper()
+		if g, w, n := counted.gets.Load(), counted.writes.Load(), counted.counts.Load(); g != gets || w != writes || n != counts || counted.queries.Load() != 0 {
+			t.Fatalf("%s: %d gets, %d writes, %d counted attempts, %d queries; want %d, %d, %d, 0", what, g, w, n, counted.queries.Load(), gets, writes, counts)
+		}
+	}
+	if err := confirm(wrong); err == nil || !strings.Contains(err.Error(), "CodeMismatch") {
+		t.Fatalf("wrong code: %v", err)
+	}
+	want("a wrong code", 2, 1, 1)
+	if err := confirm(m.Code); err != nil {
+		t.Fatal(err)
+	}
+	want("the right code", 2, 2, 1)
+}

@@ -395,7 +395,7 @@ func requiredMissing(p *poolState, u *userState) []string {
 // newPasswordChallenge answers NEW_PASSWORD_REQUIRED, consuming the step's Session with it.
 func (s *Service) newPasswordChallenge(ctx context.Context, st *signInStep) (*AuthOutput, error) {
 	p, c, u := st.pool, st.client, st.user
-	sess, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Username: u.Username, Challenge: challengeNewPassword})
+	sess, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), Username: u.Username, Challenge: challengeNewPassword})
 	if err != nil {
 		return nil, err
 	}

@@ -26,15 +26,36 @@ const (
 const (
 	signUpCodeTTL   = 24 * time.Hour
 	maxCodeAttempts = 5
+	// longestCodeTTL bounds every code's lifetime (sign-up, attribute verification, password
+	// reset): a code expiring at t was written no earlier than t - longestCodeTTL.
+	longestCodeTTL = 24 * time.Hour
 )
 
-// codeRecord is a one-time code at rest: only a keyed hash of the code is kept (CODE-02).
+// codeRecord is a one-time code at rest: only a keyed hash of the code is kept (CODE-02). Its
+// attempts are counted on the item (store.Item.Attempts), so that one request counts an attempt
+// and reads the code (reserveCodeAttempt).
 type codeRecord struct {
-	Hash     []byte `json:"h"`
-	Target   string `json:"t"` // attribute name the code verifies (email / phone_number)
-	Value    string `json:"v"` // the value it was sent to
-	Attempts int    `json:"a"`
-	Spent    bool   `json:"x,omitempty"`
+	Hash   []byte `json:"h"`
+	Target string `json:"t"` // attribute name the code verifies (email / phone_number)
+	Value  string `json:"v"` // the value it was sent to
+	// Sub is the sub of the user the code was sent to (ownedBy).
+	Sub string `json:"s,omitempty"`
+	// Attempts is where versions before the atomic count kept it: read, never written.
+	Attempts int  `json:"a,omitempty"`
+	Spent    bool `json:"x,omitempty"`
+}
+
+// ownedBy tells whether the code was sent to u, not to an earlier user of the same name who has
+// been deleted since: codes are children of the user's key, a name that a new user can take
+// again, and the deletion's sweep of children is best effort. A code written before codes kept
+// the sub has none; it is u's when u existed by the earliest time it can have been written
+// (its expiry less the longest lifetime of a code), and otherwise void: a user created within a
+// day of the upgrade asks for a code again, at worst.
+func (r *codeRecord) ownedBy(u *userState, expires time.Time) bool {
+	if r.Sub != "" {
+		return r.Sub == u.sub()
+	}
+	return !u.Created.After(expires.Add(-longestCodeTTL))
 }
 
 func codeSK(purpose string) string { return "CODE#" + purpose }
@@ -52,42 +73,40 @@ func (s *Service) sixDigits() (string, error) {
 	return fmt.Sprintf("%06d", n.Int64()), nil
 }
 
-// codeOp builds the write that stores a fresh code, replacing (and so voiding) any older one.
+// codeOp builds the write that stores a fresh code, replacing (and so voiding) any older one;
+// the put starts its attempt count afresh.
 func (s *Service) codeOp(p *poolState, u *userState, purpose, target, value, code string, ttl time.Duration) store.Op {
 	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purpose))
-	rec := codeRecord{Hash: s.codeHash(p.Id, u.st.Key, purpose, target, value, code), Target: target, Value: value}
+	rec := codeRecord{Hash: s.codeHash(p.Id, u.st.Key, purpose, target, value, code), Target: target, Value: value, Sub: u.sub()}
 	return store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: s.now().Add(ttl), Data: mustJSON(rec)}}
 }
 
-// checkCode verifies a code and returns the op that consumes it (a delete conditioned on the
-// version read, so of two concurrent correct submissions exactly one commits). A wrong code
-// counts an attempt; after maxCodeAttempts the code is void.
+func codeExpired() error {
+	return cognito.ExpiredCode("Invalid code provided, please request a code again.")
+}
+
+// checkCode verifies a code and returns the op that consumes it (a put of a spent marker
+// conditioned on the version read, so of two concurrent correct submissions exactly one
+// commits). Every submission is counted as an attempt before it is judged; after
+// maxCodeAttempts the code is void, the right code included (CODE-04).
 func (s *Service) checkCode(ctx context.Context, p *poolState, u *userState, purpose, code string) (*codeRecord, store.Op, error) {
 	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purpose))
-	it, err := s.table.Get(ctx, pk, sk)
+	it, err := s.reserveCodeAttempt(ctx, pk, sk)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, store.Op{}, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+		return nil, store.Op{}, codeExpired()
 	}
 	if err != nil {
-		return nil, store.Op{}, internal(err)
+		return nil, store.Op{}, err
 	}
 	var rec codeRecord
 	if err := json.Unmarshal(it.Data, &rec); err != nil {
 		return nil, store.Op{}, internal(err)
 	}
-	if rec.Spent || rec.Attempts >= maxCodeAttempts {
-		return nil, store.Op{}, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+	if rec.Spent || !rec.ownedBy(u, it.ExpiresAt) || int(it.Attempts.Total)+rec.Attempts > maxCodeAttempts {
+		return nil, store.Op{}, codeExpired()
 	}
 	want := s.codeHash(p.Id, u.st.Key, purpose, rec.Target, rec.Value, code)
 	if !hmac.Equal(want, rec.Hash) {
-		rec.Attempts++
-		it.Data = mustJSON(rec)
-		old := it.Version
-		it.Version++
-		// Lost races on the counter are fine: the other writer counted an attempt too.
-		if err := s.table.Write(ctx, store.Op{Kind: store.OpPut, Item: it, Cond: store.Cond{Kind: store.CondVersion, Version: old}}); err != nil && !errors.Is(err, store.ErrConditionFailed) {
-			return nil, store.Op{}, internal(err)
-		}
 		return nil, store.Op{}, cognito.CodeMismatch("Invalid verification code provided, please try again.")
 	}
 	// Consuming overwrites the code with a spent marker rather than deleting it, so functions that
@@ -95,6 +114,54 @@ func (s *Service) checkCode(ctx context.Context, p *poolState, u *userState, pur
 	spent := codeRecord{Spent: true}
 	return &rec, store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: it.Version + 1, ExpiresAt: it.ExpiresAt, Data: mustJSON(spent)},
 		Cond: store.Cond{Kind: store.CondVersion, Version: it.Version}}, nil
+}
+
+// codeAttemptRule lets the store count an attempt at a code while it has tries left.
+func (s *Service) codeAttemptRule() store.AttemptRule {
+	return store.AttemptRule{Now: s.now(), MaxFailures: maxCodeAttempts, MaxTotal: maxCodeAttempts}
+}
+
+// reserveCodeAttempt counts an attempt at the code pk/sk BEFORE it is judged, as reserveAttempt
+// does for passwords: of any number of concurrent guesses, only those counted while the code had
+// tries left are judged. In one request, which also reads the code, in the common case
+// (CountAttempt); when the store cannot (a fault, or a function without dynamodb:UpdateItem) by
+// a compare-and-swap of the item, retried when another attempt wins the race. It returns the
+// item as counted, or store.ErrNotFound when there is no code with tries left. A store failure
+// refuses the attempt (fail closed).
+func (s *Service) reserveCodeAttempt(ctx context.Context, pk, sk string) (store.Item, error) {
+	it, err := s.table.CountAttempt(ctx, pk, sk, s.codeAttemptRule())
+	if err == nil {
+		return it, nil
+	}
+	if !errors.Is(err, store.ErrConditionFailed) {
+		s.log.WarnContext(ctx, "counting a code attempt failed; taking the compare-and-swap path", "err", err)
+	}
+	// Declined (no code, or no tries left: the read below tells) or failed: read and decide.
+	// Each lost race is another attempt counted or a new code written, so this ends.
+	for range 4 * maxCodeAttempts {
+		it, err := s.table.Get(ctx, pk, sk)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Item{}, err
+		}
+		if err != nil {
+			return store.Item{}, internal(err)
+		}
+		rule := s.codeAttemptRule()
+		if !rule.Allows(it.Attempts) {
+			return store.Item{}, store.ErrNotFound
+		}
+		read := it.Version
+		it.Attempts = it.Attempts.Counted(rule.Now)
+		it.Version++
+		err = s.table.Write(ctx, store.Op{Kind: store.OpPut, Item: it, Cond: store.Cond{Kind: store.CondVersion, Version: read}})
+		if err == nil {
+			return it, nil
+		}
+		if !errors.Is(err, store.ErrConditionFailed) {
+			return store.Item{}, internal(err)
+		}
+	}
+	return store.Item{}, cognito.TooManyRequests("Rate exceeded")
 }
 
 // delivery is where a code goes.

@@ -43,6 +43,22 @@ type deviceRecord struct {
 	Modified   time.Time `json:"m"`
 	LastAuth   time.Time `json:"a,omitempty"`
 	Forgotten  bool      `json:"x,omitempty"`
+	// Sub is the owner's sub: a device is a child of the user's key, a name that a user created
+	// after a deletion can take again, and the deletion's sweep of children is best effort
+	// (ownedBy).
+	Sub string `json:"u,omitempty"`
+}
+
+// ownedBy tells whether the device is u's, not an earlier user's of the same name who has been
+// deleted since (whose devices must neither list nor prove anything for u). Records written
+// before the sub was kept have none; they are u's when u existed before the record was written
+// (Created: the confirmation, or a tombstone's forgetting), which keeps remembered devices
+// across an upgrade.
+func (d *deviceRecord) ownedBy(u *userState) bool {
+	if d.Sub != "" {
+		return d.Sub == u.sub()
+	}
+	return !u.Created.After(d.Created)
 }
 
 // forgottenTTL keeps a forgotten device's tombstone as long as any refresh token can live
@@ -82,7 +98,8 @@ func (s *Service) newDeviceMetadata(p *poolState, u *userState) (*NewDeviceMetad
 	return &NewDeviceMetadataType{DeviceKey: region + "_" + id, DeviceGroupKey: s.deviceGroupKey(p, u)}, nil
 }
 
-// loadDevice reads one of the user's devices; a forgotten one is reported as such.
+// loadDevice reads one of the user's devices; a forgotten one is reported as such, and one left
+// by a deleted user of the same name as not found.
 func (s *Service) loadDevice(ctx context.Context, p *poolState, u *userState, key string) (*deviceRecord, store.Item, error) {
 	pk, sk := store.UserChildKey(p.Id, u.st.Key, deviceSK(key))
 	it, err := s.table.Get(ctx, pk, sk)
@@ -92,6 +109,9 @@ func (s *Service) loadDevice(ctx context.Context, p *poolState, u *userState, ke
 	var d deviceRecord
 	if err := json.Unmarshal(it.Data, &d); err != nil {
 		return nil, it, err
+	}
+	if !d.ownedBy(u) {
+		return nil, store.Item{}, store.ErrNotFound
 	}
 	return &d, it, nil
 }
@@ -123,6 +143,7 @@ func (s *Service) deviceForgotten(ctx context.Context, p *poolState, u *userStat
 
 func (s *Service) putDeviceOp(p *poolState, u *userState, d *deviceRecord, it store.Item, cond store.Cond) store.Op {
 	pk, sk := store.UserChildKey(p.Id, u.st.Key, deviceSK(d.Key))
+	d.Sub = u.sub()
 	it.PK, it.SK, it.Data, it.Version = pk, sk, mustJSON(d), it.Version+1
 	return store.Op{Kind: store.OpPut, Item: it, Cond: cond}
 }
@@ -156,7 +177,7 @@ func (s *Service) deviceSRPChallenge(ctx context.Context, st *signInStep, d *dev
 		return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
 	}
 	p, c, u := st.pool, st.client, st.user
-	tok, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Username: u.Username,
+	tok, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), Username: u.Username,
 		Challenge: challengeDeviceSRP, Data: map[string]string{sessDevice: d.Key}})
 	if err != nil {
 		return nil, err
@@ -208,7 +229,7 @@ func (s *Service) respondDeviceSRP(ctx context.Context, p *poolState, c *clientS
 	if err != nil {
 		return nil, internal(err)
 	}
-	next := authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Username: u.Username, Challenge: challengeDeviceVerifier,
+	next := authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), Username: u.Username, Challenge: challengeDeviceVerifier,
 		Data: map[string]string{sessDevice: d.Key, sessSecretBlock: blockHash(block)}}
 	st := &signInStep{pool: p, client: c, user: u, consume: []store.Op{consume}}
 	if err := s.commitStep(ctx, st, s.sessionOp(c, tok, next)); err != nil {
@@ -416,7 +437,7 @@ func (s *Service) listDevices(ctx context.Context, p *poolState, u *userState, l
 		if err := json.Unmarshal(it.Data, &d); err != nil {
 			return nil, "", internal(err)
 		}
-		if !d.Forgotten {
+		if !d.Forgotten && d.ownedBy(u) {
 			out = append(out, deviceType(&d))
 		}
 	}

@@ -432,6 +432,11 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *ListUsersInGroupInpu
 		if err != nil {
 			return nil, internal(err)
 		}
+		// The user's own list decides: a membership item may outlive its user (DeleteUser does
+		// not remove them), and a user created since under the same name is not a member.
+		if !slices.Contains(u.Groups, in.GroupName) {
+			continue
+		}
 		out.Users = append(out.Users, toUserType(u, attributeList(u, nil)))
 	}
 	return out, nil

@@ -26,6 +26,18 @@ var hourlyCaps = map[string]int{
 type rateRecord struct {
 	Start time.Time `json:"s"`
 	Count int       `json:"n"`
+	// Sub is the counted user's: the counter is a child of the user's key, which a user created
+	// after a deletion can take again, and the deletion's sweep of children is best effort.
+	Sub string `json:"u,omitempty"`
+}
+
+// ownedBy tells whether the count is u's, not an earlier user's of the same name; one written
+// before counters kept the sub is u's when its window began after u was created.
+func (r *rateRecord) ownedBy(u *userState) bool {
+	if r.Sub != "" {
+		return r.Sub == u.sub()
+	}
+	return !r.Start.Before(u.Created)
 }
 
 func limitExceeded() error {
@@ -58,8 +70,8 @@ func (s *Service) countHourly(ctx context.Context, p *poolState, u *userState, o
 			cond = store.Cond{Kind: store.CondVersion, Version: it.Version}
 			version = it.Version + 1
 		}
-		if rec.Start.IsZero() || !now.Before(rec.Start.Add(time.Hour)) {
-			rec = rateRecord{Start: now}
+		if rec.Start.IsZero() || !now.Before(rec.Start.Add(time.Hour)) || !rec.ownedBy(u) {
+			rec = rateRecord{Start: now, Sub: u.sub()}
 		}
 		if rec.Count >= limit {
 			return limitExceeded()

@@ -24,6 +24,8 @@ type authSession struct {
 	// UserKey is the user's canonical key; "" marks a simulated session, issued for a user that
 	// does not exist when existence errors are hidden (ENUM-02). Its answers always fail.
 	UserKey string `json:"u"`
+	// Sub is the sub of the user UserKey named when the session was issued (ownedBy).
+	Sub string `json:"s,omitempty"`
 	// Username is the name the step told the client (USER_ID_FOR_SRP for SRP steps).
 	Username string `json:"n"`
 	// Challenge is the step the session answers: a ChallengeName, or sessionSignUp.
@@ -45,6 +47,14 @@ const (
 	sessSecretBlock = "sb"     // SRP steps: SHA-256 of the SECRET_BLOCK issued with the session
 	sessDevice      = "device" // device steps: the DeviceKey being proven
 )
+
+// ownedBy tells whether the session was issued to u, not to an earlier user of the same name who
+// has been deleted since: a Session must never answer for whoever holds the name now. A session
+// stored before sessions carried the sub has none and is refused: sessions live minutes at most
+// (AuthSessionValidity), so an upgrade costs at most a sign-in begun across it.
+func (sess *authSession) ownedBy(u *userState) bool {
+	return sess.Sub != "" && sess.Sub == u.sub()
+}
 
 func sessionID(token string) string {
 	h := sha256.Sum256([]byte(token))
@@ -203,6 +213,9 @@ func (s *Service) sessionUser(ctx context.Context, p *poolState, sess *authSessi
 	u, err := decodeUser(su)
 	if err != nil {
 		return nil, internal(err)
+	}
+	if !sess.ownedBy(u) {
+		return nil, invalidSession() // deleted since, and the name taken by another user
 	}
 	if key == u.st.Key {
 		return u, nil

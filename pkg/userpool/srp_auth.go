@@ -177,7 +177,7 @@ func (s *Service) openVerifierBlock(ctx context.Context, p *poolState, c *client
 // session is the view of a PASSWORD_VERIFIER block that sessionUser judges an answer's USERNAME
 // by.
 func (b *secretBlock) session() *authSession {
-	return &authSession{PoolID: b.Pool, ClientID: b.Client, UserKey: b.User, Username: b.UserID, Challenge: challengePasswordVerifier,
+	return &authSession{PoolID: b.Pool, ClientID: b.Client, UserKey: b.User, Sub: b.Sub, Username: b.UserID, Challenge: challengePasswordVerifier,
 		Data: map[string]string{sessTyped: b.Typed}}
 }
 
@@ -416,9 +416,6 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *
 	u, err := s.sessionUser(ctx, p, b.session(), username)
 	if err != nil {
 		return nil, err
-	}
-	if u != nil && u.sub() != b.Sub {
-		return nil, invalidSession() // the name's user was deleted and registered again since
 	}
 	if err := checkSecretHash(c, resp["SECRET_HASH"], username, b.UserID); err != nil {
 		return nil, err

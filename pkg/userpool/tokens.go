@@ -22,9 +22,12 @@ const adminScope = "aws.cognito.signin.user.admin"
 
 // refreshRecord is a refresh token at rest, found by the SHA-256 of the token (JWT-08).
 type refreshRecord struct {
-	PoolID    string `json:"p"`
-	ClientID  string `json:"c"`
-	UserKey   string `json:"u"`
+	PoolID   string `json:"p"`
+	ClientID string `json:"c"`
+	UserKey  string `json:"u"`
+	// Sub binds the token to the user it was issued to: the key is a name, which a user created
+	// after a deletion can take again (ownedBy).
+	Sub       string `json:"s,omitempty"`
 	OriginJTI string `json:"o"`
 	// Lineage is when the lineage was created (Unix ms; lineageTime), judged against the
 	// user's RevokedThrough.
@@ -32,6 +35,18 @@ type refreshRecord struct {
 	AuthTime  time.Time `json:"a"`
 	Expires   time.Time `json:"e"`
 	DeviceKey string    `json:"d,omitempty"`
+}
+
+// ownedBy tells whether the record was issued to u, not to an earlier user of the same name who
+// has been deleted since: a refresh token must never mint tokens for whoever holds the name now.
+// Records written before the sub was kept have none. They are accepted when u already existed
+// at the sign-in that began the lineage (AuthTime): a user created after that sign-in cannot be
+// the one who signed in, so the takeover stays closed, while an upgrade signs nobody out.
+func (r *refreshRecord) ownedBy(u *userState) bool {
+	if r.Sub != "" {
+		return r.Sub == u.sub()
+	}
+	return !u.Created.After(r.AuthTime)
 }
 
 // refreshGrace keeps an expired refresh record readable for a day so the caller hears
@@ -163,7 +178,7 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 			return nil, err
 		}
 		l := lineage{originJTI: origin, authTime: now, deviceKey: device}
-		rec := refreshRecord{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, OriginJTI: origin, Lineage: at, AuthTime: now, Expires: expires, DeviceKey: device}
+		rec := refreshRecord{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), OriginJTI: origin, Lineage: at, AuthTime: now, Expires: expires, DeviceKey: device}
 		var ops []store.Op
 		if st.change != nil {
 			var err error
@@ -227,6 +242,9 @@ func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw
 	u, err := decodeUser(su)
 	if err != nil {
 		return nil, internal(err)
+	}
+	if !rec.ownedBy(u) {
+		return nil, invalid // its user was deleted; the name is another user's now
 	}
 	if err := checkSecret(u.Username); err != nil {
 		return nil, err
@@ -316,6 +334,11 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	u, err := decodeUser(su)
 	if err != nil {
 		return nil, internal(err)
+	}
+	if !rec.ownedBy(u) {
+		// Its user was deleted: the token is dead already, and the user now of that name is
+		// someone else, whose record it must not touch.
+		return &RevokeTokenOutput{}, nil
 	}
 	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		revokeLineage(cur, rec.OriginJTI, rec.Expires)

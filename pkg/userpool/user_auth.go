@@ -97,7 +97,7 @@ func (s *Service) firstFactorSession(ctx context.Context, st *signInStep, typed 
 	sess := authSession{PoolID: st.pool.Id, ClientID: st.client.ID, Challenge: challengeSelect,
 		Data: map[string]string{"offer": strings.Join(offer, ",")}}
 	if st.user != nil {
-		sess.UserKey, sess.Username = st.user.st.Key, st.user.Username
+		sess.UserKey, sess.Sub, sess.Username = st.user.st.Key, st.user.sub(), st.user.Username
 	} else {
 		sess.Username, sess.Data[sessTyped] = typed, typed
 	}
@@ -209,7 +209,7 @@ func (s *Service) signUpSessionOp(p *poolState, c *clientState, u *userState) (s
 	if err != nil {
 		return "", store.Op{}, internal(err)
 	}
-	return tok, s.sessionOp(c, tok, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Username: u.Username, Challenge: sessionSignUp}), nil
+	return tok, s.sessionOp(c, tok, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), Username: u.Username, Challenge: sessionSignUp}), nil
 }
 
 // dropSessionOp deletes a Session record if it exists (ConfirmSignUp retires SignUp's).

@@ -45,6 +45,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runExistenceTests(t, newTable)
 	runGoSRPTests(t, newTable)
 	runEdgeTests(t, newTable)
+	runRecordTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.

@@ -1,0 +1,97 @@
+package userpool
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/token"
+)
+
+// Records are bound to their user's sub; those written before the sub was kept (none) are judged
+// by time: the user must have existed when the record was written.
+func TestRecordOwnership(t *testing.T) {
+	created := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	u := &userState{userRecord: &userRecord{Created: created}, st: &store.User{Sub: "sub-now"}}
+	before, after := created.Add(-time.Second), created.Add(time.Second)
+	for _, tc := range []struct {
+		what string
+		got  bool
+		want bool
+	}{
+		{"refresh: same sub", (&refreshRecord{Sub: "sub-now", AuthTime: before}).ownedBy(u), true},
+		{"refresh: other sub", (&refreshRecord{Sub: "sub-old", AuthTime: after}).ownedBy(u), false},
+		{"refresh: no sub, signed in after the user was created", (&refreshRecord{AuthTime: after}).ownedBy(u), true},
+		{"refresh: no sub, signed in as the user was created", (&refreshRecord{AuthTime: created}).ownedBy(u), true},
+		{"refresh: no sub, signed in before the user existed", (&refreshRecord{AuthTime: before}).ownedBy(u), false},
+		{"session: same sub", (&authSession{Sub: "sub-now"}).ownedBy(u), true},
+		{"session: other sub", (&authSession{Sub: "sub-old"}).ownedBy(u), false},
+		{"session: no sub", (&authSession{}).ownedBy(u), false},
+		{"device: same sub", (&deviceRecord{Sub: "sub-now", Created: before}).ownedBy(u), true},
+		{"device: other sub", (&deviceRecord{Sub: "sub-old", Created: after}).ownedBy(u), false},
+		{"device: no sub, confirmed after the user was created", (&deviceRecord{Created: after}).ownedBy(u), true},
+		{"device: no sub, confirmed before the user existed", (&deviceRecord{Created: before}).ownedBy(u), false},
+		{"code: same sub", (&codeRecord{Sub: "sub-now"}).ownedBy(u, before), true},
+		{"code: other sub", (&codeRecord{Sub: "sub-old"}).ownedBy(u, after.Add(longestCodeTTL)), false},
+		{"code: no sub, written after the user was created at the earliest", (&codeRecord{}).ownedBy(u, after.Add(longestCodeTTL)), true},
+		{"code: no sub, maybe written before the user existed", (&codeRecord{}).ownedBy(u, after.Add(time.Hour)), false},
+		{"rate: same sub", (&rateRecord{Sub: "sub-now", Start: before}).ownedBy(u), true},
+		{"rate: other sub", (&rateRecord{Sub: "sub-old", Start: after}).ownedBy(u), false},
+		{"rate: no sub, window began after the user was created", (&rateRecord{Start: after}).ownedBy(u), true},
+		{"rate: no sub, window began before the user existed", (&rateRecord{Start: before}).ownedBy(u), false},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: owned = %v, want %v", tc.what, tc.got, tc.want)
+		}
+	}
+	for _, ttl := range []time.Duration{signUpCodeTTL, verifyCodeTTL, forgotCodeTTL} {
+		if ttl > longestCodeTTL {
+			t.Errorf("a code lives %v, longer than longestCodeTTL %v", ttl, longestCodeTTL)
+		}
+	}
+}
+
+// A refresh token stored before refresh tokens kept the sub still refreshes for its user (an
+// upgrade signs nobody out), and stops at the user's deletion: a user created afterwards under
+// the same name gets nothing from it.
+func TestRefreshRecordWithoutSub(t *testing.T) {
+	f := newCacheFixture(t)
+	ctx := context.Background()
+	_, refresh := f.user(t, "lee")
+	id := hex.EncodeToString(token.HashRefreshToken(refresh))
+	it, err := f.s.repo.GetRecord(ctx, "rt", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(it.Data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec["s"] == nil {
+		t.Fatalf("a refresh record without the sub: %s", it.Data)
+	}
+	delete(rec, "s")
+	it.Data, _ = json.Marshal(rec)
+	old := it.Version
+	it.Version++
+	if err := f.s.table.Write(ctx, store.Op{Kind: store.OpPut, Item: it, Cond: store.Cond{Kind: store.CondVersion, Version: old}}); err != nil {
+		t.Fatal(err)
+	}
+	refreshes := func() error {
+		_, err := f.s.InitiateAuth(ctx, &InitiateAuthInput{AuthFlow: "REFRESH_TOKEN_AUTH", ClientId: f.client, AuthParameters: map[string]string{"REFRESH_TOKEN": refresh}})
+		return err
+	}
+	if err := refreshes(); err != nil {
+		t.Fatalf("a refresh token from before the sub was kept: %v", err)
+	}
+	f.clk.Advance(time.Second)
+	if _, err := f.s.AdminDeleteUser(ctx, &AdminDeleteUserInput{UserPoolId: f.pool, Username: "lee"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(time.Second)
+	f.user(t, "lee")
+	wantNotAuthorized(t, refreshes(), "Invalid Refresh Token")
+}
