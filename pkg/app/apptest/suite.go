@@ -41,6 +41,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("SessionBinding", func(t *testing.T) { testSessionBinding(t, Start(t, newTable)) })
 	runLifecycleTests(t, newTable)
 	runSRPTests(t, newTable)
+	runSecretTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.
