@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/cognatehq/cognate/infra/dynamodb/ddblocal"
+	"github.com/cognatehq/cognate/infra/gate"
+	"github.com/cognatehq/cognate/infra/nodetest"
 	"github.com/cognatehq/cognate/pkg/clock"
 )
 
@@ -54,17 +58,6 @@ func startLocal(t *testing.T, adminKeys string, mods ...func(*serveConfig)) runn
 	return running{endpoint: "http://" + addr, poolID: ready[0].PoolID, clientID: ready[0].Clients[0]}
 }
 
-func requireOrSkip(t *testing.T, what string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("COGNATE_REQUIRE_CLIENTS") == "1" {
-		t.Fatalf("%s is missing (make test installs it): %v", what, err)
-	}
-	t.Skipf("skipped: %s is missing (%v); `make test` installs it and runs this test", what, err)
-}
-
 func run(t *testing.T, cmd *exec.Cmd) {
 	t.Helper()
 	out, err := cmd.CombinedOutput()
@@ -74,21 +67,21 @@ func run(t *testing.T, cmd *exec.Cmd) {
 	}
 }
 
-// TestJavaScriptClients runs AWS SDK v3, amazon-cognito-identity-js and aws-jwt-verify under node.
+// TestJavaScriptClients runs AWS SDK v3, amazon-cognito-identity-js, Amplify and aws-jwt-verify
+// under node: every test infra/node/test/*.test.mjs declares must run and pass (infra/nodetest).
 func TestJavaScriptClients(t *testing.T) {
-	nodeDir, _ := filepath.Abs("../../infra/node")
-	_, err := exec.LookPath("node")
-	requireOrSkip(t, "node", err)
-	_, err = os.Stat(filepath.Join(nodeDir, "node_modules", "amazon-cognito-identity-js"))
-	requireOrSkip(t, "infra/node/node_modules", err)
+	nodetest.Node(t)
+	dir := nodetest.Tools(t, "@aws-sdk/client-cognito-identity-provider", "amazon-cognito-identity-js", "aws-amplify", "aws-jwt-verify")
+	files, err := filepath.Glob(filepath.Join(dir, "test", "*.test.mjs"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no infra/node/test/*.test.mjs: %v", err)
+	}
+	for i, f := range files {
+		files[i] = filepath.Join("test", filepath.Base(f))
+	}
 	r := startLocal(t, "AKIDJSTEST:js-test-secret")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "test/")
-	cmd.Dir = nodeDir
-	cmd.Env = append(os.Environ(), "COGNATE_ENDPOINT="+r.endpoint, "COGNATE_POOL_ID="+r.poolID, "COGNATE_CLIENT_ID="+r.clientID,
-		"COGNATE_ADMIN_KEY_ID=AKIDJSTEST", "COGNATE_ADMIN_SECRET=js-test-secret")
-	run(t, cmd)
+	nodetest.Run(t, dir, []string{"COGNATE_ENDPOINT=" + r.endpoint, "COGNATE_POOL_ID=" + r.poolID, "COGNATE_CLIENT_ID=" + r.clientID,
+		"COGNATE_ADMIN_KEY_ID=AKIDJSTEST", "COGNATE_ADMIN_SECRET=js-test-secret"}, files...)
 }
 
 // TestAWSCLI runs the foundation life (infra/cli/life.sh) through the AWS CLI v2. Admin calls
@@ -106,16 +99,41 @@ func TestAWSCLIOnDynamoDB(t *testing.T) {
 	})
 }
 
-func runCLILife(t *testing.T, mods ...func(*serveConfig)) {
+// awsCLI returns the AWS CLI v2 ($AWS_CLI, or /usr/bin/aws), or ends t (infra/gate: skip, or
+// fail under COGNATE_REQUIRE_CLIENTS=1).
+func awsCLI(t testing.TB) string {
+	t.Helper()
 	cli := os.Getenv("AWS_CLI")
 	if cli == "" {
 		cli = "/usr/bin/aws"
 	}
 	out, err := exec.Command(cli, "--version").CombinedOutput()
 	if err == nil && !strings.HasPrefix(string(out), "aws-cli/2.") {
-		err = &exec.Error{Name: cli, Err: os.ErrNotExist}
+		err = fmt.Errorf("%s --version says %q", cli, bytes.TrimSpace(out))
 	}
-	requireOrSkip(t, "the AWS CLI v2 ("+cli+")", err)
+	if err != nil {
+		gate.Missing(t, gate.Clients, "the AWS CLI v2 ("+cli+", `make cli-deps`)", err)
+	}
+	return cli
+}
+
+// TestAWSCLIGate: without the CLI, the CLI tests skip, and fail under COGNATE_REQUIRE_CLIENTS=1
+// (`make test`).
+func TestAWSCLIGate(t *testing.T) {
+	t.Setenv("AWS_CLI", "/nonexistent/aws")
+	for _, require := range []string{"1", ""} {
+		t.Run(gate.Clients+"="+require, func(t *testing.T) {
+			t.Setenv(gate.Clients, require)
+			o := gate.Observe(t, func(tb testing.TB) { awsCLI(tb) })
+			if o.Failed != (require == "1") || o.Skipped == (require == "1") || !strings.Contains(o.Log, "/nonexistent/aws") {
+				t.Fatalf("no AWS CLI: %v", o)
+			}
+		})
+	}
+}
+
+func runCLILife(t *testing.T, mods ...func(*serveConfig)) {
+	cli := awsCLI(t)
 	r := startLocal(t, "", mods...)
 	script, _ := filepath.Abs("../../infra/cli/life.sh")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -43,6 +43,9 @@ func TestRotateKeysFunction(t *testing.T) {
 				"COGNATE_ORIGIN_VERIFY":    "origin-secret-0123456789",
 				"COGNATE_SIGNER_MODE":      mode,
 				"COGNATE_ENVELOPE_KEY_ARN": *envKey.KeyMetadata.Arn,
+				// Not the 3 s default: local-kms making RSA keys on a loaded machine may be slower
+				// than KMS; the bound itself is pkg/signer's TestKMSSignerDeadline.
+				"COGNATE_CALL_TIMEOUT": "30s",
 			}
 			cfg, err := config.Parse(func(k string) string { return env[k] })
 			if err != nil {

@@ -166,6 +166,20 @@ func TestTemplate(t *testing.T) {
 		}
 	})
 
+	// `sam local invoke <Function> -e events/<folder>/<case>.json` needs at least one event per
+	// function; pkg/awsapp TestEvents runs every folder there through its function's handler.
+	t.Run("every function has sample events", func(t *testing.T) {
+		resources.each(func(id string, r node) {
+			if r.get("Type").str() != "AWS::Serverless::Function" || fns[id] == "" {
+				return
+			}
+			events, _ := filepath.Glob(filepath.Join(root, "events", filepath.FromSlash(fns[id]), "*.json"))
+			if len(events) == 0 {
+				t.Errorf("%s: no sample event in events/%s/ (events/README.md)", id, fns[id])
+			}
+		})
+	})
+
 	t.Run("no role grants a wildcard action", func(t *testing.T) {
 		resources.each(func(id string, r node) {
 			if r.get("Type").str() != "AWS::Serverless::Function" {

@@ -2,15 +2,13 @@ package edge_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/cognatehq/cognate/infra/nodetest"
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/edge"
 )
@@ -108,34 +106,8 @@ func TestRoutesFollowTheTable(t *testing.T) {
 
 // TestRouterUnderNode runs infra/edge/router.test.mjs: every operation, unknown and missing
 // targets, other methods, pass-through paths and header stripping, against the generated function.
-// `make test` sets COGNATE_REQUIRE_CLIENTS=1, so there a missing node fails instead of skipping.
+// Every test the file declares must run and pass (infra/nodetest); `make test` sets
+// COGNATE_REQUIRE_CLIENTS=1, so there a missing node fails instead of skipping.
 func TestRouterUnderNode(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("COGNATE_REQUIRE_CLIENTS") == "1" {
-			t.Fatalf("node is missing (make test installs it): %v", err)
-		}
-		t.Skipf("skipped: node is missing (%v); `make test` requires it and runs this test", err)
-	}
-	// Reading the script makes `go test`'s cache notice when it changes (it cannot see what node reads).
-	if _, err := os.ReadFile(filepath.Join(infraDir, "router.test.mjs")); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "infra/edge/router.test.mjs")
-	cmd.Dir = "../.."
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("node --test infra/edge/router.test.mjs: %v\n%s", err, out)
-	}
-	t.Logf("%s", lastLines(out, 9))
-}
-
-func lastLines(b []byte, n int) []byte {
-	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return bytes.Join(lines, []byte("\n"))
+	nodetest.Run(t, "../..", nil, "infra/edge/router.test.mjs")
 }

@@ -271,8 +271,9 @@ func TestKMSMasterKeyKeyStates(t *testing.T) {
 }
 
 // hangingKMS is an HTTP endpoint that never answers until the client gives up (or the test ends):
-// a KMS outage as the real SDK client sees it.
-func hangingKMS(t *testing.T) (*kms.Client, *atomic.Int64) {
+// a KMS outage as the real SDK client sees it. It counts the requests it saw, and the client
+// records the deadline each was sent with.
+func hangingKMS(t *testing.T) (*kms.Client, *atomic.Int64, *sentDeadlines) {
 	t.Helper()
 	var hits atomic.Int64
 	stop := make(chan struct{})
@@ -284,36 +285,73 @@ func hangingKMS(t *testing.T) (*kms.Client, *atomic.Int64) {
 		}
 	}))
 	t.Cleanup(func() { close(stop); srv.Close() })
+	dls := &sentDeadlines{}
 	c := kms.New(kms.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  aws.AnonymousCredentials{},
+		HTTPClient:   dls,
 	})
-	return c, &hits
+	return c, &hits, dls
+}
+
+// sentDeadlines is a KMS client's HTTP client that records the deadline of every request's
+// context as it is sent: which deadline a call really ran under, checked without timing it.
+type sentDeadlines struct {
+	mu   sync.Mutex
+	sent []sentDeadline
+}
+
+type sentDeadline struct {
+	at, deadline time.Time
+	timed        bool
+}
+
+func (d *sentDeadlines) Do(r *http.Request) (*http.Response, error) {
+	dl, ok := r.Context().Deadline()
+	d.mu.Lock()
+	d.sent = append(d.sent, sentDeadline{at: time.Now(), deadline: dl, timed: ok})
+	d.mu.Unlock()
+	return http.DefaultClient.Do(r)
+}
+
+// within fails t unless requests were sent since the last look, each with at most max left of
+// its deadline (a goroutine descheduled on a loaded machine only leaves it less).
+func (d *sentDeadlines) within(t *testing.T, max time.Duration) {
+	t.Helper()
+	d.mu.Lock()
+	sent := d.sent
+	d.sent = nil
+	d.mu.Unlock()
+	if len(sent) == 0 {
+		t.Fatal("no request reached KMS")
+	}
+	for _, s := range sent {
+		if !s.timed || s.deadline.Sub(s.at) > max {
+			t.Fatalf("a KMS request was sent with %v left (deadline set: %v); want at most %v", s.deadline.Sub(s.at), s.timed, max)
+		}
+	}
 }
 
 func TestKMSMasterKeyDeadline(t *testing.T) {
-	c, hits := hangingKMS(t)
+	// The endpoint answers only when a request's context ends: a DeadlineExceeded proves a
+	// deadline ended the call, and the deadline it was sent with says which (no wall-clock
+	// bound that a loaded machine could break).
+	c, hits, sent := hangingKMS(t)
 	mk := newKMSMasterKey(t, c, envelope.KMSMasterKeyConfig{KeyID: "arn:aws:kms:us-east-1:111122223333:key/hang", Timeout: 150 * time.Millisecond})
-	began := time.Now()
 	_, _, err := mk.GenerateDataKey(context.Background())
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("GenerateDataKey against a hanging KMS: %v", err)
 	}
-	if d := time.Since(began); d > 2*time.Second {
-		t.Fatalf("GenerateDataKey took %v with a 150 ms timeout", d)
-	}
+	sent.within(t, 150*time.Millisecond) // the configured timeout, not DefaultKMSTimeout
 	// The caller's shorter deadline wins over the configured one.
 	slow := newKMSMasterKey(t, c, envelope.KMSMasterKeyConfig{KeyID: "k", Timeout: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	began = time.Now()
 	if _, err := slow.Decrypt(ctx, []byte("wrapped")); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Decrypt: %v", err)
 	}
-	if d := time.Since(began); d > 2*time.Second {
-		t.Fatalf("Decrypt took %v with a 100 ms caller deadline", d)
-	}
+	sent.within(t, 100*time.Millisecond)
 	// Both calls really went out to the endpoint (the SDK, not a pre-check, ran out of time).
 	if hits.Load() < 2 {
 		t.Fatalf("the hanging endpoint saw %d requests", hits.Load())

@@ -97,6 +97,14 @@ func TestEvents(t *testing.T) {
 				if ev.Version != "1" || ev.TriggerSource != "PreSignUp_SignUp" || ev.Request.UserAttributes["email"] == "" || ev.CallerContext.ClientID == "" {
 					t.Errorf("not a PreSignUp_SignUp event with an email: %+v", ev)
 				}
+			case folder == "rotate-keys":
+				// What an EventBridge schedule (template.yaml: Type Schedule) delivers.
+				var ev events.EventBridgeEvent
+				strict(t, raw, &ev)
+				if placeholder.Match(raw) || ev.Source != "aws.events" || ev.DetailType != "Scheduled Event" ||
+					ev.Version != "0" || ev.ID == "" || ev.Time.IsZero() || len(ev.Resources) != 1 || !strings.HasPrefix(ev.Resources[0], "arn:aws:events:") {
+					t.Errorf("not a scheduled event, or one with placeholders: %+v", ev)
+				}
 			default:
 				t.Errorf("events/%s: unknown folder; add its event type to TestEvents", folder)
 			}

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cognatehq/cognate/infra/gate"
+	"github.com/cognatehq/cognate/infra/nodetest"
 )
 
 // vector is one case of testdata/vectors.json, written by testdata/gen-vectors.js from
@@ -254,18 +257,16 @@ func TestVectorsCoverage(t *testing.T) {
 }
 
 // TestVectorsFromNode proves the committed vectors are live: it re-runs gen-vectors.js against the
-// installed amazon-cognito-identity-js and requires identical output.
+// installed amazon-cognito-identity-js and requires identical output. Without node or the package
+// it skips, and fails under COGNATE_REQUIRE_CLIENTS=1 (`make test`): infra/nodetest.
 func TestVectorsFromNode(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not on PATH; `make test` installs the JavaScript tools and runs this test")
-	}
-	tools := os.Getenv("COGNATE_NODE_TOOLS")
-	if tools == "" {
-		tools = filepath.Join("..", "..", "infra", "node")
-	}
-	if _, err := os.Stat(filepath.Join(tools, "node_modules", "amazon-cognito-identity-js", "package.json")); err != nil {
-		t.Skipf("amazon-cognito-identity-js is not installed in %s (run `npm ci` there; `make test` does)", tools)
+	node := nodetest.Node(t)
+	if tools := os.Getenv("COGNATE_NODE_TOOLS"); tools != "" { // gen-vectors.js reads it too
+		if _, err := os.Stat(filepath.Join(tools, "node_modules", "amazon-cognito-identity-js", "package.json")); err != nil {
+			gate.Missing(t, gate.Clients, "amazon-cognito-identity-js in COGNATE_NODE_TOOLS", err)
+		}
+	} else {
+		nodetest.Tools(t, "amazon-cognito-identity-js")
 	}
 	out := filepath.Join(t.TempDir(), "vectors.json")
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)

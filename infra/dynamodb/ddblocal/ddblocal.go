@@ -73,10 +73,12 @@ func CreateTable(t testing.TB, c *dynamodb.Client) string {
 }
 
 // NewTable is a store.Table on a fresh table of the test binary's DynamoDB Local, with the
-// dynamo package's default options; the table is deleted when t ends. It is a
+// dynamo package's default options but a 30 s call deadline: the 3 s default is tested with a
+// stalled API in pkg/store/dynamo, and here would only fail a call that DynamoDB Local, sharing a
+// loaded machine with -race tests, answers late. The table is deleted when t ends. It is a
 // storetest.NewTable, the factory storetest and apptest take.
 func NewTable(t *testing.T, clk clock.Clock) store.Table {
 	t.Helper()
 	c := NewClient(Endpoint(t))
-	return dynamo.New(c, CreateTable(t, c), clk)
+	return dynamo.New(c, CreateTable(t, c), clk, dynamo.WithTimeout(30*time.Second))
 }

@@ -37,6 +37,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/cognatehq/cognate/infra/gate"
 )
 
 const (
@@ -44,7 +46,7 @@ const (
 	// release commit; its tags lack the "v" Go needs, so this is a pseudo-version).
 	Version = "v0.0.0-20231025161602-e4d9425700fe"
 	// RequireEnv, when "1", turns "emulator unavailable" from a skip into a failure.
-	RequireEnv = "COGNATE_REQUIRE_KMS"
+	RequireEnv = gate.KMS
 	// BinEnv names a prebuilt local-kms binary to run instead of building one.
 	BinEnv = "COGNATE_LOCAL_KMS_BIN"
 
@@ -121,10 +123,7 @@ func Start(t testing.TB) *Emulator {
 
 func unavailable(t testing.TB, err error) {
 	t.Helper()
-	if os.Getenv(RequireEnv) == "1" {
-		t.Fatalf("KMS emulator unavailable and %s=1: %v", RequireEnv, err)
-	}
-	t.Skipf("KMS emulator unavailable (set %s=1 to fail instead): %v", RequireEnv, err)
+	gate.Missing(t, RequireEnv, "the KMS emulator (local-kms)", err)
 }
 
 var (

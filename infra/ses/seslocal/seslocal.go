@@ -40,11 +40,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/cognatehq/cognate/infra/gate"
 )
 
 const (
 	// RequireEnv, when "1", makes a missing emulator a failure instead of a skip.
-	RequireEnv = "COGNATE_REQUIRE_CLIENTS"
+	RequireEnv = gate.Clients
 	// Region the clients are configured with.
 	Region = "us-east-1"
 
@@ -145,8 +147,8 @@ func Stop() {
 func fail(t testing.TB, err error) {
 	t.Helper()
 	var missing *unavailableError
-	if errors.As(err, &missing) && os.Getenv(RequireEnv) != "1" {
-		t.Skipf("no SES emulator (set %s=1 to fail instead; `make node-deps` installs it): %v", RequireEnv, err)
+	if errors.As(err, &missing) {
+		gate.Missing(t, RequireEnv, "the SES emulator (aws-ses-v2-local, `make node-deps`)", err)
 	}
 	t.Fatalf("the SES emulator is not available (`make node-deps` installs it): %v", err)
 }

@@ -46,6 +46,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runGoSRPTests(t, newTable)
 	runEdgeTests(t, newTable)
 	runRecordTests(t, newTable)
+	runSecretTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.

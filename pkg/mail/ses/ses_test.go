@@ -440,17 +440,34 @@ func TestSESErrors(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	t.Parallel()
-	fault := &faultAPI{block: true}
-	s := sender(t, fault, ses.Config{Timeout: 200 * time.Millisecond})
+	// block answers only when its context is done, and records whether that context had a
+	// deadline and how much time it had left when the call began.
+	var timed bool
+	var left time.Duration
+	block := apiFunc(func(ctx context.Context, _ *sesv2.SendEmailInput, _ ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+		var d time.Time
+		if d, timed = ctx.Deadline(); timed {
+			left = time.Until(d)
+		}
+		<-ctx.Done()
+		return nil, fmt.Errorf("operation error SESv2: SendEmail: %w", ctx.Err())
+	})
+	s := sender(t, block, ses.Config{Timeout: 200 * time.Millisecond})
 	start := time.Now()
 	err := s.Send(context.Background(), message(t, mail.SignUp, mail.Templates{}, "jane@users.example", "u", "111111"))
 	elapsed := time.Since(start)
 	if !errors.Is(err, ses.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v, want ErrTimeout", err)
 	}
-	if elapsed < 200*time.Millisecond || elapsed > 1500*time.Millisecond {
-		t.Errorf("Send returned after %v, want about the 200ms timeout", elapsed)
+	// The call ran under the configured 200 ms (not DefaultTimeout's 5 s) and Send waited for it;
+	// neither depends on the machine's load, unlike an upper bound on the elapsed time.
+	if !timed || left > 200*time.Millisecond {
+		t.Errorf("the call had %v left when it began (deadline set: %v); want at most the 200 ms timeout", left, timed)
 	}
+	if elapsed < 200*time.Millisecond {
+		t.Errorf("Send returned after %v, before the 200 ms timeout", elapsed)
+	}
+	fault := &faultAPI{block: true}
 	// The caller's own cancellation is not reported as our timeout.
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

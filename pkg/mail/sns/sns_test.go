@@ -36,7 +36,8 @@ type fakeAPI struct {
 	mu       sync.Mutex
 	inputs   []*sns.PublishInput
 	opts     []sns.Options
-	deadline time.Duration
+	deadline time.Duration // what the last call's context had left when it began
+	timed    bool          // the last call's context had a deadline
 	err      error
 	block    bool
 }
@@ -49,7 +50,8 @@ func (f *fakeAPI) Publish(ctx context.Context, in *sns.PublishInput, optFns ...f
 	f.mu.Lock()
 	f.inputs = append(f.inputs, in)
 	f.opts = append(f.opts, o)
-	if d, ok := ctx.Deadline(); ok {
+	d, ok := ctx.Deadline()
+	if f.timed = ok; ok {
 		f.deadline = time.Until(d)
 	}
 	f.mu.Unlock()
@@ -194,11 +196,17 @@ func TestTimeout(t *testing.T) {
 	s, _ := mailsns.New(api, mailsns.Config{Timeout: 150 * time.Millisecond})
 	start := time.Now()
 	err := s.Send(context.Background(), sms(t, mail.SignUp, mail.Templates{}, "+12065551234", "123456"))
-	if el := time.Since(start); el < 150*time.Millisecond || el > 1500*time.Millisecond {
-		t.Errorf("returned after %v", el)
-	}
 	if !errors.Is(err, mailsns.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v", err)
+	}
+	// The fake answers only when its context is done: the call ran under the configured 150 ms
+	// (not DefaultTimeout's 5 s) and Send waited for it. Neither depends on the machine's load,
+	// unlike an upper bound on the elapsed time.
+	if !api.timed || api.deadline > 150*time.Millisecond {
+		t.Errorf("the call had %v left when it began (deadline set: %v); want at most the 150 ms timeout", api.deadline, api.timed)
+	}
+	if el := time.Since(start); el < 150*time.Millisecond {
+		t.Errorf("returned after %v, before the timeout", el)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)

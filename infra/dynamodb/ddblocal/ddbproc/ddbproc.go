@@ -44,11 +44,13 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/cognatehq/cognate/infra/gate"
 )
 
 const (
 	// RequireEnv, when "1", makes a missing DynamoDB Local a failure instead of a skip.
-	RequireEnv = "COGNATE_REQUIRE_DYNAMODB"
+	RequireEnv = gate.DynamoDB
 	// Region the clients are configured with (DynamoDB Local accepts any).
 	Region = "us-east-1"
 
@@ -96,10 +98,7 @@ func Endpoint(t testing.TB) string {
 	t.Helper()
 	endpoint, err := endpoint()
 	if err != nil {
-		if os.Getenv(RequireEnv) == "1" {
-			t.Fatalf("DynamoDB Local is required (%s=1): %v", RequireEnv, err)
-		}
-		t.Skipf("no DynamoDB Local (set %s=1 to fail instead): %v", RequireEnv, err)
+		gate.Missing(t, RequireEnv, "DynamoDB Local", err)
 	}
 	return endpoint
 }

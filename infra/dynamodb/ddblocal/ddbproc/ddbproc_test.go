@@ -4,13 +4,15 @@ import (
 	"context"
 	"net"
 	"net/url"
-	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cognatehq/cognate/infra/gate"
 )
 
 // Main stops whatever a failed test left running.
@@ -59,12 +61,32 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
+// TestUnavailableSkipsOrFails: without java and node, Endpoint skips, and fails under
+// COGNATE_REQUIRE_DYNAMODB=1 (`make test`), where a skip would pass the store suite untested.
 func TestUnavailableSkipsOrFails(t *testing.T) {
-	if os.Getenv(RequireEnv) == "1" {
-		t.Skip("checks the skip path, which " + RequireEnv + "=1 turns into a failure")
-	}
 	t.Setenv("PATH", t.TempDir()) // neither java nor node
-	if _, err := startLocal(); err == nil {
-		t.Fatal("started without java and node on PATH")
+	for _, require := range []string{"1", ""} {
+		t.Run(RequireEnv+"="+require, func(t *testing.T) {
+			t.Setenv(RequireEnv, require)
+			freshState(t)
+			o := gate.Observe(t, func(tb testing.TB) { Endpoint(tb) })
+			if o.Failed != (require == "1") || o.Skipped == (require == "1") || !strings.Contains(o.Log, "java") {
+				t.Fatalf("Endpoint without java: %v", o)
+			}
+		})
 	}
+}
+
+// freshState makes Endpoint start from nothing for t (TestLifecycle stopped the shared server)
+// and puts the package's state back afterwards.
+func freshState(t *testing.T) {
+	local.mu.Lock()
+	started, stopped, endpoint, err, proc := local.started, local.stopped, local.endpoint, local.err, local.proc
+	local.started, local.stopped, local.endpoint, local.err, local.proc = false, false, "", nil, nil
+	local.mu.Unlock()
+	t.Cleanup(func() {
+		local.mu.Lock()
+		local.started, local.stopped, local.endpoint, local.err, local.proc = started, stopped, endpoint, err, proc
+		local.mu.Unlock()
+	})
 }
