@@ -338,7 +338,7 @@ func TestPrivateKeysSealedAtRest(t *testing.T) {
 		if err := json.Unmarshal(it.Data, &rec); err != nil {
 			t.Fatal(err)
 		}
-		k, err := l.activeKey(ctx, poolA, rec.Use)
+		k, err := l.keys.activeKey(ctx, poolA, rec.Use)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -560,7 +560,7 @@ func TestRotationReadyFormat(t *testing.T) {
 	donor := e.local()
 	mustEnsure(t, donor, poolB)
 	_, recB := recordOf(t, e, poolB, UseAccess, 1)
-	priv, err := donor.privateKey(ctx, poolB, func() *poolKey { k, _ := donor.activeKey(ctx, poolB, UseAccess); return k }())
+	priv, err := donor.privateKey(ctx, poolB, func() *poolKey { k, _ := donor.keys.activeKey(ctx, poolB, UseAccess); return k }())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,9 @@ const (
 	goldenARN = "arn:aws:kms:us-east-1:111122223333:key/0b7e4c3a-1f2d-4e5f-8a9b-0c1d2e3f4a5b"
 )
 
+// loadAs decodes and checks a key item as the ring does for custody c.
+func loadAs(c custody, it store.Item) (*poolKey, error) { return newRing(nil, nil, c, 0).parse(it) }
+
 func goldenPubDER(t *testing.T) []byte {
 	t.Helper()
 	der, err := base64.StdEncoding.DecodeString(goldenPub)
@@ -63,7 +66,7 @@ func TestKeyRecordGolden(t *testing.T) {
 			Format: recordFormat, Kid: kid, Use: UseID, Alg: "RS256", Generation: 1,
 			CreatedAt: at, NotBefore: at, RetireAfter: at.Add(25*time.Hour + 10*time.Minute), PublicKey: pub, SealedPrivateKey: sealed,
 		}, goldenLocalRetiring},
-		{"kms", kmsKeyRecord{
+		{"kms", keyRecord{
 			Format: kmsRecordFormat, Kid: goldenThumbprint, Use: UseID, Alg: "RS256", Generation: 1,
 			CreatedAt: at, NotBefore: at, PublicKey: pub, KMSKeyID: goldenARN,
 		}, goldenKMS},
@@ -103,7 +106,7 @@ func TestKeyRecordGoldenLoads(t *testing.T) {
 		{"local retiring", goldenLocalRetiring, "id#00000001", "AAECAwQFBgcICQoLDA0ODxAR", UseID, 1, true},
 		{"rotated", goldenRotated, "access#00000002", "AAECAwQFBgcICQoLDA0ODxAR", UseAccess, 2, true},
 	} {
-		k, err := parseRecord(item(tc.data, tc.sk))
+		k, err := loadAs(&Local{}, item(tc.data, tc.sk))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -111,19 +114,19 @@ func TestKeyRecordGoldenLoads(t *testing.T) {
 			string(k.rec.SealedPrivateKey) != "sealed-private-key" || k.pub == nil {
 			t.Fatalf("%s: loaded %+v", tc.name, k.rec)
 		}
-		if _, err := parseKMSRecord(item(tc.data, tc.sk)); err == nil {
+		if _, err := loadAs(&KMS{}, item(tc.data, tc.sk)); err == nil {
 			t.Fatalf("%s: the kms mode loaded a local record", tc.name)
 		}
 	}
 
-	k, err := parseKMSRecord(item(goldenKMS, "id#00000001"))
+	k, err := loadAs(&KMS{}, item(goldenKMS, "id#00000001"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if k.rec.Kid != goldenThumbprint || k.rec.KMSKeyID != goldenARN || k.rec.Use != UseID || k.rec.Generation != 1 || k.pub == nil {
 		t.Fatalf("kms: loaded %+v", k.rec)
 	}
-	if _, err := parseRecord(item(goldenKMS, "id#00000001")); err == nil {
+	if _, err := loadAs(&Local{}, item(goldenKMS, "id#00000001")); err == nil {
 		t.Fatal("the local mode loaded a kms record")
 	}
 }

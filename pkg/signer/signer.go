@@ -18,6 +18,11 @@
 // SigningAlgorithm: RSASSA_PKCS1_V1_5_SHA_256} (DIGEST avoids the 4 KB RAW message limit and
 // sends only 32 bytes); PublicKeys never calls KMS.
 //
+// Both are a custody (where the private halves live, how they sign, how a new key is minted
+// and an old one released) over one key ring (ring.go), which owns everything else: the key
+// records, their cache, the choice of the signing key, the published set, creating generation 1,
+// deleting a pool's keys, and what rotation (rotate.go) needs. A new mode is a new custody.
+//
 // # Storage layout (Local)
 //
 //	PK  KEYS#<poolID>
