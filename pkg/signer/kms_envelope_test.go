@@ -91,7 +91,7 @@ func TestKMSEnvelopeSignerFaults(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	keyARN := createMasterKey(t, ctx, emu.Client)
 	const pool = "us-east-1_EnvFaults"
 
@@ -163,10 +163,10 @@ func TestKMSEnvelopeSignerFaults(t *testing.T) {
 
 func TestNewKMSEnvelopeValidation(t *testing.T) {
 	clk := testClock()
-	if _, err := signer.NewKMSEnvelope(signer.NewMemTable(clk), noKMS{}, "", clk, nil); err == nil {
+	if _, err := signer.NewKMSEnvelope(newTable(t, clk), noKMS{}, "", clk, nil); err == nil {
 		t.Fatal("empty key id accepted")
 	}
-	if _, err := signer.NewKMSEnvelope(signer.NewMemTable(clk), nil, "arn", clk, nil); err == nil {
+	if _, err := signer.NewKMSEnvelope(newTable(t, clk), nil, "arn", clk, nil); err == nil {
 		t.Fatal("nil client accepted")
 	}
 }

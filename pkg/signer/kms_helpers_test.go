@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/store/embedded"
 	"github.com/cognatehq/cognate/pkg/token"
 )
 
@@ -339,22 +339,16 @@ func recordField(t *testing.T, it store.Item, field string) string {
 	return s
 }
 
-// flakyTable wraps a Table and fails Writes on demand: before applying them, or after (the
-// "committed, then the response was lost" case).
-type flakyTable struct {
-	store.Table
-	failBefore, failAfter atomic.Bool
+// newTable is a fresh embedded store (what `cognate serve` runs on) on a temporary file.
+func newTable(t testing.TB, clk clock.Clock) store.Table {
+	t.Helper()
+	tbl, err := embedded.OpenTemp(clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tbl.Close() })
+	return tbl
 }
 
+// errTableDown is what a storetest.Faulty table fails with in these tests.
 var errTableDown = errors.New("table: connection reset")
-
-func (f *flakyTable) Write(ctx context.Context, ops ...store.Op) error {
-	if f.failBefore.Load() {
-		return errTableDown
-	}
-	err := f.Table.Write(ctx, ops...)
-	if err == nil && f.failAfter.Load() {
-		return errTableDown
-	}
-	return err
-}

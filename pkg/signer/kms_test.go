@@ -21,6 +21,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/store/storetest"
 	"github.com/cognatehq/cognate/pkg/token"
 )
 
@@ -152,7 +153,7 @@ func TestKMSSignerSignFaultsFailClosed(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	api := newFaultyKMS(emu.Client)
 	s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{})
 	const pool = "us-east-1_Faults"
@@ -193,7 +194,7 @@ func TestKMSSignerEnsureFaults(t *testing.T) {
 	throttled := kmsFaults()["ThrottlingException"]
 
 	t.Run("CreateKey", func(t *testing.T) {
-		tbl := signer.NewMemTable(clk)
+		tbl := newTable(t, clk)
 		api := newFaultyKMS(emu.Client)
 		s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{})
 		const pool = "us-east-1_CreateFails"
@@ -217,7 +218,7 @@ func TestKMSSignerEnsureFaults(t *testing.T) {
 	})
 
 	t.Run("GetPublicKey", func(t *testing.T) {
-		tbl := signer.NewMemTable(clk)
+		tbl := newTable(t, clk)
 		api := newFaultyKMS(emu.Client)
 		s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{})
 		const pool = "us-east-1_GetPubFails"
@@ -243,10 +244,10 @@ func TestKMSSignerEnsureFaults(t *testing.T) {
 	})
 
 	t.Run("table write lost", func(t *testing.T) {
-		tbl := &flakyTable{Table: signer.NewMemTable(clk)}
+		tbl := storetest.NewFaulty(newTable(t, clk))
 		s := newKMSSigner(t, tbl, emu.Client, clk, signer.KMSConfig{})
 		const pool = "us-east-1_WriteFails"
-		tbl.failBefore.Store(true)
+		tbl.FailWrites(errTableDown, nil)
 		if err := s.EnsurePoolKeys(ctx, pool); !errors.Is(err, errTableDown) {
 			t.Fatalf("EnsurePoolKeys = %v", err)
 		}
@@ -254,17 +255,17 @@ func TestKMSSignerEnsureFaults(t *testing.T) {
 		if keys := poolKMSKeys(t, ctx, emu.Client, pool); len(keys[types.KeyStatePendingDeletion]) != 1 || len(keys) != 1 {
 			t.Fatalf("keys: %v", keys)
 		}
-		tbl.failBefore.Store(false)
+		tbl.FailWrites(nil, nil)
 		if err := s.EnsurePoolKeys(ctx, pool); err != nil {
 			t.Fatal(err)
 		}
 	})
 
 	t.Run("table write committed but reported failed", func(t *testing.T) {
-		tbl := &flakyTable{Table: signer.NewMemTable(clk)}
+		tbl := storetest.NewFaulty(newTable(t, clk))
 		s := newKMSSigner(t, tbl, emu.Client, clk, signer.KMSConfig{})
 		const pool = "us-east-1_WriteAmbiguous"
-		tbl.failAfter.Store(true)
+		tbl.LoseWrites(errTableDown)
 		if err := s.EnsurePoolKeys(ctx, pool); err != nil {
 			t.Fatalf("EnsurePoolKeys = %v; the records did land", err)
 		}
@@ -284,7 +285,7 @@ func TestKMSSignerConcurrentEnsure(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	const pool = "us-east-1_Race"
 	var signers []*signer.KMS
 	for range 4 {
@@ -326,7 +327,7 @@ func TestKMSSignerKeyStates(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	s := newKMSSigner(t, tbl, emu.Client, clk, signer.KMSConfig{})
 	const pool = "us-east-1_States"
 	if err := s.EnsurePoolKeys(ctx, pool); err != nil {
@@ -359,7 +360,7 @@ func TestKMSSignerDeadline(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	const pool = "us-east-1_Slow"
 	if err := newKMSSigner(t, tbl, emu.Client, clk, signer.KMSConfig{}).EnsurePoolKeys(ctx, pool); err != nil {
 		t.Fatal(err)
@@ -393,7 +394,7 @@ func TestKMSSignerDeletePoolKeys(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	api := newFaultyKMS(emu.Client)
 	s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{DeletionWindowDays: 7})
 	const pool, keep = "us-east-1_Gone", "us-east-1_Kept"
@@ -453,7 +454,7 @@ func TestKMSSignerRecordIntegrity(t *testing.T) {
 	clk := testClock()
 
 	// A table of Local keys is refused by the kms signer, and the other way round.
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	mk, _ := envelope.NewLocalMasterKey(bytes.Repeat([]byte{3}, 32))
 	if err := signer.NewLocal(tbl, envelope.NewSealer(mk, nil), clk, nil).EnsurePoolKeys(ctx, "us-east-1_Local"); err != nil {
 		t.Fatal(err)
@@ -500,7 +501,7 @@ func TestKMSSignerRecordIntegrity(t *testing.T) {
 
 func TestNewKMSValidation(t *testing.T) {
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	for name, cfg := range map[string]signer.KMSConfig{
 		"negative timeout": {Timeout: -time.Second},
 		"window too short": {DeletionWindowDays: 6},
@@ -542,7 +543,7 @@ func BenchmarkKMSSign(b *testing.B) {
 	ctx := context.Background()
 	emu := localkms.Start(b)
 	clk := testClock()
-	s, err := signer.NewKMS(signer.NewMemTable(clk), emu.NewClient(func(o *kms.Options) { o.Retryer = aws.NopRetryer{} }), clk, signer.KMSConfig{})
+	s, err := signer.NewKMS(newTable(b, clk), emu.NewClient(func(o *kms.Options) { o.Retryer = aws.NopRetryer{} }), clk, signer.KMSConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/store/embedded"
+	"github.com/cognatehq/cognate/pkg/store/storetest"
 )
 
 const (
@@ -52,8 +54,9 @@ func (c *countingMaster) GenerateDataKey(ctx context.Context) ([]byte, []byte, e
 }
 
 type env struct {
+	t   testing.TB
 	clk *clock.Fake
-	tbl *memTable
+	tbl *storetest.Faulty // the embedded store, with faults on demand
 	mk  *countingMaster
 }
 
@@ -64,8 +67,16 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	clk := clock.NewFake(t0)
-	return &env{clk: clk, tbl: newMemTable(clk), mk: &countingMaster{MasterKey: mk}}
+	tbl, err := embedded.OpenTemp(clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tbl.Close() })
+	return &env{t: t, clk: clk, tbl: storetest.NewFaulty(tbl), mk: &countingMaster{MasterKey: mk}}
 }
+
+// all returns the items of pk.
+func (e *env) all(pk string) []store.Item { return storetest.Items(e.t, e.tbl, pk) }
 
 // local is a new process: its own Sealer and caches, the shared table and master key.
 func (e *env) local() *Local {
@@ -159,16 +170,16 @@ func TestEnsurePoolKeysIdempotent(t *testing.T) {
 	l := e.local()
 	mustEnsure(t, l, poolA)
 	first := kids(t, l, poolA)
-	writes := e.tbl.writes
+	writes := e.tbl.Writes.Load()
 	mustEnsure(t, l, poolA)
 	mustEnsure(t, e.local(), poolA) // another process, cold cache
 	if got := kids(t, l, poolA); got[UseID] != first[UseID] || got[UseAccess] != first[UseAccess] {
 		t.Fatalf("kids changed: %v -> %v", first, got)
 	}
-	if e.tbl.writes != writes {
-		t.Fatalf("EnsurePoolKeys wrote %d more times on a pool that had keys", e.tbl.writes-writes)
+	if n := e.tbl.Writes.Load(); n != writes {
+		t.Fatalf("EnsurePoolKeys wrote %d more times on a pool that had keys", n-writes)
 	}
-	if n := len(e.tbl.all(partitionKey(poolA))); n != 2 {
+	if n := len(e.all(partitionKey(poolA))); n != 2 {
 		t.Fatalf("%d key items, want 2", n)
 	}
 }
@@ -189,7 +200,7 @@ func TestEnsurePoolKeysConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(e.tbl.all(partitionKey(poolA))); n != 2 {
+	if n := len(e.all(partitionKey(poolA))); n != 2 {
 		t.Fatalf("%d key items after a race, want 2", n)
 	}
 	want := kids(t, shared, poolA)
@@ -206,9 +217,9 @@ func TestEnsurePoolKeysConcurrent(t *testing.T) {
 func TestEnsurePoolKeysLosesRaceGracefully(t *testing.T) {
 	e := newEnv(t)
 	winner, loser := e.local(), e.local()
-	e.tbl.beforeOne = func() { mustEnsure(t, winner, poolA) }
+	e.tbl.BeforeNextWrite(func() { mustEnsure(t, winner, poolA) })
 	mustEnsure(t, loser, poolA)
-	if n := len(e.tbl.all(partitionKey(poolA))); n != 2 {
+	if n := len(e.all(partitionKey(poolA))); n != 2 {
 		t.Fatalf("%d key items, want 2", n)
 	}
 	w, l := kids(t, winner, poolA), kids(t, loser, poolA)
@@ -329,7 +340,7 @@ func TestPrivateKeysSealedAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	items := e.tbl.all(partitionKey(poolA))
+	items := e.all(partitionKey(poolA))
 	if len(items) != 2 {
 		t.Fatalf("%d items", len(items))
 	}
@@ -379,7 +390,7 @@ func putRecord(t *testing.T, e *env, it store.Item, rec keyRecord) {
 		t.Fatal(err)
 	}
 	it.Data = data
-	e.tbl.set(it)
+	storetest.Set(t, e.tbl, it)
 }
 
 func TestSealedKeyBoundToPoolAndKid(t *testing.T) {
@@ -461,7 +472,7 @@ func TestMasterKeyOutageFailsClosed(t *testing.T) {
 	if err := l.EnsurePoolKeys(ctx, poolB); !errors.Is(err, outage) {
 		t.Fatalf("EnsurePoolKeys during an outage = %v", err)
 	}
-	if items := e.tbl.all(partitionKey(poolB)); len(items) != 0 {
+	if items := e.all(partitionKey(poolB)); len(items) != 0 {
 		t.Fatal("a key was stored although it could not be sealed")
 	}
 	e.mk.fail.Store(nil)
@@ -474,13 +485,13 @@ func TestTableErrorsFailClosed(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	down := errors.New("ProvisionedThroughputExceededException")
-	e.tbl.failWrite = down
+	e.tbl.FailWrites(down, nil)
 	if err := e.local().EnsurePoolKeys(ctx, poolA); !errors.Is(err, down) {
 		t.Fatalf("EnsurePoolKeys with failing writes = %v", err)
 	}
-	e.tbl.failWrite = nil
+	e.tbl.FailWrites(nil, nil)
 	mustEnsure(t, e.local(), poolA)
-	e.tbl.failQuery = down
+	e.tbl.FailQueries(down)
 	if _, _, err := e.local().Sign(ctx, poolA, UseID, []byte("m")); !errors.Is(err, down) {
 		t.Fatalf("Sign with failing reads = %v", err)
 	}
@@ -525,7 +536,7 @@ func TestDeletePoolKeys(t *testing.T) {
 	if err := l.DeletePoolKeys(ctx, poolA); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(e.tbl.all(partitionKey(poolA))); n != 0 {
+	if n := len(e.all(partitionKey(poolA))); n != 0 {
 		t.Fatalf("%d items left", n)
 	}
 	if _, _, err := l.Sign(ctx, poolA, UseID, []byte("m")); !errors.Is(err, ErrNoKey) {

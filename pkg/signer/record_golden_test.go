@@ -146,7 +146,7 @@ func TestWrittenRecordsMatchGolden(t *testing.T) {
 		"access#00000001": fieldOrder(t, goldenRotated),
 		"access#00000002": fieldOrder(t, goldenLocal),
 	}
-	items := e.tbl.all(partitionKey(poolA))
+	items := e.all(partitionKey(poolA))
 	if len(items) != len(want) {
 		t.Fatalf("%d items, want %d", len(items), len(want))
 	}

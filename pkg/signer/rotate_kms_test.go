@@ -20,6 +20,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/signer"
+	"github.com/cognatehq/cognate/pkg/store/storetest"
 	"github.com/cognatehq/cognate/pkg/token"
 )
 
@@ -176,7 +177,7 @@ func TestKMSSignerRotation(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	api := newFaultyKMS(emu.Client)
 	s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{App: "cognate-test", DeletionWindowDays: 7})
 	verifier := newKMSSigner(t, tbl, noKMS{}, clk, signer.KMSConfig{})
@@ -254,7 +255,7 @@ func TestKMSSignerRotationBeforeRetirement(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	api := newFaultyKMS(emu.Client)
 	s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{DeletionWindowDays: 7})
 	const pool = "us-east-1_KmsPrune"
@@ -313,7 +314,7 @@ func TestKMSSignerConcurrentRotate(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	const pool = "us-east-1_KmsRace"
 	var signers []*signer.KMS
 	for range 4 {
@@ -372,7 +373,7 @@ func TestKMSSignerRotateFaults(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	api := newFaultyKMS(emu.Client)
 	s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{})
 	const pool = "us-east-1_KmsRotFaults"
@@ -409,11 +410,11 @@ func TestKMSSignerRotateFaults(t *testing.T) {
 	}
 
 	// The record's write is lost after it landed: the rotation stands and its key is kept.
-	flaky := &flakyTable{Table: tbl}
+	flaky := storetest.NewFaulty(tbl)
 	s2 := newKMSSigner(t, flaky, emu.Client, clk, signer.KMSConfig{})
-	flaky.failAfter.Store(true)
+	flaky.LoseWrites(errTableDown)
 	rot, err := s2.Rotate(ctx, pool, signer.UseAccess, signer.RotateOptions{})
-	flaky.failAfter.Store(false)
+	flaky.LoseWrites(nil)
 	if err != nil || !rot.Created {
 		t.Fatalf("Rotate with a lost response = %+v, %v", rot, err)
 	}
@@ -428,7 +429,7 @@ func TestKMSEnvelopeRotation(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	tbl := signer.NewMemTable(clk)
+	tbl := newTable(t, clk)
 	keyARN := createMasterKey(t, ctx, emu.Client)
 	const pool = "us-east-1_EnvRotate"
 	creator, err := signer.NewKMSEnvelope(tbl, emu.Client, keyARN, clk, nil)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,7 +96,7 @@ func TestRotateLifecycle(t *testing.T) {
 
 	// At NotBefore: the new key signs, from the cached records (the table is unreadable).
 	e.clk.Set(notBefore)
-	e.tbl.failQuery = errors.New("table unavailable")
+	e.tbl.FailQueries(errors.New("table unavailable"))
 	for i, s := range []*Local{signerProc, verifierProc, rotator} {
 		kid, sig := signWith(t, s, poolA, UseAccess, "first")
 		if kid != gen2 {
@@ -107,7 +106,7 @@ func TestRotateLifecycle(t *testing.T) {
 			t.Fatalf("process %d: generation 2 signature: %v", i, err)
 		}
 	}
-	e.tbl.failQuery = nil
+	e.tbl.FailQueries(nil)
 	if id, _ := signerProc.ActiveKid(ctx, poolA, UseID); id != before[UseID] {
 		t.Fatal("the ID key changed")
 	}
@@ -139,7 +138,7 @@ func TestRotateLifecycle(t *testing.T) {
 		t.Fatalf("pruned %v, %v", pruned, err)
 	}
 	var sks []string
-	for _, it := range e.tbl.all(partitionKey(poolA)) {
+	for _, it := range e.all(partitionKey(poolA)) {
 		sks = append(sks, it.SK)
 	}
 	if strings.Join(sks, " ") != "access#00000002 id#00000001" {
@@ -192,7 +191,7 @@ func TestRotatePendingCreatesNothing(t *testing.T) {
 	if again.Created || again.Kid != first.Kid || again.Generation != 2 || !again.NotBefore.Equal(first.NotBefore) || len(again.Retiring) != 0 {
 		t.Fatalf("second rotation while pending: %+v; want generation 2 reported, nothing created", again)
 	}
-	if n := len(e.tbl.all(partitionKey(poolA))); n != 3 {
+	if n := len(e.all(partitionKey(poolA))); n != 3 {
 		t.Fatalf("%d key items, want 3", n)
 	}
 	// Once generation 2 signs, the next rotation makes generation 3 and retires generation 2;
@@ -255,7 +254,7 @@ func TestRotateConcurrent(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d rotators created a generation, want 1", created)
 	}
-	if n := len(e.tbl.all(partitionKey(poolA))); n != 3 {
+	if n := len(e.all(partitionKey(poolA))); n != 3 {
 		t.Fatalf("%d key items, want 3", n)
 	}
 }
@@ -267,12 +266,12 @@ func TestRotateLosesRaceGracefully(t *testing.T) {
 	winner, loser := e.local(), e.local()
 	mustEnsure(t, winner, poolA)
 	var won Rotation
-	e.tbl.beforeOne = func() { won = mustRotate(t, winner, poolA, UseAccess, RotateOptions{}) }
+	e.tbl.BeforeNextWrite(func() { won = mustRotate(t, winner, poolA, UseAccess, RotateOptions{}) })
 	lost := mustRotate(t, loser, poolA, UseAccess, RotateOptions{})
 	if !won.Created || lost.Created || lost.Kid != won.Kid || lost.Generation != 2 {
 		t.Fatalf("winner %+v, loser %+v", won, lost)
 	}
-	if n := len(e.tbl.all(partitionKey(poolA))); n != 3 {
+	if n := len(e.all(partitionKey(poolA))); n != 3 {
 		t.Fatalf("%d key items, want 3", n)
 	}
 	// The loser's cache already holds the winner's key.
@@ -288,54 +287,36 @@ func TestRotateAgainstDeletedPool(t *testing.T) {
 	e := newEnv(t)
 	l := e.local()
 	mustEnsure(t, l, poolA)
-	e.tbl.beforeOne = func() {
+	e.tbl.BeforeNextWrite(func() {
 		if err := e.local().DeletePoolKeys(context.Background(), poolA); err != nil {
 			t.Error(err)
 		}
-	}
+	})
 	if _, err := l.Rotate(context.Background(), poolA, UseAccess, RotateOptions{}); err == nil {
 		t.Fatal("rotated the keys of a pool being deleted")
 	}
-	if items := e.tbl.all(partitionKey(poolA)); len(items) != 0 {
+	if items := e.all(partitionKey(poolA)); len(items) != 0 {
 		t.Fatalf("%d key items left", len(items))
 	}
 }
 
-// lossyTable commits writes but can report them failed ("response lost"), or fail them outright.
-type lossyTable struct {
-	*memTable
-	loseAfter, failBefore atomic.Bool
-}
-
 var errLost = errors.New("connection reset")
-
-func (l *lossyTable) Write(ctx context.Context, ops ...store.Op) error {
-	if l.failBefore.Load() {
-		return errLost
-	}
-	err := l.memTable.Write(ctx, ops...)
-	if err == nil && l.loseAfter.Load() {
-		return errLost
-	}
-	return err
-}
 
 func TestRotateAmbiguousWrite(t *testing.T) {
 	e := newEnv(t)
-	lt := &lossyTable{memTable: e.tbl}
-	l := NewLocal(lt, e.local().sealer, e.clk, nil)
+	l := e.local()
 	mustEnsure(t, l, poolA)
 
-	lt.failBefore.Store(true)
+	e.tbl.FailWrites(errLost, nil)
 	if _, err := l.Rotate(context.Background(), poolA, UseAccess, RotateOptions{}); !errors.Is(err, errLost) {
 		t.Fatalf("Rotate with failing writes = %v", err)
 	}
-	if n := len(e.tbl.all(partitionKey(poolA))); n != 2 {
+	if n := len(e.all(partitionKey(poolA))); n != 2 {
 		t.Fatalf("%d items after a failed rotation", n)
 	}
-	lt.failBefore.Store(false)
+	e.tbl.FailWrites(nil, nil)
 
-	lt.loseAfter.Store(true)
+	e.tbl.LoseWrites(errLost)
 	rot, err := l.Rotate(context.Background(), poolA, UseAccess, RotateOptions{})
 	if err != nil || !rot.Created {
 		t.Fatalf("Rotate whose write landed but was reported failed = %+v, %v", rot, err)
@@ -371,7 +352,7 @@ func TestRotateOptionsAndErrors(t *testing.T) {
 	if _, err := l.KeyAge(ctx, poolB, UseID); !errors.Is(err, ErrNoKey) {
 		t.Errorf("KeyAge of a pool without keys: %v", err)
 	}
-	if n := len(e.tbl.all(partitionKey(poolA))); n != 2 {
+	if n := len(e.all(partitionKey(poolA))); n != 2 {
 		t.Fatalf("%d items after refused rotations", n)
 	}
 
@@ -459,7 +440,7 @@ func TestRotatePools(t *testing.T) {
 			t.Errorf("second run rotated %s %s", o.PoolID, o.Use)
 		}
 	}
-	if n := len(e.tbl.all(partitionKey(poolA))); n != 4 {
+	if n := len(e.all(partitionKey(poolA))); n != 4 {
 		t.Fatalf("pool A has %d key items, want 4", n)
 	}
 
@@ -476,8 +457,8 @@ func TestRotatePools(t *testing.T) {
 			t.Errorf("rotated %s %s", o.PoolID, o.Use)
 		}
 	}
-	if pruned != 2 || len(e.tbl.all(partitionKey(poolA))) != 2 {
-		t.Fatalf("pruned %d keys, %d items left", pruned, len(e.tbl.all(partitionKey(poolA))))
+	if pruned != 2 || len(e.all(partitionKey(poolA))) != 2 {
+		t.Fatalf("pruned %d keys, %d items left", pruned, len(e.all(partitionKey(poolA))))
 	}
 
 	// Only the uses asked for; OlderThan 0 rotates regardless of age.

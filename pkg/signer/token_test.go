@@ -20,18 +20,10 @@ import (
 	"github.com/cognatehq/cognate/pkg/token"
 )
 
-// backends are the Tables the end-to-end tests run on: the test double and the real embedded
-// store that `cognate serve` uses.
+// backends are the Tables the end-to-end tests run on: the real embedded store that `cognate
+// serve` uses.
 var backends = map[string]func(t *testing.T, clk clock.Clock) store.Table{
-	"memtable": func(_ *testing.T, clk clock.Clock) store.Table { return signer.NewMemTable(clk) },
-	"embedded": func(t *testing.T, clk clock.Clock) store.Table {
-		tbl, err := embedded.OpenTemp(clk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tbl.Close() })
-		return tbl
-	},
+	"embedded": func(t *testing.T, clk clock.Clock) store.Table { return newTable(t, clk) },
 }
 
 // TestTokensThroughLocalSigner runs the real chain: keys created and sealed in a table, tokens
@@ -159,7 +151,7 @@ func BenchmarkLocalSign(b *testing.B) {
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	mk, _ := envelope.NewLocalMasterKey(bytes.Repeat([]byte{7}, 32))
-	l := signer.NewLocal(signer.NewMemTable(clk), envelope.NewSealer(mk, nil), clk, nil)
+	l := signer.NewLocal(newTable(b, clk), envelope.NewSealer(mk, nil), clk, nil)
 	if err := l.EnsurePoolKeys(ctx, "us-east-1_Bench"); err != nil {
 		b.Fatal(err)
 	}
