@@ -46,64 +46,13 @@ func newKMSMasterKey(t *testing.T, api envelope.KMSAPI, cfg envelope.KMSMasterKe
 	return mk
 }
 
-// faultyKMS passes calls to a real client, counting them, and fails the next calls while fail is
-// set: the narrow-interface seam of checklist §2.9 (1).
-type faultyKMS struct {
-	envelope.KMSAPI
-	gens, decrypts atomic.Int64
-
-	mu   sync.Mutex
-	fail error
-}
-
-func (f *faultyKMS) setFail(err error) {
-	f.mu.Lock()
-	f.fail = err
-	f.mu.Unlock()
-}
-
-func (f *faultyKMS) failure() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.fail
-}
-
-func (f *faultyKMS) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyInput, o ...func(*kms.Options)) (*kms.GenerateDataKeyOutput, error) {
-	f.gens.Add(1)
-	if err := f.failure(); err != nil {
-		return nil, err
-	}
-	return f.KMSAPI.GenerateDataKey(ctx, in, o...)
-}
-
-func (f *faultyKMS) Decrypt(ctx context.Context, in *kms.DecryptInput, o ...func(*kms.Options)) (*kms.DecryptOutput, error) {
-	f.decrypts.Add(1)
-	if err := f.failure(); err != nil {
-		return nil, err
-	}
-	return f.KMSAPI.Decrypt(ctx, in, o...)
-}
-
-// kmsFaults are the errors checklist KMS-01 names, as the SDK surfaces them: the modeled ones
-// as their types, ThrottlingException (not modeled by the KMS SDK) as a generic API error.
-func kmsFaults() map[string]error {
-	return map[string]error{
-		"ThrottlingException":        &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded", Fault: smithy.FaultClient},
-		"KMSInternalException":       &types.KMSInternalException{Message: aws.String("internal")},
-		"DependencyTimeoutException": &types.DependencyTimeoutException{Message: aws.String("timeout")},
-		"DisabledException":          &types.DisabledException{Message: aws.String("disabled")},
-		"KMSInvalidStateException":   &types.KMSInvalidStateException{Message: aws.String("pending deletion")},
-		"KeyUnavailableException":    &types.KeyUnavailableException{Message: aws.String("unavailable")},
-	}
-}
-
 func TestKMSMasterKeySealOpenThroughKMS(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	t.Logf("local-kms ready in %v", emu.StartedIn)
 	keyARN := createSymmetricKey(t, emu.Client)
 
-	api := &faultyKMS{KMSAPI: emu.Client}
+	api := localkms.NewFaulty(emu.Client)
 	mk := newKMSMasterKey(t, api, envelope.KMSMasterKeyConfig{KeyID: keyARN, App: "cognate-test"})
 	if mk.ID() != keyARN {
 		t.Fatalf("ID %q", mk.ID())
@@ -126,12 +75,12 @@ func TestKMSMasterKeySealOpenThroughKMS(t *testing.T) {
 		}
 		blobs = append(blobs, b)
 	}
-	if g, d := api.gens.Load(), api.decrypts.Load(); g != 1 || d != 0 {
+	if g, d := api.Calls("GenerateDataKey"), api.Calls("Decrypt"); g != 1 || d != 0 {
 		t.Fatalf("sealing process: %d GenerateDataKey, %d Decrypt; want 1, 0", g, d)
 	}
 
 	// A cold start: a new Sealer (and client) unwraps the data key once, through KMS, for all blobs.
-	api2 := &faultyKMS{KMSAPI: emu.NewClient()}
+	api2 := localkms.NewFaulty(emu.NewClient())
 	s2 := envelope.NewSealer(newKMSMasterKey(t, api2, envelope.KMSMasterKeyConfig{KeyID: keyARN, App: "cognate-test"}), nil)
 	for i, b := range blobs {
 		got, err := s2.Open(ctx, b, []byte{'p', byte(i)})
@@ -139,7 +88,7 @@ func TestKMSMasterKeySealOpenThroughKMS(t *testing.T) {
 			t.Fatalf("cold open %d: %v", i, err)
 		}
 	}
-	if g, d := api2.gens.Load(), api2.decrypts.Load(); g != 0 || d != 1 {
+	if g, d := api2.Calls("GenerateDataKey"), api2.Calls("Decrypt"); g != 0 || d != 1 {
 		t.Fatalf("cold start: %d GenerateDataKey, %d Decrypt; want 0, 1", g, d)
 	}
 	// The per-record aad still binds each blob (checked by the Sealer, after KMS unwrapped the key).
@@ -207,11 +156,11 @@ func TestKMSMasterKeyFaultsFailClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, fault := range kmsFaults() {
+	for name, fault := range localkms.Faults() {
 		t.Run(name, func(t *testing.T) {
-			api := &faultyKMS{KMSAPI: emu.Client}
+			api := localkms.NewFaulty(emu.Client)
 			s := envelope.NewSealer(newKMSMasterKey(t, api, envelope.KMSMasterKeyConfig{KeyID: keyARN}), nil)
-			api.setFail(fault)
+			api.Fail(fault)
 			var apiErr smithy.APIError
 			if b, err := s.Seal(ctx, []byte("x"), nil); b != nil || !errors.As(err, &apiErr) || apiErr.ErrorCode() != name {
 				t.Fatalf("Seal = %v, %v; want the %s", b, err, name)
@@ -221,14 +170,14 @@ func TestKMSMasterKeyFaultsFailClosed(t *testing.T) {
 			}
 			// Nothing was cached from the failures: once KMS recovers the same Sealer works, and
 			// goes back to KMS for both keys.
-			api.setFail(nil)
+			api.Fail(nil)
 			if got, err := s.Open(ctx, blob, nil); err != nil || string(got) != "x" {
 				t.Fatalf("Open after recovery: %q, %v", got, err)
 			}
 			if _, err := s.Seal(ctx, []byte("y"), nil); err != nil {
 				t.Fatal(err)
 			}
-			if g, d := api.gens.Load(), api.decrypts.Load(); g != 2 || d != 2 {
+			if g, d := api.Calls("GenerateDataKey"), api.Calls("Decrypt"); g != 2 || d != 2 {
 				t.Fatalf("%d GenerateDataKey, %d Decrypt; want 2, 2", g, d)
 			}
 		})

@@ -36,7 +36,7 @@ func TestKMSEnvelopeSigner(t *testing.T) {
 			const pool, other = "eu-west-1_EnvPool", "eu-west-1_EnvOther"
 
 			// The process that creates pools: one GenerateDataKey seals every key it makes.
-			api := newFaultyKMS(emu.Client)
+			api := localkms.NewFaulty(emu.Client)
 			s, err := signer.NewKMSEnvelope(tbl, api, keyARN, clk, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -46,7 +46,7 @@ func TestKMSEnvelopeSigner(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if g, d := api.count("GenerateDataKey"), api.count("Decrypt"); g != 1 || d != 0 {
+			if g, d := api.Calls("GenerateDataKey"), api.Calls("Decrypt"); g != 1 || d != 0 {
 				t.Fatalf("creating 4 keys: %d GenerateDataKey, %d Decrypt; want 1, 0", g, d)
 			}
 			for _, it := range keyItems(t, ctx, tbl, pool) {
@@ -58,15 +58,15 @@ func TestKMSEnvelopeSigner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if api.count("Decrypt") != 0 || api.count("Sign") != 0 {
-				t.Fatalf("signing in the creating process called KMS: %v", api.calls)
+			if api.Calls("Decrypt") != 0 || api.Calls("Sign") != 0 {
+				t.Fatalf("signing in the creating process called KMS: %v", api)
 			}
 			verifier := signer.NewLocal(tbl, envelope.NewSealer(nil, nil), clk, nil) // no master key at all
 			checkTokens(t, ctx, toks, s, verifier, clk, pool)
 
 			// A cold start: the first token costs one KMS Decrypt, which also unlocks the other
 			// pool's keys (sealed under the same data key); later tokens cost nothing.
-			cold := newFaultyKMS(emu.Client)
+			cold := localkms.NewFaulty(emu.Client)
 			s2, err := signer.NewKMSEnvelope(tbl, cold, keyARN, clk, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -80,7 +80,7 @@ func TestKMSEnvelopeSigner(t *testing.T) {
 					checkTokens(t, ctx, toks, s2, verifier, clk, p)
 				}
 			}
-			if g, d := cold.count("GenerateDataKey"), cold.count("Decrypt"); g != 0 || d != 1 {
+			if g, d := cold.Calls("GenerateDataKey"), cold.Calls("Decrypt"); g != 0 || d != 1 {
 				t.Fatalf("cold start, 12 tokens in 2 pools: %d GenerateDataKey, %d Decrypt; want 0, 1", g, d)
 			}
 		})
@@ -96,39 +96,39 @@ func TestKMSEnvelopeSignerFaults(t *testing.T) {
 	const pool = "us-east-1_EnvFaults"
 
 	// Creating keys fails closed when KMS cannot hand out a data key: no record is written.
-	api := newFaultyKMS(emu.Client)
+	api := localkms.NewFaulty(emu.Client)
 	s, err := signer.NewKMSEnvelope(tbl, api, keyARN, clk, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	api.setFail("GenerateDataKey", kmsFaults()["ThrottlingException"])
+	api.Fail(localkms.Faults()["ThrottlingException"], "GenerateDataKey")
 	if err := s.EnsurePoolKeys(ctx, pool); err == nil {
 		t.Fatal("EnsurePoolKeys succeeded without a data key")
 	}
 	if n := len(keyItems(t, ctx, tbl, pool)); n != 0 {
 		t.Fatalf("%d records written without a data key", n)
 	}
-	api.setFail("GenerateDataKey", nil)
+	api.Fail(nil, "GenerateDataKey")
 	if err := s.EnsurePoolKeys(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
 
 	// A cold start during a KMS fault signs nothing; once KMS recovers the same process signs.
 	verifier := signer.NewLocal(tbl, envelope.NewSealer(nil, nil), clk, nil)
-	for name, fault := range kmsFaults() {
+	for name, fault := range localkms.Faults() {
 		t.Run(name, func(t *testing.T) {
-			cold := newFaultyKMS(emu.Client)
+			cold := localkms.NewFaulty(emu.Client)
 			s2, err := signer.NewKMSEnvelope(tbl, cold, keyARN, clk, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cold.setFail("Decrypt", fault)
+			cold.Fail(fault, "Decrypt")
 			toks, err := issueFor(ctx, s2, clk, pool)
 			var apiErr smithy.APIError
 			if !errors.As(err, &apiErr) || apiErr.ErrorCode() != name || toks.AccessToken != "" {
 				t.Fatalf("Issue during %s: %+v, %v", name, toks, err)
 			}
-			cold.setFail("Decrypt", nil)
+			cold.Fail(nil, "Decrypt")
 			toks, err = issueFor(ctx, s2, clk, pool)
 			if err != nil {
 				t.Fatal(err)

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/smithy-go"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cognatehq/cognate/pkg/clock"
@@ -27,99 +26,6 @@ import (
 	"github.com/cognatehq/cognate/pkg/store/embedded"
 	"github.com/cognatehq/cognate/pkg/token"
 )
-
-// kmsFaults are the errors checklist KMS-01 names, as the SDK surfaces them: the modeled ones as
-// their types, ThrottlingException (not modeled by the KMS SDK) as a generic API error.
-func kmsFaults() map[string]error {
-	return map[string]error{
-		"ThrottlingException":        &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded", Fault: smithy.FaultClient},
-		"KMSInternalException":       &types.KMSInternalException{Message: aws.String("internal")},
-		"DependencyTimeoutException": &types.DependencyTimeoutException{Message: aws.String("timeout")},
-		"DisabledException":          &types.DisabledException{Message: aws.String("disabled")},
-		"KMSInvalidStateException":   &types.KMSInvalidStateException{Message: aws.String("pending deletion")},
-		"KeyUnavailableException":    &types.KeyUnavailableException{Message: aws.String("unavailable")},
-	}
-}
-
-// faultyKMS passes calls to a real KMS client (the emulator), counts them per operation, and
-// fails the operations named in fail: the narrow-interface seam of checklist §2.9 (1). It
-// implements both signer.KMSAPI and envelope.KMSAPI.
-type faultyKMS struct {
-	c *kms.Client
-
-	mu    sync.Mutex
-	fail  map[string]error
-	calls map[string]int
-}
-
-func newFaultyKMS(c *kms.Client) *faultyKMS {
-	return &faultyKMS{c: c, fail: map[string]error{}, calls: map[string]int{}}
-}
-
-func (f *faultyKMS) setFail(op string, err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err == nil {
-		delete(f.fail, op)
-	} else {
-		f.fail[op] = err
-	}
-}
-
-func (f *faultyKMS) count(op string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[op]
-}
-
-func (f *faultyKMS) enter(op string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls[op]++
-	return f.fail[op]
-}
-
-func (f *faultyKMS) CreateKey(ctx context.Context, in *kms.CreateKeyInput, o ...func(*kms.Options)) (*kms.CreateKeyOutput, error) {
-	if err := f.enter("CreateKey"); err != nil {
-		return nil, err
-	}
-	return f.c.CreateKey(ctx, in, o...)
-}
-
-func (f *faultyKMS) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, o ...func(*kms.Options)) (*kms.GetPublicKeyOutput, error) {
-	if err := f.enter("GetPublicKey"); err != nil {
-		return nil, err
-	}
-	return f.c.GetPublicKey(ctx, in, o...)
-}
-
-func (f *faultyKMS) Sign(ctx context.Context, in *kms.SignInput, o ...func(*kms.Options)) (*kms.SignOutput, error) {
-	if err := f.enter("Sign"); err != nil {
-		return nil, err
-	}
-	return f.c.Sign(ctx, in, o...)
-}
-
-func (f *faultyKMS) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDeletionInput, o ...func(*kms.Options)) (*kms.ScheduleKeyDeletionOutput, error) {
-	if err := f.enter("ScheduleKeyDeletion"); err != nil {
-		return nil, err
-	}
-	return f.c.ScheduleKeyDeletion(ctx, in, o...)
-}
-
-func (f *faultyKMS) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyInput, o ...func(*kms.Options)) (*kms.GenerateDataKeyOutput, error) {
-	if err := f.enter("GenerateDataKey"); err != nil {
-		return nil, err
-	}
-	return f.c.GenerateDataKey(ctx, in, o...)
-}
-
-func (f *faultyKMS) Decrypt(ctx context.Context, in *kms.DecryptInput, o ...func(*kms.Options)) (*kms.DecryptOutput, error) {
-	if err := f.enter("Decrypt"); err != nil {
-		return nil, err
-	}
-	return f.c.Decrypt(ctx, in, o...)
-}
 
 // noKMS fails every call: a process with no KMS access at all.
 type noKMS struct{}

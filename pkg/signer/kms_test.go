@@ -38,7 +38,7 @@ func TestKMSSignerTokensVerifyAgainstJWKS(t *testing.T) {
 			emu := localkms.Start(t)
 			clk := testClock()
 			tbl := open(t, clk)
-			api := newFaultyKMS(emu.Client)
+			api := localkms.NewFaulty(emu.Client)
 			s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{App: "cognate-test"})
 			const pool, other = "eu-west-1_KmsPool", "eu-west-1_KmsOther"
 			for _, p := range []string{pool, other, pool} {
@@ -46,10 +46,10 @@ func TestKMSSignerTokensVerifyAgainstJWKS(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if n := api.count("CreateKey"); n != 4 {
+			if n := api.Calls("CreateKey"); n != 4 {
 				t.Fatalf("CreateKey calls = %d, want 4 (2 pools x 2 uses)", n)
 			}
-			if n := api.count("GetPublicKey"); n != 4 {
+			if n := api.Calls("GetPublicKey"); n != 4 {
 				t.Fatalf("GetPublicKey calls = %d, want 4 (once per key)", n)
 			}
 
@@ -101,12 +101,12 @@ func TestKMSSignerTokensVerifyAgainstJWKS(t *testing.T) {
 				t.Fatal("kids shared between uses or pools")
 			}
 
-			before := api.count("Sign")
+			before := api.Calls("Sign")
 			toks, err := issueFor(ctx, s, clk, pool)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := api.count("Sign") - before; n != 2 {
+			if n := api.Calls("Sign") - before; n != 2 {
 				t.Fatalf("KMS Sign calls per token pair = %d, want 2", n)
 			}
 			hdr, _ := base64.RawURLEncoding.DecodeString(strings.Split(toks.AccessToken, ".")[0])
@@ -129,7 +129,7 @@ func TestKMSSignerTokensVerifyAgainstJWKS(t *testing.T) {
 
 			// A cold start (new signer, same table) uses the same keys and calls neither CreateKey
 			// nor GetPublicKey.
-			cold := newFaultyKMS(emu.Client)
+			cold := localkms.NewFaulty(emu.Client)
 			s2 := newKMSSigner(t, tbl, cold, clk, signer.KMSConfig{App: "cognate-test"})
 			if err := s2.EnsurePoolKeys(ctx, pool); err != nil {
 				t.Fatal(err)
@@ -139,8 +139,8 @@ func TestKMSSignerTokensVerifyAgainstJWKS(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkTokens(t, ctx, toks2, s2, verifier, clk, pool)
-			if cold.count("CreateKey") != 0 || cold.count("GetPublicKey") != 0 || cold.count("Sign") != 2 {
-				t.Fatalf("cold start calls: %v", cold.calls)
+			if cold.Calls("CreateKey") != 0 || cold.Calls("GetPublicKey") != 0 || cold.Calls("Sign") != 2 {
+				t.Fatalf("cold start calls: %v", cold)
 			}
 			if kid, _ := s2.ActiveKid(ctx, pool, signer.UseAccess); kid != accessKid {
 				t.Fatalf("kid changed across processes: %s != %s", kid, accessKid)
@@ -154,7 +154,7 @@ func TestKMSSignerSignFaultsFailClosed(t *testing.T) {
 	emu := localkms.Start(t)
 	clk := testClock()
 	tbl := newTable(t, clk)
-	api := newFaultyKMS(emu.Client)
+	api := localkms.NewFaulty(emu.Client)
 	s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{})
 	const pool = "us-east-1_Faults"
 	if err := s.EnsurePoolKeys(ctx, pool); err != nil {
@@ -162,9 +162,9 @@ func TestKMSSignerSignFaultsFailClosed(t *testing.T) {
 	}
 	kid, _ := s.ActiveKid(ctx, pool, signer.UseAccess)
 	verifier := newKMSSigner(t, tbl, noKMS{}, clk, signer.KMSConfig{})
-	for name, fault := range kmsFaults() {
+	for name, fault := range localkms.Faults() {
 		t.Run(name, func(t *testing.T) {
-			api.setFail("Sign", fault)
+			api.Fail(fault, "Sign")
 			toks, err := issueFor(ctx, s, clk, pool)
 			var apiErr smithy.APIError
 			if !errors.As(err, &apiErr) || apiErr.ErrorCode() != name || toks.AccessToken != "" || toks.IDToken != "" {
@@ -174,7 +174,7 @@ func TestKMSSignerSignFaultsFailClosed(t *testing.T) {
 				t.Fatalf("Sign during %s returned a signature", name)
 			}
 			// Nothing was cached from the failure: the next call signs with the same key.
-			api.setFail("Sign", nil)
+			api.Fail(nil, "Sign")
 			toks, err = issueFor(ctx, s, clk, pool)
 			if err != nil {
 				t.Fatal(err)
@@ -191,14 +191,14 @@ func TestKMSSignerEnsureFaults(t *testing.T) {
 	ctx := context.Background()
 	emu := localkms.Start(t)
 	clk := testClock()
-	throttled := kmsFaults()["ThrottlingException"]
+	throttled := localkms.Faults()["ThrottlingException"]
 
 	t.Run("CreateKey", func(t *testing.T) {
 		tbl := newTable(t, clk)
-		api := newFaultyKMS(emu.Client)
+		api := localkms.NewFaulty(emu.Client)
 		s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{})
 		const pool = "us-east-1_CreateFails"
-		api.setFail("CreateKey", throttled)
+		api.Fail(throttled, "CreateKey")
 		if err := s.EnsurePoolKeys(ctx, pool); !errors.Is(err, throttled) {
 			t.Fatalf("EnsurePoolKeys = %v", err)
 		}
@@ -208,7 +208,7 @@ func TestKMSSignerEnsureFaults(t *testing.T) {
 		if _, _, err := s.Sign(ctx, pool, signer.UseID, []byte("x")); !errors.Is(err, signer.ErrNoKey) {
 			t.Fatalf("Sign = %v, want ErrNoKey", err)
 		}
-		api.setFail("CreateKey", nil)
+		api.Fail(nil, "CreateKey")
 		if err := s.EnsurePoolKeys(ctx, pool); err != nil {
 			t.Fatal(err)
 		}
@@ -219,10 +219,10 @@ func TestKMSSignerEnsureFaults(t *testing.T) {
 
 	t.Run("GetPublicKey", func(t *testing.T) {
 		tbl := newTable(t, clk)
-		api := newFaultyKMS(emu.Client)
+		api := localkms.NewFaulty(emu.Client)
 		s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{})
 		const pool = "us-east-1_GetPubFails"
-		api.setFail("GetPublicKey", throttled)
+		api.Fail(throttled, "GetPublicKey")
 		if err := s.EnsurePoolKeys(ctx, pool); !errors.Is(err, throttled) {
 			t.Fatalf("EnsurePoolKeys = %v", err)
 		}
@@ -234,7 +234,7 @@ func TestKMSSignerEnsureFaults(t *testing.T) {
 		if len(keys[types.KeyStatePendingDeletion]) != 1 || len(keys) != 1 {
 			t.Fatalf("keys after a failed GetPublicKey: %v", keys)
 		}
-		api.setFail("GetPublicKey", nil)
+		api.Fail(nil, "GetPublicKey")
 		if err := s.EnsurePoolKeys(ctx, pool); err != nil {
 			t.Fatal(err)
 		}
@@ -395,7 +395,7 @@ func TestKMSSignerDeletePoolKeys(t *testing.T) {
 	emu := localkms.Start(t)
 	clk := testClock()
 	tbl := newTable(t, clk)
-	api := newFaultyKMS(emu.Client)
+	api := localkms.NewFaulty(emu.Client)
 	s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{DeletionWindowDays: 7})
 	const pool, keep = "us-east-1_Gone", "us-east-1_Kept"
 	for _, p := range []string{pool, keep} {
@@ -409,14 +409,14 @@ func TestKMSSignerDeletePoolKeys(t *testing.T) {
 	}
 
 	// A KMS failure leaves the records (and the JWKS) in place, so a retry finishes the job.
-	api.setFail("ScheduleKeyDeletion", kmsFaults()["KMSInternalException"])
+	api.Fail(localkms.Faults()["KMSInternalException"], "ScheduleKeyDeletion")
 	if err := s.DeletePoolKeys(ctx, pool); err == nil {
 		t.Fatal("DeletePoolKeys succeeded while KMS failed")
 	}
 	if len(keyItems(t, ctx, tbl, pool)) != 2 {
 		t.Fatal("records deleted although the keys were not scheduled for deletion")
 	}
-	api.setFail("ScheduleKeyDeletion", nil)
+	api.Fail(nil, "ScheduleKeyDeletion")
 	if err := s.DeletePoolKeys(ctx, pool); err != nil {
 		t.Fatal(err)
 	}

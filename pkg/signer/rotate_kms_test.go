@@ -178,7 +178,7 @@ func TestKMSSignerRotation(t *testing.T) {
 	emu := localkms.Start(t)
 	clk := testClock()
 	tbl := newTable(t, clk)
-	api := newFaultyKMS(emu.Client)
+	api := localkms.NewFaulty(emu.Client)
 	s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{App: "cognate-test", DeletionWindowDays: 7})
 	verifier := newKMSSigner(t, tbl, noKMS{}, clk, signer.KMSConfig{})
 	const pool = "us-east-1_KmsRotate"
@@ -197,8 +197,8 @@ func TestKMSSignerRotation(t *testing.T) {
 	oldARN := arnOf("00000001")
 	gen1, rot := rotationThroughTokens(t, clk, s, verifier, pool)
 	newARN := arnOf("00000002")
-	if api.count("CreateKey") != 3 || api.count("GetPublicKey") != 3 {
-		t.Fatalf("KMS calls: %v; want one CreateKey and one GetPublicKey for the rotation", api.calls)
+	if api.Calls("CreateKey") != 3 || api.Calls("GetPublicKey") != 3 {
+		t.Fatalf("KMS calls: %v; want one CreateKey and one GetPublicKey for the rotation", api)
 	}
 	if newARN == "" || newARN == oldARN || len(rot.Kid) != 43 {
 		t.Fatalf("generation 2 record: arn %q, kid %q", newARN, rot.Kid)
@@ -221,7 +221,7 @@ func TestKMSSignerRotation(t *testing.T) {
 	if !tagged {
 		t.Fatalf("new key's tags: %+v", tags.Tags)
 	}
-	if api.count("ScheduleKeyDeletion") != 0 {
+	if api.Calls("ScheduleKeyDeletion") != 0 {
 		t.Fatal("a key was scheduled for deletion while published")
 	}
 
@@ -256,7 +256,7 @@ func TestKMSSignerRotationBeforeRetirement(t *testing.T) {
 	emu := localkms.Start(t)
 	clk := testClock()
 	tbl := newTable(t, clk)
-	api := newFaultyKMS(emu.Client)
+	api := localkms.NewFaulty(emu.Client)
 	s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{DeletionWindowDays: 7})
 	const pool = "us-east-1_KmsPrune"
 	if err := s.EnsurePoolKeys(ctx, pool); err != nil {
@@ -274,11 +274,11 @@ func TestKMSSignerRotationBeforeRetirement(t *testing.T) {
 			t.Fatalf("at %v: pruned %v, %v", at, pruned, err)
 		}
 	}
-	if n := api.count("ScheduleKeyDeletion"); n != 0 {
+	if n := api.Calls("ScheduleKeyDeletion"); n != 0 {
 		t.Fatalf("%d ScheduleKeyDeletion calls while every key was published", n)
 	}
 	clk.Set(retire)
-	api.setFail("ScheduleKeyDeletion", kmsFaults()["KMSInternalException"])
+	api.Fail(localkms.Faults()["KMSInternalException"], "ScheduleKeyDeletion")
 	if _, err := s.PruneRetired(ctx, pool, signer.UseID); err == nil {
 		t.Fatal("pruned although KMS could not schedule the deletion")
 	}
@@ -298,7 +298,7 @@ func TestKMSSignerRotationBeforeRetirement(t *testing.T) {
 	if n := len(keyItems(t, ctx, tbl, pool)); n != 4 {
 		t.Fatalf("%d records, want 4", n)
 	}
-	api.setFail("ScheduleKeyDeletion", nil)
+	api.Fail(nil, "ScheduleKeyDeletion")
 	if pruned, err := s.PruneRetired(ctx, pool, signer.UseID); err != nil || len(pruned) != 1 || pruned[0] != gen1 {
 		t.Fatalf("pruned %v, %v", pruned, err)
 	}
@@ -374,20 +374,20 @@ func TestKMSSignerRotateFaults(t *testing.T) {
 	emu := localkms.Start(t)
 	clk := testClock()
 	tbl := newTable(t, clk)
-	api := newFaultyKMS(emu.Client)
+	api := localkms.NewFaulty(emu.Client)
 	s := newKMSSigner(t, tbl, api, clk, signer.KMSConfig{})
 	const pool = "us-east-1_KmsRotFaults"
 	if err := s.EnsurePoolKeys(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
 	kid, _ := s.ActiveKid(ctx, pool, signer.UseAccess)
-	throttled := kmsFaults()["ThrottlingException"]
+	throttled := localkms.Faults()["ThrottlingException"]
 	for _, op := range []string{"CreateKey", "GetPublicKey"} {
-		api.setFail(op, throttled)
+		api.Fail(throttled, op)
 		if _, err := s.Rotate(ctx, pool, signer.UseAccess, signer.RotateOptions{}); !errors.Is(err, throttled) {
 			t.Fatalf("Rotate with %s failing = %v", op, err)
 		}
-		api.setFail(op, nil)
+		api.Fail(nil, op)
 		if n := len(keyItems(t, ctx, tbl, pool)); n != 2 {
 			t.Fatalf("%s failing: %d records", op, n)
 		}
@@ -439,7 +439,7 @@ func TestKMSEnvelopeRotation(t *testing.T) {
 	if err := creator.EnsurePoolKeys(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
-	api := newFaultyKMS(emu.Client)
+	api := localkms.NewFaulty(emu.Client)
 	rotator, err := signer.NewKMSEnvelope(tbl, api, keyARN, clk, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -447,7 +447,7 @@ func TestKMSEnvelopeRotation(t *testing.T) {
 	if err := signer.RotatePools(ctx, rotator, signer.RotateJob{Pools: []string{pool}}); err != nil {
 		t.Fatal(err)
 	}
-	if g, d := api.count("GenerateDataKey"), api.count("Decrypt"); g != 1 || d != 0 {
+	if g, d := api.Calls("GenerateDataKey"), api.Calls("Decrypt"); g != 1 || d != 0 {
 		t.Fatalf("rotating both keys: %d GenerateDataKey, %d Decrypt; want 1, 0", g, d)
 	}
 	clk.Advance(signer.DefaultPublishLead)

@@ -14,6 +14,9 @@
 // it when COGNATE_REQUIRE_KMS=1 (as `make test` sets). COGNATE_LOCAL_KMS_BIN names a prebuilt
 // binary to use instead of building one.
 //
+// Faulty wraps a client to count calls and inject the KMS errors of Faults, for every package's
+// KMS tests (signer, envelope).
+//
 // This package is test support: only _test.go files import it.
 package localkms
 
