@@ -1,7 +1,6 @@
 package apptest
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -36,16 +35,12 @@ func runRecordTests(t *testing.T, newTable storetest.NewTable) {
 // counters) fail while on is set. The sweep runs after the transaction that deletes the user and
 // is best effort: its failures are ignored, and a write that does not check the user (a device
 // confirmed, a code sent) can land after it. What it leaves must not serve the next user.
-type sweepFailing struct {
-	store.Table
-	on *atomic.Bool
-}
-
-func (s sweepFailing) Write(ctx context.Context, ops ...store.Op) error {
-	if s.on.Load() && len(ops) == 1 && ops[0].Kind == store.OpDelete && ops[0].Cond.Kind == store.CondNone {
-		return errors.New("apptest: sweep failure injected")
-	}
-	return s.Table.Write(ctx, ops...)
+func sweepFailing(tb store.Table, on *atomic.Bool) store.Table {
+	f := storetest.NewFaulty(tb)
+	f.FailWrites(errors.New("apptest: sweep failure injected"), func(ops []store.Op) bool {
+		return on.Load() && len(ops) == 1 && ops[0].Kind == store.OpDelete && ops[0].Cond.Kind == store.CondNone
+	})
+	return f
 }
 
 // sweptEnv is an Env whose deletions leave the user's child items behind while failSweep is set.
@@ -56,7 +51,7 @@ type sweptEnv struct {
 
 func startSweepFailing(t *testing.T, newTable storetest.NewTable) (*testing.T, sweptEnv) {
 	on := &atomic.Bool{}
-	e := Start(t, func(t *testing.T, clk clock.Clock) store.Table { return sweepFailing{Table: newTable(t, clk), on: on} })
+	e := Start(t, func(t *testing.T, clk clock.Clock) store.Table { return sweepFailing(newTable(t, clk), on) })
 	return t, sweptEnv{Env: e, failSweep: on}
 }
 
