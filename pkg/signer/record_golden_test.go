@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/infra/kms/localkms"
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
@@ -145,6 +146,47 @@ func TestWrittenRecordsMatchGolden(t *testing.T) {
 		"id#00000001":     fieldOrder(t, goldenLocal),
 		"access#00000001": fieldOrder(t, goldenRotated),
 		"access#00000002": fieldOrder(t, goldenLocal),
+	}
+	items := e.all(partitionKey(poolA))
+	if len(items) != len(want) {
+		t.Fatalf("%d items, want %d", len(items), len(want))
+	}
+	for _, it := range items {
+		if got := fieldOrder(t, string(it.Data)); got != want[it.SK] {
+			t.Errorf("%s written with fields %s, want %s", it.SK, got, want[it.SK])
+		}
+	}
+}
+
+// TestWrittenKMSRecordsMatchGolden: the same for the kms mode, against local-kms.
+func TestWrittenKMSRecordsMatchGolden(t *testing.T) {
+	ctx := context.Background()
+	emu := localkms.Start(t)
+	e := newEnv(t)
+	s, err := NewKMS(e.tbl, emu.Client, e.clk, KMSConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsurePoolKeys(ctx, poolA); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rotate(ctx, poolA, UseAccess, RotateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Rotation rewrites a record with its members in key order (see goldenRotated).
+	var rotated map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(goldenKMS), &rotated); err != nil {
+		t.Fatal(err)
+	}
+	rotated["retireAfter"] = json.RawMessage(`"2026-03-02T13:20:00Z"`)
+	sortedKMS, err := json.Marshal(rotated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"id#00000001":     fieldOrder(t, goldenKMS),
+		"access#00000001": fieldOrder(t, string(sortedKMS)),
+		"access#00000002": fieldOrder(t, goldenKMS),
 	}
 	items := e.all(partitionKey(poolA))
 	if len(items) != len(want) {
