@@ -207,8 +207,9 @@ func (a *App) WellKnownHandler() http.Handler {
 			return
 		}
 		if err != nil {
+			// Logged once, here, with the pool; the answer is the generic 500 every failure gets.
 			a.log.ErrorContext(r.Context(), "well-known document failed", "pool", poolID, "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
+			cognito.Render(r.Context(), w, nil, nil, cognito.Internal(err))
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

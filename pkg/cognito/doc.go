@@ -11,6 +11,26 @@
 //   - the error catalogue (errors.go) and the one renderer of responses and errors (render.go).
 //
 // Business rules live in the service (pkg/userpool); endpoints bound here only translate.
+//
+// # Matching errors
+//
+// Code decides on an error with errors.Is, never by comparing Type strings. Each catalogue
+// constructor has a sentinel Kind beside it (NotAuthorized and ErrNotAuthorized, made from one
+// spelling of the shape's name), and errors.Is(err, cognito.ErrNotAuthorized) holds for any
+// NotAuthorizedException in err's chain, whatever its message. The sentinel is a Kind, not a
+// *Error, so it cannot be returned in place of a fresh value by mistake: if it is, it renders as
+// InternalErrorException (fail closed).
+//
+// The few decisions that turn on one message of a shape (the sign-in's expired session and its
+// lockout, both NotAuthorizedException) match against a fresh value from the service's named
+// constructor for that message: errors.Is(err, invalidSession()) holds when type and message
+// are both equal. The named constructor is the one place the message is written, so the match
+// cannot drift from the error it looks for, and no shared *Error exists that a caller could
+// decorate or return. A *Error target with an empty message matches its whole shape, as a Kind
+// does.
+//
+// errors.Is also follows Cause. A cause is what went wrong inside (a store or mail failure),
+// never another protocol error: the service passes *Error values through unwrapped.
 // Request bodies carry passwords and tokens: this package never logs or echoes them.
 //
 // # Request constraints

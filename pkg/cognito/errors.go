@@ -25,14 +25,17 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Cause }
 
-// Is matches on Type, and on Message too when the target has one, so
-// errors.Is(err, cognito.NotAuthorized("")) matches any NotAuthorizedException.
+// Is lets errors.Is match err against the catalogue (see "Matching errors" in the package doc):
+// a Kind matches every error of its shape, whatever the message; a *Error matches its shape, and
+// its message too unless that is empty.
 func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	if !ok {
-		return false
+	switch t := target.(type) {
+	case Kind:
+		return t.typ == e.Type
+	case *Error:
+		return t.Type == e.Type && (t.Message == "" || t.Message == e.Message)
 	}
-	return t.Type == e.Type && (t.Message == "" || t.Message == e.Message)
+	return false
 }
 
 // WithCause returns a copy carrying the internal cause.
@@ -51,82 +54,111 @@ func As(err error) *Error {
 	return nil
 }
 
-func newErr(typ string, status int, format string, args ...any) *Error {
+// Kind is one shape of the catalogue as a value to match with: errors.Is(err,
+// cognito.ErrResourceNotFound) holds for every ResourceNotFoundException, however fresh and
+// whatever its message. A Kind is never a response: returned as an error, it renders as the
+// generic InternalErrorException.
+type Kind struct {
+	typ    string
+	status int
+}
+
+// Type is the shape's name, as __type carries it.
+func (k Kind) Type() string { return k.typ }
+
+func (k Kind) Error() string { return k.typ }
+
+// newf builds a fresh error of shape k.
+func (k Kind) newf(format string, args ...any) *Error {
 	msg := format
 	if len(args) > 0 {
 		msg = fmt.Sprintf(format, args...)
 	}
-	return &Error{Type: typ, Message: msg, Status: status}
+	return &Error{Type: k.typ, Message: msg, Status: k.status}
 }
 
-func clientErr(typ string) func(format string, args ...any) *Error {
-	return func(format string, args ...any) *Error { return newErr(typ, http.StatusBadRequest, format, args...) }
+// shape returns a client error's constructor and its sentinel, from the one spelling of its name.
+func shape(typ string) (func(format string, args ...any) *Error, Kind) {
+	k := Kind{typ, http.StatusBadRequest}
+	return k.newf, k
 }
 
 // The catalogue. Each constructor takes a message (printf-style); the names are Cognito's shapes.
+// Beside each constructor, the sentinel errors.Is matches its shape with.
 var (
-	AliasExists                    = clientErr("AliasExistsException")
-	CodeDeliveryFailure            = clientErr("CodeDeliveryFailureException")
-	CodeMismatch                   = clientErr("CodeMismatchException")
-	ConcurrentModification         = clientErr("ConcurrentModificationException")
-	DeviceKeyExists                = clientErr("DeviceKeyExistsException")
-	ExpiredCode                    = clientErr("ExpiredCodeException")
-	GroupExists                    = clientErr("GroupExistsException")
-	InvalidLambdaResponse          = clientErr("InvalidLambdaResponseException")
-	InvalidOAuthFlow               = clientErr("InvalidOAuthFlowException")
-	InvalidParameter               = clientErr("InvalidParameterException")
-	InvalidPassword                = clientErr("InvalidPasswordException")
-	InvalidUserPoolConfiguration   = clientErr("InvalidUserPoolConfigurationException")
-	LimitExceeded                  = clientErr("LimitExceededException")
-	MFAMethodNotFound              = clientErr("MFAMethodNotFoundException")
-	NotAuthorized                  = clientErr("NotAuthorizedException")
-	PasswordHistoryPolicyViolation = clientErr("PasswordHistoryPolicyViolationException")
-	PasswordResetRequired          = clientErr("PasswordResetRequiredException")
-	PreconditionNotMet             = clientErr("PreconditionNotMetException")
-	RefreshTokenReuse              = clientErr("RefreshTokenReuseException")
-	ResourceNotFound               = clientErr("ResourceNotFoundException")
-	ScopeDoesNotExist              = clientErr("ScopeDoesNotExistException")
-	TooManyFailedAttempts          = clientErr("TooManyFailedAttemptsException")
-	TooManyRequests                = clientErr("TooManyRequestsException")
-	Unauthorized                   = clientErr("UnauthorizedException")
-	UnexpectedLambda               = clientErr("UnexpectedLambdaException")
-	UnsupportedOperation           = clientErr("UnsupportedOperationException")
-	UnsupportedTokenType           = clientErr("UnsupportedTokenTypeException")
-	UnsupportedUserState           = clientErr("UnsupportedUserStateException")
-	UserLambdaValidation           = clientErr("UserLambdaValidationException")
-	UserNotConfirmed               = clientErr("UserNotConfirmedException")
-	UserNotFound                   = clientErr("UserNotFoundException")
-	UsernameExists                 = clientErr("UsernameExistsException")
-	UserPoolTagging                = clientErr("UserPoolTaggingException")
+	AliasExists, ErrAliasExists                                       = shape("AliasExistsException")
+	CodeDeliveryFailure, ErrCodeDeliveryFailure                       = shape("CodeDeliveryFailureException")
+	CodeMismatch, ErrCodeMismatch                                     = shape("CodeMismatchException")
+	ConcurrentModification, ErrConcurrentModification                 = shape("ConcurrentModificationException")
+	DeviceKeyExists, ErrDeviceKeyExists                               = shape("DeviceKeyExistsException")
+	ExpiredCode, ErrExpiredCode                                       = shape("ExpiredCodeException")
+	GroupExists, ErrGroupExists                                       = shape("GroupExistsException")
+	InvalidLambdaResponse, ErrInvalidLambdaResponse                   = shape("InvalidLambdaResponseException")
+	InvalidOAuthFlow, ErrInvalidOAuthFlow                             = shape("InvalidOAuthFlowException")
+	InvalidParameter, ErrInvalidParameter                             = shape("InvalidParameterException")
+	InvalidPassword, ErrInvalidPassword                               = shape("InvalidPasswordException")
+	InvalidUserPoolConfiguration, ErrInvalidUserPoolConfiguration     = shape("InvalidUserPoolConfigurationException")
+	LimitExceeded, ErrLimitExceeded                                   = shape("LimitExceededException")
+	MFAMethodNotFound, ErrMFAMethodNotFound                           = shape("MFAMethodNotFoundException")
+	NotAuthorized, ErrNotAuthorized                                   = shape("NotAuthorizedException")
+	PasswordHistoryPolicyViolation, ErrPasswordHistoryPolicyViolation = shape("PasswordHistoryPolicyViolationException")
+	PasswordResetRequired, ErrPasswordResetRequired                   = shape("PasswordResetRequiredException")
+	PreconditionNotMet, ErrPreconditionNotMet                         = shape("PreconditionNotMetException")
+	RefreshTokenReuse, ErrRefreshTokenReuse                           = shape("RefreshTokenReuseException")
+	ResourceNotFound, ErrResourceNotFound                             = shape("ResourceNotFoundException")
+	ScopeDoesNotExist, ErrScopeDoesNotExist                           = shape("ScopeDoesNotExistException")
+	TooManyFailedAttempts, ErrTooManyFailedAttempts                   = shape("TooManyFailedAttemptsException")
+	TooManyRequests, ErrTooManyRequests                               = shape("TooManyRequestsException")
+	Unauthorized, ErrUnauthorized                                     = shape("UnauthorizedException")
+	UnexpectedLambda, ErrUnexpectedLambda                             = shape("UnexpectedLambdaException")
+	UnsupportedOperation, ErrUnsupportedOperation                     = shape("UnsupportedOperationException")
+	UnsupportedTokenType, ErrUnsupportedTokenType                     = shape("UnsupportedTokenTypeException")
+	UnsupportedUserState, ErrUnsupportedUserState                     = shape("UnsupportedUserStateException")
+	UserLambdaValidation, ErrUserLambdaValidation                     = shape("UserLambdaValidationException")
+	UserNotConfirmed, ErrUserNotConfirmed                             = shape("UserNotConfirmedException")
+	UserNotFound, ErrUserNotFound                                     = shape("UserNotFoundException")
+	UsernameExists, ErrUsernameExists                                 = shape("UsernameExistsException")
+	UserPoolTagging, ErrUserPoolTagging                               = shape("UserPoolTaggingException")
 
 	// Transport-level errors (SigV4, unknown targets, malformed bodies).
-	UnknownOperation           = clientErr("UnknownOperationException")
-	MissingAuthenticationToken = clientErr("MissingAuthenticationTokenException")
-	IncompleteSignature        = clientErr("IncompleteSignatureException")
-	InvalidSignature           = clientErr("InvalidSignatureException")
-	UnrecognizedClient         = clientErr("UnrecognizedClientException")
-	SerializationError         = clientErr("SerializationException")
+	UnknownOperation, ErrUnknownOperation                     = shape("UnknownOperationException")
+	MissingAuthenticationToken, ErrMissingAuthenticationToken = shape("MissingAuthenticationTokenException")
+	IncompleteSignature, ErrIncompleteSignature               = shape("IncompleteSignatureException")
+	InvalidSignature, ErrInvalidSignature                     = shape("InvalidSignatureException")
+	UnrecognizedClient, ErrUnrecognizedClient                 = shape("UnrecognizedClientException")
+	SerializationError, ErrSerialization                      = shape("SerializationException")
+)
+
+// The shapes whose status is not 400.
+var (
+	ErrInternal     = Kind{"InternalErrorException", http.StatusInternalServerError}
+	ErrAccessDenied = Kind{"AccessDeniedException", http.StatusForbidden}
+	ErrForbidden    = Kind{"ForbiddenException", http.StatusForbidden}
 )
 
 // Internal is the 500 every unexpected failure becomes: a generic message, the cause kept for the log.
 func Internal(cause error) *Error {
-	return &Error{Type: "InternalErrorException", Message: "Internal server error.", Status: http.StatusInternalServerError, Cause: cause}
+	e := ErrInternal.newf("Internal server error.")
+	e.Cause = cause
+	return e
 }
 
 // AccessDenied refuses a caller an operation it may not call from where it calls (403), in the
 // shape AWS services use for a denied call.
 func AccessDenied(format string, args ...any) *Error {
-	return newErr("AccessDeniedException", http.StatusForbidden, format, args...)
+	return ErrAccessDenied.newf(format, args...)
 }
 
 // Forbidden refuses a request that did not arrive the way this deployment serves requests (403),
 // before any operation runs: a Lambda function reached around its edge, or a local server asked
 // under a host name that is not its own (DNS rebinding).
 func Forbidden(format string, args ...any) *Error {
-	return newErr("ForbiddenException", http.StatusForbidden, format, args...)
+	return ErrForbidden.newf(format, args...)
 }
 
 // RequestEntityTooLarge refuses bodies over the limit.
 func RequestEntityTooLarge() *Error {
-	return &Error{Type: "SerializationException", Message: "Request body too large.", Status: http.StatusRequestEntityTooLarge}
+	e := ErrSerialization.newf("Request body too large.")
+	e.Status = http.StatusRequestEntityTooLarge
+	return e
 }

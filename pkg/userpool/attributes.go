@@ -110,7 +110,7 @@ func (s *Service) applyAttributes(p *poolState, u *userState, set map[string]str
 		}
 		def := p.schema[name]
 		if def.Mutable != nil && !*def.Mutable && u.Attrs[name] != "" && u.Attrs[name] != v {
-			return nil, nil, cognito.InvalidParameter("Attributes did not conform to the schema: %s: Attribute cannot be updated. (changing an immutable attribute)\n", name)
+			return nil, nil, immutableAttribute(name)
 		}
 	}
 	for name, v := range set {
@@ -241,13 +241,13 @@ func (s *Service) deleteAttributes(ctx context.Context, p *poolState, u *userSta
 	for _, n := range names {
 		def, ok := p.schema[n]
 		if !ok {
-			return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Attribute does not exist in the schema.\n", n)
+			return notInSchema(n)
 		}
 		if developerOnly(n) && !admin {
-			return cognito.NotAuthorized("A client attempted to write unauthorized attribute")
+			return unauthorizedAttribute()
 		}
 		if n == "sub" || (def.Mutable != nil && !*def.Mutable) {
-			return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Attribute cannot be updated. (changing an immutable attribute)\n", n)
+			return immutableAttribute(n)
 		}
 		if def.Required != nil && *def.Required {
 			return cognito.InvalidParameter("Attributes did not conform to the schema: %s: The attribute %s is required\n", n, n)
@@ -302,7 +302,7 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *GetU
 	}
 	p, u, name := a.pool, a.user, in.AttributeName
 	if name != "email" && name != "phone_number" {
-		return nil, cognito.InvalidParameter("Invalid attribute name. Only email and phone_number can be verified.")
+		return nil, notVerifiable()
 	}
 	v := u.Pending[name]
 	if v == "" {
@@ -337,7 +337,7 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *VerifyUserAttribu
 	}
 	p, u, name := a.pool, a.user, in.AttributeName
 	if name != "email" && name != "phone_number" {
-		return nil, cognito.InvalidParameter("Invalid attribute name. Only email and phone_number can be verified.")
+		return nil, notVerifiable()
 	}
 	if err := s.countHourly(ctx, p, u, "VerifyUserAttribute"); err != nil {
 		return nil, err
@@ -353,13 +353,13 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *VerifyUserAttribu
 			delete(cur.Pending, name)
 		case cur.Attrs[name] != rec.Value:
 			// The value changed since the code was sent: the code no longer proves anything (CODE-05).
-			return nil, cognito.CodeMismatch("Invalid verification code provided, please try again.")
+			return nil, codeMismatch()
 		}
 		cur.Attrs[name+"_verified"] = "true"
 		return []store.Op{consume}, nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
-		return nil, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+		return nil, codeExpired()
 	}
 	if err != nil {
 		return nil, err

@@ -60,12 +60,6 @@ var flowAllow = map[string]string{
 	"REFRESH_TOKEN":            "ALLOW_REFRESH_TOKEN_AUTH",
 }
 
-func incorrect() error { return cognito.NotAuthorized("Incorrect username or password.") }
-
-func missingParam(name string) error {
-	return cognito.InvalidParameter("Missing required parameter %s", name)
-}
-
 // InitiateAuth starts a sign-in for a public client.
 func (s *Service) InitiateAuth(ctx context.Context, in *InitiateAuthInput) (*InitiateAuthOutput, error) {
 	c, p, err := s.client(ctx, in.ClientId)
@@ -88,16 +82,16 @@ func (s *Service) initiate(ctx context.Context, r *authRequest) (*AuthOutput, er
 	switch r.flow {
 	case "USER_PASSWORD_AUTH":
 		if r.admin {
-			return nil, cognito.InvalidParameter("Initiate Auth method not supported.")
+			return nil, flowNotSupported()
 		}
 	case "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH":
 		if !r.admin {
-			return nil, cognito.InvalidParameter("Initiate Auth method not supported.")
+			return nil, flowNotSupported()
 		}
 	}
 	allow, ok := flowAllow[r.flow]
 	if !ok {
-		return nil, cognito.InvalidParameter("Initiate Auth method not supported.")
+		return nil, flowNotSupported()
 	}
 	if !r.client.flowEnabled(allow) {
 		return nil, cognito.InvalidParameter("%s flow not enabled for this client", r.flow)
@@ -255,7 +249,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		// verdict reaching the caller — the user disabled or unconfirmed (LEGACY), or the step's
 		// Session spent (a replay, found only when the outcome commits) — is taken back.
 		defer func() {
-			if unjudged || isInvalidSession(err) {
+			if unjudged || errors.Is(err, invalidSession()) {
 				s.releaseAttempt(ctx, st.pool, u)
 			}
 		}()
@@ -273,7 +267,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		if errors.Is(err, store.ErrConditionFailed) {
 			return nil, invalidSession() // the Session was spent already
 		}
-		if hide && isAttemptsExceeded(err) {
+		if hide && errors.Is(err, attemptsExceeded()) {
 			// "Password attempts exceeded" would name a real account: an unknown one never
 			// locks. The lock holds all the same (nothing is judged against the user), after
 			// the work a verdict costs.
@@ -335,9 +329,9 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 // accountStateErr is the answer for a disabled or unconfirmed user.
 func accountStateErr(u *userState) error {
 	if !u.Enabled {
-		return cognito.NotAuthorized("User is disabled.")
+		return userDisabled()
 	}
-	return cognito.UserNotConfirmed("User is not confirmed.")
+	return userNotConfirmed()
 }
 
 // mfaAndDevice is the last phase before tokens: MFA, then the device. A DEVICE_KEY of one of
@@ -445,7 +439,7 @@ func (s *Service) respond(ctx context.Context, p *poolState, c *clientState, cha
 		return s.respondFirstFactor(ctx, p, c, challenge, session, resp)
 	case "SMS_MFA", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP", "CUSTOM_CHALLENGE",
 		"ADMIN_NO_SRP_AUTH", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN":
-		return nil, cognito.UnsupportedOperation("Challenge %s is not implemented by Cognate yet.", challenge)
+		return nil, challengeNotImplemented(challenge)
 	}
 	return nil, cognito.InvalidParameter("1 validation error detected: Value '%s' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set: [SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP, PASSWORD_VERIFIER, CUSTOM_CHALLENGE, SELECT_CHALLENGE, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, ADMIN_NO_SRP_AUTH, NEW_PASSWORD_REQUIRED, SMS_OTP, PASSWORD, WEB_AUTHN, PASSWORD_SRP]", challenge)
 }
@@ -497,7 +491,7 @@ func (s *Service) respondNewPassword(ctx context.Context, p *poolState, c *clien
 				cur.Attrs[k] = v
 			}
 			if missing := requiredMissing(p, cur); len(missing) > 0 {
-				return nil, cognito.InvalidParameter("Invalid attributes given, %s is missing", strings.TrimPrefix(missing[0], "userAttributes."))
+				return nil, missingAttribute(strings.TrimPrefix(missing[0], "userAttributes."))
 			}
 			cur.Password = pw
 			cur.Status = statusConfirmed
@@ -512,7 +506,7 @@ func (s *Service) respondNewPassword(ctx context.Context, p *poolState, c *clien
 		probe.Attrs[k] = v
 	}
 	if missing := requiredMissing(p, probe); len(missing) > 0 {
-		return nil, cognito.InvalidParameter("Invalid attributes given, %s is missing", strings.TrimPrefix(missing[0], "userAttributes."))
+		return nil, missingAttribute(strings.TrimPrefix(missing[0], "userAttributes."))
 	}
 	return s.mfaAndDevice(ctx, st)
 }

@@ -122,7 +122,7 @@ func (s *Service) client(ctx context.Context, id string) (*clientState, *poolSta
 	}
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
-		if ce := cognito.As(err); ce != nil && ce.Type == "ResourceNotFoundException" {
+		if errors.Is(err, cognito.ErrResourceNotFound) {
 			return nil, nil, clientNotFound(id)
 		}
 		return nil, nil, err
@@ -213,13 +213,13 @@ func applyClientSettings(c *UserPoolClientType, in *clientSettings, p *poolState
 	c.TokenValidityUnits = &units
 	cs := clientState{UserPoolClientType: *c}
 	if a := cs.accessTTL(); a < 5*time.Minute || a > 24*time.Hour {
-		return cognito.InvalidParameter("Invalid range for token validity.")
+		return invalidTokenValidity()
 	}
 	if a := cs.idTTL(); a < 5*time.Minute || a > 24*time.Hour {
-		return cognito.InvalidParameter("Invalid range for token validity.")
+		return invalidTokenValidity()
 	}
 	if r := cs.refreshTTL(); r < time.Hour || r > 3650*24*time.Hour {
-		return cognito.InvalidParameter("Invalid range for token validity.")
+		return invalidTokenValidity()
 	}
 	if cs.refreshTTL() <= cs.accessTTL() || cs.refreshTTL() <= cs.idTTL() {
 		return cognito.InvalidParameter("Refresh token validity must be greater than the validity of the ID and access tokens.")

@@ -81,10 +81,6 @@ func (s *Service) codeOp(p *poolState, u *userState, purpose, target, value, cod
 	return store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: s.now().Add(ttl), Data: mustJSON(rec)}}
 }
 
-func codeExpired() error {
-	return cognito.ExpiredCode("Invalid code provided, please request a code again.")
-}
-
 // checkCode verifies a code and returns the op that consumes it (a put of a spent marker
 // conditioned on the version read, so of two concurrent correct submissions exactly one
 // commits). Every submission is counted as an attempt before it is judged; after
@@ -107,7 +103,7 @@ func (s *Service) checkCode(ctx context.Context, p *poolState, u *userState, pur
 	}
 	want := s.codeHash(p.Id, u.st.Key, purpose, rec.Target, rec.Value, code)
 	if !hmac.Equal(want, rec.Hash) {
-		return nil, store.Op{}, cognito.CodeMismatch("Invalid verification code provided, please try again.")
+		return nil, store.Op{}, codeMismatch()
 	}
 	// Consuming overwrites the code with a spent marker rather than deleting it, so functions that
 	// confirm codes need no delete permission on the user's partition.
@@ -161,7 +157,7 @@ func (s *Service) reserveCodeAttempt(ctx context.Context, pk, sk string) (store.
 			return store.Item{}, internal(err)
 		}
 	}
-	return store.Item{}, cognito.TooManyRequests("Rate exceeded")
+	return store.Item{}, rateExceeded()
 }
 
 // delivery is where a code goes.

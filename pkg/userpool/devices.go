@@ -67,15 +67,9 @@ const forgottenTTL = 3650 * 24 * time.Hour
 
 func deviceSK(key string) string { return "DEV#" + key }
 
-func deviceNotFound() error { return cognito.ResourceNotFound("Device does not exist.") }
-
 // deviceTracking tells whether the pool tracks devices at all ("Always" when
 // DeviceOnlyRememberedOnUserPrompt is false, "User opt-in" when true).
 func (p *poolState) deviceTracking() bool { return p.DeviceConfiguration != nil }
-
-func trackingOff() error {
-	return cognito.InvalidUserPoolConfiguration("Device tracking is not enabled for this user pool.")
-}
 
 // deviceGroupKey is the user's DeviceGroupKey: opaque, stable per user and derived rather than
 // stored (Cognito's look like "-AbCdEfGh1").
@@ -281,7 +275,7 @@ func (s *Service) respondDeviceVerifier(ctx context.Context, p *poolState, c *cl
 		return nil, incorrect()
 	}
 	if !u.Enabled {
-		return nil, cognito.NotAuthorized("User is disabled.")
+		return nil, userDisabled()
 	}
 	now := s.now()
 	d.LastAuth, d.Modified = now, now

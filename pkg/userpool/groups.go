@@ -114,8 +114,6 @@ type ListUsersInGroupOutput struct {
 
 const maxGroupsPerUser = 100
 
-func groupNotFound() error { return cognito.ResourceNotFound("Group not found.") }
-
 func decodeGroup(g *store.Group) (*GroupType, error) {
 	var out GroupType
 	if err := json.Unmarshal(g.Data, &out); err != nil {
@@ -229,7 +227,7 @@ func (s *Service) DeleteGroup(ctx context.Context, in *DeleteGroupInput) (*Delet
 			return nil, internal(err)
 		}
 		for _, k := range keys {
-			if err := s.setMembership(ctx, p, k, in.GroupName, false); err != nil && !isUserNotFound(err) {
+			if err := s.setMembership(ctx, p, k, in.GroupName, false); err != nil && !errors.Is(err, cognito.ErrUserNotFound) {
 				return nil, err
 			}
 		}
@@ -245,11 +243,6 @@ func (s *Service) DeleteGroup(ctx context.Context, in *DeleteGroupInput) (*Delet
 		return nil, internal(err)
 	}
 	return &DeleteGroupOutput{}, nil
-}
-
-func isUserNotFound(err error) bool {
-	ce := cognito.As(err)
-	return ce != nil && ce.Type == "UserNotFoundException"
 }
 
 // ListGroups pages through a pool's groups.
@@ -349,7 +342,7 @@ func (s *Service) userGroups(ctx context.Context, p *poolState, u *userState) ([
 	for _, name := range u.Groups {
 		g, err := s.group(ctx, p.Id, name)
 		if err != nil {
-			if ce := cognito.As(err); ce != nil && ce.Type == "ResourceNotFoundException" {
+			if errors.Is(err, cognito.ErrResourceNotFound) {
 				continue // deleted while the user was being read
 			}
 			return nil, err
@@ -390,7 +383,7 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, in *AdminListGroup
 		return nil, err
 	} else if c != "" {
 		if start, err = atoiStrict(c); err != nil || start > len(groups) {
-			return nil, cognito.InvalidParameter("Invalid pagination token.")
+			return nil, invalidPageToken()
 		}
 	}
 	end := min(start+limitOr60(in.Limit), len(groups))

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
@@ -38,10 +37,6 @@ func (r *rateRecord) ownedBy(u *userState) bool {
 		return r.Sub == u.sub()
 	}
 	return !r.Start.Before(u.Created)
-}
-
-func limitExceeded() error {
-	return cognito.LimitExceeded("Attempt limit exceeded, please try after some time.")
 }
 
 // countHourly records one call of op for the user and refuses it past the cap. The counter is
@@ -86,5 +81,5 @@ func (s *Service) countHourly(ctx context.Context, p *poolState, u *userState, o
 			return internal(err)
 		}
 	}
-	return cognito.TooManyRequests("Rate exceeded")
+	return rateExceeded()
 }

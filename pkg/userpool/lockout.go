@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
@@ -96,13 +95,6 @@ func (s *Service) releaseAttempt(ctx context.Context, p *poolState, u *userState
 		}
 		return nil, nil
 	})
-}
-
-func attemptsExceeded() error { return cognito.NotAuthorized("Password attempts exceeded") }
-
-func isAttemptsExceeded(err error) bool {
-	ce, want := cognito.As(err), cognito.As(attemptsExceeded())
-	return ce != nil && ce.Type == want.Type && ce.Message == want.Message
 }
 
 func lockFor(failures int) time.Duration {

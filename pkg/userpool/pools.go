@@ -599,18 +599,18 @@ func (s *Service) openPageToken(tok, scope string) (string, error) {
 	}
 	raw, err := decodeB64(tok)
 	if err != nil || len(raw) < 13 {
-		return "", cognito.InvalidParameter("Invalid pagination token.")
+		return "", invalidPageToken()
 	}
 	cursor := string(raw[12:])
 	if !hmacEqual(raw[:12], s.mac("page", scope, cursor)[:12]) {
-		return "", cognito.InvalidParameter("Invalid pagination token.")
+		return "", invalidPageToken()
 	}
 	return cursor, nil
 }
 
 func pageErr(err error) error {
 	if errors.Is(err, store.ErrInvalidCursor) {
-		return cognito.InvalidParameter("Invalid pagination token.")
+		return invalidPageToken()
 	}
 	return internal(err)
 }

@@ -42,10 +42,6 @@ type ConfirmForgotPasswordInput struct {
 
 type ConfirmForgotPasswordOutput struct{}
 
-func noRecoveryChannel() error {
-	return cognito.InvalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
-}
-
 // recoveryMechanisms is the pool's AccountRecoverySetting by priority. Without a setting Cognito
 // prefers a verified phone, then a verified email.
 func recoveryMechanisms(p *poolState) []RecoveryOptionType {
@@ -55,10 +51,6 @@ func recoveryMechanisms(p *poolState) []RecoveryOptionType {
 	}
 	sort.SliceStable(mechs, func(i, j int) bool { return *mechs[i].Priority < *mechs[j].Priority })
 	return mechs
-}
-
-func cannotReset() error {
-	return cognito.NotAuthorized("User password cannot be reset in the current state.")
 }
 
 // adminOnlyRecovery: the pool lets only an administrator reset passwords.
@@ -120,10 +112,10 @@ func (s *Service) ForgotPassword(ctx context.Context, in *ForgotPasswordInput) (
 	}
 	if u == nil {
 		// UserMigration_ForgotPassword trigger point.
-		return nil, cognito.UserNotFound("Username/client id combination not found.")
+		return nil, unknownUsernameClient()
 	}
 	if !u.Enabled {
-		return nil, cognito.NotAuthorized("User is disabled.")
+		return nil, userDisabled()
 	}
 	if u.Status == statusForceChangePassword {
 		return nil, cannotReset()
@@ -165,7 +157,7 @@ func (s *Service) forgotHidden(ctx context.Context, p *poolState, u *userState, 
 		return out(d.details())
 	}
 	if err := s.countHourly(ctx, p, u, "ForgotPassword"); err != nil {
-		if isLimitExceeded(err) {
+		if errors.Is(err, cognito.ErrLimitExceeded) {
 			return out(d.details())
 		}
 		return nil, err
@@ -219,13 +211,13 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 		}
 	}
 	if u == nil {
-		return nil, cognito.UserNotFound("Username/client id combination not found.")
+		return nil, unknownUsernameClient()
 	}
 	if !u.Enabled {
-		return nil, cognito.NotAuthorized("User is disabled.")
+		return nil, userDisabled()
 	}
 	if !hide && u.Status == statusUnconfirmed {
-		return nil, cognito.UserNotConfirmed("User is not confirmed.")
+		return nil, userNotConfirmed()
 	}
 	if err := s.countHourly(ctx, p, u, "ConfirmForgotPassword"); err != nil {
 		return nil, hiddenCodeErr(hide, err)
@@ -240,7 +232,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 		return nil, hiddenCodeErr(hide, err)
 	}
 	if u.Status == statusUnconfirmed {
-		return nil, cognito.UserNotConfirmed("User is not confirmed.")
+		return nil, userNotConfirmed()
 	}
 	pw, err := s.newPassword(ctx, p, u.Username, u.sub(), in.Password, false)
 	if err != nil {
@@ -253,7 +245,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 		return []store.Op{consume}, nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
-		return nil, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+		return nil, codeExpired()
 	}
 	if err != nil {
 		return nil, err

@@ -204,32 +204,6 @@ func (s *Service) randomToken(nbytes int) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// ---- errors ----
-
-// internal wraps an unexpected failure: the caller sees a generic 500, the log keeps the cause.
-func internal(err error) error {
-	if err == nil {
-		return nil
-	}
-	if ce := cognito.As(err); ce != nil {
-		return ce
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return cognito.Internal(err)
-	}
-	return cognito.Internal(err)
-}
-
-func poolNotFound(id string) error {
-	return cognito.ResourceNotFound("User pool %s does not exist.", id)
-}
-
-func clientNotFound(id string) error {
-	return cognito.ResourceNotFound("User pool client %s does not exist.", id)
-}
-
-func userNotFound() error { return cognito.UserNotFound("User does not exist.") }
-
 // ---- time on the wire ----
 
 func wireTime(t time.Time) *cognito.Time {
@@ -274,7 +248,7 @@ func checkSecretHash(c *clientState, given string, usernames ...string) error {
 			return nil
 		}
 	}
-	return cognito.NotAuthorized("Unable to verify secret hash for client %s", c.ID)
+	return secretHashMismatch(c.ID)
 }
 
 // checkClientSecret enforces the raw ClientSecret of GetTokensFromRefreshToken and RevokeToken.
@@ -286,7 +260,7 @@ func checkClientSecret(c *clientState, given string) error {
 		return cognito.NotAuthorized("Client %s is configured with secret but SECRET_HASH was not received", c.ID)
 	}
 	if subtle.ConstantTimeCompare([]byte(c.secret), []byte(given)) != 1 {
-		return cognito.NotAuthorized("Unable to verify secret hash for client %s", c.ID)
+		return secretHashMismatch(c.ID)
 	}
 	return nil
 }

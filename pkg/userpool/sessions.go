@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/store"
 )
@@ -75,15 +74,6 @@ func (s *Service) sessionOp(c *clientState, token string, sess authSession) stor
 	pk, sk := store.RecordKey("session", sessionID(token))
 	return store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: s.now().Add(c.sessionTTL()), Data: mustJSON(sess)},
 		Cond: store.Cond{Kind: store.CondNotExists}}
-}
-
-func invalidSession() error {
-	return cognito.NotAuthorized("Invalid session for the user, session is expired.")
-}
-
-func isInvalidSession(err error) bool {
-	ce, want := cognito.As(err), cognito.As(invalidSession())
-	return ce != nil && ce.Type == want.Type && ce.Message == want.Message
 }
 
 // randomSessionLen is the length of a stored session's token: "AY" and 256 random bits in

@@ -166,7 +166,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 		if hide {
 			return nil, codeMismatch()
 		}
-		return nil, cognito.UserNotFound("Username/client id combination not found.")
+		return nil, unknownUsernameClient()
 	}
 	if err != nil {
 		return nil, internal(err)
@@ -178,7 +178,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 		if hide {
 			return nil, codeMismatch()
 		}
-		return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
+		return nil, cannotConfirm(u.Status)
 	}
 	if err := s.countHourly(ctx, p, u, "ConfirmSignUp"); err != nil {
 		return nil, hiddenCodeErr(hide, err)
@@ -201,7 +201,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	// AliasExistsException here, not at sign-up; ForceAliasCreation moves it instead.
 	_, err = s.updateUserAliases(ctx, p, u, in.ForceAliasCreation, func(cur *userState) ([]store.Op, error) {
 		if cur.Status != statusUnconfirmed {
-			return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", cur.Status)
+			return nil, cannotConfirm(cur.Status)
 		}
 		cur.Status = statusConfirmed
 		if rec.Target != "" && cur.Attrs[rec.Target] == rec.Value {
@@ -211,7 +211,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
 		// The code was consumed by a concurrent confirmation.
-		return nil, cognito.ExpiredCode("Invalid code provided, please request a code again.")
+		return nil, codeExpired()
 	}
 	if err != nil {
 		return nil, err
@@ -241,14 +241,14 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirma
 		return s.resendHidden(ctx, p, u, in.Username)
 	}
 	if u == nil {
-		return nil, cognito.UserNotFound("Username/client id combination not found.")
+		return nil, unknownUsernameClient()
 	}
 	if u.Status != statusUnconfirmed {
 		return nil, cognito.InvalidParameter("User is already confirmed.")
 	}
 	d, ok := verificationTarget(p, u.Attrs)
 	if !ok {
-		return nil, cognito.InvalidParameter("Auto verification not turned on.")
+		return nil, autoVerifyOff()
 	}
 	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
 		return nil, err
@@ -265,7 +265,7 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirma
 // and whether or not the delivery failed). Only what the pool decides for everyone is an error.
 func (s *Service) resendHidden(ctx context.Context, p *poolState, u *userState, typed string) (*ResendConfirmationCodeOutput, error) {
 	if len(p.AutoVerifiedAttributes) == 0 {
-		return nil, cognito.InvalidParameter("Auto verification not turned on.")
+		return nil, autoVerifyOff()
 	}
 	out := func(d *CodeDeliveryDetailsType) (*ResendConfirmationCodeOutput, error) {
 		return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, nil
@@ -281,7 +281,7 @@ func (s *Service) resendHidden(ctx context.Context, p *poolState, u *userState, 
 		return out(d.details())
 	}
 	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
-		if isLimitExceeded(err) {
+		if errors.Is(err, cognito.ErrLimitExceeded) {
 			return out(d.details())
 		}
 		return nil, err
@@ -295,27 +295,14 @@ func (s *Service) resendHidden(ctx context.Context, p *poolState, u *userState, 
 // isDeliveryFailure: the message could not be delivered (the code is stored and logged as
 // undelivered). Where existence is hidden this answers as a delivery does (ENUM-05): a user who
 // does not exist cannot have a failing address.
-func isDeliveryFailure(err error) bool {
-	ce := cognito.As(err)
-	return ce != nil && ce.Type == "CodeDeliveryFailureException"
-}
-
-func codeMismatch() error {
-	return cognito.CodeMismatch("Invalid verification code provided, please try again.")
-}
-
-func isLimitExceeded(err error) bool {
-	ce := cognito.As(err)
-	return ce != nil && ce.Type == "LimitExceededException"
-}
+func isDeliveryFailure(err error) bool { return errors.Is(err, cognito.ErrCodeDeliveryFailure) }
 
 // hiddenCodeErr is the answer to a refused code. With existence errors hidden every refusal
 // that a user who does not exist could not get — a code expired, spent, voided by five wrong
 // tries or never sent, the hourly cap — answers as a wrong code does, which is what an unknown
 // user gets: the state of a real user's codes would otherwise show that the user exists.
 func hiddenCodeErr(hide bool, err error) error {
-	ce := cognito.As(err)
-	if hide && ce != nil && (ce.Type == "ExpiredCodeException" || isLimitExceeded(err)) {
+	if hide && (errors.Is(err, cognito.ErrExpiredCode) || errors.Is(err, cognito.ErrLimitExceeded)) {
 		return codeMismatch()
 	}
 	return err
@@ -365,7 +352,7 @@ func (s *Service) AdminConfirmSignUp(ctx context.Context, in *AdminConfirmSignUp
 	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purposeSignUp))
 	_, err = s.updateUserAliases(ctx, p, u, false, func(cur *userState) ([]store.Op, error) {
 		if cur.Status != statusUnconfirmed {
-			return nil, cognito.NotAuthorized("User cannot be confirmed. Current status is %s", cur.Status)
+			return nil, cannotConfirm(cur.Status)
 		}
 		cur.Status = statusConfirmed
 		return []store.Op{{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}}}, nil

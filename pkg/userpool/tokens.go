@@ -217,7 +217,7 @@ func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw
 	if !c.flowEnabled("ALLOW_REFRESH_TOKEN_AUTH") {
 		return nil, cognito.InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
-	invalid := cognito.NotAuthorized("Invalid Refresh Token")
+	invalid := invalidRefreshToken()
 	it, err := s.repo.GetRecord(ctx, "rt", hex.EncodeToString(token.HashRefreshToken(raw)))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, invalid
@@ -260,16 +260,16 @@ func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw
 		created = rec.AuthTime.UnixMilli()
 	}
 	if lineageRevoked(u, rec.OriginJTI, created) {
-		return nil, cognito.NotAuthorized("Refresh Token has been revoked")
+		return nil, refreshTokenRevoked()
 	}
 	if !u.Enabled {
-		return nil, cognito.NotAuthorized("User is disabled.")
+		return nil, userDisabled()
 	}
 	if rec.DeviceKey != "" {
 		if forgotten, err := s.deviceForgotten(ctx, p, u, rec.DeviceKey); err != nil {
 			return nil, err
 		} else if forgotten {
-			return nil, cognito.NotAuthorized("Refresh Token has been revoked")
+			return nil, refreshTokenRevoked()
 		}
 	}
 	t, err := s.mintTokens(ctx, p, c, u, lineage{originJTI: rec.OriginJTI, authTime: rec.AuthTime, deviceKey: rec.DeviceKey})
@@ -422,7 +422,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, 
 	poolID := strings.TrimPrefix(iss, prefix)
 	p, err := s.pool(ctx, poolID)
 	if err != nil {
-		if ce := cognito.As(err); ce != nil && ce.Type == "ResourceNotFoundException" {
+		if errors.Is(err, cognito.ErrResourceNotFound) {
 			return nil, invalid
 		}
 		return nil, err
@@ -461,7 +461,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, 
 		return nil, cognito.NotAuthorized("Access Token has been revoked")
 	}
 	if !u.Enabled {
-		return nil, cognito.NotAuthorized("User is disabled.")
+		return nil, userDisabled()
 	}
 	return &accessCaller{pool: p, user: u, claims: claims}, nil
 }

@@ -125,7 +125,7 @@ func (s *Service) startFirstFactor(ctx context.Context, st *signInStep, typed, c
 			return s.passwordVerifierChallenge(ctx, st, typed, A, true)
 		}
 	default:
-		return nil, cognito.UnsupportedOperation("Challenge %s is not implemented by Cognate yet.", challenge)
+		return nil, challengeNotImplemented(challenge)
 	}
 	tok, err := s.firstFactorSession(ctx, st, typed, []string{challenge})
 	if err != nil {

@@ -276,13 +276,6 @@ func (s *Service) updateUserAliases(ctx context.Context, p *poolState, u *userSt
 	return out, nil
 }
 
-func aliasExists(kind string) error {
-	if kind == "phone_number" {
-		return cognito.AliasExists("An account with the phone_number already exists.")
-	}
-	return cognito.AliasExists("An account with the %s already exists.", kind)
-}
-
 // ---- attributes ----
 
 // attributeList renders a user's attributes for the wire: sub first, then by name, filtered by
@@ -335,16 +328,16 @@ func checkAttributes(p *poolState, attrs []AttributeType, admin bool, writable f
 		name, v := a.Name, *a.Value
 		def, ok := p.schema[name]
 		if !ok {
-			return nil, cognito.InvalidParameter("Attributes did not conform to the schema: %s: Attribute does not exist in the schema.\n", name)
+			return nil, notInSchema(name)
 		}
 		if name == "sub" {
-			return nil, cognito.InvalidParameter("Attributes did not conform to the schema: sub: Attribute cannot be updated. (changing an immutable attribute)\n")
+			return nil, immutableAttribute("sub")
 		}
 		if strings.HasSuffix(name, "_verified") && !admin {
 			continue // Cognito ignores *_verified from non-admin callers
 		}
 		if writable != nil && !writable(name) {
-			return nil, cognito.NotAuthorized("A client attempted to write unauthorized attribute")
+			return nil, unauthorizedAttribute()
 		}
 		v, err := checkValue(def, v)
 		if err != nil {
