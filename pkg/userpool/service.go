@@ -214,9 +214,6 @@ func internal(err error) error {
 	if ce := cognito.As(err); ce != nil {
 		return ce
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return cognito.Internal(err)
-	}
 	return cognito.Internal(err)
 }
 
