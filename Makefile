@@ -5,7 +5,7 @@ NODE_DIR := infra/node
 FUZZTIME ?= 10000x
 export GOFLAGS ?= -mod=mod
 
-.PHONY: help generate run build build-local build-lambdas deploy invoke FORCE test test-go test-fuzz vet deps node-deps cli-deps java-deps clean bench
+.PHONY: help generate run build build-local build-lambdas deploy invoke FORCE test test-go test-fuzz vet lint deps node-deps cli-deps java-deps clean bench
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n", $$1, $$2}'
@@ -78,6 +78,15 @@ vet: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# staticcheck and errcheck at the versions pinned by the `tool` lines of infra/lint/go.mod, a
+# module of its own so they never enter Cognate's go.mod. `go tool -n` builds each one there
+# (cached) and prints its path; the linters then run here, on Cognate's packages.
+# infra/lint/errcheck.exclude lists the few calls whose errors may go unchecked, and why.
+LINT_TOOL = $$(cd infra/lint && GOWORK=off GOFLAGS=-mod=readonly $(GO) tool -n $(1))
+lint: ## staticcheck and errcheck (pinned in infra/lint/go.mod) on the whole tree
+	staticcheck=$(call LINT_TOOL,staticcheck) && $$staticcheck ./...
+	errcheck=$(call LINT_TOOL,errcheck) && $$errcheck -exclude infra/lint/errcheck.exclude ./...
+
 test-go: node-deps cli-deps java-deps ## unit, store conformance, API and JavaScript-client tests, with the race detector
 	COGNATE_REQUIRE_CLIENTS=1 COGNATE_REQUIRE_DYNAMODB=1 COGNATE_REQUIRE_KMS=1 $(GO) test -race -count=1 ./...
 
@@ -89,7 +98,7 @@ test-fuzz: ## short runs of every fuzz target (seed corpora are in testdata/fuzz
 	  done; \
 	done
 
-test: deps vet build-lambdas test-go test-fuzz ## everything CI runs
+test: deps vet lint build-lambdas test-go test-fuzz ## everything CI runs
 	@echo "make test: all suites passed"
 
 # Load, cost and crypto benchmarks (issue 6): builds bin/cognate and bin/loadgen, which starts

@@ -53,8 +53,8 @@ func startLocal(t *testing.T, adminKeys string, mods ...func(*serveConfig)) runn
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: l.handler}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	go func() { _ = srv.Serve(ln) }() // ErrServerClosed once the test closes it
+	t.Cleanup(func() { _ = srv.Close() })
 	return running{endpoint: "http://" + addr, poolID: ready[0].PoolID, clientID: ready[0].Clients[0]}
 }
 

@@ -16,7 +16,8 @@ type flatTarget struct {
 	Ptr         *string `json:",omitempty"`
 	Attrs       map[string]string
 	N           int
-	hidden      string
+	//lint:ignore U1000 deliberate: the decoders must leave an unexported field alone
+	hidden string
 }
 
 // checkFlat fails when the fast path accepts body but encoding/json decodes it differently or

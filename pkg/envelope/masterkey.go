@@ -130,7 +130,7 @@ func loadLocalMasterKey(path string) (*LocalMasterKey, error) {
 	if err != nil {
 		return nil, err // keeps fs.ErrNotExist visible to the caller above
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("envelope: master key file: %w", err)
@@ -165,7 +165,7 @@ func createLocalMasterKey(path string) error {
 	if err != nil {
 		return fmt.Errorf("envelope: creating master key file: %w", err)
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // once linked, a leftover name; before, a partial file
 	_, werr := tmp.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
 	if werr == nil {
 		werr = tmp.Sync()

@@ -477,8 +477,9 @@ func TestKMSSignerRecordIntegrity(t *testing.T) {
 	}
 	a, b := keyItems(t, ctx, tbl, "us-east-1_Kms"), keyItems(t, ctx, tbl, "us-east-1_B")
 	var recA, recB map[string]any
-	json.Unmarshal(a[0].Data, &recA) // "access#00000001" sorts first
-	json.Unmarshal(b[0].Data, &recB)
+	if json.Unmarshal(a[0].Data, &recA) != nil || json.Unmarshal(b[0].Data, &recB) != nil { // "access#00000001" sorts first
+		t.Fatal("key records do not parse")
+	}
 	recA["kid"], recA["publicKey"] = recB["kid"], recB["publicKey"]
 	forged, _ := json.Marshal(recA)
 	if err := tbl.Write(ctx, store.Op{Kind: store.OpPut, Item: store.Item{PK: a[0].PK, SK: a[0].SK, Version: a[0].Version + 1, Data: forged}}); err != nil {

@@ -219,7 +219,9 @@ func newExchange(t *testing.T, r io.Reader, poolName, userID, password, clientPa
 		t.Fatal(err)
 	}
 	secretBlock := make([]byte, 64)
-	io.ReadFull(r, secretBlock)
+	if _, err := io.ReadFull(r, secretBlock); err != nil {
+		t.Fatal(err)
+	}
 	ts := FormatTimestamp(time.Date(2024, 3, 5, 9, 4, 3, 0, time.UTC))
 	sig, err := c.PasswordClaim(poolName, userID, clientPassword, Challenge{
 		Salt: hex.EncodeToString(salt), B: HexInt(step.B), SecretBlock: base64.StdEncoding.EncodeToString(secretBlock),

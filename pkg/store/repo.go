@@ -443,37 +443,23 @@ func (r *Repo) GetUserByAlias(ctx context.Context, pool, kind, value string) (*U
 	return r.GetUser(ctx, pool, string(it.Data))
 }
 
-// UpdateUser applies fn under compare-and-swap, retrying on conflict; fn may run more than once
-// and must change the record it is given. Alias changes are written in the same transaction:
-// new aliases must be free (*AliasTakenError otherwise), dropped ones are deleted only if still
-// ours. Extra ops returned through the extras hook (nil-able) join the transaction.
-func (r *Repo) UpdateUser(ctx context.Context, pool, key string, fn func(u *User) error) (*User, error) {
-	return r.UpdateUserWith(ctx, pool, key, func(u *User) ([]Op, error) { return nil, fn(u) })
-}
-
-// UpdateUserWith is UpdateUser whose fn may add ops (e.g. consuming a code, writing a refresh
-// record) that commit atomically with the user.
-func (r *Repo) UpdateUserWith(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error)) (*User, error) {
-	return r.updateUser(ctx, pool, key, nil, fn, nil)
-}
-
-// UpdateUserFrom is UpdateUserWith starting from a copy of the user as the caller last read it,
-// which saves a read when nobody wrote in between; a stale start costs one failed condition and
-// the loop reads afresh. release, when not nil, takes aliases as UpdateUserTakingAliases does.
+// UpdateUserFrom applies fn to the user under compare-and-swap, retrying on conflict; fn may run
+// more than once and must change the record it is given, and the ops it returns (e.g. consuming a
+// code, writing a refresh record) commit atomically with the user. The first attempt starts from a
+// copy of start, the user as the caller last read it, which saves a read when nobody wrote in
+// between; a stale start costs one failed condition and the loop reads afresh.
+//
+// Alias changes are written in the same transaction; dropped ones are deleted only if still
+// ours. With release nil, an added alias must be free (*AliasTakenError otherwise). With release
+// (ForceAliasCreation), an added alias that another user holds is moved to this user in the same
+// transaction (DDB-03): the alias item is rewritten under a version condition, and release
+// updates each previous owner (it must drop the lost aliases from owner.Aliases). Either
+// everything moves or nothing does.
 func (r *Repo) UpdateUserFrom(ctx context.Context, start *User, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
 	return r.updateUser(ctx, start.PoolID, start.Key, start, fn, release)
 }
 
-// UpdateUserTakingAliases is UpdateUserWith for ForceAliasCreation: an alias the update adds
-// that another user holds is moved to this user in the same transaction (DDB-03) — the alias
-// item is rewritten under a version condition, and release updates each previous owner (it
-// must drop the lost aliases from owner.Aliases). Either everything moves or nothing does.
-func (r *Repo) UpdateUserTakingAliases(ctx context.Context, pool, key string, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
-	return r.updateUser(ctx, pool, key, nil, fn, release)
-}
-
-// updateUser is the compare-and-swap loop behind them all: with release nil, an added alias must be
-// free (*AliasTakenError otherwise); with release, it is taken from its owner.
+// updateUser is the compare-and-swap loop of UpdateUserFrom.
 func (r *Repo) updateUser(ctx context.Context, pool, key string, start *User, fn func(u *User) ([]Op, error), release func(owner *User, lost []Alias) error) (*User, error) {
 	for i := 0; i < maxCASRetries; i++ {
 		if err := casBackoff(ctx, i); err != nil {
@@ -591,7 +577,7 @@ func (r *Repo) releaseAliases(ctx context.Context, pool, ownerKey string, lost [
 	return append(ops, indexOps(pool, ownerKey, oIndex, o.Index)...), nil
 }
 
-// ExtraOpError says an op added by UpdateUserWith failed its condition (e.g. a code already used).
+// ExtraOpError says an op added by UpdateUserFrom's fn failed its condition (e.g. a code already used).
 type ExtraOpError struct{ Index int }
 
 func (e *ExtraOpError) Error() string {

@@ -344,7 +344,7 @@ func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*AuthOutput
 		return nil, err
 	}
 	// MFA phase point: the MFA challenges are chosen here, after the password and before the
-	// device. A remembered device skips MFA — dev != nil && dev.remembered() — and is then
+	// device. A remembered device skips MFA — dev != nil && dev.Remembered — and is then
 	// proven by the DEVICE_SRP_AUTH below, so a stolen DEVICE_KEY alone skips nothing. The pool's
 	// ChallengeRequiredOnNewDevice asks for MFA whenever dev == nil.
 	if dev != nil {

@@ -155,9 +155,6 @@ func (s *Service) presentedDevice(ctx context.Context, st *signInStep) (*deviceR
 	return d, err
 }
 
-// remembered tells whether MFA may be skipped for this device (once proven).
-func (d *deviceRecord) remembered() bool { return d.Remembered }
-
 // deviceSRPChallenge answers a sign-in that presented a known device: DEVICE_SRP_AUTH, whose
 // parameters are empty (clients keep the user name they already have). A device confirmed
 // without a verifier cannot be proven; its sign-in gets tokens bound to it without the

@@ -64,7 +64,9 @@ func (b *bench) cleanup() {
 		b.logf("temporary files kept in %s", b.tmp)
 		return
 	}
-	os.RemoveAll(b.tmp)
+	if err := os.RemoveAll(b.tmp); err != nil {
+		b.logf("temporary files not removed: %v", err)
+	}
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -493,7 +495,8 @@ func machine() report.Machine {
 		var kb int64
 		for _, line := range strings.Split(string(raw), "\n") {
 			if strings.HasPrefix(line, "MemTotal:") {
-				fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "MemTotal:")), "%d", &kb)
+				// A line that does not parse leaves kb 0: the memory is reported as unknown.
+				_, _ = fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "MemTotal:")), "%d", &kb)
 			}
 		}
 		m.MemTotalMiB = kb / 1024

@@ -382,7 +382,7 @@ func serverMain(args []string) error {
 		b, _ := json.Marshal(cnt)
 		cnt.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(b)
+		_, _ = w.Write(b) // a client that went away has nothing left to tell
 	})
 	mux.HandleFunc("POST /_bench/reset", func(w http.ResponseWriter, r *http.Request) { cnt.reset() })
 	mux.HandleFunc("POST /_bench/profile/start", func(w http.ResponseWriter, r *http.Request) {
@@ -408,16 +408,19 @@ func serverMain(args []string) error {
 		if profFile != nil {
 			pprof.StopCPUProfile()
 			name := profFile.Name()
-			profFile.Close()
+			err := profFile.Close()
 			profFile = nil
 			for _, kind := range []string{"block", "mutex"} {
 				if f, err := os.Create(strings.TrimSuffix(name, ".pprof") + "." + kind + ".pprof"); err == nil {
 					_ = pprof.Lookup(kind).WriteTo(f, 0)
-					f.Close()
+					_ = f.Close() // best effort, as the write: the CPU profile is the one that must be whole
 				}
 			}
 			runtime.SetBlockProfileRate(0)
 			runtime.SetMutexProfileFraction(0)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+			}
 		}
 	})
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

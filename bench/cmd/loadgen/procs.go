@@ -39,11 +39,11 @@ func startChild(name, dir string, env []string, logPath string, argv ...string) 
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		logf.Close()
+		_ = logf.Close() // nothing was written to it
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		logf.Close()
+		_ = logf.Close() // nothing was written to it
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	c := &child{name: name, cmd: cmd, log: logf, exited: make(chan struct{}), stdin: stdin}
@@ -68,7 +68,7 @@ func (c *child) stop(grace time.Duration) {
 		<-c.exited
 	}
 	_ = syscall.Kill(-pgid, syscall.SIGKILL) // anything the group left behind
-	c.log.Close()
+	_ = c.log.Close()                        // the child wrote through its own descriptor
 }
 
 // tail returns the end of the child's log, for error messages.
@@ -102,7 +102,7 @@ func waitHTTP(ctx context.Context, c *child, url string, want int, timeout time.
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if resp, err := client.Do(req); err == nil {
-			io.Copy(io.Discard, resp.Body)
+			_, _ = io.Copy(io.Discard, resp.Body) // drained for reuse; only the status matters
 			resp.Body.Close()
 			if resp.StatusCode == want {
 				return nil
@@ -129,11 +129,11 @@ func waitLine(ctx context.Context, c *child, prefix string, timeout time.Duratio
 			sc := bufio.NewScanner(f)
 			for sc.Scan() {
 				if strings.HasPrefix(sc.Text(), prefix) {
-					f.Close()
+					_ = f.Close() // read only
 					return sc.Text(), nil
 				}
 			}
-			f.Close()
+			_ = f.Close() // read only
 		}
 		select {
 		case <-c.exited:

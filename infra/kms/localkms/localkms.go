@@ -184,11 +184,11 @@ func build() (string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // may not exist; the build error is the one to report
 		return "", fmt.Errorf("go build github.com/nsmithuk/local-kms@%s: %v\n%s", Version, err, tail(out.String(), 2048))
 	}
 	if err := os.Rename(tmp, bin); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // the rename error is the one to report
 		return "", err
 	}
 	return bin, nil
@@ -217,7 +217,7 @@ func start(bin, dir string) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close() // the child has its own descriptor
+	defer func() { _ = logf.Close() }() // the child writes through its own descriptor
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
@@ -258,7 +258,7 @@ func (e *Emulator) waitReady() error {
 		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 		req.Header.Set("X-Amz-Target", "TrentService.ListKeys")
 		if resp, err := hc.Do(req); err == nil {
-			io.Copy(io.Discard, resp.Body)
+			_, _ = io.Copy(io.Discard, resp.Body) // drained for reuse; only the status matters
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil

@@ -13,6 +13,8 @@ import (
 
 // ErrNotAllowed is returned for other domains; Cognito shows it to the caller as
 // UserLambdaValidationException "PreSignUp failed with error Email domain not allowed.".
+//
+//lint:ignore ST1005 the message is what the caller reads, capitalised and punctuated as Cognito's own
 var ErrNotAllowed = errors.New("Email domain not allowed.")
 
 // Handler admits emails in domains (case-insensitive). An empty list admits nobody.

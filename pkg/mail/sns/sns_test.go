@@ -149,7 +149,9 @@ func TestPerCallOptions(t *testing.T) {
 	}
 	api = &fakeAPI{}
 	s, _ = mailsns.New(api, mailsns.Config{})
-	s.Send(context.Background(), sms(t, mail.SignUp, mail.Templates{}, "+12065551234", "123456"))
+	if err := s.Send(context.Background(), sms(t, mail.SignUp, mail.Templates{}, "+12065551234", "123456")); err != nil {
+		t.Fatal(err)
+	}
 	if api.deadline > mailsns.DefaultTimeout || api.opts[0].Retryer.MaxAttempts() != mailsns.DefaultMaxAttempts {
 		t.Errorf("defaults: deadline %v, attempts %d", api.deadline, api.opts[0].Retryer.MaxAttempts())
 	}

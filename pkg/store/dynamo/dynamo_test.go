@@ -437,7 +437,9 @@ func (d *dropResponses) RoundTrip(req *http.Request) (*http.Response, error) {
 	req.Body.Close()
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	var in struct{ ClientRequestToken string }
-	json.Unmarshal(body, &in)
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, err
+	}
 	d.mu.Lock()
 	d.seen++
 	n := d.seen
@@ -447,7 +449,7 @@ func (d *dropResponses) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || n > d.drop {
 		return resp, err
 	}
-	io.Copy(io.Discard, resp.Body)
+	_, _ = io.Copy(io.Discard, resp.Body) // the response is being lost on purpose
 	resp.Body.Close()
 	return nil, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
 }
@@ -806,7 +808,9 @@ func TestCreateTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(wrong)})
+	defer func() { // best effort: the tables go with DynamoDB Local anyway
+		_, _ = f.client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(wrong)})
+	}()
 	if err := New(f.client, wrong, nil).CreateTable(t.Context()); err == nil || !strings.Contains(err.Error(), "key schema") {
 		t.Fatalf("CreateTable on a table keyed by id: %v; want a key schema error", err)
 	}

@@ -46,7 +46,7 @@ func compact(db *bolt.DB, path string, format byte, now time.Time) (err error) {
 			err = cerr
 		}
 		if err != nil {
-			os.Remove(tmp)
+			_ = os.Remove(tmp) // if it stays, the next attempt removes it
 			err = fmt.Errorf("compacting: %w", err)
 		}
 	}()
@@ -74,7 +74,7 @@ func compact(db *bolt.DB, path string, format byte, now time.Time) (err error) {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // opened only to sync
 	return d.Sync()
 }
 

@@ -79,7 +79,9 @@ func TestOpenFormat1(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	tb, err := Open(path, clk)
 	if err != nil {

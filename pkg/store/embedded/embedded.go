@@ -103,10 +103,10 @@ func OpenTemp(clk clock.Clock) (*Table, error) {
 		return nil, fmt.Errorf("embedded: %w", err)
 	}
 	path := f.Name()
-	f.Close()
+	_ = f.Close() // empty: bolt opens it again by name
 	t, err := open(path, clk, true)
 	if err != nil {
-		os.Remove(path)
+		_ = os.Remove(path) // the open error is the one to report
 		return nil, err
 	}
 	t.temp = path
@@ -127,7 +127,7 @@ func openBolt(path string, temp bool) (*bolt.DB, error) {
 		if err != nil || before == nil || os.SameFile(before, after) || attempt == 3 {
 			return db, nil
 		}
-		db.Close()
+		_ = db.Close() // nothing was written through it
 	}
 }
 
@@ -153,23 +153,23 @@ func open(path string, clk clock.Clock, temp bool) (*Table, error) {
 	}
 	if err != nil {
 		if db != nil {
-			db.Close()
+			_ = db.Close() // the open error is the one to report
 		}
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the open error is the one to report
 		return nil, fmt.Errorf("embedded: open %s: cursor key: %w", path, err)
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the open error is the one to report
 		return nil, err
 	}
 	t := &Table{db: db, clk: clk, aead: aead}
 	if err := db.View(func(tx *bolt.Tx) error { t.codec.loadDicts(tx); return nil }); err != nil {
-		db.Close()
+		_ = db.Close() // the open error is the one to report
 		return nil, err
 	}
 	t.codec.persist = t.putDict

@@ -49,7 +49,7 @@ func (s *sweeper) due() {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.t.sweep(s.ctx, now) // a failed sweep is retried by the next one
+		_, _ = s.t.sweep(s.ctx, now) // a failed sweep is retried by the next one
 		s.mu.Lock()
 		s.running = false
 		s.mu.Unlock()

@@ -207,6 +207,7 @@ var javaVersion = regexp.MustCompile(`version "(\d+)(?:\.(\d+))?`)
 func checkJava() error {
 	const need = "Java 17 is needed: apt-get install openjdk-17-jre-headless"
 	if _, err := exec.LookPath("java"); err != nil {
+		//lint:ignore ST1005 a sentence for the person running the tests (the skip reason); Java is a name
 		return errors.New(need + " (no java on PATH)")
 	}
 	out, err := exec.Command("java", "-version").CombinedOutput()

@@ -1,0 +1,22 @@
+// This module only pins the linters `make lint` runs on Cognate (staticcheck from
+// honnef.co/go/tools, MIT; errcheck, MIT). It is a module of its own so that neither they nor
+// their dependencies (golang.org/x/tools, ...) become dependencies of github.com/cognatehq/cognate.
+// Upgrade with `GOWORK=off go get -tool <module>@<version>` in this directory.
+module github.com/cognatehq/cognate/infra/lint
+
+go 1.26.0
+
+tool (
+	github.com/kisielk/errcheck
+	honnef.co/go/tools/cmd/staticcheck
+)
+
+require (
+	github.com/BurntSushi/toml v1.4.1-0.20240526193622-a339e1f7089c // indirect
+	github.com/kisielk/errcheck v1.30.0 // indirect
+	golang.org/x/exp/typeparams v0.0.0-20231108232855-2478ac86f678 // indirect
+	golang.org/x/mod v0.41.0 // indirect
+	golang.org/x/sync v0.23.0 // indirect
+	golang.org/x/tools v0.51.0 // indirect
+	honnef.co/go/tools v0.8.2 // indirect
+)
