@@ -63,14 +63,11 @@ func casBackoff(ctx context.Context, i int) error {
 
 func poolPK(pool string) string            { return "P#" + pool }
 func clientPK(id string) string            { return "C#" + id }
-func userPK(pool, key string) string       { return "U#" + pool + "#" + key }
 func subPK(pool, sub string) string        { return "S#" + pool + "#" + sub }
 func aliasPK(pool, kind, v string) string  { return "A#" + pool + "#" + kind + "#" + v }
 func recordPK(kind, id string) string      { return "X#" + kind + "#" + id }
 func poolIndexUsersPK(pool string) string  { return "P#" + pool + "#U" }
 func poolIndexClientPK(pool string) string { return "P#" + pool + "#C" }
-
-const poolsIndexPK = "POOLS"
 
 // Repo is the repository of domain methods over a Table. Record contents (Data) belong to the
 // service; the repository owns keys, uniqueness and concurrency.
@@ -686,8 +683,8 @@ func (r *Repo) ListUsers(ctx context.Context, pool, cursor string, limit int) ([
 // so DeleteUser finds it.
 func UserChildKey(pool, userKey, sk string) (pk, skOut string) { return userPK(pool, userKey), sk }
 
-// RecordKey is the key of a stand-alone record (sessions, refresh tokens, secrets).
-func RecordKey(kind, id string) (pk, sk string) { return recordPK(kind, id), "X" }
+// RecordItemKey is the key of a stand-alone record (sessions, refresh tokens, secrets).
+func RecordItemKey(kind, id string) (pk, sk string) { return recordPK(kind, id), "X" }
 
 // PutRecord writes a stand-alone record that must not exist yet.
 func (r *Repo) PutRecord(ctx context.Context, kind, id string, data []byte, expires time.Time) error {

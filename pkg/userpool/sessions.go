@@ -72,7 +72,7 @@ func (s *Service) newSessionToken() (string, error) {
 // sessionOp is the write that stores a session under its token, expiring after the client's
 // AuthSessionValidity.
 func (s *Service) sessionOp(c *clientState, token string, sess authSession) store.Op {
-	pk, sk := store.RecordKey("session", sessionID(token))
+	pk, sk := store.RecordItemKey("session", sessionID(token))
 	return store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: s.now().Add(c.sessionTTL()), Data: mustJSON(sess)},
 		Cond: store.Cond{Kind: store.CondNotExists}}
 }
@@ -141,7 +141,7 @@ func (s *Service) openSealedSession(ctx context.Context, token string) (*authSes
 	if !s.now().Before(expires) {
 		return nil, store.Op{}, invalidSession()
 	}
-	pk, sk := store.RecordKey("used-session", sessionID(token))
+	pk, sk := store.RecordItemKey("used-session", sessionID(token))
 	return &sess, store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: expires.Add(time.Minute)},
 		Cond: store.Cond{Kind: store.CondNotExists}}, nil
 }
@@ -178,7 +178,7 @@ func (s *Service) peekSession(ctx context.Context, c *clientState, token, challe
 	if sess.ClientID != c.ID || sess.PoolID != c.PoolID || sess.Challenge != challenge {
 		return nil, store.Op{}, invalidSession()
 	}
-	pk, sk := store.RecordKey("session", id)
+	pk, sk := store.RecordItemKey("session", id)
 	return &sess, store.Op{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}, Cond: store.Cond{Kind: store.CondVersion, Version: it.Version}}, nil
 }
 

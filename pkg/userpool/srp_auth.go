@@ -168,7 +168,7 @@ func (s *Service) openVerifierBlock(ctx context.Context, p *poolState, c *client
 		}
 	}
 	h := sha256.Sum256(raw)
-	pk, sk := store.RecordKey("used-session", "sb-"+hex.EncodeToString(h[:]))
+	pk, sk := store.RecordItemKey("used-session", "sb-"+hex.EncodeToString(h[:]))
 	spend := store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: expires.Add(time.Minute)},
 		Cond: store.Cond{Kind: store.CondNotExists}}
 	return b, raw, spend, nil

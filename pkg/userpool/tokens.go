@@ -168,7 +168,7 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 	now := s.now()
 	refresh, hash := token.NewRefreshToken(s.rand)
 	expires := now.Add(c.refreshTTL())
-	pk, sk := store.RecordKey("rt", hex.EncodeToString(hash))
+	pk, sk := store.RecordItemKey("rt", hex.EncodeToString(hash))
 	var minted token.Tokens
 	_, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		// The lineage is named on the record this transaction replaces, so that it falls after
@@ -342,7 +342,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	}
 	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		revokeLineage(cur, rec.OriginJTI, rec.Expires)
-		pk, sk := store.RecordKey("rt", hex.EncodeToString(token.HashRefreshToken(in.Token)))
+		pk, sk := store.RecordItemKey("rt", hex.EncodeToString(token.HashRefreshToken(in.Token)))
 		return []store.Op{{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}}}, nil
 	})
 	if err != nil {
