@@ -64,3 +64,9 @@ func DeleteOp(k Key, c Cond) Op { return Op{Kind: OpDelete, Item: k.item(Item{})
 func CheckOf(op Op) Op {
 	return Op{Kind: OpCheck, Item: Item{PK: op.Item.PK, SK: op.Item.SK}, Cond: op.Cond}
 }
+
+// DeleteItemOp deletes an item as it was read (a Query's result), at the key the table gave it:
+// sweeping a partition needs no builder, whatever the items in it are.
+func DeleteItemOp(it Item, c Cond) Op {
+	return Op{Kind: OpDelete, Item: Item{PK: it.PK, SK: it.SK}, Cond: c}
+}

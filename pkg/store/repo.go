@@ -630,7 +630,7 @@ func (r *Repo) DeleteUser(ctx context.Context, pool, key string) error {
 			return nil
 		}
 		for _, it := range items {
-			_ = r.t.Write(ctx, Op{Kind: OpDelete, Item: Item{PK: it.PK, SK: it.SK}})
+			_ = r.t.Write(ctx, DeleteItemOp(it, Cond{}))
 		}
 		if next == "" {
 			return nil
