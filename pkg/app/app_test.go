@@ -11,11 +11,15 @@ import (
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/store/embedded"
+	"github.com/cognatehq/cognate/pkg/store/storetest"
 	"github.com/cognatehq/cognate/pkg/userpool"
 )
 
 func TestAPIOnEmbeddedStore(t *testing.T) {
-	apptest.RunAPITests(t, tempTable)
+	// Every key the suite writes must be one the key map documents.
+	apptest.RunAPITests(t, func(t *testing.T, clk clock.Clock) store.Table {
+		return storetest.DocumentedKeys(t, tempTable(t, clk))
+	})
 }
 
 // tempTable is an embedded store in a temporary file, closed with the test.

@@ -9,7 +9,7 @@ import "context"
 func (r *Repo) CountUsers(ctx context.Context, pool string, page, max int) (n int64, complete bool, err error) {
 	cursor := ""
 	for {
-		items, next, err := r.T.Query(ctx, poolIndexUsersPK(pool), "", cursor, page)
+		items, next, err := r.query(ctx, UserIndexKey(pool, ""), cursor, page)
 		if err != nil {
 			return 0, false, err
 		}

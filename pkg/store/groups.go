@@ -5,14 +5,9 @@ import (
 	"errors"
 )
 
-// Groups live in their pool's group partition; memberships are index items in the group's
-// partition (for ListUsersInGroup) written in the same transaction as the user's own list.
-//
-//	P#<pool>#G        <group>     group record
-//	G#<pool>#<group>  <userkey>   membership (ListUsersInGroup)
-func groupsPK(pool string) string                  { return "P#" + pool + "#G" }
-func membersPK(pool, group string) string          { return "G#" + pool + "#" + group }
-func groupKey(pool, group string) (string, string) { return groupsPK(pool), group }
+// Groups live in their pool's group partition (GroupKey); memberships are index items in the
+// group's partition (MemberKey, for ListUsersInGroup) written in the same transaction as the
+// user's own list.
 
 // Group is a group's stored record; Data belongs to the service.
 type Group struct {
@@ -25,10 +20,9 @@ type Group struct {
 // CreateGroup writes a new group; ErrExists when the name is taken, ErrNotFound when the pool is gone.
 func (r *Repo) CreateGroup(ctx context.Context, g *Group) error {
 	g.Version = 1
-	pk, sk := groupKey(g.PoolID, g.Name)
-	err := r.T.Write(ctx,
-		Op{Kind: OpCheck, Item: Item{PK: poolPK(g.PoolID), SK: "P"}, Cond: Cond{Kind: CondExists}},
-		Op{Kind: OpPut, Item: Item{PK: pk, SK: sk, Version: 1, Data: g.Data}, Cond: Cond{Kind: CondNotExists}},
+	err := r.t.Write(ctx,
+		Op{Kind: OpCheck, Item: PoolKey(g.PoolID).item(Item{}), Cond: Cond{Kind: CondExists}},
+		Op{Kind: OpPut, Item: GroupKey(g.PoolID, g.Name).item(Item{Version: 1, Data: g.Data}), Cond: Cond{Kind: CondNotExists}},
 	)
 	var tx *TxError
 	if errors.As(err, &tx) {
@@ -42,8 +36,7 @@ func (r *Repo) CreateGroup(ctx context.Context, g *Group) error {
 
 // GetGroup reads a group or ErrNotFound.
 func (r *Repo) GetGroup(ctx context.Context, pool, name string) (*Group, error) {
-	pk, sk := groupKey(pool, name)
-	it, err := r.T.Get(ctx, pk, sk)
+	it, err := r.get(ctx, GroupKey(pool, name))
 	if err != nil {
 		return nil, err
 	}
@@ -65,8 +58,7 @@ func (r *Repo) UpdateGroup(ctx context.Context, pool, name string, fn func(g *Gr
 			return nil, err
 		}
 		g.Version = old + 1
-		pk, sk := groupKey(pool, name)
-		err = r.T.Write(ctx, Op{Kind: OpPut, Item: Item{PK: pk, SK: sk, Version: g.Version, Data: g.Data}, Cond: Cond{Kind: CondVersion, Version: old}})
+		err = r.t.Write(ctx, Op{Kind: OpPut, Item: GroupKey(pool, name).item(Item{Version: g.Version, Data: g.Data}), Cond: Cond{Kind: CondVersion, Version: old}})
 		if err == nil {
 			return g, nil
 		}
@@ -80,8 +72,7 @@ func (r *Repo) UpdateGroup(ctx context.Context, pool, name string, fn func(g *Gr
 // DeleteGroup removes the group record. Memberships are removed by the caller (each member's
 // own list changes with them).
 func (r *Repo) DeleteGroup(ctx context.Context, pool, name string) error {
-	pk, sk := groupKey(pool, name)
-	err := r.T.Write(ctx, Op{Kind: OpDelete, Item: Item{PK: pk, SK: sk}, Cond: Cond{Kind: CondExists}})
+	err := r.t.Write(ctx, Op{Kind: OpDelete, Item: GroupKey(pool, name).item(Item{}), Cond: Cond{Kind: CondExists}})
 	if errors.Is(err, ErrConditionFailed) {
 		return ErrNotFound
 	}
@@ -90,7 +81,7 @@ func (r *Repo) DeleteGroup(ctx context.Context, pool, name string) error {
 
 // ListGroups pages through a pool's groups in name order.
 func (r *Repo) ListGroups(ctx context.Context, pool, cursor string, limit int) ([]*Group, string, error) {
-	items, next, err := r.T.Query(ctx, groupsPK(pool), "", cursor, limit)
+	items, next, err := r.query(ctx, GroupKey(pool, ""), cursor, limit)
 	if err != nil {
 		return nil, "", err
 	}
@@ -103,21 +94,20 @@ func (r *Repo) ListGroups(ctx context.Context, pool, cursor string, limit int) (
 
 // GroupCheckOp is a transaction op asserting that a group exists.
 func GroupCheckOp(pool, name string) Op {
-	pk, sk := groupKey(pool, name)
-	return Op{Kind: OpCheck, Item: Item{PK: pk, SK: sk}, Cond: Cond{Kind: CondExists}}
+	return Op{Kind: OpCheck, Item: GroupKey(pool, name).item(Item{}), Cond: Cond{Kind: CondExists}}
 }
 
 // MembershipOp adds (put) or removes (delete) the membership index item of a user in a group.
 func MembershipOp(pool, group, userKey string, add bool) Op {
 	if add {
-		return Op{Kind: OpPut, Item: Item{PK: membersPK(pool, group), SK: userKey, Version: 1}}
+		return Op{Kind: OpPut, Item: MemberKey(pool, group, userKey).item(Item{Version: 1})}
 	}
-	return Op{Kind: OpDelete, Item: Item{PK: membersPK(pool, group), SK: userKey}}
+	return Op{Kind: OpDelete, Item: MemberKey(pool, group, userKey).item(Item{})}
 }
 
 // ListMembers pages through the user keys of a group's members.
 func (r *Repo) ListMembers(ctx context.Context, pool, group, cursor string, limit int) ([]string, string, error) {
-	items, next, err := r.T.Query(ctx, membersPK(pool, group), "", cursor, limit)
+	items, next, err := r.query(ctx, MemberKey(pool, group, ""), cursor, limit)
 	if err != nil {
 		return nil, "", err
 	}

@@ -26,18 +26,6 @@ type AliasTakenError struct{ Kind, Value string }
 
 func (e *AliasTakenError) Error() string { return "store: alias taken: " + e.Kind }
 
-// Key layout, one table (documented in docs/architecture.md):
-//
-//	P#<pool>            P            pool
-//	POOLS               <pool>       pool index (ListUserPools)
-//	C#<client>          C            app client (public operations carry only the client id)
-//	P#<pool>#C          <client>     client index (ListUserPoolClients)
-//	U#<pool>#<userkey>  U            user; codes and other per-user children share the partition
-//	S#<pool>#<sub>      S            sub -> user key (uniqueness)
-//	A#<pool>#<kind>#<v> A            alias -> user key (uniqueness)
-//	P#<pool>#U          <userkey>    user index (ListUsers)
-//	X#<kind>#<id>       X            ephemeral and misc records (sessions, refresh tokens, secrets)
-//
 // maxCASRetries bounds compare-and-swap rounds. Each lost round backs off a little longer
 // with jitter, so twenty writers to one user all land within a few hundred milliseconds (DDB-04)
 // instead of colliding round after round.
@@ -61,25 +49,15 @@ func casBackoff(ctx context.Context, i int) error {
 	}
 }
 
-func poolPK(pool string) string            { return "P#" + pool }
-func clientPK(id string) string            { return "C#" + id }
-func userPK(pool, key string) string       { return "U#" + pool + "#" + key }
-func subPK(pool, sub string) string        { return "S#" + pool + "#" + sub }
-func aliasPK(pool, kind, v string) string  { return "A#" + pool + "#" + kind + "#" + v }
-func recordPK(kind, id string) string      { return "X#" + kind + "#" + id }
-func poolIndexUsersPK(pool string) string  { return "P#" + pool + "#U" }
-func poolIndexClientPK(pool string) string { return "P#" + pool + "#C" }
-
-const poolsIndexPK = "POOLS"
-
 // Repo is the repository of domain methods over a Table. Record contents (Data) belong to the
-// service; the repository owns keys, uniqueness and concurrency.
+// service; the repository owns keys (keys.go), uniqueness and concurrency. The table is
+// reached only through it.
 type Repo struct {
-	T Table
+	t Table
 }
 
 // NewRepo wraps a table.
-func NewRepo(t Table) *Repo { return &Repo{T: t} }
+func NewRepo(t Table) *Repo { return &Repo{t: t} }
 
 // Pool is a user pool's stored record.
 type Pool struct {
@@ -122,9 +100,9 @@ type User struct {
 // CreatePool writes a new pool; ErrExists if the id is taken.
 func (r *Repo) CreatePool(ctx context.Context, p *Pool) error {
 	p.Version = 1
-	err := r.T.Write(ctx,
-		Op{Kind: OpPut, Item: Item{PK: poolPK(p.ID), SK: "P", Version: 1, Data: p.Data}, Cond: Cond{Kind: CondNotExists}},
-		Op{Kind: OpPut, Item: Item{PK: poolsIndexPK, SK: p.ID, Version: 1}},
+	err := r.t.Write(ctx,
+		Op{Kind: OpPut, Item: PoolKey(p.ID).item(Item{Version: 1, Data: p.Data}), Cond: Cond{Kind: CondNotExists}},
+		Op{Kind: OpPut, Item: PoolIndexKey(p.ID).item(Item{Version: 1})},
 	)
 	if errors.Is(err, ErrConditionFailed) {
 		return ErrExists
@@ -134,7 +112,7 @@ func (r *Repo) CreatePool(ctx context.Context, p *Pool) error {
 
 // GetPool reads a pool or ErrNotFound.
 func (r *Repo) GetPool(ctx context.Context, id string) (*Pool, error) {
-	it, err := r.T.Get(ctx, poolPK(id), "P")
+	it, err := r.get(ctx, PoolKey(id))
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +135,7 @@ func (r *Repo) UpdatePool(ctx context.Context, id string, fn func(p *Pool) error
 			return nil, err
 		}
 		p.Version = old + 1
-		err = r.T.Write(ctx, Op{Kind: OpPut, Item: Item{PK: poolPK(id), SK: "P", Version: p.Version, Data: p.Data}, Cond: Cond{Kind: CondVersion, Version: old}})
+		err = r.t.Write(ctx, Op{Kind: OpPut, Item: PoolKey(id).item(Item{Version: p.Version, Data: p.Data}), Cond: Cond{Kind: CondVersion, Version: old}})
 		if err == nil {
 			return p, nil
 		}
@@ -171,9 +149,9 @@ func (r *Repo) UpdatePool(ctx context.Context, id string, fn func(p *Pool) error
 // DeletePool removes the pool and its index entry. Users and clients of a deleted pool become
 // unreachable (every lookup starts from the pool); their items are left for a sweeper.
 func (r *Repo) DeletePool(ctx context.Context, id string) error {
-	err := r.T.Write(ctx,
-		Op{Kind: OpDelete, Item: Item{PK: poolPK(id), SK: "P"}, Cond: Cond{Kind: CondExists}},
-		Op{Kind: OpDelete, Item: Item{PK: poolsIndexPK, SK: id}},
+	err := r.t.Write(ctx,
+		Op{Kind: OpDelete, Item: PoolKey(id).item(Item{}), Cond: Cond{Kind: CondExists}},
+		Op{Kind: OpDelete, Item: PoolIndexKey(id).item(Item{})},
 	)
 	if errors.Is(err, ErrConditionFailed) {
 		return ErrNotFound
@@ -183,7 +161,7 @@ func (r *Repo) DeletePool(ctx context.Context, id string) error {
 
 // ListPools pages through pool ids and reads each pool.
 func (r *Repo) ListPools(ctx context.Context, cursor string, limit int) ([]*Pool, string, error) {
-	items, next, err := r.T.Query(ctx, poolsIndexPK, "", cursor, limit)
+	items, next, err := r.query(ctx, PoolIndexKey(""), cursor, limit)
 	if err != nil {
 		return nil, "", err
 	}
@@ -206,10 +184,10 @@ func (r *Repo) ListPools(ctx context.Context, cursor string, limit int) ([]*Pool
 // CreateClient writes a new app client; ErrExists if the id is taken.
 func (r *Repo) CreateClient(ctx context.Context, c *Client) error {
 	c.Version = 1
-	err := r.T.Write(ctx,
-		Op{Kind: OpCheck, Item: Item{PK: poolPK(c.PoolID), SK: "P"}, Cond: Cond{Kind: CondExists}},
-		Op{Kind: OpPut, Item: Item{PK: clientPK(c.ID), SK: "C", Version: 1, Data: clientItemData(c)}, Cond: Cond{Kind: CondNotExists}},
-		Op{Kind: OpPut, Item: Item{PK: poolIndexClientPK(c.PoolID), SK: c.ID, Version: 1}},
+	err := r.t.Write(ctx,
+		Op{Kind: OpCheck, Item: PoolKey(c.PoolID).item(Item{}), Cond: Cond{Kind: CondExists}},
+		Op{Kind: OpPut, Item: ClientKey(c.ID).item(Item{Version: 1, Data: clientItemData(c)}), Cond: Cond{Kind: CondNotExists}},
+		Op{Kind: OpPut, Item: ClientIndexKey(c.PoolID, c.ID).item(Item{Version: 1})},
 	)
 	var tx *TxError
 	if errors.As(err, &tx) {
@@ -223,7 +201,7 @@ func (r *Repo) CreateClient(ctx context.Context, c *Client) error {
 
 // GetClient reads an app client by id alone, or ErrNotFound.
 func (r *Repo) GetClient(ctx context.Context, id string) (*Client, error) {
-	it, err := r.T.Get(ctx, clientPK(id), "C")
+	it, err := r.get(ctx, ClientKey(id))
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +235,7 @@ func (r *Repo) UpdateClient(ctx context.Context, id string, fn func(c *Client) e
 			return nil, err
 		}
 		c.Version = old + 1
-		err = r.T.Write(ctx, Op{Kind: OpPut, Item: Item{PK: clientPK(id), SK: "C", Version: c.Version, Data: clientItemData(c)}, Cond: Cond{Kind: CondVersion, Version: old}})
+		err = r.t.Write(ctx, Op{Kind: OpPut, Item: ClientKey(id).item(Item{Version: c.Version, Data: clientItemData(c)}), Cond: Cond{Kind: CondVersion, Version: old}})
 		if err == nil {
 			return c, nil
 		}
@@ -270,9 +248,9 @@ func (r *Repo) UpdateClient(ctx context.Context, id string, fn func(c *Client) e
 
 // DeleteClient removes an app client and its index entry.
 func (r *Repo) DeleteClient(ctx context.Context, poolID, id string) error {
-	err := r.T.Write(ctx,
-		Op{Kind: OpDelete, Item: Item{PK: clientPK(id), SK: "C"}, Cond: Cond{Kind: CondExists}},
-		Op{Kind: OpDelete, Item: Item{PK: poolIndexClientPK(poolID), SK: id}},
+	err := r.t.Write(ctx,
+		Op{Kind: OpDelete, Item: ClientKey(id).item(Item{}), Cond: Cond{Kind: CondExists}},
+		Op{Kind: OpDelete, Item: ClientIndexKey(poolID, id).item(Item{})},
 	)
 	if errors.Is(err, ErrConditionFailed) {
 		return ErrNotFound
@@ -282,7 +260,7 @@ func (r *Repo) DeleteClient(ctx context.Context, poolID, id string) error {
 
 // ListClients pages through a pool's app clients.
 func (r *Repo) ListClients(ctx context.Context, poolID, cursor string, limit int) ([]*Client, string, error) {
-	items, next, err := r.T.Query(ctx, poolIndexClientPK(poolID), "", cursor, limit)
+	items, next, err := r.query(ctx, ClientIndexKey(poolID, ""), cursor, limit)
 	if err != nil {
 		return nil, "", err
 	}
@@ -350,7 +328,7 @@ func decodeUser(pool, key string, it Item) (*User, error) {
 // request, when rule allows it without a full read (Table.CountAttempt); ErrConditionFailed
 // otherwise (or when the user does not exist).
 func (r *Repo) CountUserAttempt(ctx context.Context, pool, key string, rule AttemptRule) (*User, error) {
-	it, err := r.T.CountAttempt(ctx, userPK(pool, key), "U", rule)
+	it, err := r.countAttempt(ctx, UserKey(pool, key), rule)
 	if err != nil {
 		return nil, err
 	}
@@ -359,7 +337,7 @@ func (r *Repo) CountUserAttempt(ctx context.Context, pool, key string, rule Atte
 
 // AliasOwner returns the key of the user an alias belongs to, or ErrNotFound.
 func (r *Repo) AliasOwner(ctx context.Context, pool, kind, value string) (string, error) {
-	it, err := r.T.Get(ctx, aliasPK(pool, kind, value), "A")
+	it, err := r.get(ctx, AliasKey(pool, kind, value))
 	if err != nil {
 		return "", err
 	}
@@ -381,19 +359,19 @@ func (r *Repo) CreateUser(ctx context.Context, u *User, extra ...Op) error {
 	// DynamoDB cancels concurrent transactions on a shared item. The caller has read the pool, and
 	// the users of a deleted pool are unreachable anyway.
 	ops := []Op{
-		{Kind: OpPut, Item: Item{PK: userPK(u.PoolID, u.Key), SK: "U", Version: 1, Data: data, Attempts: u.Attempts}, Cond: Cond{Kind: CondNotExists}},
-		{Kind: OpPut, Item: Item{PK: subPK(u.PoolID, u.Sub), SK: "S", Version: 1, Data: []byte(u.Key)}, Cond: Cond{Kind: CondNotExists}},
-		{Kind: OpPut, Item: Item{PK: poolIndexUsersPK(u.PoolID), SK: u.Key, Version: 1}},
+		{Kind: OpPut, Item: UserKey(u.PoolID, u.Key).item(Item{Version: 1, Data: data, Attempts: u.Attempts}), Cond: Cond{Kind: CondNotExists}},
+		{Kind: OpPut, Item: SubKey(u.PoolID, u.Sub).item(Item{Version: 1, Data: []byte(u.Key)}), Cond: Cond{Kind: CondNotExists}},
+		{Kind: OpPut, Item: UserIndexKey(u.PoolID, u.Key).item(Item{Version: 1})},
 	}
 	for _, a := range u.Aliases {
-		ops = append(ops, Op{Kind: OpPut, Item: Item{PK: aliasPK(u.PoolID, a.Kind, a.Value), SK: "A", Version: 1, Data: []byte(u.Key)}, Cond: Cond{Kind: CondNotExists}})
+		ops = append(ops, Op{Kind: OpPut, Item: AliasKey(u.PoolID, a.Kind, a.Value).item(Item{Version: 1, Data: []byte(u.Key)}), Cond: Cond{Kind: CondNotExists}})
 	}
 	for _, e := range u.Index {
 		ops = append(ops, indexPut(u.PoolID, u.Key, e))
 	}
 	firstExtra := len(ops)
 	ops = append(ops, extra...)
-	err = r.T.Write(ctx, ops...)
+	err = r.t.Write(ctx, ops...)
 	var tx *TxError
 	if errors.As(err, &tx) {
 		switch {
@@ -418,7 +396,7 @@ func (r *Repo) CreateUser(ctx context.Context, u *User, extra ...Op) error {
 
 // GetUser reads a user by canonical key, or ErrNotFound.
 func (r *Repo) GetUser(ctx context.Context, pool, key string) (*User, error) {
-	it, err := r.T.Get(ctx, userPK(pool, key), "U")
+	it, err := r.get(ctx, UserKey(pool, key))
 	if err != nil {
 		return nil, err
 	}
@@ -427,7 +405,7 @@ func (r *Repo) GetUser(ctx context.Context, pool, key string) (*User, error) {
 
 // GetUserBySub resolves a sub to its user.
 func (r *Repo) GetUserBySub(ctx context.Context, pool, sub string) (*User, error) {
-	it, err := r.T.Get(ctx, subPK(pool, sub), "S")
+	it, err := r.get(ctx, SubKey(pool, sub))
 	if err != nil {
 		return nil, err
 	}
@@ -436,7 +414,7 @@ func (r *Repo) GetUserBySub(ctx context.Context, pool, sub string) (*User, error
 
 // GetUserByAlias resolves a normalised alias to its user.
 func (r *Repo) GetUserByAlias(ctx context.Context, pool, kind, value string) (*User, error) {
-	it, err := r.T.Get(ctx, aliasPK(pool, kind, value), "A")
+	it, err := r.get(ctx, AliasKey(pool, kind, value))
 	if err != nil {
 		return nil, err
 	}
@@ -485,17 +463,18 @@ func (r *Repo) updateUser(ctx context.Context, pool, key string, start *User, fn
 		if err != nil {
 			return nil, err
 		}
-		ops := []Op{{Kind: OpPut, Item: Item{PK: userPK(pool, key), SK: "U", Version: u.Version, Data: data, Attempts: u.Attempts}, Cond: Cond{Kind: CondVersion, Version: oldVersion}}}
+		ops := []Op{{Kind: OpPut, Item: UserKey(pool, key).item(Item{Version: u.Version, Data: data, Attempts: u.Attempts}), Cond: Cond{Kind: CondVersion, Version: oldVersion}}}
 		added, removed := diffAliases(oldAliases, u.Aliases)
 		for _, a := range removed {
-			ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
+			ops = append(ops, Op{Kind: OpDelete, Item: AliasKey(pool, a.Kind, a.Value).item(Item{})})
 		}
 		firstAdded := len(ops)
 		lost := map[string][]Alias{}
 		for _, a := range added {
-			put := Op{Kind: OpPut, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A", Version: 1, Data: []byte(key)}, Cond: Cond{Kind: CondNotExists}}
+			k := AliasKey(pool, a.Kind, a.Value)
+			put := Op{Kind: OpPut, Item: k.item(Item{Version: 1, Data: []byte(key)}), Cond: Cond{Kind: CondNotExists}}
 			if release != nil {
-				it, err := r.T.Get(ctx, put.Item.PK, put.Item.SK)
+				it, err := r.get(ctx, k)
 				switch {
 				case errors.Is(err, ErrNotFound):
 				case err != nil:
@@ -519,7 +498,7 @@ func (r *Repo) updateUser(ctx context.Context, pool, key string, start *User, fn
 		ops = append(ops, indexOps(pool, key, oldIndex, u.Index)...)
 		firstExtra := len(ops)
 		ops = append(ops, extra...)
-		err = r.T.Write(ctx, ops...)
+		err = r.t.Write(ctx, ops...)
 		if err == nil {
 			return u, nil
 		}
@@ -567,11 +546,11 @@ func (r *Repo) releaseAliases(ctx context.Context, pool, ownerKey string, lost [
 	if err != nil {
 		return nil, err
 	}
-	ops := []Op{{Kind: OpPut, Item: Item{PK: userPK(pool, ownerKey), SK: "U", Version: o.Version, Data: data, Attempts: o.Attempts}, Cond: Cond{Kind: CondVersion, Version: oVersion}}}
+	ops := []Op{{Kind: OpPut, Item: UserKey(pool, ownerKey).item(Item{Version: o.Version, Data: data, Attempts: o.Attempts}), Cond: Cond{Kind: CondVersion, Version: oVersion}}}
 	_, removed := diffAliases(oAliases, o.Aliases)
 	for _, a := range removed {
 		if !slices.Contains(lost, a) { // the moved ones are rewritten by the taker; one op per item
-			ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
+			ops = append(ops, Op{Kind: OpDelete, Item: AliasKey(pool, a.Kind, a.Value).item(Item{})})
 		}
 	}
 	return append(ops, indexOps(pool, ownerKey, oIndex, o.Index)...), nil
@@ -615,15 +594,15 @@ func (r *Repo) DeleteUser(ctx context.Context, pool, key string) error {
 		return err
 	}
 	ops := []Op{
-		{Kind: OpDelete, Item: Item{PK: userPK(pool, key), SK: "U"}, Cond: Cond{Kind: CondVersion, Version: u.Version}},
-		{Kind: OpDelete, Item: Item{PK: subPK(pool, u.Sub), SK: "S"}},
-		{Kind: OpDelete, Item: Item{PK: poolIndexUsersPK(pool), SK: key}},
+		{Kind: OpDelete, Item: UserKey(pool, key).item(Item{}), Cond: Cond{Kind: CondVersion, Version: u.Version}},
+		{Kind: OpDelete, Item: SubKey(pool, u.Sub).item(Item{})},
+		{Kind: OpDelete, Item: UserIndexKey(pool, key).item(Item{})},
 	}
 	for _, a := range u.Aliases {
-		ops = append(ops, Op{Kind: OpDelete, Item: Item{PK: aliasPK(pool, a.Kind, a.Value), SK: "A"}})
+		ops = append(ops, Op{Kind: OpDelete, Item: AliasKey(pool, a.Kind, a.Value).item(Item{})})
 	}
 	ops = append(ops, indexOps(pool, key, u.Index, nil)...)
-	if err := r.T.Write(ctx, ops...); err != nil {
+	if err := r.t.Write(ctx, ops...); err != nil {
 		if errors.Is(err, ErrConditionFailed) {
 			return ErrConflict
 		}
@@ -632,12 +611,12 @@ func (r *Repo) DeleteUser(ctx context.Context, pool, key string) error {
 	// Children are unreachable once the user item is gone; delete them best effort.
 	cursor := ""
 	for {
-		items, next, err := r.T.Query(ctx, userPK(pool, key), "", cursor, 100)
+		items, next, err := r.t.Query(ctx, UserKey(pool, key).pk, "", cursor, 100)
 		if err != nil {
 			return nil
 		}
 		for _, it := range items {
-			_ = r.T.Write(ctx, Op{Kind: OpDelete, Item: Item{PK: it.PK, SK: it.SK}})
+			_ = r.t.Write(ctx, DeleteItemOp(it, Cond{}))
 		}
 		if next == "" {
 			return nil
@@ -648,7 +627,7 @@ func (r *Repo) DeleteUser(ctx context.Context, pool, key string) error {
 
 // ListUsers pages through a pool's users in key order.
 func (r *Repo) ListUsers(ctx context.Context, pool, cursor string, limit int) ([]*User, string, error) {
-	items, next, err := r.T.Query(ctx, poolIndexUsersPK(pool), "", cursor, limit)
+	items, next, err := r.query(ctx, UserIndexKey(pool, ""), cursor, limit)
 	if err != nil {
 		return nil, "", err
 	}
@@ -664,27 +643,4 @@ func (r *Repo) ListUsers(ctx context.Context, pool, cursor string, limit int) ([
 		out = append(out, u)
 	}
 	return out, next, nil
-}
-
-// ---- per-user children and records ----
-
-// UserChildKey is the key of a per-user child item (codes etc.): it lives in the user's partition
-// so DeleteUser finds it.
-func UserChildKey(pool, userKey, sk string) (pk, skOut string) { return userPK(pool, userKey), sk }
-
-// RecordKey is the key of a stand-alone record (sessions, refresh tokens, secrets).
-func RecordKey(kind, id string) (pk, sk string) { return recordPK(kind, id), "X" }
-
-// PutRecord writes a stand-alone record that must not exist yet.
-func (r *Repo) PutRecord(ctx context.Context, kind, id string, data []byte, expires time.Time) error {
-	err := r.T.Write(ctx, Op{Kind: OpPut, Item: Item{PK: recordPK(kind, id), SK: "X", Version: 1, ExpiresAt: expires, Data: data}, Cond: Cond{Kind: CondNotExists}})
-	if errors.Is(err, ErrConditionFailed) {
-		return ErrExists
-	}
-	return err
-}
-
-// GetRecord reads a live stand-alone record.
-func (r *Repo) GetRecord(ctx context.Context, kind, id string) (Item, error) {
-	return r.T.Get(ctx, recordPK(kind, id), "X")
 }

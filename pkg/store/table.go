@@ -1,8 +1,8 @@
 // Package store owns Cognate's persistent state: the narrow Table port that every backend
-// implements (embedded bbolt for `cognate serve`, DynamoDB in Lambda), and the repository of
-// domain methods written once over it. Uniqueness (usernames, aliases, subs) is enforced by
-// items written in the same transaction as the user with a must-not-exist condition, never by
-// query-then-put; updates are compare-and-swap on Version.
+// implements (embedded bbolt for `cognate serve`, DynamoDB in Lambda), the repository of
+// domain methods written once over it, and every item's key (keys.go). Uniqueness (usernames,
+// aliases, subs) is enforced by items written in the same transaction as the user with a
+// must-not-exist condition, never by query-then-put; updates are compare-and-swap on Version.
 package store
 
 import (

@@ -6,12 +6,9 @@ import (
 )
 
 // The user index answers ListUsers filters without reading the whole pool: for every searchable
-// (attribute, value) of a user there is one item
-//
-//	I#<pool>#<attribute>   <value>\x00<userkey>
-//
-// written, changed and deleted in the same transaction as the user. `attr = "v"` is a Query
-// with prefix "v\x00"; `attr ^= "v"` a Query with prefix "v". The NUL separator cannot occur in
+// (attribute, value) of a user there is one item (SearchKey: partition I#<pool>#<attribute>,
+// SK <value>\x00<userkey>) written, changed and deleted in the same transaction as the user.
+// `attr = "v"` is a Query with prefix "v\x00"; `attr ^= "v"` a Query with prefix "v". The NUL separator cannot occur in
 // attribute values (the service refuses it) so a value never runs into the next one.
 //
 // One partition per (pool, attribute) caps index writes per pool at DynamoDB's per-partition
@@ -25,14 +22,12 @@ type IndexEntry struct {
 
 const indexSep = "\x00"
 
-func indexPK(pool, attr string) string { return "I#" + pool + "#" + attr }
-
 func indexPut(pool, userKey string, e IndexEntry) Op {
-	return Op{Kind: OpPut, Item: Item{PK: indexPK(pool, e.Attr), SK: e.Value + indexSep + userKey, Version: 1}}
+	return Op{Kind: OpPut, Item: SearchKey(pool, e.Attr, e.Value, userKey).item(Item{Version: 1})}
 }
 
 func indexDelete(pool, userKey string, e IndexEntry) Op {
-	return Op{Kind: OpDelete, Item: Item{PK: indexPK(pool, e.Attr), SK: e.Value + indexSep + userKey}}
+	return Op{Kind: OpDelete, Item: SearchKey(pool, e.Attr, e.Value, userKey).item(Item{})}
 }
 
 // indexOps moves a user's index items from old to cur.
@@ -66,7 +61,7 @@ func (r *Repo) SearchUsers(ctx context.Context, pool, attr, value string, prefix
 	if !prefix {
 		p += indexSep
 	}
-	items, next, err := r.T.Query(ctx, indexPK(pool, attr), p, cursor, limit)
+	items, next, err := r.t.Query(ctx, SearchKey(pool, attr, "", "").pk, p, cursor, limit)
 	if err != nil {
 		return nil, "", err
 	}

@@ -318,7 +318,7 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *GetU
 	if err != nil {
 		return nil, internal(err)
 	}
-	if err := s.table.Write(ctx, s.codeOp(p, u, purposeVerify(name), name, v, code, verifyCodeTTL)); err != nil {
+	if err := s.repo.Commit(ctx, s.codeOp(p, u, purposeVerify(name), name, v, code, verifyCodeTTL)); err != nil {
 		return nil, internal(err)
 	}
 	d := deliveryTo(name, v)

@@ -532,7 +532,7 @@ func (s *Service) commitStep(ctx context.Context, st *signInStep, ops ...store.O
 		return nil
 	}
 	if st.change == nil {
-		err := s.table.Write(ctx, ops...)
+		err := s.repo.Commit(ctx, ops...)
 		if errors.Is(err, store.ErrConditionFailed) {
 			return invalidSession()
 		}

@@ -58,8 +58,6 @@ func (r *codeRecord) ownedBy(u *userState, expires time.Time) bool {
 	return !u.Created.After(expires.Add(-longestCodeTTL))
 }
 
-func codeSK(purpose string) string { return "CODE#" + purpose }
-
 func (s *Service) codeHash(poolID, userKey, purpose, target, value, code string) []byte {
 	return s.mac("code", poolID, userKey, purpose, target, value, code)
 }
@@ -76,9 +74,8 @@ func (s *Service) sixDigits() (string, error) {
 // codeOp builds the write that stores a fresh code, replacing (and so voiding) any older one;
 // the put starts its attempt count afresh.
 func (s *Service) codeOp(p *poolState, u *userState, purpose, target, value, code string, ttl time.Duration) store.Op {
-	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purpose))
 	rec := codeRecord{Hash: s.codeHash(p.Id, u.st.Key, purpose, target, value, code), Target: target, Value: value, Sub: u.sub()}
-	return store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: s.now().Add(ttl), Data: mustJSON(rec)}}
+	return store.PutOp(store.ChildKey(p.Id, u.st.Key, store.ChildCode, purpose), store.Item{Version: 1, ExpiresAt: s.now().Add(ttl), Data: mustJSON(rec)}, store.Cond{})
 }
 
 // checkCode verifies a code and returns the op that consumes it (a put of a spent marker
@@ -86,8 +83,8 @@ func (s *Service) codeOp(p *poolState, u *userState, purpose, target, value, cod
 // commits). Every submission is counted as an attempt before it is judged; after
 // maxCodeAttempts the code is void, the right code included (CODE-04).
 func (s *Service) checkCode(ctx context.Context, p *poolState, u *userState, purpose, code string) (*codeRecord, store.Op, error) {
-	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purpose))
-	it, err := s.reserveCodeAttempt(ctx, pk, sk)
+	k := store.ChildKey(p.Id, u.st.Key, store.ChildCode, purpose)
+	it, err := s.reserveCodeAttempt(ctx, k)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, store.Op{}, codeExpired()
 	}
@@ -108,8 +105,8 @@ func (s *Service) checkCode(ctx context.Context, p *poolState, u *userState, pur
 	// Consuming overwrites the code with a spent marker rather than deleting it, so functions that
 	// confirm codes need no delete permission on the user's partition.
 	spent := codeRecord{Spent: true}
-	return &rec, store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: it.Version + 1, ExpiresAt: it.ExpiresAt, Data: mustJSON(spent)},
-		Cond: store.Cond{Kind: store.CondVersion, Version: it.Version}}, nil
+	return &rec, store.PutOp(k, store.Item{Version: it.Version + 1, ExpiresAt: it.ExpiresAt, Data: mustJSON(spent)},
+		store.Cond{Kind: store.CondVersion, Version: it.Version}), nil
 }
 
 // codeAttemptRule lets the store count an attempt at a code while it has tries left.
@@ -117,15 +114,15 @@ func (s *Service) codeAttemptRule() store.AttemptRule {
 	return store.AttemptRule{Now: s.now(), MaxFailures: maxCodeAttempts, MaxTotal: maxCodeAttempts}
 }
 
-// reserveCodeAttempt counts an attempt at the code pk/sk BEFORE it is judged, as reserveAttempt
+// reserveCodeAttempt counts an attempt at the code k BEFORE it is judged, as reserveAttempt
 // does for passwords: of any number of concurrent guesses, only those counted while the code had
 // tries left are judged. In one request, which also reads the code, in the common case
 // (CountAttempt); when the store cannot (a fault, or a function without dynamodb:UpdateItem) by
 // a compare-and-swap of the item, retried when another attempt wins the race. It returns the
 // item as counted, or store.ErrNotFound when there is no code with tries left. A store failure
 // refuses the attempt (fail closed).
-func (s *Service) reserveCodeAttempt(ctx context.Context, pk, sk string) (store.Item, error) {
-	it, err := s.table.CountAttempt(ctx, pk, sk, s.codeAttemptRule())
+func (s *Service) reserveCodeAttempt(ctx context.Context, k store.Key) (store.Item, error) {
+	it, err := s.repo.CountAttempt(ctx, k, s.codeAttemptRule())
 	if err == nil {
 		return it, nil
 	}
@@ -135,7 +132,7 @@ func (s *Service) reserveCodeAttempt(ctx context.Context, pk, sk string) (store.
 	// Declined (no code, or no tries left: the read below tells) or failed: read and decide.
 	// Each lost race is another attempt counted or a new code written, so this ends.
 	for range 4 * maxCodeAttempts {
-		it, err := s.table.Get(ctx, pk, sk)
+		it, err := s.repo.Get(ctx, k)
 		if errors.Is(err, store.ErrNotFound) {
 			return store.Item{}, err
 		}
@@ -149,7 +146,7 @@ func (s *Service) reserveCodeAttempt(ctx context.Context, pk, sk string) (store.
 		read := it.Version
 		it.Attempts = it.Attempts.Counted(rule.Now)
 		it.Version++
-		err = s.table.Write(ctx, store.Op{Kind: store.OpPut, Item: it, Cond: store.Cond{Kind: store.CondVersion, Version: read}})
+		err = s.repo.Commit(ctx, store.PutOp(k, it, store.Cond{Kind: store.CondVersion, Version: read}))
 		if err == nil {
 			return it, nil
 		}

@@ -24,7 +24,7 @@ import (
 // prove the device with DEVICE_SRP_AUTH -> DEVICE_PASSWORD_VERIFIER, the same SRP with the
 // DeviceGroupKey as pool name and the DeviceKey as user id.
 //
-// Devices are child items of the user (SK "DEV#<key>"), so deleting the user deletes them.
+// Devices are child items of the user (store.ChildDevice), so deleting the user deletes them.
 // Forgetting a device leaves a tombstone in its place: the refresh tokens bound to a forgotten
 // device must stop working (as in Cognito), which needs the key remembered as forgotten, not
 // merely gone (a device never confirmed is gone too, and its tokens stay good).
@@ -65,7 +65,6 @@ func (d *deviceRecord) ownedBy(u *userState) bool {
 // (3650 days at most).
 const forgottenTTL = 3650 * 24 * time.Hour
 
-func deviceSK(key string) string { return "DEV#" + key }
 
 // deviceTracking tells whether the pool tracks devices at all ("Always" when
 // DeviceOnlyRememberedOnUserPrompt is false, "User opt-in" when true).
@@ -95,8 +94,7 @@ func (s *Service) newDeviceMetadata(p *poolState, u *userState) (*NewDeviceMetad
 // loadDevice reads one of the user's devices; a forgotten one is reported as such, and one left
 // by a deleted user of the same name as not found.
 func (s *Service) loadDevice(ctx context.Context, p *poolState, u *userState, key string) (*deviceRecord, store.Item, error) {
-	pk, sk := store.UserChildKey(p.Id, u.st.Key, deviceSK(key))
-	it, err := s.table.Get(ctx, pk, sk)
+	it, err := s.repo.Get(ctx, store.ChildKey(p.Id, u.st.Key, store.ChildDevice, key))
 	if err != nil {
 		return nil, it, err
 	}
@@ -136,10 +134,9 @@ func (s *Service) deviceForgotten(ctx context.Context, p *poolState, u *userStat
 }
 
 func (s *Service) putDeviceOp(p *poolState, u *userState, d *deviceRecord, it store.Item, cond store.Cond) store.Op {
-	pk, sk := store.UserChildKey(p.Id, u.st.Key, deviceSK(d.Key))
 	d.Sub = u.sub()
-	it.PK, it.SK, it.Data, it.Version = pk, sk, mustJSON(d), it.Version+1
-	return store.Op{Kind: store.OpPut, Item: it, Cond: cond}
+	it.Data, it.Version = mustJSON(d), it.Version+1
+	return store.PutOp(store.ChildKey(p.Id, u.st.Key, store.ChildDevice, d.Key), it, cond)
 }
 
 // ---- the device phase of a sign-in ----
@@ -328,7 +325,7 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *ConfirmDeviceInput) (*C
 	prompt := p.DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt
 	d := &deviceRecord{Key: in.DeviceKey, GroupKey: s.deviceGroupKey(p, u), Salt: salt, Verifier: verifier, Name: in.DeviceName,
 		Remembered: !prompt, Created: now, Modified: now, LastAuth: now}
-	err = s.table.Write(ctx, s.putDeviceOp(p, u, d, store.Item{}, store.Cond{Kind: store.CondNotExists}))
+	err = s.repo.Commit(ctx, s.putDeviceOp(p, u, d, store.Item{}, store.Cond{Kind: store.CondNotExists}))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return nil, cognito.DeviceKeyExists("Device key already exists.")
 	}
@@ -383,7 +380,7 @@ func (s *Service) updateDeviceStatus(ctx context.Context, p *poolState, u *userS
 	}
 	d.Remembered = status == "remembered"
 	d.Modified = s.now()
-	err = s.table.Write(ctx, s.putDeviceOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
+	err = s.repo.Commit(ctx, s.putDeviceOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return cognito.ConcurrentModification("The device was modified concurrently; try again.")
 	}
@@ -399,7 +396,7 @@ func (s *Service) forgetDevice(ctx context.Context, p *poolState, u *userState, 
 	now := s.now()
 	it.ExpiresAt = now.Add(forgottenTTL)
 	tomb := &deviceRecord{Key: key, Forgotten: true, Created: now, Modified: now}
-	err = s.table.Write(ctx, s.putDeviceOp(p, u, tomb, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
+	err = s.repo.Commit(ctx, s.putDeviceOp(p, u, tomb, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return deviceNotFound() // forgotten concurrently
 	}
@@ -417,8 +414,7 @@ func (s *Service) listDevices(ctx context.Context, p *poolState, u *userState, l
 	if limit != nil && *limit > 0 {
 		n = int(*limit)
 	}
-	pk, _ := store.UserChildKey(p.Id, u.st.Key, "")
-	items, next, err := s.table.Query(ctx, pk, deviceSK(""), cursor, n)
+	items, next, err := s.repo.Query(ctx, store.ChildKey(p.Id, u.st.Key, store.ChildDevice, ""), cursor, n)
 	if err != nil {
 		return nil, "", pageErr(err)
 	}

@@ -47,10 +47,10 @@ func (s *Service) countHourly(ctx context.Context, p *poolState, u *userState, o
 	if !ok {
 		return nil
 	}
-	pk, sk := store.UserChildKey(p.Id, u.st.Key, "RATE#"+op)
+	k := store.ChildKey(p.Id, u.st.Key, store.ChildRate, op)
 	for i := 0; i < 8; i++ {
 		now := s.now()
-		it, err := s.table.Get(ctx, pk, sk)
+		it, err := s.repo.Get(ctx, k)
 		var rec rateRecord
 		cond := store.Cond{Kind: store.CondNotExists}
 		var version int64 = 1
@@ -72,8 +72,7 @@ func (s *Service) countHourly(ctx context.Context, p *poolState, u *userState, o
 			return limitExceeded()
 		}
 		rec.Count++
-		err = s.table.Write(ctx, store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: version,
-			ExpiresAt: rec.Start.Add(time.Hour), Data: mustJSON(rec)}, Cond: cond})
+		err = s.repo.Commit(ctx, store.PutOp(k, store.Item{Version: version, ExpiresAt: rec.Start.Add(time.Hour), Data: mustJSON(rec)}, cond))
 		if err == nil {
 			return nil
 		}

@@ -62,7 +62,8 @@ func TestRefreshRecordWithoutSub(t *testing.T) {
 	ctx := context.Background()
 	_, refresh := f.user(t, "lee")
 	id := hex.EncodeToString(token.HashRefreshToken(refresh))
-	it, err := f.s.repo.GetRecord(ctx, "rt", id)
+	k := store.RecordKey(store.RecordRefreshToken, id)
+	it, err := f.s.repo.Get(ctx, k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestRefreshRecordWithoutSub(t *testing.T) {
 	it.Data, _ = json.Marshal(rec)
 	old := it.Version
 	it.Version++
-	if err := f.s.table.Write(ctx, store.Op{Kind: store.OpPut, Item: it, Cond: store.Cond{Kind: store.CondVersion, Version: old}}); err != nil {
+	if err := f.s.repo.Commit(ctx, store.PutOp(k, it, store.Cond{Kind: store.CondVersion, Version: old})); err != nil {
 		t.Fatal(err)
 	}
 	refreshes := func() error {

@@ -174,7 +174,7 @@ func (s *Service) sendResetCode(ctx context.Context, p *poolState, u *userState,
 	if err != nil {
 		return internal(err)
 	}
-	if err := s.table.Write(ctx, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL)); err != nil {
+	if err := s.repo.Commit(ctx, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL)); err != nil {
 		return internal(err)
 	}
 	// CustomMessage_ForgotPassword trigger point.

@@ -58,7 +58,6 @@ type Deps struct {
 type Service struct {
 	cfg    Config
 	repo   *store.Repo
-	table  store.Table
 	signer signer.Signer
 	tokens *token.Issuer
 	sealer *envelope.Sealer
@@ -97,7 +96,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		return nil, errors.New("userpool: Table, Signer, Sealer and Mail are required")
 	}
 	s := &Service{
-		cfg: cfg, repo: store.NewRepo(d.Table), table: d.Table, signer: d.Signer,
+		cfg: cfg, repo: store.NewRepo(d.Table), signer: d.Signer,
 		tokens: token.NewIssuer(d.Signer, d.Clock, d.Rand), sealer: d.Sealer, mail: d.Mail,
 		clock: d.Clock, rand: d.Rand, log: d.Logger,
 	}
@@ -119,7 +118,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 func (s *Service) loadSecret(ctx context.Context, name string) ([]byte, error) {
 	aad := []byte("cognate/secret/" + name)
 	for i := 0; i < 3; i++ {
-		it, err := s.repo.GetRecord(ctx, "secret", name)
+		it, err := s.repo.Get(ctx, store.RecordKey(store.RecordSecret, name))
 		if err == nil {
 			return s.sealer.Open(ctx, it.Data, aad)
 		}
@@ -134,7 +133,7 @@ func (s *Service) loadSecret(ctx context.Context, name string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = s.repo.PutRecord(ctx, "secret", name, sealed, time.Time{})
+		err = s.repo.Create(ctx, store.RecordKey(store.RecordSecret, name), sealed, time.Time{})
 		if err == nil {
 			return key, nil
 		}

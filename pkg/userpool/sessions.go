@@ -71,9 +71,8 @@ func (s *Service) newSessionToken() (string, error) {
 // sessionOp is the write that stores a session under its token, expiring after the client's
 // AuthSessionValidity.
 func (s *Service) sessionOp(c *clientState, token string, sess authSession) store.Op {
-	pk, sk := store.RecordKey("session", sessionID(token))
-	return store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: s.now().Add(c.sessionTTL()), Data: mustJSON(sess)},
-		Cond: store.Cond{Kind: store.CondNotExists}}
+	return store.PutOp(store.RecordKey(store.RecordSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: s.now().Add(c.sessionTTL()), Data: mustJSON(sess)},
+		store.Cond{Kind: store.CondNotExists})
 }
 
 // randomSessionLen is the length of a stored session's token: "AY" and 256 random bits in
@@ -131,9 +130,8 @@ func (s *Service) openSealedSession(ctx context.Context, token string) (*authSes
 	if !s.now().Before(expires) {
 		return nil, store.Op{}, invalidSession()
 	}
-	pk, sk := store.RecordKey("used-session", sessionID(token))
-	return &sess, store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: expires.Add(time.Minute)},
-		Cond: store.Cond{Kind: store.CondNotExists}}, nil
+	return &sess, store.PutOp(store.RecordKey(store.RecordUsedSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: expires.Add(time.Minute)},
+		store.Cond{Kind: store.CondNotExists}), nil
 }
 
 // peekSession reads a session without consuming it; the answer consumes it in the same
@@ -153,8 +151,8 @@ func (s *Service) peekSession(ctx context.Context, c *clientState, token, challe
 		}
 		return sess, consume, nil
 	}
-	id := sessionID(token)
-	it, err := s.repo.GetRecord(ctx, "session", id)
+	k := store.RecordKey(store.RecordSession, sessionID(token))
+	it, err := s.repo.Get(ctx, k)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, store.Op{}, invalidSession()
 	}
@@ -168,13 +166,12 @@ func (s *Service) peekSession(ctx context.Context, c *clientState, token, challe
 	if sess.ClientID != c.ID || sess.PoolID != c.PoolID || sess.Challenge != challenge {
 		return nil, store.Op{}, invalidSession()
 	}
-	pk, sk := store.RecordKey("session", id)
-	return &sess, store.Op{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}, Cond: store.Cond{Kind: store.CondVersion, Version: it.Version}}, nil
+	return &sess, store.DeleteOp(k, store.Cond{Kind: store.CondVersion, Version: it.Version}), nil
 }
 
 // unspent is the check that a session's consume op would still succeed, written nothing.
 func unspent(consume store.Op) store.Op {
-	return store.Op{Kind: store.OpCheck, Item: store.Item{PK: consume.Item.PK, SK: consume.Item.SK}, Cond: consume.Cond}
+	return store.CheckOf(consume)
 }
 
 // sessionUser holds the USERNAME of an answer to the session's user (AUTH-07) and loads that

@@ -145,7 +145,7 @@ func (s *Service) sendCode(ctx context.Context, p *poolState, u *userState, purp
 	if err != nil {
 		return internal(err)
 	}
-	if err := s.table.Write(ctx, s.codeOp(p, u, purpose, d.attr, d.value, code, signUpCodeTTL)); err != nil {
+	if err := s.repo.Commit(ctx, s.codeOp(p, u, purpose, d.attr, d.value, code, signUpCodeTTL)); err != nil {
 		return internal(err)
 	}
 	return s.send(ctx, p, kind, d, u.Username, code)
@@ -349,13 +349,13 @@ func (s *Service) AdminConfirmSignUp(ctx context.Context, in *AdminConfirmSignUp
 	if err != nil {
 		return nil, err
 	}
-	pk, sk := store.UserChildKey(p.Id, u.st.Key, codeSK(purposeSignUp))
+	code := store.ChildKey(p.Id, u.st.Key, store.ChildCode, purposeSignUp)
 	_, err = s.updateUserAliases(ctx, p, u, false, func(cur *userState) ([]store.Op, error) {
 		if cur.Status != statusUnconfirmed {
 			return nil, cannotConfirm(cur.Status)
 		}
 		cur.Status = statusConfirmed
-		return []store.Op{{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}}}, nil
+		return []store.Op{store.DeleteOp(code, store.Cond{})}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -168,9 +168,8 @@ func (s *Service) openVerifierBlock(ctx context.Context, p *poolState, c *client
 		}
 	}
 	h := sha256.Sum256(raw)
-	pk, sk := store.RecordKey("used-session", "sb-"+hex.EncodeToString(h[:]))
-	spend := store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: expires.Add(time.Minute)},
-		Cond: store.Cond{Kind: store.CondNotExists}}
+	spend := store.PutOp(store.RecordKey(store.RecordUsedSession, "sb-"+hex.EncodeToString(h[:])), store.Item{Version: 1, ExpiresAt: expires.Add(time.Minute)},
+		store.Cond{Kind: store.CondNotExists})
 	return b, raw, spend, nil
 }
 

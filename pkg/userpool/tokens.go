@@ -168,7 +168,7 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 	now := s.now()
 	refresh, hash := token.NewRefreshToken(s.rand)
 	expires := now.Add(c.refreshTTL())
-	pk, sk := store.RecordKey("rt", hex.EncodeToString(hash))
+	k := store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(hash))
 	var minted token.Tokens
 	_, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		// The lineage is named on the record this transaction replaces, so that it falls after
@@ -196,7 +196,7 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 		minted = t
 		cur.Lock = nil // a completed sign-in clears failed attempts
 		pruneLineages(cur, now)
-		return append(ops, store.Op{Kind: store.OpPut, Item: store.Item{PK: pk, SK: sk, Version: 1, ExpiresAt: expires.Add(refreshGrace), Data: mustJSON(rec)}, Cond: store.Cond{Kind: store.CondNotExists}}), nil
+		return append(ops, store.PutOp(k, store.Item{Version: 1, ExpiresAt: expires.Add(refreshGrace), Data: mustJSON(rec)}, store.Cond{Kind: store.CondNotExists})), nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
 		return nil, invalidSession()
@@ -218,7 +218,7 @@ func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw
 		return nil, cognito.InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
 	invalid := invalidRefreshToken()
-	it, err := s.repo.GetRecord(ctx, "rt", hex.EncodeToString(token.HashRefreshToken(raw)))
+	it, err := s.repo.Get(ctx, store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(raw))))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, invalid
 	}
@@ -310,7 +310,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	if strings.Count(in.Token, ".") == 2 {
 		return nil, cognito.UnsupportedTokenType("The token type is not supported. Only refresh tokens can be revoked.")
 	}
-	it, err := s.repo.GetRecord(ctx, "rt", hex.EncodeToString(token.HashRefreshToken(in.Token)))
+	it, err := s.repo.Get(ctx, store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(in.Token))))
 	if errors.Is(err, store.ErrNotFound) {
 		return &RevokeTokenOutput{}, nil // RFC 7009: unknown tokens revoke "successfully"
 	}
@@ -342,8 +342,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	}
 	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
 		revokeLineage(cur, rec.OriginJTI, rec.Expires)
-		pk, sk := store.RecordKey("rt", hex.EncodeToString(token.HashRefreshToken(in.Token)))
-		return []store.Op{{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}}}, nil
+		return []store.Op{store.DeleteOp(store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(in.Token))), store.Cond{})}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -214,6 +214,5 @@ func (s *Service) signUpSessionOp(p *poolState, c *clientState, u *userState) (s
 
 // dropSessionOp deletes a Session record if it exists (ConfirmSignUp retires SignUp's).
 func dropSessionOp(token string) store.Op {
-	pk, sk := store.RecordKey("session", sessionID(token))
-	return store.Op{Kind: store.OpDelete, Item: store.Item{PK: pk, SK: sk}}
+	return store.DeleteOp(store.RecordKey(store.RecordSession, sessionID(token)), store.Cond{})
 }
