@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/cognatehq/cognate/pkg/signer"
 )
 
 // Prices are the list prices and quotas the cost model uses (us-east-1; see
@@ -39,10 +41,10 @@ var DefaultPrices = Prices{
 	SignInsPerMAU: 30, RefreshesPerMAU: 300,
 }
 
-// Signer modes of the Lambda deployment (template.yaml SignerMode).
+// Signer modes of the Lambda deployment (template.yaml SignerMode), as the report spells them.
 const (
-	ModeKMS         = "kms"
-	ModeKMSEnvelope = "kms-envelope"
+	ModeKMS         = string(signer.ModeKMS)
+	ModeKMSEnvelope = string(signer.ModeKMSEnvelope)
 )
 
 // Econ is what one operation costs on Lambda + DynamoDB (+ KMS), per operation.

@@ -9,10 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/signer"
@@ -81,7 +81,7 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, cl
 
 	// Never create a store or a master key here: new keys sealed under a new master key would
 	// be useless to the server.
-	dbPath, keyPath := filepath.Join(*dataDir, "cognate.db"), filepath.Join(*dataDir, "master.key")
+	dbPath, keyPath := local.StorePath(*dataDir), local.MasterKeyPath(*dataDir)
 	for _, p := range []string{dbPath, keyPath} {
 		if _, err := os.Stat(p); err != nil {
 			return fmt.Errorf("no local Cognate data in %s (run cognate serve --data-dir %s first): %w", *dataDir, *dataDir, err)
@@ -114,7 +114,7 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer, cl
 		return nil
 	}
 	job.Report = func(o signer.RotateOutcome) { printOutcome(stdout, o) }
-	return signer.RotatePools(ctx, signer.NewLocal(tbl, envelope.NewSealer(mk, rand.Reader), clk, rand.Reader), job)
+	return signer.RotatePools(ctx, local.NewSigner(tbl, envelope.NewSealer(mk, rand.Reader), clk), job)
 }
 
 // poolIDs lists every pool of the store (the pools index).

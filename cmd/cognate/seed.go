@@ -2,104 +2,28 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
 
+	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/userpool"
 )
 
-// seedFile describes pools, clients and users to create at start, so a team can reproduce a
-// setup. Pool and client ids may be fixed; things that already exist are left alone.
-//
-//	{"pools": [{"id": "us-east-1_Example01", "pool": {CreateUserPool input},
-//	  "clients": [{"id": "...26 chars...", "client": {CreateUserPoolClient input}}],
-//	  "users": [{"username": "jane@example.com", "password": "...", "attributes": {"email": "..."}}]}]}
-type seedFile struct {
-	Pools []seedPool `json:"pools"`
-}
-
-type seedPool struct {
-	ID      string                       `json:"id"`
-	Pool    userpool.CreateUserPoolInput `json:"pool"`
-	Clients []seedClient                 `json:"clients"`
-	Users   []seedUser                   `json:"users"`
-}
-
-type seedClient struct {
-	ID     string                             `json:"id"`
-	Client userpool.CreateUserPoolClientInput `json:"client"`
-}
-
-type seedUser struct {
-	Username   string            `json:"username"`
-	Password   string            `json:"password"`
-	Attributes map[string]string `json:"attributes"`
-	// Temporary leaves the user in FORCE_CHANGE_PASSWORD; the default is a confirmed user.
-	Temporary bool `json:"temporary"`
-}
-
-type readyPool struct {
-	PoolID  string
-	Name    string
-	Clients []string
-}
-
-// The ready pool a first start creates: email as username, codes by email, and a public client
-// that allows every password flow, with fixed ids so scripts can hard-code them.
-const (
-	readyPoolID   = "us-east-1_Cognate01"
-	readyClientID = "cognatelocalclient00000001"
-)
-
-func readySeed(region string) seedPool {
-	id := readyPoolID
-	if region != "us-east-1" {
-		id = region + "_Cognate01"
-	}
-	return seedPool{
-		ID: id,
-		Pool: userpool.CreateUserPoolInput{PoolName: "cognate-local", UsernameAttributes: []string{"email"},
-			UsernameConfiguration: &userpool.UsernameConfigurationType{CaseSensitive: ptr(false)}},
-		Clients: []seedClient{{ID: readyClientID, Client: userpool.CreateUserPoolClientInput{}}},
-	}
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func loadSeed(path string) (*seedFile, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var s seedFile
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("seed %s: %w", path, err)
-	}
-	return &s, nil
-}
-
-// prepare creates the ready pool on a first start and applies the seed file.
-func prepare(ctx context.Context, svc *userpool.Service, c *serveConfig) ([]readyPool, error) {
-	var pools []seedPool
+// prepare creates the ready pool on a first start and applies the seed file (--seed; the format
+// is local.SeedFile).
+func prepare(ctx context.Context, svc *userpool.Service, c *serveConfig) ([]local.Seeded, error) {
+	var pools []local.SeedPool
 	if !c.noReady {
-		rp := readySeed(c.region)
-		rp.Pool.AutoVerifiedAttributes = []string{"email"}
-		rp.Clients[0].Client.ClientName = "cognate-local-client"
-		rp.Clients[0].Client.ExplicitAuthFlows = []string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-			"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_AUTH"}
-		pools = append(pools, rp)
+		pools = append(pools, local.ReadyPool(c.region))
 	}
 	if c.seed != "" {
-		s, err := loadSeed(c.seed)
+		s, err := local.LoadSeed(c.seed)
 		if err != nil {
 			return nil, err
 		}
 		pools = append(pools, s.Pools...)
 	}
-	var out []readyPool
+	var out []local.Seeded
 	for _, sp := range pools {
-		r, err := applySeedPool(ctx, svc, sp)
+		r, err := local.ApplySeed(ctx, svc, sp)
 		if err != nil {
 			return nil, err
 		}
@@ -107,48 +31,3 @@ func prepare(ctx context.Context, svc *userpool.Service, c *serveConfig) ([]read
 	}
 	return out, nil
 }
-
-func applySeedPool(ctx context.Context, svc *userpool.Service, sp seedPool) (readyPool, error) {
-	r := readyPool{PoolID: sp.ID, Name: sp.Pool.PoolName}
-	if sp.ID == "" || !exists(svc.DescribeUserPool(ctx, &userpool.DescribeUserPoolInput{UserPoolId: sp.ID})) {
-		out, err := svc.CreateUserPoolWithID(ctx, sp.ID, &sp.Pool)
-		if err != nil {
-			return r, fmt.Errorf("seed pool %q: %w", sp.Pool.PoolName, err)
-		}
-		r.PoolID = out.UserPool.Id
-	}
-	for _, sc := range sp.Clients {
-		sc.Client.UserPoolId = r.PoolID
-		if sc.ID != "" && exists(svc.DescribeUserPoolClient(ctx, &userpool.DescribeUserPoolClientInput{UserPoolId: r.PoolID, ClientId: sc.ID})) {
-			r.Clients = append(r.Clients, sc.ID)
-			continue
-		}
-		out, err := svc.CreateUserPoolClientWithID(ctx, sc.ID, &sc.Client)
-		if err != nil {
-			return r, fmt.Errorf("seed client %q: %w", sc.Client.ClientName, err)
-		}
-		r.Clients = append(r.Clients, out.UserPoolClient.ClientId)
-	}
-	for _, su := range sp.Users {
-		if exists(svc.AdminGetUser(ctx, &userpool.AdminGetUserInput{UserPoolId: r.PoolID, Username: su.Username})) {
-			continue
-		}
-		var attrs []userpool.AttributeType
-		for k, v := range su.Attributes {
-			attrs = append(attrs, userpool.AttributeType{Name: k, Value: ptr(v)})
-		}
-		if _, err := svc.AdminCreateUser(ctx, &userpool.AdminCreateUserInput{UserPoolId: r.PoolID, Username: su.Username,
-			UserAttributes: attrs, TemporaryPassword: ptr(su.Password), MessageAction: "SUPPRESS"}); err != nil {
-			return r, fmt.Errorf("seed user %q: %w", su.Username, err)
-		}
-		if !su.Temporary {
-			if _, err := svc.AdminSetUserPassword(ctx, &userpool.AdminSetUserPasswordInput{UserPoolId: r.PoolID,
-				Username: su.Username, Password: su.Password, Permanent: true}); err != nil {
-				return r, fmt.Errorf("seed user %q: %w", su.Username, err)
-			}
-		}
-	}
-	return r, nil
-}
-
-func exists[T any](_ T, err error) bool { return err == nil }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/userpool"
 )
@@ -31,7 +32,7 @@ func TestSeedFileIsAppliedOnceAndSignsIn(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
-		if len(ready) != 2 || ready[0].PoolID != readyPoolID || ready[1].PoolID != "us-east-1_Seeded001" || ready[1].Clients[0] != "seededclient00000000000001" {
+		if len(ready) != 2 || ready[0].PoolID != local.ReadyPoolID || ready[1].PoolID != "us-east-1_Seeded001" || ready[1].Clients[0] != "seededclient00000000000001" {
 			t.Fatalf("run %d: ready pools %+v", run, ready)
 		}
 		svc := l.app.Service

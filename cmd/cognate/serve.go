@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -25,18 +23,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/cognatehq/cognate/pkg/app"
+	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/clock"
-	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/config"
-	"github.com/cognatehq/cognate/pkg/envelope"
-	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/mail/outbox"
-	"github.com/cognatehq/cognate/pkg/signer"
-	"github.com/cognatehq/cognate/pkg/sigv4"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/store/dynamo"
-	"github.com/cognatehq/cognate/pkg/store/embedded"
-	"github.com/cognatehq/cognate/pkg/userpool"
 )
 
 // serveConfig is what `cognate serve` is told on its command line.
@@ -153,17 +145,17 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// local is a running local Cognate without its listener (tests use it through httptest).
-type local struct {
+// localServer is a running `cognate serve` without its listener (tests use it through httptest):
+// the local wiring (pkg/app/local) behind serve's host policy and access log.
+type localServer struct {
 	app     *app.App
-	outbox  *outbox.Outbox // nil when the outbox is off
-	table   store.Table
 	handler http.Handler
+	close   func() error
 }
 
-func (l *local) Close() error { return l.table.Close() }
+func (l *localServer) Close() error { return l.close() }
 
-func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slog.Logger) (*local, error) {
+func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slog.Logger) (*localServer, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -178,75 +170,26 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 	if len(keys) == 0 && !isLoopback(c.addr) {
 		return nil, fmt.Errorf("listening on %s (not loopback) needs --admin-keys: without them any well-formed SigV4 signature would be accepted for admin calls", c.addr)
 	}
-	var tbl store.Table
-	var mk *envelope.LocalMasterKey
+	o := local.Options{Region: c.region, IssuerBase: c.issuerBase, Clock: clk, Logger: logger,
+		AdminKeys: keys, AdminOrigins: origins, MaxInFlight: c.maxInFlight}
 	if c.store == "dynamodb" {
-		if tbl, err = openDynamo(ctx, c, clk); err != nil {
+		if o.Table, err = openDynamo(ctx, c, clk); err != nil {
 			return nil, err
 		}
 	}
-	if c.memory {
-		key := make([]byte, 32)
-		if _, err := io.ReadFull(rand.Reader, key); err != nil {
-			return nil, err
-		}
-		if mk, err = envelope.NewLocalMasterKey(key); err != nil {
-			return nil, err
-		}
-		if tbl == nil {
-			if tbl, err = embedded.OpenTemp(clk); err != nil {
-				return nil, err
-			}
-		}
-	} else {
-		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
-			return nil, err
-		}
-		if mk, err = envelope.LoadOrCreateLocalMasterKey(filepath.Join(c.dataDir, "master.key")); err != nil {
-			return nil, err
-		}
-		if tbl == nil {
-			if tbl, err = embedded.Open(filepath.Join(c.dataDir, "cognate.db"), clk); err != nil {
-				return nil, err
-			}
-		}
+	if !c.memory {
+		o.DataDir = c.dataDir
 	}
-	sealer := envelope.NewSealer(mk, rand.Reader)
 	// The outbox serves and logs every code: beyond loopback only when asked for (--expose-outbox).
-	var box *outbox.Outbox
-	var sender mail.Sender = outbox.NewQuiet(logger)
-	routes := map[string]http.Handler{outbox.Path: outboxOff()}
 	if c.outboxOn() {
-		box = outbox.New(clk, logger, 0)
-		sender, routes[outbox.Path] = box, box.Handler()
+		o.Outbox = outbox.New(clk, logger, 0)
 	}
-	a, err := app.New(ctx, userpool.Config{Region: c.region, IssuerBase: c.issuerBase}, app.Deps{
-		Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), Sealer: sealer, Mail: sender,
-		Admin: &sigv4.Verifier{Keys: keys, Clock: clk.Now}, AdminOrigins: origins, Clock: clk, Rand: rand.Reader, Logger: logger,
-	})
+	l, err := local.Open(ctx, o)
 	if err != nil {
-		tbl.Close()
 		return nil, err
 	}
-	h := a.LocalHandler(routes)
-	switch {
-	case c.maxInFlight != 0:
-		h = app.LimitInFlight(c.maxInFlight, h) // < 0: none
-	case c.store != "dynamodb": // DynamoDB calls wait on the network: no CPU to protect
-		h = app.LimitInFlight(app.DefaultLocalInFlight(), h)
-	}
-	h = newHostPolicy(c.addr, c.issuerBase).guard(h)
-	return &local{app: a, outbox: box, table: tbl, handler: accessLog(logger, h)}, nil
-}
-
-// outboxOff answers the outbox's path while it is off, saying how to turn it on.
-func outboxOff() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := cognito.NewRequestID()
-		w.Header().Set("X-Amzn-Requestid", id)
-		cognito.Render(cognito.WithRequest(r.Context(), id, "", ""), w, nil, nil, &cognito.Error{Type: "ResourceNotFoundException",
-			Status: http.StatusNotFound, Message: "The outbox is off: cognate serve serves it beyond loopback only with --expose-outbox."})
-	})
+	h := newHostPolicy(c.addr, c.issuerBase).guard(l.Handler())
+	return &localServer{app: l.App, handler: accessLog(logger, h), close: l.Close}, nil
 }
 
 // serveGCPercent is the GOGC `cognate serve` runs with unless GOGC is set. Its live heap is
@@ -302,7 +245,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func printReady(w io.Writer, c *serveConfig, addr string, ready []readyPool) {
+func printReady(w io.Writer, c *serveConfig, addr string, ready []local.Seeded) {
 	fmt.Fprintf(w, "Cognate is listening on http://%s\n", addr)
 	switch {
 	case c.store == "dynamodb":

@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg *config.Config, c Clients, logger *slog.Logger
 	sealer := envelope.NewSealer(mk, rand.Reader)
 	var sgn signer.Signer
 	switch cfg.SignerMode {
-	case config.SignerKMS:
+	case signer.ModeKMS:
 		sgn, err = signer.NewKMS(tbl, c.KMS, clk, signer.KMSConfig{Timeout: cfg.CallTimeout, Logger: logger})
 	default:
 		sgn, err = signer.NewKMSEnvelope(tbl, c.KMS, cfg.EnvelopeKeyARN, clk, rand.Reader)

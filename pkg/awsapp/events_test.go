@@ -60,6 +60,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/lambdahttp/eventstest"
 	"github.com/cognatehq/cognate/pkg/mail/ses"
 	smssender "github.com/cognatehq/cognate/pkg/mail/sns"
+	"github.com/cognatehq/cognate/pkg/signer"
 )
 
 func TestMain(m *testing.M) { ddblocal.Main(m) }
@@ -97,7 +98,7 @@ func TestEvents(t *testing.T) {
 	}
 	b.keyARN = aws.ToString(key.KeyMetadata.Arn)
 	t.Logf("emulators ready in %v", time.Since(start).Round(time.Millisecond))
-	for _, mode := range []string{config.SignerKMSEnvelope, config.SignerKMS} {
+	for _, mode := range []string{string(signer.ModeKMSEnvelope), string(signer.ModeKMS)} {
 		t.Run(mode, func(t *testing.T) {
 			began := time.Now()
 			newHarness(t, b, mode).run(t)

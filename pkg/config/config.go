@@ -10,12 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
-)
 
-// Signer modes (docs/deploy.md compares them).
-const (
-	SignerKMS         = "kms"          // KMS Sign with MessageType DIGEST; the key never leaves KMS
-	SignerKMSEnvelope = "kms-envelope" // RSA key per pool sealed under a KMS key, signing in process
+	"github.com/cognatehq/cognate/pkg/signer"
 )
 
 // Config is what a Cognate function needs to know about its deployment.
@@ -30,7 +26,9 @@ type Config struct {
 	// OriginVerify is the value the CloudFront origin request carries in x-cognate-origin-verify
 	// (COGNATE_ORIGIN_VERIFY); requests without it are not trusted to name their host.
 	OriginVerify string
-	SignerMode   string // COGNATE_SIGNER_MODE: kms | kms-envelope
+	// SignerMode is COGNATE_SIGNER_MODE: signer.ModeKMSEnvelope or signer.ModeKMS (docs/deploy.md
+	// compares them); signer.ModeLocal needs a key file, which a function does not have.
+	SignerMode signer.Mode
 	// EnvelopeKeyARN is the symmetric key for envelope encryption of verifiers, seeds and, in
 	// kms-envelope mode, signing keys (COGNATE_ENVELOPE_KEY_ARN).
 	EnvelopeKeyARN string
@@ -59,7 +57,6 @@ func Parse(getenv func(string) string) (*Config, error) {
 		Table:            getenv("COGNATE_TABLE"),
 		IssuerBase:       strings.TrimRight(getenv("COGNATE_ISSUER_BASE"), "/"),
 		OriginVerify:     getenv("COGNATE_ORIGIN_VERIFY"),
-		SignerMode:       getenv("COGNATE_SIGNER_MODE"),
 		EnvelopeKeyARN:   getenv("COGNATE_ENVELOPE_KEY_ARN"),
 		FromAddress:      getenv("COGNATE_FROM_ADDRESS"),
 		ConfigurationSet: getenv("COGNATE_SES_CONFIGURATION_SET"),
@@ -107,10 +104,10 @@ func Parse(getenv func(string) string) (*Config, error) {
 	} else if len(c.OriginVerify) < 16 {
 		bad("COGNATE_ORIGIN_VERIFY must be set (16+ characters) when COGNATE_ISSUER_BASE is empty")
 	}
-	switch c.SignerMode {
-	case SignerKMS, SignerKMSEnvelope: // kms mode creates a KMS key per pool and use
-	default:
-		bad("COGNATE_SIGNER_MODE: %q is not kms or kms-envelope", c.SignerMode)
+	if m, err := signer.ParseMode(getenv("COGNATE_SIGNER_MODE")); err != nil || m == signer.ModeLocal {
+		bad("COGNATE_SIGNER_MODE: %q is not kms or kms-envelope", getenv("COGNATE_SIGNER_MODE"))
+	} else {
+		c.SignerMode = m // kms mode creates a KMS key per pool and use
 	}
 	if c.EnvelopeKeyARN == "" {
 		bad("COGNATE_ENVELOPE_KEY_ARN is not set")

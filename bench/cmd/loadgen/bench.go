@@ -16,6 +16,7 @@ import (
 
 	"github.com/cognatehq/cognate/bench/procstat"
 	"github.com/cognatehq/cognate/bench/report"
+	"github.com/cognatehq/cognate/pkg/app/local"
 )
 
 type bench struct {
@@ -172,11 +173,11 @@ func (b *bench) startCognate(ctx context.Context, dataDir, logName string) (*chi
 		return nil, nil, "", err
 	}
 	url := "http://" + addr
-	if err := waitHTTP(ctx, c, url+"/"+readyPoolID+"/.well-known/openid-configuration", 200, 120*time.Second); err != nil {
+	if err := waitHTTP(ctx, c, url+"/"+local.ReadyPoolID+"/.well-known/openid-configuration", 200, 120*time.Second); err != nil {
 		c.stop(5 * time.Second)
 		return nil, nil, "", err
 	}
-	return c, &target{server: report.ServerCognate, url: url, poolID: readyPoolID, clientID: readyClientID, pid: c.pid(), c: newClient(url)}, shown, nil
+	return c, &target{server: report.ServerCognate, url: url, poolID: local.ReadyPoolID, clientID: local.ReadyClientID, pid: c.pid(), c: newClient(url)}, shown, nil
 }
 
 func (b *bench) cognateRun(ctx context.Context, size int, sweep bool) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cognatehq/cognate/bench/report"
+	"github.com/cognatehq/cognate/pkg/app/local"
 )
 
 // startInproc runs `loadgen server` (this binary) with args and waits for its "ready <url>".
@@ -28,7 +29,7 @@ func (b *bench) startInproc(ctx context.Context, logName string, args ...string)
 		return nil, nil, err
 	}
 	url := strings.TrimPrefix(line, "ready ")
-	return c, &target{server: report.ServerCognate, url: url, poolID: readyPoolID, clientID: readyClientID, pid: c.pid(), c: newClient(url)}, nil
+	return c, &target{server: report.ServerCognate, url: url, poolID: local.ReadyPoolID, clientID: local.ReadyClientID, pid: c.pid(), c: newClient(url)}, nil
 }
 
 // costRun counts, for each operation, the DynamoDB requests and capacity units, the signatures

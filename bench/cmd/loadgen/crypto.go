@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cognatehq/cognate/bench/report"
+	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/srp"
 )
 
@@ -39,13 +40,13 @@ func cryptoBenchmarks(benchtime time.Duration) []report.CryptoBench {
 	sig, _ := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
 
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"sub": "5f1b0c8e-4d3a-4b7e-9a55-0d7c3f1e2a10", "iss": "http://127.0.0.1:9229/us-east-1_Cognate01",
-		"client_id": readyClientID, "origin_jti": "b1e7", "event_id": "e1", "token_use": "access", "scope": "aws.cognito.signin.user.admin",
+		"client_id": local.ReadyClientID, "origin_jti": "b1e7", "event_id": "e1", "token_use": "access", "scope": "aws.cognito.signin.user.admin",
 		"auth_time": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(), "jti": "j1", "username": "u0000001@bench.example"})
 	tok.Header["kid"] = "bench"
 	raw, _ := tok.SignedString(key)
 	parser := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer("http://127.0.0.1:9229/us-east-1_Cognate01"), jwt.WithExpirationRequired())
 
-	pool := srp.PoolName(readyPoolID)
+	pool := srp.PoolName(local.ReadyPoolID)
 	salt, verifier, _ := srp.NewVerifier(rand.Reader, pool, "alice", password)
 	cl, _ := srp.NewClient(rand.Reader)
 	A, _ := srp.ParseA(cl.SRPA())

@@ -2,18 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -28,46 +25,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/cognatehq/cognate/pkg/app"
+	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/clock"
-	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/signer"
-	"github.com/cognatehq/cognate/pkg/sigv4"
-	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/store/dynamo"
-	"github.com/cognatehq/cognate/pkg/store/embedded"
 	"github.com/cognatehq/cognate/pkg/userpool"
 )
 
-// The ready pool of `cognate serve`, recreated by the in-process server and the seeder with the
-// same settings (cmd/cognate/seed.go): email as username, case-insensitive, email auto-verified,
-// a public client allowing every password flow.
-const (
-	readyPoolID   = "us-east-1_Cognate01"
-	readyClientID = "cognatelocalclient00000001"
-)
-
-func ptr[T any](v T) *T { return &v }
-
+// ensureReadyPool creates `cognate serve`'s ready pool (local.ReadyPool) where it is missing.
 func ensureReadyPool(ctx context.Context, svc *userpool.Service) error {
-	if _, err := svc.DescribeUserPool(ctx, &userpool.DescribeUserPoolInput{UserPoolId: readyPoolID}); err == nil {
-		return nil
-	}
-	in := &userpool.CreateUserPoolInput{PoolName: "cognate-local",
-		UsernameAttributes: []string{"email"}, UsernameConfiguration: &userpool.UsernameConfigurationType{CaseSensitive: ptr(false)}}
-	in.AutoVerifiedAttributes = []string{"email"}
-	if _, err := svc.CreateUserPoolWithID(ctx, readyPoolID, in); err != nil {
-		return fmt.Errorf("ready pool: %w", err)
-	}
-	cin := &userpool.CreateUserPoolClientInput{UserPoolId: readyPoolID}
-	cin.ClientName = "cognate-local-client"
-	cin.ExplicitAuthFlows = []string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-		"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_AUTH"}
-	if _, err := svc.CreateUserPoolClientWithID(ctx, readyClientID, cin); err != nil {
-		return fmt.Errorf("ready client: %w", err)
-	}
-	return nil
+	_, err := local.ApplySeed(ctx, svc, local.ReadyPool("us-east-1"))
+	return err
 }
 
 // discardMail drops every message (the seeder's sign-up codes).
@@ -286,9 +255,9 @@ func (s *countingSigner) Sign(ctx context.Context, poolID string, use signer.Key
 
 // ---- the server ----
 
-// serverMain is `loadgen server`: Cognate wired as `cognate serve` wires it (pkg/app with the
-// local signer, envelope sealer and SigV4 verifier), on the embedded store or on DynamoDB through
-// the counting decorator, with /_bench/ endpoints for the counters and a CPU profile. The DynamoDB
+// serverMain is `loadgen server`: Cognate wired by the same pkg/app/local as `cognate serve`, with
+// mail dropped and signatures counted, on the embedded store or on DynamoDB through the counting
+// decorator, with /_bench/ endpoints for the counters and a CPU profile. The DynamoDB
 // cost run and the pprof profiles use it; the throughput figures come from `cognate serve` itself.
 func serverMain(args []string) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
@@ -309,9 +278,8 @@ func serverMain(args []string) error {
 	cnt := &counters{}
 	cnt.reset()
 
-	var tbl store.Table
-	var mk *envelope.LocalMasterKey
-	var err error
+	o := local.Options{Clock: clk, Mail: discardMail{}, AdminKeys: map[string]string{adminKeyID: adminSecret},
+		WrapSigner: func(s signer.Signer) signer.Signer { return &countingSigner{Signer: s, c: cnt} }}
 	switch {
 	case *storeKind == "dynamodb":
 		if !strings.HasPrefix(*endpoint, "http://127.0.0.1:") {
@@ -328,51 +296,24 @@ func serverMain(args []string) error {
 		if err := dt.CreateTable(ctx); err != nil {
 			return fmt.Errorf("CreateTable: %w", err)
 		}
-		tbl = dt
-	case *dataDir != "":
-		if mk, err = envelope.LoadOrCreateLocalMasterKey(filepath.Join(*dataDir, "master.key")); err != nil {
-			return err
-		}
-		if tbl, err = embedded.Open(filepath.Join(*dataDir, "cognate.db"), clk); err != nil {
-			return err
-		}
+		o.Table = dt
 	default:
-		if tbl, err = embedded.OpenTemp(clk); err != nil {
-			return err
-		}
-	}
-	defer tbl.Close()
-	if mk == nil {
-		key := make([]byte, 32)
-		if _, err := io.ReadFull(rand.Reader, key); err != nil {
-			return err
-		}
-		if mk, err = envelope.NewLocalMasterKey(key); err != nil {
-			return err
-		}
+		o.DataDir = *dataDir // empty: a temporary store
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	base := "http://" + ln.Addr().String()
-	sealer := envelope.NewSealer(mk, rand.Reader)
-	sg := &countingSigner{Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), c: cnt}
-	a, err := app.New(ctx, userpool.Config{Region: "us-east-1", IssuerBase: base}, app.Deps{
-		Table: tbl, Signer: sg, Sealer: sealer, Mail: discardMail{},
-		Admin: &sigv4.Verifier{Keys: map[string]string{adminKeyID: adminSecret}, Clock: clk.Now}, Clock: clk, Rand: rand.Reader,
-		Logger: slog.New(slog.DiscardHandler),
-	})
+	o.IssuerBase = "http://" + ln.Addr().String()
+	l, err := local.Open(ctx, o)
 	if err != nil {
 		return err
 	}
-	if err := ensureReadyPool(ctx, a.Service); err != nil {
+	defer l.Close()
+	if err := ensureReadyPool(ctx, l.App.Service); err != nil {
 		return err
 	}
-	api := a.LocalHandler(nil)
-	if *storeKind != "dynamodb" { // as `cognate serve` does on the embedded store
-		api = app.LimitInFlight(app.DefaultLocalInFlight(), api)
-	}
+	api := l.Handler()
 	var profMu sync.Mutex
 	var profFile *os.File
 	var inflight atomic.Int64
@@ -440,7 +381,7 @@ func serverMain(args []string) error {
 		cnt.mu.Unlock()
 	}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("ready %s\n", base)
+	fmt.Printf("ready %s\n", o.IssuerBase)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

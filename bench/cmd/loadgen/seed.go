@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,10 +11,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cognatehq/cognate/bench/report"
-	"github.com/cognatehq/cognate/pkg/clock"
-	"github.com/cognatehq/cognate/pkg/envelope"
-	"github.com/cognatehq/cognate/pkg/signer"
-	"github.com/cognatehq/cognate/pkg/store/embedded"
+	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/userpool"
 )
 
@@ -95,23 +89,12 @@ func seedAPI(ctx context.Context, t *target, from, to, workers int, budget time.
 func seedStore(ctx context.Context, dir string, from, to, workers int, logf func(string, ...any)) (report.Seeding, error) {
 	sd := report.Seeding{Method: fmt.Sprintf("store: in-process userpool.Service SignUp + AdminConfirmSignUp on the stopped server's bbolt file (%d workers)", workers), Target: to}
 	start := time.Now()
-	clk := clock.System{}
-	mk, err := envelope.LoadOrCreateLocalMasterKey(filepath.Join(dir, "master.key"))
+	l, err := local.Open(ctx, local.Options{DataDir: dir, IssuerBase: "http://127.0.0.1", Mail: discardMail{}})
 	if err != nil {
 		return sd, err
 	}
-	tbl, err := embedded.Open(filepath.Join(dir, "cognate.db"), clk)
-	if err != nil {
-		return sd, err
-	}
-	defer tbl.Close()
-	sealer := envelope.NewSealer(mk, rand.Reader)
-	svc, err := userpool.New(ctx, userpool.Config{Region: "us-east-1", IssuerBase: "http://127.0.0.1"}, userpool.Deps{
-		Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), Sealer: sealer, Mail: discardMail{},
-		Clock: clk, Rand: rand.Reader, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return sd, err
-	}
+	defer l.Close()
+	svc := l.App.Service
 	if err := ensureReadyPool(ctx, svc); err != nil {
 		return sd, err
 	}
@@ -133,12 +116,12 @@ func seedStore(ctx context.Context, dir string, from, to, workers int, logf func
 				}
 				email := userEmail(i)
 				pw := password
-				if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: readyClientID, Username: email, Password: &pw,
+				if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: local.ReadyClientID, Username: email, Password: &pw,
 					UserAttributes: []userpool.AttributeType{{Name: "email", Value: &email}}}); err != nil {
 					errc <- fmt.Errorf("seed SignUp %s: %w", email, err)
 					return
 				}
-				if _, err := svc.AdminConfirmSignUp(ctx, &userpool.AdminConfirmSignUpInput{UserPoolId: readyPoolID, Username: email}); err != nil {
+				if _, err := svc.AdminConfirmSignUp(ctx, &userpool.AdminConfirmSignUpInput{UserPoolId: local.ReadyPoolID, Username: email}); err != nil {
 					errc <- fmt.Errorf("seed AdminConfirmSignUp %s: %w", email, err)
 					return
 				}

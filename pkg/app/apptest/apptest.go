@@ -5,10 +5,8 @@ package apptest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
@@ -21,14 +19,11 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
 	"github.com/cognatehq/cognate/pkg/app"
+	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/clock"
-	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/mail/outbox"
-	"github.com/cognatehq/cognate/pkg/signer"
-	"github.com/cognatehq/cognate/pkg/sigv4"
 	"github.com/cognatehq/cognate/pkg/store/storetest"
-	"github.com/cognatehq/cognate/pkg/userpool"
 )
 
 // Env is one running Cognate and a client for it.
@@ -81,15 +76,6 @@ func Start(t *testing.T, newTable storetest.NewTable) *Env {
 	t.Helper()
 	clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
 	tbl := newTable(t, clk)
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
-	mk, err := envelope.NewLocalMasterKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer := envelope.NewSealer(mk, rand.Reader)
 	logs := &SyncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The outbox logs message bodies by design (local mode shows codes); keep it apart from the
@@ -99,15 +85,13 @@ func Start(t *testing.T, newTable storetest.NewTable) *Env {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	a, err := app.New(context.Background(), userpool.Config{Region: "us-east-1", IssuerBase: srv.URL}, app.Deps{
-		Table: tbl, Signer: signer.NewLocal(tbl, sealer, clk, rand.Reader), Sealer: sealer, Mail: failingSender{fail: failMail, next: box},
-		Admin: &sigv4.Verifier{Keys: map[string]string{"AKIDCOGNATETEST": "test-secret"}}, Clock: clk, Rand: rand.Reader, Logger: logger,
-	})
+	l, err := local.Open(context.Background(), local.Options{Table: tbl, IssuerBase: srv.URL, Clock: clk, Logger: logger,
+		Outbox: box, Mail: failingSender{fail: failMail, next: box}, AdminKeys: map[string]string{"AKIDCOGNATETEST": "test-secret"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = a.LocalHandler(map[string]http.Handler{outbox.Path: box.Handler()})
-	return &Env{URL: srv.URL, Client: NewClient(srv.URL, "AKIDCOGNATETEST", "test-secret"), Outbox: box, Clock: clk, App: a, Logs: logs, FailMail: failMail}
+	srv.Config.Handler = l.Handler()
+	return &Env{URL: srv.URL, Client: NewClient(srv.URL, "AKIDCOGNATETEST", "test-secret"), Outbox: box, Clock: clk, App: l.App, Logs: logs, FailMail: failMail}
 }
 
 // NewClient is the real SDK client pointed at url, signing admin calls with the given key.

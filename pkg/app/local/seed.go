@@ -1,0 +1,139 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/cognatehq/cognate/pkg/userpool"
+)
+
+// SeedFile describes pools, clients and users to create at start (`cognate serve --seed`), so
+// a team can reproduce a setup. Pool and client ids may be fixed; things that already exist are
+// left alone.
+//
+//	{"pools": [{"id": "us-east-1_Example01", "pool": {CreateUserPool input},
+//	  "clients": [{"id": "...26 chars...", "client": {CreateUserPoolClient input}}],
+//	  "users": [{"username": "jane@example.com", "password": "...", "attributes": {"email": "..."}}]}]}
+type SeedFile struct {
+	Pools []SeedPool `json:"pools"`
+}
+
+// SeedPool is one pool of a seed, with its clients and users.
+type SeedPool struct {
+	ID      string                       `json:"id"`
+	Pool    userpool.CreateUserPoolInput `json:"pool"`
+	Clients []SeedClient                 `json:"clients"`
+	Users   []SeedUser                   `json:"users"`
+}
+
+// SeedClient is one app client of a seeded pool.
+type SeedClient struct {
+	ID     string                             `json:"id"`
+	Client userpool.CreateUserPoolClientInput `json:"client"`
+}
+
+// SeedUser is one user of a seeded pool.
+type SeedUser struct {
+	Username   string            `json:"username"`
+	Password   string            `json:"password"`
+	Attributes map[string]string `json:"attributes"`
+	// Temporary leaves the user in FORCE_CHANGE_PASSWORD; the default is a confirmed user.
+	Temporary bool `json:"temporary"`
+}
+
+// Seeded is what a seed pool became: its id and its clients' ids.
+type Seeded struct {
+	PoolID  string
+	Name    string
+	Clients []string
+}
+
+// The ready pool `cognate serve` creates on a first start, and the bench signs up into: email
+// as username, case-insensitive, codes by email, and a public client that allows every password
+// flow, with fixed ids so scripts can hard-code them.
+const (
+	ReadyPoolID   = "us-east-1_Cognate01"
+	ReadyClientID = "cognatelocalclient00000001"
+)
+
+// ReadyPool is the ready pool of a region (ReadyPoolID in us-east-1).
+func ReadyPool(region string) SeedPool {
+	id := ReadyPoolID
+	if region != "us-east-1" {
+		id = region + "_Cognate01"
+	}
+	sp := SeedPool{
+		ID: id,
+		Pool: userpool.CreateUserPoolInput{PoolName: "cognate-local", UsernameAttributes: []string{"email"},
+			UsernameConfiguration: &userpool.UsernameConfigurationType{CaseSensitive: ptr(false)}},
+		Clients: []SeedClient{{ID: ReadyClientID}},
+	}
+	sp.Pool.AutoVerifiedAttributes = []string{"email"}
+	sp.Clients[0].Client.ClientName = "cognate-local-client"
+	sp.Clients[0].Client.ExplicitAuthFlows = []string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+		"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_AUTH"}
+	return sp
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// LoadSeed reads a seed file.
+func LoadSeed(path string) (*SeedFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s SeedFile
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("seed %s: %w", path, err)
+	}
+	return &s, nil
+}
+
+// ApplySeed creates what of sp does not exist yet through the service.
+func ApplySeed(ctx context.Context, svc *userpool.Service, sp SeedPool) (Seeded, error) {
+	r := Seeded{PoolID: sp.ID, Name: sp.Pool.PoolName}
+	if sp.ID == "" || !exists(svc.DescribeUserPool(ctx, &userpool.DescribeUserPoolInput{UserPoolId: sp.ID})) {
+		out, err := svc.CreateUserPoolWithID(ctx, sp.ID, &sp.Pool)
+		if err != nil {
+			return r, fmt.Errorf("seed pool %q: %w", sp.Pool.PoolName, err)
+		}
+		r.PoolID = out.UserPool.Id
+	}
+	for _, sc := range sp.Clients {
+		sc.Client.UserPoolId = r.PoolID
+		if sc.ID != "" && exists(svc.DescribeUserPoolClient(ctx, &userpool.DescribeUserPoolClientInput{UserPoolId: r.PoolID, ClientId: sc.ID})) {
+			r.Clients = append(r.Clients, sc.ID)
+			continue
+		}
+		out, err := svc.CreateUserPoolClientWithID(ctx, sc.ID, &sc.Client)
+		if err != nil {
+			return r, fmt.Errorf("seed client %q: %w", sc.Client.ClientName, err)
+		}
+		r.Clients = append(r.Clients, out.UserPoolClient.ClientId)
+	}
+	for _, su := range sp.Users {
+		if exists(svc.AdminGetUser(ctx, &userpool.AdminGetUserInput{UserPoolId: r.PoolID, Username: su.Username})) {
+			continue
+		}
+		var attrs []userpool.AttributeType
+		for k, v := range su.Attributes {
+			attrs = append(attrs, userpool.AttributeType{Name: k, Value: ptr(v)})
+		}
+		if _, err := svc.AdminCreateUser(ctx, &userpool.AdminCreateUserInput{UserPoolId: r.PoolID, Username: su.Username,
+			UserAttributes: attrs, TemporaryPassword: ptr(su.Password), MessageAction: "SUPPRESS"}); err != nil {
+			return r, fmt.Errorf("seed user %q: %w", su.Username, err)
+		}
+		if !su.Temporary {
+			if _, err := svc.AdminSetUserPassword(ctx, &userpool.AdminSetUserPasswordInput{UserPoolId: r.PoolID,
+				Username: su.Username, Password: su.Password, Permanent: true}); err != nil {
+				return r, fmt.Errorf("seed user %q: %w", su.Username, err)
+			}
+		}
+	}
+	return r, nil
+}
+
+func exists[T any](_ T, err error) bool { return err == nil }
