@@ -65,7 +65,6 @@ func (d *deviceRecord) ownedBy(u *userState) bool {
 // (3650 days at most).
 const forgottenTTL = 3650 * 24 * time.Hour
 
-
 // deviceTracking tells whether the pool tracks devices at all ("Always" when
 // DeviceOnlyRememberedOnUserPrompt is false, "User opt-in" when true).
 func (p *poolState) deviceTracking() bool { return p.DeviceConfiguration != nil }
