@@ -1,13 +1,10 @@
 package store
 
 import (
-	"flag"
 	"os"
 	"strings"
 	"testing"
 )
-
-var update = flag.Bool("update", false, "rewrite the key map in docs/architecture.md")
 
 const (
 	keyMapDoc   = "../../docs/architecture.md"
@@ -42,7 +39,7 @@ func TestKeyMapDoc(t *testing.T) {
 	}
 	want := renderKeyMap()
 	if got := doc[i+len(keyMapBegin) : j]; got != want {
-		if *update {
+		if *updateGolden {
 			if err := os.WriteFile(keyMapDoc, []byte(doc[:i+len(keyMapBegin)]+want+doc[j:]), 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -11,7 +11,9 @@ import (
 	"testing"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite testdata/*.golden.json")
+// updateGolden (-update) rewrites what this package's tests compare against: testdata/*.golden.json
+// and the key map in docs/architecture.md.
+var updateGolden = flag.Bool("update", false, "rewrite testdata/*.golden.json and the key map in docs/architecture.md")
 
 // The repository's part of a stored user (userEnvelope) is frozen as the service's record is
 // (pkg/userpool TestUserRecordGolden): the embedded store deflates items against their field
