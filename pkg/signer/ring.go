@@ -64,7 +64,7 @@ type keyRecord struct {
 // it has the given format.
 func (rec keyRecord) fits(it store.Item, format int) bool {
 	return rec.Format == format && rec.Alg == "RS256" && rec.Use.Valid() && ValidKid(rec.Kid) &&
-		it.SK == sortKey(rec.Use, rec.Generation)
+		it.SK == keyOf("", rec.Use, rec.Generation).SK() // the sort key names no pool
 }
 
 // custody is a signer mode's hold on private keys: the ring calls it to sign, to create the key
@@ -233,7 +233,7 @@ func (r *ring) deleteAll(ctx context.Context, poolID string) error {
 		n := min(len(items), 100)
 		ops := make([]store.Op, n)
 		for i, it := range items[:n] {
-			ops[i] = store.Op{Kind: store.OpDelete, Item: store.Item{PK: it.PK, SK: it.SK}}
+			ops[i] = store.DeleteItemOp(it, store.Cond{})
 		}
 		if err := r.tbl.Write(ctx, ops...); err != nil {
 			return fmt.Errorf("signer: deleting keys of pool %s: %w", poolID, err)
@@ -260,12 +260,8 @@ func (r *ring) create(ctx context.Context, poolID string, use KeyUse) error {
 		r.discard(ctx, poolID, rec)
 		return fmt.Errorf("signer: encoding key record: %w", err)
 	}
-	pk, sk := partitionKey(poolID), sortKey(use, 1)
-	err = r.tbl.Write(ctx, store.Op{
-		Kind: store.OpPut,
-		Item: store.Item{PK: pk, SK: sk, Version: 1, Data: data},
-		Cond: store.Cond{Kind: store.CondNotExists},
-	})
+	k := keyOf(poolID, use, 1)
+	err = r.tbl.Write(ctx, store.PutOp(k, store.Item{Version: 1, Data: data}, store.Cond{Kind: store.CondNotExists}))
 	switch {
 	case err == nil:
 		return nil
@@ -278,7 +274,7 @@ func (r *ring) create(ctx context.Context, poolID string, use KeyUse) error {
 		// since releasing a key that did get recorded would break the pool.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.settle)
 		defer cancel()
-		it, gerr := r.tbl.Get(rctx, pk, sk)
+		it, gerr := r.tbl.Get(rctx, k.PK(), k.SK())
 		switch {
 		case gerr == nil:
 			var got keyRecord
@@ -407,7 +403,7 @@ func (r *ring) query(ctx context.Context, poolID string) ([]store.Item, error) {
 	var all []store.Item
 	cursor := ""
 	for {
-		items, next, err := r.tbl.Query(ctx, partitionKey(poolID), "", cursor, pageSize)
+		items, next, err := r.tbl.Query(ctx, store.SigningKeysKey(poolID).PK(), "", cursor, pageSize)
 		if err != nil {
 			return nil, fmt.Errorf("signer: reading keys of pool %s: %w", poolID, err)
 		}
@@ -540,11 +536,9 @@ func parseRSAPublicKey(der []byte) (*rsa.PublicKey, error) {
 	return pub, nil
 }
 
-// partitionKey and sortKey are the item keys documented in the package doc.
-func partitionKey(poolID string) string { return "KEYS#" + poolID }
-
-func sortKey(use KeyUse, generation int) string {
-	return fmt.Sprintf("%s#%08d", use, generation)
+// keyOf is the item key of a pool's key record (pkg/store/keys.go: KEYS#<pool>, <use>#<generation>).
+func keyOf(poolID string, use KeyUse, generation int) store.Key {
+	return store.SigningKeyKey(poolID, string(use), generation)
 }
 
 // checkPool accepts 1-128 printable ASCII characters other than '#': pool ids become part of

@@ -220,13 +220,9 @@ func rotate(ctx context.Context, m rotatable, poolID string, use KeyUse, opts Ro
 	if err != nil {
 		return Rotation{}, err
 	}
-	pk, sk := partitionKey(poolID), sortKey(use, next)
-	ops := []store.Op{{
-		Kind: store.OpPut,
-		Item: store.Item{PK: pk, SK: sk, Version: 1, Data: key.data},
-		// Two rotators cannot both create generation next.
-		Cond: store.Cond{Kind: store.CondNotExists},
-	}}
+	// Two rotators cannot both create generation next.
+	k := keyOf(poolID, use, next)
+	ops := []store.Op{store.PutOp(k, store.Item{Version: 1, Data: key.data}, store.Cond{Kind: store.CondNotExists})}
 	var retiring []RetiringKey
 	for _, g := range gens {
 		if !g.retireAfter.IsZero() {
@@ -239,11 +235,8 @@ func rotate(ctx context.Context, m rotatable, poolID string, use KeyUse, opts Ro
 		}
 		// Conditional on the version read: if the record changed (another rotation, the pool's
 		// keys deleted), nothing is written.
-		ops = append(ops, store.Op{
-			Kind: store.OpPut,
-			Item: store.Item{PK: g.item.PK, SK: g.item.SK, Version: g.item.Version + 1, Data: data},
-			Cond: store.Cond{Kind: store.CondVersion, Version: g.item.Version},
-		})
+		ops = append(ops, store.PutOp(keyOf(poolID, use, g.generation), store.Item{Version: g.item.Version + 1, Data: data},
+			store.Cond{Kind: store.CondVersion, Version: g.item.Version}))
 		retiring = append(retiring, RetiringKey{Kid: g.kid, Generation: g.generation, RetireAfter: retire})
 	}
 	created := Rotation{
@@ -267,7 +260,7 @@ func rotate(ctx context.Context, m rotatable, poolID string, use KeyUse, opts Ro
 	// releasing a key whose record did land would break the pool.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
 	defer cancel()
-	it, gerr := m.table().Get(rctx, pk, sk)
+	it, gerr := m.table().Get(rctx, k.PK(), k.SK())
 	switch {
 	case gerr == nil:
 		var got struct {
@@ -356,11 +349,7 @@ func prune(ctx context.Context, m rotatable, poolID string, use KeyUse) ([]strin
 		if err := m.release(ctx, poolID, g); err != nil {
 			return nil, err // the record stays, so a later run retries
 		}
-		ops = append(ops, store.Op{
-			Kind: store.OpDelete,
-			Item: store.Item{PK: g.item.PK, SK: g.item.SK},
-			Cond: store.Cond{Kind: store.CondVersion, Version: g.item.Version},
-		})
+		ops = append(ops, store.DeleteItemOp(g.item, store.Cond{Kind: store.CondVersion, Version: g.item.Version}))
 		kids = append(kids, g.kid)
 	}
 	if len(ops) == 0 {

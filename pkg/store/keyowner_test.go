@@ -10,9 +10,8 @@ import (
 	"testing"
 )
 
-// keyWritersPending may still spell keys themselves; each entry is a debt. pkg/signer's key
-// items move to SigningKeyKey / SigningKeysKey with its key-ring refactor (issue 11).
-var keyWritersPending = map[string]bool{"pkg/signer": true}
+// keyWritersPending may still spell keys themselves; each entry is a debt (none today).
+var keyWritersPending = map[string]bool{}
 
 // TestKeysBuiltOnlyHere: no code outside pkg/store sets an item's PK or SK (in a store.Item
 // literal or by assignment), so every key written is made by a builder of keys.go. Tests may:
