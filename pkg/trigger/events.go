@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -57,7 +58,7 @@ const UnknownSDK = "aws-sdk-unknown-unknown"
 
 var headerType = reflect.TypeFor[events.CognitoEventUserPoolsHeader]()
 
-// NewEvent makes the event src is sent in for lambdaVersion ("" for the default), its common
+// NewEvent makes the event src is sent in for lambdaVersion ("" for a bare ARN: V1_0), its common
 // header filled; the caller fills request. It returns a pointer to the event type the catalogue
 // names (e.g. *events.CognitoEventUserPoolsPreSignup). An unknown source, or a version the
 // source is not sent in, is an error.
@@ -100,20 +101,11 @@ func headerField(t reflect.Type) []int {
 func responseField(t reflect.Type) []int {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if name, _, _ := cutComma(f.Tag.Get("json")); name == "response" {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == "response" {
 			return f.Index
 		}
 	}
 	return nil
-}
-
-func cutComma(tag string) (string, string, bool) {
-	for i := range len(tag) {
-		if tag[i] == ',' {
-			return tag[:i], tag[i+1:], true
-		}
-	}
-	return tag, "", false
 }
 
 // unrecognizable is Cognito's answer to output it cannot read.

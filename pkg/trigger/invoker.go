@@ -11,7 +11,7 @@ type FunctionRef struct {
 	// ARN is the function's ARN as the pool stores it. A webhook backend maps it to a URL.
 	ARN string
 	// LambdaVersion is the event version the trigger is configured for (V1_0, V2_0, V3_0);
-	// "" for a trigger configured by its bare ARN.
+	// "" for a trigger configured by its bare ARN, which Cognito sends V1_0 events.
 	LambdaVersion string
 	// KMSKeyID is the pool's key for the custom senders' codes; "" for other triggers.
 	KMSKeyID string

@@ -125,15 +125,16 @@ func (v Version) Header() string {
 type Spec struct {
 	Source  Source
 	Trigger Trigger
-	// Versions lists the LambdaVersions this source is sent in, the default (a trigger
-	// configured by its bare ARN) first. Shared by every copy of the row: read, never modify.
+	// Versions lists the LambdaVersions this source is sent in. Shared by every copy of the
+	// row: read, never modify.
 	Versions []Version
 }
 
-// Version is the version lambdaVersion names ("" for the default), if the source is sent in it.
+// Version is the version lambdaVersion names, if the source is sent in it. "" is a trigger
+// configured by its bare ARN, which is V1_0 (so client credentials, V3_0 only, are not sent).
 func (s Spec) Version(lambdaVersion string) (Version, bool) {
 	if lambdaVersion == "" {
-		return s.Versions[0], true
+		lambdaVersion = "V1_0"
 	}
 	i := slices.IndexFunc(s.Versions, func(v Version) bool { return v.LambdaVersion == lambdaVersion })
 	if i < 0 {

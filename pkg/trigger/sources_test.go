@@ -118,8 +118,8 @@ func TestSourceNamesAndInvocation(t *testing.T) {
 	}
 }
 
-// PreTokenGeneration sends V1_0 by default and V2_0/V3_0 when configured; client credentials only
-// V3_0 (so its default is V3_0). Every other trigger sends V1_0 only.
+// PreTokenGeneration sends V1_0 for a bare ARN and V2_0/V3_0 when configured; client credentials
+// only V3_0. Every other trigger sends V1_0 only.
 func TestVersions(t *testing.T) {
 	cases := []struct {
 		src           trigger.Source
@@ -132,7 +132,8 @@ func TestVersions(t *testing.T) {
 		{trigger.TokenGenerationAuthentication, "V1_0", true, "1", "CognitoEventUserPoolsPreTokenGen"},
 		{trigger.TokenGenerationAuthentication, "V2_0", true, "2", "CognitoEventUserPoolsPreTokenGenV2_0"},
 		{trigger.TokenGenerationRefreshTokens, "V3_0", true, "3", "CognitoEventUserPoolsPreTokenGenV2_0"},
-		{trigger.TokenGenerationClientCredentials, "", true, "3", "CognitoEventUserPoolsPreTokenGenV2_0"},
+		{trigger.TokenGenerationClientCredentials, "V3_0", true, "3", "CognitoEventUserPoolsPreTokenGenV2_0"},
+		{trigger.TokenGenerationClientCredentials, "", false, "", ""}, // a bare ARN is V1_0
 		{trigger.TokenGenerationClientCredentials, "V2_0", false, "", ""},
 		{trigger.TokenGenerationClientCredentials, "V1_0", false, "", ""},
 		{trigger.PreSignUpSignUp, "", true, "1", "CognitoEventUserPoolsPreSignup"},
