@@ -6,7 +6,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
@@ -97,14 +101,55 @@ func Start(t *testing.T, newTable storetest.NewTable) *Env {
 // NewClient is the real SDK client pointed at url, signing admin calls with the given key.
 func NewClient(url, keyID, secret string) *cip.Client {
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")}
+	// Idle connections are kept, however many the concurrency tests open: with the SDK's default
+	// of 10 per host, Go's transport closes the surplus as requests finish, and under load it
+	// was seen closing one whose response body was still being read (net/http's dialConnFor ->
+	// putOrCloseIdleConn) — a 200 the client then failed to decode and sent again. A second
+	// delivery of RespondToAuthChallenge finds its Session spent, so the suite failed now and
+	// then with "Invalid session for the user, session is expired."
+	cfg.HTTPClient = bufferedBody{awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 1024, 1024
+	})}
 	return cip.NewFromConfig(cfg, func(o *cip.Options) {
 		o.BaseEndpoint = aws.String(url)
-		// Only a broken connection is retried (seen rarely on a loaded 2-core machine: a 200 whose
-		// body read failed with "use of closed network connection"); every Cognito answer, error
-		// or not, reaches the test exactly as sent.
+		// A request is sent again only when it never reached the server (the dial failed): a
+		// second delivery of a request the server did answer would show the test an answer to a
+		// replay (a spent Session, a used code), not what Cognate answered. Every Cognito answer,
+		// error or not, reaches the test exactly as sent.
 		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
 			so.MaxAttempts = 3
-			so.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+			so.Retryables = []retry.IsErrorRetryable{dialFailed{}}
 		})
 	})
+}
+
+// dialFailed retries a request whose connection could not be made.
+type dialFailed struct{}
+
+func (dialFailed) IsErrorRetryable(err error) aws.Ternary {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return aws.TrueTernary
+	}
+	return aws.UnknownTernary
+}
+
+// bufferedBody hands the transport each request body as a byte slice of known length. With the
+// SDK's own body stream, Go's transport was seen (under -race on a loaded machine, keep-alives
+// off) failing the request write with io.EOF after the server had answered, and closing the
+// connection under the response being read.
+type bufferedBody struct{ next aws.HTTPClient }
+
+func (b bufferedBody) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		data, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		_ = r.Body.Close() // read to the end; nothing is lost
+		r = r.Clone(r.Context())
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(data)), int64(len(data))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	}
+	return b.next.Do(r)
 }
