@@ -123,25 +123,6 @@ func (s *Service) initiate(ctx context.Context, r *authRequest) (*AuthOutput, er
 	return nil, cognito.UnsupportedOperation("%s is not implemented by Cognate yet.", r.flow)
 }
 
-// resolveUser is the user-lookup phase: it finds the user a typed name means (username, alias,
-// or the email/phone of username-attribute pools) and checks SECRET_HASH against the typed and
-// the internal name. A nil user and nil error mean nobody matched; what to answer then is the
-// flow's choice (UserNotFoundException, or a simulation when existence errors are hidden).
-func (s *Service) resolveUser(ctx context.Context, p *poolState, c *clientState, typed, secretHash string) (*userState, error) {
-	u, err := s.findUser(ctx, p, typed, false)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, internal(err)
-	}
-	var internalName string
-	if err == nil {
-		internalName = u.Username
-	}
-	if err := checkSecretHash(c, secretHash, typed, internalName); err != nil {
-		return nil, err
-	}
-	return u, nil
-}
-
 // signInStep is one sign-in attempt that has reached the password verdict: who, through which
 // client, with which device, and what must commit together with whatever the step produces
 // (the answered Session; a new password).
