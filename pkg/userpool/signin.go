@@ -166,8 +166,6 @@ func (s *Service) runStep(ctx context.Context, h *signInHandler, c *signInCall, 
 			return nil, err
 		}
 	}
-	// PreAuthentication trigger point: the user is known, nothing is judged yet (SRP reaches
-	// its password here with the PASSWORD_VERIFIER answer, not at InitiateAuth).
 	d, err := h.decide(ctx, s, c)
 	if err != nil {
 		return nil, err
@@ -258,6 +256,8 @@ func (s *Service) sessionUserPhase(ctx context.Context, h *signInHandler, c *sig
 func (s *Service) carry(ctx context.Context, d *signInDecision) (*AuthOutput, error) {
 	switch {
 	case d.verdict != nil:
+		// PreAuthentication trigger point: the user is known, the password not judged yet (SRP
+		// reaches its password with the PASSWORD_VERIFIER answer, not at InitiateAuth).
 		return s.passwordVerdict(ctx, d.step, d.verdict)
 	case d.proven:
 		return s.mfaAndDevice(ctx, d.step)
