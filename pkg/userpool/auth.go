@@ -11,23 +11,20 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-// The sign-in pipeline. Every flow runs the same phases in the same order, so none can skip
-// one (check order per protocol §3.1):
-//
-//	client and flow enabled -> SECRET_HASH -> user lookup -> [PreAuthentication trigger]
-//	-> password verdict -> disabled / UNCONFIRMED -> [lockout] -> verdict applied
-//	-> RESET_REQUIRED / FORCE_CHANGE_PASSWORD -> [MFA] -> device -> [PostAuthentication,
-//	PreTokenGeneration triggers] -> tokens
-//
-// With existence errors hidden, disabled / UNCONFIRMED is told only after a right password;
-// with LEGACY, before the password is looked at, as Cognito does (passwordVerdict).
-//
-// Flows differ only in how they reach a verdict on the password: USER_PASSWORD_AUTH (and
-// USER_AUTH's PASSWORD factor) recompute the verifier from the password, USER_SRP_AUTH (and
-// PASSWORD_SRP) check the PASSWORD_CLAIM_SIGNATURE of the PASSWORD_VERIFIER step, a sign-up
-// Session vouches for a user who just proved their address. Each hands its verdict to
-// passwordVerdict, which runs everything after it in the one order above. Bracketed phases are
-// hook points that later work fills in (triggers, lockout, MFA).
+// Passwords: USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH, the answer to
+// NEW_PASSWORD_REQUIRED, and the phases of the sign-in pipeline (signin.go) from the password
+// verdict on: passwordVerdict, mfaAndDevice, the commit of a step (commitStep).
+
+func init() {
+	password := func(allow string, caller signInCaller) *signInHandler {
+		return &signInHandler{allow: allow, caller: caller, username: true, read: readPassword, counts: true,
+			unknown: unknownUserPassword, decide: decidePassword}
+	}
+	registerFlow("USER_PASSWORD_AUTH", password("ALLOW_USER_PASSWORD_AUTH", callerPublic))
+	registerFlow("ADMIN_USER_PASSWORD_AUTH", password("ALLOW_ADMIN_USER_PASSWORD_AUTH", callerAdmin))
+	registerFlow("ADMIN_NO_SRP_AUTH", password("ALLOW_ADMIN_USER_PASSWORD_AUTH", callerAdmin))
+	registerAnswer(challengeNewPassword, &signInHandler{username: true, session: challengeNewPassword, decide: decideNewPassword})
+}
 
 const (
 	challengeNewPassword      = "NEW_PASSWORD_REQUIRED"
@@ -38,109 +35,6 @@ const (
 	challengePassword         = "PASSWORD"
 	challengePasswordSRP      = "PASSWORD_SRP"
 )
-
-// authRequest is what InitiateAuth and AdminInitiateAuth share once decoded.
-type authRequest struct {
-	admin   bool
-	flow    string
-	params  map[string]string
-	session string // the top-level Session (USER_AUTH after sign-up)
-	pool    *poolState
-	client  *clientState
-}
-
-var flowAllow = map[string]string{
-	"USER_PASSWORD_AUTH":       "ALLOW_USER_PASSWORD_AUTH",
-	"ADMIN_USER_PASSWORD_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-	"ADMIN_NO_SRP_AUTH":        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-	"USER_SRP_AUTH":            "ALLOW_USER_SRP_AUTH",
-	"CUSTOM_AUTH":              "ALLOW_CUSTOM_AUTH",
-	"USER_AUTH":                "ALLOW_USER_AUTH",
-	"REFRESH_TOKEN_AUTH":       "ALLOW_REFRESH_TOKEN_AUTH",
-	"REFRESH_TOKEN":            "ALLOW_REFRESH_TOKEN_AUTH",
-}
-
-// InitiateAuth starts a sign-in for a public client.
-func (s *Service) InitiateAuth(ctx context.Context, in *InitiateAuthInput) (*InitiateAuthOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
-	if err != nil {
-		return nil, err
-	}
-	return s.initiate(ctx, &authRequest{flow: in.AuthFlow, params: in.AuthParameters, session: in.Session, pool: p, client: c})
-}
-
-// AdminInitiateAuth starts a sign-in from a trusted back end.
-func (s *Service) AdminInitiateAuth(ctx context.Context, in *AdminInitiateAuthInput) (*AdminInitiateAuthOutput, error) {
-	c, p, err := s.poolClient(ctx, in.UserPoolId, in.ClientId)
-	if err != nil {
-		return nil, err
-	}
-	return s.initiate(ctx, &authRequest{admin: true, flow: in.AuthFlow, params: in.AuthParameters, session: in.Session, pool: p, client: c})
-}
-
-func (s *Service) initiate(ctx context.Context, r *authRequest) (*AuthOutput, error) {
-	switch r.flow {
-	case "USER_PASSWORD_AUTH":
-		if r.admin {
-			return nil, flowNotSupported()
-		}
-	case "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH":
-		if !r.admin {
-			return nil, flowNotSupported()
-		}
-	}
-	allow, ok := flowAllow[r.flow]
-	if !ok {
-		return nil, flowNotSupported()
-	}
-	if !r.client.flowEnabled(allow) {
-		return nil, cognito.InvalidParameter("%s flow not enabled for this client", r.flow)
-	}
-	if r.params == nil {
-		r.params = map[string]string{}
-	}
-	switch r.flow {
-	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH":
-		return s.passwordAuth(ctx, r)
-	case "USER_SRP_AUTH":
-		return s.srpAuth(ctx, r)
-	case "USER_AUTH":
-		return s.userAuth(ctx, r)
-	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
-		rt := r.params["REFRESH_TOKEN"]
-		if rt == "" {
-			return nil, missingParam("REFRESH_TOKEN")
-		}
-		res, err := s.refresh(ctx, r.pool, r.client, rt, r.params["DEVICE_KEY"], func(username string) error {
-			return checkSecretHash(r.client, r.params["SECRET_HASH"], username)
-		})
-		if err != nil {
-			return nil, err
-		}
-		return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
-	}
-	// CUSTOM_AUTH joins this pipeline in the custom-auth work.
-	return nil, cognito.UnsupportedOperation("%s is not implemented by Cognate yet.", r.flow)
-}
-
-// resolveUser is the user-lookup phase: it finds the user a typed name means (username, alias,
-// or the email/phone of username-attribute pools) and checks SECRET_HASH against the typed and
-// the internal name. A nil user and nil error mean nobody matched; what to answer then is the
-// flow's choice (UserNotFoundException, or a simulation when existence errors are hidden).
-func (s *Service) resolveUser(ctx context.Context, p *poolState, c *clientState, typed, secretHash string) (*userState, error) {
-	u, err := s.findUser(ctx, p, typed, false)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, internal(err)
-	}
-	var internalName string
-	if err == nil {
-		internalName = u.Username
-	}
-	if err := checkSecretHash(c, secretHash, typed, internalName); err != nil {
-		return nil, err
-	}
-	return u, nil
-}
 
 // signInStep is one sign-in attempt that has reached the password verdict: who, through which
 // client, with which device, and what must commit together with whatever the step produces
@@ -163,29 +57,17 @@ type signInStep struct {
 	change func(u *userState) ([]store.Op, error)
 }
 
-// passwordAuth is USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH.
-func (s *Service) passwordAuth(ctx context.Context, r *authRequest) (*AuthOutput, error) {
-	username, password := r.params["USERNAME"], r.params["PASSWORD"]
-	if username == "" {
-		return nil, missingParam("USERNAME")
+// readPassword checks USER_PASSWORD_AUTH's parameters.
+func readPassword(c *signInCall) error {
+	if c.params["PASSWORD"] == "" {
+		return missingParam("PASSWORD")
 	}
-	if password == "" {
-		return nil, missingParam("PASSWORD")
-	}
-	st := &signInStep{pool: r.pool, client: r.client, device: r.params["DEVICE_KEY"]}
-	if u := s.countAttemptFor(ctx, r.pool, r.client, username, r.params["SECRET_HASH"]); u != nil {
-		st.user, st.reserved = u, true
-		return s.verifyPassword(ctx, st, password)
-	}
-	u, err := s.resolveUser(ctx, r.pool, r.client, username, r.params["SECRET_HASH"])
-	if err != nil {
-		return nil, err
-	}
-	if u == nil {
-		return nil, s.unknownUserPassword(ctx, r.pool, r.client, password)
-	}
-	st.user = u
-	return s.verifyPassword(ctx, st, password)
+	return nil
+}
+
+// decidePassword is USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH: the password's verdict.
+func decidePassword(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+	return s.verifyPassword(ctx, c.step(), c.params["PASSWORD"]), nil
 }
 
 // countAttemptFor is the common case of a password sign-in in one store request after the name
@@ -210,7 +92,11 @@ func (s *Service) countAttemptFor(ctx context.Context, p *poolState, c *clientSt
 
 // unknownUserPassword answers a password for a user that does not exist, after the same work as
 // a real check so the answer's timing does not reveal the user (ENUM-03).
-func (s *Service) unknownUserPassword(ctx context.Context, p *poolState, c *clientState, password string) error {
+func unknownUserPassword(ctx context.Context, s *Service, c *signInCall) error {
+	return s.unknownPassword(ctx, c.pool, c.client, c.params["PASSWORD"])
+}
+
+func (s *Service) unknownPassword(ctx context.Context, p *poolState, c *clientState, password string) error {
 	if _, err := s.checkPassword(ctx, p, nil, password); err != nil {
 		return internal(err)
 	}
@@ -220,13 +106,12 @@ func (s *Service) unknownUserPassword(ctx context.Context, p *poolState, c *clie
 	return userNotFound()
 }
 
-// verifyPassword judges a plaintext password (USER_PASSWORD_AUTH and USER_AUTH's PASSWORD
-// factor) and runs the rest of the pipeline.
-func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password string) (*AuthOutput, error) {
-	// PreAuthentication trigger point.
-	return s.passwordVerdict(ctx, st, func(u *userState) (bool, error) {
+// verifyPassword is the decision on a plaintext password (USER_PASSWORD_AUTH and USER_AUTH's
+// PASSWORD factor): its verdict.
+func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password string) *signInDecision {
+	return &signInDecision{step: st, verdict: func(u *userState) (bool, error) {
 		return s.checkPassword(ctx, st.pool, u, password)
-	})
+	}}
 }
 
 // passwordVerdict is the pipeline from the password phase on, shared by every flow: account
@@ -404,62 +289,10 @@ func (s *Service) newPasswordChallenge(ctx context.Context, st *signInStep) (*Au
 	}}, nil
 }
 
-// RespondToAuthChallenge answers a challenge for a public client.
-func (s *Service) RespondToAuthChallenge(ctx context.Context, in *RespondToAuthChallengeInput) (*RespondToAuthChallengeOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
-	if err != nil {
-		return nil, err
-	}
-	return s.respond(ctx, p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
-}
-
-// AdminRespondToAuthChallenge answers a challenge from a trusted back end.
-func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *AdminRespondToAuthChallengeInput) (*AdminRespondToAuthChallengeOutput, error) {
-	c, p, err := s.poolClient(ctx, in.UserPoolId, in.ClientId)
-	if err != nil {
-		return nil, err
-	}
-	return s.respond(ctx, p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
-}
-
-func (s *Service) respond(ctx context.Context, p *poolState, c *clientState, challenge, session string, resp map[string]string) (*AuthOutput, error) {
-	if resp == nil {
-		resp = map[string]string{}
-	}
-	switch challenge {
-	case challengeNewPassword:
-		return s.respondNewPassword(ctx, p, c, session, resp)
-	case challengePasswordVerifier:
-		return s.respondPasswordVerifier(ctx, p, c, session, resp)
-	case challengeDeviceSRP:
-		return s.respondDeviceSRP(ctx, p, c, session, resp)
-	case challengeDeviceVerifier:
-		return s.respondDeviceVerifier(ctx, p, c, session, resp)
-	case challengeSelect, challengePassword, challengePasswordSRP:
-		return s.respondFirstFactor(ctx, p, c, challenge, session, resp)
-	case "SMS_MFA", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP", "CUSTOM_CHALLENGE",
-		"ADMIN_NO_SRP_AUTH", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN":
-		return nil, challengeNotImplemented(challenge)
-	}
-	return nil, cognito.InvalidParameter("1 validation error detected: Value '%s' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set: [SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP, PASSWORD_VERIFIER, CUSTOM_CHALLENGE, SELECT_CHALLENGE, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, ADMIN_NO_SRP_AUTH, NEW_PASSWORD_REQUIRED, SMS_OTP, PASSWORD, WEB_AUTHN, PASSWORD_SRP]", challenge)
-}
-
-func (s *Service) respondNewPassword(ctx context.Context, p *poolState, c *clientState, session string, resp map[string]string) (*AuthOutput, error) {
-	username := resp["USERNAME"]
-	if username == "" {
-		return nil, missingParam("USERNAME")
-	}
-	sess, consume, err := s.peekSession(ctx, c, session, challengeNewPassword)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.sessionUser(ctx, p, sess, username)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecretHash(c, resp["SECRET_HASH"], username, u.Username); err != nil {
-		return nil, err
-	}
+// decideNewPassword answers NEW_PASSWORD_REQUIRED: the new password (and the required
+// attributes still missing) commit with whatever comes next, tokens or the device challenge.
+func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+	p, u, resp := c.pool, c.user, c.params
 	newPassword := resp["NEW_PASSWORD"]
 	if newPassword == "" {
 		return nil, missingParam("NEW_PASSWORD")
@@ -470,7 +303,7 @@ func (s *Service) respondNewPassword(ctx context.Context, p *poolState, c *clien
 			given = append(given, AttributeType{Name: name, Value: ptr(v)})
 		}
 	}
-	attrs, err := checkAttributes(p, given, false, clientWritable(c))
+	attrs, err := checkAttributes(p, given, false, clientWritable(c.client))
 	if err != nil {
 		return nil, err
 	}
@@ -481,22 +314,21 @@ func (s *Service) respondNewPassword(ctx context.Context, p *poolState, c *clien
 	if err != nil {
 		return nil, internal(err)
 	}
-	// The new password commits with whatever comes next (tokens, or the device challenge).
-	st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume},
-		change: func(cur *userState) ([]store.Op, error) {
-			if cur.Status != statusForceChangePassword {
-				return nil, invalidSession()
-			}
-			for k, v := range attrs {
-				cur.Attrs[k] = v
-			}
-			if missing := requiredMissing(p, cur); len(missing) > 0 {
-				return nil, missingAttribute(strings.TrimPrefix(missing[0], "userAttributes."))
-			}
-			cur.Password = pw
-			cur.Status = statusConfirmed
-			return nil, nil
-		}}
+	st := c.step()
+	st.change = func(cur *userState) ([]store.Op, error) {
+		if cur.Status != statusForceChangePassword {
+			return nil, invalidSession()
+		}
+		for k, v := range attrs {
+			cur.Attrs[k] = v
+		}
+		if missing := requiredMissing(p, cur); len(missing) > 0 {
+			return nil, missingAttribute(strings.TrimPrefix(missing[0], "userAttributes."))
+		}
+		cur.Password = pw
+		cur.Status = statusConfirmed
+		return nil, nil
+	}
 	// The missing-attribute check must answer before anything is consumed.
 	probe := &userState{userRecord: &userRecord{Attrs: map[string]string{}}}
 	for k, v := range u.Attrs {
@@ -508,7 +340,7 @@ func (s *Service) respondNewPassword(ctx context.Context, p *poolState, c *clien
 	if missing := requiredMissing(p, probe); len(missing) > 0 {
 		return nil, missingAttribute(strings.TrimPrefix(missing[0], "userAttributes."))
 	}
-	return s.mfaAndDevice(ctx, st)
+	return &signInDecision{step: st, proven: true}, nil
 }
 
 // nextChallenge stores the Session of the step that comes next and returns its token,

@@ -172,31 +172,25 @@ func (s *Service) deviceSRPChallenge(ctx context.Context, st *signInStep, d *dev
 	return &AuthOutput{ChallengeName: challengeDeviceSRP, Session: tok, ChallengeParameters: map[string]string{}}, nil
 }
 
-// respondDeviceSRP answers DEVICE_SRP_AUTH {USERNAME, DEVICE_KEY, SRP_A} with
+func init() {
+	registerAnswer(challengeDeviceSRP, &signInHandler{username: true, read: readDeviceSRP, session: challengeDeviceSRP, decide: decideDeviceSRP})
+	registerAnswer(challengeDeviceVerifier, &signInHandler{username: true, read: readDeviceProof, session: challengeDeviceVerifier,
+		ticket: deviceBlockTicket, decide: decideDeviceVerifier})
+}
+
+// readDeviceSRP reads DEVICE_SRP_AUTH's DEVICE_KEY and SRP_A.
+func readDeviceSRP(c *signInCall) (err error) {
+	if c.params["DEVICE_KEY"] == "" {
+		return missingParam("DEVICE_KEY")
+	}
+	c.srpA, err = readSRPA(c.params)
+	return err
+}
+
+// decideDeviceSRP answers DEVICE_SRP_AUTH {USERNAME, DEVICE_KEY, SRP_A} with
 // DEVICE_PASSWORD_VERIFIER {SRP_B, SALT, SECRET_BLOCK, USERNAME, DEVICE_KEY}.
-func (s *Service) respondDeviceSRP(ctx context.Context, p *poolState, c *clientState, session string, resp map[string]string) (*AuthOutput, error) {
-	username, key := resp["USERNAME"], resp["DEVICE_KEY"]
-	if username == "" {
-		return nil, missingParam("USERNAME")
-	}
-	if key == "" {
-		return nil, missingParam("DEVICE_KEY")
-	}
-	A, err := readSRPA(resp)
-	if err != nil {
-		return nil, err
-	}
-	sess, consume, err := s.peekSession(ctx, c, session, challengeDeviceSRP)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.sessionUser(ctx, p, sess, username)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecretHash(c, resp["SECRET_HASH"], username, u.Username); err != nil {
-		return nil, err
-	}
+func decideDeviceSRP(ctx context.Context, s *Service, call *signInCall) (*signInDecision, error) {
+	p, c, u, sess, key, A := call.pool, call.client, call.user, call.sess, call.params["DEVICE_KEY"], call.srpA
 	if key != sess.Data[sessDevice] {
 		return nil, invalidSession() // the session proves the device it was issued for
 	}
@@ -218,45 +212,35 @@ func (s *Service) respondDeviceSRP(ctx context.Context, p *poolState, c *clientS
 	}
 	next := authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), Username: u.Username, Challenge: challengeDeviceVerifier,
 		Data: map[string]string{sessDevice: d.Key, sessSecretBlock: blockHash(block)}}
-	st := &signInStep{pool: p, client: c, user: u, consume: []store.Op{consume}}
-	if err := s.commitStep(ctx, st, s.sessionOp(c, tok, next)); err != nil {
-		return nil, err
-	}
-	return &AuthOutput{ChallengeName: challengeDeviceVerifier, Session: tok, ChallengeParameters: map[string]string{
-		"SRP_B": srp.HexInt(B), "SALT": hex.EncodeToString(d.Salt), "SECRET_BLOCK": block, "USERNAME": u.Username, "DEVICE_KEY": d.Key,
-	}}, nil
+	// The next Session is bound into the block, so it is minted here and committed as an op.
+	st := &signInStep{pool: p, client: c, user: u, consume: call.consume}
+	return &signInDecision{step: st, ops: []store.Op{s.sessionOp(c, tok, next)}, out: &AuthOutput{ChallengeName: challengeDeviceVerifier, Session: tok,
+		ChallengeParameters: map[string]string{
+			"SRP_B": srp.HexInt(B), "SALT": hex.EncodeToString(d.Salt), "SECRET_BLOCK": block, "USERNAME": u.Username, "DEVICE_KEY": d.Key,
+		}}}, nil
 }
 
-// respondDeviceVerifier answers DEVICE_PASSWORD_VERIFIER: the device's proof, then tokens bound
+// readDeviceProof reads DEVICE_PASSWORD_VERIFIER's DEVICE_KEY and proof.
+func readDeviceProof(c *signInCall) (err error) {
+	if c.params["DEVICE_KEY"] == "" {
+		return missingParam("DEVICE_KEY")
+	}
+	c.proof, err = readProof(c.params)
+	return err
+}
+
+// deviceBlockTicket opens the SECRET_BLOCK the answer echoes, which must be the one its Session
+// was issued with.
+func deviceBlockTicket(ctx context.Context, s *Service, c *signInCall) (err error) {
+	c.block, c.blockRaw, err = s.openSecretBlock(ctx, c.pool, c.client, challengeDeviceVerifier, c.token, c.sess, c.proof.block)
+	return err
+}
+
+// decideDeviceVerifier answers DEVICE_PASSWORD_VERIFIER: the device's proof, then tokens bound
 // to it. The password verdict was given earlier in this sign-in; the device proof is a second
 // factor of possession, not a password, so it does not count toward lockout.
-func (s *Service) respondDeviceVerifier(ctx context.Context, p *poolState, c *clientState, session string, resp map[string]string) (*AuthOutput, error) {
-	username, key := resp["USERNAME"], resp["DEVICE_KEY"]
-	if username == "" {
-		return nil, missingParam("USERNAME")
-	}
-	if key == "" {
-		return nil, missingParam("DEVICE_KEY")
-	}
-	pr, err := readProof(resp)
-	if err != nil {
-		return nil, err
-	}
-	sess, consume, err := s.peekSession(ctx, c, session, challengeDeviceVerifier)
-	if err != nil {
-		return nil, err
-	}
-	b, raw, err := s.openSecretBlock(ctx, p, c, challengeDeviceVerifier, session, sess, pr.block)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.sessionUser(ctx, p, sess, username)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecretHash(c, resp["SECRET_HASH"], username, u.Username); err != nil {
-		return nil, err
-	}
+func decideDeviceVerifier(ctx context.Context, s *Service, call *signInCall) (*signInDecision, error) {
+	p, c, u, b, raw, pr, key := call.pool, call.client, call.user, call.block, call.blockRaw, call.proof, call.params["DEVICE_KEY"]
 	if key != b.Device || b.Sub != u.sub() {
 		return nil, invalidSession()
 	}
@@ -273,12 +257,8 @@ func (s *Service) respondDeviceVerifier(ctx context.Context, p *poolState, c *cl
 	now := s.now()
 	d.LastAuth, d.Modified = now, now
 	touch := s.putDeviceOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version})
-	st := &signInStep{pool: p, client: c, user: u, consume: []store.Op{consume}}
-	res, err := s.signIn(ctx, st, d.Key, []store.Op{touch})
-	if err != nil {
-		return nil, err
-	}
-	return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+	st := &signInStep{pool: p, client: c, user: u, consume: call.consume}
+	return &signInDecision{step: st, tokens: true, device: d.Key, ops: []store.Op{touch}}, nil
 }
 
 // ---- device operations ----

@@ -92,22 +92,12 @@ func recoveryTarget(p *poolState, u *userState) (delivery, bool, error) {
 
 // ForgotPassword sends a one-hour reset code to the user's verified recovery channel.
 func (s *Service) ForgotPassword(ctx context.Context, in *ForgotPasswordInput) (*ForgotPasswordOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
+	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.findUser(ctx, p, in.Username, false)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, internal(err)
-	}
-	var internalName string
-	if u != nil {
-		internalName = u.Username
-	}
-	if err := checkSecretHash(c, in.SecretHash, in.Username, internalName); err != nil {
-		return nil, err
-	}
-	if c.preventUserExistenceErrors() {
+	p, u := call.pool, call.user
+	if call.hide {
 		return s.forgotHidden(ctx, p, u, in.Username)
 	}
 	if u == nil {
@@ -183,25 +173,15 @@ func (s *Service) sendResetCode(ctx context.Context, p *poolState, u *userState,
 
 // ConfirmForgotPassword sets a new password with the reset code; the user becomes CONFIRMED.
 func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPasswordInput) (*ConfirmForgotPasswordOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
+	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.findUser(ctx, p, in.Username, false)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, internal(err)
-	}
-	var internalName string
-	if u != nil {
-		internalName = u.Username
-	}
-	if err := checkSecretHash(c, in.SecretHash, in.Username, internalName); err != nil {
-		return nil, err
-	}
+	p, u := call.pool, call.user
 	// With existence errors hidden, the pool's password policy is checked first, for everyone,
 	// and every refused code answers as a wrong one (hiddenCodeErr), which is what a user who
 	// does not exist or is disabled gets; an unconfirmed user is told so only with a right code.
-	hide := c.preventUserExistenceErrors()
+	hide := call.hide
 	if hide {
 		if err := checkPasswordPolicy(p, in.Password); err != nil {
 			return nil, err

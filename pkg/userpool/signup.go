@@ -59,13 +59,11 @@ func storeCreateErr(err error, p *poolState) error {
 // SignUp registers a user (UNCONFIRMED) and sends a confirmation code to an auto-verified
 // attribute.
 func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
+	call, err := s.publicNewUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
-		return nil, err
-	}
+	c, p := call.client, call.pool
 	if p.AdminCreateUserConfig != nil && p.AdminCreateUserConfig.AllowAdminCreateUserOnly {
 		return nil, cognito.NotAuthorized("SignUp is not permitted for this user pool")
 	}
@@ -153,26 +151,16 @@ func (s *Service) sendCode(ctx context.Context, p *poolState, u *userState, purp
 
 // ConfirmSignUp confirms a user with the emailed or texted code.
 func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*ConfirmSignUpOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
+	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.findUser(ctx, p, in.Username, false)
-	hide := c.preventUserExistenceErrors()
-	if errors.Is(err, store.ErrNotFound) {
-		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
-			return nil, err
-		}
+	c, p, u, hide := call.client, call.pool, call.user, call.hide
+	if u == nil {
 		if hide {
 			return nil, codeMismatch()
 		}
 		return nil, unknownUsernameClient()
-	}
-	if err != nil {
-		return nil, internal(err)
-	}
-	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
-		return nil, err
 	}
 	if u.Status != statusUnconfirmed {
 		if hide {
@@ -222,22 +210,12 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 
 // ResendConfirmationCode sends a new code (the old one stops working).
 func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirmationCodeInput) (*ResendConfirmationCodeOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
+	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.findUser(ctx, p, in.Username, false)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, internal(err)
-	}
-	var internalName string
-	if u != nil {
-		internalName = u.Username
-	}
-	if err := checkSecretHash(c, in.SecretHash, in.Username, internalName); err != nil {
-		return nil, err
-	}
-	if c.preventUserExistenceErrors() {
+	p, u := call.pool, call.user
+	if call.hide {
 		return s.resendHidden(ctx, p, u, in.Username)
 	}
 	if u == nil {

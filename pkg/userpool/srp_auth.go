@@ -239,26 +239,23 @@ func (s *Service) verifySRP(b *secretBlock, raw []byte, pr *srpProof, verifier [
 
 // ---- USER_SRP_AUTH ----
 
-// srpAuth is USER_SRP_AUTH: SRP_A in, PASSWORD_VERIFIER out.
-func (s *Service) srpAuth(ctx context.Context, r *authRequest) (*AuthOutput, error) {
-	username := r.params["USERNAME"]
-	if username == "" {
-		return nil, missingParam("USERNAME")
-	}
-	A, err := readSRPA(r.params)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.resolveUser(ctx, r.pool, r.client, username, r.params["SECRET_HASH"])
-	if err != nil {
-		return nil, err
-	}
-	if u == nil && !r.client.preventUserExistenceErrors() {
-		return nil, userNotFound()
-	}
-	// A DEVICE_KEY sent here is not judged: clients present it again with the verifier answer,
-	// which is where an unknown one is refused (and where clients retry without it).
-	return s.passwordVerifierChallenge(ctx, &signInStep{pool: r.pool, client: r.client, user: u}, username, A, false)
+func init() {
+	registerFlow("USER_SRP_AUTH", &signInHandler{allow: "ALLOW_USER_SRP_AUTH", username: true, read: readSRPAParam, decide: decideSRP})
+	registerAnswer(challengePasswordVerifier, &signInHandler{username: true, read: readProofParams, ticket: verifierTicket, counts: true,
+		hashName: func(c *signInCall) string { return c.block.UserID }, decide: decidePasswordVerifier})
+}
+
+// decideSRP is USER_SRP_AUTH: SRP_A in, PASSWORD_VERIFIER out. A DEVICE_KEY sent here is not
+// judged: clients present it again with the verifier answer, which is where an unknown one is
+// refused (and where clients retry without it).
+func decideSRP(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+	return s.passwordVerifierChallenge(ctx, &signInStep{pool: c.pool, client: c.client, user: c.user}, c.username, c.srpA, false)
+}
+
+// readSRPAParam reads SRP_A for a step's decision.
+func readSRPAParam(c *signInCall) (err error) {
+	c.srpA, err = readSRPA(c.params)
+	return err
 }
 
 // readSRPA parses SRP_A. A value that is not a hex number, or is 0 mod N (which would force
@@ -283,7 +280,7 @@ func readSRPA(params map[string]string) (*big.Int, error) {
 // length, whose answer then fails exactly like a wrong password. withSession adds the Session
 // USER_AUTH returns; USER_SRP_AUTH returns none, as Cognito. st.consume (a SELECT_CHALLENGE
 // Session) commits with the challenge; otherwise issuing it writes nothing.
-func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep, typed string, A *big.Int, withSession bool) (*AuthOutput, error) {
+func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep, typed string, A *big.Int, withSession bool) (*signInDecision, error) {
 	p, c, u := st.pool, st.client, st.user
 	b := &secretBlock{Pool: p.Id, Client: c.ID, Typed: typed}
 	salt, verifier := s.simulatedSalt(p, typed), dummyVerifier
@@ -314,10 +311,7 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 			return nil, internal(err)
 		}
 	}
-	if err := s.commitStep(ctx, st); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return &signInDecision{step: st, out: out}, nil
 }
 
 // simulatedSalt is the SALT an unknown user gets: 16 bytes, like a real user's, derived from the
@@ -369,21 +363,33 @@ func (s *Service) simulatedUserID(p *poolState, typed string) string {
 	return userKey(p, typed)
 }
 
-// respondPasswordVerifier answers PASSWORD_VERIFIER: the PASSWORD_CLAIM_SIGNATURE is the
+// readProofParams reads the proof of a verifier step for its decision.
+func readProofParams(c *signInCall) (err error) {
+	c.proof, err = readProof(c.params)
+	return err
+}
+
+// verifierTicket opens the SECRET_BLOCK of a PASSWORD_VERIFIER answer, which is the step's
+// ticket (openVerifierBlock): the user it was issued for, and the spending of the block, which
+// commits with the outcome. A Session is optional.
+func verifierTicket(ctx context.Context, s *Service, c *signInCall) error {
+	b, raw, spend, err := s.openVerifierBlock(ctx, c.pool, c.client, c.token, c.proof.block)
+	if err != nil {
+		return err
+	}
+	c.block, c.blockRaw, c.sess, c.consume = b, raw, b.session(), []store.Op{spend}
+	return nil
+}
+
+// decidePasswordVerifier answers PASSWORD_VERIFIER: the PASSWORD_CLAIM_SIGNATURE is the
 // password verdict of the SRP flows, and the rest of the pipeline follows as for a password.
-// The SECRET_BLOCK is the step's ticket (openVerifierBlock); a Session is optional.
-func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *clientState, session string, resp map[string]string) (*AuthOutput, error) {
-	username := resp["USERNAME"]
-	if username == "" {
-		return nil, missingParam("USERNAME")
-	}
-	pr, err := readProof(resp)
-	if err != nil {
-		return nil, err
-	}
-	b, raw, spend, err := s.openVerifierBlock(ctx, p, c, session, pr.block)
-	if err != nil {
-		return nil, err
+func decidePasswordVerifier(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+	p, b, raw, pr := c.pool, c.block, c.blockRaw, c.proof
+	if c.user == nil {
+		// Simulated: the same computation against the dummy verifier, then the answer a wrong
+		// password gets (ENUM-01..03).
+		s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
+		return nil, incorrect()
 	}
 	verdict := func(u *userState) (bool, error) {
 		if u.Password == nil {
@@ -397,38 +403,12 @@ func (s *Service) respondPasswordVerifier(ctx context.Context, p *poolState, c *
 		// A password changed since the challenge was issued yields another key: the proof fails.
 		return s.verifySRP(b, raw, pr, v, srp.PoolName(p.Id)), nil
 	}
-	// The common case in one store request before the outcome: the answer names the block's
-	// user by its key, so the attempt is counted while that user is read (countAttempt). The
-	// block's spending is then only checked by the outcome's commit; passwordVerdict takes back
-	// the attempt of an answer refused there (a replay), so a replay is never counted.
-	if b.User != "" && userKey(p, username) == b.User && checkSecretHash(c, resp["SECRET_HASH"], username, b.UserID) == nil {
-		if u := s.countAttempt(ctx, p, b.User); u != nil {
-			if u.sub() != b.Sub {
-				// The name's user was deleted and another registered under it since the block was
-				// issued: not the user it answers for, nor their attempt.
-				s.releaseAttempt(ctx, p, u)
-				return nil, invalidSession()
-			}
-			return s.passwordVerdict(ctx, &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{spend}, reserved: true}, verdict)
-		}
+	st := c.step()
+	if !c.reserved {
+		// The block is spent with the outcome, so an answer refused for a policy reason (an
+		// unknown DEVICE_KEY) may be sent again without it; a spent one is refused at the lockout
+		// reservation, before the proof is judged or counted.
+		st.attempt = []store.Op{unspent(c.consume[0])}
 	}
-	u, err := s.sessionUser(ctx, p, b.session(), username)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecretHash(c, resp["SECRET_HASH"], username, b.UserID); err != nil {
-		return nil, err
-	}
-	if u == nil {
-		// Simulated: the same computation against the dummy verifier, then the answer a wrong
-		// password gets (ENUM-01..03).
-		s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
-		return nil, incorrect()
-	}
-	// PreAuthentication trigger point (SRP reaches the password phase here, not at InitiateAuth).
-	// The block is spent with the outcome, so an answer refused for a policy reason (an unknown
-	// DEVICE_KEY) may be sent again without it; a spent one is refused at the lockout
-	// reservation, before the proof is judged or counted.
-	st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{spend}, attempt: []store.Op{unspent(spend)}}
-	return s.passwordVerdict(ctx, st, verdict)
+	return &signInDecision{step: st, verdict: verdict}, nil
 }

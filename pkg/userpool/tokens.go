@@ -208,6 +208,29 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 		ExpiresIn: int32(minted.ExpiresIn), TokenType: "Bearer"}, nil
 }
 
+func init() {
+	refresh := &signInHandler{allow: "ALLOW_REFRESH_TOKEN_AUTH", decide: decideRefresh}
+	registerFlow("REFRESH_TOKEN_AUTH", refresh)
+	registerFlow("REFRESH_TOKEN", refresh)
+}
+
+// decideRefresh is REFRESH_TOKEN_AUTH. It names no user, so it takes none of the pipeline's user
+// phases: the refresh token leads to its lineage, whose user SECRET_HASH is checked against,
+// and the lineage's own rotation is its commit (refresh).
+func decideRefresh(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+	rt := c.params["REFRESH_TOKEN"]
+	if rt == "" {
+		return nil, missingParam("REFRESH_TOKEN")
+	}
+	res, err := s.refresh(ctx, c.pool, c.client, rt, c.params["DEVICE_KEY"], func(username string) error {
+		return checkSecretHash(c.client, c.params["SECRET_HASH"], username)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &signInDecision{out: &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}}, nil
+}
+
 // refresh answers REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken: new ID and access tokens in
 // the same lineage (origin_jti, auth_time and device carried over), no new refresh token.
 // deviceKey is the DEVICE_KEY (DeviceKey) the caller presented: a lineage bound to a device

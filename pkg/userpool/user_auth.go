@@ -19,7 +19,16 @@ import (
 //
 // EMAIL_OTP, SMS_OTP and WEB_AUTHN slot in as further entries of firstFactors (who can use
 // them, which challenges they offer) and cases of startFirstFactor; an OTP challenge's own
-// answer then gets its case in respond.
+// answer then registers its handler (registerAnswer), replacing its not-implemented placeholder.
+
+func init() {
+	registerFlow("USER_AUTH", &signInHandler{allow: "ALLOW_USER_AUTH", username: true, session: sessionSignUp, decide: decideUserAuth})
+	firstFactor := &signInHandler{username: true, session: challengeSelect,
+		hashName: func(c *signInCall) string { return c.sess.Username }, decide: decideFirstFactor}
+	for _, name := range []string{challengeSelect, challengePassword, challengePasswordSRP} {
+		registerAnswer(name, firstFactor)
+	}
+}
 
 // firstFactor is a sign-in factor USER_AUTH can offer.
 type firstFactor struct {
@@ -57,43 +66,33 @@ func availableChallenges(p *poolState, u *userState) []string {
 	return out
 }
 
-// userAuth is the USER_AUTH flow of InitiateAuth.
-func (s *Service) userAuth(ctx context.Context, r *authRequest) (*AuthOutput, error) {
-	username := r.params["USERNAME"]
-	if username == "" {
-		return nil, missingParam("USERNAME")
+// decideUserAuth is the USER_AUTH flow of InitiateAuth. With the Session of SignUp or
+// ConfirmSignUp (the pipeline has checked it is bound to the user and the client) the user
+// just proved the address the code went to (or was confirmed automatically), so the Session
+// stands in for the first factor: short-lived and single use, it goes through the same
+// pipeline as a correct password (disabled, unconfirmed, status, MFA, device).
+func decideUserAuth(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+	if c.sess != nil {
+		return &signInDecision{step: c.step(), verdict: func(*userState) (bool, error) { return true, nil }}, nil
 	}
-	if r.session != "" {
-		return s.signUpSessionSignIn(ctx, r, username)
-	}
-	u, err := s.resolveUser(ctx, r.pool, r.client, username, r.params["SECRET_HASH"])
-	if err != nil {
-		return nil, err
-	}
-	if u == nil && !r.client.preventUserExistenceErrors() {
-		return nil, userNotFound()
-	}
-	offer := availableChallenges(r.pool, u)
+	offer := availableChallenges(c.pool, c.user)
 	if len(offer) == 0 {
 		return nil, incorrect() // nothing this user can sign in with
 	}
-	st := &signInStep{pool: r.pool, client: r.client, user: u, device: r.params["DEVICE_KEY"]}
-	if pref := r.params["PREFERRED_CHALLENGE"]; slices.Contains(offer, pref) {
-		return s.startFirstFactor(ctx, st, username, pref, r.params)
+	st := c.step()
+	if pref := c.params["PREFERRED_CHALLENGE"]; slices.Contains(offer, pref) {
+		return s.startFirstFactor(ctx, st, c.username, pref, c.params)
 	}
 	// No preference, or one that is not on offer: let the client choose.
-	tok, err := s.firstFactorSession(ctx, st, username, offer)
-	if err != nil {
-		return nil, err
-	}
-	return &AuthOutput{ChallengeName: challengeSelect, Session: tok, ChallengeParameters: map[string]string{}, AvailableChallenges: offer}, nil
+	return firstFactorSession(st, c.username, offer,
+		&AuthOutput{ChallengeName: challengeSelect, ChallengeParameters: map[string]string{}, AvailableChallenges: offer}), nil
 }
 
-// firstFactorSession stores the Session of a first-factor choice: SELECT_CHALLENGE, or one
-// challenge started without its answer. Clients answer a standalone PASSWORD or PASSWORD_SRP
+// firstFactorSession is the decision to pose a first-factor choice, out, with its Session:
+// SELECT_CHALLENGE, or one challenge started without its answer. Clients answer a standalone PASSWORD or PASSWORD_SRP
 // challenge either under its own name or as SELECT_CHALLENGE with ANSWER (Amplify does the
 // latter), so both share this one kind of Session, which records what is on offer.
-func (s *Service) firstFactorSession(ctx context.Context, st *signInStep, typed string, offer []string) (string, error) {
+func firstFactorSession(st *signInStep, typed string, offer []string, out *AuthOutput) *signInDecision {
 	sess := authSession{PoolID: st.pool.Id, ClientID: st.client.ID, Challenge: challengeSelect,
 		Data: map[string]string{"offer": strings.Join(offer, ",")}}
 	if st.user != nil {
@@ -101,20 +100,20 @@ func (s *Service) firstFactorSession(ctx context.Context, st *signInStep, typed 
 	} else {
 		sess.Username, sess.Data[sessTyped] = typed, typed
 	}
-	return s.nextChallenge(ctx, st, sess)
+	return &signInDecision{step: st, out: out, next: &sess}
 }
 
 // startFirstFactor runs a chosen challenge with what the caller sent along: a PASSWORD is
 // judged at once, an SRP_A gets PASSWORD_VERIFIER; without them the challenge is posed on its
 // own and answered later with the same keys.
-func (s *Service) startFirstFactor(ctx context.Context, st *signInStep, typed, challenge string, params map[string]string) (*AuthOutput, error) {
+func (s *Service) startFirstFactor(ctx context.Context, st *signInStep, typed, challenge string, params map[string]string) (*signInDecision, error) {
 	switch challenge {
 	case challengePassword:
 		if pw := params["PASSWORD"]; pw != "" {
 			if st.user == nil {
-				return nil, s.unknownUserPassword(ctx, st.pool, st.client, pw)
+				return nil, s.unknownPassword(ctx, st.pool, st.client, pw)
 			}
-			return s.verifyPassword(ctx, st, pw)
+			return s.verifyPassword(ctx, st, pw), nil
 		}
 	case challengePasswordSRP:
 		if params["SRP_A"] != "" {
@@ -127,32 +126,14 @@ func (s *Service) startFirstFactor(ctx context.Context, st *signInStep, typed, c
 	default:
 		return nil, challengeNotImplemented(challenge)
 	}
-	tok, err := s.firstFactorSession(ctx, st, typed, []string{challenge})
-	if err != nil {
-		return nil, err
-	}
-	return &AuthOutput{ChallengeName: challenge, Session: tok, ChallengeParameters: map[string]string{}}, nil
+	return firstFactorSession(st, typed, []string{challenge}, &AuthOutput{ChallengeName: challenge, ChallengeParameters: map[string]string{}}), nil
 }
 
-// respondFirstFactor answers SELECT_CHALLENGE ({ANSWER, ...}) and the standalone PASSWORD and
+// decideFirstFactor answers SELECT_CHALLENGE ({ANSWER, ...}) and the standalone PASSWORD and
 // PASSWORD_SRP challenges. A wrong password leaves the Session usable until it expires (lockout
 // counts each try); success consumes it with the tokens or the next challenge.
-func (s *Service) respondFirstFactor(ctx context.Context, p *poolState, c *clientState, challenge, session string, resp map[string]string) (*AuthOutput, error) {
-	username := resp["USERNAME"]
-	if username == "" {
-		return nil, missingParam("USERNAME")
-	}
-	sess, consume, err := s.peekSession(ctx, c, session, challengeSelect)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.sessionUser(ctx, p, sess, username)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecretHash(c, resp["SECRET_HASH"], username, sess.Username); err != nil {
-		return nil, err
-	}
+func decideFirstFactor(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+	challenge, sess, resp := c.name, c.sess, c.params
 	choice := challenge
 	if challenge == challengeSelect {
 		if choice = resp["ANSWER"]; choice == "" {
@@ -176,31 +157,9 @@ func (s *Service) respondFirstFactor(ctx context.Context, p *poolState, c *clien
 	}
 	typed := sess.Data[sessTyped]
 	if typed == "" {
-		typed = username
+		typed = c.username
 	}
-	st := &signInStep{pool: p, client: c, user: u, device: resp["DEVICE_KEY"], consume: []store.Op{consume}}
-	return s.startFirstFactor(ctx, st, typed, choice, resp)
-}
-
-// signUpSessionSignIn is USER_AUTH with the Session of SignUp or ConfirmSignUp: the user just
-// proved the address the code went to (or was confirmed automatically), so the Session stands
-// in for the first factor. It is bound to the user and the client, short-lived and single use,
-// and goes through the same pipeline as a correct password (disabled, unconfirmed, status,
-// MFA, device).
-func (s *Service) signUpSessionSignIn(ctx context.Context, r *authRequest, username string) (*AuthOutput, error) {
-	sess, consume, err := s.peekSession(ctx, r.client, r.session, sessionSignUp)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.sessionUser(ctx, r.pool, sess, username)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecretHash(r.client, r.params["SECRET_HASH"], username, u.Username); err != nil {
-		return nil, err
-	}
-	st := &signInStep{pool: r.pool, client: r.client, user: u, device: r.params["DEVICE_KEY"], consume: []store.Op{consume}}
-	return s.passwordVerdict(ctx, st, func(*userState) (bool, error) { return true, nil })
+	return s.startFirstFactor(ctx, c.step(), typed, choice, resp)
 }
 
 // signUpSessionOp is the write that stores the Session SignUp and ConfirmSignUp return.

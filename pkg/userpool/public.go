@@ -1,0 +1,77 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+
+	"github.com/cognatehq/cognate/pkg/store"
+)
+
+// The public-operation preamble. Every operation a public client calls with a user's name
+// (SignUp, ConfirmSignUp, ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword; the
+// sign-in flows through resolveUser) starts the same way, in this order, so that the errors a
+// caller can provoke come in one order everywhere (pinned by the client-secret and existence
+// table tests of pkg/app/apptest):
+//
+//	client (ResourceNotFound) -> its pool -> user lookup -> SECRET_HASH over the typed and the
+//	internal name (NotAuthorized) -> the operation, told whether existence is hidden
+//
+// The user lookup comes before SECRET_HASH because a hash over the internal name (a UUID in
+// email-as-username pools) is accepted too, which needs the user; a missing user is no error
+// here, since what it answers depends on the operation and on hiding (hide).
+
+// publicCall is where a public operation stands after the preamble.
+type publicCall struct {
+	pool   *poolState
+	client *clientState
+	// user is the user the typed name resolves to; nil when nobody matched.
+	user *userState
+	// hide: the client hides user existence (PreventUserExistenceErrors ENABLED), so a missing,
+	// disabled or unconfirmed user must answer as the operation's ordinary failure.
+	hide bool
+}
+
+// publicUser runs the preamble for an operation on an existing user named typed.
+func (s *Service) publicUser(ctx context.Context, clientID, typed, secretHash string) (*publicCall, error) {
+	c, p, err := s.client(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.resolveUser(ctx, p, c, typed, secretHash)
+	if err != nil {
+		return nil, err
+	}
+	return &publicCall{pool: p, client: c, user: u, hide: c.preventUserExistenceErrors()}, nil
+}
+
+// publicNewUser runs the preamble for SignUp, whose user does not exist yet: SECRET_HASH can
+// only be over the name typed.
+func (s *Service) publicNewUser(ctx context.Context, clientID, typed, secretHash string) (*publicCall, error) {
+	c, p, err := s.client(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, secretHash, typed); err != nil {
+		return nil, err
+	}
+	return &publicCall{pool: p, client: c, hide: c.preventUserExistenceErrors()}, nil
+}
+
+// resolveUser is the user-lookup phase: it finds the user a typed name means (username, alias,
+// or the email/phone of username-attribute pools) and checks SECRET_HASH against the typed and
+// the internal name. A nil user and nil error mean nobody matched; what to answer then is the
+// flow's choice (UserNotFoundException, or a simulation when existence errors are hidden).
+func (s *Service) resolveUser(ctx context.Context, p *poolState, c *clientState, typed, secretHash string) (*userState, error) {
+	u, err := s.findUser(ctx, p, typed, false)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, internal(err)
+	}
+	var internalName string
+	if err == nil {
+		internalName = u.Username
+	}
+	if err := checkSecretHash(c, secretHash, typed, internalName); err != nil {
+		return nil, err
+	}
+	return u, nil
+}

@@ -1,0 +1,76 @@
+package userpool
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestSignInRegistry holds the registry to Cognito's names: every ChallengeName Cognito accepts
+// has a handler or a not-implemented placeholder (and nothing else does), every registered
+// answer is bound to a Session or a ticket it must present, and each flow needs the
+// ExplicitAuthFlows entry Cognito ties it to.
+func TestSignInRegistry(t *testing.T) {
+	msg := unknownChallenge("X").Error()
+	enum := strings.Split(msg[strings.LastIndex(msg, "[")+1:strings.LastIndex(msg, "]")], ", ")
+	slices.Sort(enum)
+	if got := slices.Sorted(maps.Keys(signInAnswers)); !slices.Equal(got, enum) {
+		t.Errorf("registered answers %v, Cognito's ChallengeNameType %v", got, enum)
+	}
+	for name, h := range signInAnswers {
+		if h == notImplemented {
+			continue
+		}
+		if h.decide == nil || !h.username {
+			t.Errorf("%s: an answer decides, for the user its USERNAME names", name)
+		}
+		if h.session == "" && h.ticket == nil {
+			t.Errorf("%s: an answer must be bound to the step it answers (a Session or a ticket)", name)
+		}
+	}
+	for _, name := range []string{"SMS_MFA", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP", "CUSTOM_CHALLENGE", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN", "ADMIN_NO_SRP_AUTH"} {
+		if signInAnswers[name] != notImplemented {
+			t.Errorf("%s: answered, but not implemented", name)
+		}
+	}
+	flows := map[string]string{
+		"USER_PASSWORD_AUTH":       "ALLOW_USER_PASSWORD_AUTH",
+		"ADMIN_USER_PASSWORD_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+		"ADMIN_NO_SRP_AUTH":        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+		"USER_SRP_AUTH":            "ALLOW_USER_SRP_AUTH",
+		"CUSTOM_AUTH":              "ALLOW_CUSTOM_AUTH",
+		"USER_AUTH":                "ALLOW_USER_AUTH",
+		"REFRESH_TOKEN_AUTH":       "ALLOW_REFRESH_TOKEN_AUTH",
+		"REFRESH_TOKEN":            "ALLOW_REFRESH_TOKEN_AUTH",
+	}
+	if got, want := slices.Sorted(maps.Keys(signInFlows)), slices.Sorted(maps.Keys(flows)); !slices.Equal(got, want) {
+		t.Errorf("registered flows %v, want %v", got, want)
+	}
+	for name, h := range signInFlows {
+		if h.allow != flows[name] {
+			t.Errorf("%s needs %q, want %q", name, h.allow, flows[name])
+		}
+	}
+	if signInFlows["USER_PASSWORD_AUTH"].caller != callerPublic || signInFlows["ADMIN_USER_PASSWORD_AUTH"].caller != callerAdmin || signInFlows["ADMIN_NO_SRP_AUTH"].caller != callerAdmin {
+		t.Error("the password flows are each for one caller")
+	}
+}
+
+// TestRegisterAnswerTwice: a placeholder gives way to a handler; a handler never silently
+// replaces another.
+func TestRegisterAnswerTwice(t *testing.T) {
+	saved := signInAnswers["SMS_MFA"]
+	t.Cleanup(func() { signInAnswers["SMS_MFA"] = saved })
+	h := &signInHandler{username: true, session: "SMS_MFA"}
+	registerAnswer("SMS_MFA", h)
+	if signInAnswers["SMS_MFA"] != h {
+		t.Fatal("placeholder not replaced")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a second handler for SMS_MFA was accepted")
+		}
+	}()
+	registerAnswer("SMS_MFA", &signInHandler{})
+}
