@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -222,7 +221,7 @@ func TestKMSMasterKeyKeyStates(t *testing.T) {
 // hangingKMS is an HTTP endpoint that never answers until the client gives up (or the test ends):
 // a KMS outage as the real SDK client sees it. It counts the requests it saw, and the client
 // records the deadline each was sent with.
-func hangingKMS(t *testing.T) (*kms.Client, *atomic.Int64, *sentDeadlines) {
+func hangingKMS(t *testing.T) (*kms.Client, *atomic.Int64, *localkms.SentDeadlines) {
 	t.Helper()
 	var hits atomic.Int64
 	stop := make(chan struct{})
@@ -234,7 +233,7 @@ func hangingKMS(t *testing.T) (*kms.Client, *atomic.Int64, *sentDeadlines) {
 		}
 	}))
 	t.Cleanup(func() { close(stop); srv.Close() })
-	dls := &sentDeadlines{}
+	dls := &localkms.SentDeadlines{}
 	c := kms.New(kms.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(srv.URL),
@@ -242,44 +241,6 @@ func hangingKMS(t *testing.T) (*kms.Client, *atomic.Int64, *sentDeadlines) {
 		HTTPClient:   dls,
 	})
 	return c, &hits, dls
-}
-
-// sentDeadlines is a KMS client's HTTP client that records the deadline of every request's
-// context as it is sent: which deadline a call really ran under, checked without timing it.
-type sentDeadlines struct {
-	mu   sync.Mutex
-	sent []sentDeadline
-}
-
-type sentDeadline struct {
-	at, deadline time.Time
-	timed        bool
-}
-
-func (d *sentDeadlines) Do(r *http.Request) (*http.Response, error) {
-	dl, ok := r.Context().Deadline()
-	d.mu.Lock()
-	d.sent = append(d.sent, sentDeadline{at: time.Now(), deadline: dl, timed: ok})
-	d.mu.Unlock()
-	return http.DefaultClient.Do(r)
-}
-
-// within fails t unless requests were sent since the last look, each with at most max left of
-// its deadline (a goroutine descheduled on a loaded machine only leaves it less).
-func (d *sentDeadlines) within(t *testing.T, max time.Duration) {
-	t.Helper()
-	d.mu.Lock()
-	sent := d.sent
-	d.sent = nil
-	d.mu.Unlock()
-	if len(sent) == 0 {
-		t.Fatal("no request reached KMS")
-	}
-	for _, s := range sent {
-		if !s.timed || s.deadline.Sub(s.at) > max {
-			t.Fatalf("a KMS request was sent with %v left (deadline set: %v); want at most %v", s.deadline.Sub(s.at), s.timed, max)
-		}
-	}
 }
 
 func TestKMSMasterKeyDeadline(t *testing.T) {
@@ -292,7 +253,7 @@ func TestKMSMasterKeyDeadline(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("GenerateDataKey against a hanging KMS: %v", err)
 	}
-	sent.within(t, 150*time.Millisecond) // the configured timeout, not DefaultKMSTimeout
+	sent.Within(t, 150*time.Millisecond) // the configured timeout, not DefaultKMSTimeout
 	// The caller's shorter deadline wins over the configured one.
 	slow := newKMSMasterKey(t, c, envelope.KMSMasterKeyConfig{KeyID: "k", Timeout: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -300,7 +261,7 @@ func TestKMSMasterKeyDeadline(t *testing.T) {
 	if _, err := slow.Decrypt(ctx, []byte("wrapped")); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Decrypt: %v", err)
 	}
-	sent.within(t, 100*time.Millisecond)
+	sent.Within(t, 100*time.Millisecond)
 	// Both calls really went out to the endpoint (the SDK, not a pre-check, ran out of time).
 	if hits.Load() < 2 {
 		t.Fatalf("the hanging endpoint saw %d requests", hits.Load())

@@ -11,15 +11,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/cognatehq/cognate/infra/kms/localkms"
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/store"
@@ -58,7 +57,7 @@ func (noKMS) Decrypt(context.Context, *kms.DecryptInput, ...func(*kms.Options)) 
 
 // hangingKMSClient is a real SDK client for an endpoint that never answers until the client gives
 // up: a KMS outage as the SDK sees it.
-func hangingKMSClient(t *testing.T) (*kms.Client, *sentDeadlines) {
+func hangingKMSClient(t *testing.T) (*kms.Client, *localkms.SentDeadlines) {
 	t.Helper()
 	stop := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -68,46 +67,8 @@ func hangingKMSClient(t *testing.T) (*kms.Client, *sentDeadlines) {
 		}
 	}))
 	t.Cleanup(func() { close(stop); srv.Close() })
-	dls := &sentDeadlines{}
+	dls := &localkms.SentDeadlines{}
 	return kms.New(kms.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{}, HTTPClient: dls}), dls
-}
-
-// sentDeadlines is a KMS client's HTTP client that records the deadline of every request's
-// context as it is sent: which deadline a call really ran under, checked without timing it.
-type sentDeadlines struct {
-	mu   sync.Mutex
-	sent []sentDeadline
-}
-
-type sentDeadline struct {
-	at, deadline time.Time
-	timed        bool
-}
-
-func (d *sentDeadlines) Do(r *http.Request) (*http.Response, error) {
-	dl, ok := r.Context().Deadline()
-	d.mu.Lock()
-	d.sent = append(d.sent, sentDeadline{at: time.Now(), deadline: dl, timed: ok})
-	d.mu.Unlock()
-	return http.DefaultClient.Do(r)
-}
-
-// within fails t unless requests were sent since the last look, each with at most max left of
-// its deadline (a goroutine descheduled on a loaded machine only leaves it less).
-func (d *sentDeadlines) within(t *testing.T, max time.Duration) {
-	t.Helper()
-	d.mu.Lock()
-	sent := d.sent
-	d.sent = nil
-	d.mu.Unlock()
-	if len(sent) == 0 {
-		t.Fatal("no request reached KMS")
-	}
-	for _, s := range sent {
-		if !s.timed || s.deadline.Sub(s.at) > max {
-			t.Fatalf("a KMS request was sent with %v left (deadline set: %v); want at most %v", s.deadline.Sub(s.at), s.timed, max)
-		}
-	}
 }
 
 func newKMSSigner(t *testing.T, tbl store.Table, api signer.KMSAPI, clk clock.Clock, cfg signer.KMSConfig) *signer.KMS {

@@ -374,7 +374,7 @@ func TestKMSSignerDeadline(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Sign against a hanging KMS: %v", err)
 	}
-	sent.within(t, 150*time.Millisecond) // the configured timeout, not the 3 s default
+	sent.Within(t, 150*time.Millisecond) // the configured timeout, not the 3 s default
 	// The caller's shorter deadline wins.
 	slow := newKMSSigner(t, tbl, hanging, clk, signer.KMSConfig{Timeout: time.Minute})
 	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
@@ -382,12 +382,12 @@ func TestKMSSignerDeadline(t *testing.T) {
 	if _, err := issueFor(cctx, slow, clk, pool); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Issue: %v", err)
 	}
-	sent.within(t, 100*time.Millisecond)
+	sent.Within(t, 100*time.Millisecond)
 	// EnsurePoolKeys is bounded too.
 	if err := s.EnsurePoolKeys(ctx, "us-east-1_SlowNew"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("EnsurePoolKeys: %v", err)
 	}
-	sent.within(t, 150*time.Millisecond)
+	sent.Within(t, 150*time.Millisecond)
 }
 
 func TestKMSSignerDeletePoolKeys(t *testing.T) {
