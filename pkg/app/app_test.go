@@ -76,15 +76,21 @@ func (c *countingTable) reset() {
 	}
 }
 
-// A password sign-in by email in an email-as-username pool is three store requests — the alias,
-// the attempt counted while the user is read, the outcome — after a few wrong passwords too; the
-// fifth failure still locks (the full path, which sets the lock, takes over at the fifth).
-func TestPasswordSignInRequests(t *testing.T) {
+// startCounted runs the API on a temporary table whose requests are counted.
+func startCounted(t *testing.T) (*apptest.Env, *countingTable) {
 	var counted *countingTable
 	e := apptest.Start(t, func(t *testing.T, clk clock.Clock) store.Table {
 		counted = &countingTable{Table: tempTable(t, clk)}
 		return counted
 	})
+	return e, counted
+}
+
+// A password sign-in by email in an email-as-username pool is three store requests — the alias,
+// the attempt counted while the user is read, the outcome — after a few wrong passwords too; the
+// fifth failure still locks (the full path, which sets the lock, takes over at the fifth).
+func TestPasswordSignInRequests(t *testing.T) {
+	e, counted := startCounted(t)
 	ctx := context.Background()
 	svc := e.App.Service
 	pool, client := emailPool(t, svc)
@@ -146,11 +152,7 @@ func (c *countingTable) Query(ctx context.Context, pk, prefix, cursor string, li
 
 // A filtered ListUsers reads the matching index items and those users, not the pool.
 func TestListUsersFilterDoesNotScan(t *testing.T) {
-	var counted *countingTable
-	e := apptest.Start(t, func(t *testing.T, clk clock.Clock) store.Table {
-		counted = &countingTable{Table: tempTable(t, clk)}
-		return counted
-	})
+	e, counted := startCounted(t)
 	ctx := context.Background()
 	p, err := e.App.Service.CreateUserPool(ctx, &userpool.CreateUserPoolInput{PoolName: "big"})
 	if err != nil {
@@ -215,11 +217,7 @@ func TestRefusedAttemptsDoNotCount(t *testing.T) {
 // code as it counts): a ConfirmSignUp is the user's read, the hourly counter's read and write,
 // that one request and the outcome's transaction; a wrong code stops after the count.
 func TestConfirmSignUpRequests(t *testing.T) {
-	var counted *countingTable
-	e := apptest.Start(t, func(t *testing.T, clk clock.Clock) store.Table {
-		counted = &countingTable{Table: tempTable(t, clk)}
-		return counted
-	})
+	e, counted := startCounted(t)
 	ctx := context.Background()
 	svc := e.App.Service
 	pin := &userpool.CreateUserPoolInput{PoolName: "codes"}

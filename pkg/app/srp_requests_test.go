@@ -5,10 +5,7 @@ import (
 	"crypto/rand"
 	"testing"
 
-	"github.com/cognatehq/cognate/pkg/app/apptest"
-	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/srp"
-	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/userpool"
 )
 
@@ -17,11 +14,7 @@ import (
 // the user, then commits the outcome with the SECRET_BLOCK's used marker. The block carries the
 // step, so issuing it writes nothing, with or without a Session.
 func TestSRPSignInRequests(t *testing.T) {
-	var counted *countingTable
-	e := apptest.Start(t, func(t *testing.T, clk clock.Clock) store.Table {
-		counted = &countingTable{Table: tempTable(t, clk)}
-		return counted
-	})
+	e, counted := startCounted(t)
 	ctx := context.Background()
 	svc := e.App.Service
 	pool, client := emailPool(t, svc)
