@@ -13,6 +13,7 @@ package gate
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -125,4 +126,30 @@ func (r *recorder) Skip(args ...any) { r.Log(args...); r.SkipNow() }
 func (r *recorder) Skipf(format string, args ...any) {
 	r.Logf(format, args...)
 	r.SkipNow()
+}
+
+// RepoRoot is the repository's root: the first directory holding marker (a path relative to the
+// root, e.g. "infra/node/package.json"), looking up from this source file and then from the
+// working directory (a test binary may run from a copy of the source or elsewhere).
+func RepoRoot(marker string) (string, error) {
+	var starts []string
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		starts = append(starts, filepath.Dir(file))
+	}
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	for _, dir := range starts {
+		for {
+			if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+				return dir, nil
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				break
+			}
+			dir = parent
+		}
+	}
+	return "", fmt.Errorf("cannot find the repository (%s)", marker)
 }

@@ -24,7 +24,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,28 +64,10 @@ func Tools(t testing.TB, pkgs ...string) string {
 	return dir
 }
 
-// toolsDir is infra/node: found from this source file, or else above the working directory.
+// toolsDir is infra/node.
 func toolsDir() (string, error) {
-	var starts []string
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		starts = append(starts, filepath.Dir(file))
-	}
-	if wd, err := os.Getwd(); err == nil {
-		starts = append(starts, wd)
-	}
-	for _, dir := range starts {
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "infra", "node", "package.json")); err == nil {
-				return filepath.Join(dir, "infra", "node"), nil
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	return "", errors.New("cannot find infra/node/package.json")
+	root, err := gate.RepoRoot("infra/node/package.json")
+	return filepath.Join(root, "infra", "node"), err
 }
 
 // Run runs `node --test --test-reporter=tap files…` in dir with env added to the process's

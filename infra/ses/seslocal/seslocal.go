@@ -31,7 +31,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -153,30 +152,8 @@ func fail(t testing.TB, err error) {
 	t.Fatalf("the SES emulator is not available (`make node-deps` installs it): %v", err)
 }
 
-// repoRoot is the directory holding infra/ses/emulator.js: found from this source file, or else
-// from the working directory.
-func repoRoot() (string, error) {
-	var dirs []string
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		dirs = append(dirs, filepath.Dir(file))
-	}
-	if wd, err := os.Getwd(); err == nil {
-		dirs = append(dirs, wd)
-	}
-	for _, dir := range dirs {
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "infra", "ses", "emulator.js")); err == nil {
-				return dir, nil
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	return "", errors.New("cannot find the repository (infra/ses/emulator.js)")
-}
+// repoRoot is the directory holding infra/ses/emulator.js.
+func repoRoot() (string, error) { return gate.RepoRoot("infra/ses/emulator.js") }
 
 func start() (*Emulator, error) {
 	root, err := repoRoot()

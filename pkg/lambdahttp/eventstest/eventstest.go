@@ -13,13 +13,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/cognatehq/cognate/infra/gate"
 	"github.com/cognatehq/cognate/pkg/cognito"
 )
 
@@ -40,29 +39,10 @@ var CognitoFolders = map[string]cognito.Family{
 	"account": cognito.FamilyAccount, "admin": cognito.FamilyAdmin,
 }
 
-// Dir is the repository's events directory: found from this source file, or else above the
-// working directory.
+// Dir is the repository's events directory.
 func Dir() (string, error) {
-	var starts []string
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		starts = append(starts, filepath.Dir(file))
-	}
-	if wd, err := os.Getwd(); err == nil {
-		starts = append(starts, wd)
-	}
-	for _, dir := range starts {
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "events", "README.md")); err == nil {
-				return filepath.Join(dir, "events"), nil
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	return "", errors.New("eventstest: cannot find events/README.md")
+	root, err := gate.RepoRoot("events/README.md")
+	return filepath.Join(root, "events"), err
 }
 
 // Files lists the *.json files of one folder of the events directory (e.g. "admin",

@@ -31,7 +31,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,30 +176,8 @@ func DeleteTableAtCleanup(t testing.TB, c *dynamodb.Client, name string) {
 
 // ---- the process ----
 
-// repoRoot is the directory holding go.mod: found from this source file, or else from the
-// working directory.
-func repoRoot() (string, error) {
-	var dirs []string
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		dirs = append(dirs, filepath.Dir(file))
-	}
-	if wd, err := os.Getwd(); err == nil {
-		dirs = append(dirs, wd)
-	}
-	for _, dir := range dirs {
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "infra", "dynamodb", "dynamodb-local.mjs")); err == nil {
-				return dir, nil
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	return "", errors.New("cannot find the repository (infra/dynamodb/dynamodb-local.mjs)")
-}
+// repoRoot is the directory holding go.mod and infra/dynamodb.
+func repoRoot() (string, error) { return gate.RepoRoot("infra/dynamodb/dynamodb-local.mjs") }
 
 var javaVersion = regexp.MustCompile(`version "(\d+)(?:\.(\d+))?`)
 
