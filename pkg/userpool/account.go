@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/store"
 )
@@ -14,11 +16,11 @@ func (s *Service) GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput
 	if err != nil {
 		return nil, err
 	}
-	readable := clientReadable(nil)
+	readable := ClientReadable(nil)
 	if c, _, err := s.client(ctx, a.claims.ClientID); err == nil {
-		readable = clientReadable(c)
+		readable = ClientReadable(c)
 	}
-	return &GetUserOutput{Username: a.user.Username, UserAttributes: attributeList(a.user, readable), MFAOptions: a.user.MFAOptions}, nil
+	return &GetUserOutput{Username: a.user.Username, UserAttributes: AttributeList(a.user, readable), MFAOptions: a.user.MFAOptions}, nil
 }
 
 // ChangePassword changes the caller's password; existing tokens stay valid, as in Cognito.
@@ -41,20 +43,20 @@ func (s *Service) ChangePassword(ctx context.Context, in *ChangePasswordInput) (
 		}
 		ok, err := s.checkPassword(ctx, p, u, *in.PreviousPassword)
 		if err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 		if !ok {
-			return nil, incorrect()
+			return nil, msg.Incorrect()
 		}
 	}
-	if err := checkPasswordPolicy(p, in.ProposedPassword); err != nil {
+	if err := CheckPasswordPolicy(p, in.ProposedPassword); err != nil {
 		return nil, err
 	}
-	pw, err := s.newPassword(ctx, p, u.Username, u.sub(), in.ProposedPassword, false)
+	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), in.ProposedPassword, false)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	if _, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	if _, err := s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil
 		return nil, nil
@@ -88,15 +90,15 @@ func (s *Service) DeleteUser(ctx context.Context, in *DeleteUserInput) (*DeleteU
 	return &DeleteUserOutput{}, nil
 }
 
-func (s *Service) deleteUser(ctx context.Context, p *poolState, u *userState) error {
-	err := s.repo.DeleteUser(ctx, p.Id, u.st.Key)
+func (s *Service) deleteUser(ctx context.Context, p *Pool, u *User) error {
+	err := s.repo.DeleteUser(ctx, p.Id, u.Stored.Key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return userNotFound()
+		return msg.UserNotFound()
 	case errors.Is(err, store.ErrConflict):
 		return cognito.ConcurrentModification("The user was modified concurrently; try again.")
 	case err != nil:
-		return internal(err)
+		return msg.Internal(err)
 	}
 	s.countUser(p.Id, -1)
 	return nil

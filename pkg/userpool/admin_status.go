@@ -3,6 +3,8 @@ package userpool
 import (
 	"context"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
 )
@@ -32,7 +34,7 @@ func (s *Service) AdminDisableUser(ctx context.Context, in *AdminDisableUserInpu
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		cur.Enabled = false
 		revokeAll(cur, s.now())
 		return nil, nil
@@ -49,7 +51,7 @@ func (s *Service) AdminEnableUser(ctx context.Context, in *AdminEnableUserInput)
 	if err != nil {
 		return nil, err
 	}
-	if _, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	if _, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		cur.Enabled = true
 		return nil, nil
 	}); err != nil {
@@ -73,12 +75,12 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, in *AdminResetUser
 	var ops []store.Op
 	if hasChannel {
 		if code, err = s.sixDigits(); err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 		ops = append(ops, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL))
 	}
-	u, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
-		cur.Status = statusResetRequired
+	u, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+		cur.Status = StatusResetRequired
 		return ops, nil
 	})
 	if err != nil {

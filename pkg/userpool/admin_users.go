@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
@@ -17,7 +19,7 @@ func (s *Service) AdminGetUser(ctx context.Context, in *AdminGetUserInput) (*Adm
 	if err != nil {
 		return nil, err
 	}
-	return &AdminGetUserOutput{Username: u.Username, UserAttributes: attributeList(u, nil), UserCreateDate: wireTime(u.Created),
+	return &AdminGetUserOutput{Username: u.Username, UserAttributes: AttributeList(u, nil), UserCreateDate: wireTime(u.Created),
 		UserLastModifiedDate: wireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status, MFAOptions: u.MFAOptions}, nil
 }
 
@@ -28,7 +30,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	if err != nil {
 		return nil, err
 	}
-	attrs, err := checkAttributes(p, in.UserAttributes, true, nil)
+	attrs, err := CheckAttributes(p, in.UserAttributes, true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -40,18 +42,18 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	temp := ""
 	if in.TemporaryPassword != nil && *in.TemporaryPassword != "" {
 		temp = *in.TemporaryPassword
-		if err := checkPasswordPolicy(p, temp); err != nil {
+		if err := CheckPasswordPolicy(p, temp); err != nil {
 			return nil, err
 		}
 	} else if temp, err = s.temporaryPassword(p); err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if in.MessageAction == "RESEND" {
 		return s.resendInvitation(ctx, p, in, temp)
 	}
 	sub, err := s.uuid()
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	username, err := usernameFor(p, in.Username, sub, attrs)
 	if err != nil {
@@ -60,21 +62,21 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	// PreSignUp_AdminCreateUser trigger point.
 	pw, err := s.newPassword(ctx, p, username, sub, temp, true)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	now := s.now()
-	rec := &userRecord{Username: username, Status: statusForceChangePassword, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
-	u := &userState{userRecord: rec, st: &store.User{PoolID: p.Id, Key: userKey(p, username), Sub: sub, Aliases: aliasesOf(p, rec)}}
-	u.st.Index = indexOf(p, u)
-	u.encode()
-	err = s.repo.CreateUser(ctx, u.st)
+	rec := &UserRecord{Username: username, Status: StatusForceChangePassword, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
+	u := &User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: UserKey(p, username), Sub: sub, Aliases: AliasesOf(p, rec)}}
+	u.Stored.Index = IndexOf(p, u)
+	u.Encode()
+	err = s.repo.CreateUser(ctx, u.Stored)
 	var taken *store.AliasTakenError
 	if errors.As(err, &taken) && in.ForceAliasCreation && len(p.UsernameAttributes) == 0 {
 		// ForceAliasCreation: create the user without the contested aliases, then move them
 		// over in one transaction with the previous owners (updateUserAliases).
-		u.st.Aliases = nil
-		if err = s.repo.CreateUser(ctx, u.st); err == nil {
-			u, err = s.updateUserAliases(ctx, p, u, true, func(*userState) ([]store.Op, error) { return nil, nil })
+		u.Stored.Aliases = nil
+		if err = s.repo.CreateUser(ctx, u.Stored); err == nil {
+			u, err = s.updateUserAliases(ctx, p, u, true, func(*User) ([]store.Op, error) { return nil, nil })
 			if err != nil {
 				return nil, err
 			}
@@ -89,7 +91,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	s.countUser(p.Id, +1)
 	if in.MessageAction != "SUPPRESS" {
 		if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
-			if derr := s.repo.DeleteUser(ctx, p.Id, u.st.Key); derr != nil {
+			if derr := s.repo.DeleteUser(ctx, p.Id, u.Stored.Key); derr != nil {
 				s.log.ErrorContext(ctx, "undoing AdminCreateUser after failed delivery", "pool", p.Id, "err", derr)
 			} else {
 				s.countUser(p.Id, -1)
@@ -97,12 +99,12 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 			return nil, err
 		}
 	}
-	ut := toUserType(u, attributeList(u, nil))
+	ut := toUserType(u, AttributeList(u, nil))
 	return &AdminCreateUserOutput{User: &ut}, nil
 }
 
 // invite sends the temporary password over each desired medium the user has an address for.
-func (s *Service) invite(ctx context.Context, p *poolState, u *userState, mediums []string, temp string) error {
+func (s *Service) invite(ctx context.Context, p *Pool, u *User, mediums []string, temp string) error {
 	if len(mediums) == 0 {
 		mediums = []string{"SMS"}
 	}
@@ -122,20 +124,20 @@ func (s *Service) invite(ctx context.Context, p *poolState, u *userState, medium
 	return nil
 }
 
-func (s *Service) resendInvitation(ctx context.Context, p *poolState, in *AdminCreateUserInput, temp string) (*AdminCreateUserOutput, error) {
+func (s *Service) resendInvitation(ctx context.Context, p *Pool, in *AdminCreateUserInput, temp string) (*AdminCreateUserOutput, error) {
 	u, err := s.mustFindUser(ctx, p, in.Username, false)
 	if err != nil {
 		return nil, err
 	}
-	if u.Status != statusForceChangePassword {
+	if u.Status != StatusForceChangePassword {
 		return nil, cognito.UnsupportedUserState("Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
 	}
-	pw, err := s.newPassword(ctx, p, u.Username, u.sub(), temp, true)
+	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), temp, true)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	// RESEND restarts the temporary password's validity clock.
-	u, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	u, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil // a new password ends any lockout
 		return nil, nil
@@ -146,7 +148,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *poolState, in *AdminC
 	if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
 		return nil, err
 	}
-	ut := toUserType(u, attributeList(u, nil))
+	ut := toUserType(u, AttributeList(u, nil))
 	return &AdminCreateUserOutput{User: &ut}, nil
 }
 
@@ -168,20 +170,20 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPass
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPasswordPolicy(p, in.Password); err != nil {
+	if err := CheckPasswordPolicy(p, in.Password); err != nil {
 		return nil, err
 	}
-	pw, err := s.newPassword(ctx, p, u.Username, u.sub(), in.Password, !in.Permanent)
+	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), in.Password, !in.Permanent)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil // a new password ends any lockout
 		if in.Permanent {
-			cur.Status = statusConfirmed
+			cur.Status = StatusConfirmed
 		} else {
-			cur.Status = statusForceChangePassword
+			cur.Status = StatusForceChangePassword
 		}
 		return nil, nil
 	})
@@ -255,12 +257,12 @@ func parseFilter(f string) (*userFilter, error) {
 	return &userFilter{attr: attr, value: val.String(), prefix: prefix}, nil
 }
 
-func (f *userFilter) match(u *userState) bool {
+func (f *userFilter) match(u *User) bool {
 	if f == nil {
 		return true
 	}
-	v, want := searchValue(u, f.attr), f.value
-	if foldedSearch(f.attr) {
+	v, want := SearchValue(u, f.attr), f.value
+	if FoldedSearch(f.attr) {
 		v, want = strings.ToLower(v), strings.ToLower(want)
 	}
 	if f.prefix {
@@ -291,9 +293,9 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsers
 	}
 	out := &ListUsersOutput{Users: []UserType{}}
 	readable := func(n string) bool { return len(in.AttributesToGet) == 0 || slices.Contains(in.AttributesToGet, n) }
-	add := func(u *userState) { out.Users = append(out.Users, toUserType(u, attributeList(u, readable))) }
+	add := func(u *User) { out.Users = append(out.Users, toUserType(u, AttributeList(u, readable))) }
 	if filter != nil {
-		if !p.searchable(filter.attr) {
+		if !p.Searchable(filter.attr) {
 			return nil, cognito.InvalidParameter("Invalid search attribute: %s", filter.attr)
 		}
 		if cursor, err = s.searchUsers(ctx, p, filter, cursor, limit, add); err != nil {
@@ -308,9 +310,9 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsers
 			return nil, pageErr(err)
 		}
 		for _, su := range users {
-			u, err := decodeUser(su)
+			u, err := DecodeUser(su)
 			if err != nil {
-				return nil, internal(err)
+				return nil, msg.Internal(err)
 			}
 			add(u)
 		}

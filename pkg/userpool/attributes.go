@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
@@ -85,7 +87,7 @@ type AdminSetUserSettingsOutput struct{}
 
 // verifyBeforeUpdate tells whether the pool keeps the old value of attr active until the new one
 // is verified (UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate).
-func (p *poolState) verifyBeforeUpdate(attr string) bool {
+func (p *Pool) VerifyBeforeUpdate(attr string) bool {
 	return p.UserAttributeUpdateSettings != nil && slices.Contains(p.UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate, attr)
 }
 
@@ -101,16 +103,16 @@ type pendingSend struct {
 
 // applyAttributes changes a user's attributes with Cognito's rules and returns the codes to send
 // and the ops that store them. admin callers may set *_verified directly.
-func (s *Service) applyAttributes(p *poolState, u *userState, set map[string]string, admin bool) (*attributeChange, []store.Op, error) {
+func (s *Service) applyAttributes(p *Pool, u *User, set map[string]string, admin bool) (*attributeChange, []store.Op, error) {
 	ch := &attributeChange{}
 	var ops []store.Op
 	for name, v := range set {
 		if strings.HasSuffix(name, "_verified") {
 			continue
 		}
-		def := p.schema[name]
+		def := p.Schema[name]
 		if def.Mutable != nil && !*def.Mutable && u.Attrs[name] != "" && u.Attrs[name] != v {
-			return nil, nil, immutableAttribute(name)
+			return nil, nil, msg.ImmutableAttribute(name)
 		}
 	}
 	for name, v := range set {
@@ -131,7 +133,7 @@ func (s *Service) applyAttributes(p *poolState, u *userState, set map[string]str
 			delete(u.Pending, name)
 			continue
 		}
-		if p.autoVerified(name) && p.verifyBeforeUpdate(name) && u.Attrs[name] != "" && u.Attrs[name+"_verified"] == "true" {
+		if p.AutoVerified(name) && p.VerifyBeforeUpdate(name) && u.Attrs[name] != "" && u.Attrs[name+"_verified"] == "true" {
 			// The old value keeps working (sign-in, recovery) until the new one is verified.
 			if u.Pending == nil {
 				u.Pending = map[string]string{}
@@ -142,10 +144,10 @@ func (s *Service) applyAttributes(p *poolState, u *userState, set map[string]str
 			u.Attrs[name+"_verified"] = "false"
 			delete(u.Pending, name)
 		}
-		if p.autoVerified(name) {
+		if p.AutoVerified(name) {
 			code, err := s.sixDigits()
 			if err != nil {
-				return nil, nil, internal(err)
+				return nil, nil, msg.Internal(err)
 			}
 			d := deliveryTo(name, v)
 			ops = append(ops, s.codeOp(p, u, purposeVerify(name), name, v, code, verifyCodeTTL))
@@ -166,7 +168,7 @@ func (s *Service) applyAttributes(p *poolState, u *userState, set map[string]str
 	return ch, ops, nil
 }
 
-func (s *Service) deliver(ctx context.Context, p *poolState, u *userState, kind mail.Kind, ch *attributeChange) ([]CodeDeliveryDetailsType, error) {
+func (s *Service) deliver(ctx context.Context, p *Pool, u *User, kind mail.Kind, ch *attributeChange) ([]CodeDeliveryDetailsType, error) {
 	var out []CodeDeliveryDetailsType
 	for _, snd := range ch.sends {
 		if err := s.send(ctx, p, kind, snd.d, u.Username, snd.code); err != nil {
@@ -185,16 +187,16 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 	if err != nil {
 		return nil, err
 	}
-	var c *clientState
+	var c *Client
 	if cl, _, err := s.client(ctx, a.claims.ClientID); err == nil {
 		c = cl
 	}
-	set, err := checkAttributes(a.pool, in.UserAttributes, false, clientWritable(c))
+	set, err := CheckAttributes(a.pool, in.UserAttributes, false, ClientWritable(c))
 	if err != nil {
 		return nil, err
 	}
 	var ch *attributeChange
-	u, err := s.updateUser(ctx, a.pool, a.user, func(cur *userState) ([]store.Op, error) {
+	u, err := s.updateUser(ctx, a.pool, a.user, func(cur *User) ([]store.Op, error) {
 		var ops []store.Op
 		var err error
 		ch, ops, err = s.applyAttributes(a.pool, cur, set, false)
@@ -216,12 +218,12 @@ func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdate
 	if err != nil {
 		return nil, err
 	}
-	set, err := checkAttributes(p, in.UserAttributes, true, nil)
+	set, err := CheckAttributes(p, in.UserAttributes, true, nil)
 	if err != nil {
 		return nil, err
 	}
 	var ch *attributeChange
-	u, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	u, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		var ops []store.Op
 		var err error
 		ch, ops, err = s.applyAttributes(p, cur, set, true)
@@ -237,26 +239,26 @@ func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdate
 }
 
 // deleteAttributes deletes attributes of a user; admin callers may delete developer-only ones.
-func (s *Service) deleteAttributes(ctx context.Context, p *poolState, u *userState, names []string, admin bool) error {
+func (s *Service) deleteAttributes(ctx context.Context, p *Pool, u *User, names []string, admin bool) error {
 	for _, n := range names {
-		def, ok := p.schema[n]
+		def, ok := p.Schema[n]
 		if !ok {
-			return notInSchema(n)
+			return msg.NotInSchema(n)
 		}
-		if developerOnly(n) && !admin {
-			return unauthorizedAttribute()
+		if DeveloperOnly(n) && !admin {
+			return msg.UnauthorizedAttribute()
 		}
 		if n == "sub" || (def.Mutable != nil && !*def.Mutable) {
-			return immutableAttribute(n)
+			return msg.ImmutableAttribute(n)
 		}
 		if def.Required != nil && *def.Required {
 			return cognito.InvalidParameter("Attributes did not conform to the schema: %s: The attribute %s is required\n", n, n)
 		}
-		if p.usernameAttr(n) {
+		if p.UsernameAttr(n) {
 			return cognito.InvalidParameter("Cannot delete the username attribute %s.", n)
 		}
 	}
-	_, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err := s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		for _, n := range names {
 			delete(cur.Attrs, n)
 			delete(cur.Pending, n)
@@ -302,7 +304,7 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *GetU
 	}
 	p, u, name := a.pool, a.user, in.AttributeName
 	if name != "email" && name != "phone_number" {
-		return nil, notVerifiable()
+		return nil, msg.NotVerifiable()
 	}
 	v := u.Pending[name]
 	if v == "" {
@@ -316,10 +318,10 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *GetU
 	}
 	code, err := s.sixDigits()
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if err := s.repo.Commit(ctx, s.codeOp(p, u, purposeVerify(name), name, v, code, verifyCodeTTL)); err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	d := deliveryTo(name, v)
 	if err := s.send(ctx, p, mail.VerifyUserAttribute, d, u.Username, code); err != nil {
@@ -337,7 +339,7 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *VerifyUserAttribu
 	}
 	p, u, name := a.pool, a.user, in.AttributeName
 	if name != "email" && name != "phone_number" {
-		return nil, notVerifiable()
+		return nil, msg.NotVerifiable()
 	}
 	if err := s.countHourly(ctx, p, u, "VerifyUserAttribute"); err != nil {
 		return nil, err
@@ -346,20 +348,20 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *VerifyUserAttribu
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		switch {
 		case cur.Pending[name] == rec.Value:
 			cur.Attrs[name] = rec.Value
 			delete(cur.Pending, name)
 		case cur.Attrs[name] != rec.Value:
 			// The value changed since the code was sent: the code no longer proves anything (CODE-05).
-			return nil, codeMismatch()
+			return nil, msg.CodeMismatch()
 		}
 		cur.Attrs[name+"_verified"] = "true"
 		return []store.Op{consume}, nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
-		return nil, codeExpired()
+		return nil, msg.CodeExpired()
 	}
 	if err != nil {
 		return nil, err
@@ -391,13 +393,13 @@ func (s *Service) AdminSetUserSettings(ctx context.Context, in *AdminSetUserSett
 	return &AdminSetUserSettingsOutput{}, nil
 }
 
-func (s *Service) setMFAOptions(ctx context.Context, p *poolState, u *userState, opts []MFAOptionType) error {
+func (s *Service) setMFAOptions(ctx context.Context, p *Pool, u *User, opts []MFAOptionType) error {
 	for _, o := range opts {
 		if o.DeliveryMedium != "" && o.DeliveryMedium != "SMS" || o.AttributeName != "" && o.AttributeName != "phone_number" {
 			return cognito.InvalidParameter("Only SMS to phone_number is supported in MFAOptions.")
 		}
 	}
-	_, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err := s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		cur.MFAOptions = opts
 		return nil, nil
 	})

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/store"
 )
@@ -40,9 +42,9 @@ const (
 // client, with which device, and what must commit together with whatever the step produces
 // (the answered Session; a new password).
 type signInStep struct {
-	pool   *poolState
-	client *clientState
-	user   *userState
+	pool   *Pool
+	client *Client
+	user   *User
 	// device is the DEVICE_KEY presented in this step ("" = none).
 	device string
 	// consume holds the ops that use up the Session this step answered; they commit with the
@@ -54,13 +56,13 @@ type signInStep struct {
 	// reserved: user was read by countAttempt, which counted this attempt already.
 	reserved bool
 	// change, when set, edits the user in the transaction that commits the outcome.
-	change func(u *userState) ([]store.Op, error)
+	change func(u *User) ([]store.Op, error)
 }
 
 // readPassword checks USER_PASSWORD_AUTH's parameters.
 func readPassword(c *signInCall) error {
 	if c.params["PASSWORD"] == "" {
-		return missingParam("PASSWORD")
+		return msg.MissingParam("PASSWORD")
 	}
 	return nil
 }
@@ -76,12 +78,12 @@ func decidePassword(ctx context.Context, s *Service, c *signInCall) (*signInDeci
 // counts the attempt while reading the user (countAttempt). nil sends the sign-in down the full
 // path (resolveUser, reserveAttempt), which also covers alias attributes, unknown users and a
 // SECRET_HASH over the internal username: nothing is counted before the SECRET_HASH holds.
-func (s *Service) countAttemptFor(ctx context.Context, p *poolState, c *clientState, typed, secretHash string) *userState {
-	if c.secret != "" && checkSecretHash(c, secretHash, typed) != nil {
+func (s *Service) countAttemptFor(ctx context.Context, p *Pool, c *Client, typed, secretHash string) *User {
+	if c.Secret != "" && checkSecretHash(c, secretHash, typed) != nil {
 		return nil
 	}
-	key := userKey(p, typed)
-	if kind, value, ok := usernameAlias(p, typed); ok {
+	key := UserKey(p, typed)
+	if kind, value, ok := UsernameAlias(p, typed); ok {
 		var err error
 		if key, err = s.repo.AliasOwner(ctx, p.Id, kind, value); err != nil {
 			return nil
@@ -96,20 +98,20 @@ func unknownUserPassword(ctx context.Context, s *Service, c *signInCall) error {
 	return s.unknownPassword(ctx, c.pool, c.client, c.params["PASSWORD"])
 }
 
-func (s *Service) unknownPassword(ctx context.Context, p *poolState, c *clientState, password string) error {
+func (s *Service) unknownPassword(ctx context.Context, p *Pool, c *Client, password string) error {
 	if _, err := s.checkPassword(ctx, p, nil, password); err != nil {
-		return internal(err)
+		return msg.Internal(err)
 	}
-	if c.preventUserExistenceErrors() {
-		return incorrect()
+	if c.HidesExistence() {
+		return msg.Incorrect()
 	}
-	return userNotFound()
+	return msg.UserNotFound()
 }
 
 // verifyPassword is the decision on a plaintext password (USER_PASSWORD_AUTH and USER_AUTH's
 // PASSWORD factor): its verdict.
 func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password string) *signInDecision {
-	return &signInDecision{step: st, verdict: func(u *userState) (bool, error) {
+	return &signInDecision{step: st, verdict: func(u *User) (bool, error) {
 		return s.checkPassword(ctx, st.pool, u, password)
 	}}
 }
@@ -125,16 +127,16 @@ func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password s
 // it is disabled or unconfirmed (docs/security.md). Such an attempt is judged, so it counts
 // toward lockout like any other. With LEGACY, a disabled or unconfirmed user is refused before
 // the password is looked at, as Cognito does, and the attempt does not count.
-func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *userState) (bool, error)) (out *AuthOutput, err error) {
+func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *User) (bool, error)) (out *AuthOutput, err error) {
 	u := st.user
-	hide := st.client.preventUserExistenceErrors()
-	unjudged := !hide && (!u.Enabled || u.Status == statusUnconfirmed)
+	hide := st.client.HidesExistence()
+	unjudged := !hide && (!u.Enabled || u.Status == StatusUnconfirmed)
 	if st.reserved {
 		// countAttempt counted this attempt before anything was looked at. One refused without a
 		// verdict reaching the caller — the user disabled or unconfirmed (LEGACY), or the step's
 		// Session spent (a replay, found only when the outcome commits) — is taken back.
 		defer func() {
-			if unjudged || errors.Is(err, invalidSession()) {
+			if unjudged || errors.Is(err, msg.InvalidSession()) {
 				s.releaseAttempt(ctx, st.pool, u)
 			}
 		}()
@@ -150,16 +152,16 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 	if !st.reserved {
 		u, err = s.reserveAttempt(ctx, st.pool, u, st.attempt...)
 		if errors.Is(err, store.ErrConditionFailed) {
-			return nil, invalidSession() // the Session was spent already
+			return nil, msg.InvalidSession() // the Session was spent already
 		}
-		if hide && errors.Is(err, attemptsExceeded()) {
+		if hide && errors.Is(err, msg.AttemptsExceeded()) {
 			// "Password attempts exceeded" would name a real account: an unknown one never
 			// locks. The lock holds all the same (nothing is judged against the user), after
 			// the work a verdict costs.
-			if _, err := verdict(&userState{userRecord: &userRecord{}}); err != nil {
-				return nil, internal(err)
+			if _, err := verdict(&User{UserRecord: &UserRecord{}}); err != nil {
+				return nil, msg.Internal(err)
 			}
-			return nil, incorrect()
+			return nil, msg.Incorrect()
 		}
 		if err != nil {
 			return nil, err
@@ -168,12 +170,12 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 	st.user = u
 	ok, err := verdict(u)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if !ok {
-		return nil, incorrect()
+		return nil, msg.Incorrect()
 	}
-	if !u.Enabled || u.Status == statusUnconfirmed {
+	if !u.Enabled || u.Status == StatusUnconfirmed {
 		// Hidden existence: the state is told only now, to whoever proved the password, which
 		// must not count toward lockout.
 		if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
@@ -182,7 +184,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		return nil, accountStateErr(u)
 	}
 	change := st.change
-	st.change = func(cur *userState) ([]store.Op, error) {
+	st.change = func(cur *User) ([]store.Op, error) {
 		cur.Lock = nil
 		if change == nil {
 			return nil, nil
@@ -190,16 +192,16 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		return change(cur)
 	}
 	switch u.Status {
-	case statusResetRequired:
+	case StatusResetRequired:
 		// The password was right: the reserved failure must not count toward lockout.
 		if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
 			return nil, err
 		}
-		if st.client.preventUserExistenceErrors() {
-			return nil, incorrect()
+		if st.client.HidesExistence() {
+			return nil, msg.Incorrect()
 		}
 		return nil, cognito.PasswordResetRequired("Password reset required for the user")
-	case statusForceChangePassword:
+	case StatusForceChangePassword:
 		if s.tempPasswordExpired(st.pool, u) {
 			if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
 				return nil, err
@@ -212,11 +214,11 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 }
 
 // accountStateErr is the answer for a disabled or unconfirmed user.
-func accountStateErr(u *userState) error {
+func accountStateErr(u *User) error {
 	if !u.Enabled {
-		return userDisabled()
+		return msg.UserDisabled()
 	}
-	return userNotConfirmed()
+	return msg.UserNotConfirmed()
 }
 
 // mfaAndDevice is the last phase before tokens: MFA, then the device. A DEVICE_KEY of one of
@@ -236,7 +238,7 @@ func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*AuthOutput
 		return s.deviceSRPChallenge(ctx, st, dev)
 	}
 	var meta *NewDeviceMetadataType
-	if st.pool.deviceTracking() {
+	if st.pool.DeviceTracking() {
 		if meta, err = s.newDeviceMetadata(st.pool, st.user); err != nil {
 			return nil, err
 		}
@@ -260,7 +262,7 @@ func (s *Service) issueTokens(ctx context.Context, st *signInStep, meta *NewDevi
 
 // requiredMissing lists the required attributes the user still lacks, as NEW_PASSWORD_REQUIRED
 // names them ("userAttributes.<name>").
-func requiredMissing(p *poolState, u *userState) []string {
+func requiredMissing(p *Pool, u *User) []string {
 	out := []string{}
 	for _, a := range p.SchemaAttributes {
 		if a.Required != nil && *a.Required && *a.Name != "sub" && u.Attrs[*a.Name] == "" {
@@ -274,7 +276,7 @@ func requiredMissing(p *poolState, u *userState) []string {
 // newPasswordChallenge answers NEW_PASSWORD_REQUIRED, consuming the step's Session with it.
 func (s *Service) newPasswordChallenge(ctx context.Context, st *signInStep) (*AuthOutput, error) {
 	p, c, u := st.pool, st.client, st.user
-	sess, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), Username: u.Username, Challenge: challengeNewPassword})
+	sess, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: challengeNewPassword})
 	if err != nil {
 		return nil, err
 	}
@@ -295,42 +297,42 @@ func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInD
 	p, u, resp := c.pool, c.user, c.params
 	newPassword := resp["NEW_PASSWORD"]
 	if newPassword == "" {
-		return nil, missingParam("NEW_PASSWORD")
+		return nil, msg.MissingParam("NEW_PASSWORD")
 	}
 	var given []AttributeType
 	for k, v := range resp {
 		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
-			given = append(given, AttributeType{Name: name, Value: ptr(v)})
+			given = append(given, AttributeType{Name: name, Value: Ptr(v)})
 		}
 	}
-	attrs, err := checkAttributes(p, given, false, clientWritable(c.client))
+	attrs, err := CheckAttributes(p, given, false, ClientWritable(c.client))
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPasswordPolicy(p, newPassword); err != nil {
+	if err := CheckPasswordPolicy(p, newPassword); err != nil {
 		return nil, err
 	}
-	pw, err := s.newPassword(ctx, p, u.Username, u.sub(), newPassword, false)
+	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), newPassword, false)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	st := c.step()
-	st.change = func(cur *userState) ([]store.Op, error) {
-		if cur.Status != statusForceChangePassword {
-			return nil, invalidSession()
+	st.change = func(cur *User) ([]store.Op, error) {
+		if cur.Status != StatusForceChangePassword {
+			return nil, msg.InvalidSession()
 		}
 		for k, v := range attrs {
 			cur.Attrs[k] = v
 		}
 		if missing := requiredMissing(p, cur); len(missing) > 0 {
-			return nil, missingAttribute(strings.TrimPrefix(missing[0], "userAttributes."))
+			return nil, msg.MissingAttribute(strings.TrimPrefix(missing[0], "userAttributes."))
 		}
 		cur.Password = pw
-		cur.Status = statusConfirmed
+		cur.Status = StatusConfirmed
 		return nil, nil
 	}
 	// The missing-attribute check must answer before anything is consumed.
-	probe := &userState{userRecord: &userRecord{Attrs: map[string]string{}}}
+	probe := &User{UserRecord: &UserRecord{Attrs: map[string]string{}}}
 	for k, v := range u.Attrs {
 		probe.Attrs[k] = v
 	}
@@ -338,7 +340,7 @@ func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInD
 		probe.Attrs[k] = v
 	}
 	if missing := requiredMissing(p, probe); len(missing) > 0 {
-		return nil, missingAttribute(strings.TrimPrefix(missing[0], "userAttributes."))
+		return nil, msg.MissingAttribute(strings.TrimPrefix(missing[0], "userAttributes."))
 	}
 	return &signInDecision{step: st, proven: true}, nil
 }
@@ -348,7 +350,7 @@ func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInD
 func (s *Service) nextChallenge(ctx context.Context, st *signInStep, sess authSession) (string, error) {
 	tok, err := s.newSessionToken()
 	if err != nil {
-		return "", internal(err)
+		return "", msg.Internal(err)
 	}
 	if err := s.commitStep(ctx, st, s.sessionOp(st.client, tok, sess)); err != nil {
 		return "", err
@@ -366,11 +368,11 @@ func (s *Service) commitStep(ctx context.Context, st *signInStep, ops ...store.O
 	if st.change == nil {
 		err := s.repo.Commit(ctx, ops...)
 		if errors.Is(err, store.ErrConditionFailed) {
-			return invalidSession()
+			return msg.InvalidSession()
 		}
-		return internal(err)
+		return msg.Internal(err)
 	}
-	_, err := s.updateUser(ctx, st.pool, st.user, func(cur *userState) ([]store.Op, error) {
+	_, err := s.updateUser(ctx, st.pool, st.user, func(cur *User) ([]store.Op, error) {
 		extra, err := st.change(cur)
 		if err != nil {
 			return nil, err
@@ -378,7 +380,7 @@ func (s *Service) commitStep(ctx context.Context, st *signInStep, ops ...store.O
 		return append(extra, ops...), nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
-		return invalidSession()
+		return msg.InvalidSession()
 	}
 	return err
 }

@@ -13,8 +13,8 @@ import (
 type configCache struct {
 	mu      sync.Mutex
 	ttl     time.Duration
-	pools   map[string]cacheEntry[*poolState]
-	clients map[string]cacheEntry[*clientState]
+	pools   map[string]cacheEntry[*Pool]
+	clients map[string]cacheEntry[*Client]
 }
 
 type cacheEntry[T any] struct {
@@ -26,7 +26,7 @@ type cacheEntry[T any] struct {
 const maxCached = 4096
 
 func newConfigCache(ttl time.Duration) *configCache {
-	return &configCache{ttl: ttl, pools: map[string]cacheEntry[*poolState]{}, clients: map[string]cacheEntry[*clientState]{}}
+	return &configCache{ttl: ttl, pools: map[string]cacheEntry[*Pool]{}, clients: map[string]cacheEntry[*Client]{}}
 }
 
 func cacheGet[T any](c *configCache, m map[string]cacheEntry[T], k string, now time.Time) (T, bool) {

@@ -7,43 +7,45 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
 // clientRecord is an app client at rest: the wire shape without the secret, and the secret sealed.
-type clientRecord struct {
+type ClientRecord struct {
 	Client       UserPoolClientType
 	SealedSecret []byte `json:",omitempty"`
 }
 
 // clientState is an app client as the service uses it, with its effective settings.
-type clientState struct {
+type Client struct {
 	UserPoolClientType
 	ID     string
 	PoolID string
-	secret string
+	Secret string
 }
 
-var defaultAuthFlows = []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"}
+var DefaultAuthFlows = []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"}
 
-var allowFlows = []string{"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+var AllowFlows = []string{"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH",
 	"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH"}
-var legacyFlows = []string{"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"}
+var LegacyFlows = []string{"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"}
 
 // flowEnabled tells whether the client allows an AuthFlow. Legacy flow lists (without ALLOW_)
 // implicitly allow SRP and refresh, as Cognito did before the ALLOW_ names.
-func (c *clientState) flowEnabled(allow string) bool {
+func (c *Client) FlowEnabled(allow string) bool {
 	flows := c.ExplicitAuthFlows
 	if len(flows) == 0 {
-		flows = defaultAuthFlows
+		flows = DefaultAuthFlows
 	}
 	if slices.Contains(flows, allow) {
 		return true
 	}
 	legacy := false
 	for _, f := range flows {
-		if slices.Contains(legacyFlows, f) {
+		if slices.Contains(LegacyFlows, f) {
 			legacy = true
 		}
 	}
@@ -63,7 +65,7 @@ func (c *clientState) flowEnabled(allow string) bool {
 	return false
 }
 
-func unitDuration(unit string, def time.Duration) time.Duration {
+func UnitDuration(unit string, def time.Duration) time.Duration {
 	switch unit {
 	case "seconds":
 		return time.Second
@@ -77,53 +79,53 @@ func unitDuration(unit string, def time.Duration) time.Duration {
 	return def
 }
 
-func (c *clientState) units() TokenValidityUnitsType {
+func (c *Client) Units() TokenValidityUnitsType {
 	if c.TokenValidityUnits != nil {
 		return *c.TokenValidityUnits
 	}
 	return TokenValidityUnitsType{}
 }
 
-func (c *clientState) accessTTL() time.Duration {
-	return time.Duration(c.AccessTokenValidity) * unitDuration(c.units().AccessToken, time.Hour)
+func (c *Client) AccessTTL() time.Duration {
+	return time.Duration(c.AccessTokenValidity) * UnitDuration(c.Units().AccessToken, time.Hour)
 }
 
-func (c *clientState) idTTL() time.Duration {
-	return time.Duration(c.IdTokenValidity) * unitDuration(c.units().IdToken, time.Hour)
+func (c *Client) IDTTL() time.Duration {
+	return time.Duration(c.IdTokenValidity) * UnitDuration(c.Units().IdToken, time.Hour)
 }
 
-func (c *clientState) refreshTTL() time.Duration {
-	return time.Duration(c.RefreshTokenValidity) * unitDuration(c.units().RefreshToken, 24*time.Hour)
+func (c *Client) RefreshTTL() time.Duration {
+	return time.Duration(c.RefreshTokenValidity) * UnitDuration(c.Units().RefreshToken, 24*time.Hour)
 }
 
-func (c *clientState) sessionTTL() time.Duration {
+func (c *Client) SessionTTL() time.Duration {
 	return time.Duration(c.AuthSessionValidity) * time.Minute
 }
 
-func (c *clientState) preventUserExistenceErrors() bool {
+func (c *Client) HidesExistence() bool {
 	return c.PreventUserExistenceErrors == "ENABLED"
 }
 
 // client loads an app client by id with its pool, or answers ResourceNotFoundException.
-func (s *Service) client(ctx context.Context, id string) (*clientState, *poolState, error) {
+func (s *Service) client(ctx context.Context, id string) (*Client, *Pool, error) {
 	c, ok := cacheGet(s.cache, s.cache.clients, id, s.now())
 	if !ok {
 		sc, err := s.repo.GetClient(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil, clientNotFound(id)
+			return nil, nil, msg.ClientNotFound(id)
 		}
 		if err != nil {
-			return nil, nil, internal(err)
+			return nil, nil, msg.Internal(err)
 		}
 		if c, err = s.decodeClient(ctx, sc); err != nil {
-			return nil, nil, internal(err)
+			return nil, nil, msg.Internal(err)
 		}
 		cachePut(s.cache, &s.cache.clients, id, c, s.now())
 	}
 	p, err := s.pool(ctx, c.PoolID)
 	if err != nil {
 		if errors.Is(err, cognito.ErrResourceNotFound) {
-			return nil, nil, clientNotFound(id)
+			return nil, nil, msg.ClientNotFound(id)
 		}
 		return nil, nil, err
 	}
@@ -131,7 +133,7 @@ func (s *Service) client(ctx context.Context, id string) (*clientState, *poolSta
 }
 
 // poolClient loads a client that must belong to the given pool (admin operations name both).
-func (s *Service) poolClient(ctx context.Context, poolID, clientID string) (*clientState, *poolState, error) {
+func (s *Service) poolClient(ctx context.Context, poolID, clientID string) (*Client, *Pool, error) {
 	p, err := s.pool(ctx, poolID)
 	if err != nil {
 		return nil, nil, err
@@ -141,32 +143,32 @@ func (s *Service) poolClient(ctx context.Context, poolID, clientID string) (*cli
 		return nil, nil, err
 	}
 	if c.PoolID != poolID {
-		return nil, nil, clientNotFound(clientID)
+		return nil, nil, msg.ClientNotFound(clientID)
 	}
 	return c, p, nil
 }
 
-func (s *Service) decodeClient(ctx context.Context, sc *store.Client) (*clientState, error) {
-	var rec clientRecord
+func (s *Service) decodeClient(ctx context.Context, sc *store.Client) (*Client, error) {
+	var rec ClientRecord
 	if err := json.Unmarshal(sc.Data, &rec); err != nil {
 		return nil, err
 	}
-	c := &clientState{UserPoolClientType: rec.Client, ID: sc.ID, PoolID: sc.PoolID}
+	c := &Client{UserPoolClientType: rec.Client, ID: sc.ID, PoolID: sc.PoolID}
 	if len(rec.SealedSecret) > 0 {
 		sec, err := s.sealer.Open(ctx, rec.SealedSecret, []byte("cognate/client-secret/"+sc.ID))
 		if err != nil {
 			return nil, err
 		}
-		c.secret = string(sec)
+		c.Secret = string(sec)
 	}
 	return c, nil
 }
 
-func (s *Service) encodeClient(ctx context.Context, c *clientState) ([]byte, error) {
-	rec := clientRecord{Client: c.UserPoolClientType}
+func (s *Service) encodeClient(ctx context.Context, c *Client) ([]byte, error) {
+	rec := ClientRecord{Client: c.UserPoolClientType}
 	rec.Client.ClientSecret = ""
-	if c.secret != "" {
-		sealed, err := s.sealer.Seal(ctx, []byte(c.secret), []byte("cognate/client-secret/"+c.ID))
+	if c.Secret != "" {
+		sealed, err := s.sealer.Seal(ctx, []byte(c.Secret), []byte("cognate/client-secret/"+c.ID))
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +179,7 @@ func (s *Service) encodeClient(ctx context.Context, c *clientState) ([]byte, err
 
 // applyClientSettings copies settings with Cognito's defaults and checks them against the pool;
 // verb ("creating", "updating") is the operation as Cognito's messages name it.
-func applyClientSettings(c *UserPoolClientType, in *clientSettings, p *poolState, verb string) error {
+func ApplyClientSettings(c *UserPoolClientType, in *ClientSettings, p *Pool, verb string) error {
 	c.ClientName = in.ClientName
 	c.RefreshTokenValidity = in.RefreshTokenValidity
 	c.TokenValidityUnits = in.TokenValidityUnits
@@ -211,27 +213,27 @@ func applyClientSettings(c *UserPoolClientType, in *clientSettings, p *poolState
 		units.RefreshToken = "days"
 	}
 	c.TokenValidityUnits = &units
-	cs := clientState{UserPoolClientType: *c}
-	if a := cs.accessTTL(); a < 5*time.Minute || a > 24*time.Hour {
-		return invalidTokenValidity()
+	cs := Client{UserPoolClientType: *c}
+	if a := cs.AccessTTL(); a < 5*time.Minute || a > 24*time.Hour {
+		return msg.InvalidTokenValidity()
 	}
-	if a := cs.idTTL(); a < 5*time.Minute || a > 24*time.Hour {
-		return invalidTokenValidity()
+	if a := cs.IDTTL(); a < 5*time.Minute || a > 24*time.Hour {
+		return msg.InvalidTokenValidity()
 	}
-	if r := cs.refreshTTL(); r < time.Hour || r > 3650*24*time.Hour {
-		return invalidTokenValidity()
+	if r := cs.RefreshTTL(); r < time.Hour || r > 3650*24*time.Hour {
+		return msg.InvalidTokenValidity()
 	}
-	if cs.refreshTTL() <= cs.accessTTL() || cs.refreshTTL() <= cs.idTTL() {
+	if cs.RefreshTTL() <= cs.AccessTTL() || cs.RefreshTTL() <= cs.IDTTL() {
 		return cognito.InvalidParameter("Refresh token validity must be greater than the validity of the ID and access tokens.")
 	}
 	// Developer-only attributes are for administrators alone: no client may be granted them.
 	for _, a := range in.ReadAttributes {
-		if _, ok := p.schema[a]; !ok || developerOnly(a) {
+		if _, ok := p.Schema[a]; !ok || DeveloperOnly(a) {
 			return cognito.InvalidParameter("Invalid read attributes specified while %s a client", verb)
 		}
 	}
 	for _, a := range in.WriteAttributes {
-		if _, ok := p.schema[a]; !ok || developerOnly(a) || a == "sub" || a == "email_verified" || a == "phone_number_verified" {
+		if _, ok := p.Schema[a]; !ok || DeveloperOnly(a) || a == "sub" || a == "email_verified" || a == "phone_number_verified" {
 			return cognito.InvalidParameter("Invalid write attributes specified while %s a client", verb)
 		}
 	}
@@ -240,9 +242,9 @@ func applyClientSettings(c *UserPoolClientType, in *clientSettings, p *poolState
 	hasAllow, hasLegacy := false, false
 	for _, f := range in.ExplicitAuthFlows {
 		switch {
-		case slices.Contains(allowFlows, f):
+		case slices.Contains(AllowFlows, f):
 			hasAllow = true
-		case slices.Contains(legacyFlows, f):
+		case slices.Contains(LegacyFlows, f):
 			hasLegacy = true
 		default:
 			return cognito.InvalidParameter("1 validation error detected: Value '[%s]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_CUSTOM_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_AUTH]]", f)
@@ -253,7 +255,7 @@ func applyClientSettings(c *UserPoolClientType, in *clientSettings, p *poolState
 	}
 	c.ExplicitAuthFlows = in.ExplicitAuthFlows
 	if len(c.ExplicitAuthFlows) == 0 {
-		c.ExplicitAuthFlows = slices.Clone(defaultAuthFlows)
+		c.ExplicitAuthFlows = slices.Clone(DefaultAuthFlows)
 	}
 	c.SupportedIdentityProviders = in.SupportedIdentityProviders
 	c.CallbackURLs = in.CallbackURLs
@@ -269,11 +271,11 @@ func applyClientSettings(c *UserPoolClientType, in *clientSettings, p *poolState
 	}
 	c.EnableTokenRevocation = in.EnableTokenRevocation
 	if c.EnableTokenRevocation == nil {
-		c.EnableTokenRevocation = ptr(true)
+		c.EnableTokenRevocation = Ptr(true)
 	}
 	c.EnablePropagateAdditionalUserContextData = in.EnablePropagateAdditionalUserContextData
 	if c.EnablePropagateAdditionalUserContextData == nil {
-		c.EnablePropagateAdditionalUserContextData = ptr(false)
+		c.EnablePropagateAdditionalUserContextData = Ptr(false)
 	}
 	c.AuthSessionValidity = 3
 	if in.AuthSessionValidity != nil {
@@ -300,42 +302,42 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 	}
 	if id == "" {
 		if id, err = s.randomString(lowerAlnum, 26); err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 	}
 	now := s.now()
-	c := &clientState{ID: id, PoolID: p.Id, UserPoolClientType: UserPoolClientType{UserPoolId: p.Id, ClientId: id,
+	c := &Client{ID: id, PoolID: p.Id, UserPoolClientType: UserPoolClientType{UserPoolId: p.Id, ClientId: id,
 		CreationDate: wireTime(now), LastModifiedDate: wireTime(now)}}
-	if err := applyClientSettings(&c.UserPoolClientType, &in.clientSettings, p, "creating"); err != nil {
+	if err := ApplyClientSettings(&c.UserPoolClientType, &in.ClientSettings, p, "creating"); err != nil {
 		return nil, err
 	}
 	switch {
 	case in.ClientSecret != "":
-		c.secret = in.ClientSecret
+		c.Secret = in.ClientSecret
 	case in.GenerateSecret:
-		if c.secret, err = s.randomString(lowerAlnum, 51); err != nil {
-			return nil, internal(err)
+		if c.Secret, err = s.randomString(lowerAlnum, 51); err != nil {
+			return nil, msg.Internal(err)
 		}
 	}
 	data, err := s.encodeClient(ctx, c)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if err := s.repo.CreateClient(ctx, &store.Client{ID: id, PoolID: p.Id, Data: data}); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, poolNotFound(in.UserPoolId)
+			return nil, msg.PoolNotFound(in.UserPoolId)
 		}
 		if errors.Is(err, store.ErrExists) {
 			return nil, cognito.InvalidParameter("User pool client %s already exists.", id)
 		}
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	return &CreateUserPoolClientOutput{UserPoolClient: c.wire()}, nil
+	return &CreateUserPoolClientOutput{UserPoolClient: c.Wire()}, nil
 }
 
-func (c *clientState) wire() *UserPoolClientType {
+func (c *Client) Wire() *UserPoolClientType {
 	out := c.UserPoolClientType
-	out.ClientSecret = c.secret
+	out.ClientSecret = c.Secret
 	return &out
 }
 
@@ -345,7 +347,7 @@ func (s *Service) DescribeUserPoolClient(ctx context.Context, in *DescribeUserPo
 	if err != nil {
 		return nil, err
 	}
-	return &DescribeUserPoolClientOutput{UserPoolClient: c.wire()}, nil
+	return &DescribeUserPoolClientOutput{UserPoolClient: c.Wire()}, nil
 }
 
 // UpdateUserPoolClient replaces the client's settings; omitted ones return to their defaults.
@@ -358,31 +360,31 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 	var out *UserPoolClientType
 	_, err = s.repo.UpdateClient(ctx, in.ClientId, func(sc *store.Client) error {
 		if sc.PoolID != p.Id {
-			return clientNotFound(in.ClientId)
+			return msg.ClientNotFound(in.ClientId)
 		}
 		c, err := s.decodeClient(ctx, sc)
 		if err != nil {
 			return err
 		}
-		settings := in.clientSettings
+		settings := in.ClientSettings
 		if settings.ClientName == "" {
 			settings.ClientName = c.ClientName
 		}
-		if err := applyClientSettings(&c.UserPoolClientType, &settings, p, "updating"); err != nil {
+		if err := ApplyClientSettings(&c.UserPoolClientType, &settings, p, "updating"); err != nil {
 			return err
 		}
 		c.LastModifiedDate = wireTime(s.now())
 		if sc.Data, err = s.encodeClient(ctx, c); err != nil {
 			return err
 		}
-		out = c.wire()
+		out = c.Wire()
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, clientNotFound(in.ClientId)
+		return nil, msg.ClientNotFound(in.ClientId)
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return &UpdateUserPoolClientOutput{UserPoolClient: out}, nil
 }
@@ -395,9 +397,9 @@ func (s *Service) DeleteUserPoolClient(ctx context.Context, in *DeleteUserPoolCl
 	}
 	if err := s.repo.DeleteClient(ctx, in.UserPoolId, in.ClientId); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, clientNotFound(in.ClientId)
+			return nil, msg.ClientNotFound(in.ClientId)
 		}
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return &DeleteUserPoolClientOutput{}, nil
 }
@@ -422,9 +424,9 @@ func (s *Service) ListUserPoolClients(ctx context.Context, in *ListUserPoolClien
 	}
 	out := &ListUserPoolClientsOutput{UserPoolClients: []UserPoolClientDescription{}, NextToken: s.pageToken(next, scope)}
 	for _, sc := range clients {
-		var rec clientRecord
+		var rec ClientRecord
 		if err := json.Unmarshal(sc.Data, &rec); err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 		out.UserPoolClients = append(out.UserPoolClients, UserPoolClientDescription{ClientId: sc.ID, UserPoolId: sc.PoolID, ClientName: rec.Client.ClientName})
 	}

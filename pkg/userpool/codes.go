@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
@@ -51,9 +53,9 @@ type codeRecord struct {
 // the sub has none; it is u's when u existed by the earliest time it can have been written
 // (its expiry less the longest lifetime of a code), and otherwise void: a user created within a
 // day of the upgrade asks for a code again, at worst.
-func (r *codeRecord) ownedBy(u *userState, expires time.Time) bool {
+func (r *codeRecord) ownedBy(u *User, expires time.Time) bool {
 	if r.Sub != "" {
-		return r.Sub == u.sub()
+		return r.Sub == u.Sub()
 	}
 	return !u.Created.After(expires.Add(-longestCodeTTL))
 }
@@ -73,34 +75,34 @@ func (s *Service) sixDigits() (string, error) {
 
 // codeOp builds the write that stores a fresh code, replacing (and so voiding) any older one;
 // the put starts its attempt count afresh.
-func (s *Service) codeOp(p *poolState, u *userState, purpose, target, value, code string, ttl time.Duration) store.Op {
-	rec := codeRecord{Hash: s.codeHash(p.Id, u.st.Key, purpose, target, value, code), Target: target, Value: value, Sub: u.sub()}
-	return store.PutOp(store.ChildKey(p.Id, u.st.Key, store.ChildCode, purpose), store.Item{Version: 1, ExpiresAt: s.now().Add(ttl), Data: mustJSON(rec)}, store.Cond{})
+func (s *Service) codeOp(p *Pool, u *User, purpose, target, value, code string, ttl time.Duration) store.Op {
+	rec := codeRecord{Hash: s.codeHash(p.Id, u.Stored.Key, purpose, target, value, code), Target: target, Value: value, Sub: u.Sub()}
+	return store.PutOp(store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purpose), store.Item{Version: 1, ExpiresAt: s.now().Add(ttl), Data: mustJSON(rec)}, store.Cond{})
 }
 
 // checkCode verifies a code and returns the op that consumes it (a put of a spent marker
 // conditioned on the version read, so of two concurrent correct submissions exactly one
 // commits). Every submission is counted as an attempt before it is judged; after
 // maxCodeAttempts the code is void, the right code included (CODE-04).
-func (s *Service) checkCode(ctx context.Context, p *poolState, u *userState, purpose, code string) (*codeRecord, store.Op, error) {
-	k := store.ChildKey(p.Id, u.st.Key, store.ChildCode, purpose)
+func (s *Service) checkCode(ctx context.Context, p *Pool, u *User, purpose, code string) (*codeRecord, store.Op, error) {
+	k := store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purpose)
 	it, err := s.reserveCodeAttempt(ctx, k)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, store.Op{}, codeExpired()
+		return nil, store.Op{}, msg.CodeExpired()
 	}
 	if err != nil {
 		return nil, store.Op{}, err
 	}
 	var rec codeRecord
 	if err := json.Unmarshal(it.Data, &rec); err != nil {
-		return nil, store.Op{}, internal(err)
+		return nil, store.Op{}, msg.Internal(err)
 	}
 	if rec.Spent || !rec.ownedBy(u, it.ExpiresAt) || int(it.Attempts.Total)+rec.Attempts > maxCodeAttempts {
-		return nil, store.Op{}, codeExpired()
+		return nil, store.Op{}, msg.CodeExpired()
 	}
-	want := s.codeHash(p.Id, u.st.Key, purpose, rec.Target, rec.Value, code)
+	want := s.codeHash(p.Id, u.Stored.Key, purpose, rec.Target, rec.Value, code)
 	if !hmac.Equal(want, rec.Hash) {
-		return nil, store.Op{}, codeMismatch()
+		return nil, store.Op{}, msg.CodeMismatch()
 	}
 	// Consuming overwrites the code with a spent marker rather than deleting it, so functions that
 	// confirm codes need no delete permission on the user's partition.
@@ -137,7 +139,7 @@ func (s *Service) reserveCodeAttempt(ctx context.Context, k store.Key) (store.It
 			return store.Item{}, err
 		}
 		if err != nil {
-			return store.Item{}, internal(err)
+			return store.Item{}, msg.Internal(err)
 		}
 		rule := s.codeAttemptRule()
 		if !rule.Allows(it.Attempts) {
@@ -151,10 +153,10 @@ func (s *Service) reserveCodeAttempt(ctx context.Context, k store.Key) (store.It
 			return it, nil
 		}
 		if !errors.Is(err, store.ErrConditionFailed) {
-			return store.Item{}, internal(err)
+			return store.Item{}, msg.Internal(err)
 		}
 	}
-	return store.Item{}, rateExceeded()
+	return store.Item{}, msg.RateExceeded()
 }
 
 // delivery is where a code goes.
@@ -181,21 +183,21 @@ func deliveryTo(attr, value string) delivery {
 
 // verificationTarget picks where a sign-up code goes: the auto-verified attributes the user has,
 // phone first as Cognito does when both are auto-verified.
-func verificationTarget(p *poolState, attrs map[string]string) (delivery, bool) {
-	if p.autoVerified("phone_number") && attrs["phone_number"] != "" {
+func verificationTarget(p *Pool, attrs map[string]string) (delivery, bool) {
+	if p.AutoVerified("phone_number") && attrs["phone_number"] != "" {
 		return delivery{attr: "phone_number", value: attrs["phone_number"], channel: mail.SMS}, true
 	}
-	if p.autoVerified("email") && attrs["email"] != "" {
+	if p.AutoVerified("email") && attrs["email"] != "" {
 		return delivery{attr: "email", value: attrs["email"], channel: mail.Email}, true
 	}
 	return delivery{}, false
 }
 
 // send renders and sends a message; failures become CodeDeliveryFailureException.
-func (s *Service) send(ctx context.Context, p *poolState, kind mail.Kind, d delivery, username, code string) error {
-	subject, body, err := mail.Render(kind, d.channel, p.templates(), username, code)
+func (s *Service) send(ctx context.Context, p *Pool, kind mail.Kind, d delivery, username, code string) error {
+	subject, body, err := mail.Render(kind, d.channel, p.Templates(), username, code)
 	if err != nil {
-		return internal(err)
+		return msg.Internal(err)
 	}
 	err = s.mail.Send(ctx, mail.Message{Channel: d.channel, To: d.value, Subject: subject, Body: body, Kind: kind,
 		PoolID: p.Id, Username: username, Code: code})

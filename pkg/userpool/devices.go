@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/srp"
 	"github.com/cognatehq/cognate/pkg/store"
@@ -54,9 +56,9 @@ type deviceRecord struct {
 // before the sub was kept have none; they are u's when u existed before the record was written
 // (Created: the confirmation, or a tombstone's forgetting), which keeps remembered devices
 // across an upgrade.
-func (d *deviceRecord) ownedBy(u *userState) bool {
+func (d *deviceRecord) ownedBy(u *User) bool {
 	if d.Sub != "" {
-		return d.Sub == u.sub()
+		return d.Sub == u.Sub()
 	}
 	return !u.Created.After(d.Created)
 }
@@ -67,12 +69,12 @@ const forgottenTTL = 3650 * 24 * time.Hour
 
 // deviceTracking tells whether the pool tracks devices at all ("Always" when
 // DeviceOnlyRememberedOnUserPrompt is false, "User opt-in" when true).
-func (p *poolState) deviceTracking() bool { return p.DeviceConfiguration != nil }
+func (p *Pool) DeviceTracking() bool { return p.DeviceConfiguration != nil }
 
 // deviceGroupKey is the user's DeviceGroupKey: opaque, stable per user and derived rather than
 // stored (Cognito's look like "-AbCdEfGh1").
-func (s *Service) deviceGroupKey(p *poolState, u *userState) string {
-	h := s.mac("device-group", p.Id, u.sub())
+func (s *Service) deviceGroupKey(p *Pool, u *User) string {
+	h := s.mac("device-group", p.Id, u.Sub())
 	out := []byte{'-'}
 	for _, c := range h[:9] {
 		out = append(out, alnum[int(c)%len(alnum)])
@@ -81,10 +83,10 @@ func (s *Service) deviceGroupKey(p *poolState, u *userState) string {
 }
 
 // newDeviceMetadata draws the key of a device seen for the first time.
-func (s *Service) newDeviceMetadata(p *poolState, u *userState) (*NewDeviceMetadataType, error) {
+func (s *Service) newDeviceMetadata(p *Pool, u *User) (*NewDeviceMetadataType, error) {
 	id, err := s.uuid()
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	region, _, _ := strings.Cut(p.Id, "_")
 	return &NewDeviceMetadataType{DeviceKey: region + "_" + id, DeviceGroupKey: s.deviceGroupKey(p, u)}, nil
@@ -92,8 +94,8 @@ func (s *Service) newDeviceMetadata(p *poolState, u *userState) (*NewDeviceMetad
 
 // loadDevice reads one of the user's devices; a forgotten one is reported as such, and one left
 // by a deleted user of the same name as not found.
-func (s *Service) loadDevice(ctx context.Context, p *poolState, u *userState, key string) (*deviceRecord, store.Item, error) {
-	it, err := s.repo.Get(ctx, store.ChildKey(p.Id, u.st.Key, store.ChildDevice, key))
+func (s *Service) loadDevice(ctx context.Context, p *Pool, u *User, key string) (*deviceRecord, store.Item, error) {
+	it, err := s.repo.Get(ctx, store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, key))
 	if err != nil {
 		return nil, it, err
 	}
@@ -109,33 +111,33 @@ func (s *Service) loadDevice(ctx context.Context, p *poolState, u *userState, ke
 
 // device returns one of the user's live devices, or ResourceNotFoundException with the exact
 // text clients look for.
-func (s *Service) device(ctx context.Context, p *poolState, u *userState, key string) (*deviceRecord, store.Item, error) {
+func (s *Service) device(ctx context.Context, p *Pool, u *User, key string) (*deviceRecord, store.Item, error) {
 	d, it, err := s.loadDevice(ctx, p, u, key)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Forgotten) {
-		return nil, it, deviceNotFound()
+		return nil, it, msg.DeviceNotFound()
 	}
 	if err != nil {
-		return nil, it, internal(err)
+		return nil, it, msg.Internal(err)
 	}
 	return d, it, nil
 }
 
 // deviceForgotten tells whether a device key was forgotten (its refresh tokens are dead).
-func (s *Service) deviceForgotten(ctx context.Context, p *poolState, u *userState, key string) (bool, error) {
+func (s *Service) deviceForgotten(ctx context.Context, p *Pool, u *User, key string) (bool, error) {
 	d, _, err := s.loadDevice(ctx, p, u, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, internal(err)
+		return false, msg.Internal(err)
 	}
 	return d.Forgotten, nil
 }
 
-func (s *Service) putDeviceOp(p *poolState, u *userState, d *deviceRecord, it store.Item, cond store.Cond) store.Op {
-	d.Sub = u.sub()
+func (s *Service) putDeviceOp(p *Pool, u *User, d *deviceRecord, it store.Item, cond store.Cond) store.Op {
+	d.Sub = u.Sub()
 	it.Data, it.Version = mustJSON(d), it.Version+1
-	return store.PutOp(store.ChildKey(p.Id, u.st.Key, store.ChildDevice, d.Key), it, cond)
+	return store.PutOp(store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, d.Key), it, cond)
 }
 
 // ---- the device phase of a sign-in ----
@@ -144,7 +146,7 @@ func (s *Service) putDeviceOp(p *poolState, u *userState, d *deviceRecord, it st
 // pool does not track devices, the device when it is one of the user's, and "Device does not
 // exist." otherwise — clients then drop their stored key and retry without it.
 func (s *Service) presentedDevice(ctx context.Context, st *signInStep) (*deviceRecord, error) {
-	if st.device == "" || !st.pool.deviceTracking() {
+	if st.device == "" || !st.pool.DeviceTracking() {
 		return nil, nil
 	}
 	d, _, err := s.device(ctx, st.pool, st.user, st.device)
@@ -164,7 +166,7 @@ func (s *Service) deviceSRPChallenge(ctx context.Context, st *signInStep, d *dev
 		return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
 	}
 	p, c, u := st.pool, st.client, st.user
-	tok, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), Username: u.Username,
+	tok, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username,
 		Challenge: challengeDeviceSRP, Data: map[string]string{sessDevice: d.Key}})
 	if err != nil {
 		return nil, err
@@ -181,7 +183,7 @@ func init() {
 // readDeviceSRP reads DEVICE_SRP_AUTH's DEVICE_KEY and SRP_A.
 func readDeviceSRP(c *signInCall) (err error) {
 	if c.params["DEVICE_KEY"] == "" {
-		return missingParam("DEVICE_KEY")
+		return msg.MissingParam("DEVICE_KEY")
 	}
 	c.srpA, err = readSRPA(c.params)
 	return err
@@ -192,25 +194,25 @@ func readDeviceSRP(c *signInCall) (err error) {
 func decideDeviceSRP(ctx context.Context, s *Service, call *signInCall) (*signInDecision, error) {
 	p, c, u, sess, key, A := call.pool, call.client, call.user, call.sess, call.params["DEVICE_KEY"], call.srpA
 	if key != sess.Data[sessDevice] {
-		return nil, invalidSession() // the session proves the device it was issued for
+		return nil, msg.InvalidSession() // the session proves the device it was issued for
 	}
 	d, _, err := s.device(ctx, p, u, key)
 	if err != nil {
 		return nil, err
 	}
 	if len(d.Verifier) == 0 {
-		return nil, deviceNotFound()
+		return nil, msg.DeviceNotFound()
 	}
 	tok, err := s.newSessionToken()
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	block, B, err := s.srpStep(ctx, c, challengeDeviceVerifier, tok, d.Verifier,
-		&secretBlock{Pool: p.Id, Client: c.ID, User: u.st.Key, Sub: u.sub(), UserID: d.Key, Device: d.Key}, A)
+		&secretBlock{Pool: p.Id, Client: c.ID, User: u.Stored.Key, Sub: u.Sub(), UserID: d.Key, Device: d.Key}, A)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	next := authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), Username: u.Username, Challenge: challengeDeviceVerifier,
+	next := authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: challengeDeviceVerifier,
 		Data: map[string]string{sessDevice: d.Key, sessSecretBlock: blockHash(block)}}
 	// The next Session is bound into the block, so it is minted here and committed as an op.
 	st := &signInStep{pool: p, client: c, user: u, consume: call.consume}
@@ -223,7 +225,7 @@ func decideDeviceSRP(ctx context.Context, s *Service, call *signInCall) (*signIn
 // readDeviceProof reads DEVICE_PASSWORD_VERIFIER's DEVICE_KEY and proof.
 func readDeviceProof(c *signInCall) (err error) {
 	if c.params["DEVICE_KEY"] == "" {
-		return missingParam("DEVICE_KEY")
+		return msg.MissingParam("DEVICE_KEY")
 	}
 	c.proof, err = readProof(c.params)
 	return err
@@ -241,18 +243,18 @@ func deviceBlockTicket(ctx context.Context, s *Service, c *signInCall) (err erro
 // factor of possession, not a password, so it does not count toward lockout.
 func decideDeviceVerifier(ctx context.Context, s *Service, call *signInCall) (*signInDecision, error) {
 	p, c, u, b, raw, pr, key := call.pool, call.client, call.user, call.block, call.blockRaw, call.proof, call.params["DEVICE_KEY"]
-	if key != b.Device || b.Sub != u.sub() {
-		return nil, invalidSession()
+	if key != b.Device || b.Sub != u.Sub() {
+		return nil, msg.InvalidSession()
 	}
 	d, it, err := s.device(ctx, p, u, key)
 	if err != nil {
 		return nil, err
 	}
 	if !s.verifySRP(b, raw, pr, d.Verifier, d.GroupKey) {
-		return nil, incorrect()
+		return nil, msg.Incorrect()
 	}
 	if !u.Enabled {
-		return nil, userDisabled()
+		return nil, msg.UserDisabled()
 	}
 	now := s.now()
 	d.LastAuth, d.Modified = now, now
@@ -268,11 +270,11 @@ func deviceType(d *deviceRecord) DeviceType {
 	if d.Remembered {
 		status = "remembered"
 	}
-	attrs := []AttributeType{{Name: "device_status", Value: ptr("valid")}}
+	attrs := []AttributeType{{Name: "device_status", Value: Ptr("valid")}}
 	if d.Name != "" {
-		attrs = append(attrs, AttributeType{Name: "device_name", Value: ptr(d.Name)})
+		attrs = append(attrs, AttributeType{Name: "device_name", Value: Ptr(d.Name)})
 	}
-	attrs = append(attrs, AttributeType{Name: "dev:device_remembered_status", Value: ptr(status)})
+	attrs = append(attrs, AttributeType{Name: "dev:device_remembered_status", Value: Ptr(status)})
 	return DeviceType{DeviceKey: d.Key, DeviceAttributes: attrs, DeviceCreateDate: wireTime(d.Created),
 		DeviceLastModifiedDate: wireTime(d.Modified), DeviceLastAuthenticatedDate: wireTime(d.LastAuth)}
 }
@@ -285,11 +287,11 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *ConfirmDeviceInput) (*C
 		return nil, err
 	}
 	p, u := a.pool, a.user
-	if !p.deviceTracking() {
-		return nil, trackingOff()
+	if !p.DeviceTracking() {
+		return nil, msg.TrackingOff()
 	}
 	if a.claims.DeviceKey != in.DeviceKey {
-		return nil, deviceNotFound()
+		return nil, msg.DeviceNotFound()
 	}
 	var salt, verifier []byte
 	if cfg := in.DeviceSecretVerifierConfig; cfg != nil {
@@ -309,31 +311,31 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *ConfirmDeviceInput) (*C
 		return nil, cognito.DeviceKeyExists("Device key already exists.")
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return &ConfirmDeviceOutput{UserConfirmationNecessary: prompt}, nil
 }
 
 // deviceCaller authenticates an access token for a device operation.
-func (s *Service) deviceCaller(ctx context.Context, accessToken string) (*poolState, *userState, error) {
+func (s *Service) deviceCaller(ctx context.Context, accessToken string) (*Pool, *User, error) {
 	a, err := s.authenticate(ctx, accessToken)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !a.pool.deviceTracking() {
-		return nil, nil, trackingOff()
+	if !a.pool.DeviceTracking() {
+		return nil, nil, msg.TrackingOff()
 	}
 	return a.pool, a.user, nil
 }
 
 // deviceAdmin resolves the pool and user of an admin device operation.
-func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*poolState, *userState, error) {
+func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*Pool, *User, error) {
 	p, err := s.pool(ctx, poolID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !p.deviceTracking() {
-		return nil, nil, trackingOff()
+	if !p.DeviceTracking() {
+		return nil, nil, msg.TrackingOff()
 	}
 	u, err := s.mustFindUser(ctx, p, username, true)
 	if err != nil {
@@ -342,7 +344,7 @@ func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*po
 	return p, u, nil
 }
 
-func (s *Service) getDevice(ctx context.Context, p *poolState, u *userState, key string) (*DeviceType, error) {
+func (s *Service) getDevice(ctx context.Context, p *Pool, u *User, key string) (*DeviceType, error) {
 	d, _, err := s.device(ctx, p, u, key)
 	if err != nil {
 		return nil, err
@@ -352,7 +354,7 @@ func (s *Service) getDevice(ctx context.Context, p *poolState, u *userState, key
 }
 
 // updateDeviceStatus sets a device remembered or not; an empty status means not remembered.
-func (s *Service) updateDeviceStatus(ctx context.Context, p *poolState, u *userState, key, status string) error {
+func (s *Service) updateDeviceStatus(ctx context.Context, p *Pool, u *User, key, status string) error {
 	d, it, err := s.device(ctx, p, u, key)
 	if err != nil {
 		return err
@@ -363,11 +365,11 @@ func (s *Service) updateDeviceStatus(ctx context.Context, p *poolState, u *userS
 	if errors.Is(err, store.ErrConditionFailed) {
 		return cognito.ConcurrentModification("The device was modified concurrently; try again.")
 	}
-	return internal(err)
+	return msg.Internal(err)
 }
 
 // forgetDevice replaces a device with a tombstone, which ends the refresh tokens bound to it.
-func (s *Service) forgetDevice(ctx context.Context, p *poolState, u *userState, key string) error {
+func (s *Service) forgetDevice(ctx context.Context, p *Pool, u *User, key string) error {
 	_, it, err := s.device(ctx, p, u, key)
 	if err != nil {
 		return err
@@ -377,14 +379,14 @@ func (s *Service) forgetDevice(ctx context.Context, p *poolState, u *userState, 
 	tomb := &deviceRecord{Key: key, Forgotten: true, Created: now, Modified: now}
 	err = s.repo.Commit(ctx, s.putDeviceOp(p, u, tomb, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
 	if errors.Is(err, store.ErrConditionFailed) {
-		return deviceNotFound() // forgotten concurrently
+		return msg.DeviceNotFound() // forgotten concurrently
 	}
-	return internal(err)
+	return msg.Internal(err)
 }
 
 // listDevices pages through a user's live devices.
-func (s *Service) listDevices(ctx context.Context, p *poolState, u *userState, limit *int32, token string) ([]DeviceType, string, error) {
-	scope := "devices/" + p.Id + "/" + u.st.Key
+func (s *Service) listDevices(ctx context.Context, p *Pool, u *User, limit *int32, token string) ([]DeviceType, string, error) {
+	scope := "devices/" + p.Id + "/" + u.Stored.Key
 	cursor, err := s.openPageToken(token, scope)
 	if err != nil {
 		return nil, "", err
@@ -393,7 +395,7 @@ func (s *Service) listDevices(ctx context.Context, p *poolState, u *userState, l
 	if limit != nil && *limit > 0 {
 		n = int(*limit)
 	}
-	items, next, err := s.repo.Query(ctx, store.ChildKey(p.Id, u.st.Key, store.ChildDevice, ""), cursor, n)
+	items, next, err := s.repo.Query(ctx, store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, ""), cursor, n)
 	if err != nil {
 		return nil, "", pageErr(err)
 	}
@@ -401,7 +403,7 @@ func (s *Service) listDevices(ctx context.Context, p *poolState, u *userState, l
 	for _, it := range items {
 		var d deviceRecord
 		if err := json.Unmarshal(it.Data, &d); err != nil {
-			return nil, "", internal(err)
+			return nil, "", msg.Internal(err)
 		}
 		if !d.Forgotten && d.ownedBy(u) {
 			out = append(out, deviceType(&d))

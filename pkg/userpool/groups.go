@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/store"
 )
@@ -125,14 +127,14 @@ func decodeGroup(g *store.Group) (*GroupType, error) {
 func (s *Service) group(ctx context.Context, pool, name string) (*GroupType, error) {
 	g, err := s.repo.GetGroup(ctx, pool, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, groupNotFound()
+		return nil, msg.GroupNotFound()
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	out, err := decodeGroup(g)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return out, nil
 }
@@ -157,9 +159,9 @@ func (s *Service) CreateGroup(ctx context.Context, in *CreateGroupInput) (*Creat
 	case errors.Is(err, store.ErrExists):
 		return nil, cognito.GroupExists("A group with the name %s already exists.", in.GroupName)
 	case errors.Is(err, store.ErrNotFound):
-		return nil, poolNotFound(in.UserPoolId)
+		return nil, msg.PoolNotFound(in.UserPoolId)
 	case err != nil:
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return &CreateGroupOutput{Group: g}, nil
 }
@@ -202,10 +204,10 @@ func (s *Service) UpdateGroup(ctx context.Context, in *UpdateGroupInput) (*Updat
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, groupNotFound()
+		return nil, msg.GroupNotFound()
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return &UpdateGroupOutput{Group: out}, nil
 }
@@ -224,7 +226,7 @@ func (s *Service) DeleteGroup(ctx context.Context, in *DeleteGroupInput) (*Delet
 	for {
 		keys, next, err := s.repo.ListMembers(ctx, p.Id, in.GroupName, cursor, 100)
 		if err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 		for _, k := range keys {
 			if err := s.setMembership(ctx, p, k, in.GroupName, false); err != nil && !errors.Is(err, cognito.ErrUserNotFound) {
@@ -238,9 +240,9 @@ func (s *Service) DeleteGroup(ctx context.Context, in *DeleteGroupInput) (*Delet
 	}
 	if err := s.repo.DeleteGroup(ctx, p.Id, in.GroupName); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, groupNotFound()
+			return nil, msg.GroupNotFound()
 		}
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return &DeleteGroupOutput{}, nil
 }
@@ -263,7 +265,7 @@ func (s *Service) ListGroups(ctx context.Context, in *ListGroupsInput) (*ListGro
 	for _, sg := range groups {
 		g, err := decodeGroup(sg)
 		if err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 		out.Groups = append(out.Groups, *g)
 	}
@@ -272,19 +274,19 @@ func (s *Service) ListGroups(ctx context.Context, in *ListGroupsInput) (*ListGro
 
 // setMembership adds or removes one user's membership: the user's list and the index item move
 // together, and an add checks in the same transaction that the group still exists.
-func (s *Service) setMembership(ctx context.Context, p *poolState, userKey, group string, add bool) error {
+func (s *Service) setMembership(ctx context.Context, p *Pool, userKey, group string, add bool) error {
 	su, err := s.repo.GetUser(ctx, p.Id, userKey)
 	if errors.Is(err, store.ErrNotFound) {
-		return userNotFound()
+		return msg.UserNotFound()
 	}
 	if err != nil {
-		return internal(err)
+		return msg.Internal(err)
 	}
-	u, err := decodeUser(su)
+	u, err := DecodeUser(su)
 	if err != nil {
-		return internal(err)
+		return msg.Internal(err)
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		has := slices.Contains(cur.Groups, group)
 		if add {
 			if has {
@@ -300,7 +302,7 @@ func (s *Service) setMembership(ctx context.Context, p *poolState, userKey, grou
 		return []store.Op{store.MembershipOp(p.Id, group, userKey, false)}, nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
-		return groupNotFound()
+		return msg.GroupNotFound()
 	}
 	return err
 }
@@ -314,7 +316,7 @@ func (s *Service) AdminAddUserToGroup(ctx context.Context, in *AdminAddUserToGro
 	if _, err := s.group(ctx, p.Id, in.GroupName); err != nil {
 		return nil, err
 	}
-	if err := s.setMembership(ctx, p, u.st.Key, in.GroupName, true); err != nil {
+	if err := s.setMembership(ctx, p, u.Stored.Key, in.GroupName, true); err != nil {
 		return nil, err
 	}
 	return &AdminAddUserToGroupOutput{}, nil
@@ -329,7 +331,7 @@ func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *AdminRemoveU
 	if _, err := s.group(ctx, p.Id, in.GroupName); err != nil {
 		return nil, err
 	}
-	if err := s.setMembership(ctx, p, u.st.Key, in.GroupName, false); err != nil {
+	if err := s.setMembership(ctx, p, u.Stored.Key, in.GroupName, false); err != nil {
 		return nil, err
 	}
 	return &AdminRemoveUserFromGroupOutput{}, nil
@@ -337,7 +339,7 @@ func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *AdminRemoveU
 
 // userGroups reads the groups a user is in, ordered as Cognito orders cognito:groups: by
 // precedence (lowest first; groups without one last), then by name.
-func (s *Service) userGroups(ctx context.Context, p *poolState, u *userState) ([]GroupType, error) {
+func (s *Service) userGroups(ctx context.Context, p *Pool, u *User) ([]GroupType, error) {
 	out := make([]GroupType, 0, len(u.Groups))
 	for _, name := range u.Groups {
 		g, err := s.group(ctx, p.Id, name)
@@ -377,13 +379,13 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, in *AdminListGroup
 		return nil, err
 	}
 	// The list is bounded (100 per user), so a token is an index into it, sealed like any other.
-	scope := "user-groups/" + p.Id + "/" + u.st.Key
+	scope := "user-groups/" + p.Id + "/" + u.Stored.Key
 	start := 0
 	if c, err := s.openPageToken(in.NextToken, scope); err != nil {
 		return nil, err
 	} else if c != "" {
 		if start, err = atoiStrict(c); err != nil || start > len(groups) {
-			return nil, invalidPageToken()
+			return nil, msg.InvalidPageToken()
 		}
 	}
 	end := min(start+limitOr60(in.Limit), len(groups))
@@ -419,18 +421,18 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *ListUsersInGroupInpu
 			continue
 		}
 		if err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
-		u, err := decodeUser(su)
+		u, err := DecodeUser(su)
 		if err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 		// The user's own list decides: a membership item may outlive its user (DeleteUser does
 		// not remove them), and a user created since under the same name is not a member.
 		if !slices.Contains(u.Groups, in.GroupName) {
 			continue
 		}
-		out.Users = append(out.Users, toUserType(u, attributeList(u, nil)))
+		out.Users = append(out.Users, toUserType(u, AttributeList(u, nil)))
 	}
 	return out, nil
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
@@ -32,9 +34,9 @@ type rateRecord struct {
 
 // ownedBy tells whether the count is u's, not an earlier user's of the same name; one written
 // before counters kept the sub is u's when its window began after u was created.
-func (r *rateRecord) ownedBy(u *userState) bool {
+func (r *rateRecord) ownedBy(u *User) bool {
 	if r.Sub != "" {
-		return r.Sub == u.sub()
+		return r.Sub == u.Sub()
 	}
 	return !r.Start.Before(u.Created)
 }
@@ -42,12 +44,12 @@ func (r *rateRecord) ownedBy(u *userState) bool {
 // countHourly records one call of op for the user and refuses it past the cap. The counter is
 // a compare-and-swap on its own item, so concurrent calls cannot both slip under the cap, and a
 // store failure refuses the call (fail closed).
-func (s *Service) countHourly(ctx context.Context, p *poolState, u *userState, op string) error {
+func (s *Service) countHourly(ctx context.Context, p *Pool, u *User, op string) error {
 	limit, ok := hourlyCaps[op]
 	if !ok {
 		return nil
 	}
-	k := store.ChildKey(p.Id, u.st.Key, store.ChildRate, op)
+	k := store.ChildKey(p.Id, u.Stored.Key, store.ChildRate, op)
 	for i := 0; i < 8; i++ {
 		now := s.now()
 		it, err := s.repo.Get(ctx, k)
@@ -57,19 +59,19 @@ func (s *Service) countHourly(ctx context.Context, p *poolState, u *userState, o
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
-			return internal(err)
+			return msg.Internal(err)
 		default:
 			if err := json.Unmarshal(it.Data, &rec); err != nil {
-				return internal(err)
+				return msg.Internal(err)
 			}
 			cond = store.Cond{Kind: store.CondVersion, Version: it.Version}
 			version = it.Version + 1
 		}
 		if rec.Start.IsZero() || !now.Before(rec.Start.Add(time.Hour)) || !rec.ownedBy(u) {
-			rec = rateRecord{Start: now, Sub: u.sub()}
+			rec = rateRecord{Start: now, Sub: u.Sub()}
 		}
 		if rec.Count >= limit {
-			return limitExceeded()
+			return msg.LimitExceeded()
 		}
 		rec.Count++
 		err = s.repo.Commit(ctx, store.PutOp(k, store.Item{Version: version, ExpiresAt: rec.Start.Add(time.Hour), Data: mustJSON(rec)}, cond))
@@ -77,8 +79,8 @@ func (s *Service) countHourly(ctx context.Context, p *poolState, u *userState, o
 			return nil
 		}
 		if !errors.Is(err, store.ErrConditionFailed) {
-			return internal(err)
+			return msg.Internal(err)
 		}
 	}
-	return rateExceeded()
+	return msg.RateExceeded()
 }

@@ -16,7 +16,7 @@ var uuidV7 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-
 func TestLineagesAroundSignOutInOneMillisecond(t *testing.T) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 6e6, time.UTC)
 	s := &Service{clock: clock.NewFake(now), rand: rand.Reader}
-	u := &userState{userRecord: &userRecord{}}
+	u := &User{UserRecord: &UserRecord{}}
 	var lineages []string
 	var times []int64
 	for i := 0; i < 3; i++ {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
@@ -24,25 +26,25 @@ const (
 // lockState is kept on the user's item as its attempt counters (store.Attempts): a reservation
 // is one conditional request that also reads the user (countAttempt) or, past the free
 // failures, one compare-and-swap (reserveAttempt).
-type lockState struct {
+type LockState struct {
 	Failures int       // consecutive, reset by success or 15 quiet minutes
 	Total    int       // consecutive, reset only by success or a new password
 	Last     time.Time // last failure
 	Until    time.Time // locked until
 }
 
-func lockFromAttempts(a store.Attempts) *lockState {
+func LockFromAttempts(a store.Attempts) *LockState {
 	if a == (store.Attempts{}) {
 		return nil
 	}
-	l := &lockState{Failures: int(a.Failures), Total: int(a.Total), Last: time.UnixMilli(a.Last).UTC()}
+	l := &LockState{Failures: int(a.Failures), Total: int(a.Total), Last: time.UnixMilli(a.Last).UTC()}
 	if a.Until != 0 {
 		l.Until = time.UnixMilli(a.Until).UTC()
 	}
 	return l
 }
 
-func (l *lockState) attempts() store.Attempts {
+func (l *LockState) Attempts() store.Attempts {
 	if l == nil {
 		return store.Attempts{}
 	}
@@ -65,7 +67,7 @@ func (s *Service) attemptRule() store.AttemptRule {
 // read together. nil when the store leaves the decision to reserveAttempt (the user is missing,
 // locked, at the fifth failure or past a quiet period), or when the store failed: the caller
 // then takes the full path, which fails closed on its own.
-func (s *Service) countAttempt(ctx context.Context, p *poolState, key string) *userState {
+func (s *Service) countAttempt(ctx context.Context, p *Pool, key string) *User {
 	su, err := s.repo.CountUserAttempt(ctx, p.Id, key, s.attemptRule())
 	if err != nil {
 		if !errors.Is(err, store.ErrConditionFailed) {
@@ -74,7 +76,7 @@ func (s *Service) countAttempt(ctx context.Context, p *poolState, key string) *u
 		}
 		return nil
 	}
-	u, err := decodeUser(su)
+	u, err := DecodeUser(su)
 	if err != nil {
 		return nil
 	}
@@ -83,8 +85,8 @@ func (s *Service) countAttempt(ctx context.Context, p *poolState, key string) *u
 
 // releaseAttempt takes back an attempt counted by countAttempt that was never judged (the
 // user turned out disabled or unconfirmed, or the step's Session was spent).
-func (s *Service) releaseAttempt(ctx context.Context, p *poolState, u *userState) {
-	_, _ = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+func (s *Service) releaseAttempt(ctx context.Context, p *Pool, u *User) {
+	_, _ = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		if cur.Lock == nil {
 			return nil, nil
 		}
@@ -113,18 +115,18 @@ func lockFor(failures int) time.Duration {
 // reservation are evaluated, and the lock set by the fifth stops the rest (AUTH-03); a success
 // then clears the count (clearFailures or signIn). A store failure refuses the attempt (fail
 // closed, DDB-09).
-func (s *Service) reserveAttempt(ctx context.Context, p *poolState, u *userState, with ...store.Op) (*userState, error) {
-	return s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+func (s *Service) reserveAttempt(ctx context.Context, p *Pool, u *User, with ...store.Op) (*User, error) {
+	return s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		now := s.now()
 		l := cur.Lock
 		if l == nil {
-			l = &lockState{}
+			l = &LockState{}
 		}
 		if l.Total >= hardCeiling {
-			return nil, attemptsExceeded()
+			return nil, msg.AttemptsExceeded()
 		}
 		if now.Before(l.Until) {
-			return nil, attemptsExceeded()
+			return nil, msg.AttemptsExceeded()
 		}
 		if !l.Last.IsZero() && now.Sub(l.Last) >= quietReset {
 			l.Failures = 0
@@ -141,11 +143,11 @@ func (s *Service) reserveAttempt(ctx context.Context, p *poolState, u *userState
 }
 
 // clearFailures records a successful password check outside signIn (which clears it itself).
-func (s *Service) clearFailures(ctx context.Context, p *poolState, u *userState) (*userState, error) {
+func (s *Service) clearFailures(ctx context.Context, p *Pool, u *User) (*User, error) {
 	if u.Lock == nil {
 		return u, nil
 	}
-	return s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	return s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		cur.Lock = nil
 		return nil, nil
 	})

@@ -10,38 +10,40 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
 // poolState is a pool as the service reads it: the stored wire shape plus derived lookups.
-type poolState struct {
+type Pool struct {
 	UserPoolType
-	version int64
-	schema  map[string]SchemaAttributeType
+	Version int64
+	Schema  map[string]SchemaAttributeType
 }
 
-func (p *poolState) policy() PasswordPolicyType {
+func (p *Pool) Policy() PasswordPolicyType {
 	if p.Policies != nil && p.Policies.PasswordPolicy != nil {
 		return *p.Policies.PasswordPolicy
 	}
-	return defaultPasswordPolicy()
+	return DefaultPasswordPolicy()
 }
 
-func (p *poolState) caseSensitive() bool {
+func (p *Pool) CaseSensitive() bool {
 	return p.UsernameConfiguration == nil || p.UsernameConfiguration.CaseSensitive == nil || *p.UsernameConfiguration.CaseSensitive
 }
 
-func (p *poolState) usernameAttr(name string) bool {
+func (p *Pool) UsernameAttr(name string) bool {
 	return slices.Contains(p.UsernameAttributes, name)
 }
-func (p *poolState) aliasAttr(name string) bool { return slices.Contains(p.AliasAttributes, name) }
-func (p *poolState) autoVerified(name string) bool {
+func (p *Pool) AliasAttr(name string) bool { return slices.Contains(p.AliasAttributes, name) }
+func (p *Pool) AutoVerified(name string) bool {
 	return slices.Contains(p.AutoVerifiedAttributes, name)
 }
 
-func (p *poolState) templates() mail.Templates {
+func (p *Pool) Templates() mail.Templates {
 	var t mail.Templates
 	if v := p.VerificationMessageTemplate; v != nil {
 		t.EmailSubject, t.EmailMessage, t.SMSMessage = v.EmailSubject, v.EmailMessage, v.SmsMessage
@@ -63,41 +65,41 @@ func (p *poolState) templates() mail.Templates {
 	return t
 }
 
-func defaultPasswordPolicy() PasswordPolicyType {
+func DefaultPasswordPolicy() PasswordPolicyType {
 	eight := int32(8)
 	return PasswordPolicyType{MinimumLength: &eight, RequireUppercase: true, RequireLowercase: true,
 		RequireNumbers: true, RequireSymbols: true, TemporaryPasswordValidityDays: 7}
 }
 
-func decodePool(p *store.Pool) (*poolState, error) {
-	ps := &poolState{version: p.Version}
+func DecodePool(p *store.Pool) (*Pool, error) {
+	ps := &Pool{Version: p.Version}
 	if err := json.Unmarshal(p.Data, &ps.UserPoolType); err != nil {
 		return nil, fmt.Errorf("userpool: corrupt pool %s: %w", p.ID, err)
 	}
-	mirrorMessages(&ps.UserPoolType) // pools stored before the mirroring
-	ps.schema = make(map[string]SchemaAttributeType, len(ps.SchemaAttributes))
+	MirrorMessages(&ps.UserPoolType) // pools stored before the mirroring
+	ps.Schema = make(map[string]SchemaAttributeType, len(ps.SchemaAttributes))
 	for _, a := range ps.SchemaAttributes {
-		ps.schema[*a.Name] = a
+		ps.Schema[*a.Name] = a
 	}
 	return ps, nil
 }
 
 // pool loads a pool or answers ResourceNotFoundException.
 // The result is shared through the config cache: callers only read it.
-func (s *Service) pool(ctx context.Context, id string) (*poolState, error) {
+func (s *Service) pool(ctx context.Context, id string) (*Pool, error) {
 	if ps, ok := cacheGet(s.cache, s.cache.pools, id, s.now()); ok {
 		return ps, nil
 	}
 	p, err := s.repo.GetPool(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, poolNotFound(id)
+		return nil, msg.PoolNotFound(id)
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	ps, err := decodePool(p)
+	ps, err := DecodePool(p)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	cachePut(s.cache, &s.cache.pools, id, ps, s.now())
 	return ps, nil
@@ -108,37 +110,37 @@ func (s *Service) pool(ctx context.Context, id string) (*poolState, error) {
 // standardAttributes are the names a Schema entry of CreateUserPool overrides rather than adds
 // as custom:<name>. updated_at is one (AWS CDK writes {Name: updated_at, Required: true} for
 // its lastUpdateTime); sub, identities and the *_verified flags are Cognito's own.
-var standardAttributes = []string{"address", "birthdate", "email", "family_name", "gender", "given_name",
+var StandardAttributes = []string{"address", "birthdate", "email", "family_name", "gender", "given_name",
 	"locale", "middle_name", "name", "nickname", "phone_number", "picture", "preferred_username",
 	"profile", "zoneinfo", "website", "updated_at"}
 
 // Developer-only attributes (DeveloperOnlyAttribute) are named dev:custom:<name>, as Cognito
 // names them in DescribeUserPool and as administrators write them. Only administrators read or
 // write them: app clients never see them (GetUser, ID tokens) nor change them.
-const devPrefix = "dev:"
+const DevPrefix = "dev:"
 
-func developerOnly(name string) bool { return strings.HasPrefix(name, devPrefix) }
+func DeveloperOnly(name string) bool { return strings.HasPrefix(name, DevPrefix) }
 
-func ptr[T any](v T) *T { return &v }
+func Ptr[T any](v T) *T { return &v }
 
 // standardSchema is the schema Cognito reports for every pool before custom attributes.
-func standardSchema() []SchemaAttributeType {
+func StandardSchema() []SchemaAttributeType {
 	str := func(name string, minL, maxL string) SchemaAttributeType {
-		return SchemaAttributeType{Name: ptr(name), AttributeDataType: ptr("String"), DeveloperOnlyAttribute: ptr(false),
-			Mutable: ptr(true), Required: ptr(false), StringAttributeConstraints: &StringAttributeConstraintsType{MinLength: ptr(minL), MaxLength: ptr(maxL)}}
+		return SchemaAttributeType{Name: Ptr(name), AttributeDataType: Ptr("String"), DeveloperOnlyAttribute: Ptr(false),
+			Mutable: Ptr(true), Required: Ptr(false), StringAttributeConstraints: &StringAttributeConstraintsType{MinLength: Ptr(minL), MaxLength: Ptr(maxL)}}
 	}
-	out := []SchemaAttributeType{{Name: ptr("sub"), AttributeDataType: ptr("String"), DeveloperOnlyAttribute: ptr(false),
-		Mutable: ptr(false), Required: ptr(true), StringAttributeConstraints: &StringAttributeConstraintsType{MinLength: ptr("1"), MaxLength: ptr("2048")}}}
+	out := []SchemaAttributeType{{Name: Ptr("sub"), AttributeDataType: Ptr("String"), DeveloperOnlyAttribute: Ptr(false),
+		Mutable: Ptr(false), Required: Ptr(true), StringAttributeConstraints: &StringAttributeConstraintsType{MinLength: Ptr("1"), MaxLength: Ptr("2048")}}}
 	for _, n := range []string{"name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture", "website", "email"} {
 		out = append(out, str(n, "0", "2048"))
 	}
-	out = append(out, SchemaAttributeType{Name: ptr("email_verified"), AttributeDataType: ptr("Boolean"), DeveloperOnlyAttribute: ptr(false), Mutable: ptr(true), Required: ptr(false)})
+	out = append(out, SchemaAttributeType{Name: Ptr("email_verified"), AttributeDataType: Ptr("Boolean"), DeveloperOnlyAttribute: Ptr(false), Mutable: Ptr(true), Required: Ptr(false)})
 	out = append(out, str("gender", "0", "2048"), str("birthdate", "10", "10"), str("zoneinfo", "0", "2048"), str("locale", "0", "2048"), str("phone_number", "0", "2048"))
-	out = append(out, SchemaAttributeType{Name: ptr("phone_number_verified"), AttributeDataType: ptr("Boolean"), DeveloperOnlyAttribute: ptr(false), Mutable: ptr(true), Required: ptr(false)})
+	out = append(out, SchemaAttributeType{Name: Ptr("phone_number_verified"), AttributeDataType: Ptr("Boolean"), DeveloperOnlyAttribute: Ptr(false), Mutable: Ptr(true), Required: Ptr(false)})
 	out = append(out, str("address", "0", "2048"))
-	out = append(out, SchemaAttributeType{Name: ptr("updated_at"), AttributeDataType: ptr("Number"), DeveloperOnlyAttribute: ptr(false), Mutable: ptr(true), Required: ptr(false),
-		NumberAttributeConstraints: &NumberAttributeConstraintsType{MinValue: ptr("0")}})
-	out = append(out, SchemaAttributeType{Name: ptr("identities"), AttributeDataType: ptr("String"), DeveloperOnlyAttribute: ptr(false), Mutable: ptr(true), Required: ptr(false),
+	out = append(out, SchemaAttributeType{Name: Ptr("updated_at"), AttributeDataType: Ptr("Number"), DeveloperOnlyAttribute: Ptr(false), Mutable: Ptr(true), Required: Ptr(false),
+		NumberAttributeConstraints: &NumberAttributeConstraintsType{MinValue: Ptr("0")}})
+	out = append(out, SchemaAttributeType{Name: Ptr("identities"), AttributeDataType: Ptr("String"), DeveloperOnlyAttribute: Ptr(false), Mutable: Ptr(true), Required: Ptr(false),
 		StringAttributeConstraints: &StringAttributeConstraintsType{}})
 	return out
 }
@@ -146,7 +148,7 @@ func standardSchema() []SchemaAttributeType {
 // mergeSchema applies a CreateUserPool Schema (standard overrides and custom attributes) or the
 // attributes of AddCustomAttributes onto a schema, with Cognito's rules and messages. Constraints
 // are checked the same way for standard overrides and custom attributes.
-func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creating bool) ([]SchemaAttributeType, error) {
+func MergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creating bool) ([]SchemaAttributeType, error) {
 	out := slices.Clone(existing)
 	index := func(name string) int {
 		for i, a := range out {
@@ -158,7 +160,7 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 	}
 	customs := 0
 	for _, a := range out {
-		if strings.HasPrefix(strings.TrimPrefix(*a.Name, devPrefix), "custom:") {
+		if strings.HasPrefix(strings.TrimPrefix(*a.Name, DevPrefix), "custom:") {
 			customs++
 		}
 	}
@@ -167,7 +169,7 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 			return nil, cognito.InvalidParameter("Schema attribute name must not be empty.")
 		}
 		name := *a.Name
-		if creating && slices.Contains(standardAttributes, name) {
+		if creating && slices.Contains(StandardAttributes, name) {
 			i := index(name)
 			cur := out[i]
 			if (a.AttributeDataType != nil && *a.AttributeDataType != *cur.AttributeDataType) || (a.DeveloperOnlyAttribute != nil && *a.DeveloperOnlyAttribute) {
@@ -190,7 +192,7 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 					cur.NumberAttributeConstraints = a.NumberAttributeConstraints
 				}
 			}
-			if err := checkConstraints(cur); err != nil {
+			if err := CheckConstraints(cur); err != nil {
 				return nil, err
 			}
 			out[i] = cur
@@ -203,7 +205,7 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 		if len(base) > 20 {
 			return nil, cognito.InvalidParameter("Custom attribute name %s is longer than 20 characters.", name)
 		}
-		for _, taken := range []string{"custom:" + base, devPrefix + "custom:" + base} {
+		for _, taken := range []string{"custom:" + base, DevPrefix + "custom:" + base} {
 			if index(taken) >= 0 {
 				return nil, cognito.InvalidParameter("Existing attribute already has name %s.", taken)
 			}
@@ -217,11 +219,11 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 		dev := a.DeveloperOnlyAttribute != nil && *a.DeveloperOnlyAttribute
 		full := "custom:" + base
 		if dev {
-			full = devPrefix + full
+			full = DevPrefix + full
 		}
 		dt := *a.AttributeDataType
-		c := SchemaAttributeType{Name: ptr(full), AttributeDataType: ptr(dt), DeveloperOnlyAttribute: ptr(dev),
-			Mutable: ptr(a.Mutable == nil || *a.Mutable), Required: ptr(false)}
+		c := SchemaAttributeType{Name: Ptr(full), AttributeDataType: Ptr(dt), DeveloperOnlyAttribute: Ptr(dev),
+			Mutable: Ptr(a.Mutable == nil || *a.Mutable), Required: Ptr(false)}
 		switch dt {
 		case "String":
 			c.StringAttributeConstraints = a.StringAttributeConstraints
@@ -234,7 +236,7 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 				c.NumberAttributeConstraints = &NumberAttributeConstraintsType{}
 			}
 		}
-		if err := checkConstraints(c); err != nil {
+		if err := CheckConstraints(c); err != nil {
 			return nil, err
 		}
 		customs++
@@ -248,7 +250,7 @@ func mergeSchema(in []SchemaAttributeType, existing []SchemaAttributeType, creat
 
 // checkConstraints checks an attribute's length or value bounds with Cognito's messages: each
 // bound a whole number (a length also not negative), a length at most 2048, min <= max.
-func checkConstraints(a SchemaAttributeType) error {
+func CheckConstraints(a SchemaAttributeType) error {
 	num := func(p *string, kind string, negative bool) (int64, bool, error) {
 		if p == nil || *p == "" {
 			return 0, false, nil
@@ -295,18 +297,18 @@ func checkConstraints(a SchemaAttributeType) error {
 
 // ---- pool operations ----
 
-var poolIDRe = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
+var PoolIDRe = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
 
-var verifiable = []string{"email", "phone_number"}
+var Verifiable = []string{"email", "phone_number"}
 
-func validatePoolSettings(in *poolSettings) error {
+func ValidatePoolSettings(in *PoolSettings) error {
 	for _, a := range in.AutoVerifiedAttributes {
-		if !slices.Contains(verifiable, a) {
+		if !slices.Contains(Verifiable, a) {
 			return cognito.InvalidParameter("1 validation error detected: Value '[%s]' at 'autoVerifiedAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email]]", a)
 		}
 	}
 	if p := in.Policies; p != nil && p.PasswordPolicy != nil && p.PasswordPolicy.MinimumLength == nil {
-		p.PasswordPolicy.MinimumLength = ptr(int32(8))
+		p.PasswordPolicy.MinimumLength = Ptr(int32(8))
 	}
 	if p := in.Policies; p != nil && p.PasswordPolicy != nil && p.PasswordPolicy.TemporaryPasswordValidityDays == 0 {
 		p.PasswordPolicy.TemporaryPasswordValidityDays = 7
@@ -338,13 +340,13 @@ func validatePoolSettings(in *poolSettings) error {
 
 // applySettings copies the shared settings into a pool, as CreateUserPool and UpdateUserPool do.
 // UpdateUserPool resets every omitted setting to its default, like Cognito.
-func applySettings(p *UserPoolType, in *poolSettings) {
+func ApplySettings(p *UserPoolType, in *PoolSettings) {
 	p.Policies = in.Policies
 	if p.Policies == nil {
 		p.Policies = &UserPoolPolicyType{}
 	}
 	if p.Policies.PasswordPolicy == nil {
-		pp := defaultPasswordPolicy()
+		pp := DefaultPasswordPolicy()
 		p.Policies.PasswordPolicy = &pp
 	}
 	if p.Policies.SignInPolicy == nil {
@@ -365,7 +367,7 @@ func applySettings(p *UserPoolType, in *poolSettings) {
 	} else if p.VerificationMessageTemplate.DefaultEmailOption == "" {
 		p.VerificationMessageTemplate.DefaultEmailOption = "CONFIRM_WITH_CODE"
 	}
-	mirrorMessages(p)
+	MirrorMessages(p)
 	p.SmsAuthenticationMessage = in.SmsAuthenticationMessage
 	p.UserAttributeUpdateSettings = in.UserAttributeUpdateSettings
 	p.MfaConfiguration = in.MfaConfiguration
@@ -396,7 +398,7 @@ func applySettings(p *UserPoolType, in *poolSettings) {
 // Cognito check both directions): EmailMessage is EmailVerificationMessage, EmailSubject is
 // EmailVerificationSubject, SmsMessage is SmsVerificationMessage, whatever the
 // DefaultEmailOption. When both forms are given the template's wins (terraform-provider-aws #2423).
-func mirrorMessages(p *UserPoolType) {
+func MirrorMessages(p *UserPoolType) {
 	t := p.VerificationMessageTemplate
 	if t == nil {
 		return
@@ -422,14 +424,14 @@ func (s *Service) CreateUserPool(ctx context.Context, in *CreateUserPoolInput) (
 // CreateUserPoolWithID is CreateUserPool with a chosen id (seed files and the local server's
 // ready pool use it so a setup can be reproduced); "" draws a random id as Cognito does.
 func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *CreateUserPoolInput) (*CreateUserPoolOutput, error) {
-	if id != "" && !poolIDRe.MatchString(id) {
+	if id != "" && !PoolIDRe.MatchString(id) {
 		return nil, cognito.InvalidParameter("Invalid user pool id %s.", id)
 	}
-	if err := validatePoolSettings(&in.poolSettings); err != nil {
+	if err := ValidatePoolSettings(&in.PoolSettings); err != nil {
 		return nil, err
 	}
 	for _, a := range in.UsernameAttributes {
-		if !slices.Contains(verifiable, a) {
+		if !slices.Contains(Verifiable, a) {
 			return nil, cognito.InvalidParameter("1 validation error detected: Value '[%s]' at 'usernameAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email]]", a)
 		}
 	}
@@ -441,14 +443,14 @@ func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *Creat
 	if len(in.UsernameAttributes) > 0 && len(in.AliasAttributes) > 0 {
 		return nil, cognito.InvalidParameter("Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.")
 	}
-	schema, err := mergeSchema(in.Schema, standardSchema(), true)
+	schema, err := MergeSchema(in.Schema, StandardSchema(), true)
 	if err != nil {
 		return nil, err
 	}
 	if id == "" {
 		suffix, err := s.randomString(alnum, 9)
 		if err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 		id = s.cfg.Region + "_" + suffix
 	}
@@ -458,16 +460,16 @@ func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *Creat
 		CreationDate: wireTime(now), LastModifiedDate: wireTime(now), SchemaAttributes: schema,
 		AliasAttributes: in.AliasAttributes, UsernameAttributes: in.UsernameAttributes, UsernameConfiguration: in.UsernameConfiguration,
 	}
-	applySettings(&p, &in.poolSettings)
+	ApplySettings(&p, &in.PoolSettings)
 	// Keys first: a pool that exists can always sign.
 	if err := s.signer.EnsurePoolKeys(ctx, id); err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if err := s.repo.CreatePool(ctx, &store.Pool{ID: id, Data: mustJSON(p)}); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			return nil, cognito.InvalidParameter("User pool %s already exists.", id)
 		}
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return &CreateUserPoolOutput{UserPool: &p}, nil
 }
@@ -480,7 +482,7 @@ func (s *Service) DescribeUserPool(ctx context.Context, in *DescribeUserPoolInpu
 	}
 	out := p.UserPoolType
 	if out.EstimatedNumberOfUsers, err = s.estimate(ctx, p.Id); err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return &DescribeUserPoolOutput{UserPool: &out}, nil
 }
@@ -488,24 +490,24 @@ func (s *Service) DescribeUserPool(ctx context.Context, in *DescribeUserPoolInpu
 // UpdateUserPool replaces the pool's mutable settings (omitted ones return to their defaults).
 func (s *Service) UpdateUserPool(ctx context.Context, in *UpdateUserPoolInput) (*UpdateUserPoolOutput, error) {
 	defer s.cache.dropPool(in.UserPoolId)
-	if err := validatePoolSettings(&in.poolSettings); err != nil {
+	if err := ValidatePoolSettings(&in.PoolSettings); err != nil {
 		return nil, err
 	}
 	_, err := s.repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
-		p, err := decodePool(sp)
+		p, err := DecodePool(sp)
 		if err != nil {
 			return err
 		}
-		applySettings(&p.UserPoolType, &in.poolSettings)
+		ApplySettings(&p.UserPoolType, &in.PoolSettings)
 		p.LastModifiedDate = wireTime(s.now())
 		sp.Data = mustJSON(p.UserPoolType)
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, poolNotFound(in.UserPoolId)
+		return nil, msg.PoolNotFound(in.UserPoolId)
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return &UpdateUserPoolOutput{}, nil
 }
@@ -522,9 +524,9 @@ func (s *Service) DeleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (
 	}
 	if err := s.repo.DeletePool(ctx, in.UserPoolId); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, poolNotFound(in.UserPoolId)
+			return nil, msg.PoolNotFound(in.UserPoolId)
 		}
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	s.forgetEstimate(in.UserPoolId)
 	if err := s.signer.DeletePoolKeys(ctx, in.UserPoolId); err != nil {
@@ -545,9 +547,9 @@ func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (*L
 	}
 	out := &ListUserPoolsOutput{UserPools: []UserPoolDescriptionType{}, NextToken: s.pageToken(next, "pools")}
 	for _, sp := range pools {
-		p, err := decodePool(sp)
+		p, err := DecodePool(sp)
 		if err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 		out.UserPools = append(out.UserPools, UserPoolDescriptionType{Id: p.Id, Name: p.Name, LambdaConfig: p.LambdaConfig,
 			Status: p.Status, LastModifiedDate: p.LastModifiedDate, CreationDate: p.CreationDate})
@@ -559,11 +561,11 @@ func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (*L
 func (s *Service) AddCustomAttributes(ctx context.Context, in *AddCustomAttributesInput) (*AddCustomAttributesOutput, error) {
 	defer s.cache.dropPool(in.UserPoolId)
 	_, err := s.repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
-		p, err := decodePool(sp)
+		p, err := DecodePool(sp)
 		if err != nil {
 			return err
 		}
-		schema, err := mergeSchema(in.CustomAttributes, p.SchemaAttributes, false)
+		schema, err := MergeSchema(in.CustomAttributes, p.SchemaAttributes, false)
 		if err != nil {
 			return err
 		}
@@ -573,10 +575,10 @@ func (s *Service) AddCustomAttributes(ctx context.Context, in *AddCustomAttribut
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, poolNotFound(in.UserPoolId)
+		return nil, msg.PoolNotFound(in.UserPoolId)
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return &AddCustomAttributesOutput{}, nil
 }
@@ -599,18 +601,18 @@ func (s *Service) openPageToken(tok, scope string) (string, error) {
 	}
 	raw, err := decodeB64(tok)
 	if err != nil || len(raw) < 13 {
-		return "", invalidPageToken()
+		return "", msg.InvalidPageToken()
 	}
 	cursor := string(raw[12:])
 	if !hmacEqual(raw[:12], s.mac("page", scope, cursor)[:12]) {
-		return "", invalidPageToken()
+		return "", msg.InvalidPageToken()
 	}
 	return cursor, nil
 }
 
 func pageErr(err error) error {
 	if errors.Is(err, store.ErrInvalidCursor) {
-		return invalidPageToken()
+		return msg.InvalidPageToken()
 	}
-	return internal(err)
+	return msg.Internal(err)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
@@ -22,10 +24,10 @@ import (
 
 // publicCall is where a public operation stands after the preamble.
 type publicCall struct {
-	pool   *poolState
-	client *clientState
+	pool   *Pool
+	client *Client
 	// user is the user the typed name resolves to; nil when nobody matched.
-	user *userState
+	user *User
 	// hide: the client hides user existence (PreventUserExistenceErrors ENABLED), so a missing,
 	// disabled or unconfirmed user must answer as the operation's ordinary failure.
 	hide bool
@@ -41,7 +43,7 @@ func (s *Service) publicUser(ctx context.Context, clientID, typed, secretHash st
 	if err != nil {
 		return nil, err
 	}
-	return &publicCall{pool: p, client: c, user: u, hide: c.preventUserExistenceErrors()}, nil
+	return &publicCall{pool: p, client: c, user: u, hide: c.HidesExistence()}, nil
 }
 
 // publicNewUser runs the preamble for SignUp, whose user does not exist yet: SECRET_HASH can
@@ -54,17 +56,17 @@ func (s *Service) publicNewUser(ctx context.Context, clientID, typed, secretHash
 	if err := checkSecretHash(c, secretHash, typed); err != nil {
 		return nil, err
 	}
-	return &publicCall{pool: p, client: c, hide: c.preventUserExistenceErrors()}, nil
+	return &publicCall{pool: p, client: c, hide: c.HidesExistence()}, nil
 }
 
 // resolveUser is the user-lookup phase: it finds the user a typed name means (username, alias,
 // or the email/phone of username-attribute pools) and checks SECRET_HASH against the typed and
 // the internal name. A nil user and nil error mean nobody matched; what to answer then is the
 // flow's choice (UserNotFoundException, or a simulation when existence errors are hidden).
-func (s *Service) resolveUser(ctx context.Context, p *poolState, c *clientState, typed, secretHash string) (*userState, error) {
+func (s *Service) resolveUser(ctx context.Context, p *Pool, c *Client, typed, secretHash string) (*User, error) {
 	u, err := s.findUser(ctx, p, typed, false)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	var internalName string
 	if err == nil {

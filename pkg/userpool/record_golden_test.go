@@ -19,11 +19,11 @@ var updateGolden = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 // goldenUserRecord sets every stored field of userRecord and of the records inside it, so that
 // a field renamed, retagged or dropped changes the JSON frozen in testdata. Lock is stored
 // beside the record (store.Attempts), not in it.
-func goldenUserRecord() *userRecord {
+func goldenUserRecord() *UserRecord {
 	at := func(ns int) time.Time { return time.Date(2024, 3, 5, 9, 4, 3, ns, time.UTC) }
-	return &userRecord{
+	return &UserRecord{
 		Username: "Alice",
-		Status:   statusConfirmed,
+		Status:   StatusConfirmed,
 		Enabled:  true,
 		Attrs: map[string]string{
 			"email": "alice@example.com", "email_verified": "true", "phone_number": "+12065551234",
@@ -31,7 +31,7 @@ func goldenUserRecord() *userRecord {
 		},
 		Created:  at(1),
 		Modified: at(2),
-		Password: &passwordRecord{
+		Password: &PasswordRecord{
 			Salt:      []byte{0x01, 0x02, 0x03, 0x04},
 			Verifier:  []byte("sealed verifier"),
 			SetAt:     at(3),
@@ -54,10 +54,10 @@ func TestUserRecordGolden(t *testing.T) {
 	rec := goldenUserRecord()
 	checkAllSet(t, "userRecord", reflect.ValueOf(rec).Elem())
 
-	u := &userState{userRecord: rec, st: &store.User{}}
-	u.encode() // the path every write takes
+	u := &User{UserRecord: rec, Stored: &store.User{}}
+	u.Encode() // the path every write takes
 	var got bytes.Buffer
-	if err := json.Indent(&got, u.st.Data, "", "  "); err != nil {
+	if err := json.Indent(&got, u.Stored.Data, "", "  "); err != nil {
 		t.Fatal(err)
 	}
 	got.WriteByte('\n')
@@ -76,12 +76,12 @@ func TestUserRecordGolden(t *testing.T) {
 	}
 
 	// And what is stored reads back whole, through the path every read takes.
-	back, err := decodeUser(&store.User{Data: want})
+	back, err := DecodeUser(&store.User{Data: want})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(back.userRecord, rec) {
-		t.Errorf("golden record decodes to\n%+v\nwant\n%+v", back.userRecord, rec)
+	if !reflect.DeepEqual(back.UserRecord, rec) {
+		t.Errorf("golden record decodes to\n%+v\nwant\n%+v", back.UserRecord, rec)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // by time: the user must have existed when the record was written.
 func TestRecordOwnership(t *testing.T) {
 	created := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	u := &userState{userRecord: &userRecord{Created: created}, st: &store.User{Sub: "sub-now"}}
+	u := &User{UserRecord: &UserRecord{Created: created}, Stored: &store.User{Sub: "sub-now"}}
 	before, after := created.Add(-time.Second), created.Add(time.Second)
 	for _, tc := range []struct {
 		what string

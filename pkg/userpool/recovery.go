@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
@@ -44,8 +46,8 @@ type ConfirmForgotPasswordOutput struct{}
 
 // recoveryMechanisms is the pool's AccountRecoverySetting by priority. Without a setting Cognito
 // prefers a verified phone, then a verified email.
-func recoveryMechanisms(p *poolState) []RecoveryOptionType {
-	mechs := []RecoveryOptionType{{Priority: ptr(int32(1)), Name: "verified_phone_number"}, {Priority: ptr(int32(2)), Name: "verified_email"}}
+func RecoveryMechanisms(p *Pool) []RecoveryOptionType {
+	mechs := []RecoveryOptionType{{Priority: Ptr(int32(1)), Name: "verified_phone_number"}, {Priority: Ptr(int32(2)), Name: "verified_email"}}
 	if p.AccountRecoverySetting != nil && len(p.AccountRecoverySetting.RecoveryMechanisms) > 0 {
 		mechs = append([]RecoveryOptionType(nil), p.AccountRecoverySetting.RecoveryMechanisms...)
 	}
@@ -54,12 +56,12 @@ func recoveryMechanisms(p *poolState) []RecoveryOptionType {
 }
 
 // adminOnlyRecovery: the pool lets only an administrator reset passwords.
-func adminOnlyRecovery(p *poolState) bool { return recoveryMechanisms(p)[0].Name == "admin_only" }
+func AdminOnlyRecovery(p *Pool) bool { return RecoveryMechanisms(p)[0].Name == "admin_only" }
 
 // recoveryChannels lists the attributes a reset code may go to, in the pool's order.
-func recoveryChannels(p *poolState) []string {
+func RecoveryChannels(p *Pool) []string {
 	var out []string
-	for _, m := range recoveryMechanisms(p) {
+	for _, m := range RecoveryMechanisms(p) {
 		switch m.Name {
 		case "verified_email":
 			out = append(out, "email")
@@ -72,11 +74,11 @@ func recoveryChannels(p *poolState) []string {
 
 // recoveryTarget picks where a reset code goes, by the pool's AccountRecoverySetting (by
 // priority; verified channels only).
-func recoveryTarget(p *poolState, u *userState) (delivery, bool, error) {
-	for _, m := range recoveryMechanisms(p) {
+func recoveryTarget(p *Pool, u *User) (delivery, bool, error) {
+	for _, m := range RecoveryMechanisms(p) {
 		switch m.Name {
 		case "admin_only":
-			return delivery{}, false, cannotReset()
+			return delivery{}, false, msg.CannotReset()
 		case "verified_email":
 			if v := u.Attrs["email"]; v != "" && u.Attrs["email_verified"] == "true" {
 				return delivery{attr: "email", value: v, channel: mail.Email}, true, nil
@@ -87,7 +89,7 @@ func recoveryTarget(p *poolState, u *userState) (delivery, bool, error) {
 			}
 		}
 	}
-	return delivery{}, false, noRecoveryChannel()
+	return delivery{}, false, msg.NoRecoveryChannel()
 }
 
 // ForgotPassword sends a one-hour reset code to the user's verified recovery channel.
@@ -102,13 +104,13 @@ func (s *Service) ForgotPassword(ctx context.Context, in *ForgotPasswordInput) (
 	}
 	if u == nil {
 		// UserMigration_ForgotPassword trigger point.
-		return nil, unknownUsernameClient()
+		return nil, msg.UnknownUsernameClient()
 	}
 	if !u.Enabled {
-		return nil, userDisabled()
+		return nil, msg.UserDisabled()
 	}
-	if u.Status == statusForceChangePassword {
-		return nil, cannotReset()
+	if u.Status == StatusForceChangePassword {
+		return nil, msg.CannotReset()
 	}
 	d, _, err := recoveryTarget(p, u)
 	if err != nil {
@@ -128,9 +130,9 @@ func (s *Service) ForgotPassword(ctx context.Context, in *ForgotPasswordInput) (
 // hourly cap, nobody — the answer is that a code went to an address shaped like the user's
 // (sent only to a user who can reset, within the cap, and whether or not the delivery failed).
 // Only what the pool decides for everyone (admin-only recovery) is an error.
-func (s *Service) forgotHidden(ctx context.Context, p *poolState, u *userState, typed string) (*ForgotPasswordOutput, error) {
-	if adminOnlyRecovery(p) {
-		return nil, cannotReset()
+func (s *Service) forgotHidden(ctx context.Context, p *Pool, u *User, typed string) (*ForgotPasswordOutput, error) {
+	if AdminOnlyRecovery(p) {
+		return nil, msg.CannotReset()
 	}
 	out := func(d *CodeDeliveryDetailsType) (*ForgotPasswordOutput, error) {
 		return &ForgotPasswordOutput{CodeDeliveryDetails: d}, nil
@@ -143,7 +145,7 @@ func (s *Service) forgotHidden(ctx context.Context, p *poolState, u *userState, 
 	if !ok {
 		return out(s.simulatedDelivery(p, typed, purposeForgot))
 	}
-	if !u.Enabled || u.Status == statusForceChangePassword {
+	if !u.Enabled || u.Status == StatusForceChangePassword {
 		return out(d.details())
 	}
 	if err := s.countHourly(ctx, p, u, "ForgotPassword"); err != nil {
@@ -159,13 +161,13 @@ func (s *Service) forgotHidden(ctx context.Context, p *poolState, u *userState, 
 }
 
 // sendResetCode stores a fresh reset code (voiding an older one) and delivers it.
-func (s *Service) sendResetCode(ctx context.Context, p *poolState, u *userState, d delivery) error {
+func (s *Service) sendResetCode(ctx context.Context, p *Pool, u *User, d delivery) error {
 	code, err := s.sixDigits()
 	if err != nil {
-		return internal(err)
+		return msg.Internal(err)
 	}
 	if err := s.repo.Commit(ctx, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL)); err != nil {
-		return internal(err)
+		return msg.Internal(err)
 	}
 	// CustomMessage_ForgotPassword trigger point.
 	return s.send(ctx, p, mail.ForgotPassword, d, u.Username, code)
@@ -183,27 +185,27 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	// does not exist or is disabled gets; an unconfirmed user is told so only with a right code.
 	hide := call.hide
 	if hide {
-		if err := checkPasswordPolicy(p, in.Password); err != nil {
+		if err := CheckPasswordPolicy(p, in.Password); err != nil {
 			return nil, err
 		}
 		if u == nil || !u.Enabled {
-			return nil, codeMismatch()
+			return nil, msg.CodeMismatch()
 		}
 	}
 	if u == nil {
-		return nil, unknownUsernameClient()
+		return nil, msg.UnknownUsernameClient()
 	}
 	if !u.Enabled {
-		return nil, userDisabled()
+		return nil, msg.UserDisabled()
 	}
-	if !hide && u.Status == statusUnconfirmed {
-		return nil, userNotConfirmed()
+	if !hide && u.Status == StatusUnconfirmed {
+		return nil, msg.UserNotConfirmed()
 	}
 	if err := s.countHourly(ctx, p, u, "ConfirmForgotPassword"); err != nil {
 		return nil, hiddenCodeErr(hide, err)
 	}
 	if !hide {
-		if err := checkPasswordPolicy(p, in.Password); err != nil {
+		if err := CheckPasswordPolicy(p, in.Password); err != nil {
 			return nil, err
 		}
 	}
@@ -211,21 +213,21 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	if err != nil {
 		return nil, hiddenCodeErr(hide, err)
 	}
-	if u.Status == statusUnconfirmed {
-		return nil, userNotConfirmed()
+	if u.Status == StatusUnconfirmed {
+		return nil, msg.UserNotConfirmed()
 	}
-	pw, err := s.newPassword(ctx, p, u.Username, u.sub(), in.Password, false)
+	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), in.Password, false)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil // a new password ends any lockout
-		cur.Status = statusConfirmed
+		cur.Status = StatusConfirmed
 		return []store.Op{consume}, nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
-		return nil, codeExpired()
+		return nil, msg.CodeExpired()
 	}
 	if err != nil {
 		return nil, err

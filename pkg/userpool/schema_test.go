@@ -7,16 +7,16 @@ import (
 )
 
 func TestCheckValueBooleanSpellings(t *testing.T) {
-	def := SchemaAttributeType{Name: ptr("custom:flag"), AttributeDataType: ptr("Boolean")}
+	def := SchemaAttributeType{Name: Ptr("custom:flag"), AttributeDataType: Ptr("Boolean")}
 	for in, want := range map[string]string{"true": "true", "True": "true", "TRUE": "true", "tRUE": "true",
 		"false": "false", "False": "false", "FALSE": "false", "fAlSe": "false"} {
-		got, err := checkValue(def, in)
+		got, err := CheckValue(def, in)
 		if err != nil || got != want {
 			t.Errorf("checkValue(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "1", "0", "yes", "no", "t", "f", " true", "true ", "truee", "ｔｒｕｅ"} {
-		got, err := checkValue(def, in)
+		got, err := CheckValue(def, in)
 		if ce := cognito.As(err); ce == nil || ce.Type != "InvalidParameterException" || got != "" {
 			t.Errorf("checkValue(%q) = %q, %v; want InvalidParameterException", in, got, err)
 		}
@@ -25,12 +25,12 @@ func TestCheckValueBooleanSpellings(t *testing.T) {
 
 func TestMergeSchemaDeveloperOnlyAndOverrides(t *testing.T) {
 	in := []SchemaAttributeType{
-		{Name: ptr("tier"), AttributeDataType: ptr("String"), DeveloperOnlyAttribute: ptr(true)},
-		{Name: ptr("custom:plan"), AttributeDataType: ptr("Number"), StringAttributeConstraints: &StringAttributeConstraintsType{MaxLength: ptr("9999")}},
-		{Name: ptr("updated_at"), Required: ptr(true), StringAttributeConstraints: &StringAttributeConstraintsType{MaxLength: ptr("9999")}},
-		{Name: ptr("email"), NumberAttributeConstraints: &NumberAttributeConstraintsType{MinValue: ptr("x")}},
+		{Name: Ptr("tier"), AttributeDataType: Ptr("String"), DeveloperOnlyAttribute: Ptr(true)},
+		{Name: Ptr("custom:plan"), AttributeDataType: Ptr("Number"), StringAttributeConstraints: &StringAttributeConstraintsType{MaxLength: Ptr("9999")}},
+		{Name: Ptr("updated_at"), Required: Ptr(true), StringAttributeConstraints: &StringAttributeConstraintsType{MaxLength: Ptr("9999")}},
+		{Name: Ptr("email"), NumberAttributeConstraints: &NumberAttributeConstraintsType{MinValue: Ptr("x")}},
 	}
-	out, err := mergeSchema(in, standardSchema(), true)
+	out, err := MergeSchema(in, StandardSchema(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,14 +55,14 @@ func TestMergeSchemaDeveloperOnlyAndOverrides(t *testing.T) {
 		t.Fatalf("email: %+v", a)
 	}
 	// AddCustomAttributes counts developer-only attributes toward the 50 and refuses their names.
-	if _, err := mergeSchema([]SchemaAttributeType{{Name: ptr("tier"), AttributeDataType: ptr("String")}}, out, false); err == nil {
+	if _, err := MergeSchema([]SchemaAttributeType{{Name: Ptr("tier"), AttributeDataType: Ptr("String")}}, out, false); err == nil {
 		t.Fatal("custom:tier was added beside dev:custom:tier")
 	}
 	var many []SchemaAttributeType
 	for i := range 49 {
-		many = append(many, SchemaAttributeType{Name: ptr("a" + string(rune('A'+i))), AttributeDataType: ptr("String")})
+		many = append(many, SchemaAttributeType{Name: Ptr("a" + string(rune('A'+i))), AttributeDataType: Ptr("String")})
 	}
-	if _, err := mergeSchema(many, out, false); cognito.As(err) == nil || cognito.As(err).Type != "LimitExceededException" {
+	if _, err := MergeSchema(many, out, false); cognito.As(err) == nil || cognito.As(err).Type != "LimitExceededException" {
 		t.Fatalf("51 custom attributes: %v", err)
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/envelope"
@@ -231,8 +233,8 @@ func secretHash(clientSecret, username, clientID string) string {
 
 // checkSecretHash enforces SECRET_HASH for clients with a secret. usernames lists the spellings
 // a client may have hashed (the typed name first, then the internal one): Cognito accepts either.
-func checkSecretHash(c *clientState, given string, usernames ...string) error {
-	if c.secret == "" {
+func checkSecretHash(c *Client, given string, usernames ...string) error {
+	if c.Secret == "" {
 		return nil
 	}
 	if given == "" {
@@ -242,24 +244,24 @@ func checkSecretHash(c *clientState, given string, usernames ...string) error {
 		if u == "" {
 			continue
 		}
-		want := secretHash(c.secret, u, c.ID)
+		want := secretHash(c.Secret, u, c.ID)
 		if subtle.ConstantTimeCompare([]byte(want), []byte(given)) == 1 {
 			return nil
 		}
 	}
-	return secretHashMismatch(c.ID)
+	return msg.SecretHashMismatch(c.ID)
 }
 
 // checkClientSecret enforces the raw ClientSecret of GetTokensFromRefreshToken and RevokeToken.
-func checkClientSecret(c *clientState, given string) error {
-	if c.secret == "" {
+func checkClientSecret(c *Client, given string) error {
+	if c.Secret == "" {
 		return nil
 	}
 	if given == "" {
 		return cognito.NotAuthorized("Client %s is configured with secret but SECRET_HASH was not received", c.ID)
 	}
-	if subtle.ConstantTimeCompare([]byte(c.secret), []byte(given)) != 1 {
-		return secretHashMismatch(c.ID)
+	if subtle.ConstantTimeCompare([]byte(c.Secret), []byte(given)) != 1 {
+		return msg.SecretHashMismatch(c.ID)
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/store"
 )
@@ -51,8 +53,8 @@ const (
 // has been deleted since: a Session must never answer for whoever holds the name now. A session
 // stored before sessions carried the sub has none and is refused: sessions live minutes at most
 // (AuthSessionValidity), so an upgrade costs at most a sign-in begun across it.
-func (sess *authSession) ownedBy(u *userState) bool {
-	return sess.Sub != "" && sess.Sub == u.sub()
+func (sess *authSession) ownedBy(u *User) bool {
+	return sess.Sub != "" && sess.Sub == u.Sub()
 }
 
 func sessionID(token string) string {
@@ -70,8 +72,8 @@ func (s *Service) newSessionToken() (string, error) {
 
 // sessionOp is the write that stores a session under its token, expiring after the client's
 // AuthSessionValidity.
-func (s *Service) sessionOp(c *clientState, token string, sess authSession) store.Op {
-	return store.PutOp(store.RecordKey(store.RecordSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: s.now().Add(c.sessionTTL()), Data: mustJSON(sess)},
+func (s *Service) sessionOp(c *Client, token string, sess authSession) store.Op {
+	return store.PutOp(store.RecordKey(store.RecordSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: s.now().Add(c.SessionTTL()), Data: mustJSON(sess)},
 		store.Cond{Kind: store.CondNotExists})
 }
 
@@ -86,8 +88,8 @@ const randomSessionLen = 2 + 43
 // and step (and through its content to a user or a block), expiring after the client's
 // AuthSessionValidity, and single use through the marker its consume op writes (peekSession),
 // which must not exist yet, or through its block's.
-func (s *Service) sealSession(ctx context.Context, c *clientState, sess authSession) (string, error) {
-	sess.Expires = s.now().Add(c.sessionTTL()).Unix()
+func (s *Service) sealSession(ctx context.Context, c *Client, sess authSession) (string, error) {
+	sess.Expires = s.now().Add(c.SessionTTL()).Unix()
 	plain := mustJSON(sess)
 	if n := sealedSessionSize - len(plain) - len(`,"z":""`); n > 0 {
 		sess.Pad = strings.Repeat(".", n)
@@ -113,22 +115,22 @@ func (s *Service) openSealedSession(ctx context.Context, token string) (*authSes
 	// Strict: a token differing only in unused trailing bits is another token, and refused.
 	blob, err := base64.RawURLEncoding.Strict().DecodeString(strings.TrimPrefix(token, "AY"))
 	if err != nil || !strings.HasPrefix(token, "AY") {
-		return nil, store.Op{}, invalidSession()
+		return nil, store.Op{}, msg.InvalidSession()
 	}
 	plain, err := s.sealer.Open(ctx, blob, []byte(sealedSessionAAD))
 	if errors.Is(err, envelope.ErrInvalid) {
-		return nil, store.Op{}, invalidSession()
+		return nil, store.Op{}, msg.InvalidSession()
 	}
 	if err != nil {
-		return nil, store.Op{}, internal(err)
+		return nil, store.Op{}, msg.Internal(err)
 	}
 	var sess authSession
 	if err := json.Unmarshal(plain, &sess); err != nil {
-		return nil, store.Op{}, internal(err)
+		return nil, store.Op{}, msg.Internal(err)
 	}
 	expires := time.Unix(sess.Expires, 0)
 	if !s.now().Before(expires) {
-		return nil, store.Op{}, invalidSession()
+		return nil, store.Op{}, msg.InvalidSession()
 	}
 	return &sess, store.PutOp(store.RecordKey(store.RecordUsedSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: expires.Add(time.Minute)},
 		store.Cond{Kind: store.CondNotExists}), nil
@@ -137,9 +139,9 @@ func (s *Service) openSealedSession(ctx context.Context, token string) (*authSes
 // peekSession reads a session without consuming it; the answer consumes it in the same
 // transaction that applies its effect, so a retry after a policy error can use it again and a
 // replay after success cannot.
-func (s *Service) peekSession(ctx context.Context, c *clientState, token, challenge string) (*authSession, store.Op, error) {
+func (s *Service) peekSession(ctx context.Context, c *Client, token, challenge string) (*authSession, store.Op, error) {
 	if token == "" {
-		return nil, store.Op{}, missingParam("Session")
+		return nil, store.Op{}, msg.MissingParam("Session")
 	}
 	if len(token) > randomSessionLen {
 		sess, consume, err := s.openSealedSession(ctx, token)
@@ -147,24 +149,24 @@ func (s *Service) peekSession(ctx context.Context, c *clientState, token, challe
 			return nil, store.Op{}, err
 		}
 		if sess.ClientID != c.ID || sess.PoolID != c.PoolID || sess.Challenge != challenge {
-			return nil, store.Op{}, invalidSession()
+			return nil, store.Op{}, msg.InvalidSession()
 		}
 		return sess, consume, nil
 	}
 	k := store.RecordKey(store.RecordSession, sessionID(token))
 	it, err := s.repo.Get(ctx, k)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, store.Op{}, invalidSession()
+		return nil, store.Op{}, msg.InvalidSession()
 	}
 	if err != nil {
-		return nil, store.Op{}, internal(err)
+		return nil, store.Op{}, msg.Internal(err)
 	}
 	var sess authSession
 	if err := json.Unmarshal(it.Data, &sess); err != nil {
-		return nil, store.Op{}, internal(err)
+		return nil, store.Op{}, msg.Internal(err)
 	}
 	if sess.ClientID != c.ID || sess.PoolID != c.PoolID || sess.Challenge != challenge {
-		return nil, store.Op{}, invalidSession()
+		return nil, store.Op{}, msg.InvalidSession()
 	}
 	return &sess, store.DeleteOp(k, store.Cond{Kind: store.CondVersion, Version: it.Version}), nil
 }
@@ -180,39 +182,39 @@ func unspent(consume store.Op) store.Op {
 // A simulated session yields a nil user and no error when the name matches, so its answer can
 // fail exactly like a wrong password; a name that does not match is refused the same way for
 // both kinds.
-func (s *Service) sessionUser(ctx context.Context, p *poolState, sess *authSession, username string) (*userState, error) {
-	key := userKey(p, username)
+func (s *Service) sessionUser(ctx context.Context, p *Pool, sess *authSession, username string) (*User, error) {
+	key := UserKey(p, username)
 	if sess.UserKey == "" {
 		// The same read a real session costs, so the answer's timing says nothing (ENUM-03).
 		_, _ = s.repo.GetUser(ctx, p.Id, key)
-		if key == userKey(p, sess.Username) || key == userKey(p, sess.Data[sessTyped]) {
+		if key == UserKey(p, sess.Username) || key == UserKey(p, sess.Data[sessTyped]) {
 			return nil, nil
 		}
-		return nil, invalidSession()
+		return nil, msg.InvalidSession()
 	}
 	su, err := s.repo.GetUser(ctx, p.Id, sess.UserKey)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, invalidSession() // deleted since the step began
+		return nil, msg.InvalidSession() // deleted since the step began
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	u, err := decodeUser(su)
+	u, err := DecodeUser(su)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if !sess.ownedBy(u) {
-		return nil, invalidSession() // deleted since, and the name taken by another user
+		return nil, msg.InvalidSession() // deleted since, and the name taken by another user
 	}
-	if key == u.st.Key {
+	if key == u.Stored.Key {
 		return u, nil
 	}
 	other, err := s.findUser(ctx, p, username, false)
-	if err == nil && other.st.Key == u.st.Key {
+	if err == nil && other.Stored.Key == u.Stored.Key {
 		return u, nil
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	return nil, invalidSession() // a session answers only for the user it was issued to
+	return nil, msg.InvalidSession() // a session answers only for the user it was issued to
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/big"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/store"
 )
@@ -38,14 +40,14 @@ type signInCall struct {
 	name   string            // the AuthFlow or ChallengeName
 	params map[string]string // AuthParameters or ChallengeResponses, never nil
 	token  string            // the Session sent
-	pool   *poolState
-	client *clientState
+	pool   *Pool
+	client *Client
 
 	// Set by the phases.
 	username string       // USERNAME
 	sess     *authSession // the step's Session (or the view of its ticket); nil for none
 	consume  []store.Op   // spends sess with the step's outcome
-	user     *userState   // nil: a simulated user (existence hidden)
+	user     *User        // nil: a simulated user (existence hidden)
 	reserved bool         // user was read by countAttempt, which counted this attempt
 
 	// Set by a handler's read and ticket for its decide.
@@ -66,7 +68,7 @@ func (c *signInCall) step() *signInStep {
 type signInDecision struct {
 	step *signInStep
 	// verdict judges the password proof the step received: the rest of the pipeline follows.
-	verdict func(u *userState) (bool, error)
+	verdict func(u *User) (bool, error)
 	// proven: the first factor stands (a new password set); MFA and the device follow.
 	proven bool
 	// tokens: the sign-in is complete, bound to device, with ops committed alongside.
@@ -119,9 +121,9 @@ func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *AdminResp
 func (s *Service) initiate(ctx context.Context, c *signInCall) (*AuthOutput, error) {
 	h, ok := signInFlows[c.name]
 	if !ok || (h.caller == callerPublic && c.admin) || (h.caller == callerAdmin && !c.admin) {
-		return nil, flowNotSupported()
+		return nil, msg.FlowNotSupported()
 	}
-	if !c.client.flowEnabled(h.allow) {
+	if !c.client.FlowEnabled(h.allow) {
 		return nil, cognito.InvalidParameter("%s flow not enabled for this client", c.name)
 	}
 	if c.params == nil {
@@ -143,7 +145,7 @@ func (s *Service) respond(ctx context.Context, c *signInCall) (*AuthOutput, erro
 		return nil, unknownChallenge(c.name)
 	}
 	if h == notImplemented {
-		return nil, challengeNotImplemented(c.name)
+		return nil, msg.ChallengeNotImplemented(c.name)
 	}
 	return s.runStep(ctx, h, c, true)
 }
@@ -153,7 +155,7 @@ func (s *Service) respond(ctx context.Context, c *signInCall) (*AuthOutput, erro
 func (s *Service) runStep(ctx context.Context, h *signInHandler, c *signInCall, answer bool) (*AuthOutput, error) {
 	if h.username {
 		if c.username = c.params["USERNAME"]; c.username == "" {
-			return nil, missingParam("USERNAME")
+			return nil, msg.MissingParam("USERNAME")
 		}
 	}
 	if h.read != nil {
@@ -207,8 +209,8 @@ func (s *Service) userPhase(ctx context.Context, h *signInHandler, c *signInCall
 		if h.unknown != nil {
 			return h.unknown(ctx, s, c)
 		}
-		if !c.client.preventUserExistenceErrors() {
-			return userNotFound()
+		if !c.client.HidesExistence() {
+			return msg.UserNotFound()
 		}
 	}
 	c.user = u
@@ -232,13 +234,13 @@ func (s *Service) sessionUserPhase(ctx context.Context, h *signInHandler, c *sig
 	// user by its key, so the attempt is counted while that user is read (countAttempt). The
 	// Session's spending is then only checked by the outcome's commit; passwordVerdict takes
 	// back the attempt of an answer refused there (a replay), so a replay is never counted.
-	if h.counts && sess.UserKey != "" && userKey(p, c.username) == sess.UserKey && checkSecretHash(c.client, c.params["SECRET_HASH"], c.username, hashName()) == nil {
+	if h.counts && sess.UserKey != "" && UserKey(p, c.username) == sess.UserKey && checkSecretHash(c.client, c.params["SECRET_HASH"], c.username, hashName()) == nil {
 		if u := s.countAttempt(ctx, p, sess.UserKey); u != nil {
-			if u.sub() != sess.Sub {
+			if u.Sub() != sess.Sub {
 				// The name's user was deleted and another registered under it since the step
 				// began: not the user it answers for, nor their attempt.
 				s.releaseAttempt(ctx, p, u)
-				return invalidSession()
+				return msg.InvalidSession()
 			}
 			c.user, c.reserved = u, true
 			return nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
@@ -12,35 +14,35 @@ import (
 
 // usernameFor works out the internal username of a new user and fills the username attribute
 // in email/phone-as-username pools, where Cognito keeps a UUID (the sub) as the username.
-func usernameFor(p *poolState, typed, sub string, attrs map[string]string) (string, error) {
+func usernameFor(p *Pool, typed, sub string, attrs map[string]string) (string, error) {
 	if len(p.UsernameAttributes) > 0 {
 		switch {
-		case p.usernameAttr("email") && emailRe.MatchString(typed):
-			if v, ok := attrs["email"]; ok && normalizeEmail(v) != normalizeEmail(typed) {
+		case p.UsernameAttr("email") && emailRe.MatchString(typed):
+			if v, ok := attrs["email"]; ok && NormalizeEmail(v) != NormalizeEmail(typed) {
 				return "", cognito.InvalidParameter("Username and email must match when username is an email.")
 			}
 			attrs["email"] = typed
-		case p.usernameAttr("phone_number") && phoneRe.MatchString(typed):
+		case p.UsernameAttr("phone_number") && phoneRe.MatchString(typed):
 			attrs["phone_number"] = typed
-		case p.usernameAttr("email") && p.usernameAttr("phone_number"):
+		case p.UsernameAttr("email") && p.UsernameAttr("phone_number"):
 			return "", cognito.InvalidParameter("Username should be either an email or a phone number.")
-		case p.usernameAttr("email"):
+		case p.UsernameAttr("email"):
 			return "", cognito.InvalidParameter("Username should be an email.")
 		default:
 			return "", cognito.InvalidParameter("Username should be a phone number.")
 		}
 		return sub, nil
 	}
-	if p.aliasAttr("email") && emailRe.MatchString(typed) {
+	if p.AliasAttr("email") && emailRe.MatchString(typed) {
 		return "", cognito.InvalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
 	}
-	if p.aliasAttr("phone_number") && phoneRe.MatchString(typed) {
+	if p.AliasAttr("phone_number") && phoneRe.MatchString(typed) {
 		return "", cognito.InvalidParameter("Username cannot be of phone_number format, since user pool is configured for phone_number alias.")
 	}
 	return typed, nil
 }
 
-func storeCreateErr(err error, p *poolState) error {
+func storeCreateErr(err error, p *Pool) error {
 	var at *store.AliasTakenError
 	switch {
 	case errors.Is(err, store.ErrUsernameExists):
@@ -49,11 +51,11 @@ func storeCreateErr(err error, p *poolState) error {
 		if len(p.UsernameAttributes) > 0 {
 			return cognito.UsernameExists("An account with the given %s already exists.", at.Kind)
 		}
-		return aliasExists(at.Kind)
+		return msg.AliasExists(at.Kind)
 	case errors.Is(err, store.ErrNotFound):
-		return poolNotFound(p.Id)
+		return msg.PoolNotFound(p.Id)
 	}
-	return internal(err)
+	return msg.Internal(err)
 }
 
 // SignUp registers a user (UNCONFIRMED) and sends a confirmation code to an auto-verified
@@ -70,39 +72,39 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	if in.Password == nil {
 		return nil, cognito.InvalidParameter("1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null")
 	}
-	attrs, err := checkAttributes(p, in.UserAttributes, false, clientWritable(c))
+	attrs, err := CheckAttributes(p, in.UserAttributes, false, ClientWritable(c))
 	if err != nil {
 		return nil, err
 	}
 	sub, err := s.uuid()
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	username, err := usernameFor(p, in.Username, sub, attrs)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPasswordPolicy(p, *in.Password); err != nil {
+	if err := CheckPasswordPolicy(p, *in.Password); err != nil {
 		return nil, err
 	}
-	if err := missingRequired(p, attrs); err != nil {
+	if err := MissingRequired(p, attrs); err != nil {
 		return nil, err
 	}
 	// Pre-sign-up trigger point (PreSignUp_SignUp) goes here.
 	pw, err := s.newPassword(ctx, p, username, sub, *in.Password, false)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	now := s.now()
-	rec := &userRecord{Username: username, Status: statusUnconfirmed, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
+	rec := &UserRecord{Username: username, Status: StatusUnconfirmed, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
 	for _, v := range []string{"email", "phone_number"} {
 		if attrs[v] != "" {
 			attrs[v+"_verified"] = "false"
 		}
 	}
-	u := &userState{userRecord: rec, st: &store.User{PoolID: p.Id, Key: userKey(p, username), Sub: sub, Aliases: aliasesOf(p, rec)}}
-	u.st.Index = indexOf(p, u)
-	u.encode()
+	u := &User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: UserKey(p, username), Sub: sub, Aliases: AliasesOf(p, rec)}}
+	u.Stored.Index = IndexOf(p, u)
+	u.Encode()
 	out := &SignUpOutput{UserSub: sub}
 	// The user, its confirmation code and its sign-in Session (USER_AUTH once confirmed,
 	// user_auth.go) are one transaction; the code is stored before it is sent (MAIL-01).
@@ -111,16 +113,16 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	var extra []store.Op
 	if hasTarget {
 		if code, err = s.sixDigits(); err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 		extra = append(extra, s.codeOp(p, u, purposeSignUp, d.attr, d.value, code, signUpCodeTTL))
 	}
 	tok, op, err := s.signUpSessionOp(p, c, u)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	extra = append(extra, op)
-	if err := s.repo.CreateUser(ctx, u.st, extra...); err != nil {
+	if err := s.repo.CreateUser(ctx, u.Stored, extra...); err != nil {
 		return nil, storeCreateErr(err, p)
 	}
 	s.countUser(p.Id, +1)
@@ -138,13 +140,13 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 }
 
 // sendCode stores a fresh code for the user (voiding older ones) and delivers it.
-func (s *Service) sendCode(ctx context.Context, p *poolState, u *userState, purpose string, kind mail.Kind, d delivery) error {
+func (s *Service) sendCode(ctx context.Context, p *Pool, u *User, purpose string, kind mail.Kind, d delivery) error {
 	code, err := s.sixDigits()
 	if err != nil {
-		return internal(err)
+		return msg.Internal(err)
 	}
 	if err := s.repo.Commit(ctx, s.codeOp(p, u, purpose, d.attr, d.value, code, signUpCodeTTL)); err != nil {
-		return internal(err)
+		return msg.Internal(err)
 	}
 	return s.send(ctx, p, kind, d, u.Username, code)
 }
@@ -158,15 +160,15 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	c, p, u, hide := call.client, call.pool, call.user, call.hide
 	if u == nil {
 		if hide {
-			return nil, codeMismatch()
+			return nil, msg.CodeMismatch()
 		}
-		return nil, unknownUsernameClient()
+		return nil, msg.UnknownUsernameClient()
 	}
-	if u.Status != statusUnconfirmed {
+	if u.Status != StatusUnconfirmed {
 		if hide {
-			return nil, codeMismatch()
+			return nil, msg.CodeMismatch()
 		}
-		return nil, cannotConfirm(u.Status)
+		return nil, msg.CannotConfirm(u.Status)
 	}
 	if err := s.countHourly(ctx, p, u, "ConfirmSignUp"); err != nil {
 		return nil, hiddenCodeErr(hide, err)
@@ -187,11 +189,11 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	}
 	// An alias (verified email or phone in alias pools) that another user holds answers
 	// AliasExistsException here, not at sign-up; ForceAliasCreation moves it instead.
-	_, err = s.updateUserAliases(ctx, p, u, in.ForceAliasCreation, func(cur *userState) ([]store.Op, error) {
-		if cur.Status != statusUnconfirmed {
-			return nil, cannotConfirm(cur.Status)
+	_, err = s.updateUserAliases(ctx, p, u, in.ForceAliasCreation, func(cur *User) ([]store.Op, error) {
+		if cur.Status != StatusUnconfirmed {
+			return nil, msg.CannotConfirm(cur.Status)
 		}
-		cur.Status = statusConfirmed
+		cur.Status = StatusConfirmed
 		if rec.Target != "" && cur.Attrs[rec.Target] == rec.Value {
 			cur.Attrs[rec.Target+"_verified"] = "true"
 		}
@@ -199,7 +201,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
 		// The code was consumed by a concurrent confirmation.
-		return nil, codeExpired()
+		return nil, msg.CodeExpired()
 	}
 	if err != nil {
 		return nil, err
@@ -219,14 +221,14 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirma
 		return s.resendHidden(ctx, p, u, in.Username)
 	}
 	if u == nil {
-		return nil, unknownUsernameClient()
+		return nil, msg.UnknownUsernameClient()
 	}
-	if u.Status != statusUnconfirmed {
+	if u.Status != StatusUnconfirmed {
 		return nil, cognito.InvalidParameter("User is already confirmed.")
 	}
 	d, ok := verificationTarget(p, u.Attrs)
 	if !ok {
-		return nil, autoVerifyOff()
+		return nil, msg.AutoVerifyOff()
 	}
 	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
 		return nil, err
@@ -241,9 +243,9 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirma
 // unconfirmed user, a confirmed one, one past the hourly cap, nobody — the answer is that a code
 // went to an address shaped like the user's (sent only to an unconfirmed user within the cap,
 // and whether or not the delivery failed). Only what the pool decides for everyone is an error.
-func (s *Service) resendHidden(ctx context.Context, p *poolState, u *userState, typed string) (*ResendConfirmationCodeOutput, error) {
+func (s *Service) resendHidden(ctx context.Context, p *Pool, u *User, typed string) (*ResendConfirmationCodeOutput, error) {
 	if len(p.AutoVerifiedAttributes) == 0 {
-		return nil, autoVerifyOff()
+		return nil, msg.AutoVerifyOff()
 	}
 	out := func(d *CodeDeliveryDetailsType) (*ResendConfirmationCodeOutput, error) {
 		return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, nil
@@ -255,7 +257,7 @@ func (s *Service) resendHidden(ctx context.Context, p *poolState, u *userState, 
 	if !ok {
 		return out(s.simulatedDelivery(p, typed, purposeSignUp))
 	}
-	if u.Status != statusUnconfirmed {
+	if u.Status != StatusUnconfirmed {
 		return out(d.details())
 	}
 	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
@@ -281,7 +283,7 @@ func isDeliveryFailure(err error) bool { return errors.Is(err, cognito.ErrCodeDe
 // user gets: the state of a real user's codes would otherwise show that the user exists.
 func hiddenCodeErr(hide bool, err error) error {
 	if hide && (errors.Is(err, cognito.ErrExpiredCode) || errors.Is(err, cognito.ErrLimitExceeded)) {
-		return codeMismatch()
+		return msg.CodeMismatch()
 	}
 	return err
 }
@@ -291,14 +293,14 @@ func hiddenCodeErr(hide bool, err error) error {
 // purpose (a sign-up code or a password reset), derived from the server key and the folded
 // typed name so that repeats, and every spelling that would find the same user, agree. A typed
 // email or phone number is masked itself, as a real user's would be.
-func (s *Service) simulatedDelivery(p *poolState, typed, purpose string) *CodeDeliveryDetailsType {
+func (s *Service) simulatedDelivery(p *Pool, typed, purpose string) *CodeDeliveryDetailsType {
 	// The channels a code may go to, in the order the pool picks them, narrowed to those the
 	// pool verifies at sign-up, where nearly every user's verified address comes from.
 	channels := []string{"phone_number", "email"}
 	if purpose != purposeSignUp {
-		channels = recoveryChannels(p)
+		channels = RecoveryChannels(p)
 	}
-	if verified := slices.DeleteFunc(slices.Clone(channels), func(a string) bool { return !p.autoVerified(a) }); len(verified) > 0 {
+	if verified := slices.DeleteFunc(slices.Clone(channels), func(a string) bool { return !p.AutoVerified(a) }); len(verified) > 0 {
 		channels = verified
 	}
 	if len(channels) == 0 {
@@ -306,7 +308,7 @@ func (s *Service) simulatedDelivery(p *poolState, typed, purpose string) *CodeDe
 	}
 	switch {
 	case emailRe.MatchString(typed) && slices.Contains(channels, "email"):
-		return deliveryTo("email", normalizeEmail(typed)).details()
+		return deliveryTo("email", NormalizeEmail(typed)).details()
 	case phoneRe.MatchString(typed) && slices.Contains(channels, "phone_number"):
 		return deliveryTo("phone_number", typed).details()
 	}
@@ -327,12 +329,12 @@ func (s *Service) AdminConfirmSignUp(ctx context.Context, in *AdminConfirmSignUp
 	if err != nil {
 		return nil, err
 	}
-	code := store.ChildKey(p.Id, u.st.Key, store.ChildCode, purposeSignUp)
-	_, err = s.updateUserAliases(ctx, p, u, false, func(cur *userState) ([]store.Op, error) {
-		if cur.Status != statusUnconfirmed {
-			return nil, cannotConfirm(cur.Status)
+	code := store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purposeSignUp)
+	_, err = s.updateUserAliases(ctx, p, u, false, func(cur *User) ([]store.Op, error) {
+		if cur.Status != StatusUnconfirmed {
+			return nil, msg.CannotConfirm(cur.Status)
 		}
-		cur.Status = statusConfirmed
+		cur.Status = StatusConfirmed
 		return []store.Op{store.DeleteOp(code, store.Cond{})}, nil
 	})
 	if err != nil {

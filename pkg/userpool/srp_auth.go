@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/srp"
@@ -85,8 +87,8 @@ func blockHash(block string) string {
 }
 
 // sealSecretBlock seals the server's SRP state and returns SECRET_BLOCK.
-func (s *Service) sealSecretBlock(ctx context.Context, c *clientState, challenge, binding string, b *secretBlock) (string, error) {
-	b.Expires = s.now().Add(c.sessionTTL()).Unix()
+func (s *Service) sealSecretBlock(ctx context.Context, c *Client, challenge, binding string, b *secretBlock) (string, error) {
+	b.Expires = s.now().Add(c.SessionTTL()).Unix()
 	b.Nonce = make([]byte, 16)
 	if _, err := io.ReadFull(s.rand, b.Nonce); err != nil {
 		return "", err
@@ -110,34 +112,34 @@ func (s *Service) sealSecretBlock(ctx context.Context, c *clientState, challenge
 func (s *Service) unsealBlock(ctx context.Context, challenge, binding, given string) (*secretBlock, []byte, error) {
 	raw, err := base64.StdEncoding.Strict().DecodeString(given)
 	if err != nil {
-		return nil, nil, incorrect()
+		return nil, nil, msg.Incorrect()
 	}
 	plain, err := s.sealer.Open(ctx, raw, secretBlockAAD(challenge, binding))
 	if errors.Is(err, envelope.ErrInvalid) {
-		return nil, nil, incorrect()
+		return nil, nil, msg.Incorrect()
 	}
 	if err != nil {
-		return nil, nil, internal(err)
+		return nil, nil, msg.Internal(err)
 	}
 	var b secretBlock
 	if err := json.Unmarshal(plain, &b); err != nil {
-		return nil, nil, internal(err)
+		return nil, nil, msg.Internal(err)
 	}
 	return &b, raw, nil
 }
 
 // openSecretBlock checks that a device answer echoes the block its stored Session was issued
 // with, and opens it.
-func (s *Service) openSecretBlock(ctx context.Context, p *poolState, c *clientState, challenge, sessionToken string, sess *authSession, given string) (*secretBlock, []byte, error) {
+func (s *Service) openSecretBlock(ctx context.Context, p *Pool, c *Client, challenge, sessionToken string, sess *authSession, given string) (*secretBlock, []byte, error) {
 	if blockHash(given) != sess.Data[sessSecretBlock] {
-		return nil, nil, incorrect()
+		return nil, nil, msg.Incorrect()
 	}
 	b, raw, err := s.unsealBlock(ctx, challenge, sessionToken, given)
 	if err != nil {
 		return nil, nil, err
 	}
 	if b.Pool != p.Id || b.Client != c.ID || b.User != sess.UserKey || !s.now().Before(time.Unix(b.Expires, 0)) {
-		return nil, nil, incorrect()
+		return nil, nil, msg.Incorrect()
 	}
 	return b, raw, nil
 }
@@ -146,14 +148,14 @@ func (s *Service) openSecretBlock(ctx context.Context, p *poolState, c *clientSt
 // the step's Session: one of another pool or client, or past its expiry, is refused as such a
 // Session would be. A Session sent along must be the one issued with that block. The op
 // returned spends the block; it commits with the outcome.
-func (s *Service) openVerifierBlock(ctx context.Context, p *poolState, c *clientState, session, given string) (*secretBlock, []byte, store.Op, error) {
+func (s *Service) openVerifierBlock(ctx context.Context, p *Pool, c *Client, session, given string) (*secretBlock, []byte, store.Op, error) {
 	b, raw, err := s.unsealBlock(ctx, challengePasswordVerifier, "", given)
 	if err != nil {
 		return nil, nil, store.Op{}, err
 	}
 	expires := time.Unix(b.Expires, 0)
 	if b.Pool != p.Id || b.Client != c.ID || !s.now().Before(expires) {
-		return nil, nil, store.Op{}, invalidSession()
+		return nil, nil, store.Op{}, msg.InvalidSession()
 	}
 	if session != "" {
 		sess, _, err := s.openSealedSession(ctx, session)
@@ -161,10 +163,10 @@ func (s *Service) openVerifierBlock(ctx context.Context, p *poolState, c *client
 			return nil, nil, store.Op{}, err
 		}
 		if sess.Challenge != challengePasswordVerifier || sess.ClientID != c.ID || sess.PoolID != c.PoolID {
-			return nil, nil, store.Op{}, invalidSession()
+			return nil, nil, store.Op{}, msg.InvalidSession()
 		}
 		if sess.Data[sessSecretBlock] != blockHash(given) {
-			return nil, nil, store.Op{}, incorrect()
+			return nil, nil, store.Op{}, msg.Incorrect()
 		}
 	}
 	h := sha256.Sum256(raw)
@@ -182,7 +184,7 @@ func (b *secretBlock) session() *authSession {
 
 // srpStep draws b for a verifier and seals the step's state into a SECRET_BLOCK (bound to
 // binding, a stored Session's token, when not ""). It returns the block and B.
-func (s *Service) srpStep(ctx context.Context, c *clientState, challenge, binding string, verifier []byte, b *secretBlock, A *big.Int) (block string, B *big.Int, err error) {
+func (s *Service) srpStep(ctx context.Context, c *Client, challenge, binding string, verifier []byte, b *secretBlock, A *big.Int) (block string, B *big.Int, err error) {
 	step, err := srp.NewServerStep(s.rand, verifier) // a fresh 256-bit b every attempt
 	if err != nil {
 		return "", nil, err
@@ -211,7 +213,7 @@ func readProof(resp map[string]string) (*srpProof, error) {
 		{"PASSWORD_CLAIM_SECRET_BLOCK", pr.block}, {"PASSWORD_CLAIM_SIGNATURE", pr.signature}, {"TIMESTAMP", pr.timestamp},
 	} {
 		if m.v == "" {
-			return nil, missingParam(m.name)
+			return nil, msg.MissingParam(m.name)
 		}
 	}
 	when, err := srp.ParseTimestamp(pr.timestamp)
@@ -264,11 +266,11 @@ func readSRPAParam(c *signInCall) (err error) {
 func readSRPA(params map[string]string) (*big.Int, error) {
 	v := params["SRP_A"]
 	if v == "" {
-		return nil, missingParam("SRP_A")
+		return nil, msg.MissingParam("SRP_A")
 	}
 	A, err := srp.ParseA(v)
 	if err != nil {
-		return nil, incorrect()
+		return nil, msg.Incorrect()
 	}
 	return A, nil
 }
@@ -285,11 +287,11 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 	b := &secretBlock{Pool: p.Id, Client: c.ID, Typed: typed}
 	salt, verifier := s.simulatedSalt(p, typed), dummyVerifier
 	if u != nil {
-		b.User, b.Sub, b.UserID = u.st.Key, u.sub(), srpName(p, u)
+		b.User, b.Sub, b.UserID = u.Stored.Key, u.Sub(), SRPName(p, u)
 		if u.Password != nil {
-			v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.sub()))
+			v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
 			if err != nil {
-				return nil, internal(err)
+				return nil, msg.Internal(err)
 			}
 			salt, verifier = u.Password.Salt, v
 		}
@@ -298,7 +300,7 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 	}
 	block, B, err := s.srpStep(ctx, c, challengePasswordVerifier, "", verifier, b, A)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	out := &AuthOutput{ChallengeName: challengePasswordVerifier, ChallengeParameters: map[string]string{
 		"SALT": hex.EncodeToString(salt), "SRP_B": srp.HexInt(B), "SECRET_BLOCK": block,
@@ -308,7 +310,7 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 		// The same for real and simulated steps: it names the block and nothing else.
 		sess := authSession{PoolID: p.Id, ClientID: c.ID, Challenge: challengePasswordVerifier, Data: map[string]string{sessSecretBlock: blockHash(block)}}
 		if out.Session, err = s.sealSession(ctx, c, sess); err != nil {
-			return nil, internal(err)
+			return nil, msg.Internal(err)
 		}
 	}
 	return &signInDecision{step: st, out: out}, nil
@@ -317,20 +319,20 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 // simulatedSalt is the SALT an unknown user gets: 16 bytes, like a real user's, derived from the
 // server key, the pool and the folded typed name, so repeated attempts see the same salt (a
 // fresh one each time would betray the simulation).
-func (s *Service) simulatedSalt(p *poolState, typed string) []byte {
+func (s *Service) simulatedSalt(p *Pool, typed string) []byte {
 	return s.mac("srp-simulated-salt", p.Id, lookupKey(p, typed))[:16]
 }
 
 // lookupKey folds a typed name the way findUser looks it up, so that every spelling that would
 // find the same real user gets the same simulated values.
-func lookupKey(p *poolState, typed string) string {
+func lookupKey(p *Pool, typed string) string {
 	switch {
-	case (p.usernameAttr("email") || p.aliasAttr("email")) && strings.Contains(typed, "@"):
-		return "email:" + aliasValue("email", typed)
-	case (p.usernameAttr("phone_number") || p.aliasAttr("phone_number")) && strings.HasPrefix(typed, "+"):
+	case (p.UsernameAttr("email") || p.AliasAttr("email")) && strings.Contains(typed, "@"):
+		return "email:" + AliasValue("email", typed)
+	case (p.UsernameAttr("phone_number") || p.AliasAttr("phone_number")) && strings.HasPrefix(typed, "+"):
 		return "phone_number:" + typed
 	}
-	return "username:" + userKey(p, typed)
+	return "username:" + UserKey(p, typed)
 }
 
 // simulatedUserID is the USER_ID_FOR_SRP an unknown user gets: a real user's as far as it can
@@ -355,12 +357,12 @@ func lookupKey(p *poolState, typed string) string {
 // behind it, as Cognito discloses it too (a verifier per alias would go stale when the alias
 // changes, which needs no password). Pools that must hide even that sign in by email or phone as
 // username, or use UUID usernames with aliases.
-func (s *Service) simulatedUserID(p *poolState, typed string) string {
-	_, _, asUsername := usernameAlias(p, typed)
-	if asUsername || (p.aliasAttr("email") && emailRe.MatchString(typed)) || (p.aliasAttr("phone_number") && phoneRe.MatchString(typed)) {
+func (s *Service) simulatedUserID(p *Pool, typed string) string {
+	_, _, asUsername := UsernameAlias(p, typed)
+	if asUsername || (p.AliasAttr("email") && emailRe.MatchString(typed)) || (p.AliasAttr("phone_number") && phoneRe.MatchString(typed)) {
 		return formatUUID(s.mac("srp-simulated-user", p.Id, lookupKey(p, typed))[:16], 4)
 	}
-	return userKey(p, typed)
+	return UserKey(p, typed)
 }
 
 // readProofParams reads the proof of a verifier step for its decision.
@@ -389,14 +391,14 @@ func decidePasswordVerifier(ctx context.Context, s *Service, c *signInCall) (*si
 		// Simulated: the same computation against the dummy verifier, then the answer a wrong
 		// password gets (ENUM-01..03).
 		s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
-		return nil, incorrect()
+		return nil, msg.Incorrect()
 	}
-	verdict := func(u *userState) (bool, error) {
+	verdict := func(u *User) (bool, error) {
 		if u.Password == nil {
 			s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
 			return false, nil
 		}
-		v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.sub()))
+		v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
 		if err != nil {
 			return false, err
 		}

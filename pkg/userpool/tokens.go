@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/token"
@@ -42,9 +44,9 @@ type refreshRecord struct {
 // Records written before the sub was kept have none. They are accepted when u already existed
 // at the sign-in that began the lineage (AuthTime): a user created after that sign-in cannot be
 // the one who signed in, so the takeover stays closed, while an upgrade signs nobody out.
-func (r *refreshRecord) ownedBy(u *userState) bool {
+func (r *refreshRecord) ownedBy(u *User) bool {
 	if r.Sub != "" {
-		return r.Sub == u.sub()
+		return r.Sub == u.Sub()
 	}
 	return !u.Created.After(r.AuthTime)
 }
@@ -54,7 +56,7 @@ func (r *refreshRecord) ownedBy(u *userState) bool {
 const refreshGrace = 24 * time.Hour
 
 // idClaims renders the user's attributes as ID-token claims with Cognito's types.
-func idClaims(u *userState, readable func(string) bool) map[string]any {
+func idClaims(u *User, readable func(string) bool) map[string]any {
 	out := map[string]any{}
 	for n, v := range u.Attrs {
 		if readable != nil && !readable(n) {
@@ -87,34 +89,34 @@ type lineage struct {
 
 // mintTokens signs the ID and access tokens for a user. It writes nothing, so a signer failure
 // consumes no session, code or refresh token (KMS-01).
-func (s *Service) mintTokens(ctx context.Context, p *poolState, c *clientState, u *userState, l lineage) (token.Tokens, error) {
+func (s *Service) mintTokens(ctx context.Context, p *Pool, c *Client, u *User, l lineage) (token.Tokens, error) {
 	eventID, err := s.uuid()
 	if err != nil {
-		return token.Tokens{}, internal(err)
+		return token.Tokens{}, msg.Internal(err)
 	}
 	groups, err := s.userGroups(ctx, p, u)
 	if err != nil {
 		return token.Tokens{}, err
 	}
 	groupNames, groupIDClaims := groupClaims(groups)
-	claims := idClaims(u, clientReadable(c))
+	claims := idClaims(u, ClientReadable(c))
 	for k, v := range groupIDClaims {
 		claims[k] = v
 	}
 	t, err := s.tokens.Issue(ctx, token.IssueInput{
-		Issuer: s.issuer(p.Id), PoolID: p.Id, ClientID: c.ID, Subject: u.sub(), Username: u.Username,
+		Issuer: s.issuer(p.Id), PoolID: p.Id, ClientID: c.ID, Subject: u.Sub(), Username: u.Username,
 		Scope: adminScope, AuthTime: l.authTime, OriginJTI: l.originJTI, EventID: eventID,
-		AccessTTL: c.accessTTL(), IDTTL: c.idTTL(), DeviceKey: l.deviceKey,
+		AccessTTL: c.AccessTTL(), IDTTL: c.IDTTL(), DeviceKey: l.deviceKey,
 		Groups: groupNames, IDClaims: claims,
 	})
 	if err != nil {
-		return token.Tokens{}, internal(err)
+		return token.Tokens{}, msg.Internal(err)
 	}
 	return t, nil
 }
 
 // pruneLineages forgets revocations whose refresh tokens have expired anyway.
-func pruneLineages(u *userState, now time.Time) {
+func pruneLineages(u *User, now time.Time) {
 	for k, exp := range u.Revoked {
 		if exp < now.Unix() {
 			delete(u.Revoked, k)
@@ -126,7 +128,7 @@ func pruneLineages(u *userState, now time.Time) {
 // the lineage's creation in Unix ms — strictly after the user's RevokedThrough, so a sign-out
 // ends exactly the lineages created before it, even within one millisecond, without the user
 // record listing them.
-func (s *Service) newLineage(u *userState) (origin string, at int64, err error) {
+func (s *Service) newLineage(u *User) (origin string, at int64, err error) {
 	at = max(s.now().UnixMilli(), u.RevokedThrough+1)
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(at)<<16) // 48 bits of milliseconds, then random
@@ -152,7 +154,7 @@ func lineageTime(origin string) (int64, bool) {
 
 // lineageRevoked tells whether a lineage has ended: revoked alone (RevokeToken) or with
 // everything before a sign-out. created is its creation (Unix ms).
-func lineageRevoked(u *userState, origin string, created int64) bool {
+func lineageRevoked(u *User, origin string, created int64) bool {
 	if _, revoked := u.Revoked[origin]; revoked {
 		return true
 	}
@@ -167,10 +169,10 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 	p, c, u := st.pool, st.client, st.user
 	now := s.now()
 	refresh, hash := token.NewRefreshToken(s.rand)
-	expires := now.Add(c.refreshTTL())
+	expires := now.Add(c.RefreshTTL())
 	k := store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(hash))
 	var minted token.Tokens
-	_, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err := s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		// The lineage is named on the record this transaction replaces, so that it falls after
 		// any sign-out committed before it.
 		origin, at, err := s.newLineage(cur)
@@ -178,7 +180,7 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 			return nil, err
 		}
 		l := lineage{originJTI: origin, authTime: now, deviceKey: device}
-		rec := refreshRecord{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), OriginJTI: origin, Lineage: at, AuthTime: now, Expires: expires, DeviceKey: device}
+		rec := refreshRecord{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), OriginJTI: origin, Lineage: at, AuthTime: now, Expires: expires, DeviceKey: device}
 		var ops []store.Op
 		if st.change != nil {
 			var err error
@@ -199,7 +201,7 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 		return append(ops, store.PutOp(k, store.Item{Version: 1, ExpiresAt: expires.Add(refreshGrace), Data: mustJSON(rec)}, store.Cond{Kind: store.CondNotExists})), nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
-		return nil, invalidSession()
+		return nil, msg.InvalidSession()
 	}
 	if err != nil {
 		return nil, err
@@ -220,7 +222,7 @@ func init() {
 func decideRefresh(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
 	rt := c.params["REFRESH_TOKEN"]
 	if rt == "" {
-		return nil, missingParam("REFRESH_TOKEN")
+		return nil, msg.MissingParam("REFRESH_TOKEN")
 	}
 	res, err := s.refresh(ctx, c.pool, c.client, rt, c.params["DEVICE_KEY"], func(username string) error {
 		return checkSecretHash(c.client, c.params["SECRET_HASH"], username)
@@ -236,21 +238,21 @@ func decideRefresh(ctx context.Context, s *Service, c *signInCall) (*signInDecis
 // deviceKey is the DEVICE_KEY (DeviceKey) the caller presented: a lineage bound to a device
 // refreshes only with that device's key, as with device tracking in Cognito, and not at all once
 // the device is forgotten.
-func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw, deviceKey string, checkSecret func(username string) error) (*AuthenticationResultType, error) {
-	if !c.flowEnabled("ALLOW_REFRESH_TOKEN_AUTH") {
+func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, raw, deviceKey string, checkSecret func(username string) error) (*AuthenticationResultType, error) {
+	if !c.FlowEnabled("ALLOW_REFRESH_TOKEN_AUTH") {
 		return nil, cognito.InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
-	invalid := invalidRefreshToken()
+	invalid := msg.InvalidRefreshToken()
 	it, err := s.repo.Get(ctx, store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(raw))))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, invalid
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	var rec refreshRecord
 	if err := json.Unmarshal(it.Data, &rec); err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if rec.ClientID != c.ID || rec.PoolID != p.Id {
 		return nil, invalid
@@ -260,11 +262,11 @@ func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw
 		return nil, invalid
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	u, err := decodeUser(su)
+	u, err := DecodeUser(su)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if !rec.ownedBy(u) {
 		return nil, invalid // its user was deleted; the name is another user's now
@@ -283,16 +285,16 @@ func (s *Service) refresh(ctx context.Context, p *poolState, c *clientState, raw
 		created = rec.AuthTime.UnixMilli()
 	}
 	if lineageRevoked(u, rec.OriginJTI, created) {
-		return nil, refreshTokenRevoked()
+		return nil, msg.RefreshTokenRevoked()
 	}
 	if !u.Enabled {
-		return nil, userDisabled()
+		return nil, msg.UserDisabled()
 	}
 	if rec.DeviceKey != "" {
 		if forgotten, err := s.deviceForgotten(ctx, p, u, rec.DeviceKey); err != nil {
 			return nil, err
 		} else if forgotten {
-			return nil, refreshTokenRevoked()
+			return nil, msg.RefreshTokenRevoked()
 		}
 	}
 	t, err := s.mintTokens(ctx, p, c, u, lineage{originJTI: rec.OriginJTI, authTime: rec.AuthTime, deviceKey: rec.DeviceKey})
@@ -338,11 +340,11 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 		return &RevokeTokenOutput{}, nil // RFC 7009: unknown tokens revoke "successfully"
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	var rec refreshRecord
 	if err := json.Unmarshal(it.Data, &rec); err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if rec.ClientID != c.ID {
 		return nil, cognito.Unauthorized("The refresh token was not issued to this client.")
@@ -352,18 +354,18 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 		return &RevokeTokenOutput{}, nil
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	u, err := decodeUser(su)
+	u, err := DecodeUser(su)
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if !rec.ownedBy(u) {
 		// Its user was deleted: the token is dead already, and the user now of that name is
 		// someone else, whose record it must not touch.
 		return &RevokeTokenOutput{}, nil
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		revokeLineage(cur, rec.OriginJTI, rec.Expires)
 		return []store.Op{store.DeleteOp(store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(in.Token))), store.Cond{})}, nil
 	})
@@ -373,7 +375,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	return &RevokeTokenOutput{}, nil
 }
 
-func revokeLineage(u *userState, origin string, until time.Time) {
+func revokeLineage(u *User, origin string, until time.Time) {
 	if u.Revoked == nil {
 		u.Revoked = map[string]int64{}
 	}
@@ -381,8 +383,8 @@ func revokeLineage(u *userState, origin string, until time.Time) {
 }
 
 // signOutEverywhere revokes every lineage of a user and every token issued before now.
-func (s *Service) signOutEverywhere(ctx context.Context, p *poolState, u *userState) error {
-	_, err := s.updateUser(ctx, p, u, func(cur *userState) ([]store.Op, error) {
+func (s *Service) signOutEverywhere(ctx context.Context, p *Pool, u *User) error {
+	_, err := s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
 		revokeAll(cur, s.now())
 		return nil, nil
 	})
@@ -391,7 +393,7 @@ func (s *Service) signOutEverywhere(ctx context.Context, p *poolState, u *userSt
 
 // revokeAll ends every lineage of a user, as a global sign-out or a disable does: every lineage
 // so far was created at or before the mark (LastLineage), every later one after it (newLineage).
-func revokeAll(u *userState, now time.Time) {
+func revokeAll(u *User, now time.Time) {
 	pruneLineages(u, now)
 	u.RevokedThrough = max(now.UnixMilli(), u.LastLineage, u.RevokedThrough)
 }
@@ -400,8 +402,8 @@ func revokeAll(u *userState, now time.Time) {
 
 // accessCaller is the result of authenticating an access token.
 type accessCaller struct {
-	pool   *poolState
-	user   *userState
+	pool   *Pool
+	user   *User
 	claims *token.Claims
 }
 
@@ -456,23 +458,23 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, 
 	case errors.Is(err, token.ErrInvalid):
 		return nil, invalid
 	case err != nil:
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	if !slices.Contains(strings.Fields(claims.Scope), adminScope) {
 		return nil, cognito.NotAuthorized("Access Token does not have required scopes")
 	}
-	su, err := s.repo.GetUser(ctx, p.Id, userKey(p, claims.Username))
+	su, err := s.repo.GetUser(ctx, p.Id, UserKey(p, claims.Username))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, userNotFound()
+		return nil, msg.UserNotFound()
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	u, err := s.users.decode(su) // decodeUser, without unmarshalling an unchanged record again
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
-	if u.sub() != claims.Subject {
+	if u.Sub() != claims.Subject {
 		return nil, invalid
 	}
 	created, ok := lineageTime(claims.OriginJTI)
@@ -483,7 +485,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, 
 		return nil, cognito.NotAuthorized("Access Token has been revoked")
 	}
 	if !u.Enabled {
-		return nil, userDisabled()
+		return nil, msg.UserDisabled()
 	}
 	return &accessCaller{pool: p, user: u, claims: claims}, nil
 }

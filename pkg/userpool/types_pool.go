@@ -129,7 +129,7 @@ type UserPoolType struct {
 }
 
 // poolSettings is the part of CreateUserPool and UpdateUserPool that both share.
-type poolSettings struct {
+type PoolSettings struct {
 	Policies                    *UserPoolPolicyType              `json:",omitempty"`
 	DeletionProtection          string                           `json:",omitempty" cognito:"enum=ACTIVE|INACTIVE"`
 	LambdaConfig                json.RawMessage                  `json:",omitempty"`
@@ -157,7 +157,7 @@ type CreateUserPoolInput struct {
 	UsernameAttributes    []string                   `json:",omitempty"`
 	Schema                []SchemaAttributeType      `json:",omitempty" cognito:"min=1,max=50"`
 	UsernameConfiguration *UsernameConfigurationType `json:",omitempty"`
-	poolSettings
+	PoolSettings
 }
 
 type CreateUserPoolOutput struct {
@@ -174,7 +174,7 @@ type DescribeUserPoolOutput struct {
 
 type UpdateUserPoolInput struct {
 	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	poolSettings
+	PoolSettings
 }
 
 type UpdateUserPoolOutput struct{}
@@ -225,7 +225,7 @@ type RefreshTokenRotationType struct {
 }
 
 // clientSettings is what CreateUserPoolClient and UpdateUserPoolClient share.
-type clientSettings struct {
+type ClientSettings struct {
 	ClientName                               string                    `json:",omitempty" cognito:"min=1,max=128,pattern=clientName"`
 	RefreshTokenValidity                     int32                     `json:",omitempty" cognito:"minval=0,maxval=315360000"`
 	AccessTokenValidity                      *int32                    `json:",omitempty" cognito:"minval=1,maxval=86400"`
@@ -283,7 +283,7 @@ type CreateUserPoolClientInput struct {
 	UserPoolId     string `cognito:"required,min=1,max=55,pattern=userPoolId"`
 	GenerateSecret bool   `json:",omitempty"`
 	ClientSecret   string `json:",omitempty" cognito:"min=24,max=64,pattern=clientSecret,sensitive"`
-	clientSettings
+	ClientSettings
 }
 
 type CreateUserPoolClientOutput struct {
@@ -302,7 +302,7 @@ type DescribeUserPoolClientOutput struct {
 type UpdateUserPoolClientInput struct {
 	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
 	ClientId   string `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	clientSettings
+	ClientSettings
 }
 
 type UpdateUserPoolClientOutput struct {

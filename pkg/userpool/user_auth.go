@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/store"
 )
@@ -38,16 +40,16 @@ type firstFactor struct {
 	challenges []string
 	// usable tells whether a user can sign in with it. u is nil for an unknown user whose
 	// existence is hidden: the answer must be what a typical real user would see.
-	usable func(u *userState) bool
+	usable func(u *User) bool
 }
 
 var firstFactors = []firstFactor{
 	{name: "PASSWORD", challenges: []string{challengePassword, challengePasswordSRP},
-		usable: func(u *userState) bool { return u == nil || u.Password != nil }},
+		usable: func(u *User) bool { return u == nil || u.Password != nil }},
 }
 
 // allowedFactors is the pool's AllowedFirstAuthFactors (PASSWORD when unset).
-func (p *poolState) allowedFactors() []string {
+func (p *Pool) AllowedFactors() []string {
 	if p.Policies != nil && p.Policies.SignInPolicy != nil && len(p.Policies.SignInPolicy.AllowedFirstAuthFactors) > 0 {
 		return p.Policies.SignInPolicy.AllowedFirstAuthFactors
 	}
@@ -55,9 +57,9 @@ func (p *poolState) allowedFactors() []string {
 }
 
 // availableChallenges lists the first-factor challenges on offer to a user.
-func availableChallenges(p *poolState, u *userState) []string {
+func availableChallenges(p *Pool, u *User) []string {
 	var out []string
-	allowed := p.allowedFactors()
+	allowed := p.AllowedFactors()
 	for _, f := range firstFactors {
 		if slices.Contains(allowed, f.name) && f.usable(u) {
 			out = append(out, f.challenges...)
@@ -73,11 +75,11 @@ func availableChallenges(p *poolState, u *userState) []string {
 // pipeline as a correct password (disabled, unconfirmed, status, MFA, device).
 func decideUserAuth(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
 	if c.sess != nil {
-		return &signInDecision{step: c.step(), verdict: func(*userState) (bool, error) { return true, nil }}, nil
+		return &signInDecision{step: c.step(), verdict: func(*User) (bool, error) { return true, nil }}, nil
 	}
 	offer := availableChallenges(c.pool, c.user)
 	if len(offer) == 0 {
-		return nil, incorrect() // nothing this user can sign in with
+		return nil, msg.Incorrect() // nothing this user can sign in with
 	}
 	st := c.step()
 	if pref := c.params["PREFERRED_CHALLENGE"]; slices.Contains(offer, pref) {
@@ -96,7 +98,7 @@ func firstFactorSession(st *signInStep, typed string, offer []string, out *AuthO
 	sess := authSession{PoolID: st.pool.Id, ClientID: st.client.ID, Challenge: challengeSelect,
 		Data: map[string]string{"offer": strings.Join(offer, ",")}}
 	if st.user != nil {
-		sess.UserKey, sess.Sub, sess.Username = st.user.st.Key, st.user.sub(), st.user.Username
+		sess.UserKey, sess.Sub, sess.Username = st.user.Stored.Key, st.user.Sub(), st.user.Username
 	} else {
 		sess.Username, sess.Data[sessTyped] = typed, typed
 	}
@@ -124,7 +126,7 @@ func (s *Service) startFirstFactor(ctx context.Context, st *signInStep, typed, c
 			return s.passwordVerifierChallenge(ctx, st, typed, A, true)
 		}
 	default:
-		return nil, challengeNotImplemented(challenge)
+		return nil, msg.ChallengeNotImplemented(challenge)
 	}
 	return firstFactorSession(st, typed, []string{challenge}, &AuthOutput{ChallengeName: challenge, ChallengeParameters: map[string]string{}}), nil
 }
@@ -137,7 +139,7 @@ func decideFirstFactor(ctx context.Context, s *Service, c *signInCall) (*signInD
 	choice := challenge
 	if challenge == challengeSelect {
 		if choice = resp["ANSWER"]; choice == "" {
-			return nil, missingParam("ANSWER")
+			return nil, msg.MissingParam("ANSWER")
 		}
 	} else if a := resp["ANSWER"]; a != "" && a != challenge {
 		return nil, cognito.InvalidParameter("ANSWER %s does not match the challenge %s.", a, challenge)
@@ -148,11 +150,11 @@ func decideFirstFactor(ctx context.Context, s *Service, c *signInCall) (*signInD
 	switch choice {
 	case challengePassword:
 		if resp["PASSWORD"] == "" {
-			return nil, missingParam("PASSWORD")
+			return nil, msg.MissingParam("PASSWORD")
 		}
 	case challengePasswordSRP:
 		if resp["SRP_A"] == "" {
-			return nil, missingParam("SRP_A")
+			return nil, msg.MissingParam("SRP_A")
 		}
 	}
 	typed := sess.Data[sessTyped]
@@ -163,12 +165,12 @@ func decideFirstFactor(ctx context.Context, s *Service, c *signInCall) (*signInD
 }
 
 // signUpSessionOp is the write that stores the Session SignUp and ConfirmSignUp return.
-func (s *Service) signUpSessionOp(p *poolState, c *clientState, u *userState) (string, store.Op, error) {
+func (s *Service) signUpSessionOp(p *Pool, c *Client, u *User) (string, store.Op, error) {
 	tok, err := s.newSessionToken()
 	if err != nil {
-		return "", store.Op{}, internal(err)
+		return "", store.Op{}, msg.Internal(err)
 	}
-	return tok, s.sessionOp(c, tok, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.st.Key, Sub: u.sub(), Username: u.Username, Challenge: sessionSignUp}), nil
+	return tok, s.sessionOp(c, tok, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: sessionSignUp}), nil
 }
 
 // dropSessionOp deletes a Session record if it exists (ConfirmSignUp retires SignUp's).

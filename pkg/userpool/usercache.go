@@ -38,7 +38,7 @@ type userCacheKey struct{ pool, key string }
 
 type decodedUser struct {
 	data []byte // the record as stored, which rec was decoded from
-	rec  *userRecord
+	rec  *UserRecord
 	cost int
 }
 
@@ -48,21 +48,21 @@ func newUserCache(maxBytes int) *userCache {
 
 // decode is decodeUser(su), from the cache when su.Data is what was decoded last time for this
 // user.
-func (c *userCache) decode(su *store.User) (*userState, error) {
+func (c *userCache) decode(su *store.User) (*User, error) {
 	k := userCacheKey{su.PoolID, su.Key}
 	c.mu.Lock()
 	e := c.m[k]
 	c.mu.Unlock()
 	if e != nil && bytes.Equal(e.data, su.Data) {
-		r := e.rec.clone()
-		r.Lock = lockFromAttempts(su.Attempts)
-		return &userState{userRecord: r, st: su}, nil
+		r := e.rec.Clone()
+		r.Lock = LockFromAttempts(su.Attempts)
+		return &User{UserRecord: r, Stored: su}, nil
 	}
-	u, err := decodeUser(su)
+	u, err := DecodeUser(su)
 	if err != nil || len(su.Data) > maxDecodedUserRecord {
 		return u, err
 	}
-	e = &decodedUser{data: bytes.Clone(su.Data), rec: u.userRecord.clone(), cost: 2*len(su.Data) + 512}
+	e = &decodedUser{data: bytes.Clone(su.Data), rec: u.UserRecord.Clone(), cost: 2*len(su.Data) + 512}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.m[k]; ok {
@@ -84,7 +84,7 @@ func (c *userCache) decode(su *store.User) (*userState, error) {
 // clone copies r deeply enough that changing the copy (its maps, slices and pointed-to
 // structs) never changes r. TestUserRecordCloneSharesNothing fails when a field is added that
 // this does not copy.
-func (r *userRecord) clone() *userRecord {
+func (r *UserRecord) Clone() *UserRecord {
 	c := *r
 	c.Attrs = maps.Clone(r.Attrs)
 	if r.Password != nil {

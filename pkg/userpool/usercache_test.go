@@ -18,7 +18,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/store/embedded"
 )
 
-func storedUser(t *testing.T, pool, key string, r *userRecord) *store.User {
+func storedUser(t *testing.T, pool, key string, r *UserRecord) *store.User {
 	t.Helper()
 	data, err := json.Marshal(r)
 	if err != nil {
@@ -29,7 +29,7 @@ func storedUser(t *testing.T, pool, key string, r *userRecord) *store.User {
 
 func TestUserCacheHitsOnlyUnchangedBytes(t *testing.T) {
 	c := newUserCache(1 << 20)
-	rec := &userRecord{Username: "alice", Status: statusConfirmed, Enabled: true, Attrs: map[string]string{"email": "a@example.com"},
+	rec := &UserRecord{Username: "alice", Status: StatusConfirmed, Enabled: true, Attrs: map[string]string{"email": "a@example.com"},
 		Revoked: map[string]int64{"origin-1": 2e9}}
 	su := storedUser(t, "p", "alice", rec)
 	first, err := c.decode(su)
@@ -40,32 +40,32 @@ func TestUserCacheHitsOnlyUnchangedBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(first.userRecord, second.userRecord) || second.st.Sub != "sub-alice" {
-		t.Fatalf("hit decoded %+v, want %+v", second.userRecord, first.userRecord)
+	if !reflect.DeepEqual(first.UserRecord, second.UserRecord) || second.Stored.Sub != "sub-alice" {
+		t.Fatalf("hit decoded %+v, want %+v", second.UserRecord, first.UserRecord)
 	}
 	// Callers may change what they get: neither the cache nor the next caller sees it.
 	second.Attrs["email"] = "mallory@example.com"
 	second.Revoked["origin-2"] = 1
 	third, _ := c.decode(storedUser(t, "p", "alice", rec))
 	if third.Attrs["email"] != "a@example.com" || len(third.Revoked) != 1 {
-		t.Fatalf("a caller's change leaked into the cache: %+v", third.userRecord)
+		t.Fatalf("a caller's change leaked into the cache: %+v", third.UserRecord)
 	}
 	// Any write changes the bytes: a revocation, a disable, a global sign-out are seen at once.
-	for name, change := range map[string]func(r *userRecord){
-		"revoked lineage":   func(r *userRecord) { r.Revoked = map[string]int64{"origin-1": 2e9, "origin-3": 2e9} },
-		"disabled":          func(r *userRecord) { r.Enabled = false },
-		"global sign-out":   func(r *userRecord) { r.RevokedThrough = time.Now().UnixMilli() },
-		"attribute changed": func(r *userRecord) { r.Attrs = map[string]string{"email": "b@example.com"} },
+	for name, change := range map[string]func(r *UserRecord){
+		"revoked lineage":   func(r *UserRecord) { r.Revoked = map[string]int64{"origin-1": 2e9, "origin-3": 2e9} },
+		"disabled":          func(r *UserRecord) { r.Enabled = false },
+		"global sign-out":   func(r *UserRecord) { r.RevokedThrough = time.Now().UnixMilli() },
+		"attribute changed": func(r *UserRecord) { r.Attrs = map[string]string{"email": "b@example.com"} },
 	} {
-		changed := *rec.clone()
+		changed := *rec.Clone()
 		change(&changed)
 		got, err := c.decode(storedUser(t, "p", "alice", &changed))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := decodeUser(storedUser(t, "p", "alice", &changed))
-		if !reflect.DeepEqual(got.userRecord, want.userRecord) {
-			t.Errorf("%s: decoded %+v, want %+v", name, got.userRecord, want.userRecord)
+		want, _ := DecodeUser(storedUser(t, "p", "alice", &changed))
+		if !reflect.DeepEqual(got.UserRecord, want.UserRecord) {
+			t.Errorf("%s: decoded %+v, want %+v", name, got.UserRecord, want.UserRecord)
 		}
 	}
 	// Other users, pools and corrupt records are their own.
@@ -75,14 +75,14 @@ func TestUserCacheHitsOnlyUnchangedBytes(t *testing.T) {
 }
 
 func TestUserCacheBound(t *testing.T) {
-	rec := &userRecord{Username: "u", Attrs: map[string]string{"email": "u@example.com"}}
+	rec := &UserRecord{Username: "u", Attrs: map[string]string{"email": "u@example.com"}}
 	one := storedUser(t, "p", "u000", rec)
 	budget := 5 * (2*len(one.Data) + 512)
 	c := newUserCache(budget)
 	for i := range 50 {
 		key := fmt.Sprintf("u%03d", i)
 		u, err := c.decode(storedUser(t, "p", key, rec))
-		if err != nil || u.Username != "u" || u.st.Key != key {
+		if err != nil || u.Username != "u" || u.Stored.Key != key {
 			t.Fatalf("%s: %+v, %v", key, u, err)
 		}
 		sum := 0
@@ -93,7 +93,7 @@ func TestUserCacheBound(t *testing.T) {
 			t.Fatalf("cache holds %d entries, %d bytes (entries sum to %d), budget %d", len(c.m), c.bytes, sum, budget)
 		}
 	}
-	big := &userRecord{Username: "big", Attrs: map[string]string{"x": string(make([]byte, maxDecodedUserRecord))}}
+	big := &UserRecord{Username: "big", Attrs: map[string]string{"x": string(make([]byte, maxDecodedUserRecord))}}
 	if _, err := c.decode(storedUser(t, "p", "big", big)); err != nil {
 		t.Fatal(err)
 	}
@@ -106,9 +106,9 @@ func TestUserCacheBound(t *testing.T) {
 // to its copy would reach the cache. Filling every field by reflection makes a new field that
 // clone does not copy fail here.
 func TestUserRecordCloneSharesNothing(t *testing.T) {
-	var r userRecord
+	var r UserRecord
 	fill(reflect.ValueOf(&r).Elem())
-	c := r.clone()
+	c := r.Clone()
 	if !reflect.DeepEqual(&r, c) {
 		t.Fatalf("clone differs:\n%+v\n%+v", r, *c)
 	}

@@ -14,7 +14,7 @@ import (
 // attributes Cognito lets ListUsers filter on; a pool may add custom attributes with the tag
 // `cognate:searchable` (comma-separated names, e.g. "custom:tenant,custom:plan"), which
 // keeps CreateUserPool and UpdateUserPool calls unchanged for any Cognito client.
-var standardSearchable = []string{"username", "email", "phone_number", "name", "given_name", "family_name",
+var StandardSearchable = []string{"username", "email", "phone_number", "name", "given_name", "family_name",
 	"preferred_username", "cognito:user_status", "status", "sub"}
 
 // searchableTag is the pool tag that names extra searchable custom attributes.
@@ -24,8 +24,8 @@ const searchableTag = "cognate:searchable"
 // indexed by their prefix and matched exactly on the user record.
 const maxIndexedValue = 256
 
-func (p *poolState) searchable(attr string) bool {
-	if slices.Contains(standardSearchable, attr) {
+func (p *Pool) Searchable(attr string) bool {
+	if slices.Contains(StandardSearchable, attr) {
 		return true
 	}
 	if !strings.HasPrefix(attr, "custom:") {
@@ -40,16 +40,16 @@ func (p *poolState) searchable(attr string) bool {
 }
 
 // foldedSearch are matched case-insensitively, as Cognito does for them.
-func foldedSearch(attr string) bool {
+func FoldedSearch(attr string) bool {
 	return attr == "email" || attr == "cognito:user_status" || attr == "status"
 }
 
 // indexValue normalises a value for the index and for a filter alike.
-func indexValue(attr, v string) (string, bool) {
+func IndexValue(attr, v string) (string, bool) {
 	if strings.ContainsRune(v, 0) {
 		return "", false
 	}
-	if foldedSearch(attr) {
+	if FoldedSearch(attr) {
 		v = strings.ToLower(v)
 	}
 	if len(v) > maxIndexedValue {
@@ -63,12 +63,12 @@ func indexValue(attr, v string) (string, bool) {
 }
 
 // searchValue is what the index holds for attr on a user.
-func searchValue(u *userState, attr string) string {
+func SearchValue(u *User, attr string) string {
 	switch attr {
 	case "username":
 		return u.Username
 	case "sub":
-		return u.sub()
+		return u.Sub()
 	case "cognito:user_status":
 		return u.Status
 	case "status":
@@ -81,8 +81,8 @@ func searchValue(u *userState, attr string) string {
 }
 
 // indexOf lists the index entries of a user.
-func indexOf(p *poolState, u *userState) []store.IndexEntry {
-	attrs := slices.Clone(standardSearchable)
+func IndexOf(p *Pool, u *User) []store.IndexEntry {
+	attrs := slices.Clone(StandardSearchable)
 	for _, a := range strings.Split(p.UserPoolTags[searchableTag], ",") {
 		if a = strings.TrimSpace(a); strings.HasPrefix(a, "custom:") {
 			attrs = append(attrs, a)
@@ -90,11 +90,11 @@ func indexOf(p *poolState, u *userState) []store.IndexEntry {
 	}
 	var out []store.IndexEntry
 	for _, a := range attrs {
-		v := searchValue(u, a)
+		v := SearchValue(u, a)
 		if v == "" {
 			continue
 		}
-		if iv, ok := indexValue(a, v); ok {
+		if iv, ok := IndexValue(a, v); ok {
 			out = append(out, store.IndexEntry{Attr: a, Value: iv})
 		}
 	}
@@ -103,8 +103,8 @@ func indexOf(p *poolState, u *userState) []store.IndexEntry {
 
 // searchUsers answers a filtered ListUsers page from the index: the index narrows, the user
 // record decides (exact match beyond the indexed prefix, and case rules).
-func (s *Service) searchUsers(ctx context.Context, p *poolState, f *userFilter, cursor string, limit int, add func(*userState)) (string, error) {
-	v, ok := indexValue(f.attr, f.value)
+func (s *Service) searchUsers(ctx context.Context, p *Pool, f *userFilter, cursor string, limit int, add func(*User)) (string, error) {
+	v, ok := IndexValue(f.attr, f.value)
 	if !ok {
 		return "", nil
 	}
@@ -123,7 +123,7 @@ func (s *Service) searchUsers(ctx context.Context, p *poolState, f *userFilter, 
 			if err != nil {
 				return "", err
 			}
-			u, err := decodeUser(su)
+			u, err := DecodeUser(su)
 			if err != nil {
 				return "", err
 			}

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -21,21 +23,21 @@ import (
 
 // User statuses, as Cognito names them.
 const (
-	statusUnconfirmed         = "UNCONFIRMED"
-	statusConfirmed           = "CONFIRMED"
-	statusForceChangePassword = "FORCE_CHANGE_PASSWORD"
-	statusResetRequired       = "RESET_REQUIRED"
+	StatusUnconfirmed         = "UNCONFIRMED"
+	StatusConfirmed           = "CONFIRMED"
+	StatusForceChangePassword = "FORCE_CHANGE_PASSWORD"
+	StatusResetRequired       = "RESET_REQUIRED"
 )
 
 // userRecord is the service's part of a stored user (store.User.Data).
-type userRecord struct {
+type UserRecord struct {
 	Username string            `json:"u"`
 	Status   string            `json:"st"`
 	Enabled  bool              `json:"en"`
 	Attrs    map[string]string `json:"at"`
 	Created  time.Time         `json:"c"`
 	Modified time.Time         `json:"m"`
-	Password *passwordRecord   `json:"pw,omitempty"`
+	Password *PasswordRecord   `json:"pw,omitempty"`
 	// RevokedThrough (Unix ms) ends every lineage created at or before it: a global sign-out or a
 	// disable. LastLineage is when the newest lineage was created, so that the mark always covers
 	// it, and a new lineage is always created after the mark (tokens.go, lineageTime).
@@ -54,12 +56,12 @@ type userRecord struct {
 	MFAOptions []MFAOptionType `json:"mo,omitempty"`
 	// Lock is the failed-password state (lockout.go). It is stored beside the record, as the
 	// item's attempt counters (store.Attempts), not in it.
-	Lock *lockState `json:"-"`
+	Lock *LockState `json:"-"`
 }
 
 // passwordRecord is the SRP material: the salt and the sealed verifier g^x mod N, bound by the
 // seal's context to the pool and the user's sub. No password or plain hash is ever stored.
-type passwordRecord struct {
+type PasswordRecord struct {
 	Salt      []byte    `json:"s"`
 	Verifier  []byte    `json:"v"`
 	SetAt     time.Time `json:"t"`
@@ -69,37 +71,37 @@ type passwordRecord struct {
 	Folded bool `json:"f,omitempty"`
 }
 
-type userState struct {
-	*userRecord
-	st *store.User
+type User struct {
+	*UserRecord
+	Stored *store.User
 }
 
-func (u *userState) sub() string { return u.st.Sub }
+func (u *User) Sub() string { return u.Stored.Sub }
 
-func decodeUser(su *store.User) (*userState, error) {
-	var r userRecord
+func DecodeUser(su *store.User) (*User, error) {
+	var r UserRecord
 	if err := json.Unmarshal(su.Data, &r); err != nil {
 		return nil, err
 	}
 	if r.Attrs == nil {
 		r.Attrs = map[string]string{}
 	}
-	r.Lock = lockFromAttempts(su.Attempts)
-	return &userState{userRecord: &r, st: su}, nil
+	r.Lock = LockFromAttempts(su.Attempts)
+	return &User{UserRecord: &r, Stored: su}, nil
 }
 
-func (u *userState) encode() {
-	u.st.Data = mustJSON(u.userRecord)
-	u.st.Attempts = u.Lock.attempts()
+func (u *User) Encode() {
+	u.Stored.Data = mustJSON(u.UserRecord)
+	u.Stored.Attempts = u.Lock.Attempts()
 }
 
 // ---- usernames ----
 
 // userKey is the canonical lookup key of a username: NFKC always, lower-cased when the pool is
 // case-insensitive, so `Alice`, `alice` and `ＡＬＩＣＥ` collide exactly as configured.
-func userKey(p *poolState, username string) string {
+func UserKey(p *Pool, username string) string {
 	k := norm.NFKC.String(username)
-	if !p.caseSensitive() {
+	if !p.CaseSensitive() {
 		k = strings.ToLower(k)
 	}
 	return k
@@ -110,13 +112,13 @@ var (
 	phoneRe = regexp.MustCompile(`^\+[0-9]{4,15}$`)
 )
 
-func normalizeEmail(v string) string { return strings.ToLower(norm.NFKC.String(strings.TrimSpace(v))) }
+func NormalizeEmail(v string) string { return strings.ToLower(norm.NFKC.String(strings.TrimSpace(v))) }
 
 // aliasValue normalises an alias for its uniqueness item.
-func aliasValue(kind, v string) string {
+func AliasValue(kind, v string) string {
 	switch kind {
 	case "email":
-		return normalizeEmail(v)
+		return NormalizeEmail(v)
 	case "preferred_username":
 		return strings.ToLower(norm.NFKC.String(v))
 	}
@@ -126,30 +128,30 @@ func aliasValue(kind, v string) string {
 // aliasesOf lists the uniqueness claims a user holds: in email/phone-as-username pools the
 // attribute itself (verified or not); in alias pools only verified email/phone and
 // preferred_username (once confirmed).
-func aliasesOf(p *poolState, u *userRecord) []store.Alias {
+func AliasesOf(p *Pool, u *UserRecord) []store.Alias {
 	var out []store.Alias
 	for _, kind := range []string{"email", "phone_number"} {
 		v := u.Attrs[kind]
 		if v == "" {
 			continue
 		}
-		if p.usernameAttr(kind) || (p.aliasAttr(kind) && u.Attrs[kind+"_verified"] == "true") {
-			out = append(out, store.Alias{Kind: kind, Value: aliasValue(kind, v)})
+		if p.UsernameAttr(kind) || (p.AliasAttr(kind) && u.Attrs[kind+"_verified"] == "true") {
+			out = append(out, store.Alias{Kind: kind, Value: AliasValue(kind, v)})
 		}
 	}
-	if v := u.Attrs["preferred_username"]; v != "" && p.aliasAttr("preferred_username") && u.Status != statusUnconfirmed {
-		out = append(out, store.Alias{Kind: "preferred_username", Value: aliasValue("preferred_username", v)})
+	if v := u.Attrs["preferred_username"]; v != "" && p.AliasAttr("preferred_username") && u.Status != StatusUnconfirmed {
+		out = append(out, store.Alias{Kind: "preferred_username", Value: AliasValue("preferred_username", v)})
 	}
 	return out
 }
 
 // usernameAlias tells whether what a caller typed is an email or phone number that names the
 // user in a pool signing in with it, and its normalised alias.
-func usernameAlias(p *poolState, typed string) (kind, value string, ok bool) {
+func UsernameAlias(p *Pool, typed string) (kind, value string, ok bool) {
 	switch {
-	case p.usernameAttr("email") && strings.Contains(typed, "@"):
-		return "email", aliasValue("email", typed), true
-	case p.usernameAttr("phone_number") && strings.HasPrefix(typed, "+"):
+	case p.UsernameAttr("email") && strings.Contains(typed, "@"):
+		return "email", AliasValue("email", typed), true
+	case p.UsernameAttr("phone_number") && strings.HasPrefix(typed, "+"):
 		return "phone_number", typed, true
 	}
 	return "", "", false
@@ -157,22 +159,22 @@ func usernameAlias(p *poolState, typed string) (kind, value string, ok bool) {
 
 // findUser resolves what a caller typed (username, email/phone in username-attribute pools, a
 // verified alias, or — for admin calls — the sub) to a user. ErrNotFound when nobody matches.
-func (s *Service) findUser(ctx context.Context, p *poolState, typed string, allowSub bool) (*userState, error) {
-	try := func(su *store.User, err error) (*userState, error) {
+func (s *Service) findUser(ctx context.Context, p *Pool, typed string, allowSub bool) (*User, error) {
+	try := func(su *store.User, err error) (*User, error) {
 		if err != nil {
 			return nil, err
 		}
-		return decodeUser(su)
+		return DecodeUser(su)
 	}
-	if kind, value, ok := usernameAlias(p, typed); ok {
+	if kind, value, ok := UsernameAlias(p, typed); ok {
 		return try(s.repo.GetUserByAlias(ctx, p.Id, kind, value))
 	}
-	u, err := try(s.repo.GetUser(ctx, p.Id, userKey(p, typed)))
+	u, err := try(s.repo.GetUser(ctx, p.Id, UserKey(p, typed)))
 	if !errors.Is(err, store.ErrNotFound) {
 		return u, err
 	}
 	for _, kind := range p.AliasAttributes {
-		u, err := try(s.repo.GetUserByAlias(ctx, p.Id, kind, aliasValue(kind, typed)))
+		u, err := try(s.repo.GetUserByAlias(ctx, p.Id, kind, AliasValue(kind, typed)))
 		if !errors.Is(err, store.ErrNotFound) {
 			return u, err
 		}
@@ -184,19 +186,19 @@ func (s *Service) findUser(ctx context.Context, p *poolState, typed string, allo
 }
 
 // mustFindUser is findUser with UserNotFoundException for a missing user.
-func (s *Service) mustFindUser(ctx context.Context, p *poolState, typed string, allowSub bool) (*userState, error) {
+func (s *Service) mustFindUser(ctx context.Context, p *Pool, typed string, allowSub bool) (*User, error) {
 	u, err := s.findUser(ctx, p, typed, allowSub)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, userNotFound()
+		return nil, msg.UserNotFound()
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return u, nil
 }
 
 // adminUser resolves the pool and user an admin operation names (username, alias or sub).
-func (s *Service) adminUser(ctx context.Context, poolID, username string) (*poolState, *userState, error) {
+func (s *Service) adminUser(ctx context.Context, poolID, username string) (*Pool, *User, error) {
 	p, err := s.pool(ctx, poolID)
 	if err != nil {
 		return nil, nil, err
@@ -209,17 +211,17 @@ func (s *Service) adminUser(ctx context.Context, poolID, username string) (*pool
 }
 
 // updateUser runs fn on the freshest copy of a user under compare-and-swap.
-func (s *Service) updateUser(ctx context.Context, p *poolState, u *userState, fn func(u *userState) ([]store.Op, error)) (*userState, error) {
+func (s *Service) updateUser(ctx context.Context, p *Pool, u *User, fn func(u *User) ([]store.Op, error)) (*User, error) {
 	return s.updateUserAliases(ctx, p, u, false, fn)
 }
 
 // updateUserAliases is updateUser; with force (ForceAliasCreation) an email or phone alias
 // another user holds moves to this user in the same transaction, and the previous owner's
 // attribute becomes unverified, so it no longer signs in with it.
-func (s *Service) updateUserAliases(ctx context.Context, p *poolState, u *userState, force bool, fn func(u *userState) ([]store.Op, error)) (*userState, error) {
-	var out *userState
+func (s *Service) updateUserAliases(ctx context.Context, p *Pool, u *User, force bool, fn func(u *User) ([]store.Op, error)) (*User, error) {
+	var out *User
 	apply := func(su *store.User) ([]store.Op, error) {
-		cur, err := decodeUser(su)
+		cur, err := DecodeUser(su)
 		if err != nil {
 			return nil, err
 		}
@@ -228,14 +230,14 @@ func (s *Service) updateUserAliases(ctx context.Context, p *poolState, u *userSt
 			return nil, err
 		}
 		cur.Modified = s.now()
-		su.Aliases = aliasesOf(p, cur.userRecord)
-		su.Index = indexOf(p, cur)
-		cur.encode()
+		su.Aliases = AliasesOf(p, cur.UserRecord)
+		su.Index = IndexOf(p, cur)
+		cur.Encode()
 		out = cur
 		return ops, nil
 	}
 	release := func(owner *store.User, lost []store.Alias) error {
-		o, err := decodeUser(owner)
+		o, err := DecodeUser(owner)
 		if err != nil {
 			return err
 		}
@@ -247,23 +249,23 @@ func (s *Service) updateUserAliases(ctx context.Context, p *poolState, u *userSt
 			}
 		}
 		o.Modified = s.now()
-		owner.Aliases = aliasesOf(p, o.userRecord)
-		owner.Index = indexOf(p, o)
-		o.encode()
+		owner.Aliases = AliasesOf(p, o.UserRecord)
+		owner.Index = IndexOf(p, o)
+		o.Encode()
 		return nil
 	}
 	if !force {
 		release = nil
 	}
 	// Start from the user as this request read it: no second read unless someone wrote since.
-	_, err := s.repo.UpdateUserFrom(ctx, u.st, apply, release)
+	_, err := s.repo.UpdateUserFrom(ctx, u.Stored, apply, release)
 	if err != nil {
 		var at *store.AliasTakenError
 		switch {
 		case errors.As(err, &at):
-			return nil, aliasExists(at.Kind)
+			return nil, msg.AliasExists(at.Kind)
 		case errors.Is(err, store.ErrNotFound):
-			return nil, userNotFound()
+			return nil, msg.UserNotFound()
 		case errors.Is(err, store.ErrConflict):
 			return nil, cognito.TooManyRequests("Too many concurrent changes to this user; try again.")
 		case cognito.As(err) != nil:
@@ -271,7 +273,7 @@ func (s *Service) updateUserAliases(ctx context.Context, p *poolState, u *userSt
 		case errors.Is(err, store.ErrConditionFailed):
 			return nil, err
 		}
-		return nil, internal(err)
+		return nil, msg.Internal(err)
 	}
 	return out, nil
 }
@@ -280,10 +282,10 @@ func (s *Service) updateUserAliases(ctx context.Context, p *poolState, u *userSt
 
 // attributeList renders a user's attributes for the wire: sub first, then by name, filtered by
 // the client's ReadAttributes when a client is given.
-func attributeList(u *userState, readable func(string) bool) []AttributeType {
+func AttributeList(u *User, readable func(string) bool) []AttributeType {
 	out := []AttributeType{}
 	if readable == nil || readable("sub") {
-		out = append(out, AttributeType{Name: "sub", Value: ptr(u.sub())})
+		out = append(out, AttributeType{Name: "sub", Value: Ptr(u.Sub())})
 	}
 	names := make([]string, 0, len(u.Attrs))
 	for n := range u.Attrs {
@@ -294,52 +296,52 @@ func attributeList(u *userState, readable func(string) bool) []AttributeType {
 		if readable != nil && !readable(n) {
 			continue
 		}
-		out = append(out, AttributeType{Name: n, Value: ptr(u.Attrs[n])})
+		out = append(out, AttributeType{Name: n, Value: Ptr(u.Attrs[n])})
 	}
 	return out
 }
 
 // clientReadable is the client's ReadAttributes rule (all attributes when unset); developer-only
 // attributes are never readable by a client.
-func clientReadable(c *clientState) func(string) bool {
+func ClientReadable(c *Client) func(string) bool {
 	if c == nil || len(c.ReadAttributes) == 0 {
-		return func(n string) bool { return !developerOnly(n) }
+		return func(n string) bool { return !DeveloperOnly(n) }
 	}
 	return func(n string) bool { return n == "sub" || slices.Contains(c.ReadAttributes, n) }
 }
 
 // clientWritable is the client's WriteAttributes rule (all mutable attributes when unset);
 // developer-only attributes are never writable by a client.
-func clientWritable(c *clientState) func(string) bool {
+func ClientWritable(c *Client) func(string) bool {
 	if c == nil || len(c.WriteAttributes) == 0 {
-		return func(n string) bool { return !developerOnly(n) }
+		return func(n string) bool { return !DeveloperOnly(n) }
 	}
 	return func(n string) bool { return slices.Contains(c.WriteAttributes, n) }
 }
 
 // checkAttributes validates user-supplied attributes against the pool schema. admin allows
 // *_verified; writable (nil = all) is the client's WriteAttributes.
-func checkAttributes(p *poolState, attrs []AttributeType, admin bool, writable func(string) bool) (map[string]string, error) {
+func CheckAttributes(p *Pool, attrs []AttributeType, admin bool, writable func(string) bool) (map[string]string, error) {
 	out := map[string]string{}
 	for _, a := range attrs {
 		if a.Value == nil {
 			continue
 		}
 		name, v := a.Name, *a.Value
-		def, ok := p.schema[name]
+		def, ok := p.Schema[name]
 		if !ok {
-			return nil, notInSchema(name)
+			return nil, msg.NotInSchema(name)
 		}
 		if name == "sub" {
-			return nil, immutableAttribute("sub")
+			return nil, msg.ImmutableAttribute("sub")
 		}
 		if strings.HasSuffix(name, "_verified") && !admin {
 			continue // Cognito ignores *_verified from non-admin callers
 		}
 		if writable != nil && !writable(name) {
-			return nil, unauthorizedAttribute()
+			return nil, msg.UnauthorizedAttribute()
 		}
-		v, err := checkValue(def, v)
+		v, err := CheckValue(def, v)
 		if err != nil {
 			return nil, err
 		}
@@ -362,7 +364,7 @@ func checkAttributes(p *poolState, attrs []AttributeType, admin bool, writable f
 // Booleans are taken in any case, as Cognito takes them ("True" verifies an email), and stored
 // as "true" or "false": every reader of a flag (recovery, aliases, token claims, and clients
 // such as Amplify's verifiedContact) compares with the lower-case spelling.
-func checkValue(def SchemaAttributeType, v string) (string, error) {
+func CheckValue(def SchemaAttributeType, v string) (string, error) {
 	name := *def.Name
 	switch *def.AttributeDataType {
 	case "Number":
@@ -409,7 +411,7 @@ func checkValue(def SchemaAttributeType, v string) (string, error) {
 }
 
 // missingRequired names the required schema attributes a user lacks, Cognito-style.
-func missingRequired(p *poolState, attrs map[string]string) error {
+func MissingRequired(p *Pool, attrs map[string]string) error {
 	var missing []string
 	for _, a := range p.SchemaAttributes {
 		if a.Required != nil && *a.Required && *a.Name != "sub" && attrs[*a.Name] == "" {
@@ -432,8 +434,8 @@ func missingRequired(p *poolState, attrs map[string]string) error {
 const symbols = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- "
 
 // checkPasswordPolicy applies the pool's policy with Cognito's messages.
-func checkPasswordPolicy(p *poolState, pw string) error {
-	pol := p.policy()
+func CheckPasswordPolicy(p *Pool, pw string) error {
+	pol := p.Policy()
 	min := 8
 	if pol.MinimumLength != nil {
 		min = int(*pol.MinimumLength)
@@ -480,8 +482,8 @@ func verifierAAD(poolID, sub string) []byte {
 // clients sign with — is the same for every spelling of a name, real or unknown: a username
 // stored as "Alice" in a case-insensitive pool answers "alice", as an unknown "gHOST" answers
 // "ghost" (ENUM-02). Passwords set before this carry Folded=false and keep the stored name.
-func (s *Service) newPassword(ctx context.Context, p *poolState, username, sub, pw string, temporary bool) (*passwordRecord, error) {
-	name := userKey(p, username)
+func (s *Service) newPassword(ctx context.Context, p *Pool, username, sub, pw string, temporary bool) (*PasswordRecord, error) {
+	name := UserKey(p, username)
 	salt, v, err := srp.NewVerifier(s.rand, srp.PoolName(p.Id), name, pw)
 	if err != nil {
 		return nil, err
@@ -490,13 +492,13 @@ func (s *Service) newPassword(ctx context.Context, p *poolState, username, sub, 
 	if err != nil {
 		return nil, err
 	}
-	return &passwordRecord{Salt: salt, Verifier: sealed, SetAt: s.now(), Temporary: temporary, Folded: name != username}, nil
+	return &PasswordRecord{Salt: salt, Verifier: sealed, SetAt: s.now(), Temporary: temporary, Folded: name != username}, nil
 }
 
 // srpName is the name a user's verifier was made over: their USER_ID_FOR_SRP.
-func srpName(p *poolState, u *userState) string {
+func SRPName(p *Pool, u *User) string {
 	if u.Password != nil && u.Password.Folded {
-		return userKey(p, u.Username)
+		return UserKey(p, u.Username)
 	}
 	return u.Username
 }
@@ -509,21 +511,21 @@ var dummySalt, dummyVerifier = func() ([]byte, []byte) {
 
 // checkPassword recomputes g^x mod N and compares in constant time. A user without a password
 // (or nil) still pays for one exponentiation.
-func (s *Service) checkPassword(ctx context.Context, p *poolState, u *userState, pw string) (bool, error) {
+func (s *Service) checkPassword(ctx context.Context, p *Pool, u *User, pw string) (bool, error) {
 	if u == nil || u.Password == nil {
 		srp.CheckPassword(dummySalt, dummyVerifier, "dummy", "dummy", pw)
 		return false, nil
 	}
-	v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.sub()))
+	v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
 	if err != nil {
 		return false, err
 	}
-	return srp.CheckPassword(u.Password.Salt, v, srp.PoolName(p.Id), srpName(p, u), pw), nil
+	return srp.CheckPassword(u.Password.Salt, v, srp.PoolName(p.Id), SRPName(p, u), pw), nil
 }
 
 // temporaryPassword generates a random password that satisfies the pool's policy.
-func (s *Service) temporaryPassword(p *poolState) (string, error) {
-	pol := p.policy()
+func (s *Service) temporaryPassword(p *Pool) (string, error) {
+	pol := p.Policy()
 	n := 12
 	if pol.MinimumLength != nil && int(*pol.MinimumLength) > n {
 		n = int(*pol.MinimumLength)
@@ -556,11 +558,11 @@ func (s *Service) temporaryPassword(p *poolState) (string, error) {
 
 // tempPasswordExpired tells whether a FORCE_CHANGE_PASSWORD user's temporary password is past
 // TemporaryPasswordValidityDays.
-func (s *Service) tempPasswordExpired(p *poolState, u *userState) bool {
+func (s *Service) tempPasswordExpired(p *Pool, u *User) bool {
 	if u.Password == nil || !u.Password.Temporary {
 		return false
 	}
-	days := p.policy().TemporaryPasswordValidityDays
+	days := p.Policy().TemporaryPasswordValidityDays
 	if days <= 0 {
 		days = 7
 	}
@@ -568,7 +570,7 @@ func (s *Service) tempPasswordExpired(p *poolState, u *userState) bool {
 }
 
 // toUserType renders a user for AdminCreateUser and ListUsers.
-func toUserType(u *userState, attrs []AttributeType) UserType {
+func toUserType(u *User, attrs []AttributeType) UserType {
 	return UserType{Username: u.Username, Attributes: attrs, UserCreateDate: wireTime(u.Created),
 		UserLastModifiedDate: wireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status}
 }

@@ -1,4 +1,4 @@
-package userpool
+package msg
 
 import "github.com/cognatehq/cognate/pkg/cognito"
 
@@ -11,7 +11,7 @@ import "github.com/cognatehq/cognate/pkg/cognito"
 
 // internal wraps an unexpected failure: the caller sees a generic 500, the log keeps the cause.
 // A protocol error passes through as it is, so no *cognito.Error is ever another's cause.
-func internal(err error) error {
+func Internal(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -23,69 +23,69 @@ func internal(err error) error {
 
 // ---- pools, clients, users, groups, devices ----
 
-func poolNotFound(id string) error {
+func PoolNotFound(id string) error {
 	return cognito.ResourceNotFound("User pool %s does not exist.", id)
 }
 
-func clientNotFound(id string) error {
+func ClientNotFound(id string) error {
 	return cognito.ResourceNotFound("User pool client %s does not exist.", id)
 }
 
-func userNotFound() error { return cognito.UserNotFound("User does not exist.") }
+func UserNotFound() error { return cognito.UserNotFound("User does not exist.") }
 
 // unknownUsernameClient is the public operations' answer for a user who does not exist (or,
 // with existence errors hidden, the answer it is disguised as).
-func unknownUsernameClient() error {
+func UnknownUsernameClient() error {
 	return cognito.UserNotFound("Username/client id combination not found.")
 }
 
-func groupNotFound() error { return cognito.ResourceNotFound("Group not found.") }
+func GroupNotFound() error { return cognito.ResourceNotFound("Group not found.") }
 
-func deviceNotFound() error { return cognito.ResourceNotFound("Device does not exist.") }
+func DeviceNotFound() error { return cognito.ResourceNotFound("Device does not exist.") }
 
-func trackingOff() error {
+func TrackingOff() error {
 	return cognito.InvalidUserPoolConfiguration("Device tracking is not enabled for this user pool.")
 }
 
-func invalidPageToken() error { return cognito.InvalidParameter("Invalid pagination token.") }
+func InvalidPageToken() error { return cognito.InvalidParameter("Invalid pagination token.") }
 
-func invalidTokenValidity() error {
+func InvalidTokenValidity() error {
 	return cognito.InvalidParameter("Invalid range for token validity.")
 }
 
 // ---- account state ----
 
-func userDisabled() error { return cognito.NotAuthorized("User is disabled.") }
+func UserDisabled() error { return cognito.NotAuthorized("User is disabled.") }
 
-func userNotConfirmed() error { return cognito.UserNotConfirmed("User is not confirmed.") }
+func UserNotConfirmed() error { return cognito.UserNotConfirmed("User is not confirmed.") }
 
-func cannotConfirm(status string) error {
+func CannotConfirm(status string) error {
 	return cognito.NotAuthorized("User cannot be confirmed. Current status is %s", status)
 }
 
-func cannotReset() error {
+func CannotReset() error {
 	return cognito.NotAuthorized("User password cannot be reset in the current state.")
 }
 
-func noRecoveryChannel() error {
+func NoRecoveryChannel() error {
 	return cognito.InvalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
 }
 
 // ---- attributes ----
 
-func notInSchema(name string) error {
+func NotInSchema(name string) error {
 	return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Attribute does not exist in the schema.\n", name)
 }
 
-func immutableAttribute(name string) error {
+func ImmutableAttribute(name string) error {
 	return cognito.InvalidParameter("Attributes did not conform to the schema: %s: Attribute cannot be updated. (changing an immutable attribute)\n", name)
 }
 
-func unauthorizedAttribute() error {
+func UnauthorizedAttribute() error {
 	return cognito.NotAuthorized("A client attempted to write unauthorized attribute")
 }
 
-func aliasExists(kind string) error {
+func AliasExists(kind string) error {
 	if kind == "phone_number" {
 		return cognito.AliasExists("An account with the phone_number already exists.")
 	}
@@ -94,62 +94,62 @@ func aliasExists(kind string) error {
 
 // ---- codes and limits ----
 
-func codeExpired() error {
+func CodeExpired() error {
 	return cognito.ExpiredCode("Invalid code provided, please request a code again.")
 }
 
-func codeMismatch() error {
+func CodeMismatch() error {
 	return cognito.CodeMismatch("Invalid verification code provided, please try again.")
 }
 
-func notVerifiable() error {
+func NotVerifiable() error {
 	return cognito.InvalidParameter("Invalid attribute name. Only email and phone_number can be verified.")
 }
 
-func autoVerifyOff() error { return cognito.InvalidParameter("Auto verification not turned on.") }
+func AutoVerifyOff() error { return cognito.InvalidParameter("Auto verification not turned on.") }
 
-func limitExceeded() error {
+func LimitExceeded() error {
 	return cognito.LimitExceeded("Attempt limit exceeded, please try after some time.")
 }
 
-func rateExceeded() error { return cognito.TooManyRequests("Rate exceeded") }
+func RateExceeded() error { return cognito.TooManyRequests("Rate exceeded") }
 
 // ---- sign-in ----
 
-func incorrect() error { return cognito.NotAuthorized("Incorrect username or password.") }
+func Incorrect() error { return cognito.NotAuthorized("Incorrect username or password.") }
 
 // attemptsExceeded is the lockout's answer; a sign-in that hides existence matches it (errors.Is)
 // to answer as an unknown user would.
-func attemptsExceeded() error { return cognito.NotAuthorized("Password attempts exceeded") }
+func AttemptsExceeded() error { return cognito.NotAuthorized("Password attempts exceeded") }
 
 // invalidSession is the answer for a Session that cannot be used (unknown, expired, spent); the
 // sign-in matches it (errors.Is) to take back an attempt that no verdict reached.
-func invalidSession() error {
+func InvalidSession() error {
 	return cognito.NotAuthorized("Invalid session for the user, session is expired.")
 }
 
-func missingParam(name string) error {
+func MissingParam(name string) error {
 	return cognito.InvalidParameter("Missing required parameter %s", name)
 }
 
-func missingAttribute(name string) error {
+func MissingAttribute(name string) error {
 	return cognito.InvalidParameter("Invalid attributes given, %s is missing", name)
 }
 
-func flowNotSupported() error {
+func FlowNotSupported() error {
 	return cognito.InvalidParameter("Initiate Auth method not supported.")
 }
 
-func challengeNotImplemented(name string) error {
+func ChallengeNotImplemented(name string) error {
 	return cognito.UnsupportedOperation("Challenge %s is not implemented by Cognate yet.", name)
 }
 
-func secretHashMismatch(clientID string) error {
+func SecretHashMismatch(clientID string) error {
 	return cognito.NotAuthorized("Unable to verify secret hash for client %s", clientID)
 }
 
 // ---- tokens ----
 
-func invalidRefreshToken() error { return cognito.NotAuthorized("Invalid Refresh Token") }
+func InvalidRefreshToken() error { return cognito.NotAuthorized("Invalid Refresh Token") }
 
-func refreshTokenRevoked() error { return cognito.NotAuthorized("Refresh Token has been revoked") }
+func RefreshTokenRevoked() error { return cognito.NotAuthorized("Refresh Token has been revoked") }
