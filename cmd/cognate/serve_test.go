@@ -19,6 +19,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/app/apptest"
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
 // A malformed --admin-keys entry may be all secret (a forgotten colon): the error that ends up
@@ -145,7 +146,7 @@ func TestOutboxIsOptInBeyondLoopback(t *testing.T) {
 			}
 			temp, email := tempPassword, "invited@example.com"
 			in := &userpool.AdminCreateUserInput{UserPoolId: pool.UserPool.Id, Username: "invited", TemporaryPassword: &temp}
-			in.UserAttributes = []userpool.AttributeType{{Name: "email", Value: &email}}
+			in.UserAttributes = []model.AttributeType{{Name: "email", Value: &email}}
 			in.DesiredDeliveryMediums = []string{"EMAIL"}
 			if _, err := l.app.Service.AdminCreateUser(ctx, in); err != nil {
 				t.Fatal(err)

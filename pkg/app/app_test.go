@@ -13,6 +13,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/store/embedded"
 	"github.com/cognatehq/cognate/pkg/store/storetest"
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
 func TestAPIOnEmbeddedStore(t *testing.T) {
@@ -162,7 +163,7 @@ func TestListUsersFilterDoesNotScan(t *testing.T) {
 	for i := 0; i < users; i++ {
 		email := fmt.Sprintf("user%03d@example.com", i)
 		if _, err := e.App.Service.AdminCreateUser(ctx, &userpool.AdminCreateUserInput{UserPoolId: p.UserPool.Id, Username: fmt.Sprintf("user%03d", i),
-			MessageAction: "SUPPRESS", UserAttributes: []userpool.AttributeType{{Name: "email", Value: &email}}}); err != nil {
+			MessageAction: "SUPPRESS", UserAttributes: []model.AttributeType{{Name: "email", Value: &email}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -236,7 +237,7 @@ func TestConfirmSignUpRequests(t *testing.T) {
 	password := "Correct-Horse-9"
 	email := "cy@example.com"
 	if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: client, Username: "cy", Password: &password,
-		UserAttributes: []userpool.AttributeType{{Name: "email", Value: &email}}}); err != nil {
+		UserAttributes: []model.AttributeType{{Name: "email", Value: &email}}}); err != nil {
 		t.Fatal(err)
 	}
 	m, ok := e.Outbox.Latest(email)

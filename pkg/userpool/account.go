@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -16,11 +18,11 @@ func (s *Service) GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput
 	if err != nil {
 		return nil, err
 	}
-	readable := ClientReadable(nil)
+	readable := model.ClientReadable(nil)
 	if c, _, err := s.client(ctx, a.claims.ClientID); err == nil {
-		readable = ClientReadable(c)
+		readable = model.ClientReadable(c)
 	}
-	return &GetUserOutput{Username: a.user.Username, UserAttributes: AttributeList(a.user, readable), MFAOptions: a.user.MFAOptions}, nil
+	return &GetUserOutput{Username: a.user.Username, UserAttributes: model.AttributeList(a.user, readable), MFAOptions: a.user.MFAOptions}, nil
 }
 
 // ChangePassword changes the caller's password; existing tokens stay valid, as in Cognito.
@@ -49,14 +51,14 @@ func (s *Service) ChangePassword(ctx context.Context, in *ChangePasswordInput) (
 			return nil, msg.Incorrect()
 		}
 	}
-	if err := CheckPasswordPolicy(p, in.ProposedPassword); err != nil {
+	if err := model.CheckPasswordPolicy(p, in.ProposedPassword); err != nil {
 		return nil, err
 	}
 	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), in.ProposedPassword, false)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	if _, err := s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	if _, err := s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil
 		return nil, nil
@@ -90,7 +92,7 @@ func (s *Service) DeleteUser(ctx context.Context, in *DeleteUserInput) (*DeleteU
 	return &DeleteUserOutput{}, nil
 }
 
-func (s *Service) deleteUser(ctx context.Context, p *Pool, u *User) error {
+func (s *Service) deleteUser(ctx context.Context, p *model.Pool, u *model.User) error {
 	err := s.repo.DeleteUser(ctx, p.Id, u.Stored.Key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

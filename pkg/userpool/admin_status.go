@@ -3,6 +3,8 @@ package userpool
 import (
 	"context"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/mail"
@@ -34,7 +36,7 @@ func (s *Service) AdminDisableUser(ctx context.Context, in *AdminDisableUserInpu
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Enabled = false
 		revokeAll(cur, s.now())
 		return nil, nil
@@ -51,7 +53,7 @@ func (s *Service) AdminEnableUser(ctx context.Context, in *AdminEnableUserInput)
 	if err != nil {
 		return nil, err
 	}
-	if _, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	if _, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Enabled = true
 		return nil, nil
 	}); err != nil {
@@ -79,8 +81,8 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, in *AdminResetUser
 		}
 		ops = append(ops, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL))
 	}
-	u, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
-		cur.Status = StatusResetRequired
+	u, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+		cur.Status = model.StatusResetRequired
 		return ops, nil
 	})
 	if err != nil {

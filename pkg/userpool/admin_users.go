@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -19,7 +21,7 @@ func (s *Service) AdminGetUser(ctx context.Context, in *AdminGetUserInput) (*Adm
 	if err != nil {
 		return nil, err
 	}
-	return &AdminGetUserOutput{Username: u.Username, UserAttributes: AttributeList(u, nil), UserCreateDate: wireTime(u.Created),
+	return &AdminGetUserOutput{Username: u.Username, UserAttributes: model.AttributeList(u, nil), UserCreateDate: wireTime(u.Created),
 		UserLastModifiedDate: wireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status, MFAOptions: u.MFAOptions}, nil
 }
 
@@ -30,7 +32,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	if err != nil {
 		return nil, err
 	}
-	attrs, err := CheckAttributes(p, in.UserAttributes, true, nil)
+	attrs, err := model.CheckAttributes(p, in.UserAttributes, true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +44,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	temp := ""
 	if in.TemporaryPassword != nil && *in.TemporaryPassword != "" {
 		temp = *in.TemporaryPassword
-		if err := CheckPasswordPolicy(p, temp); err != nil {
+		if err := model.CheckPasswordPolicy(p, temp); err != nil {
 			return nil, err
 		}
 	} else if temp, err = s.temporaryPassword(p); err != nil {
@@ -65,9 +67,9 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 		return nil, msg.Internal(err)
 	}
 	now := s.now()
-	rec := &UserRecord{Username: username, Status: StatusForceChangePassword, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
-	u := &User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: UserKey(p, username), Sub: sub, Aliases: AliasesOf(p, rec)}}
-	u.Stored.Index = IndexOf(p, u)
+	rec := &model.UserRecord{Username: username, Status: model.StatusForceChangePassword, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
+	u := &model.User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: model.UserKey(p, username), Sub: sub, Aliases: model.AliasesOf(p, rec)}}
+	u.Stored.Index = model.IndexOf(p, u)
 	u.Encode()
 	err = s.repo.CreateUser(ctx, u.Stored)
 	var taken *store.AliasTakenError
@@ -76,7 +78,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 		// over in one transaction with the previous owners (updateUserAliases).
 		u.Stored.Aliases = nil
 		if err = s.repo.CreateUser(ctx, u.Stored); err == nil {
-			u, err = s.updateUserAliases(ctx, p, u, true, func(*User) ([]store.Op, error) { return nil, nil })
+			u, err = s.updateUserAliases(ctx, p, u, true, func(*model.User) ([]store.Op, error) { return nil, nil })
 			if err != nil {
 				return nil, err
 			}
@@ -99,12 +101,12 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 			return nil, err
 		}
 	}
-	ut := toUserType(u, AttributeList(u, nil))
+	ut := toUserType(u, model.AttributeList(u, nil))
 	return &AdminCreateUserOutput{User: &ut}, nil
 }
 
 // invite sends the temporary password over each desired medium the user has an address for.
-func (s *Service) invite(ctx context.Context, p *Pool, u *User, mediums []string, temp string) error {
+func (s *Service) invite(ctx context.Context, p *model.Pool, u *model.User, mediums []string, temp string) error {
 	if len(mediums) == 0 {
 		mediums = []string{"SMS"}
 	}
@@ -124,12 +126,12 @@ func (s *Service) invite(ctx context.Context, p *Pool, u *User, mediums []string
 	return nil
 }
 
-func (s *Service) resendInvitation(ctx context.Context, p *Pool, in *AdminCreateUserInput, temp string) (*AdminCreateUserOutput, error) {
+func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *AdminCreateUserInput, temp string) (*AdminCreateUserOutput, error) {
 	u, err := s.mustFindUser(ctx, p, in.Username, false)
 	if err != nil {
 		return nil, err
 	}
-	if u.Status != StatusForceChangePassword {
+	if u.Status != model.StatusForceChangePassword {
 		return nil, cognito.UnsupportedUserState("Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
 	}
 	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), temp, true)
@@ -137,7 +139,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *Pool, in *AdminCreate
 		return nil, msg.Internal(err)
 	}
 	// RESEND restarts the temporary password's validity clock.
-	u, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	u, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil // a new password ends any lockout
 		return nil, nil
@@ -148,7 +150,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *Pool, in *AdminCreate
 	if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
 		return nil, err
 	}
-	ut := toUserType(u, AttributeList(u, nil))
+	ut := toUserType(u, model.AttributeList(u, nil))
 	return &AdminCreateUserOutput{User: &ut}, nil
 }
 
@@ -170,20 +172,20 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPass
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckPasswordPolicy(p, in.Password); err != nil {
+	if err := model.CheckPasswordPolicy(p, in.Password); err != nil {
 		return nil, err
 	}
 	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), in.Password, !in.Permanent)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil // a new password ends any lockout
 		if in.Permanent {
-			cur.Status = StatusConfirmed
+			cur.Status = model.StatusConfirmed
 		} else {
-			cur.Status = StatusForceChangePassword
+			cur.Status = model.StatusForceChangePassword
 		}
 		return nil, nil
 	})
@@ -257,12 +259,12 @@ func parseFilter(f string) (*userFilter, error) {
 	return &userFilter{attr: attr, value: val.String(), prefix: prefix}, nil
 }
 
-func (f *userFilter) match(u *User) bool {
+func (f *userFilter) match(u *model.User) bool {
 	if f == nil {
 		return true
 	}
-	v, want := SearchValue(u, f.attr), f.value
-	if FoldedSearch(f.attr) {
+	v, want := model.SearchValue(u, f.attr), f.value
+	if model.FoldedSearch(f.attr) {
 		v, want = strings.ToLower(v), strings.ToLower(want)
 	}
 	if f.prefix {
@@ -291,9 +293,9 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsers
 	if err != nil {
 		return nil, err
 	}
-	out := &ListUsersOutput{Users: []UserType{}}
+	out := &ListUsersOutput{Users: []model.UserType{}}
 	readable := func(n string) bool { return len(in.AttributesToGet) == 0 || slices.Contains(in.AttributesToGet, n) }
-	add := func(u *User) { out.Users = append(out.Users, toUserType(u, AttributeList(u, readable))) }
+	add := func(u *model.User) { out.Users = append(out.Users, toUserType(u, model.AttributeList(u, readable))) }
 	if filter != nil {
 		if !p.Searchable(filter.attr) {
 			return nil, cognito.InvalidParameter("Invalid search attribute: %s", filter.attr)
@@ -310,7 +312,7 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsers
 			return nil, pageErr(err)
 		}
 		for _, su := range users {
-			u, err := DecodeUser(su)
+			u, err := model.DecodeUser(su)
 			if err != nil {
 				return nil, msg.Internal(err)
 			}

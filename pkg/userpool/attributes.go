@@ -3,9 +3,10 @@ package userpool
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
@@ -19,20 +20,20 @@ const verifyCodeTTL = 24 * time.Hour
 func purposeVerify(attr string) string { return "verify-" + attr }
 
 type UpdateUserAttributesInput struct {
-	UserAttributes []AttributeType   `cognito:"required"`
-	AccessToken    string            `cognito:"required,pattern=token,sensitive"`
-	ClientMetadata map[string]string `json:",omitempty"`
+	UserAttributes []model.AttributeType `cognito:"required"`
+	AccessToken    string                `cognito:"required,pattern=token,sensitive"`
+	ClientMetadata map[string]string     `json:",omitempty"`
 }
 
 type UpdateUserAttributesOutput struct {
-	CodeDeliveryDetailsList []CodeDeliveryDetailsType `json:",omitempty"`
+	CodeDeliveryDetailsList []model.CodeDeliveryDetailsType `json:",omitempty"`
 }
 
 type AdminUpdateUserAttributesInput struct {
-	UserPoolId     string            `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Username       string            `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	UserAttributes []AttributeType   `cognito:"required"`
-	ClientMetadata map[string]string `json:",omitempty"`
+	UserPoolId     string                `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	Username       string                `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	UserAttributes []model.AttributeType `cognito:"required"`
+	ClientMetadata map[string]string     `json:",omitempty"`
 }
 
 type AdminUpdateUserAttributesOutput struct{}
@@ -59,7 +60,7 @@ type GetUserAttributeVerificationCodeInput struct {
 }
 
 type GetUserAttributeVerificationCodeOutput struct {
-	CodeDeliveryDetails *CodeDeliveryDetailsType `json:",omitempty"`
+	CodeDeliveryDetails *model.CodeDeliveryDetailsType `json:",omitempty"`
 }
 
 type VerifyUserAttributeInput struct {
@@ -71,25 +72,19 @@ type VerifyUserAttributeInput struct {
 type VerifyUserAttributeOutput struct{}
 
 type SetUserSettingsInput struct {
-	AccessToken string          `cognito:"required,pattern=token,sensitive"`
-	MFAOptions  []MFAOptionType `cognito:"required"`
+	AccessToken string                `cognito:"required,pattern=token,sensitive"`
+	MFAOptions  []model.MFAOptionType `cognito:"required"`
 }
 
 type SetUserSettingsOutput struct{}
 
 type AdminSetUserSettingsInput struct {
-	UserPoolId string          `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Username   string          `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	MFAOptions []MFAOptionType `cognito:"required"`
+	UserPoolId string                `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	Username   string                `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	MFAOptions []model.MFAOptionType `cognito:"required"`
 }
 
 type AdminSetUserSettingsOutput struct{}
-
-// verifyBeforeUpdate tells whether the pool keeps the old value of attr active until the new one
-// is verified (UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate).
-func (p *Pool) VerifyBeforeUpdate(attr string) bool {
-	return p.UserAttributeUpdateSettings != nil && slices.Contains(p.UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate, attr)
-}
 
 // attributeChange is the outcome of applying attribute updates: the codes to send.
 type attributeChange struct {
@@ -103,7 +98,7 @@ type pendingSend struct {
 
 // applyAttributes changes a user's attributes with Cognito's rules and returns the codes to send
 // and the ops that store them. admin callers may set *_verified directly.
-func (s *Service) applyAttributes(p *Pool, u *User, set map[string]string, admin bool) (*attributeChange, []store.Op, error) {
+func (s *Service) applyAttributes(p *model.Pool, u *model.User, set map[string]string, admin bool) (*attributeChange, []store.Op, error) {
 	ch := &attributeChange{}
 	var ops []store.Op
 	for name, v := range set {
@@ -168,8 +163,8 @@ func (s *Service) applyAttributes(p *Pool, u *User, set map[string]string, admin
 	return ch, ops, nil
 }
 
-func (s *Service) deliver(ctx context.Context, p *Pool, u *User, kind mail.Kind, ch *attributeChange) ([]CodeDeliveryDetailsType, error) {
-	var out []CodeDeliveryDetailsType
+func (s *Service) deliver(ctx context.Context, p *model.Pool, u *model.User, kind mail.Kind, ch *attributeChange) ([]model.CodeDeliveryDetailsType, error) {
+	var out []model.CodeDeliveryDetailsType
 	for _, snd := range ch.sends {
 		if err := s.send(ctx, p, kind, snd.d, u.Username, snd.code); err != nil {
 			return nil, err
@@ -187,16 +182,16 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 	if err != nil {
 		return nil, err
 	}
-	var c *Client
+	var c *model.Client
 	if cl, _, err := s.client(ctx, a.claims.ClientID); err == nil {
 		c = cl
 	}
-	set, err := CheckAttributes(a.pool, in.UserAttributes, false, ClientWritable(c))
+	set, err := model.CheckAttributes(a.pool, in.UserAttributes, false, model.ClientWritable(c))
 	if err != nil {
 		return nil, err
 	}
 	var ch *attributeChange
-	u, err := s.updateUser(ctx, a.pool, a.user, func(cur *User) ([]store.Op, error) {
+	u, err := s.updateUser(ctx, a.pool, a.user, func(cur *model.User) ([]store.Op, error) {
 		var ops []store.Op
 		var err error
 		ch, ops, err = s.applyAttributes(a.pool, cur, set, false)
@@ -218,12 +213,12 @@ func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdate
 	if err != nil {
 		return nil, err
 	}
-	set, err := CheckAttributes(p, in.UserAttributes, true, nil)
+	set, err := model.CheckAttributes(p, in.UserAttributes, true, nil)
 	if err != nil {
 		return nil, err
 	}
 	var ch *attributeChange
-	u, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	u, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		var ops []store.Op
 		var err error
 		ch, ops, err = s.applyAttributes(p, cur, set, true)
@@ -239,13 +234,13 @@ func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdate
 }
 
 // deleteAttributes deletes attributes of a user; admin callers may delete developer-only ones.
-func (s *Service) deleteAttributes(ctx context.Context, p *Pool, u *User, names []string, admin bool) error {
+func (s *Service) deleteAttributes(ctx context.Context, p *model.Pool, u *model.User, names []string, admin bool) error {
 	for _, n := range names {
 		def, ok := p.Schema[n]
 		if !ok {
 			return msg.NotInSchema(n)
 		}
-		if DeveloperOnly(n) && !admin {
+		if model.DeveloperOnly(n) && !admin {
 			return msg.UnauthorizedAttribute()
 		}
 		if n == "sub" || (def.Mutable != nil && !*def.Mutable) {
@@ -258,7 +253,7 @@ func (s *Service) deleteAttributes(ctx context.Context, p *Pool, u *User, names 
 			return cognito.InvalidParameter("Cannot delete the username attribute %s.", n)
 		}
 	}
-	_, err := s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	_, err := s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		for _, n := range names {
 			delete(cur.Attrs, n)
 			delete(cur.Pending, n)
@@ -348,7 +343,7 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *VerifyUserAttribu
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		switch {
 		case cur.Pending[name] == rec.Value:
 			cur.Attrs[name] = rec.Value
@@ -393,13 +388,13 @@ func (s *Service) AdminSetUserSettings(ctx context.Context, in *AdminSetUserSett
 	return &AdminSetUserSettingsOutput{}, nil
 }
 
-func (s *Service) setMFAOptions(ctx context.Context, p *Pool, u *User, opts []MFAOptionType) error {
+func (s *Service) setMFAOptions(ctx context.Context, p *model.Pool, u *model.User, opts []model.MFAOptionType) error {
 	for _, o := range opts {
 		if o.DeliveryMedium != "" && o.DeliveryMedium != "SMS" || o.AttributeName != "" && o.AttributeName != "phone_number" {
 			return cognito.InvalidParameter("Only SMS to phone_number is supported in MFAOptions.")
 		}
 	}
-	_, err := s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	_, err := s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.MFAOptions = opts
 		return nil, nil
 	})

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -42,9 +44,9 @@ const (
 // client, with which device, and what must commit together with whatever the step produces
 // (the answered Session; a new password).
 type signInStep struct {
-	pool   *Pool
-	client *Client
-	user   *User
+	pool   *model.Pool
+	client *model.Client
+	user   *model.User
 	// device is the DEVICE_KEY presented in this step ("" = none).
 	device string
 	// consume holds the ops that use up the Session this step answered; they commit with the
@@ -56,7 +58,7 @@ type signInStep struct {
 	// reserved: user was read by countAttempt, which counted this attempt already.
 	reserved bool
 	// change, when set, edits the user in the transaction that commits the outcome.
-	change func(u *User) ([]store.Op, error)
+	change func(u *model.User) ([]store.Op, error)
 }
 
 // readPassword checks USER_PASSWORD_AUTH's parameters.
@@ -78,12 +80,12 @@ func decidePassword(ctx context.Context, s *Service, c *signInCall) (*signInDeci
 // counts the attempt while reading the user (countAttempt). nil sends the sign-in down the full
 // path (resolveUser, reserveAttempt), which also covers alias attributes, unknown users and a
 // SECRET_HASH over the internal username: nothing is counted before the SECRET_HASH holds.
-func (s *Service) countAttemptFor(ctx context.Context, p *Pool, c *Client, typed, secretHash string) *User {
+func (s *Service) countAttemptFor(ctx context.Context, p *model.Pool, c *model.Client, typed, secretHash string) *model.User {
 	if c.Secret != "" && checkSecretHash(c, secretHash, typed) != nil {
 		return nil
 	}
-	key := UserKey(p, typed)
-	if kind, value, ok := UsernameAlias(p, typed); ok {
+	key := model.UserKey(p, typed)
+	if kind, value, ok := model.UsernameAlias(p, typed); ok {
 		var err error
 		if key, err = s.repo.AliasOwner(ctx, p.Id, kind, value); err != nil {
 			return nil
@@ -98,7 +100,7 @@ func unknownUserPassword(ctx context.Context, s *Service, c *signInCall) error {
 	return s.unknownPassword(ctx, c.pool, c.client, c.params["PASSWORD"])
 }
 
-func (s *Service) unknownPassword(ctx context.Context, p *Pool, c *Client, password string) error {
+func (s *Service) unknownPassword(ctx context.Context, p *model.Pool, c *model.Client, password string) error {
 	if _, err := s.checkPassword(ctx, p, nil, password); err != nil {
 		return msg.Internal(err)
 	}
@@ -111,7 +113,7 @@ func (s *Service) unknownPassword(ctx context.Context, p *Pool, c *Client, passw
 // verifyPassword is the decision on a plaintext password (USER_PASSWORD_AUTH and USER_AUTH's
 // PASSWORD factor): its verdict.
 func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password string) *signInDecision {
-	return &signInDecision{step: st, verdict: func(u *User) (bool, error) {
+	return &signInDecision{step: st, verdict: func(u *model.User) (bool, error) {
 		return s.checkPassword(ctx, st.pool, u, password)
 	}}
 }
@@ -127,10 +129,10 @@ func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password s
 // it is disabled or unconfirmed (docs/security.md). Such an attempt is judged, so it counts
 // toward lockout like any other. With LEGACY, a disabled or unconfirmed user is refused before
 // the password is looked at, as Cognito does, and the attempt does not count.
-func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *User) (bool, error)) (out *AuthOutput, err error) {
+func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *model.User) (bool, error)) (out *AuthOutput, err error) {
 	u := st.user
 	hide := st.client.HidesExistence()
-	unjudged := !hide && (!u.Enabled || u.Status == StatusUnconfirmed)
+	unjudged := !hide && (!u.Enabled || u.Status == model.StatusUnconfirmed)
 	if st.reserved {
 		// countAttempt counted this attempt before anything was looked at. One refused without a
 		// verdict reaching the caller — the user disabled or unconfirmed (LEGACY), or the step's
@@ -158,7 +160,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 			// "Password attempts exceeded" would name a real account: an unknown one never
 			// locks. The lock holds all the same (nothing is judged against the user), after
 			// the work a verdict costs.
-			if _, err := verdict(&User{UserRecord: &UserRecord{}}); err != nil {
+			if _, err := verdict(&model.User{UserRecord: &model.UserRecord{}}); err != nil {
 				return nil, msg.Internal(err)
 			}
 			return nil, msg.Incorrect()
@@ -175,7 +177,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 	if !ok {
 		return nil, msg.Incorrect()
 	}
-	if !u.Enabled || u.Status == StatusUnconfirmed {
+	if !u.Enabled || u.Status == model.StatusUnconfirmed {
 		// Hidden existence: the state is told only now, to whoever proved the password, which
 		// must not count toward lockout.
 		if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
@@ -184,7 +186,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		return nil, accountStateErr(u)
 	}
 	change := st.change
-	st.change = func(cur *User) ([]store.Op, error) {
+	st.change = func(cur *model.User) ([]store.Op, error) {
 		cur.Lock = nil
 		if change == nil {
 			return nil, nil
@@ -192,7 +194,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		return change(cur)
 	}
 	switch u.Status {
-	case StatusResetRequired:
+	case model.StatusResetRequired:
 		// The password was right: the reserved failure must not count toward lockout.
 		if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
 			return nil, err
@@ -201,7 +203,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 			return nil, msg.Incorrect()
 		}
 		return nil, cognito.PasswordResetRequired("Password reset required for the user")
-	case StatusForceChangePassword:
+	case model.StatusForceChangePassword:
 		if s.tempPasswordExpired(st.pool, u) {
 			if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
 				return nil, err
@@ -214,7 +216,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 }
 
 // accountStateErr is the answer for a disabled or unconfirmed user.
-func accountStateErr(u *User) error {
+func accountStateErr(u *model.User) error {
 	if !u.Enabled {
 		return msg.UserDisabled()
 	}
@@ -237,7 +239,7 @@ func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*AuthOutput
 	if dev != nil {
 		return s.deviceSRPChallenge(ctx, st, dev)
 	}
-	var meta *NewDeviceMetadataType
+	var meta *model.NewDeviceMetadataType
 	if st.pool.DeviceTracking() {
 		if meta, err = s.newDeviceMetadata(st.pool, st.user); err != nil {
 			return nil, err
@@ -247,7 +249,7 @@ func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*AuthOutput
 }
 
 // issueTokens finishes a sign-in: tokens, bound to the new device when there is one.
-func (s *Service) issueTokens(ctx context.Context, st *signInStep, meta *NewDeviceMetadataType) (*AuthOutput, error) {
+func (s *Service) issueTokens(ctx context.Context, st *signInStep, meta *model.NewDeviceMetadataType) (*AuthOutput, error) {
 	var device string
 	if meta != nil {
 		device = meta.DeviceKey
@@ -262,7 +264,7 @@ func (s *Service) issueTokens(ctx context.Context, st *signInStep, meta *NewDevi
 
 // requiredMissing lists the required attributes the user still lacks, as NEW_PASSWORD_REQUIRED
 // names them ("userAttributes.<name>").
-func requiredMissing(p *Pool, u *User) []string {
+func requiredMissing(p *model.Pool, u *model.User) []string {
 	out := []string{}
 	for _, a := range p.SchemaAttributes {
 		if a.Required != nil && *a.Required && *a.Name != "sub" && u.Attrs[*a.Name] == "" {
@@ -299,17 +301,17 @@ func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInD
 	if newPassword == "" {
 		return nil, msg.MissingParam("NEW_PASSWORD")
 	}
-	var given []AttributeType
+	var given []model.AttributeType
 	for k, v := range resp {
 		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
-			given = append(given, AttributeType{Name: name, Value: Ptr(v)})
+			given = append(given, model.AttributeType{Name: name, Value: model.Ptr(v)})
 		}
 	}
-	attrs, err := CheckAttributes(p, given, false, ClientWritable(c.client))
+	attrs, err := model.CheckAttributes(p, given, false, model.ClientWritable(c.client))
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckPasswordPolicy(p, newPassword); err != nil {
+	if err := model.CheckPasswordPolicy(p, newPassword); err != nil {
 		return nil, err
 	}
 	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), newPassword, false)
@@ -317,8 +319,8 @@ func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInD
 		return nil, msg.Internal(err)
 	}
 	st := c.step()
-	st.change = func(cur *User) ([]store.Op, error) {
-		if cur.Status != StatusForceChangePassword {
+	st.change = func(cur *model.User) ([]store.Op, error) {
+		if cur.Status != model.StatusForceChangePassword {
 			return nil, msg.InvalidSession()
 		}
 		for k, v := range attrs {
@@ -328,11 +330,11 @@ func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInD
 			return nil, msg.MissingAttribute(strings.TrimPrefix(missing[0], "userAttributes."))
 		}
 		cur.Password = pw
-		cur.Status = StatusConfirmed
+		cur.Status = model.StatusConfirmed
 		return nil, nil
 	}
 	// The missing-attribute check must answer before anything is consumed.
-	probe := &User{UserRecord: &UserRecord{Attrs: map[string]string{}}}
+	probe := &model.User{UserRecord: &model.UserRecord{Attrs: map[string]string{}}}
 	for k, v := range u.Attrs {
 		probe.Attrs[k] = v
 	}
@@ -372,7 +374,7 @@ func (s *Service) commitStep(ctx context.Context, st *signInStep, ops ...store.O
 		}
 		return msg.Internal(err)
 	}
-	_, err := s.updateUser(ctx, st.pool, st.user, func(cur *User) ([]store.Op, error) {
+	_, err := s.updateUser(ctx, st.pool, st.user, func(cur *model.User) ([]store.Op, error) {
 		extra, err := st.change(cur)
 		if err != nil {
 			return nil, err

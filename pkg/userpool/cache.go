@@ -3,6 +3,8 @@ package userpool
 import (
 	"sync"
 	"time"
+
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
 // configCache keeps decoded pools and app clients for a short while: every request reads them
@@ -13,8 +15,8 @@ import (
 type configCache struct {
 	mu      sync.Mutex
 	ttl     time.Duration
-	pools   map[string]cacheEntry[*Pool]
-	clients map[string]cacheEntry[*Client]
+	pools   map[string]cacheEntry[*model.Pool]
+	clients map[string]cacheEntry[*model.Client]
 }
 
 type cacheEntry[T any] struct {
@@ -26,7 +28,7 @@ type cacheEntry[T any] struct {
 const maxCached = 4096
 
 func newConfigCache(ttl time.Duration) *configCache {
-	return &configCache{ttl: ttl, pools: map[string]cacheEntry[*Pool]{}, clients: map[string]cacheEntry[*Client]{}}
+	return &configCache{ttl: ttl, pools: map[string]cacheEntry[*model.Pool]{}, clients: map[string]cacheEntry[*model.Client]{}}
 }
 
 func cacheGet[T any](c *configCache, m map[string]cacheEntry[T], k string, now time.Time) (T, bool) {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
-	"time"
+
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
@@ -13,101 +13,8 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-// clientRecord is an app client at rest: the wire shape without the secret, and the secret sealed.
-type ClientRecord struct {
-	Client       UserPoolClientType
-	SealedSecret []byte `json:",omitempty"`
-}
-
-// clientState is an app client as the service uses it, with its effective settings.
-type Client struct {
-	UserPoolClientType
-	ID     string
-	PoolID string
-	Secret string
-}
-
-var DefaultAuthFlows = []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"}
-
-var AllowFlows = []string{"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-	"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH"}
-var LegacyFlows = []string{"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"}
-
-// flowEnabled tells whether the client allows an AuthFlow. Legacy flow lists (without ALLOW_)
-// implicitly allow SRP and refresh, as Cognito did before the ALLOW_ names.
-func (c *Client) FlowEnabled(allow string) bool {
-	flows := c.ExplicitAuthFlows
-	if len(flows) == 0 {
-		flows = DefaultAuthFlows
-	}
-	if slices.Contains(flows, allow) {
-		return true
-	}
-	legacy := false
-	for _, f := range flows {
-		if slices.Contains(LegacyFlows, f) {
-			legacy = true
-		}
-	}
-	if !legacy {
-		return false
-	}
-	switch allow {
-	case "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH":
-		return !slices.Contains(flows, "CUSTOM_AUTH_FLOW_ONLY")
-	case "ALLOW_ADMIN_USER_PASSWORD_AUTH":
-		return slices.Contains(flows, "ADMIN_NO_SRP_AUTH")
-	case "ALLOW_USER_PASSWORD_AUTH":
-		return slices.Contains(flows, "USER_PASSWORD_AUTH")
-	case "ALLOW_CUSTOM_AUTH":
-		return slices.Contains(flows, "CUSTOM_AUTH_FLOW_ONLY")
-	}
-	return false
-}
-
-func UnitDuration(unit string, def time.Duration) time.Duration {
-	switch unit {
-	case "seconds":
-		return time.Second
-	case "minutes":
-		return time.Minute
-	case "hours":
-		return time.Hour
-	case "days":
-		return 24 * time.Hour
-	}
-	return def
-}
-
-func (c *Client) Units() TokenValidityUnitsType {
-	if c.TokenValidityUnits != nil {
-		return *c.TokenValidityUnits
-	}
-	return TokenValidityUnitsType{}
-}
-
-func (c *Client) AccessTTL() time.Duration {
-	return time.Duration(c.AccessTokenValidity) * UnitDuration(c.Units().AccessToken, time.Hour)
-}
-
-func (c *Client) IDTTL() time.Duration {
-	return time.Duration(c.IdTokenValidity) * UnitDuration(c.Units().IdToken, time.Hour)
-}
-
-func (c *Client) RefreshTTL() time.Duration {
-	return time.Duration(c.RefreshTokenValidity) * UnitDuration(c.Units().RefreshToken, 24*time.Hour)
-}
-
-func (c *Client) SessionTTL() time.Duration {
-	return time.Duration(c.AuthSessionValidity) * time.Minute
-}
-
-func (c *Client) HidesExistence() bool {
-	return c.PreventUserExistenceErrors == "ENABLED"
-}
-
 // client loads an app client by id with its pool, or answers ResourceNotFoundException.
-func (s *Service) client(ctx context.Context, id string) (*Client, *Pool, error) {
+func (s *Service) client(ctx context.Context, id string) (*model.Client, *model.Pool, error) {
 	c, ok := cacheGet(s.cache, s.cache.clients, id, s.now())
 	if !ok {
 		sc, err := s.repo.GetClient(ctx, id)
@@ -133,7 +40,7 @@ func (s *Service) client(ctx context.Context, id string) (*Client, *Pool, error)
 }
 
 // poolClient loads a client that must belong to the given pool (admin operations name both).
-func (s *Service) poolClient(ctx context.Context, poolID, clientID string) (*Client, *Pool, error) {
+func (s *Service) poolClient(ctx context.Context, poolID, clientID string) (*model.Client, *model.Pool, error) {
 	p, err := s.pool(ctx, poolID)
 	if err != nil {
 		return nil, nil, err
@@ -148,12 +55,12 @@ func (s *Service) poolClient(ctx context.Context, poolID, clientID string) (*Cli
 	return c, p, nil
 }
 
-func (s *Service) decodeClient(ctx context.Context, sc *store.Client) (*Client, error) {
-	var rec ClientRecord
+func (s *Service) decodeClient(ctx context.Context, sc *store.Client) (*model.Client, error) {
+	var rec model.ClientRecord
 	if err := json.Unmarshal(sc.Data, &rec); err != nil {
 		return nil, err
 	}
-	c := &Client{UserPoolClientType: rec.Client, ID: sc.ID, PoolID: sc.PoolID}
+	c := &model.Client{UserPoolClientType: rec.Client, ID: sc.ID, PoolID: sc.PoolID}
 	if len(rec.SealedSecret) > 0 {
 		sec, err := s.sealer.Open(ctx, rec.SealedSecret, []byte("cognate/client-secret/"+sc.ID))
 		if err != nil {
@@ -164,8 +71,8 @@ func (s *Service) decodeClient(ctx context.Context, sc *store.Client) (*Client, 
 	return c, nil
 }
 
-func (s *Service) encodeClient(ctx context.Context, c *Client) ([]byte, error) {
-	rec := ClientRecord{Client: c.UserPoolClientType}
+func (s *Service) encodeClient(ctx context.Context, c *model.Client) ([]byte, error) {
+	rec := model.ClientRecord{Client: c.UserPoolClientType}
 	rec.Client.ClientSecret = ""
 	if c.Secret != "" {
 		sealed, err := s.sealer.Seal(ctx, []byte(c.Secret), []byte("cognate/client-secret/"+c.ID))
@@ -175,114 +82,6 @@ func (s *Service) encodeClient(ctx context.Context, c *Client) ([]byte, error) {
 		rec.SealedSecret = sealed
 	}
 	return json.Marshal(rec)
-}
-
-// applyClientSettings copies settings with Cognito's defaults and checks them against the pool;
-// verb ("creating", "updating") is the operation as Cognito's messages name it.
-func ApplyClientSettings(c *UserPoolClientType, in *ClientSettings, p *Pool, verb string) error {
-	c.ClientName = in.ClientName
-	c.RefreshTokenValidity = in.RefreshTokenValidity
-	c.TokenValidityUnits = in.TokenValidityUnits
-	units := TokenValidityUnitsType{}
-	if in.TokenValidityUnits != nil {
-		units = *in.TokenValidityUnits
-	}
-	if in.AccessTokenValidity != nil {
-		c.AccessTokenValidity = *in.AccessTokenValidity
-	} else {
-		c.AccessTokenValidity = 60
-		units.AccessToken = "minutes"
-	}
-	if in.IdTokenValidity != nil {
-		c.IdTokenValidity = *in.IdTokenValidity
-	} else {
-		c.IdTokenValidity = 60
-		units.IdToken = "minutes"
-	}
-	if c.RefreshTokenValidity == 0 {
-		c.RefreshTokenValidity = 30
-		units.RefreshToken = "days"
-	}
-	if units.AccessToken == "" {
-		units.AccessToken = "hours"
-	}
-	if units.IdToken == "" {
-		units.IdToken = "hours"
-	}
-	if units.RefreshToken == "" {
-		units.RefreshToken = "days"
-	}
-	c.TokenValidityUnits = &units
-	cs := Client{UserPoolClientType: *c}
-	if a := cs.AccessTTL(); a < 5*time.Minute || a > 24*time.Hour {
-		return msg.InvalidTokenValidity()
-	}
-	if a := cs.IDTTL(); a < 5*time.Minute || a > 24*time.Hour {
-		return msg.InvalidTokenValidity()
-	}
-	if r := cs.RefreshTTL(); r < time.Hour || r > 3650*24*time.Hour {
-		return msg.InvalidTokenValidity()
-	}
-	if cs.RefreshTTL() <= cs.AccessTTL() || cs.RefreshTTL() <= cs.IDTTL() {
-		return cognito.InvalidParameter("Refresh token validity must be greater than the validity of the ID and access tokens.")
-	}
-	// Developer-only attributes are for administrators alone: no client may be granted them.
-	for _, a := range in.ReadAttributes {
-		if _, ok := p.Schema[a]; !ok || DeveloperOnly(a) {
-			return cognito.InvalidParameter("Invalid read attributes specified while %s a client", verb)
-		}
-	}
-	for _, a := range in.WriteAttributes {
-		if _, ok := p.Schema[a]; !ok || DeveloperOnly(a) || a == "sub" || a == "email_verified" || a == "phone_number_verified" {
-			return cognito.InvalidParameter("Invalid write attributes specified while %s a client", verb)
-		}
-	}
-	c.ReadAttributes = in.ReadAttributes
-	c.WriteAttributes = in.WriteAttributes
-	hasAllow, hasLegacy := false, false
-	for _, f := range in.ExplicitAuthFlows {
-		switch {
-		case slices.Contains(AllowFlows, f):
-			hasAllow = true
-		case slices.Contains(LegacyFlows, f):
-			hasLegacy = true
-		default:
-			return cognito.InvalidParameter("1 validation error detected: Value '[%s]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_CUSTOM_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_AUTH]]", f)
-		}
-	}
-	if hasAllow && hasLegacy {
-		return cognito.InvalidParameter("ExplicitAuthFlows can not have both ALLOW_ prefixed and un-prefixed values.")
-	}
-	c.ExplicitAuthFlows = in.ExplicitAuthFlows
-	if len(c.ExplicitAuthFlows) == 0 {
-		c.ExplicitAuthFlows = slices.Clone(DefaultAuthFlows)
-	}
-	c.SupportedIdentityProviders = in.SupportedIdentityProviders
-	c.CallbackURLs = in.CallbackURLs
-	c.LogoutURLs = in.LogoutURLs
-	c.DefaultRedirectURI = in.DefaultRedirectURI
-	c.AllowedOAuthFlows = in.AllowedOAuthFlows
-	c.AllowedOAuthScopes = in.AllowedOAuthScopes
-	c.AllowedOAuthFlowsUserPoolClient = in.AllowedOAuthFlowsUserPoolClient
-	c.AnalyticsConfiguration = in.AnalyticsConfiguration
-	c.PreventUserExistenceErrors = in.PreventUserExistenceErrors
-	if c.PreventUserExistenceErrors == "" {
-		c.PreventUserExistenceErrors = "LEGACY"
-	}
-	c.EnableTokenRevocation = in.EnableTokenRevocation
-	if c.EnableTokenRevocation == nil {
-		c.EnableTokenRevocation = Ptr(true)
-	}
-	c.EnablePropagateAdditionalUserContextData = in.EnablePropagateAdditionalUserContextData
-	if c.EnablePropagateAdditionalUserContextData == nil {
-		c.EnablePropagateAdditionalUserContextData = Ptr(false)
-	}
-	c.AuthSessionValidity = 3
-	if in.AuthSessionValidity != nil {
-		c.AuthSessionValidity = *in.AuthSessionValidity
-	}
-	c.RefreshTokenRotation = in.RefreshTokenRotation
-	return nil
 }
 
 // CreateUserPoolClient creates an app client, with a generated secret when asked.
@@ -306,9 +105,9 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 		}
 	}
 	now := s.now()
-	c := &Client{ID: id, PoolID: p.Id, UserPoolClientType: UserPoolClientType{UserPoolId: p.Id, ClientId: id,
+	c := &model.Client{ID: id, PoolID: p.Id, UserPoolClientType: model.UserPoolClientType{UserPoolId: p.Id, ClientId: id,
 		CreationDate: wireTime(now), LastModifiedDate: wireTime(now)}}
-	if err := ApplyClientSettings(&c.UserPoolClientType, &in.ClientSettings, p, "creating"); err != nil {
+	if err := model.ApplyClientSettings(&c.UserPoolClientType, &in.ClientSettings, p, "creating"); err != nil {
 		return nil, err
 	}
 	switch {
@@ -335,12 +134,6 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 	return &CreateUserPoolClientOutput{UserPoolClient: c.Wire()}, nil
 }
 
-func (c *Client) Wire() *UserPoolClientType {
-	out := c.UserPoolClientType
-	out.ClientSecret = c.Secret
-	return &out
-}
-
 // DescribeUserPoolClient returns an app client, secret included.
 func (s *Service) DescribeUserPoolClient(ctx context.Context, in *DescribeUserPoolClientInput) (*DescribeUserPoolClientOutput, error) {
 	c, _, err := s.poolClient(ctx, in.UserPoolId, in.ClientId)
@@ -357,7 +150,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 	if err != nil {
 		return nil, err
 	}
-	var out *UserPoolClientType
+	var out *model.UserPoolClientType
 	_, err = s.repo.UpdateClient(ctx, in.ClientId, func(sc *store.Client) error {
 		if sc.PoolID != p.Id {
 			return msg.ClientNotFound(in.ClientId)
@@ -370,7 +163,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 		if settings.ClientName == "" {
 			settings.ClientName = c.ClientName
 		}
-		if err := ApplyClientSettings(&c.UserPoolClientType, &settings, p, "updating"); err != nil {
+		if err := model.ApplyClientSettings(&c.UserPoolClientType, &settings, p, "updating"); err != nil {
 			return err
 		}
 		c.LastModifiedDate = wireTime(s.now())
@@ -422,13 +215,13 @@ func (s *Service) ListUserPoolClients(ctx context.Context, in *ListUserPoolClien
 	if err != nil {
 		return nil, pageErr(err)
 	}
-	out := &ListUserPoolClientsOutput{UserPoolClients: []UserPoolClientDescription{}, NextToken: s.pageToken(next, scope)}
+	out := &ListUserPoolClientsOutput{UserPoolClients: []model.UserPoolClientDescription{}, NextToken: s.pageToken(next, scope)}
 	for _, sc := range clients {
-		var rec ClientRecord
+		var rec model.ClientRecord
 		if err := json.Unmarshal(sc.Data, &rec); err != nil {
 			return nil, msg.Internal(err)
 		}
-		out.UserPoolClients = append(out.UserPoolClients, UserPoolClientDescription{ClientId: sc.ID, UserPoolId: sc.PoolID, ClientName: rec.Client.ClientName})
+		out.UserPoolClients = append(out.UserPoolClients, model.UserPoolClientDescription{ClientId: sc.ID, UserPoolId: sc.PoolID, ClientName: rec.Client.ClientName})
 	}
 	return out, nil
 }

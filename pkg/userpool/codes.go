@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -53,7 +55,7 @@ type codeRecord struct {
 // the sub has none; it is u's when u existed by the earliest time it can have been written
 // (its expiry less the longest lifetime of a code), and otherwise void: a user created within a
 // day of the upgrade asks for a code again, at worst.
-func (r *codeRecord) ownedBy(u *User, expires time.Time) bool {
+func (r *codeRecord) ownedBy(u *model.User, expires time.Time) bool {
 	if r.Sub != "" {
 		return r.Sub == u.Sub()
 	}
@@ -75,7 +77,7 @@ func (s *Service) sixDigits() (string, error) {
 
 // codeOp builds the write that stores a fresh code, replacing (and so voiding) any older one;
 // the put starts its attempt count afresh.
-func (s *Service) codeOp(p *Pool, u *User, purpose, target, value, code string, ttl time.Duration) store.Op {
+func (s *Service) codeOp(p *model.Pool, u *model.User, purpose, target, value, code string, ttl time.Duration) store.Op {
 	rec := codeRecord{Hash: s.codeHash(p.Id, u.Stored.Key, purpose, target, value, code), Target: target, Value: value, Sub: u.Sub()}
 	return store.PutOp(store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purpose), store.Item{Version: 1, ExpiresAt: s.now().Add(ttl), Data: mustJSON(rec)}, store.Cond{})
 }
@@ -84,7 +86,7 @@ func (s *Service) codeOp(p *Pool, u *User, purpose, target, value, code string, 
 // conditioned on the version read, so of two concurrent correct submissions exactly one
 // commits). Every submission is counted as an attempt before it is judged; after
 // maxCodeAttempts the code is void, the right code included (CODE-04).
-func (s *Service) checkCode(ctx context.Context, p *Pool, u *User, purpose, code string) (*codeRecord, store.Op, error) {
+func (s *Service) checkCode(ctx context.Context, p *model.Pool, u *model.User, purpose, code string) (*codeRecord, store.Op, error) {
 	k := store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purpose)
 	it, err := s.reserveCodeAttempt(ctx, k)
 	if errors.Is(err, store.ErrNotFound) {
@@ -166,11 +168,11 @@ type delivery struct {
 	channel mail.Channel
 }
 
-func (d delivery) details() *CodeDeliveryDetailsType {
+func (d delivery) details() *model.CodeDeliveryDetailsType {
 	if d.channel == mail.Email {
-		return &CodeDeliveryDetailsType{Destination: mail.MaskEmail(d.value), DeliveryMedium: "EMAIL", AttributeName: d.attr}
+		return &model.CodeDeliveryDetailsType{Destination: mail.MaskEmail(d.value), DeliveryMedium: "EMAIL", AttributeName: d.attr}
 	}
-	return &CodeDeliveryDetailsType{Destination: mail.MaskPhone(d.value), DeliveryMedium: "SMS", AttributeName: d.attr}
+	return &model.CodeDeliveryDetailsType{Destination: mail.MaskPhone(d.value), DeliveryMedium: "SMS", AttributeName: d.attr}
 }
 
 // deliveryTo is the channel for a code sent to an email or phone_number attribute.
@@ -183,7 +185,7 @@ func deliveryTo(attr, value string) delivery {
 
 // verificationTarget picks where a sign-up code goes: the auto-verified attributes the user has,
 // phone first as Cognito does when both are auto-verified.
-func verificationTarget(p *Pool, attrs map[string]string) (delivery, bool) {
+func verificationTarget(p *model.Pool, attrs map[string]string) (delivery, bool) {
 	if p.AutoVerified("phone_number") && attrs["phone_number"] != "" {
 		return delivery{attr: "phone_number", value: attrs["phone_number"], channel: mail.SMS}, true
 	}
@@ -194,7 +196,7 @@ func verificationTarget(p *Pool, attrs map[string]string) (delivery, bool) {
 }
 
 // send renders and sends a message; failures become CodeDeliveryFailureException.
-func (s *Service) send(ctx context.Context, p *Pool, kind mail.Kind, d delivery, username, code string) error {
+func (s *Service) send(ctx context.Context, p *model.Pool, kind mail.Kind, d delivery, username, code string) error {
 	subject, body, err := mail.Render(kind, d.channel, p.Templates(), username, code)
 	if err != nil {
 		return msg.Internal(err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -56,7 +58,7 @@ type deviceRecord struct {
 // before the sub was kept have none; they are u's when u existed before the record was written
 // (Created: the confirmation, or a tombstone's forgetting), which keeps remembered devices
 // across an upgrade.
-func (d *deviceRecord) ownedBy(u *User) bool {
+func (d *deviceRecord) ownedBy(u *model.User) bool {
 	if d.Sub != "" {
 		return d.Sub == u.Sub()
 	}
@@ -67,13 +69,9 @@ func (d *deviceRecord) ownedBy(u *User) bool {
 // (3650 days at most).
 const forgottenTTL = 3650 * 24 * time.Hour
 
-// deviceTracking tells whether the pool tracks devices at all ("Always" when
-// DeviceOnlyRememberedOnUserPrompt is false, "User opt-in" when true).
-func (p *Pool) DeviceTracking() bool { return p.DeviceConfiguration != nil }
-
 // deviceGroupKey is the user's DeviceGroupKey: opaque, stable per user and derived rather than
 // stored (Cognito's look like "-AbCdEfGh1").
-func (s *Service) deviceGroupKey(p *Pool, u *User) string {
+func (s *Service) deviceGroupKey(p *model.Pool, u *model.User) string {
 	h := s.mac("device-group", p.Id, u.Sub())
 	out := []byte{'-'}
 	for _, c := range h[:9] {
@@ -83,18 +81,18 @@ func (s *Service) deviceGroupKey(p *Pool, u *User) string {
 }
 
 // newDeviceMetadata draws the key of a device seen for the first time.
-func (s *Service) newDeviceMetadata(p *Pool, u *User) (*NewDeviceMetadataType, error) {
+func (s *Service) newDeviceMetadata(p *model.Pool, u *model.User) (*model.NewDeviceMetadataType, error) {
 	id, err := s.uuid()
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
 	region, _, _ := strings.Cut(p.Id, "_")
-	return &NewDeviceMetadataType{DeviceKey: region + "_" + id, DeviceGroupKey: s.deviceGroupKey(p, u)}, nil
+	return &model.NewDeviceMetadataType{DeviceKey: region + "_" + id, DeviceGroupKey: s.deviceGroupKey(p, u)}, nil
 }
 
 // loadDevice reads one of the user's devices; a forgotten one is reported as such, and one left
 // by a deleted user of the same name as not found.
-func (s *Service) loadDevice(ctx context.Context, p *Pool, u *User, key string) (*deviceRecord, store.Item, error) {
+func (s *Service) loadDevice(ctx context.Context, p *model.Pool, u *model.User, key string) (*deviceRecord, store.Item, error) {
 	it, err := s.repo.Get(ctx, store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, key))
 	if err != nil {
 		return nil, it, err
@@ -111,7 +109,7 @@ func (s *Service) loadDevice(ctx context.Context, p *Pool, u *User, key string) 
 
 // device returns one of the user's live devices, or ResourceNotFoundException with the exact
 // text clients look for.
-func (s *Service) device(ctx context.Context, p *Pool, u *User, key string) (*deviceRecord, store.Item, error) {
+func (s *Service) device(ctx context.Context, p *model.Pool, u *model.User, key string) (*deviceRecord, store.Item, error) {
 	d, it, err := s.loadDevice(ctx, p, u, key)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Forgotten) {
 		return nil, it, msg.DeviceNotFound()
@@ -123,7 +121,7 @@ func (s *Service) device(ctx context.Context, p *Pool, u *User, key string) (*de
 }
 
 // deviceForgotten tells whether a device key was forgotten (its refresh tokens are dead).
-func (s *Service) deviceForgotten(ctx context.Context, p *Pool, u *User, key string) (bool, error) {
+func (s *Service) deviceForgotten(ctx context.Context, p *model.Pool, u *model.User, key string) (bool, error) {
 	d, _, err := s.loadDevice(ctx, p, u, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
@@ -134,7 +132,7 @@ func (s *Service) deviceForgotten(ctx context.Context, p *Pool, u *User, key str
 	return d.Forgotten, nil
 }
 
-func (s *Service) putDeviceOp(p *Pool, u *User, d *deviceRecord, it store.Item, cond store.Cond) store.Op {
+func (s *Service) putDeviceOp(p *model.Pool, u *model.User, d *deviceRecord, it store.Item, cond store.Cond) store.Op {
 	d.Sub = u.Sub()
 	it.Data, it.Version = mustJSON(d), it.Version+1
 	return store.PutOp(store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, d.Key), it, cond)
@@ -265,17 +263,17 @@ func decideDeviceVerifier(ctx context.Context, s *Service, call *signInCall) (*s
 
 // ---- device operations ----
 
-func deviceType(d *deviceRecord) DeviceType {
+func deviceType(d *deviceRecord) model.DeviceType {
 	status := "not_remembered"
 	if d.Remembered {
 		status = "remembered"
 	}
-	attrs := []AttributeType{{Name: "device_status", Value: Ptr("valid")}}
+	attrs := []model.AttributeType{{Name: "device_status", Value: model.Ptr("valid")}}
 	if d.Name != "" {
-		attrs = append(attrs, AttributeType{Name: "device_name", Value: Ptr(d.Name)})
+		attrs = append(attrs, model.AttributeType{Name: "device_name", Value: model.Ptr(d.Name)})
 	}
-	attrs = append(attrs, AttributeType{Name: "dev:device_remembered_status", Value: Ptr(status)})
-	return DeviceType{DeviceKey: d.Key, DeviceAttributes: attrs, DeviceCreateDate: wireTime(d.Created),
+	attrs = append(attrs, model.AttributeType{Name: "dev:device_remembered_status", Value: model.Ptr(status)})
+	return model.DeviceType{DeviceKey: d.Key, DeviceAttributes: attrs, DeviceCreateDate: wireTime(d.Created),
 		DeviceLastModifiedDate: wireTime(d.Modified), DeviceLastAuthenticatedDate: wireTime(d.LastAuth)}
 }
 
@@ -317,7 +315,7 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *ConfirmDeviceInput) (*C
 }
 
 // deviceCaller authenticates an access token for a device operation.
-func (s *Service) deviceCaller(ctx context.Context, accessToken string) (*Pool, *User, error) {
+func (s *Service) deviceCaller(ctx context.Context, accessToken string) (*model.Pool, *model.User, error) {
 	a, err := s.authenticate(ctx, accessToken)
 	if err != nil {
 		return nil, nil, err
@@ -329,7 +327,7 @@ func (s *Service) deviceCaller(ctx context.Context, accessToken string) (*Pool, 
 }
 
 // deviceAdmin resolves the pool and user of an admin device operation.
-func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*Pool, *User, error) {
+func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*model.Pool, *model.User, error) {
 	p, err := s.pool(ctx, poolID)
 	if err != nil {
 		return nil, nil, err
@@ -344,7 +342,7 @@ func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*Po
 	return p, u, nil
 }
 
-func (s *Service) getDevice(ctx context.Context, p *Pool, u *User, key string) (*DeviceType, error) {
+func (s *Service) getDevice(ctx context.Context, p *model.Pool, u *model.User, key string) (*model.DeviceType, error) {
 	d, _, err := s.device(ctx, p, u, key)
 	if err != nil {
 		return nil, err
@@ -354,7 +352,7 @@ func (s *Service) getDevice(ctx context.Context, p *Pool, u *User, key string) (
 }
 
 // updateDeviceStatus sets a device remembered or not; an empty status means not remembered.
-func (s *Service) updateDeviceStatus(ctx context.Context, p *Pool, u *User, key, status string) error {
+func (s *Service) updateDeviceStatus(ctx context.Context, p *model.Pool, u *model.User, key, status string) error {
 	d, it, err := s.device(ctx, p, u, key)
 	if err != nil {
 		return err
@@ -369,7 +367,7 @@ func (s *Service) updateDeviceStatus(ctx context.Context, p *Pool, u *User, key,
 }
 
 // forgetDevice replaces a device with a tombstone, which ends the refresh tokens bound to it.
-func (s *Service) forgetDevice(ctx context.Context, p *Pool, u *User, key string) error {
+func (s *Service) forgetDevice(ctx context.Context, p *model.Pool, u *model.User, key string) error {
 	_, it, err := s.device(ctx, p, u, key)
 	if err != nil {
 		return err
@@ -385,7 +383,7 @@ func (s *Service) forgetDevice(ctx context.Context, p *Pool, u *User, key string
 }
 
 // listDevices pages through a user's live devices.
-func (s *Service) listDevices(ctx context.Context, p *Pool, u *User, limit *int32, token string) ([]DeviceType, string, error) {
+func (s *Service) listDevices(ctx context.Context, p *model.Pool, u *model.User, limit *int32, token string) ([]model.DeviceType, string, error) {
 	scope := "devices/" + p.Id + "/" + u.Stored.Key
 	cursor, err := s.openPageToken(token, scope)
 	if err != nil {
@@ -399,7 +397,7 @@ func (s *Service) listDevices(ctx context.Context, p *Pool, u *User, limit *int3
 	if err != nil {
 		return nil, "", pageErr(err)
 	}
-	out := []DeviceType{}
+	out := []model.DeviceType{}
 	for _, it := range items {
 		var d deviceRecord
 		if err := json.Unmarshal(it.Data, &d); err != nil {

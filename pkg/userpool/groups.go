@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -14,16 +16,6 @@ import (
 )
 
 // ---- wire shapes ----
-
-type GroupType struct {
-	GroupName        string        `json:",omitempty"`
-	UserPoolId       string        `json:",omitempty"`
-	Description      string        `json:",omitempty"`
-	RoleArn          string        `json:",omitempty"`
-	Precedence       *int32        `json:",omitempty"`
-	LastModifiedDate *cognito.Time `json:",omitempty"`
-	CreationDate     *cognito.Time `json:",omitempty"`
-}
 
 type CreateGroupInput struct {
 	GroupName   string `cognito:"required,min=1,max=128,pattern=groupName"`
@@ -34,7 +26,7 @@ type CreateGroupInput struct {
 }
 
 type CreateGroupOutput struct {
-	Group *GroupType `json:",omitempty"`
+	Group *model.GroupType `json:",omitempty"`
 }
 
 type GetGroupInput struct {
@@ -43,7 +35,7 @@ type GetGroupInput struct {
 }
 
 type GetGroupOutput struct {
-	Group *GroupType `json:",omitempty"`
+	Group *model.GroupType `json:",omitempty"`
 }
 
 type UpdateGroupInput struct {
@@ -55,7 +47,7 @@ type UpdateGroupInput struct {
 }
 
 type UpdateGroupOutput struct {
-	Group *GroupType `json:",omitempty"`
+	Group *model.GroupType `json:",omitempty"`
 }
 
 type DeleteGroupInput struct {
@@ -72,7 +64,7 @@ type ListGroupsInput struct {
 }
 
 type ListGroupsOutput struct {
-	Groups    []GroupType
+	Groups    []model.GroupType
 	NextToken string `json:",omitempty"`
 }
 
@@ -96,7 +88,7 @@ type AdminListGroupsForUserInput struct {
 }
 
 type AdminListGroupsForUserOutput struct {
-	Groups    []GroupType
+	Groups    []model.GroupType
 	NextToken string `json:",omitempty"`
 }
 
@@ -108,7 +100,7 @@ type ListUsersInGroupInput struct {
 }
 
 type ListUsersInGroupOutput struct {
-	Users     []UserType
+	Users     []model.UserType
 	NextToken string `json:",omitempty"`
 }
 
@@ -116,15 +108,15 @@ type ListUsersInGroupOutput struct {
 
 const maxGroupsPerUser = 100
 
-func decodeGroup(g *store.Group) (*GroupType, error) {
-	var out GroupType
+func decodeGroup(g *store.Group) (*model.GroupType, error) {
+	var out model.GroupType
 	if err := json.Unmarshal(g.Data, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-func (s *Service) group(ctx context.Context, pool, name string) (*GroupType, error) {
+func (s *Service) group(ctx context.Context, pool, name string) (*model.GroupType, error) {
 	g, err := s.repo.GetGroup(ctx, pool, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, msg.GroupNotFound()
@@ -152,7 +144,7 @@ func (s *Service) CreateGroup(ctx context.Context, in *CreateGroupInput) (*Creat
 		return nil, err
 	}
 	now := wireTime(s.now())
-	g := &GroupType{GroupName: in.GroupName, UserPoolId: in.UserPoolId, Description: in.Description, RoleArn: in.RoleArn,
+	g := &model.GroupType{GroupName: in.GroupName, UserPoolId: in.UserPoolId, Description: in.Description, RoleArn: in.RoleArn,
 		Precedence: in.Precedence, CreationDate: now, LastModifiedDate: now}
 	err := s.repo.CreateGroup(ctx, &store.Group{PoolID: in.UserPoolId, Name: in.GroupName, Data: mustJSON(g)})
 	switch {
@@ -183,7 +175,7 @@ func (s *Service) UpdateGroup(ctx context.Context, in *UpdateGroupInput) (*Updat
 	if _, err := s.pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
-	var out *GroupType
+	var out *model.GroupType
 	_, err := s.repo.UpdateGroup(ctx, in.UserPoolId, in.GroupName, func(sg *store.Group) error {
 		g, err := decodeGroup(sg)
 		if err != nil {
@@ -261,7 +253,7 @@ func (s *Service) ListGroups(ctx context.Context, in *ListGroupsInput) (*ListGro
 	if err != nil {
 		return nil, pageErr(err)
 	}
-	out := &ListGroupsOutput{Groups: []GroupType{}, NextToken: s.pageToken(next, scope)}
+	out := &ListGroupsOutput{Groups: []model.GroupType{}, NextToken: s.pageToken(next, scope)}
 	for _, sg := range groups {
 		g, err := decodeGroup(sg)
 		if err != nil {
@@ -274,7 +266,7 @@ func (s *Service) ListGroups(ctx context.Context, in *ListGroupsInput) (*ListGro
 
 // setMembership adds or removes one user's membership: the user's list and the index item move
 // together, and an add checks in the same transaction that the group still exists.
-func (s *Service) setMembership(ctx context.Context, p *Pool, userKey, group string, add bool) error {
+func (s *Service) setMembership(ctx context.Context, p *model.Pool, userKey, group string, add bool) error {
 	su, err := s.repo.GetUser(ctx, p.Id, userKey)
 	if errors.Is(err, store.ErrNotFound) {
 		return msg.UserNotFound()
@@ -282,11 +274,11 @@ func (s *Service) setMembership(ctx context.Context, p *Pool, userKey, group str
 	if err != nil {
 		return msg.Internal(err)
 	}
-	u, err := DecodeUser(su)
+	u, err := model.DecodeUser(su)
 	if err != nil {
 		return msg.Internal(err)
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		has := slices.Contains(cur.Groups, group)
 		if add {
 			if has {
@@ -339,8 +331,8 @@ func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *AdminRemoveU
 
 // userGroups reads the groups a user is in, ordered as Cognito orders cognito:groups: by
 // precedence (lowest first; groups without one last), then by name.
-func (s *Service) userGroups(ctx context.Context, p *Pool, u *User) ([]GroupType, error) {
-	out := make([]GroupType, 0, len(u.Groups))
+func (s *Service) userGroups(ctx context.Context, p *model.Pool, u *model.User) ([]model.GroupType, error) {
+	out := make([]model.GroupType, 0, len(u.Groups))
 	for _, name := range u.Groups {
 		g, err := s.group(ctx, p.Id, name)
 		if err != nil {
@@ -414,7 +406,7 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *ListUsersInGroupInpu
 	if err != nil {
 		return nil, pageErr(err)
 	}
-	out := &ListUsersInGroupOutput{Users: []UserType{}, NextToken: s.pageToken(next, scope)}
+	out := &ListUsersInGroupOutput{Users: []model.UserType{}, NextToken: s.pageToken(next, scope)}
 	for _, k := range keys {
 		su, err := s.repo.GetUser(ctx, p.Id, k)
 		if errors.Is(err, store.ErrNotFound) {
@@ -423,7 +415,7 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *ListUsersInGroupInpu
 		if err != nil {
 			return nil, msg.Internal(err)
 		}
-		u, err := DecodeUser(su)
+		u, err := model.DecodeUser(su)
 		if err != nil {
 			return nil, msg.Internal(err)
 		}
@@ -432,7 +424,7 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *ListUsersInGroupInpu
 		if !slices.Contains(u.Groups, in.GroupName) {
 			continue
 		}
-		out.Users = append(out.Users, toUserType(u, AttributeList(u, nil)))
+		out.Users = append(out.Users, toUserType(u, model.AttributeList(u, nil)))
 	}
 	return out, nil
 }
@@ -440,7 +432,7 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *ListUsersInGroupInpu
 // groupClaims are the claims a user's groups add: cognito:groups in both tokens (by
 // precedence), and in the ID token cognito:roles and cognito:preferred_role (the role of the
 // group with the lowest precedence that has one).
-func groupClaims(groups []GroupType) (names []string, idExtra map[string]any) {
+func groupClaims(groups []model.GroupType) (names []string, idExtra map[string]any) {
 	idExtra = map[string]any{}
 	var roles []string
 	preferred := ""

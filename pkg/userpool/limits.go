@@ -6,6 +6,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/store"
@@ -34,7 +36,7 @@ type rateRecord struct {
 
 // ownedBy tells whether the count is u's, not an earlier user's of the same name; one written
 // before counters kept the sub is u's when its window began after u was created.
-func (r *rateRecord) ownedBy(u *User) bool {
+func (r *rateRecord) ownedBy(u *model.User) bool {
 	if r.Sub != "" {
 		return r.Sub == u.Sub()
 	}
@@ -44,7 +46,7 @@ func (r *rateRecord) ownedBy(u *User) bool {
 // countHourly records one call of op for the user and refuses it past the cap. The counter is
 // a compare-and-swap on its own item, so concurrent calls cannot both slip under the cap, and a
 // store failure refuses the call (fail closed).
-func (s *Service) countHourly(ctx context.Context, p *Pool, u *User, op string) error {
+func (s *Service) countHourly(ctx context.Context, p *model.Pool, u *model.User, op string) error {
 	limit, ok := hourlyCaps[op]
 	if !ok {
 		return nil

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/clock"
 )
 
@@ -16,7 +18,7 @@ var uuidV7 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-
 func TestLineagesAroundSignOutInOneMillisecond(t *testing.T) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 6e6, time.UTC)
 	s := &Service{clock: clock.NewFake(now), rand: rand.Reader}
-	u := &User{UserRecord: &UserRecord{}}
+	u := &model.User{UserRecord: &model.UserRecord{}}
 	var lineages []string
 	var times []int64
 	for i := 0; i < 3; i++ {

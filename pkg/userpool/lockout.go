@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/store"
@@ -23,38 +25,6 @@ const (
 	hardCeiling  = 100
 )
 
-// lockState is kept on the user's item as its attempt counters (store.Attempts): a reservation
-// is one conditional request that also reads the user (countAttempt) or, past the free
-// failures, one compare-and-swap (reserveAttempt).
-type LockState struct {
-	Failures int       // consecutive, reset by success or 15 quiet minutes
-	Total    int       // consecutive, reset only by success or a new password
-	Last     time.Time // last failure
-	Until    time.Time // locked until
-}
-
-func LockFromAttempts(a store.Attempts) *LockState {
-	if a == (store.Attempts{}) {
-		return nil
-	}
-	l := &LockState{Failures: int(a.Failures), Total: int(a.Total), Last: time.UnixMilli(a.Last).UTC()}
-	if a.Until != 0 {
-		l.Until = time.UnixMilli(a.Until).UTC()
-	}
-	return l
-}
-
-func (l *LockState) Attempts() store.Attempts {
-	if l == nil {
-		return store.Attempts{}
-	}
-	a := store.Attempts{Failures: int64(l.Failures), Total: int64(l.Total), Last: l.Last.UnixMilli()}
-	if !l.Until.IsZero() {
-		a.Until = l.Until.UnixMilli()
-	}
-	return a
-}
-
 // attemptRule lets the store count an attempt unread while it is one of the free ones: no lock,
 // under the ceiling, failures recent or none, and a lock cannot follow (the fifth failure and the
 // quiet-period reset are decided by reserveAttempt on a full read).
@@ -67,7 +37,7 @@ func (s *Service) attemptRule() store.AttemptRule {
 // read together. nil when the store leaves the decision to reserveAttempt (the user is missing,
 // locked, at the fifth failure or past a quiet period), or when the store failed: the caller
 // then takes the full path, which fails closed on its own.
-func (s *Service) countAttempt(ctx context.Context, p *Pool, key string) *User {
+func (s *Service) countAttempt(ctx context.Context, p *model.Pool, key string) *model.User {
 	su, err := s.repo.CountUserAttempt(ctx, p.Id, key, s.attemptRule())
 	if err != nil {
 		if !errors.Is(err, store.ErrConditionFailed) {
@@ -76,7 +46,7 @@ func (s *Service) countAttempt(ctx context.Context, p *Pool, key string) *User {
 		}
 		return nil
 	}
-	u, err := DecodeUser(su)
+	u, err := model.DecodeUser(su)
 	if err != nil {
 		return nil
 	}
@@ -85,8 +55,8 @@ func (s *Service) countAttempt(ctx context.Context, p *Pool, key string) *User {
 
 // releaseAttempt takes back an attempt counted by countAttempt that was never judged (the
 // user turned out disabled or unconfirmed, or the step's Session was spent).
-func (s *Service) releaseAttempt(ctx context.Context, p *Pool, u *User) {
-	_, _ = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+func (s *Service) releaseAttempt(ctx context.Context, p *model.Pool, u *model.User) {
+	_, _ = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		if cur.Lock == nil {
 			return nil, nil
 		}
@@ -115,12 +85,12 @@ func lockFor(failures int) time.Duration {
 // reservation are evaluated, and the lock set by the fifth stops the rest (AUTH-03); a success
 // then clears the count (clearFailures or signIn). A store failure refuses the attempt (fail
 // closed, DDB-09).
-func (s *Service) reserveAttempt(ctx context.Context, p *Pool, u *User, with ...store.Op) (*User, error) {
-	return s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+func (s *Service) reserveAttempt(ctx context.Context, p *model.Pool, u *model.User, with ...store.Op) (*model.User, error) {
+	return s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		now := s.now()
 		l := cur.Lock
 		if l == nil {
-			l = &LockState{}
+			l = &model.LockState{}
 		}
 		if l.Total >= hardCeiling {
 			return nil, msg.AttemptsExceeded()
@@ -143,11 +113,11 @@ func (s *Service) reserveAttempt(ctx context.Context, p *Pool, u *User, with ...
 }
 
 // clearFailures records a successful password check outside signIn (which clears it itself).
-func (s *Service) clearFailures(ctx context.Context, p *Pool, u *User) (*User, error) {
+func (s *Service) clearFailures(ctx context.Context, p *model.Pool, u *model.User) (*model.User, error) {
 	if u.Lock == nil {
 		return u, nil
 	}
-	return s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	return s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Lock = nil
 		return nil, nil
 	})

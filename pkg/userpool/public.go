@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/store"
@@ -24,10 +26,10 @@ import (
 
 // publicCall is where a public operation stands after the preamble.
 type publicCall struct {
-	pool   *Pool
-	client *Client
+	pool   *model.Pool
+	client *model.Client
 	// user is the user the typed name resolves to; nil when nobody matched.
-	user *User
+	user *model.User
 	// hide: the client hides user existence (PreventUserExistenceErrors ENABLED), so a missing,
 	// disabled or unconfirmed user must answer as the operation's ordinary failure.
 	hide bool
@@ -63,7 +65,7 @@ func (s *Service) publicNewUser(ctx context.Context, clientID, typed, secretHash
 // or the email/phone of username-attribute pools) and checks SECRET_HASH against the typed and
 // the internal name. A nil user and nil error mean nobody matched; what to answer then is the
 // flow's choice (UserNotFoundException, or a simulation when existence errors are hidden).
-func (s *Service) resolveUser(ctx context.Context, p *Pool, c *Client, typed, secretHash string) (*User, error) {
+func (s *Service) resolveUser(ctx context.Context, p *model.Pool, c *model.Client, typed, secretHash string) (*model.User, error) {
 	u, err := s.findUser(ctx, p, typed, false)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, msg.Internal(err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/token"
 )
@@ -15,7 +17,7 @@ import (
 // by time: the user must have existed when the record was written.
 func TestRecordOwnership(t *testing.T) {
 	created := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	u := &User{UserRecord: &UserRecord{Created: created}, Stored: &store.User{Sub: "sub-now"}}
+	u := &model.User{UserRecord: &model.UserRecord{Created: created}, Stored: &store.User{Sub: "sub-now"}}
 	before, after := created.Add(-time.Second), created.Add(time.Second)
 	for _, tc := range []struct {
 		what string

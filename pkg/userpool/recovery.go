@@ -3,8 +3,9 @@ package userpool
 import (
 	"context"
 	"errors"
-	"sort"
 	"time"
+
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
@@ -19,63 +20,35 @@ const (
 )
 
 type ForgotPasswordInput struct {
-	ClientId          string                 `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	SecretHash        string                 `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
-	Username          string                 `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	UserContextData   *UserContextDataType   `json:",omitempty"`
-	AnalyticsMetadata *AnalyticsMetadataType `json:",omitempty"`
-	ClientMetadata    map[string]string      `json:",omitempty"`
+	ClientId          string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
+	SecretHash        string                       `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
+	Username          string                       `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	UserContextData   *model.UserContextDataType   `json:",omitempty"`
+	AnalyticsMetadata *model.AnalyticsMetadataType `json:",omitempty"`
+	ClientMetadata    map[string]string            `json:",omitempty"`
 }
 
 type ForgotPasswordOutput struct {
-	CodeDeliveryDetails *CodeDeliveryDetailsType `json:",omitempty"`
+	CodeDeliveryDetails *model.CodeDeliveryDetailsType `json:",omitempty"`
 }
 
 type ConfirmForgotPasswordInput struct {
-	ClientId          string                 `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	SecretHash        string                 `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
-	Username          string                 `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	ConfirmationCode  string                 `cognito:"required,min=1,max=2048,pattern=code"`
-	Password          string                 `cognito:"required,max=256,pattern=password,sensitive"`
-	AnalyticsMetadata *AnalyticsMetadataType `json:",omitempty"`
-	UserContextData   *UserContextDataType   `json:",omitempty"`
-	ClientMetadata    map[string]string      `json:",omitempty"`
+	ClientId          string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
+	SecretHash        string                       `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
+	Username          string                       `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	ConfirmationCode  string                       `cognito:"required,min=1,max=2048,pattern=code"`
+	Password          string                       `cognito:"required,max=256,pattern=password,sensitive"`
+	AnalyticsMetadata *model.AnalyticsMetadataType `json:",omitempty"`
+	UserContextData   *model.UserContextDataType   `json:",omitempty"`
+	ClientMetadata    map[string]string            `json:",omitempty"`
 }
 
 type ConfirmForgotPasswordOutput struct{}
 
-// recoveryMechanisms is the pool's AccountRecoverySetting by priority. Without a setting Cognito
-// prefers a verified phone, then a verified email.
-func RecoveryMechanisms(p *Pool) []RecoveryOptionType {
-	mechs := []RecoveryOptionType{{Priority: Ptr(int32(1)), Name: "verified_phone_number"}, {Priority: Ptr(int32(2)), Name: "verified_email"}}
-	if p.AccountRecoverySetting != nil && len(p.AccountRecoverySetting.RecoveryMechanisms) > 0 {
-		mechs = append([]RecoveryOptionType(nil), p.AccountRecoverySetting.RecoveryMechanisms...)
-	}
-	sort.SliceStable(mechs, func(i, j int) bool { return *mechs[i].Priority < *mechs[j].Priority })
-	return mechs
-}
-
-// adminOnlyRecovery: the pool lets only an administrator reset passwords.
-func AdminOnlyRecovery(p *Pool) bool { return RecoveryMechanisms(p)[0].Name == "admin_only" }
-
-// recoveryChannels lists the attributes a reset code may go to, in the pool's order.
-func RecoveryChannels(p *Pool) []string {
-	var out []string
-	for _, m := range RecoveryMechanisms(p) {
-		switch m.Name {
-		case "verified_email":
-			out = append(out, "email")
-		case "verified_phone_number":
-			out = append(out, "phone_number")
-		}
-	}
-	return out
-}
-
 // recoveryTarget picks where a reset code goes, by the pool's AccountRecoverySetting (by
 // priority; verified channels only).
-func recoveryTarget(p *Pool, u *User) (delivery, bool, error) {
-	for _, m := range RecoveryMechanisms(p) {
+func recoveryTarget(p *model.Pool, u *model.User) (delivery, bool, error) {
+	for _, m := range model.RecoveryMechanisms(p) {
 		switch m.Name {
 		case "admin_only":
 			return delivery{}, false, msg.CannotReset()
@@ -109,7 +82,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in *ForgotPasswordInput) (
 	if !u.Enabled {
 		return nil, msg.UserDisabled()
 	}
-	if u.Status == StatusForceChangePassword {
+	if u.Status == model.StatusForceChangePassword {
 		return nil, msg.CannotReset()
 	}
 	d, _, err := recoveryTarget(p, u)
@@ -130,11 +103,11 @@ func (s *Service) ForgotPassword(ctx context.Context, in *ForgotPasswordInput) (
 // hourly cap, nobody — the answer is that a code went to an address shaped like the user's
 // (sent only to a user who can reset, within the cap, and whether or not the delivery failed).
 // Only what the pool decides for everyone (admin-only recovery) is an error.
-func (s *Service) forgotHidden(ctx context.Context, p *Pool, u *User, typed string) (*ForgotPasswordOutput, error) {
-	if AdminOnlyRecovery(p) {
+func (s *Service) forgotHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*ForgotPasswordOutput, error) {
+	if model.AdminOnlyRecovery(p) {
 		return nil, msg.CannotReset()
 	}
-	out := func(d *CodeDeliveryDetailsType) (*ForgotPasswordOutput, error) {
+	out := func(d *model.CodeDeliveryDetailsType) (*ForgotPasswordOutput, error) {
 		return &ForgotPasswordOutput{CodeDeliveryDetails: d}, nil
 	}
 	if u == nil {
@@ -145,7 +118,7 @@ func (s *Service) forgotHidden(ctx context.Context, p *Pool, u *User, typed stri
 	if !ok {
 		return out(s.simulatedDelivery(p, typed, purposeForgot))
 	}
-	if !u.Enabled || u.Status == StatusForceChangePassword {
+	if !u.Enabled || u.Status == model.StatusForceChangePassword {
 		return out(d.details())
 	}
 	if err := s.countHourly(ctx, p, u, "ForgotPassword"); err != nil {
@@ -161,7 +134,7 @@ func (s *Service) forgotHidden(ctx context.Context, p *Pool, u *User, typed stri
 }
 
 // sendResetCode stores a fresh reset code (voiding an older one) and delivers it.
-func (s *Service) sendResetCode(ctx context.Context, p *Pool, u *User, d delivery) error {
+func (s *Service) sendResetCode(ctx context.Context, p *model.Pool, u *model.User, d delivery) error {
 	code, err := s.sixDigits()
 	if err != nil {
 		return msg.Internal(err)
@@ -185,7 +158,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	// does not exist or is disabled gets; an unconfirmed user is told so only with a right code.
 	hide := call.hide
 	if hide {
-		if err := CheckPasswordPolicy(p, in.Password); err != nil {
+		if err := model.CheckPasswordPolicy(p, in.Password); err != nil {
 			return nil, err
 		}
 		if u == nil || !u.Enabled {
@@ -198,14 +171,14 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	if !u.Enabled {
 		return nil, msg.UserDisabled()
 	}
-	if !hide && u.Status == StatusUnconfirmed {
+	if !hide && u.Status == model.StatusUnconfirmed {
 		return nil, msg.UserNotConfirmed()
 	}
 	if err := s.countHourly(ctx, p, u, "ConfirmForgotPassword"); err != nil {
 		return nil, hiddenCodeErr(hide, err)
 	}
 	if !hide {
-		if err := CheckPasswordPolicy(p, in.Password); err != nil {
+		if err := model.CheckPasswordPolicy(p, in.Password); err != nil {
 			return nil, err
 		}
 	}
@@ -213,17 +186,17 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	if err != nil {
 		return nil, hiddenCodeErr(hide, err)
 	}
-	if u.Status == StatusUnconfirmed {
+	if u.Status == model.StatusUnconfirmed {
 		return nil, msg.UserNotConfirmed()
 	}
 	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), in.Password, false)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil // a new password ends any lockout
-		cur.Status = StatusConfirmed
+		cur.Status = model.StatusConfirmed
 		return []store.Op{consume}, nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/clock"
@@ -233,7 +235,7 @@ func secretHash(clientSecret, username, clientID string) string {
 
 // checkSecretHash enforces SECRET_HASH for clients with a secret. usernames lists the spellings
 // a client may have hashed (the typed name first, then the internal one): Cognito accepts either.
-func checkSecretHash(c *Client, given string, usernames ...string) error {
+func checkSecretHash(c *model.Client, given string, usernames ...string) error {
 	if c.Secret == "" {
 		return nil
 	}
@@ -253,7 +255,7 @@ func checkSecretHash(c *Client, given string, usernames ...string) error {
 }
 
 // checkClientSecret enforces the raw ClientSecret of GetTokensFromRefreshToken and RevokeToken.
-func checkClientSecret(c *Client, given string) error {
+func checkClientSecret(c *model.Client, given string) error {
 	if c.Secret == "" {
 		return nil
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/envelope"
@@ -53,7 +55,7 @@ const (
 // has been deleted since: a Session must never answer for whoever holds the name now. A session
 // stored before sessions carried the sub has none and is refused: sessions live minutes at most
 // (AuthSessionValidity), so an upgrade costs at most a sign-in begun across it.
-func (sess *authSession) ownedBy(u *User) bool {
+func (sess *authSession) ownedBy(u *model.User) bool {
 	return sess.Sub != "" && sess.Sub == u.Sub()
 }
 
@@ -72,7 +74,7 @@ func (s *Service) newSessionToken() (string, error) {
 
 // sessionOp is the write that stores a session under its token, expiring after the client's
 // AuthSessionValidity.
-func (s *Service) sessionOp(c *Client, token string, sess authSession) store.Op {
+func (s *Service) sessionOp(c *model.Client, token string, sess authSession) store.Op {
 	return store.PutOp(store.RecordKey(store.RecordSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: s.now().Add(c.SessionTTL()), Data: mustJSON(sess)},
 		store.Cond{Kind: store.CondNotExists})
 }
@@ -88,7 +90,7 @@ const randomSessionLen = 2 + 43
 // and step (and through its content to a user or a block), expiring after the client's
 // AuthSessionValidity, and single use through the marker its consume op writes (peekSession),
 // which must not exist yet, or through its block's.
-func (s *Service) sealSession(ctx context.Context, c *Client, sess authSession) (string, error) {
+func (s *Service) sealSession(ctx context.Context, c *model.Client, sess authSession) (string, error) {
 	sess.Expires = s.now().Add(c.SessionTTL()).Unix()
 	plain := mustJSON(sess)
 	if n := sealedSessionSize - len(plain) - len(`,"z":""`); n > 0 {
@@ -139,7 +141,7 @@ func (s *Service) openSealedSession(ctx context.Context, token string) (*authSes
 // peekSession reads a session without consuming it; the answer consumes it in the same
 // transaction that applies its effect, so a retry after a policy error can use it again and a
 // replay after success cannot.
-func (s *Service) peekSession(ctx context.Context, c *Client, token, challenge string) (*authSession, store.Op, error) {
+func (s *Service) peekSession(ctx context.Context, c *model.Client, token, challenge string) (*authSession, store.Op, error) {
 	if token == "" {
 		return nil, store.Op{}, msg.MissingParam("Session")
 	}
@@ -182,12 +184,12 @@ func unspent(consume store.Op) store.Op {
 // A simulated session yields a nil user and no error when the name matches, so its answer can
 // fail exactly like a wrong password; a name that does not match is refused the same way for
 // both kinds.
-func (s *Service) sessionUser(ctx context.Context, p *Pool, sess *authSession, username string) (*User, error) {
-	key := UserKey(p, username)
+func (s *Service) sessionUser(ctx context.Context, p *model.Pool, sess *authSession, username string) (*model.User, error) {
+	key := model.UserKey(p, username)
 	if sess.UserKey == "" {
 		// The same read a real session costs, so the answer's timing says nothing (ENUM-03).
 		_, _ = s.repo.GetUser(ctx, p.Id, key)
-		if key == UserKey(p, sess.Username) || key == UserKey(p, sess.Data[sessTyped]) {
+		if key == model.UserKey(p, sess.Username) || key == model.UserKey(p, sess.Data[sessTyped]) {
 			return nil, nil
 		}
 		return nil, msg.InvalidSession()
@@ -199,7 +201,7 @@ func (s *Service) sessionUser(ctx context.Context, p *Pool, sess *authSession, u
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	u, err := DecodeUser(su)
+	u, err := model.DecodeUser(su)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}

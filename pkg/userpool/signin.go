@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/big"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -40,14 +42,14 @@ type signInCall struct {
 	name   string            // the AuthFlow or ChallengeName
 	params map[string]string // AuthParameters or ChallengeResponses, never nil
 	token  string            // the Session sent
-	pool   *Pool
-	client *Client
+	pool   *model.Pool
+	client *model.Client
 
 	// Set by the phases.
 	username string       // USERNAME
 	sess     *authSession // the step's Session (or the view of its ticket); nil for none
 	consume  []store.Op   // spends sess with the step's outcome
-	user     *User        // nil: a simulated user (existence hidden)
+	user     *model.User  // nil: a simulated user (existence hidden)
 	reserved bool         // user was read by countAttempt, which counted this attempt
 
 	// Set by a handler's read and ticket for its decide.
@@ -68,7 +70,7 @@ func (c *signInCall) step() *signInStep {
 type signInDecision struct {
 	step *signInStep
 	// verdict judges the password proof the step received: the rest of the pipeline follows.
-	verdict func(u *User) (bool, error)
+	verdict func(u *model.User) (bool, error)
 	// proven: the first factor stands (a new password set); MFA and the device follow.
 	proven bool
 	// tokens: the sign-in is complete, bound to device, with ops committed alongside.
@@ -234,7 +236,7 @@ func (s *Service) sessionUserPhase(ctx context.Context, h *signInHandler, c *sig
 	// user by its key, so the attempt is counted while that user is read (countAttempt). The
 	// Session's spending is then only checked by the outcome's commit; passwordVerdict takes
 	// back the attempt of an answer refused there (a replay), so a replay is never counted.
-	if h.counts && sess.UserKey != "" && UserKey(p, c.username) == sess.UserKey && checkSecretHash(c.client, c.params["SECRET_HASH"], c.username, hashName()) == nil {
+	if h.counts && sess.UserKey != "" && model.UserKey(p, c.username) == sess.UserKey && checkSecretHash(c.client, c.params["SECRET_HASH"], c.username, hashName()) == nil {
 		if u := s.countAttempt(ctx, p, sess.UserKey); u != nil {
 			if u.Sub() != sess.Sub {
 				// The name's user was deleted and another registered under it since the step

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -14,15 +16,15 @@ import (
 
 // usernameFor works out the internal username of a new user and fills the username attribute
 // in email/phone-as-username pools, where Cognito keeps a UUID (the sub) as the username.
-func usernameFor(p *Pool, typed, sub string, attrs map[string]string) (string, error) {
+func usernameFor(p *model.Pool, typed, sub string, attrs map[string]string) (string, error) {
 	if len(p.UsernameAttributes) > 0 {
 		switch {
-		case p.UsernameAttr("email") && emailRe.MatchString(typed):
-			if v, ok := attrs["email"]; ok && NormalizeEmail(v) != NormalizeEmail(typed) {
+		case p.UsernameAttr("email") && model.EmailRe.MatchString(typed):
+			if v, ok := attrs["email"]; ok && model.NormalizeEmail(v) != model.NormalizeEmail(typed) {
 				return "", cognito.InvalidParameter("Username and email must match when username is an email.")
 			}
 			attrs["email"] = typed
-		case p.UsernameAttr("phone_number") && phoneRe.MatchString(typed):
+		case p.UsernameAttr("phone_number") && model.PhoneRe.MatchString(typed):
 			attrs["phone_number"] = typed
 		case p.UsernameAttr("email") && p.UsernameAttr("phone_number"):
 			return "", cognito.InvalidParameter("Username should be either an email or a phone number.")
@@ -33,16 +35,16 @@ func usernameFor(p *Pool, typed, sub string, attrs map[string]string) (string, e
 		}
 		return sub, nil
 	}
-	if p.AliasAttr("email") && emailRe.MatchString(typed) {
+	if p.AliasAttr("email") && model.EmailRe.MatchString(typed) {
 		return "", cognito.InvalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
 	}
-	if p.AliasAttr("phone_number") && phoneRe.MatchString(typed) {
+	if p.AliasAttr("phone_number") && model.PhoneRe.MatchString(typed) {
 		return "", cognito.InvalidParameter("Username cannot be of phone_number format, since user pool is configured for phone_number alias.")
 	}
 	return typed, nil
 }
 
-func storeCreateErr(err error, p *Pool) error {
+func storeCreateErr(err error, p *model.Pool) error {
 	var at *store.AliasTakenError
 	switch {
 	case errors.Is(err, store.ErrUsernameExists):
@@ -72,7 +74,7 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	if in.Password == nil {
 		return nil, cognito.InvalidParameter("1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null")
 	}
-	attrs, err := CheckAttributes(p, in.UserAttributes, false, ClientWritable(c))
+	attrs, err := model.CheckAttributes(p, in.UserAttributes, false, model.ClientWritable(c))
 	if err != nil {
 		return nil, err
 	}
@@ -84,10 +86,10 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckPasswordPolicy(p, *in.Password); err != nil {
+	if err := model.CheckPasswordPolicy(p, *in.Password); err != nil {
 		return nil, err
 	}
-	if err := MissingRequired(p, attrs); err != nil {
+	if err := model.MissingRequired(p, attrs); err != nil {
 		return nil, err
 	}
 	// Pre-sign-up trigger point (PreSignUp_SignUp) goes here.
@@ -96,14 +98,14 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 		return nil, msg.Internal(err)
 	}
 	now := s.now()
-	rec := &UserRecord{Username: username, Status: StatusUnconfirmed, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
+	rec := &model.UserRecord{Username: username, Status: model.StatusUnconfirmed, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
 	for _, v := range []string{"email", "phone_number"} {
 		if attrs[v] != "" {
 			attrs[v+"_verified"] = "false"
 		}
 	}
-	u := &User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: UserKey(p, username), Sub: sub, Aliases: AliasesOf(p, rec)}}
-	u.Stored.Index = IndexOf(p, u)
+	u := &model.User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: model.UserKey(p, username), Sub: sub, Aliases: model.AliasesOf(p, rec)}}
+	u.Stored.Index = model.IndexOf(p, u)
 	u.Encode()
 	out := &SignUpOutput{UserSub: sub}
 	// The user, its confirmation code and its sign-in Session (USER_AUTH once confirmed,
@@ -140,7 +142,7 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 }
 
 // sendCode stores a fresh code for the user (voiding older ones) and delivers it.
-func (s *Service) sendCode(ctx context.Context, p *Pool, u *User, purpose string, kind mail.Kind, d delivery) error {
+func (s *Service) sendCode(ctx context.Context, p *model.Pool, u *model.User, purpose string, kind mail.Kind, d delivery) error {
 	code, err := s.sixDigits()
 	if err != nil {
 		return msg.Internal(err)
@@ -164,7 +166,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 		}
 		return nil, msg.UnknownUsernameClient()
 	}
-	if u.Status != StatusUnconfirmed {
+	if u.Status != model.StatusUnconfirmed {
 		if hide {
 			return nil, msg.CodeMismatch()
 		}
@@ -189,11 +191,11 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	}
 	// An alias (verified email or phone in alias pools) that another user holds answers
 	// AliasExistsException here, not at sign-up; ForceAliasCreation moves it instead.
-	_, err = s.updateUserAliases(ctx, p, u, in.ForceAliasCreation, func(cur *User) ([]store.Op, error) {
-		if cur.Status != StatusUnconfirmed {
+	_, err = s.updateUserAliases(ctx, p, u, in.ForceAliasCreation, func(cur *model.User) ([]store.Op, error) {
+		if cur.Status != model.StatusUnconfirmed {
 			return nil, msg.CannotConfirm(cur.Status)
 		}
-		cur.Status = StatusConfirmed
+		cur.Status = model.StatusConfirmed
 		if rec.Target != "" && cur.Attrs[rec.Target] == rec.Value {
 			cur.Attrs[rec.Target+"_verified"] = "true"
 		}
@@ -223,7 +225,7 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirma
 	if u == nil {
 		return nil, msg.UnknownUsernameClient()
 	}
-	if u.Status != StatusUnconfirmed {
+	if u.Status != model.StatusUnconfirmed {
 		return nil, cognito.InvalidParameter("User is already confirmed.")
 	}
 	d, ok := verificationTarget(p, u.Attrs)
@@ -243,11 +245,11 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirma
 // unconfirmed user, a confirmed one, one past the hourly cap, nobody — the answer is that a code
 // went to an address shaped like the user's (sent only to an unconfirmed user within the cap,
 // and whether or not the delivery failed). Only what the pool decides for everyone is an error.
-func (s *Service) resendHidden(ctx context.Context, p *Pool, u *User, typed string) (*ResendConfirmationCodeOutput, error) {
+func (s *Service) resendHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*ResendConfirmationCodeOutput, error) {
 	if len(p.AutoVerifiedAttributes) == 0 {
 		return nil, msg.AutoVerifyOff()
 	}
-	out := func(d *CodeDeliveryDetailsType) (*ResendConfirmationCodeOutput, error) {
+	out := func(d *model.CodeDeliveryDetailsType) (*ResendConfirmationCodeOutput, error) {
 		return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, nil
 	}
 	if u == nil {
@@ -257,7 +259,7 @@ func (s *Service) resendHidden(ctx context.Context, p *Pool, u *User, typed stri
 	if !ok {
 		return out(s.simulatedDelivery(p, typed, purposeSignUp))
 	}
-	if u.Status != StatusUnconfirmed {
+	if u.Status != model.StatusUnconfirmed {
 		return out(d.details())
 	}
 	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
@@ -293,12 +295,12 @@ func hiddenCodeErr(hide bool, err error) error {
 // purpose (a sign-up code or a password reset), derived from the server key and the folded
 // typed name so that repeats, and every spelling that would find the same user, agree. A typed
 // email or phone number is masked itself, as a real user's would be.
-func (s *Service) simulatedDelivery(p *Pool, typed, purpose string) *CodeDeliveryDetailsType {
+func (s *Service) simulatedDelivery(p *model.Pool, typed, purpose string) *model.CodeDeliveryDetailsType {
 	// The channels a code may go to, in the order the pool picks them, narrowed to those the
 	// pool verifies at sign-up, where nearly every user's verified address comes from.
 	channels := []string{"phone_number", "email"}
 	if purpose != purposeSignUp {
-		channels = RecoveryChannels(p)
+		channels = model.RecoveryChannels(p)
 	}
 	if verified := slices.DeleteFunc(slices.Clone(channels), func(a string) bool { return !p.AutoVerified(a) }); len(verified) > 0 {
 		channels = verified
@@ -307,9 +309,9 @@ func (s *Service) simulatedDelivery(p *Pool, typed, purpose string) *CodeDeliver
 		channels = []string{"email"}
 	}
 	switch {
-	case emailRe.MatchString(typed) && slices.Contains(channels, "email"):
-		return deliveryTo("email", NormalizeEmail(typed)).details()
-	case phoneRe.MatchString(typed) && slices.Contains(channels, "phone_number"):
+	case model.EmailRe.MatchString(typed) && slices.Contains(channels, "email"):
+		return deliveryTo("email", model.NormalizeEmail(typed)).details()
+	case model.PhoneRe.MatchString(typed) && slices.Contains(channels, "phone_number"):
 		return deliveryTo("phone_number", typed).details()
 	}
 	h := s.mac("simulated-delivery", p.Id, lookupKey(p, typed))
@@ -330,11 +332,11 @@ func (s *Service) AdminConfirmSignUp(ctx context.Context, in *AdminConfirmSignUp
 		return nil, err
 	}
 	code := store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purposeSignUp)
-	_, err = s.updateUserAliases(ctx, p, u, false, func(cur *User) ([]store.Op, error) {
-		if cur.Status != StatusUnconfirmed {
+	_, err = s.updateUserAliases(ctx, p, u, false, func(cur *model.User) ([]store.Op, error) {
+		if cur.Status != model.StatusUnconfirmed {
 			return nil, msg.CannotConfirm(cur.Status)
 		}
-		cur.Status = StatusConfirmed
+		cur.Status = model.StatusConfirmed
 		return []store.Op{store.DeleteOp(code, store.Cond{})}, nil
 	})
 	if err != nil {

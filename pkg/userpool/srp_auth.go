@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -87,7 +89,7 @@ func blockHash(block string) string {
 }
 
 // sealSecretBlock seals the server's SRP state and returns SECRET_BLOCK.
-func (s *Service) sealSecretBlock(ctx context.Context, c *Client, challenge, binding string, b *secretBlock) (string, error) {
+func (s *Service) sealSecretBlock(ctx context.Context, c *model.Client, challenge, binding string, b *secretBlock) (string, error) {
 	b.Expires = s.now().Add(c.SessionTTL()).Unix()
 	b.Nonce = make([]byte, 16)
 	if _, err := io.ReadFull(s.rand, b.Nonce); err != nil {
@@ -130,7 +132,7 @@ func (s *Service) unsealBlock(ctx context.Context, challenge, binding, given str
 
 // openSecretBlock checks that a device answer echoes the block its stored Session was issued
 // with, and opens it.
-func (s *Service) openSecretBlock(ctx context.Context, p *Pool, c *Client, challenge, sessionToken string, sess *authSession, given string) (*secretBlock, []byte, error) {
+func (s *Service) openSecretBlock(ctx context.Context, p *model.Pool, c *model.Client, challenge, sessionToken string, sess *authSession, given string) (*secretBlock, []byte, error) {
 	if blockHash(given) != sess.Data[sessSecretBlock] {
 		return nil, nil, msg.Incorrect()
 	}
@@ -148,7 +150,7 @@ func (s *Service) openSecretBlock(ctx context.Context, p *Pool, c *Client, chall
 // the step's Session: one of another pool or client, or past its expiry, is refused as such a
 // Session would be. A Session sent along must be the one issued with that block. The op
 // returned spends the block; it commits with the outcome.
-func (s *Service) openVerifierBlock(ctx context.Context, p *Pool, c *Client, session, given string) (*secretBlock, []byte, store.Op, error) {
+func (s *Service) openVerifierBlock(ctx context.Context, p *model.Pool, c *model.Client, session, given string) (*secretBlock, []byte, store.Op, error) {
 	b, raw, err := s.unsealBlock(ctx, challengePasswordVerifier, "", given)
 	if err != nil {
 		return nil, nil, store.Op{}, err
@@ -184,7 +186,7 @@ func (b *secretBlock) session() *authSession {
 
 // srpStep draws b for a verifier and seals the step's state into a SECRET_BLOCK (bound to
 // binding, a stored Session's token, when not ""). It returns the block and B.
-func (s *Service) srpStep(ctx context.Context, c *Client, challenge, binding string, verifier []byte, b *secretBlock, A *big.Int) (block string, B *big.Int, err error) {
+func (s *Service) srpStep(ctx context.Context, c *model.Client, challenge, binding string, verifier []byte, b *secretBlock, A *big.Int) (block string, B *big.Int, err error) {
 	step, err := srp.NewServerStep(s.rand, verifier) // a fresh 256-bit b every attempt
 	if err != nil {
 		return "", nil, err
@@ -287,7 +289,7 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 	b := &secretBlock{Pool: p.Id, Client: c.ID, Typed: typed}
 	salt, verifier := s.simulatedSalt(p, typed), dummyVerifier
 	if u != nil {
-		b.User, b.Sub, b.UserID = u.Stored.Key, u.Sub(), SRPName(p, u)
+		b.User, b.Sub, b.UserID = u.Stored.Key, u.Sub(), model.SRPName(p, u)
 		if u.Password != nil {
 			v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
 			if err != nil {
@@ -319,20 +321,20 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 // simulatedSalt is the SALT an unknown user gets: 16 bytes, like a real user's, derived from the
 // server key, the pool and the folded typed name, so repeated attempts see the same salt (a
 // fresh one each time would betray the simulation).
-func (s *Service) simulatedSalt(p *Pool, typed string) []byte {
+func (s *Service) simulatedSalt(p *model.Pool, typed string) []byte {
 	return s.mac("srp-simulated-salt", p.Id, lookupKey(p, typed))[:16]
 }
 
 // lookupKey folds a typed name the way findUser looks it up, so that every spelling that would
 // find the same real user gets the same simulated values.
-func lookupKey(p *Pool, typed string) string {
+func lookupKey(p *model.Pool, typed string) string {
 	switch {
 	case (p.UsernameAttr("email") || p.AliasAttr("email")) && strings.Contains(typed, "@"):
-		return "email:" + AliasValue("email", typed)
+		return "email:" + model.AliasValue("email", typed)
 	case (p.UsernameAttr("phone_number") || p.AliasAttr("phone_number")) && strings.HasPrefix(typed, "+"):
 		return "phone_number:" + typed
 	}
-	return "username:" + UserKey(p, typed)
+	return "username:" + model.UserKey(p, typed)
 }
 
 // simulatedUserID is the USER_ID_FOR_SRP an unknown user gets: a real user's as far as it can
@@ -357,12 +359,12 @@ func lookupKey(p *Pool, typed string) string {
 // behind it, as Cognito discloses it too (a verifier per alias would go stale when the alias
 // changes, which needs no password). Pools that must hide even that sign in by email or phone as
 // username, or use UUID usernames with aliases.
-func (s *Service) simulatedUserID(p *Pool, typed string) string {
-	_, _, asUsername := UsernameAlias(p, typed)
-	if asUsername || (p.AliasAttr("email") && emailRe.MatchString(typed)) || (p.AliasAttr("phone_number") && phoneRe.MatchString(typed)) {
+func (s *Service) simulatedUserID(p *model.Pool, typed string) string {
+	_, _, asUsername := model.UsernameAlias(p, typed)
+	if asUsername || (p.AliasAttr("email") && model.EmailRe.MatchString(typed)) || (p.AliasAttr("phone_number") && model.PhoneRe.MatchString(typed)) {
 		return formatUUID(s.mac("srp-simulated-user", p.Id, lookupKey(p, typed))[:16], 4)
 	}
-	return UserKey(p, typed)
+	return model.UserKey(p, typed)
 }
 
 // readProofParams reads the proof of a verifier step for its decision.
@@ -393,7 +395,7 @@ func decidePasswordVerifier(ctx context.Context, s *Service, c *signInCall) (*si
 		s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
 		return nil, msg.Incorrect()
 	}
-	verdict := func(u *User) (bool, error) {
+	verdict := func(u *model.User) (bool, error) {
 		if u.Password == nil {
 			s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
 			return false, nil

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -44,7 +46,7 @@ type refreshRecord struct {
 // Records written before the sub was kept have none. They are accepted when u already existed
 // at the sign-in that began the lineage (AuthTime): a user created after that sign-in cannot be
 // the one who signed in, so the takeover stays closed, while an upgrade signs nobody out.
-func (r *refreshRecord) ownedBy(u *User) bool {
+func (r *refreshRecord) ownedBy(u *model.User) bool {
 	if r.Sub != "" {
 		return r.Sub == u.Sub()
 	}
@@ -56,7 +58,7 @@ func (r *refreshRecord) ownedBy(u *User) bool {
 const refreshGrace = 24 * time.Hour
 
 // idClaims renders the user's attributes as ID-token claims with Cognito's types.
-func idClaims(u *User, readable func(string) bool) map[string]any {
+func idClaims(u *model.User, readable func(string) bool) map[string]any {
 	out := map[string]any{}
 	for n, v := range u.Attrs {
 		if readable != nil && !readable(n) {
@@ -89,7 +91,7 @@ type lineage struct {
 
 // mintTokens signs the ID and access tokens for a user. It writes nothing, so a signer failure
 // consumes no session, code or refresh token (KMS-01).
-func (s *Service) mintTokens(ctx context.Context, p *Pool, c *Client, u *User, l lineage) (token.Tokens, error) {
+func (s *Service) mintTokens(ctx context.Context, p *model.Pool, c *model.Client, u *model.User, l lineage) (token.Tokens, error) {
 	eventID, err := s.uuid()
 	if err != nil {
 		return token.Tokens{}, msg.Internal(err)
@@ -99,7 +101,7 @@ func (s *Service) mintTokens(ctx context.Context, p *Pool, c *Client, u *User, l
 		return token.Tokens{}, err
 	}
 	groupNames, groupIDClaims := groupClaims(groups)
-	claims := idClaims(u, ClientReadable(c))
+	claims := idClaims(u, model.ClientReadable(c))
 	for k, v := range groupIDClaims {
 		claims[k] = v
 	}
@@ -116,7 +118,7 @@ func (s *Service) mintTokens(ctx context.Context, p *Pool, c *Client, u *User, l
 }
 
 // pruneLineages forgets revocations whose refresh tokens have expired anyway.
-func pruneLineages(u *User, now time.Time) {
+func pruneLineages(u *model.User, now time.Time) {
 	for k, exp := range u.Revoked {
 		if exp < now.Unix() {
 			delete(u.Revoked, k)
@@ -128,7 +130,7 @@ func pruneLineages(u *User, now time.Time) {
 // the lineage's creation in Unix ms — strictly after the user's RevokedThrough, so a sign-out
 // ends exactly the lineages created before it, even within one millisecond, without the user
 // record listing them.
-func (s *Service) newLineage(u *User) (origin string, at int64, err error) {
+func (s *Service) newLineage(u *model.User) (origin string, at int64, err error) {
 	at = max(s.now().UnixMilli(), u.RevokedThrough+1)
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(at)<<16) // 48 bits of milliseconds, then random
@@ -154,7 +156,7 @@ func lineageTime(origin string) (int64, bool) {
 
 // lineageRevoked tells whether a lineage has ended: revoked alone (RevokeToken) or with
 // everything before a sign-out. created is its creation (Unix ms).
-func lineageRevoked(u *User, origin string, created int64) bool {
+func lineageRevoked(u *model.User, origin string, created int64) bool {
 	if _, revoked := u.Revoked[origin]; revoked {
 		return true
 	}
@@ -165,14 +167,14 @@ func lineageRevoked(u *User, origin string, created int64) bool {
 // records the new lineage on the user, stores the refresh token's hash, and commits the step's
 // user change, consumed Session and extra ops (a device's last sign-in). device binds the
 // lineage to a device: the access token's device_key, and the DEVICE_KEY refreshes must present.
-func (s *Service) signIn(ctx context.Context, st *signInStep, device string, extra []store.Op) (*AuthenticationResultType, error) {
+func (s *Service) signIn(ctx context.Context, st *signInStep, device string, extra []store.Op) (*model.AuthenticationResultType, error) {
 	p, c, u := st.pool, st.client, st.user
 	now := s.now()
 	refresh, hash := token.NewRefreshToken(s.rand)
 	expires := now.Add(c.RefreshTTL())
 	k := store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(hash))
 	var minted token.Tokens
-	_, err := s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	_, err := s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		// The lineage is named on the record this transaction replaces, so that it falls after
 		// any sign-out committed before it.
 		origin, at, err := s.newLineage(cur)
@@ -206,7 +208,7 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 	if err != nil {
 		return nil, err
 	}
-	return &AuthenticationResultType{AccessToken: minted.AccessToken, IdToken: minted.IDToken, RefreshToken: refresh,
+	return &model.AuthenticationResultType{AccessToken: minted.AccessToken, IdToken: minted.IDToken, RefreshToken: refresh,
 		ExpiresIn: int32(minted.ExpiresIn), TokenType: "Bearer"}, nil
 }
 
@@ -238,7 +240,7 @@ func decideRefresh(ctx context.Context, s *Service, c *signInCall) (*signInDecis
 // deviceKey is the DEVICE_KEY (DeviceKey) the caller presented: a lineage bound to a device
 // refreshes only with that device's key, as with device tracking in Cognito, and not at all once
 // the device is forgotten.
-func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, raw, deviceKey string, checkSecret func(username string) error) (*AuthenticationResultType, error) {
+func (s *Service) refresh(ctx context.Context, p *model.Pool, c *model.Client, raw, deviceKey string, checkSecret func(username string) error) (*model.AuthenticationResultType, error) {
 	if !c.FlowEnabled("ALLOW_REFRESH_TOKEN_AUTH") {
 		return nil, cognito.InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
@@ -264,7 +266,7 @@ func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, raw, deviceKe
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	u, err := DecodeUser(su)
+	u, err := model.DecodeUser(su)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
@@ -301,7 +303,7 @@ func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, raw, deviceKe
 	if err != nil {
 		return nil, err
 	}
-	return &AuthenticationResultType{AccessToken: t.AccessToken, IdToken: t.IDToken, ExpiresIn: int32(t.ExpiresIn), TokenType: "Bearer"}, nil
+	return &model.AuthenticationResultType{AccessToken: t.AccessToken, IdToken: t.IDToken, ExpiresIn: int32(t.ExpiresIn), TokenType: "Bearer"}, nil
 }
 
 // GetTokensFromRefreshToken refreshes with the raw client secret (Amplify v6's refresh).
@@ -356,7 +358,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	u, err := DecodeUser(su)
+	u, err := model.DecodeUser(su)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
@@ -365,7 +367,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 		// someone else, whose record it must not touch.
 		return &RevokeTokenOutput{}, nil
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		revokeLineage(cur, rec.OriginJTI, rec.Expires)
 		return []store.Op{store.DeleteOp(store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(in.Token))), store.Cond{})}, nil
 	})
@@ -375,7 +377,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	return &RevokeTokenOutput{}, nil
 }
 
-func revokeLineage(u *User, origin string, until time.Time) {
+func revokeLineage(u *model.User, origin string, until time.Time) {
 	if u.Revoked == nil {
 		u.Revoked = map[string]int64{}
 	}
@@ -383,8 +385,8 @@ func revokeLineage(u *User, origin string, until time.Time) {
 }
 
 // signOutEverywhere revokes every lineage of a user and every token issued before now.
-func (s *Service) signOutEverywhere(ctx context.Context, p *Pool, u *User) error {
-	_, err := s.updateUser(ctx, p, u, func(cur *User) ([]store.Op, error) {
+func (s *Service) signOutEverywhere(ctx context.Context, p *model.Pool, u *model.User) error {
+	_, err := s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		revokeAll(cur, s.now())
 		return nil, nil
 	})
@@ -393,7 +395,7 @@ func (s *Service) signOutEverywhere(ctx context.Context, p *Pool, u *User) error
 
 // revokeAll ends every lineage of a user, as a global sign-out or a disable does: every lineage
 // so far was created at or before the mark (LastLineage), every later one after it (newLineage).
-func revokeAll(u *User, now time.Time) {
+func revokeAll(u *model.User, now time.Time) {
 	pruneLineages(u, now)
 	u.RevokedThrough = max(now.UnixMilli(), u.LastLineage, u.RevokedThrough)
 }
@@ -402,8 +404,8 @@ func revokeAll(u *User, now time.Time) {
 
 // accessCaller is the result of authenticating an access token.
 type accessCaller struct {
-	pool   *Pool
-	user   *User
+	pool   *model.Pool
+	user   *model.User
 	claims *token.Claims
 }
 
@@ -463,7 +465,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, 
 	if !slices.Contains(strings.Fields(claims.Scope), adminScope) {
 		return nil, cognito.NotAuthorized("Access Token does not have required scopes")
 	}
-	su, err := s.repo.GetUser(ctx, p.Id, UserKey(p, claims.Username))
+	su, err := s.repo.GetUser(ctx, p.Id, model.UserKey(p, claims.Username))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, msg.UserNotFound()
 	}

@@ -1,27 +1,14 @@
 package userpool
 
-import "github.com/cognatehq/cognate/pkg/cognito"
+import "github.com/cognatehq/cognate/pkg/userpool/model"
 
 // Wire shapes of the device operations (Cognito JSON 1.1 names).
 
-type DeviceSecretVerifierConfigType struct {
-	PasswordVerifier string `json:",omitempty" cognito:"sensitive"`
-	Salt             string `json:",omitempty"`
-}
-
-type DeviceType struct {
-	DeviceKey                   string          `json:",omitempty"`
-	DeviceAttributes            []AttributeType `json:",omitempty"`
-	DeviceCreateDate            *cognito.Time   `json:",omitempty"`
-	DeviceLastModifiedDate      *cognito.Time   `json:",omitempty"`
-	DeviceLastAuthenticatedDate *cognito.Time   `json:",omitempty"`
-}
-
 type ConfirmDeviceInput struct {
-	AccessToken                string                          `cognito:"required,pattern=token,sensitive"`
-	DeviceKey                  string                          `cognito:"required,min=1,max=55,pattern=deviceKey"`
-	DeviceSecretVerifierConfig *DeviceSecretVerifierConfigType `json:",omitempty"`
-	DeviceName                 string                          `json:",omitempty" cognito:"min=1,max=1024"`
+	AccessToken                string                                `cognito:"required,pattern=token,sensitive"`
+	DeviceKey                  string                                `cognito:"required,min=1,max=55,pattern=deviceKey"`
+	DeviceSecretVerifierConfig *model.DeviceSecretVerifierConfigType `json:",omitempty"`
+	DeviceName                 string                                `json:",omitempty" cognito:"min=1,max=1024"`
 }
 
 type ConfirmDeviceOutput struct {
@@ -34,7 +21,7 @@ type GetDeviceInput struct {
 }
 
 type GetDeviceOutput struct {
-	Device *DeviceType `json:",omitempty"`
+	Device *model.DeviceType `json:",omitempty"`
 }
 
 type ListDevicesInput struct {
@@ -44,7 +31,7 @@ type ListDevicesInput struct {
 }
 
 type ListDevicesOutput struct {
-	Devices         []DeviceType
+	Devices         []model.DeviceType
 	PaginationToken string `json:",omitempty"`
 }
 
@@ -70,7 +57,7 @@ type AdminGetDeviceInput struct {
 }
 
 type AdminGetDeviceOutput struct {
-	Device *DeviceType `json:",omitempty"`
+	Device *model.DeviceType `json:",omitempty"`
 }
 
 type AdminListDevicesInput struct {
@@ -81,7 +68,7 @@ type AdminListDevicesInput struct {
 }
 
 type AdminListDevicesOutput struct {
-	Devices         []DeviceType
+	Devices         []model.DeviceType
 	PaginationToken string `json:",omitempty"`
 }
 

@@ -1,167 +1,23 @@
 package userpool
 
 import (
-	"encoding/json"
-
-	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
 // Wire shapes of pools and app clients, named and tagged as Cognito's JSON 1.1 protocol has
 // them. `cognito:"..."` tags are the protocol constraints the edge validates before a call.
 
-type PasswordPolicyType struct {
-	MinimumLength                 *int32 `json:",omitempty" cognito:"minval=6,maxval=99"`
-	RequireUppercase              bool
-	RequireLowercase              bool
-	RequireNumbers                bool
-	RequireSymbols                bool
-	PasswordHistorySize           *int32 `json:",omitempty" cognito:"minval=0,maxval=24"`
-	TemporaryPasswordValidityDays int32  `cognito:"minval=0,maxval=365"`
-}
-
-type SignInPolicyType struct {
-	AllowedFirstAuthFactors []string `json:",omitempty"`
-}
-
-type UserPoolPolicyType struct {
-	PasswordPolicy *PasswordPolicyType `json:",omitempty"`
-	SignInPolicy   *SignInPolicyType   `json:",omitempty"`
-}
-
-type NumberAttributeConstraintsType struct {
-	MinValue *string `json:",omitempty"`
-	MaxValue *string `json:",omitempty"`
-}
-
-type StringAttributeConstraintsType struct {
-	MinLength *string `json:",omitempty"`
-	MaxLength *string `json:",omitempty"`
-}
-
-type SchemaAttributeType struct {
-	Name                       *string                         `json:",omitempty" cognito:"min=1,max=20,pattern=attrName"`
-	AttributeDataType          *string                         `json:",omitempty" cognito:"enum=String|Number|DateTime|Boolean"`
-	DeveloperOnlyAttribute     *bool                           `json:",omitempty"`
-	Mutable                    *bool                           `json:",omitempty"`
-	Required                   *bool                           `json:",omitempty"`
-	NumberAttributeConstraints *NumberAttributeConstraintsType `json:",omitempty"`
-	StringAttributeConstraints *StringAttributeConstraintsType `json:",omitempty"`
-}
-
-type VerificationMessageTemplateType struct {
-	SmsMessage         string `json:",omitempty" cognito:"min=6,max=140"`
-	EmailMessage       string `json:",omitempty" cognito:"min=6,max=20000"`
-	EmailSubject       string `json:",omitempty" cognito:"min=1,max=140"`
-	EmailMessageByLink string `json:",omitempty"`
-	EmailSubjectByLink string `json:",omitempty"`
-	DefaultEmailOption string `json:",omitempty" cognito:"enum=CONFIRM_WITH_LINK|CONFIRM_WITH_CODE"`
-}
-
-type MessageTemplateType struct {
-	SMSMessage   string `json:",omitempty" cognito:"min=6,max=140"`
-	EmailMessage string `json:",omitempty" cognito:"min=6,max=20000"`
-	EmailSubject string `json:",omitempty" cognito:"min=1,max=140"`
-}
-
-type AdminCreateUserConfigType struct {
-	AllowAdminCreateUserOnly  bool
-	UnusedAccountValidityDays int32                `cognito:"minval=0,maxval=365"`
-	InviteMessageTemplate     *MessageTemplateType `json:",omitempty"`
-}
-
-type UsernameConfigurationType struct {
-	CaseSensitive *bool `cognito:"required"`
-}
-
-type DeviceConfigurationType struct {
-	ChallengeRequiredOnNewDevice     bool
-	DeviceOnlyRememberedOnUserPrompt bool
-}
-
-type UserAttributeUpdateSettingsType struct {
-	AttributesRequireVerificationBeforeUpdate []string `json:",omitempty"`
-}
-
-type RecoveryOptionType struct {
-	Priority *int32 `cognito:"required,minval=1,maxval=2"`
-	Name     string `cognito:"required,enum=verified_email|verified_phone_number|admin_only"`
-}
-
-type AccountRecoverySettingType struct {
-	RecoveryMechanisms []RecoveryOptionType `json:",omitempty" cognito:"min=1,max=2"`
-}
-
-// UserPoolType is the pool as DescribeUserPool returns it. Settings Cognate does not act on yet
-// are kept verbatim (json.RawMessage) so they round-trip.
-type UserPoolType struct {
-	Id                          string                           `json:",omitempty"`
-	Name                        string                           `json:",omitempty"`
-	Arn                         string                           `json:",omitempty"`
-	Policies                    *UserPoolPolicyType              `json:",omitempty"`
-	DeletionProtection          string                           `json:",omitempty"`
-	LambdaConfig                json.RawMessage                  `json:",omitempty"`
-	Status                      string                           `json:",omitempty"`
-	LastModifiedDate            *cognito.Time                    `json:",omitempty"`
-	CreationDate                *cognito.Time                    `json:",omitempty"`
-	SchemaAttributes            []SchemaAttributeType            `json:",omitempty"`
-	AutoVerifiedAttributes      []string                         `json:",omitempty"`
-	AliasAttributes             []string                         `json:",omitempty"`
-	UsernameAttributes          []string                         `json:",omitempty"`
-	SmsVerificationMessage      string                           `json:",omitempty"`
-	EmailVerificationMessage    string                           `json:",omitempty"`
-	EmailVerificationSubject    string                           `json:",omitempty"`
-	VerificationMessageTemplate *VerificationMessageTemplateType `json:",omitempty"`
-	SmsAuthenticationMessage    string                           `json:",omitempty"`
-	UserAttributeUpdateSettings *UserAttributeUpdateSettingsType `json:",omitempty"`
-	MfaConfiguration            string                           `json:",omitempty"`
-	DeviceConfiguration         *DeviceConfigurationType         `json:",omitempty"`
-	EstimatedNumberOfUsers      int64
-	EmailConfiguration          json.RawMessage             `json:",omitempty"`
-	SmsConfiguration            json.RawMessage             `json:",omitempty"`
-	UserPoolTags                map[string]string           `json:",omitempty"`
-	Domain                      string                      `json:",omitempty"`
-	CustomDomain                string                      `json:",omitempty"`
-	AdminCreateUserConfig       *AdminCreateUserConfigType  `json:",omitempty"`
-	UserPoolAddOns              json.RawMessage             `json:",omitempty"`
-	UsernameConfiguration       *UsernameConfigurationType  `json:",omitempty"`
-	AccountRecoverySetting      *AccountRecoverySettingType `json:",omitempty"`
-	UserPoolTier                string                      `json:",omitempty"`
-}
-
-// poolSettings is the part of CreateUserPool and UpdateUserPool that both share.
-type PoolSettings struct {
-	Policies                    *UserPoolPolicyType              `json:",omitempty"`
-	DeletionProtection          string                           `json:",omitempty" cognito:"enum=ACTIVE|INACTIVE"`
-	LambdaConfig                json.RawMessage                  `json:",omitempty"`
-	AutoVerifiedAttributes      []string                         `json:",omitempty"`
-	SmsVerificationMessage      string                           `json:",omitempty" cognito:"min=6,max=140"`
-	EmailVerificationMessage    string                           `json:",omitempty" cognito:"min=6,max=20000"`
-	EmailVerificationSubject    string                           `json:",omitempty" cognito:"min=1,max=140"`
-	VerificationMessageTemplate *VerificationMessageTemplateType `json:",omitempty"`
-	SmsAuthenticationMessage    string                           `json:",omitempty" cognito:"min=6,max=140"`
-	UserAttributeUpdateSettings *UserAttributeUpdateSettingsType `json:",omitempty"`
-	MfaConfiguration            string                           `json:",omitempty" cognito:"enum=OFF|ON|OPTIONAL"`
-	DeviceConfiguration         *DeviceConfigurationType         `json:",omitempty"`
-	EmailConfiguration          json.RawMessage                  `json:",omitempty"`
-	SmsConfiguration            json.RawMessage                  `json:",omitempty"`
-	UserPoolTags                map[string]string                `json:",omitempty"`
-	AdminCreateUserConfig       *AdminCreateUserConfigType       `json:",omitempty"`
-	UserPoolAddOns              json.RawMessage                  `json:",omitempty"`
-	AccountRecoverySetting      *AccountRecoverySettingType      `json:",omitempty"`
-	UserPoolTier                string                           `json:",omitempty" cognito:"enum=LITE|ESSENTIALS|PLUS"`
-}
-
 type CreateUserPoolInput struct {
-	PoolName              string                     `cognito:"required,min=1,max=128,pattern=poolName"`
-	AliasAttributes       []string                   `json:",omitempty"`
-	UsernameAttributes    []string                   `json:",omitempty"`
-	Schema                []SchemaAttributeType      `json:",omitempty" cognito:"min=1,max=50"`
-	UsernameConfiguration *UsernameConfigurationType `json:",omitempty"`
-	PoolSettings
+	PoolName              string                           `cognito:"required,min=1,max=128,pattern=poolName"`
+	AliasAttributes       []string                         `json:",omitempty"`
+	UsernameAttributes    []string                         `json:",omitempty"`
+	Schema                []model.SchemaAttributeType      `json:",omitempty" cognito:"min=1,max=50"`
+	UsernameConfiguration *model.UsernameConfigurationType `json:",omitempty"`
+	model.PoolSettings
 }
 
 type CreateUserPoolOutput struct {
-	UserPool *UserPoolType `json:",omitempty"`
+	UserPool *model.UserPoolType `json:",omitempty"`
 }
 
 type DescribeUserPoolInput struct {
@@ -169,12 +25,12 @@ type DescribeUserPoolInput struct {
 }
 
 type DescribeUserPoolOutput struct {
-	UserPool *UserPoolType `json:",omitempty"`
+	UserPool *model.UserPoolType `json:",omitempty"`
 }
 
 type UpdateUserPoolInput struct {
 	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	PoolSettings
+	model.PoolSettings
 }
 
 type UpdateUserPoolOutput struct{}
@@ -190,104 +46,29 @@ type ListUserPoolsInput struct {
 	NextToken  string `json:",omitempty" cognito:"min=1,max=131072"`
 }
 
-type UserPoolDescriptionType struct {
-	Id               string
-	Name             string
-	LambdaConfig     json.RawMessage `json:",omitempty"`
-	Status           string          `json:",omitempty"`
-	LastModifiedDate *cognito.Time   `json:",omitempty"`
-	CreationDate     *cognito.Time   `json:",omitempty"`
-}
-
 type ListUserPoolsOutput struct {
-	UserPools []UserPoolDescriptionType
+	UserPools []model.UserPoolDescriptionType
 	NextToken string `json:",omitempty"`
 }
 
 type AddCustomAttributesInput struct {
-	UserPoolId       string                `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	CustomAttributes []SchemaAttributeType `cognito:"required,min=1,max=25"`
+	UserPoolId       string                      `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	CustomAttributes []model.SchemaAttributeType `cognito:"required,min=1,max=25"`
 }
 
 type AddCustomAttributesOutput struct{}
 
 // ---- app clients ----
 
-type TokenValidityUnitsType struct {
-	AccessToken  string `json:",omitempty" cognito:"enum=seconds|minutes|hours|days"`
-	IdToken      string `json:",omitempty" cognito:"enum=seconds|minutes|hours|days"`
-	RefreshToken string `json:",omitempty" cognito:"enum=seconds|minutes|hours|days"`
-}
-
-type RefreshTokenRotationType struct {
-	Feature                 string `cognito:"required,enum=ENABLED|DISABLED"`
-	RetryGracePeriodSeconds *int32 `json:",omitempty" cognito:"minval=0,maxval=60"`
-}
-
-// clientSettings is what CreateUserPoolClient and UpdateUserPoolClient share.
-type ClientSettings struct {
-	ClientName                               string                    `json:",omitempty" cognito:"min=1,max=128,pattern=clientName"`
-	RefreshTokenValidity                     int32                     `json:",omitempty" cognito:"minval=0,maxval=315360000"`
-	AccessTokenValidity                      *int32                    `json:",omitempty" cognito:"minval=1,maxval=86400"`
-	IdTokenValidity                          *int32                    `json:",omitempty" cognito:"minval=1,maxval=86400"`
-	TokenValidityUnits                       *TokenValidityUnitsType   `json:",omitempty"`
-	ReadAttributes                           []string                  `json:",omitempty"`
-	WriteAttributes                          []string                  `json:",omitempty"`
-	ExplicitAuthFlows                        []string                  `json:",omitempty"`
-	SupportedIdentityProviders               []string                  `json:",omitempty"`
-	CallbackURLs                             []string                  `json:",omitempty" cognito:"max=100"`
-	LogoutURLs                               []string                  `json:",omitempty" cognito:"max=100"`
-	DefaultRedirectURI                       string                    `json:",omitempty"`
-	AllowedOAuthFlows                        []string                  `json:",omitempty" cognito:"max=3"`
-	AllowedOAuthScopes                       []string                  `json:",omitempty" cognito:"max=50"`
-	AllowedOAuthFlowsUserPoolClient          bool                      `json:",omitempty"`
-	AnalyticsConfiguration                   json.RawMessage           `json:",omitempty"`
-	PreventUserExistenceErrors               string                    `json:",omitempty" cognito:"enum=LEGACY|ENABLED"`
-	EnableTokenRevocation                    *bool                     `json:",omitempty"`
-	EnablePropagateAdditionalUserContextData *bool                     `json:",omitempty"`
-	AuthSessionValidity                      *int32                    `json:",omitempty" cognito:"minval=3,maxval=15"`
-	RefreshTokenRotation                     *RefreshTokenRotationType `json:",omitempty"`
-}
-
-// UserPoolClientType is the app client as DescribeUserPoolClient returns it.
-type UserPoolClientType struct {
-	UserPoolId                               string                    `json:",omitempty"`
-	ClientName                               string                    `json:",omitempty"`
-	ClientId                                 string                    `json:",omitempty"`
-	ClientSecret                             string                    `json:",omitempty"`
-	LastModifiedDate                         *cognito.Time             `json:",omitempty"`
-	CreationDate                             *cognito.Time             `json:",omitempty"`
-	RefreshTokenValidity                     int32                     `json:",omitempty"`
-	AccessTokenValidity                      int32                     `json:",omitempty"`
-	IdTokenValidity                          int32                     `json:",omitempty"`
-	TokenValidityUnits                       *TokenValidityUnitsType   `json:",omitempty"`
-	ReadAttributes                           []string                  `json:",omitempty"`
-	WriteAttributes                          []string                  `json:",omitempty"`
-	ExplicitAuthFlows                        []string                  `json:",omitempty"`
-	SupportedIdentityProviders               []string                  `json:",omitempty"`
-	CallbackURLs                             []string                  `json:",omitempty"`
-	LogoutURLs                               []string                  `json:",omitempty"`
-	DefaultRedirectURI                       string                    `json:",omitempty"`
-	AllowedOAuthFlows                        []string                  `json:",omitempty"`
-	AllowedOAuthScopes                       []string                  `json:",omitempty"`
-	AllowedOAuthFlowsUserPoolClient          bool                      `json:",omitempty"`
-	AnalyticsConfiguration                   json.RawMessage           `json:",omitempty"`
-	PreventUserExistenceErrors               string                    `json:",omitempty"`
-	EnableTokenRevocation                    *bool                     `json:",omitempty"`
-	EnablePropagateAdditionalUserContextData *bool                     `json:",omitempty"`
-	AuthSessionValidity                      int32                     `json:",omitempty"`
-	RefreshTokenRotation                     *RefreshTokenRotationType `json:",omitempty"`
-}
-
 type CreateUserPoolClientInput struct {
 	UserPoolId     string `cognito:"required,min=1,max=55,pattern=userPoolId"`
 	GenerateSecret bool   `json:",omitempty"`
 	ClientSecret   string `json:",omitempty" cognito:"min=24,max=64,pattern=clientSecret,sensitive"`
-	ClientSettings
+	model.ClientSettings
 }
 
 type CreateUserPoolClientOutput struct {
-	UserPoolClient *UserPoolClientType `json:",omitempty"`
+	UserPoolClient *model.UserPoolClientType `json:",omitempty"`
 }
 
 type DescribeUserPoolClientInput struct {
@@ -296,17 +77,17 @@ type DescribeUserPoolClientInput struct {
 }
 
 type DescribeUserPoolClientOutput struct {
-	UserPoolClient *UserPoolClientType `json:",omitempty"`
+	UserPoolClient *model.UserPoolClientType `json:",omitempty"`
 }
 
 type UpdateUserPoolClientInput struct {
 	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
 	ClientId   string `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	ClientSettings
+	model.ClientSettings
 }
 
 type UpdateUserPoolClientOutput struct {
-	UserPoolClient *UserPoolClientType `json:",omitempty"`
+	UserPoolClient *model.UserPoolClientType `json:",omitempty"`
 }
 
 type DeleteUserPoolClientInput struct {
@@ -322,13 +103,7 @@ type ListUserPoolClientsInput struct {
 	NextToken  string `json:",omitempty" cognito:"min=1,max=131072"`
 }
 
-type UserPoolClientDescription struct {
-	ClientId   string
-	UserPoolId string
-	ClientName string
-}
-
 type ListUserPoolClientsOutput struct {
-	UserPoolClients []UserPoolClientDescription
+	UserPoolClients []model.UserPoolClientDescription
 	NextToken       string `json:",omitempty"`
 }

@@ -1,103 +1,43 @@
 package userpool
 
-import "github.com/cognatehq/cognate/pkg/cognito"
+import (
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+)
 
 // Wire shapes of user, sign-up and sign-in operations (Cognito JSON 1.1 names).
-
-type AttributeType struct {
-	Name  string  `cognito:"required,min=1,max=32,pattern=attrName"`
-	Value *string `json:",omitempty" cognito:"max=2048,sensitive"`
-}
-
-type CodeDeliveryDetailsType struct {
-	Destination    string `json:",omitempty"`
-	DeliveryMedium string `json:",omitempty"`
-	AttributeName  string `json:",omitempty"`
-}
-
-type MFAOptionType struct {
-	DeliveryMedium string `json:",omitempty"`
-	AttributeName  string `json:",omitempty"`
-}
-
-type UserType struct {
-	Username             string          `json:",omitempty"`
-	Attributes           []AttributeType `json:",omitempty"`
-	UserCreateDate       *cognito.Time   `json:",omitempty"`
-	UserLastModifiedDate *cognito.Time   `json:",omitempty"`
-	Enabled              bool
-	UserStatus           string          `json:",omitempty"`
-	MFAOptions           []MFAOptionType `json:",omitempty"`
-}
-
-type NewDeviceMetadataType struct {
-	DeviceKey      string `json:",omitempty"`
-	DeviceGroupKey string `json:",omitempty"`
-}
-
-type AuthenticationResultType struct {
-	AccessToken       string                 `json:",omitempty"`
-	ExpiresIn         int32                  `json:",omitempty"`
-	TokenType         string                 `json:",omitempty"`
-	RefreshToken      string                 `json:",omitempty"`
-	IdToken           string                 `json:",omitempty"`
-	NewDeviceMetadata *NewDeviceMetadataType `json:",omitempty"`
-}
-
-// Threat-protection and analytics inputs are accepted and ignored.
-type UserContextDataType struct {
-	IpAddress   string `json:",omitempty"`
-	EncodedData string `json:",omitempty"`
-}
-
-type AnalyticsMetadataType struct {
-	AnalyticsEndpointId string `json:",omitempty"`
-}
-
-type HttpHeader struct {
-	HeaderName  string `json:"headerName,omitempty"`
-	HeaderValue string `json:"headerValue,omitempty"`
-}
-
-type ContextDataType struct {
-	IpAddress   string       `json:",omitempty"`
-	ServerName  string       `json:",omitempty"`
-	ServerPath  string       `json:",omitempty"`
-	HttpHeaders []HttpHeader `json:",omitempty"`
-	EncodedData string       `json:",omitempty"`
-}
 
 // ---- sign-up ----
 
 type SignUpInput struct {
-	ClientId          string                 `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	SecretHash        string                 `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
-	Username          string                 `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	Password          *string                `json:",omitempty" cognito:"max=256,pattern=password,sensitive"`
-	UserAttributes    []AttributeType        `json:",omitempty"`
-	ValidationData    []AttributeType        `json:",omitempty"`
-	AnalyticsMetadata *AnalyticsMetadataType `json:",omitempty"`
-	UserContextData   *UserContextDataType   `json:",omitempty"`
-	ClientMetadata    map[string]string      `json:",omitempty"`
+	ClientId          string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
+	SecretHash        string                       `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
+	Username          string                       `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	Password          *string                      `json:",omitempty" cognito:"max=256,pattern=password,sensitive"`
+	UserAttributes    []model.AttributeType        `json:",omitempty"`
+	ValidationData    []model.AttributeType        `json:",omitempty"`
+	AnalyticsMetadata *model.AnalyticsMetadataType `json:",omitempty"`
+	UserContextData   *model.UserContextDataType   `json:",omitempty"`
+	ClientMetadata    map[string]string            `json:",omitempty"`
 }
 
 type SignUpOutput struct {
 	UserConfirmed       bool
-	CodeDeliveryDetails *CodeDeliveryDetailsType `json:",omitempty"`
+	CodeDeliveryDetails *model.CodeDeliveryDetailsType `json:",omitempty"`
 	UserSub             string
 	Session             string `json:",omitempty"`
 }
 
 type ConfirmSignUpInput struct {
-	ClientId           string                 `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	SecretHash         string                 `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
-	Username           string                 `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	ConfirmationCode   string                 `cognito:"required,min=1,max=2048,pattern=code"`
-	ForceAliasCreation bool                   `json:",omitempty"`
-	AnalyticsMetadata  *AnalyticsMetadataType `json:",omitempty"`
-	UserContextData    *UserContextDataType   `json:",omitempty"`
-	ClientMetadata     map[string]string      `json:",omitempty"`
-	Session            string                 `json:",omitempty" cognito:"min=20,max=2048"`
+	ClientId           string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
+	SecretHash         string                       `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
+	Username           string                       `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	ConfirmationCode   string                       `cognito:"required,min=1,max=2048,pattern=code"`
+	ForceAliasCreation bool                         `json:",omitempty"`
+	AnalyticsMetadata  *model.AnalyticsMetadataType `json:",omitempty"`
+	UserContextData    *model.UserContextDataType   `json:",omitempty"`
+	ClientMetadata     map[string]string            `json:",omitempty"`
+	Session            string                       `json:",omitempty" cognito:"min=20,max=2048"`
 }
 
 type ConfirmSignUpOutput struct {
@@ -105,16 +45,16 @@ type ConfirmSignUpOutput struct {
 }
 
 type ResendConfirmationCodeInput struct {
-	ClientId          string                 `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	SecretHash        string                 `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
-	Username          string                 `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	AnalyticsMetadata *AnalyticsMetadataType `json:",omitempty"`
-	UserContextData   *UserContextDataType   `json:",omitempty"`
-	ClientMetadata    map[string]string      `json:",omitempty"`
+	ClientId          string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
+	SecretHash        string                       `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
+	Username          string                       `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	AnalyticsMetadata *model.AnalyticsMetadataType `json:",omitempty"`
+	UserContextData   *model.UserContextDataType   `json:",omitempty"`
+	ClientMetadata    map[string]string            `json:",omitempty"`
 }
 
 type ResendConfirmationCodeOutput struct {
-	CodeDeliveryDetails *CodeDeliveryDetailsType `json:",omitempty"`
+	CodeDeliveryDetails *model.CodeDeliveryDetailsType `json:",omitempty"`
 }
 
 type AdminConfirmSignUpInput struct {
@@ -128,59 +68,59 @@ type AdminConfirmSignUpOutput struct{}
 // ---- sign-in ----
 
 type InitiateAuthInput struct {
-	AuthFlow          string                 `cognito:"required,enum=USER_SRP_AUTH|REFRESH_TOKEN_AUTH|REFRESH_TOKEN|CUSTOM_AUTH|ADMIN_NO_SRP_AUTH|USER_PASSWORD_AUTH|ADMIN_USER_PASSWORD_AUTH|USER_AUTH"`
-	AuthParameters    map[string]string      `json:",omitempty" cognito:"sensitive"`
-	ClientMetadata    map[string]string      `json:",omitempty"`
-	ClientId          string                 `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	AnalyticsMetadata *AnalyticsMetadataType `json:",omitempty"`
-	UserContextData   *UserContextDataType   `json:",omitempty"`
-	Session           string                 `json:",omitempty" cognito:"min=20,max=2048"`
+	AuthFlow          string                       `cognito:"required,enum=USER_SRP_AUTH|REFRESH_TOKEN_AUTH|REFRESH_TOKEN|CUSTOM_AUTH|ADMIN_NO_SRP_AUTH|USER_PASSWORD_AUTH|ADMIN_USER_PASSWORD_AUTH|USER_AUTH"`
+	AuthParameters    map[string]string            `json:",omitempty" cognito:"sensitive"`
+	ClientMetadata    map[string]string            `json:",omitempty"`
+	ClientId          string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
+	AnalyticsMetadata *model.AnalyticsMetadataType `json:",omitempty"`
+	UserContextData   *model.UserContextDataType   `json:",omitempty"`
+	Session           string                       `json:",omitempty" cognito:"min=20,max=2048"`
 }
 
 type AuthOutput struct {
-	ChallengeName        string                    `json:",omitempty"`
-	Session              string                    `json:",omitempty"`
-	ChallengeParameters  map[string]string         `json:",omitempty"`
-	AuthenticationResult *AuthenticationResultType `json:",omitempty"`
-	AvailableChallenges  []string                  `json:",omitempty"`
+	ChallengeName        string                          `json:",omitempty"`
+	Session              string                          `json:",omitempty"`
+	ChallengeParameters  map[string]string               `json:",omitempty"`
+	AuthenticationResult *model.AuthenticationResultType `json:",omitempty"`
+	AvailableChallenges  []string                        `json:",omitempty"`
 }
 
 type InitiateAuthOutput = AuthOutput
 
 type AdminInitiateAuthInput struct {
-	UserPoolId        string                 `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	ClientId          string                 `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	AuthFlow          string                 `cognito:"required,enum=USER_SRP_AUTH|REFRESH_TOKEN_AUTH|REFRESH_TOKEN|CUSTOM_AUTH|ADMIN_NO_SRP_AUTH|USER_PASSWORD_AUTH|ADMIN_USER_PASSWORD_AUTH|USER_AUTH"`
-	AuthParameters    map[string]string      `json:",omitempty" cognito:"sensitive"`
-	ClientMetadata    map[string]string      `json:",omitempty"`
-	AnalyticsMetadata *AnalyticsMetadataType `json:",omitempty"`
-	ContextData       *ContextDataType       `json:",omitempty"`
-	Session           string                 `json:",omitempty" cognito:"min=20,max=2048"`
+	UserPoolId        string                       `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	ClientId          string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
+	AuthFlow          string                       `cognito:"required,enum=USER_SRP_AUTH|REFRESH_TOKEN_AUTH|REFRESH_TOKEN|CUSTOM_AUTH|ADMIN_NO_SRP_AUTH|USER_PASSWORD_AUTH|ADMIN_USER_PASSWORD_AUTH|USER_AUTH"`
+	AuthParameters    map[string]string            `json:",omitempty" cognito:"sensitive"`
+	ClientMetadata    map[string]string            `json:",omitempty"`
+	AnalyticsMetadata *model.AnalyticsMetadataType `json:",omitempty"`
+	ContextData       *model.ContextDataType       `json:",omitempty"`
+	Session           string                       `json:",omitempty" cognito:"min=20,max=2048"`
 }
 
 type AdminInitiateAuthOutput = AuthOutput
 
 type RespondToAuthChallengeInput struct {
-	ClientId           string                 `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	ChallengeName      string                 `cognito:"required"`
-	Session            string                 `json:",omitempty" cognito:"min=20,max=2048"`
-	ChallengeResponses map[string]string      `json:",omitempty" cognito:"sensitive"`
-	AnalyticsMetadata  *AnalyticsMetadataType `json:",omitempty"`
-	UserContextData    *UserContextDataType   `json:",omitempty"`
-	ClientMetadata     map[string]string      `json:",omitempty"`
+	ClientId           string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
+	ChallengeName      string                       `cognito:"required"`
+	Session            string                       `json:",omitempty" cognito:"min=20,max=2048"`
+	ChallengeResponses map[string]string            `json:",omitempty" cognito:"sensitive"`
+	AnalyticsMetadata  *model.AnalyticsMetadataType `json:",omitempty"`
+	UserContextData    *model.UserContextDataType   `json:",omitempty"`
+	ClientMetadata     map[string]string            `json:",omitempty"`
 }
 
 type RespondToAuthChallengeOutput = AuthOutput
 
 type AdminRespondToAuthChallengeInput struct {
-	UserPoolId         string                 `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	ClientId           string                 `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	ChallengeName      string                 `cognito:"required"`
-	ChallengeResponses map[string]string      `json:",omitempty" cognito:"sensitive"`
-	Session            string                 `json:",omitempty" cognito:"min=20,max=2048"`
-	AnalyticsMetadata  *AnalyticsMetadataType `json:",omitempty"`
-	ContextData        *ContextDataType       `json:",omitempty"`
-	ClientMetadata     map[string]string      `json:",omitempty"`
+	UserPoolId         string                       `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	ClientId           string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
+	ChallengeName      string                       `cognito:"required"`
+	ChallengeResponses map[string]string            `json:",omitempty" cognito:"sensitive"`
+	Session            string                       `json:",omitempty" cognito:"min=20,max=2048"`
+	AnalyticsMetadata  *model.AnalyticsMetadataType `json:",omitempty"`
+	ContextData        *model.ContextDataType       `json:",omitempty"`
+	ClientMetadata     map[string]string            `json:",omitempty"`
 }
 
 type AdminRespondToAuthChallengeOutput = AuthOutput
@@ -194,7 +134,7 @@ type GetTokensFromRefreshTokenInput struct {
 }
 
 type GetTokensFromRefreshTokenOutput struct {
-	AuthenticationResult *AuthenticationResultType `json:",omitempty"`
+	AuthenticationResult *model.AuthenticationResultType `json:",omitempty"`
 }
 
 type RevokeTokenInput struct {
@@ -213,10 +153,10 @@ type GetUserInput struct {
 
 type GetUserOutput struct {
 	Username            string
-	UserAttributes      []AttributeType
-	MFAOptions          []MFAOptionType `json:",omitempty"`
-	PreferredMfaSetting string          `json:",omitempty"`
-	UserMFASettingList  []string        `json:",omitempty"`
+	UserAttributes      []model.AttributeType
+	MFAOptions          []model.MFAOptionType `json:",omitempty"`
+	PreferredMfaSetting string                `json:",omitempty"`
+	UserMFASettingList  []string              `json:",omitempty"`
 }
 
 type ChangePasswordInput struct {
@@ -248,30 +188,30 @@ type AdminGetUserInput struct {
 
 type AdminGetUserOutput struct {
 	Username             string
-	UserAttributes       []AttributeType `json:",omitempty"`
-	UserCreateDate       *cognito.Time   `json:",omitempty"`
-	UserLastModifiedDate *cognito.Time   `json:",omitempty"`
+	UserAttributes       []model.AttributeType `json:",omitempty"`
+	UserCreateDate       *cognito.Time         `json:",omitempty"`
+	UserLastModifiedDate *cognito.Time         `json:",omitempty"`
 	Enabled              bool
 	UserStatus           string
-	MFAOptions           []MFAOptionType `json:",omitempty"`
-	PreferredMfaSetting  string          `json:",omitempty"`
-	UserMFASettingList   []string        `json:",omitempty"`
+	MFAOptions           []model.MFAOptionType `json:",omitempty"`
+	PreferredMfaSetting  string                `json:",omitempty"`
+	UserMFASettingList   []string              `json:",omitempty"`
 }
 
 type AdminCreateUserInput struct {
-	UserPoolId             string            `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Username               string            `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	UserAttributes         []AttributeType   `json:",omitempty"`
-	ValidationData         []AttributeType   `json:",omitempty"`
-	TemporaryPassword      *string           `json:",omitempty" cognito:"max=256,pattern=password,sensitive"`
-	ForceAliasCreation     bool              `json:",omitempty"`
-	MessageAction          string            `json:",omitempty" cognito:"enum=RESEND|SUPPRESS"`
-	DesiredDeliveryMediums []string          `json:",omitempty"`
-	ClientMetadata         map[string]string `json:",omitempty"`
+	UserPoolId             string                `cognito:"required,min=1,max=55,pattern=userPoolId"`
+	Username               string                `cognito:"required,min=1,max=128,pattern=username,sensitive"`
+	UserAttributes         []model.AttributeType `json:",omitempty"`
+	ValidationData         []model.AttributeType `json:",omitempty"`
+	TemporaryPassword      *string               `json:",omitempty" cognito:"max=256,pattern=password,sensitive"`
+	ForceAliasCreation     bool                  `json:",omitempty"`
+	MessageAction          string                `json:",omitempty" cognito:"enum=RESEND|SUPPRESS"`
+	DesiredDeliveryMediums []string              `json:",omitempty"`
+	ClientMetadata         map[string]string     `json:",omitempty"`
 }
 
 type AdminCreateUserOutput struct {
-	User *UserType `json:",omitempty"`
+	User *model.UserType `json:",omitempty"`
 }
 
 type AdminDeleteUserInput struct {
@@ -306,6 +246,6 @@ type ListUsersInput struct {
 }
 
 type ListUsersOutput struct {
-	Users           []UserType
+	Users           []model.UserType
 	PaginationToken string `json:",omitempty"`
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -40,24 +42,16 @@ type firstFactor struct {
 	challenges []string
 	// usable tells whether a user can sign in with it. u is nil for an unknown user whose
 	// existence is hidden: the answer must be what a typical real user would see.
-	usable func(u *User) bool
+	usable func(u *model.User) bool
 }
 
 var firstFactors = []firstFactor{
 	{name: "PASSWORD", challenges: []string{challengePassword, challengePasswordSRP},
-		usable: func(u *User) bool { return u == nil || u.Password != nil }},
-}
-
-// allowedFactors is the pool's AllowedFirstAuthFactors (PASSWORD when unset).
-func (p *Pool) AllowedFactors() []string {
-	if p.Policies != nil && p.Policies.SignInPolicy != nil && len(p.Policies.SignInPolicy.AllowedFirstAuthFactors) > 0 {
-		return p.Policies.SignInPolicy.AllowedFirstAuthFactors
-	}
-	return []string{"PASSWORD"}
+		usable: func(u *model.User) bool { return u == nil || u.Password != nil }},
 }
 
 // availableChallenges lists the first-factor challenges on offer to a user.
-func availableChallenges(p *Pool, u *User) []string {
+func availableChallenges(p *model.Pool, u *model.User) []string {
 	var out []string
 	allowed := p.AllowedFactors()
 	for _, f := range firstFactors {
@@ -75,7 +69,7 @@ func availableChallenges(p *Pool, u *User) []string {
 // pipeline as a correct password (disabled, unconfirmed, status, MFA, device).
 func decideUserAuth(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
 	if c.sess != nil {
-		return &signInDecision{step: c.step(), verdict: func(*User) (bool, error) { return true, nil }}, nil
+		return &signInDecision{step: c.step(), verdict: func(*model.User) (bool, error) { return true, nil }}, nil
 	}
 	offer := availableChallenges(c.pool, c.user)
 	if len(offer) == 0 {
@@ -165,7 +159,7 @@ func decideFirstFactor(ctx context.Context, s *Service, c *signInCall) (*signInD
 }
 
 // signUpSessionOp is the write that stores the Session SignUp and ConfirmSignUp return.
-func (s *Service) signUpSessionOp(p *Pool, c *Client, u *User) (string, store.Op, error) {
+func (s *Service) signUpSessionOp(p *model.Pool, c *model.Client, u *model.User) (string, store.Op, error) {
 	tok, err := s.newSessionToken()
 	if err != nil {
 		return "", store.Op{}, msg.Internal(err)

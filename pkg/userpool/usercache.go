@@ -2,9 +2,9 @@ package userpool
 
 import (
 	"bytes"
-	"maps"
-	"slices"
 	"sync"
+
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/store"
 )
@@ -38,7 +38,7 @@ type userCacheKey struct{ pool, key string }
 
 type decodedUser struct {
 	data []byte // the record as stored, which rec was decoded from
-	rec  *UserRecord
+	rec  *model.UserRecord
 	cost int
 }
 
@@ -48,17 +48,17 @@ func newUserCache(maxBytes int) *userCache {
 
 // decode is decodeUser(su), from the cache when su.Data is what was decoded last time for this
 // user.
-func (c *userCache) decode(su *store.User) (*User, error) {
+func (c *userCache) decode(su *store.User) (*model.User, error) {
 	k := userCacheKey{su.PoolID, su.Key}
 	c.mu.Lock()
 	e := c.m[k]
 	c.mu.Unlock()
 	if e != nil && bytes.Equal(e.data, su.Data) {
 		r := e.rec.Clone()
-		r.Lock = LockFromAttempts(su.Attempts)
-		return &User{UserRecord: r, Stored: su}, nil
+		r.Lock = model.LockFromAttempts(su.Attempts)
+		return &model.User{UserRecord: r, Stored: su}, nil
 	}
-	u, err := DecodeUser(su)
+	u, err := model.DecodeUser(su)
 	if err != nil || len(su.Data) > maxDecodedUserRecord {
 		return u, err
 	}
@@ -79,26 +79,4 @@ func (c *userCache) decode(su *store.User) (*User, error) {
 	c.m[k] = e
 	c.bytes += e.cost
 	return u, nil
-}
-
-// clone copies r deeply enough that changing the copy (its maps, slices and pointed-to
-// structs) never changes r. TestUserRecordCloneSharesNothing fails when a field is added that
-// this does not copy.
-func (r *UserRecord) Clone() *UserRecord {
-	c := *r
-	c.Attrs = maps.Clone(r.Attrs)
-	if r.Password != nil {
-		pw := *r.Password
-		pw.Salt, pw.Verifier = bytes.Clone(pw.Salt), bytes.Clone(pw.Verifier)
-		c.Password = &pw
-	}
-	c.Revoked = maps.Clone(r.Revoked)
-	c.Groups = slices.Clone(r.Groups)
-	c.Pending = maps.Clone(r.Pending)
-	c.MFAOptions = slices.Clone(r.MFAOptions)
-	if r.Lock != nil {
-		l := *r.Lock
-		c.Lock = &l
-	}
-	return &c
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/envelope"
@@ -18,7 +20,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/store/embedded"
 )
 
-func storedUser(t *testing.T, pool, key string, r *UserRecord) *store.User {
+func storedUser(t *testing.T, pool, key string, r *model.UserRecord) *store.User {
 	t.Helper()
 	data, err := json.Marshal(r)
 	if err != nil {
@@ -29,7 +31,7 @@ func storedUser(t *testing.T, pool, key string, r *UserRecord) *store.User {
 
 func TestUserCacheHitsOnlyUnchangedBytes(t *testing.T) {
 	c := newUserCache(1 << 20)
-	rec := &UserRecord{Username: "alice", Status: StatusConfirmed, Enabled: true, Attrs: map[string]string{"email": "a@example.com"},
+	rec := &model.UserRecord{Username: "alice", Status: model.StatusConfirmed, Enabled: true, Attrs: map[string]string{"email": "a@example.com"},
 		Revoked: map[string]int64{"origin-1": 2e9}}
 	su := storedUser(t, "p", "alice", rec)
 	first, err := c.decode(su)
@@ -51,11 +53,11 @@ func TestUserCacheHitsOnlyUnchangedBytes(t *testing.T) {
 		t.Fatalf("a caller's change leaked into the cache: %+v", third.UserRecord)
 	}
 	// Any write changes the bytes: a revocation, a disable, a global sign-out are seen at once.
-	for name, change := range map[string]func(r *UserRecord){
-		"revoked lineage":   func(r *UserRecord) { r.Revoked = map[string]int64{"origin-1": 2e9, "origin-3": 2e9} },
-		"disabled":          func(r *UserRecord) { r.Enabled = false },
-		"global sign-out":   func(r *UserRecord) { r.RevokedThrough = time.Now().UnixMilli() },
-		"attribute changed": func(r *UserRecord) { r.Attrs = map[string]string{"email": "b@example.com"} },
+	for name, change := range map[string]func(r *model.UserRecord){
+		"revoked lineage":   func(r *model.UserRecord) { r.Revoked = map[string]int64{"origin-1": 2e9, "origin-3": 2e9} },
+		"disabled":          func(r *model.UserRecord) { r.Enabled = false },
+		"global sign-out":   func(r *model.UserRecord) { r.RevokedThrough = time.Now().UnixMilli() },
+		"attribute changed": func(r *model.UserRecord) { r.Attrs = map[string]string{"email": "b@example.com"} },
 	} {
 		changed := *rec.Clone()
 		change(&changed)
@@ -63,7 +65,7 @@ func TestUserCacheHitsOnlyUnchangedBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := DecodeUser(storedUser(t, "p", "alice", &changed))
+		want, _ := model.DecodeUser(storedUser(t, "p", "alice", &changed))
 		if !reflect.DeepEqual(got.UserRecord, want.UserRecord) {
 			t.Errorf("%s: decoded %+v, want %+v", name, got.UserRecord, want.UserRecord)
 		}
@@ -75,7 +77,7 @@ func TestUserCacheHitsOnlyUnchangedBytes(t *testing.T) {
 }
 
 func TestUserCacheBound(t *testing.T) {
-	rec := &UserRecord{Username: "u", Attrs: map[string]string{"email": "u@example.com"}}
+	rec := &model.UserRecord{Username: "u", Attrs: map[string]string{"email": "u@example.com"}}
 	one := storedUser(t, "p", "u000", rec)
 	budget := 5 * (2*len(one.Data) + 512)
 	c := newUserCache(budget)
@@ -93,7 +95,7 @@ func TestUserCacheBound(t *testing.T) {
 			t.Fatalf("cache holds %d entries, %d bytes (entries sum to %d), budget %d", len(c.m), c.bytes, sum, budget)
 		}
 	}
-	big := &UserRecord{Username: "big", Attrs: map[string]string{"x": string(make([]byte, maxDecodedUserRecord))}}
+	big := &model.UserRecord{Username: "big", Attrs: map[string]string{"x": string(make([]byte, maxDecodedUserRecord))}}
 	if _, err := c.decode(storedUser(t, "p", "big", big)); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +108,7 @@ func TestUserCacheBound(t *testing.T) {
 // to its copy would reach the cache. Filling every field by reflection makes a new field that
 // clone does not copy fail here.
 func TestUserRecordCloneSharesNothing(t *testing.T) {
-	var r UserRecord
+	var r model.UserRecord
 	fill(reflect.ValueOf(&r).Elem())
 	c := r.Clone()
 	if !reflect.DeepEqual(&r, c) {
@@ -336,7 +338,7 @@ func TestUserChangeVisibleWithWarmCaches(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := "Ada"
-	if _, err := f.s.UpdateUserAttributes(ctx, &UpdateUserAttributesInput{AccessToken: access, UserAttributes: []AttributeType{{Name: "given_name", Value: &v}}}); err != nil {
+	if _, err := f.s.UpdateUserAttributes(ctx, &UpdateUserAttributesInput{AccessToken: access, UserAttributes: []model.AttributeType{{Name: "given_name", Value: &v}}}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := f.s.GetUser(ctx, &GetUserInput{AccessToken: access})

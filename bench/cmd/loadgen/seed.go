@@ -13,6 +13,7 @@ import (
 	"github.com/cognatehq/cognate/bench/report"
 	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
 // seedAPI creates users from…to-1 (u0000000@bench.example …) through the API: SignUp then
@@ -117,7 +118,7 @@ func seedStore(ctx context.Context, dir string, from, to, workers int, logf func
 				email := userEmail(i)
 				pw := password
 				if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: local.ReadyClientID, Username: email, Password: &pw,
-					UserAttributes: []userpool.AttributeType{{Name: "email", Value: &email}}}); err != nil {
+					UserAttributes: []model.AttributeType{{Name: "email", Value: &email}}}); err != nil {
 					errc <- fmt.Errorf("seed SignUp %s: %w", email, err)
 					return
 				}

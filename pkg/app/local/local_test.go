@@ -13,6 +13,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/mail/outbox"
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
 // TestDataDirSurvivesRestart: a second Open of a data directory finds the pools of the first,
@@ -88,7 +89,7 @@ func TestOptionsReachTheService(t *testing.T) {
 		}
 		email, pw := "ann@example.com", "Passw0rd!x"
 		if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: local.ReadyClientID, Username: email, Password: &pw,
-			UserAttributes: []userpool.AttributeType{{Name: "email", Value: &email}}}); err != nil {
+			UserAttributes: []model.AttributeType{{Name: "email", Value: &email}}}); err != nil {
 			t.Fatal(err)
 		}
 		if len(m.sent) != 1 || m.sent[0].To != email {

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
 // SeedFile describes pools, clients and users to create at start (`cognate serve --seed`), so
@@ -67,7 +68,7 @@ func ReadyPool(region string) SeedPool {
 	sp := SeedPool{
 		ID: id,
 		Pool: userpool.CreateUserPoolInput{PoolName: "cognate-local", UsernameAttributes: []string{"email"},
-			UsernameConfiguration: &userpool.UsernameConfigurationType{CaseSensitive: ptr(false)}},
+			UsernameConfiguration: &model.UsernameConfigurationType{CaseSensitive: ptr(false)}},
 		Clients: []SeedClient{{ID: ReadyClientID}},
 	}
 	sp.Pool.AutoVerifiedAttributes = []string{"email"}
@@ -118,9 +119,9 @@ func ApplySeed(ctx context.Context, svc *userpool.Service, sp SeedPool) (Seeded,
 		if exists(svc.AdminGetUser(ctx, &userpool.AdminGetUserInput{UserPoolId: r.PoolID, Username: su.Username})) {
 			continue
 		}
-		var attrs []userpool.AttributeType
+		var attrs []model.AttributeType
 		for k, v := range su.Attributes {
-			attrs = append(attrs, userpool.AttributeType{Name: k, Value: ptr(v)})
+			attrs = append(attrs, model.AttributeType{Name: k, Value: ptr(v)})
 		}
 		if _, err := svc.AdminCreateUser(ctx, &userpool.AdminCreateUserInput{UserPoolId: r.PoolID, Username: su.Username,
 			UserAttributes: attrs, TemporaryPassword: ptr(su.Password), MessageAction: "SUPPRESS"}); err != nil {

@@ -2,14 +2,10 @@ package msg
 
 import "github.com/cognatehq/cognate/pkg/cognito"
 
-// The service's named errors: each message a client may see from more than one place, or that a
-// decision matches on, is written here once, as a constructor returning a fresh value from the
-// catalogue (pkg/cognito). Call sites decide with errors.Is: against a cognito.ErrXxx sentinel
-// for a whole shape, or against a fresh value from one of these for one message
-// (errors.Is(err, invalidSession())). TestMessagesWrittenOnce keeps any message passed to a
-// cognito constructor from being written twice in the package.
+// Call sites decide with errors.Is: against a cognito.ErrXxx sentinel for a whole shape, or
+// against a fresh value from one of these for one message (errors.Is(err, msg.InvalidSession())).
 
-// internal wraps an unexpected failure: the caller sees a generic 500, the log keeps the cause.
+// Internal wraps an unexpected failure: the caller sees a generic 500, the log keeps the cause.
 // A protocol error passes through as it is, so no *cognito.Error is ever another's cause.
 func Internal(err error) error {
 	if err == nil {
@@ -33,7 +29,7 @@ func ClientNotFound(id string) error {
 
 func UserNotFound() error { return cognito.UserNotFound("User does not exist.") }
 
-// unknownUsernameClient is the public operations' answer for a user who does not exist (or,
+// UnknownUsernameClient is the public operations' answer for a user who does not exist (or,
 // with existence errors hidden, the answer it is disguised as).
 func UnknownUsernameClient() error {
 	return cognito.UserNotFound("Username/client id combination not found.")
@@ -118,11 +114,11 @@ func RateExceeded() error { return cognito.TooManyRequests("Rate exceeded") }
 
 func Incorrect() error { return cognito.NotAuthorized("Incorrect username or password.") }
 
-// attemptsExceeded is the lockout's answer; a sign-in that hides existence matches it (errors.Is)
+// AttemptsExceeded is the lockout's answer; a sign-in that hides existence matches it (errors.Is)
 // to answer as an unknown user would.
 func AttemptsExceeded() error { return cognito.NotAuthorized("Password attempts exceeded") }
 
-// invalidSession is the answer for a Session that cannot be used (unknown, expired, spent); the
+// InvalidSession is the answer for a Session that cannot be used (unknown, expired, spent); the
 // sign-in matches it (errors.Is) to take back an attempt that no verdict reached.
 func InvalidSession() error {
 	return cognito.NotAuthorized("Invalid session for the user, session is expired.")
