@@ -19,7 +19,7 @@ func (s *Service) GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput
 		return nil, err
 	}
 	readable := model.ClientReadable(nil)
-	if c, _, err := s.client(ctx, a.claims.ClientID); err == nil {
+	if c, _, err := s.dir.Client(ctx, a.claims.ClientID); err == nil {
 		readable = model.ClientReadable(c)
 	}
 	return &GetUserOutput{Username: a.user.Username, UserAttributes: model.AttributeList(a.user, readable), MFAOptions: a.user.MFAOptions}, nil
@@ -58,7 +58,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *ChangePasswordInput) (
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	if _, err := s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	if _, err := s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil
 		return nil, nil
@@ -102,6 +102,6 @@ func (s *Service) deleteUser(ctx context.Context, p *model.Pool, u *model.User) 
 	case err != nil:
 		return msg.Internal(err)
 	}
-	s.countUser(p.Id, -1)
+	s.dir.CountUser(p.Id, -1)
 	return nil
 }

@@ -32,11 +32,11 @@ type AdminResetUserPasswordOutput struct{}
 
 // AdminDisableUser disables a user and ends every session at once.
 func (s *Service) AdminDisableUser(ctx context.Context, in *AdminDisableUserInput) (*AdminDisableUserOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Enabled = false
 		revokeAll(cur, s.now())
 		return nil, nil
@@ -49,11 +49,11 @@ func (s *Service) AdminDisableUser(ctx context.Context, in *AdminDisableUserInpu
 
 // AdminEnableUser enables a user again; tokens revoked by the disable stay revoked.
 func (s *Service) AdminEnableUser(ctx context.Context, in *AdminEnableUserInput) (*AdminEnableUserOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
-	if _, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	if _, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Enabled = true
 		return nil, nil
 	}); err != nil {
@@ -65,7 +65,7 @@ func (s *Service) AdminEnableUser(ctx context.Context, in *AdminEnableUserInput)
 // AdminResetUserPassword puts a user in RESET_REQUIRED (sign-in then answers
 // PasswordResetRequiredException) and sends a reset code to a verified channel when there is one.
 func (s *Service) AdminResetUserPassword(ctx context.Context, in *AdminResetUserPasswordInput) (*AdminResetUserPasswordOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, in *AdminResetUser
 		}
 		ops = append(ops, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL))
 	}
-	u, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	u, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Status = model.StatusResetRequired
 		return ops, nil
 	})

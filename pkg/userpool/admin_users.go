@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
+
+	"github.com/cognatehq/cognate/pkg/userpool/directory"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
@@ -17,7 +18,7 @@ import (
 
 // AdminGetUser returns a user by username, alias or sub.
 func (s *Service) AdminGetUser(ctx context.Context, in *AdminGetUserInput) (*AdminGetUserOutput, error) {
-	_, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	_, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +29,7 @@ func (s *Service) AdminGetUser(ctx context.Context, in *AdminGetUserInput) (*Adm
 // AdminCreateUser creates a user with a temporary password (FORCE_CHANGE_PASSWORD) and sends
 // the invitation, or re-sends it (MessageAction RESEND).
 func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput) (*AdminCreateUserOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
+	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +79,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 		// over in one transaction with the previous owners (updateUserAliases).
 		u.Stored.Aliases = nil
 		if err = s.repo.CreateUser(ctx, u.Stored); err == nil {
-			u, err = s.updateUserAliases(ctx, p, u, true, func(*model.User) ([]store.Op, error) { return nil, nil })
+			u, err = s.dir.UpdateUserAliases(ctx, p, u, true, func(*model.User) ([]store.Op, error) { return nil, nil })
 			if err != nil {
 				return nil, err
 			}
@@ -90,13 +91,13 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 		}
 		return nil, storeCreateErr(err, p)
 	}
-	s.countUser(p.Id, +1)
+	s.dir.CountUser(p.Id, +1)
 	if in.MessageAction != "SUPPRESS" {
 		if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
 			if derr := s.repo.DeleteUser(ctx, p.Id, u.Stored.Key); derr != nil {
 				s.log.ErrorContext(ctx, "undoing AdminCreateUser after failed delivery", "pool", p.Id, "err", derr)
 			} else {
-				s.countUser(p.Id, -1)
+				s.dir.CountUser(p.Id, -1)
 			}
 			return nil, err
 		}
@@ -127,7 +128,7 @@ func (s *Service) invite(ctx context.Context, p *model.Pool, u *model.User, medi
 }
 
 func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *AdminCreateUserInput, temp string) (*AdminCreateUserOutput, error) {
-	u, err := s.mustFindUser(ctx, p, in.Username, false)
+	u, err := s.dir.MustFindUser(ctx, p, in.Username, false)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +140,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *Admin
 		return nil, msg.Internal(err)
 	}
 	// RESEND restarts the temporary password's validity clock.
-	u, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	u, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil // a new password ends any lockout
 		return nil, nil
@@ -156,7 +157,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *Admin
 
 // AdminDeleteUser deletes a user; its tokens stop working at once.
 func (s *Service) AdminDeleteUser(ctx context.Context, in *AdminDeleteUserInput) (*AdminDeleteUserOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +169,7 @@ func (s *Service) AdminDeleteUser(ctx context.Context, in *AdminDeleteUserInput)
 
 // AdminSetUserPassword sets a permanent (CONFIRMED) or temporary (FORCE_CHANGE_PASSWORD) password.
 func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPasswordInput) (*AdminSetUserPasswordOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +180,7 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPass
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil // a new password ends any lockout
 		if in.Permanent {
@@ -197,7 +198,7 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPass
 
 // AdminUserGlobalSignOut revokes every token of a user.
 func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *AdminUserGlobalSignOutInput) (*AdminUserGlobalSignOutOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -209,78 +210,14 @@ func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *AdminUserGloba
 
 // ---- ListUsers ----
 
-// userFilter is a parsed ListUsers Filter: `attr = "value"` or `attr ^= "value"`.
-type userFilter struct {
-	attr, value string
-	prefix      bool
-}
-
-func parseFilter(f string) (*userFilter, error) {
-	f = strings.TrimSpace(f)
-	if f == "" {
-		return nil, nil
-	}
-	bad := cognito.InvalidParameter("Error while parsing filter.")
-	i := strings.IndexAny(f, "^=")
-	if i <= 0 {
-		return nil, bad
-	}
-	attr := strings.TrimSpace(f[:i])
-	rest := f[i:]
-	prefix := strings.HasPrefix(rest, "^=")
-	if prefix {
-		rest = rest[2:]
-	} else {
-		rest = rest[1:]
-	}
-	rest = strings.TrimSpace(rest)
-	if len(rest) < 2 || rest[0] != '"' || rest[len(rest)-1] != '"' {
-		return nil, bad
-	}
-	var val strings.Builder
-	body := rest[1 : len(rest)-1]
-	for j := 0; j < len(body); j++ {
-		switch body[j] {
-		case '\\':
-			if j+1 >= len(body) {
-				return nil, bad
-			}
-			j++
-			val.WriteByte(body[j])
-		case '"':
-			return nil, bad
-		default:
-			val.WriteByte(body[j])
-		}
-	}
-	if attr == "" {
-		return nil, bad
-	}
-	return &userFilter{attr: attr, value: val.String(), prefix: prefix}, nil
-}
-
-func (f *userFilter) match(u *model.User) bool {
-	if f == nil {
-		return true
-	}
-	v, want := model.SearchValue(u, f.attr), f.value
-	if model.FoldedSearch(f.attr) {
-		v, want = strings.ToLower(v), strings.ToLower(want)
-	}
-	if f.prefix {
-		return strings.HasPrefix(v, want)
-	}
-	return v == want
-}
-
 // ListUsers pages through a pool's users, optionally filtered. Pages may be short while a
 // token is still returned, as in Cognito.
 func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsersOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
+	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}
-	filter, err := parseFilter(in.Filter)
+	filter, err := directory.ParseFilter(in.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -297,10 +234,10 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsers
 	readable := func(n string) bool { return len(in.AttributesToGet) == 0 || slices.Contains(in.AttributesToGet, n) }
 	add := func(u *model.User) { out.Users = append(out.Users, toUserType(u, model.AttributeList(u, readable))) }
 	if filter != nil {
-		if !p.Searchable(filter.attr) {
-			return nil, cognito.InvalidParameter("Invalid search attribute: %s", filter.attr)
+		if !p.Searchable(filter.Attr()) {
+			return nil, cognito.InvalidParameter("Invalid search attribute: %s", filter.Attr())
 		}
-		if cursor, err = s.searchUsers(ctx, p, filter, cursor, limit, add); err != nil {
+		if cursor, err = s.dir.SearchUsers(ctx, p, filter, cursor, limit, add); err != nil {
 			return nil, pageErr(err)
 		}
 		out.PaginationToken = s.pageToken(cursor, scope)

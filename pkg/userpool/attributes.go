@@ -183,7 +183,7 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 		return nil, err
 	}
 	var c *model.Client
-	if cl, _, err := s.client(ctx, a.claims.ClientID); err == nil {
+	if cl, _, err := s.dir.Client(ctx, a.claims.ClientID); err == nil {
 		c = cl
 	}
 	set, err := model.CheckAttributes(a.pool, in.UserAttributes, false, model.ClientWritable(c))
@@ -191,7 +191,7 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 		return nil, err
 	}
 	var ch *attributeChange
-	u, err := s.updateUser(ctx, a.pool, a.user, func(cur *model.User) ([]store.Op, error) {
+	u, err := s.dir.UpdateUser(ctx, a.pool, a.user, func(cur *model.User) ([]store.Op, error) {
 		var ops []store.Op
 		var err error
 		ch, ops, err = s.applyAttributes(a.pool, cur, set, false)
@@ -209,7 +209,7 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 
 // AdminUpdateUserAttributes changes a user's attributes as an administrator.
 func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdateUserAttributesInput) (*AdminUpdateUserAttributesOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +218,7 @@ func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdate
 		return nil, err
 	}
 	var ch *attributeChange
-	u, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	u, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		var ops []store.Op
 		var err error
 		ch, ops, err = s.applyAttributes(p, cur, set, true)
@@ -253,7 +253,7 @@ func (s *Service) deleteAttributes(ctx context.Context, p *model.Pool, u *model.
 			return cognito.InvalidParameter("Cannot delete the username attribute %s.", n)
 		}
 	}
-	_, err := s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, err := s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		for _, n := range names {
 			delete(cur.Attrs, n)
 			delete(cur.Pending, n)
@@ -280,7 +280,7 @@ func (s *Service) DeleteUserAttributes(ctx context.Context, in *DeleteUserAttrib
 
 // AdminDeleteUserAttributes deletes attributes of a user.
 func (s *Service) AdminDeleteUserAttributes(ctx context.Context, in *AdminDeleteUserAttributesInput) (*AdminDeleteUserAttributesOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +343,7 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *VerifyUserAttribu
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		switch {
 		case cur.Pending[name] == rec.Value:
 			cur.Attrs[name] = rec.Value
@@ -378,7 +378,7 @@ func (s *Service) SetUserSettings(ctx context.Context, in *SetUserSettingsInput)
 
 // AdminSetUserSettings sets a user's legacy MFA options.
 func (s *Service) AdminSetUserSettings(ctx context.Context, in *AdminSetUserSettingsInput) (*AdminSetUserSettingsOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -394,7 +394,7 @@ func (s *Service) setMFAOptions(ctx context.Context, p *model.Pool, u *model.Use
 			return cognito.InvalidParameter("Only SMS to phone_number is supported in MFAOptions.")
 		}
 	}
-	_, err := s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, err := s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.MFAOptions = opts
 		return nil, nil
 	})

@@ -374,7 +374,7 @@ func (s *Service) commitStep(ctx context.Context, st *signInStep, ops ...store.O
 		}
 		return msg.Internal(err)
 	}
-	_, err := s.updateUser(ctx, st.pool, st.user, func(cur *model.User) ([]store.Op, error) {
+	_, err := s.dir.UpdateUser(ctx, st.pool, st.user, func(cur *model.User) ([]store.Op, error) {
 		extra, err := st.change(cur)
 		if err != nil {
 			return nil, err

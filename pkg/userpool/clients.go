@@ -13,77 +13,6 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-// client loads an app client by id with its pool, or answers ResourceNotFoundException.
-func (s *Service) client(ctx context.Context, id string) (*model.Client, *model.Pool, error) {
-	c, ok := cacheGet(s.cache, s.cache.clients, id, s.now())
-	if !ok {
-		sc, err := s.repo.GetClient(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil, msg.ClientNotFound(id)
-		}
-		if err != nil {
-			return nil, nil, msg.Internal(err)
-		}
-		if c, err = s.decodeClient(ctx, sc); err != nil {
-			return nil, nil, msg.Internal(err)
-		}
-		cachePut(s.cache, &s.cache.clients, id, c, s.now())
-	}
-	p, err := s.pool(ctx, c.PoolID)
-	if err != nil {
-		if errors.Is(err, cognito.ErrResourceNotFound) {
-			return nil, nil, msg.ClientNotFound(id)
-		}
-		return nil, nil, err
-	}
-	return c, p, nil
-}
-
-// poolClient loads a client that must belong to the given pool (admin operations name both).
-func (s *Service) poolClient(ctx context.Context, poolID, clientID string) (*model.Client, *model.Pool, error) {
-	p, err := s.pool(ctx, poolID)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, _, err := s.client(ctx, clientID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if c.PoolID != poolID {
-		return nil, nil, msg.ClientNotFound(clientID)
-	}
-	return c, p, nil
-}
-
-func (s *Service) decodeClient(ctx context.Context, sc *store.Client) (*model.Client, error) {
-	var rec model.ClientRecord
-	if err := json.Unmarshal(sc.Data, &rec); err != nil {
-		return nil, err
-	}
-	c := &model.Client{UserPoolClientType: rec.Client, ID: sc.ID, PoolID: sc.PoolID}
-	if len(rec.SealedSecret) > 0 {
-		sec, err := s.sealer.Open(ctx, rec.SealedSecret, []byte("cognate/client-secret/"+sc.ID))
-		if err != nil {
-			return nil, err
-		}
-		c.Secret = string(sec)
-	}
-	return c, nil
-}
-
-func (s *Service) encodeClient(ctx context.Context, c *model.Client) ([]byte, error) {
-	rec := model.ClientRecord{Client: c.UserPoolClientType}
-	rec.Client.ClientSecret = ""
-	if c.Secret != "" {
-		sealed, err := s.sealer.Seal(ctx, []byte(c.Secret), []byte("cognate/client-secret/"+c.ID))
-		if err != nil {
-			return nil, err
-		}
-		rec.SealedSecret = sealed
-	}
-	return json.Marshal(rec)
-}
-
 // CreateUserPoolClient creates an app client, with a generated secret when asked.
 func (s *Service) CreateUserPoolClient(ctx context.Context, in *CreateUserPoolClientInput) (*CreateUserPoolClientOutput, error) {
 	return s.CreateUserPoolClientWithID(ctx, "", in)
@@ -92,7 +21,7 @@ func (s *Service) CreateUserPoolClient(ctx context.Context, in *CreateUserPoolCl
 // CreateUserPoolClientWithID is CreateUserPoolClient with a chosen client id (for seed files);
 // "" draws a random one.
 func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in *CreateUserPoolClientInput) (*CreateUserPoolClientOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
+	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +47,7 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 			return nil, msg.Internal(err)
 		}
 	}
-	data, err := s.encodeClient(ctx, c)
+	data, err := s.dir.EncodeClient(ctx, c)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
@@ -136,7 +65,7 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 
 // DescribeUserPoolClient returns an app client, secret included.
 func (s *Service) DescribeUserPoolClient(ctx context.Context, in *DescribeUserPoolClientInput) (*DescribeUserPoolClientOutput, error) {
-	c, _, err := s.poolClient(ctx, in.UserPoolId, in.ClientId)
+	c, _, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId)
 	if err != nil {
 		return nil, err
 	}
@@ -145,8 +74,8 @@ func (s *Service) DescribeUserPoolClient(ctx context.Context, in *DescribeUserPo
 
 // UpdateUserPoolClient replaces the client's settings; omitted ones return to their defaults.
 func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolClientInput) (*UpdateUserPoolClientOutput, error) {
-	defer s.cache.dropClient(in.ClientId)
-	p, err := s.pool(ctx, in.UserPoolId)
+	defer s.dir.DropClient(in.ClientId)
+	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +84,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 		if sc.PoolID != p.Id {
 			return msg.ClientNotFound(in.ClientId)
 		}
-		c, err := s.decodeClient(ctx, sc)
+		c, err := s.dir.DecodeClient(ctx, sc)
 		if err != nil {
 			return err
 		}
@@ -167,7 +96,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 			return err
 		}
 		c.LastModifiedDate = wireTime(s.now())
-		if sc.Data, err = s.encodeClient(ctx, c); err != nil {
+		if sc.Data, err = s.dir.EncodeClient(ctx, c); err != nil {
 			return err
 		}
 		out = c.Wire()
@@ -184,8 +113,8 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 
 // DeleteUserPoolClient deletes an app client.
 func (s *Service) DeleteUserPoolClient(ctx context.Context, in *DeleteUserPoolClientInput) (*DeleteUserPoolClientOutput, error) {
-	defer s.cache.dropClient(in.ClientId)
-	if _, _, err := s.poolClient(ctx, in.UserPoolId, in.ClientId); err != nil {
+	defer s.dir.DropClient(in.ClientId)
+	if _, _, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId); err != nil {
 		return nil, err
 	}
 	if err := s.repo.DeleteClient(ctx, in.UserPoolId, in.ClientId); err != nil {
@@ -199,7 +128,7 @@ func (s *Service) DeleteUserPoolClient(ctx context.Context, in *DeleteUserPoolCl
 
 // ListUserPoolClients pages through a pool's app clients.
 func (s *Service) ListUserPoolClients(ctx context.Context, in *ListUserPoolClientsInput) (*ListUserPoolClientsOutput, error) {
-	if _, err := s.pool(ctx, in.UserPoolId); err != nil {
+	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
 	scope := "clients/" + in.UserPoolId

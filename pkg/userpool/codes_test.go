@@ -110,11 +110,11 @@ func TestCodeAttemptsCountedBeforeJudging(t *testing.T) {
 			if _, err := s.AdminCreateUser(ctx, &AdminCreateUserInput{UserPoolId: p.UserPool.Id, Username: "rae", MessageAction: "SUPPRESS"}); err != nil {
 				t.Fatal(err)
 			}
-			pool, err := s.pool(ctx, p.UserPool.Id)
+			pool, err := s.dir.Pool(ctx, p.UserPool.Id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			u, err := s.mustFindUser(ctx, pool, "rae", false)
+			u, err := s.dir.MustFindUser(ctx, pool, "rae", false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -328,14 +328,14 @@ func (s *Service) deviceCaller(ctx context.Context, accessToken string) (*model.
 
 // deviceAdmin resolves the pool and user of an admin device operation.
 func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*model.Pool, *model.User, error) {
-	p, err := s.pool(ctx, poolID)
+	p, err := s.dir.Pool(ctx, poolID)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !p.DeviceTracking() {
 		return nil, nil, msg.TrackingOff()
 	}
-	u, err := s.mustFindUser(ctx, p, username, true)
+	u, err := s.dir.MustFindUser(ctx, p, username, true)
 	if err != nil {
 		return nil, nil, err
 	}

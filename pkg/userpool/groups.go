@@ -140,7 +140,7 @@ func limitOr60(l *int32) int {
 
 // CreateGroup creates a group.
 func (s *Service) CreateGroup(ctx context.Context, in *CreateGroupInput) (*CreateGroupOutput, error) {
-	if _, err := s.pool(ctx, in.UserPoolId); err != nil {
+	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
 	now := wireTime(s.now())
@@ -160,7 +160,7 @@ func (s *Service) CreateGroup(ctx context.Context, in *CreateGroupInput) (*Creat
 
 // GetGroup returns a group.
 func (s *Service) GetGroup(ctx context.Context, in *GetGroupInput) (*GetGroupOutput, error) {
-	if _, err := s.pool(ctx, in.UserPoolId); err != nil {
+	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
 	g, err := s.group(ctx, in.UserPoolId, in.GroupName)
@@ -172,7 +172,7 @@ func (s *Service) GetGroup(ctx context.Context, in *GetGroupInput) (*GetGroupOut
 
 // UpdateGroup changes the fields given.
 func (s *Service) UpdateGroup(ctx context.Context, in *UpdateGroupInput) (*UpdateGroupOutput, error) {
-	if _, err := s.pool(ctx, in.UserPoolId); err != nil {
+	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
 	var out *model.GroupType
@@ -206,7 +206,7 @@ func (s *Service) UpdateGroup(ctx context.Context, in *UpdateGroupInput) (*Updat
 
 // DeleteGroup removes a group and takes every member out of it.
 func (s *Service) DeleteGroup(ctx context.Context, in *DeleteGroupInput) (*DeleteGroupOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
+	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (s *Service) DeleteGroup(ctx context.Context, in *DeleteGroupInput) (*Delet
 
 // ListGroups pages through a pool's groups.
 func (s *Service) ListGroups(ctx context.Context, in *ListGroupsInput) (*ListGroupsOutput, error) {
-	if _, err := s.pool(ctx, in.UserPoolId); err != nil {
+	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
 	scope := "groups/" + in.UserPoolId
@@ -278,7 +278,7 @@ func (s *Service) setMembership(ctx context.Context, p *model.Pool, userKey, gro
 	if err != nil {
 		return msg.Internal(err)
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		has := slices.Contains(cur.Groups, group)
 		if add {
 			if has {
@@ -301,7 +301,7 @@ func (s *Service) setMembership(ctx context.Context, p *model.Pool, userKey, gro
 
 // AdminAddUserToGroup puts a user in a group (idempotent).
 func (s *Service) AdminAddUserToGroup(ctx context.Context, in *AdminAddUserToGroupInput) (*AdminAddUserToGroupOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +316,7 @@ func (s *Service) AdminAddUserToGroup(ctx context.Context, in *AdminAddUserToGro
 
 // AdminRemoveUserFromGroup takes a user out of a group.
 func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *AdminRemoveUserFromGroupInput) (*AdminRemoveUserFromGroupOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +362,7 @@ func (s *Service) userGroups(ctx context.Context, p *model.Pool, u *model.User) 
 
 // AdminListGroupsForUser lists a user's groups.
 func (s *Service) AdminListGroupsForUser(ctx context.Context, in *AdminListGroupsForUserInput) (*AdminListGroupsForUserOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +390,7 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, in *AdminListGroup
 
 // ListUsersInGroup pages through a group's members.
 func (s *Service) ListUsersInGroup(ctx context.Context, in *ListUsersInGroupInput) (*ListUsersInGroupOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
+	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func (s *Service) countAttempt(ctx context.Context, p *model.Pool, key string) *
 // releaseAttempt takes back an attempt counted by countAttempt that was never judged (the
 // user turned out disabled or unconfirmed, or the step's Session was spent).
 func (s *Service) releaseAttempt(ctx context.Context, p *model.Pool, u *model.User) {
-	_, _ = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, _ = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		if cur.Lock == nil {
 			return nil, nil
 		}
@@ -86,7 +86,7 @@ func lockFor(failures int) time.Duration {
 // then clears the count (clearFailures or signIn). A store failure refuses the attempt (fail
 // closed, DDB-09).
 func (s *Service) reserveAttempt(ctx context.Context, p *model.Pool, u *model.User, with ...store.Op) (*model.User, error) {
-	return s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	return s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		now := s.now()
 		l := cur.Lock
 		if l == nil {
@@ -117,7 +117,7 @@ func (s *Service) clearFailures(ctx context.Context, p *model.Pool, u *model.Use
 	if u.Lock == nil {
 		return u, nil
 	}
-	return s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	return s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Lock = nil
 		return nil, nil
 	})

@@ -14,27 +14,6 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-// pool loads a pool or answers ResourceNotFoundException.
-// The result is shared through the config cache: callers only read it.
-func (s *Service) pool(ctx context.Context, id string) (*model.Pool, error) {
-	if ps, ok := cacheGet(s.cache, s.cache.pools, id, s.now()); ok {
-		return ps, nil
-	}
-	p, err := s.repo.GetPool(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, msg.PoolNotFound(id)
-	}
-	if err != nil {
-		return nil, msg.Internal(err)
-	}
-	ps, err := model.DecodePool(p)
-	if err != nil {
-		return nil, msg.Internal(err)
-	}
-	cachePut(s.cache, &s.cache.pools, id, ps, s.now())
-	return ps, nil
-}
-
 // ---- schema ----
 
 // ---- pool operations ----
@@ -99,12 +78,12 @@ func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *Creat
 
 // DescribeUserPool returns the pool.
 func (s *Service) DescribeUserPool(ctx context.Context, in *DescribeUserPoolInput) (*DescribeUserPoolOutput, error) {
-	p, err := s.pool(ctx, in.UserPoolId)
+	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}
 	out := p.UserPoolType
-	if out.EstimatedNumberOfUsers, err = s.estimate(ctx, p.Id); err != nil {
+	if out.EstimatedNumberOfUsers, err = s.dir.Estimate(ctx, p.Id); err != nil {
 		return nil, msg.Internal(err)
 	}
 	return &DescribeUserPoolOutput{UserPool: &out}, nil
@@ -112,7 +91,7 @@ func (s *Service) DescribeUserPool(ctx context.Context, in *DescribeUserPoolInpu
 
 // UpdateUserPool replaces the pool's mutable settings (omitted ones return to their defaults).
 func (s *Service) UpdateUserPool(ctx context.Context, in *UpdateUserPoolInput) (*UpdateUserPoolOutput, error) {
-	defer s.cache.dropPool(in.UserPoolId)
+	defer s.dir.DropPool(in.UserPoolId)
 	if err := model.ValidatePoolSettings(&in.PoolSettings); err != nil {
 		return nil, err
 	}
@@ -137,8 +116,8 @@ func (s *Service) UpdateUserPool(ctx context.Context, in *UpdateUserPoolInput) (
 
 // DeleteUserPool deletes a pool unless deletion protection is on.
 func (s *Service) DeleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (*DeleteUserPoolOutput, error) {
-	defer s.cache.dropPool(in.UserPoolId)
-	p, err := s.pool(ctx, in.UserPoolId)
+	defer s.dir.DropPool(in.UserPoolId)
+	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +130,7 @@ func (s *Service) DeleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (
 		}
 		return nil, msg.Internal(err)
 	}
-	s.forgetEstimate(in.UserPoolId)
+	s.dir.ForgetEstimate(in.UserPoolId)
 	if err := s.signer.DeletePoolKeys(ctx, in.UserPoolId); err != nil {
 		s.log.WarnContext(ctx, "deleting pool keys failed", "pool", in.UserPoolId, "err", err)
 	}
@@ -182,7 +161,7 @@ func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (*L
 
 // AddCustomAttributes appends custom attributes to a pool's schema.
 func (s *Service) AddCustomAttributes(ctx context.Context, in *AddCustomAttributesInput) (*AddCustomAttributesOutput, error) {
-	defer s.cache.dropPool(in.UserPoolId)
+	defer s.dir.DropPool(in.UserPoolId)
 	_, err := s.repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
 		p, err := model.DecodePool(sp)
 		if err != nil {

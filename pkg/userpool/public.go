@@ -37,7 +37,7 @@ type publicCall struct {
 
 // publicUser runs the preamble for an operation on an existing user named typed.
 func (s *Service) publicUser(ctx context.Context, clientID, typed, secretHash string) (*publicCall, error) {
-	c, p, err := s.client(ctx, clientID)
+	c, p, err := s.dir.Client(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func (s *Service) publicUser(ctx context.Context, clientID, typed, secretHash st
 // publicNewUser runs the preamble for SignUp, whose user does not exist yet: SECRET_HASH can
 // only be over the name typed.
 func (s *Service) publicNewUser(ctx context.Context, clientID, typed, secretHash string) (*publicCall, error) {
-	c, p, err := s.client(ctx, clientID)
+	c, p, err := s.dir.Client(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (s *Service) publicNewUser(ctx context.Context, clientID, typed, secretHash
 // the internal name. A nil user and nil error mean nobody matched; what to answer then is the
 // flow's choice (UserNotFoundException, or a simulation when existence errors are hidden).
 func (s *Service) resolveUser(ctx context.Context, p *model.Pool, c *model.Client, typed, secretHash string) (*model.User, error) {
-	u, err := s.findUser(ctx, p, typed, false)
+	u, err := s.dir.FindUser(ctx, p, typed, false)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, msg.Internal(err)
 	}

@@ -193,7 +193,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil // a new password ends any lockout
 		cur.Status = model.StatusConfirmed

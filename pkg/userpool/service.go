@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -42,7 +43,7 @@ type Config struct {
 	AccountID string
 	// IssuerBase is the URL tokens are issued under: iss = IssuerBase + "/" + poolId.
 	IssuerBase string
-	// ConfigCacheTTL is how long decoded pools and clients are reused (cache.go); 0 means 5 s,
+	// ConfigCacheTTL is how long decoded pools and clients are reused (directory/cache.go); 0 means 5 s,
 	// negative disables the cache.
 	ConfigCacheTTL time.Duration
 }
@@ -69,11 +70,8 @@ type Service struct {
 	clock  clock.Clock
 	rand   io.Reader
 	log    *slog.Logger
-	cache  *configCache
-	// users memoizes the decoding of user records for the access-token operations (usercache.go).
-	users *userCache
-	// estimates keeps each pool's EstimatedNumberOfUsers (estimate.go).
-	estimates userEstimates
+	// dir finds and updates pools, clients and users (pkg/userpool/directory).
+	dir *directory.Directory
 	// macKey keys the HMACs over codes and the simulated SRP values; held sealed in the table.
 	macKey []byte
 }
@@ -107,8 +105,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if cfg.ConfigCacheTTL == 0 {
 		cfg.ConfigCacheTTL = 5 * time.Second
 	}
-	s.cache = newConfigCache(cfg.ConfigCacheTTL)
-	s.users = newUserCache(maxDecodedUserBytes)
+	s.dir = directory.New(s.repo, d.Sealer, d.Clock, cfg.ConfigCacheTTL)
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

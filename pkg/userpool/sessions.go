@@ -211,7 +211,7 @@ func (s *Service) sessionUser(ctx context.Context, p *model.Pool, sess *authSess
 	if key == u.Stored.Key {
 		return u, nil
 	}
-	other, err := s.findUser(ctx, p, username, false)
+	other, err := s.dir.FindUser(ctx, p, username, false)
 	if err == nil && other.Stored.Key == u.Stored.Key {
 		return u, nil
 	}

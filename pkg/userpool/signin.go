@@ -85,7 +85,7 @@ type signInDecision struct {
 
 // InitiateAuth starts a sign-in for a public client.
 func (s *Service) InitiateAuth(ctx context.Context, in *InitiateAuthInput) (*InitiateAuthOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
+	c, p, err := s.dir.Client(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (s *Service) InitiateAuth(ctx context.Context, in *InitiateAuthInput) (*Ini
 
 // AdminInitiateAuth starts a sign-in from a trusted back end.
 func (s *Service) AdminInitiateAuth(ctx context.Context, in *AdminInitiateAuthInput) (*AdminInitiateAuthOutput, error) {
-	c, p, err := s.poolClient(ctx, in.UserPoolId, in.ClientId)
+	c, p, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (s *Service) AdminInitiateAuth(ctx context.Context, in *AdminInitiateAuthIn
 
 // RespondToAuthChallenge answers a challenge for a public client.
 func (s *Service) RespondToAuthChallenge(ctx context.Context, in *RespondToAuthChallengeInput) (*RespondToAuthChallengeOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
+	c, p, err := s.dir.Client(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func (s *Service) RespondToAuthChallenge(ctx context.Context, in *RespondToAuthC
 
 // AdminRespondToAuthChallenge answers a challenge from a trusted back end.
 func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *AdminRespondToAuthChallengeInput) (*AdminRespondToAuthChallengeOutput, error) {
-	c, p, err := s.poolClient(ctx, in.UserPoolId, in.ClientId)
+	c, p, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId)
 	if err != nil {
 		return nil, err
 	}

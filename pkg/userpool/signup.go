@@ -127,7 +127,7 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	if err := s.repo.CreateUser(ctx, u.Stored, extra...); err != nil {
 		return nil, storeCreateErr(err, p)
 	}
-	s.countUser(p.Id, +1)
+	s.dir.CountUser(p.Id, +1)
 	out.Session = tok
 	if hasTarget {
 		// A failed delivery leaves a complete UNCONFIRMED user whose code can be sent again
@@ -191,7 +191,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	}
 	// An alias (verified email or phone in alias pools) that another user holds answers
 	// AliasExistsException here, not at sign-up; ForceAliasCreation moves it instead.
-	_, err = s.updateUserAliases(ctx, p, u, in.ForceAliasCreation, func(cur *model.User) ([]store.Op, error) {
+	_, err = s.dir.UpdateUserAliases(ctx, p, u, in.ForceAliasCreation, func(cur *model.User) ([]store.Op, error) {
 		if cur.Status != model.StatusUnconfirmed {
 			return nil, msg.CannotConfirm(cur.Status)
 		}
@@ -327,12 +327,12 @@ func (s *Service) simulatedDelivery(p *model.Pool, typed, purpose string) *model
 
 // AdminConfirmSignUp confirms a user without a code.
 func (s *Service) AdminConfirmSignUp(ctx context.Context, in *AdminConfirmSignUpInput) (*AdminConfirmSignUpOutput, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
 	code := store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purposeSignUp)
-	_, err = s.updateUserAliases(ctx, p, u, false, func(cur *model.User) ([]store.Op, error) {
+	_, err = s.dir.UpdateUserAliases(ctx, p, u, false, func(cur *model.User) ([]store.Op, error) {
 		if cur.Status != model.StatusUnconfirmed {
 			return nil, msg.CannotConfirm(cur.Status)
 		}

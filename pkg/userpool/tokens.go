@@ -174,7 +174,7 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 	expires := now.Add(c.RefreshTTL())
 	k := store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(hash))
 	var minted token.Tokens
-	_, err := s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, err := s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		// The lineage is named on the record this transaction replaces, so that it falls after
 		// any sign-out committed before it.
 		origin, at, err := s.newLineage(cur)
@@ -308,7 +308,7 @@ func (s *Service) refresh(ctx context.Context, p *model.Pool, c *model.Client, r
 
 // GetTokensFromRefreshToken refreshes with the raw client secret (Amplify v6's refresh).
 func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *GetTokensFromRefreshTokenInput) (*GetTokensFromRefreshTokenOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
+	c, p, err := s.dir.Client(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +324,7 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *GetTokensFr
 
 // RevokeToken revokes a refresh token and every token of its lineage.
 func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*RevokeTokenOutput, error) {
-	c, p, err := s.client(ctx, in.ClientId)
+	c, p, err := s.dir.Client(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
 	}
@@ -367,7 +367,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 		// someone else, whose record it must not touch.
 		return &RevokeTokenOutput{}, nil
 	}
-	_, err = s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		revokeLineage(cur, rec.OriginJTI, rec.Expires)
 		return []store.Op{store.DeleteOp(store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(in.Token))), store.Cond{})}, nil
 	})
@@ -386,7 +386,7 @@ func revokeLineage(u *model.User, origin string, until time.Time) {
 
 // signOutEverywhere revokes every lineage of a user and every token issued before now.
 func (s *Service) signOutEverywhere(ctx context.Context, p *model.Pool, u *model.User) error {
-	_, err := s.updateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	_, err := s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		revokeAll(cur, s.now())
 		return nil, nil
 	})
@@ -446,7 +446,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, 
 		return nil, invalid
 	}
 	poolID := strings.TrimPrefix(iss, prefix)
-	p, err := s.pool(ctx, poolID)
+	p, err := s.dir.Pool(ctx, poolID)
 	if err != nil {
 		if errors.Is(err, cognito.ErrResourceNotFound) {
 			return nil, invalid
@@ -472,7 +472,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, 
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	u, err := s.users.decode(su) // decodeUser, without unmarshalling an unchanged record again
+	u, err := s.dir.DecodeUser(su) // decodeUser, without unmarshalling an unchanged record again
 	if err != nil {
 		return nil, msg.Internal(err)
 	}

@@ -1,4 +1,4 @@
-package userpool
+package directory
 
 import (
 	"sync"

@@ -1,4 +1,4 @@
-package userpool
+package directory
 
 import (
 	"context"
@@ -23,17 +23,17 @@ type userEstimates struct {
 	m  map[string]cacheEntry[int64]
 }
 
-// estimate returns the pool's estimated number of users, counting when the kept one is stale.
-func (s *Service) estimate(ctx context.Context, pool string) (int64, error) {
-	e := &s.estimates
-	now := s.now()
+// Estimate returns the pool's estimated number of users, counting when the kept one is stale.
+func (d *Directory) Estimate(ctx context.Context, pool string) (int64, error) {
+	e := &d.estimates
+	now := d.now()
 	e.mu.Lock()
 	c, ok := e.m[pool]
 	e.mu.Unlock()
 	if ok && now.Before(c.expires) {
 		return c.v, nil
 	}
-	n, _, err := s.repo.CountUsers(ctx, pool, estimatePage, estimateMax)
+	n, _, err := d.repo.CountUsers(ctx, pool, estimatePage, estimateMax)
 	if err != nil {
 		return 0, err
 	}
@@ -47,10 +47,10 @@ func (s *Service) estimate(ctx context.Context, pool string) (int64, error) {
 	return n, nil
 }
 
-// countUser moves a kept estimate by delta after this process created (+1) or deleted (-1) a
+// CountUser moves a kept estimate by delta after this process created (+1) or deleted (-1) a
 // user; a pool not counted yet is left to be counted when asked.
-func (s *Service) countUser(pool string, delta int64) {
-	e := &s.estimates
+func (d *Directory) CountUser(pool string, delta int64) {
+	e := &d.estimates
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if c, ok := e.m[pool]; ok {
@@ -59,9 +59,9 @@ func (s *Service) countUser(pool string, delta int64) {
 	}
 }
 
-// forgetEstimate drops a pool's kept estimate (the pool was deleted; its id may come back).
-func (s *Service) forgetEstimate(pool string) {
-	s.estimates.mu.Lock()
-	delete(s.estimates.m, pool)
-	s.estimates.mu.Unlock()
+// ForgetEstimate drops a pool's kept estimate (the pool was deleted; its id may come back).
+func (d *Directory) ForgetEstimate(pool string) {
+	d.estimates.mu.Lock()
+	delete(d.estimates.m, pool)
+	d.estimates.mu.Unlock()
 }
