@@ -14,7 +14,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/store/embedded"
-	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
 )
 
 // keysEnv is a data directory made by cognate serve with two pools.
@@ -35,7 +35,7 @@ func newKeysEnv(t *testing.T) *keysEnv {
 	}
 	defer l.Close()
 	for _, id := range []*string{&e.poolA, &e.poolB} {
-		out, err := l.app.Service.CreateUserPool(ctx, &userpool.CreateUserPoolInput{PoolName: "keys"})
+		out, err := l.app.Service.CreateUserPool(ctx, &api.CreateUserPoolInput{PoolName: "keys"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/clock"
-	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
 )
 
 func TestSeedFileIsAppliedOnceAndSignsIn(t *testing.T) {
@@ -36,12 +36,12 @@ func TestSeedFileIsAppliedOnceAndSignsIn(t *testing.T) {
 			t.Fatalf("run %d: ready pools %+v", run, ready)
 		}
 		svc := l.app.Service
-		out, err := svc.InitiateAuth(ctx, &userpool.InitiateAuthInput{ClientId: "seededclient00000000000001", AuthFlow: "USER_PASSWORD_AUTH",
+		out, err := svc.InitiateAuth(ctx, &api.InitiateAuthInput{ClientId: "seededclient00000000000001", AuthFlow: "USER_PASSWORD_AUTH",
 			AuthParameters: map[string]string{"USERNAME": "ann@example.com", "PASSWORD": "Seeded-Pass-1"}})
 		if err != nil || out.AuthenticationResult == nil {
 			t.Fatalf("run %d: seeded user cannot sign in: %v", run, err)
 		}
-		tim, err := svc.AdminGetUser(ctx, &userpool.AdminGetUserInput{UserPoolId: "us-east-1_Seeded001", Username: "tim@example.com"})
+		tim, err := svc.AdminGetUser(ctx, &api.AdminGetUserInput{UserPoolId: "us-east-1_Seeded001", Username: "tim@example.com"})
 		if err != nil || tim.UserStatus != "FORCE_CHANGE_PASSWORD" {
 			t.Fatalf("run %d: temporary seeded user: %+v %v", run, tim, err)
 		}

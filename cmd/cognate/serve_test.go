@@ -18,7 +18,7 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/app/apptest"
 	"github.com/cognatehq/cognate/pkg/clock"
-	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
@@ -140,12 +140,12 @@ func TestOutboxIsOptInBeyondLoopback(t *testing.T) {
 			}
 			defer l.Close()
 			ctx := context.Background()
-			pool, err := l.app.Service.CreateUserPool(ctx, &userpool.CreateUserPoolInput{PoolName: "outbox"})
+			pool, err := l.app.Service.CreateUserPool(ctx, &api.CreateUserPoolInput{PoolName: "outbox"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			temp, email := tempPassword, "invited@example.com"
-			in := &userpool.AdminCreateUserInput{UserPoolId: pool.UserPool.Id, Username: "invited", TemporaryPassword: &temp}
+			in := &api.AdminCreateUserInput{UserPoolId: pool.UserPool.Id, Username: "invited", TemporaryPassword: &temp}
 			in.UserAttributes = []model.AttributeType{{Name: "email", Value: &email}}
 			in.DesiredDeliveryMediums = []string{"EMAIL"}
 			if _, err := l.app.Service.AdminCreateUser(ctx, in); err != nil {

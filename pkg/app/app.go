@@ -20,6 +20,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/token"
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
 )
 
 // Deps are the ports the deployment provides.
@@ -188,7 +189,7 @@ func (a *App) WellKnownHandler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		if _, err := a.Service.DescribeUserPool(r.Context(), &userpool.DescribeUserPoolInput{UserPoolId: poolID}); err != nil {
+		if _, err := a.Service.DescribeUserPool(r.Context(), &api.DescribeUserPoolInput{UserPoolId: poolID}); err != nil {
 			http.NotFound(w, r)
 			return
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/store/embedded"
 	"github.com/cognatehq/cognate/pkg/store/storetest"
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
@@ -37,11 +38,11 @@ func tempTable(t *testing.T, clk clock.Clock) store.Table {
 func emailPool(t *testing.T, svc *userpool.Service) (pool, client string) {
 	t.Helper()
 	ctx := context.Background()
-	p, err := svc.CreateUserPool(ctx, &userpool.CreateUserPoolInput{PoolName: "emails", UsernameAttributes: []string{"email"}})
+	p, err := svc.CreateUserPool(ctx, &api.CreateUserPoolInput{PoolName: "emails", UsernameAttributes: []string{"email"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &userpool.CreateUserPoolClientInput{UserPoolId: p.UserPool.Id}
+	in := &api.CreateUserPoolClientInput{UserPoolId: p.UserPool.Id}
 	in.ClientName, in.ExplicitAuthFlows = "app", []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
 	c, err := svc.CreateUserPoolClient(ctx, in)
 	if err != nil {
@@ -96,15 +97,15 @@ func TestPasswordSignInRequests(t *testing.T) {
 	svc := e.App.Service
 	pool, client := emailPool(t, svc)
 	password := "Correct-Horse-9"
-	if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: client, Username: "ann@example.com", Password: &password}); err != nil {
+	if _, err := svc.SignUp(ctx, &api.SignUpInput{ClientId: client, Username: "ann@example.com", Password: &password}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.AdminConfirmSignUp(ctx, &userpool.AdminConfirmSignUpInput{UserPoolId: pool, Username: "ann@example.com"}); err != nil {
+	if _, err := svc.AdminConfirmSignUp(ctx, &api.AdminConfirmSignUpInput{UserPoolId: pool, Username: "ann@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	signIn := func(pw string) error {
 		counted.reset()
-		_, err := svc.InitiateAuth(ctx, &userpool.InitiateAuthInput{ClientId: client, AuthFlow: "USER_PASSWORD_AUTH",
+		_, err := svc.InitiateAuth(ctx, &api.InitiateAuthInput{ClientId: client, AuthFlow: "USER_PASSWORD_AUTH",
 			AuthParameters: map[string]string{"USERNAME": "ann@example.com", "PASSWORD": pw}})
 		return err
 	}
@@ -155,14 +156,14 @@ func (c *countingTable) Query(ctx context.Context, pk, prefix, cursor string, li
 func TestListUsersFilterDoesNotScan(t *testing.T) {
 	e, counted := startCounted(t)
 	ctx := context.Background()
-	p, err := e.App.Service.CreateUserPool(ctx, &userpool.CreateUserPoolInput{PoolName: "big"})
+	p, err := e.App.Service.CreateUserPool(ctx, &api.CreateUserPoolInput{PoolName: "big"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const users = 300
 	for i := 0; i < users; i++ {
 		email := fmt.Sprintf("user%03d@example.com", i)
-		if _, err := e.App.Service.AdminCreateUser(ctx, &userpool.AdminCreateUserInput{UserPoolId: p.UserPool.Id, Username: fmt.Sprintf("user%03d", i),
+		if _, err := e.App.Service.AdminCreateUser(ctx, &api.AdminCreateUserInput{UserPoolId: p.UserPool.Id, Username: fmt.Sprintf("user%03d", i),
 			MessageAction: "SUPPRESS", UserAttributes: []model.AttributeType{{Name: "email", Value: &email}}}); err != nil {
 			t.Fatal(err)
 		}
@@ -170,7 +171,7 @@ func TestListUsersFilterDoesNotScan(t *testing.T) {
 	counted.gets.Store(0)
 	counted.queries.Store(0)
 	counted.items.Store(0)
-	out, err := e.App.Service.ListUsers(ctx, &userpool.ListUsersInput{UserPoolId: p.UserPool.Id, Filter: `email = "user150@example.com"`})
+	out, err := e.App.Service.ListUsers(ctx, &api.ListUsersInput{UserPoolId: p.UserPool.Id, Filter: `email = "user150@example.com"`})
 	if err != nil || len(out.Users) != 1 || out.Users[0].Username != "user150" {
 		t.Fatalf("ListUsers: %+v %v", out, err)
 	}
@@ -188,11 +189,11 @@ func TestRefusedAttemptsDoNotCount(t *testing.T) {
 	svc := e.App.Service
 	pool, client := emailPool(t, svc)
 	password := "Correct-Horse-9"
-	if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: client, Username: "bo@example.com", Password: &password}); err != nil {
+	if _, err := svc.SignUp(ctx, &api.SignUpInput{ClientId: client, Username: "bo@example.com", Password: &password}); err != nil {
 		t.Fatal(err)
 	}
 	signIn := func(pw string) error {
-		_, err := svc.InitiateAuth(ctx, &userpool.InitiateAuthInput{ClientId: client, AuthFlow: "USER_PASSWORD_AUTH",
+		_, err := svc.InitiateAuth(ctx, &api.InitiateAuthInput{ClientId: client, AuthFlow: "USER_PASSWORD_AUTH",
 			AuthParameters: map[string]string{"USERNAME": "bo@example.com", "PASSWORD": pw}})
 		return err
 	}
@@ -201,7 +202,7 @@ func TestRefusedAttemptsDoNotCount(t *testing.T) {
 			t.Fatalf("unconfirmed: %v", err)
 		}
 	}
-	if _, err := svc.AdminConfirmSignUp(ctx, &userpool.AdminConfirmSignUpInput{UserPoolId: pool, Username: "bo@example.com"}); err != nil {
+	if _, err := svc.AdminConfirmSignUp(ctx, &api.AdminConfirmSignUpInput{UserPoolId: pool, Username: "bo@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 5; i++ {
@@ -221,13 +222,13 @@ func TestConfirmSignUpRequests(t *testing.T) {
 	e, counted := startCounted(t)
 	ctx := context.Background()
 	svc := e.App.Service
-	pin := &userpool.CreateUserPoolInput{PoolName: "codes"}
+	pin := &api.CreateUserPoolInput{PoolName: "codes"}
 	pin.AutoVerifiedAttributes = []string{"email"}
 	p, err := svc.CreateUserPool(ctx, pin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &userpool.CreateUserPoolClientInput{UserPoolId: p.UserPool.Id}
+	in := &api.CreateUserPoolClientInput{UserPoolId: p.UserPool.Id}
 	in.ClientName = "app"
 	c, err := svc.CreateUserPoolClient(ctx, in)
 	if err != nil {
@@ -236,7 +237,7 @@ func TestConfirmSignUpRequests(t *testing.T) {
 	client := c.UserPoolClient.ClientId
 	password := "Correct-Horse-9"
 	email := "cy@example.com"
-	if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: client, Username: "cy", Password: &password,
+	if _, err := svc.SignUp(ctx, &api.SignUpInput{ClientId: client, Username: "cy", Password: &password,
 		UserAttributes: []model.AttributeType{{Name: "email", Value: &email}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +251,7 @@ func TestConfirmSignUpRequests(t *testing.T) {
 	}
 	confirm := func(code string) error {
 		counted.reset()
-		_, err := svc.ConfirmSignUp(ctx, &userpool.ConfirmSignUpInput{ClientId: client, Username: "cy", ConfirmationCode: code})
+		_, err := svc.ConfirmSignUp(ctx, &api.ConfirmSignUpInput{ClientId: client, Username: "cy", ConfirmationCode: code})
 		return err
 	}
 	want := func(what string, gets, writes, counts int64) {

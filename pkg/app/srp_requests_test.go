@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/cognatehq/cognate/pkg/srp"
-	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
 )
 
 // An SRP sign-in by email in an email-as-username pool is four store requests (docs/benchmarks.md):
@@ -18,16 +18,16 @@ func TestSRPSignInRequests(t *testing.T) {
 	ctx := context.Background()
 	svc := e.App.Service
 	pool, client := emailPool(t, svc)
-	up := &userpool.UpdateUserPoolClientInput{UserPoolId: pool, ClientId: client}
+	up := &api.UpdateUserPoolClientInput{UserPoolId: pool, ClientId: client}
 	up.ExplicitAuthFlows = []string{"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
 	if _, err := svc.UpdateUserPoolClient(ctx, up); err != nil {
 		t.Fatal(err)
 	}
 	password := "Correct-Horse-9"
-	if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: client, Username: "ann@example.com", Password: &password}); err != nil {
+	if _, err := svc.SignUp(ctx, &api.SignUpInput{ClientId: client, Username: "ann@example.com", Password: &password}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.AdminConfirmSignUp(ctx, &userpool.AdminConfirmSignUpInput{UserPoolId: pool, Username: "ann@example.com"}); err != nil {
+	if _, err := svc.AdminConfirmSignUp(ctx, &api.AdminConfirmSignUpInput{UserPoolId: pool, Username: "ann@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 3 {
@@ -36,7 +36,7 @@ func TestSRPSignInRequests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ch, err := svc.InitiateAuth(ctx, &userpool.InitiateAuthInput{ClientId: client, AuthFlow: "USER_SRP_AUTH",
+		ch, err := svc.InitiateAuth(ctx, &api.InitiateAuthInput{ClientId: client, AuthFlow: "USER_SRP_AUTH",
 			AuthParameters: map[string]string{"USERNAME": "ann@example.com", "SRP_A": c.SRPA()}})
 		if err != nil {
 			t.Fatal(err)
@@ -50,7 +50,7 @@ func TestSRPSignInRequests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := svc.RespondToAuthChallenge(ctx, &userpool.RespondToAuthChallengeInput{ClientId: client, ChallengeName: "PASSWORD_VERIFIER",
+		out, err := svc.RespondToAuthChallenge(ctx, &api.RespondToAuthChallengeInput{ClientId: client, ChallengeName: "PASSWORD_VERIFIER",
 			ChallengeResponses: map[string]string{"USERNAME": p["USER_ID_FOR_SRP"], "PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"],
 				"PASSWORD_CLAIM_SIGNATURE": sig, "TIMESTAMP": ts}})
 		if err != nil || out.AuthenticationResult == nil {

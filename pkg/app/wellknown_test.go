@@ -19,6 +19,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/mail/outbox"
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
 )
 
 // keylessSigner cannot read a pool's public keys.
@@ -49,7 +50,7 @@ func TestWellKnownFailureRendered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := a.Service.CreateUserPool(context.Background(), &userpool.CreateUserPoolInput{PoolName: "p"})
+	p, err := a.Service.CreateUserPool(context.Background(), &api.CreateUserPoolInput{PoolName: "p"})
 	if err != nil {
 		t.Fatal(err)
 	}

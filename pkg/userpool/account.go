@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -13,7 +15,7 @@ import (
 )
 
 // GetUser returns the caller's own profile.
-func (s *Service) GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput, error) {
+func (s *Service) GetUser(ctx context.Context, in *api.GetUserInput) (*api.GetUserOutput, error) {
 	a, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -22,11 +24,11 @@ func (s *Service) GetUser(ctx context.Context, in *GetUserInput) (*GetUserOutput
 	if c, _, err := s.dir.Client(ctx, a.claims.ClientID); err == nil {
 		readable = model.ClientReadable(c)
 	}
-	return &GetUserOutput{Username: a.user.Username, UserAttributes: model.AttributeList(a.user, readable), MFAOptions: a.user.MFAOptions}, nil
+	return &api.GetUserOutput{Username: a.user.Username, UserAttributes: model.AttributeList(a.user, readable), MFAOptions: a.user.MFAOptions}, nil
 }
 
 // ChangePassword changes the caller's password; existing tokens stay valid, as in Cognito.
-func (s *Service) ChangePassword(ctx context.Context, in *ChangePasswordInput) (*ChangePasswordOutput, error) {
+func (s *Service) ChangePassword(ctx context.Context, in *api.ChangePasswordInput) (*api.ChangePasswordOutput, error) {
 	a, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -65,11 +67,11 @@ func (s *Service) ChangePassword(ctx context.Context, in *ChangePasswordInput) (
 	}); err != nil {
 		return nil, err
 	}
-	return &ChangePasswordOutput{}, nil
+	return &api.ChangePasswordOutput{}, nil
 }
 
 // GlobalSignOut revokes every token of the caller.
-func (s *Service) GlobalSignOut(ctx context.Context, in *GlobalSignOutInput) (*GlobalSignOutOutput, error) {
+func (s *Service) GlobalSignOut(ctx context.Context, in *api.GlobalSignOutInput) (*api.GlobalSignOutOutput, error) {
 	a, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -77,11 +79,11 @@ func (s *Service) GlobalSignOut(ctx context.Context, in *GlobalSignOutInput) (*G
 	if err := s.signOutEverywhere(ctx, a.pool, a.user); err != nil {
 		return nil, err
 	}
-	return &GlobalSignOutOutput{}, nil
+	return &api.GlobalSignOutOutput{}, nil
 }
 
 // DeleteUser deletes the caller.
-func (s *Service) DeleteUser(ctx context.Context, in *DeleteUserInput) (*DeleteUserOutput, error) {
+func (s *Service) DeleteUser(ctx context.Context, in *api.DeleteUserInput) (*api.DeleteUserOutput, error) {
 	a, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -89,7 +91,7 @@ func (s *Service) DeleteUser(ctx context.Context, in *DeleteUserInput) (*DeleteU
 	if err := s.deleteUser(ctx, a.pool, a.user); err != nil {
 		return nil, err
 	}
-	return &DeleteUserOutput{}, nil
+	return &api.DeleteUserOutput{}, nil
 }
 
 func (s *Service) deleteUser(ctx context.Context, p *model.Pool, u *model.User) error {

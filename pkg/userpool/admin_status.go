@@ -3,6 +3,8 @@ package userpool
 import (
 	"context"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -11,27 +13,8 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-type AdminDisableUserInput struct {
-	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Username   string `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-}
-
-type AdminDisableUserOutput struct{}
-
-type AdminEnableUserInput = AdminDisableUserInput
-
-type AdminEnableUserOutput struct{}
-
-type AdminResetUserPasswordInput struct {
-	UserPoolId     string            `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Username       string            `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	ClientMetadata map[string]string `json:",omitempty"`
-}
-
-type AdminResetUserPasswordOutput struct{}
-
 // AdminDisableUser disables a user and ends every session at once.
-func (s *Service) AdminDisableUser(ctx context.Context, in *AdminDisableUserInput) (*AdminDisableUserOutput, error) {
+func (s *Service) AdminDisableUser(ctx context.Context, in *api.AdminDisableUserInput) (*api.AdminDisableUserOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -44,11 +27,11 @@ func (s *Service) AdminDisableUser(ctx context.Context, in *AdminDisableUserInpu
 	if err != nil {
 		return nil, err
 	}
-	return &AdminDisableUserOutput{}, nil
+	return &api.AdminDisableUserOutput{}, nil
 }
 
 // AdminEnableUser enables a user again; tokens revoked by the disable stay revoked.
-func (s *Service) AdminEnableUser(ctx context.Context, in *AdminEnableUserInput) (*AdminEnableUserOutput, error) {
+func (s *Service) AdminEnableUser(ctx context.Context, in *api.AdminEnableUserInput) (*api.AdminEnableUserOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -59,12 +42,12 @@ func (s *Service) AdminEnableUser(ctx context.Context, in *AdminEnableUserInput)
 	}); err != nil {
 		return nil, err
 	}
-	return &AdminEnableUserOutput{}, nil
+	return &api.AdminEnableUserOutput{}, nil
 }
 
 // AdminResetUserPassword puts a user in RESET_REQUIRED (sign-in then answers
 // PasswordResetRequiredException) and sends a reset code to a verified channel when there is one.
-func (s *Service) AdminResetUserPassword(ctx context.Context, in *AdminResetUserPasswordInput) (*AdminResetUserPasswordOutput, error) {
+func (s *Service) AdminResetUserPassword(ctx context.Context, in *api.AdminResetUserPasswordInput) (*api.AdminResetUserPasswordOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -93,5 +76,5 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, in *AdminResetUser
 			return nil, err
 		}
 	}
-	return &AdminResetUserPasswordOutput{}, nil
+	return &api.AdminResetUserPasswordOutput{}, nil
 }

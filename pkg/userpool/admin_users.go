@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -17,18 +19,18 @@ import (
 )
 
 // AdminGetUser returns a user by username, alias or sub.
-func (s *Service) AdminGetUser(ctx context.Context, in *AdminGetUserInput) (*AdminGetUserOutput, error) {
+func (s *Service) AdminGetUser(ctx context.Context, in *api.AdminGetUserInput) (*api.AdminGetUserOutput, error) {
 	_, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
-	return &AdminGetUserOutput{Username: u.Username, UserAttributes: model.AttributeList(u, nil), UserCreateDate: wireTime(u.Created),
+	return &api.AdminGetUserOutput{Username: u.Username, UserAttributes: model.AttributeList(u, nil), UserCreateDate: wireTime(u.Created),
 		UserLastModifiedDate: wireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status, MFAOptions: u.MFAOptions}, nil
 }
 
 // AdminCreateUser creates a user with a temporary password (FORCE_CHANGE_PASSWORD) and sends
 // the invitation, or re-sends it (MessageAction RESEND).
-func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput) (*AdminCreateUserOutput, error) {
+func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserInput) (*api.AdminCreateUserOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -103,7 +105,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 		}
 	}
 	ut := toUserType(u, model.AttributeList(u, nil))
-	return &AdminCreateUserOutput{User: &ut}, nil
+	return &api.AdminCreateUserOutput{User: &ut}, nil
 }
 
 // invite sends the temporary password over each desired medium the user has an address for.
@@ -127,7 +129,7 @@ func (s *Service) invite(ctx context.Context, p *model.Pool, u *model.User, medi
 	return nil
 }
 
-func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *AdminCreateUserInput, temp string) (*AdminCreateUserOutput, error) {
+func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *api.AdminCreateUserInput, temp string) (*api.AdminCreateUserOutput, error) {
 	u, err := s.dir.MustFindUser(ctx, p, in.Username, false)
 	if err != nil {
 		return nil, err
@@ -152,11 +154,11 @@ func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *Admin
 		return nil, err
 	}
 	ut := toUserType(u, model.AttributeList(u, nil))
-	return &AdminCreateUserOutput{User: &ut}, nil
+	return &api.AdminCreateUserOutput{User: &ut}, nil
 }
 
 // AdminDeleteUser deletes a user; its tokens stop working at once.
-func (s *Service) AdminDeleteUser(ctx context.Context, in *AdminDeleteUserInput) (*AdminDeleteUserOutput, error) {
+func (s *Service) AdminDeleteUser(ctx context.Context, in *api.AdminDeleteUserInput) (*api.AdminDeleteUserOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -164,11 +166,11 @@ func (s *Service) AdminDeleteUser(ctx context.Context, in *AdminDeleteUserInput)
 	if err := s.deleteUser(ctx, p, u); err != nil {
 		return nil, err
 	}
-	return &AdminDeleteUserOutput{}, nil
+	return &api.AdminDeleteUserOutput{}, nil
 }
 
 // AdminSetUserPassword sets a permanent (CONFIRMED) or temporary (FORCE_CHANGE_PASSWORD) password.
-func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPasswordInput) (*AdminSetUserPasswordOutput, error) {
+func (s *Service) AdminSetUserPassword(ctx context.Context, in *api.AdminSetUserPasswordInput) (*api.AdminSetUserPasswordOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -193,11 +195,11 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPass
 	if err != nil {
 		return nil, err
 	}
-	return &AdminSetUserPasswordOutput{}, nil
+	return &api.AdminSetUserPasswordOutput{}, nil
 }
 
 // AdminUserGlobalSignOut revokes every token of a user.
-func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *AdminUserGlobalSignOutInput) (*AdminUserGlobalSignOutOutput, error) {
+func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *api.AdminUserGlobalSignOutInput) (*api.AdminUserGlobalSignOutOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -205,14 +207,14 @@ func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *AdminUserGloba
 	if err := s.signOutEverywhere(ctx, p, u); err != nil {
 		return nil, err
 	}
-	return &AdminUserGlobalSignOutOutput{}, nil
+	return &api.AdminUserGlobalSignOutOutput{}, nil
 }
 
 // ---- ListUsers ----
 
 // ListUsers pages through a pool's users, optionally filtered. Pages may be short while a
 // token is still returned, as in Cognito.
-func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsersOutput, error) {
+func (s *Service) ListUsers(ctx context.Context, in *api.ListUsersInput) (*api.ListUsersOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -230,7 +232,7 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (*ListUsers
 	if err != nil {
 		return nil, err
 	}
-	out := &ListUsersOutput{Users: []model.UserType{}}
+	out := &api.ListUsersOutput{Users: []model.UserType{}}
 	readable := func(n string) bool { return len(in.AttributesToGet) == 0 || slices.Contains(in.AttributesToGet, n) }
 	add := func(u *model.User) { out.Users = append(out.Users, toUserType(u, model.AttributeList(u, readable))) }
 	if filter != nil {

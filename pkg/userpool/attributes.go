@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -18,73 +20,6 @@ import (
 const verifyCodeTTL = 24 * time.Hour
 
 func purposeVerify(attr string) string { return "verify-" + attr }
-
-type UpdateUserAttributesInput struct {
-	UserAttributes []model.AttributeType `cognito:"required"`
-	AccessToken    string                `cognito:"required,pattern=token,sensitive"`
-	ClientMetadata map[string]string     `json:",omitempty"`
-}
-
-type UpdateUserAttributesOutput struct {
-	CodeDeliveryDetailsList []model.CodeDeliveryDetailsType `json:",omitempty"`
-}
-
-type AdminUpdateUserAttributesInput struct {
-	UserPoolId     string                `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Username       string                `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	UserAttributes []model.AttributeType `cognito:"required"`
-	ClientMetadata map[string]string     `json:",omitempty"`
-}
-
-type AdminUpdateUserAttributesOutput struct{}
-
-type DeleteUserAttributesInput struct {
-	UserAttributeNames []string `cognito:"required,member.min=1,member.max=32"`
-	AccessToken        string   `cognito:"required,pattern=token,sensitive"`
-}
-
-type DeleteUserAttributesOutput struct{}
-
-type AdminDeleteUserAttributesInput struct {
-	UserPoolId         string   `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Username           string   `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	UserAttributeNames []string `cognito:"required,member.min=1,member.max=32"`
-}
-
-type AdminDeleteUserAttributesOutput struct{}
-
-type GetUserAttributeVerificationCodeInput struct {
-	AccessToken    string            `cognito:"required,pattern=token,sensitive"`
-	AttributeName  string            `cognito:"required,min=1,max=32,pattern=attrName"`
-	ClientMetadata map[string]string `json:",omitempty"`
-}
-
-type GetUserAttributeVerificationCodeOutput struct {
-	CodeDeliveryDetails *model.CodeDeliveryDetailsType `json:",omitempty"`
-}
-
-type VerifyUserAttributeInput struct {
-	AccessToken   string `cognito:"required,pattern=token,sensitive"`
-	AttributeName string `cognito:"required,min=1,max=32,pattern=attrName"`
-	Code          string `cognito:"required,min=1,max=2048,pattern=code"`
-}
-
-type VerifyUserAttributeOutput struct{}
-
-type SetUserSettingsInput struct {
-	AccessToken string                `cognito:"required,pattern=token,sensitive"`
-	MFAOptions  []model.MFAOptionType `cognito:"required"`
-}
-
-type SetUserSettingsOutput struct{}
-
-type AdminSetUserSettingsInput struct {
-	UserPoolId string                `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Username   string                `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	MFAOptions []model.MFAOptionType `cognito:"required"`
-}
-
-type AdminSetUserSettingsOutput struct{}
 
 // attributeChange is the outcome of applying attribute updates: the codes to send.
 type attributeChange struct {
@@ -177,7 +112,7 @@ func (s *Service) deliver(ctx context.Context, p *model.Pool, u *model.User, kin
 // UpdateUserAttributes changes the caller's attributes; a changed auto-verified email or phone
 // becomes unverified and gets a code (or stays pending, with the old value active, when the pool
 // requires verification before update).
-func (s *Service) UpdateUserAttributes(ctx context.Context, in *UpdateUserAttributesInput) (*UpdateUserAttributesOutput, error) {
+func (s *Service) UpdateUserAttributes(ctx context.Context, in *api.UpdateUserAttributesInput) (*api.UpdateUserAttributesOutput, error) {
 	a, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -204,11 +139,11 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 	if err != nil {
 		return nil, err
 	}
-	return &UpdateUserAttributesOutput{CodeDeliveryDetailsList: list}, nil
+	return &api.UpdateUserAttributesOutput{CodeDeliveryDetailsList: list}, nil
 }
 
 // AdminUpdateUserAttributes changes a user's attributes as an administrator.
-func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdateUserAttributesInput) (*AdminUpdateUserAttributesOutput, error) {
+func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *api.AdminUpdateUserAttributesInput) (*api.AdminUpdateUserAttributesOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -230,7 +165,7 @@ func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *AdminUpdate
 	if _, err := s.deliver(ctx, p, u, mail.UpdateUserAttribute, ch); err != nil {
 		return nil, err
 	}
-	return &AdminUpdateUserAttributesOutput{}, nil
+	return &api.AdminUpdateUserAttributesOutput{}, nil
 }
 
 // deleteAttributes deletes attributes of a user; admin callers may delete developer-only ones.
@@ -267,7 +202,7 @@ func (s *Service) deleteAttributes(ctx context.Context, p *model.Pool, u *model.
 }
 
 // DeleteUserAttributes deletes attributes of the caller.
-func (s *Service) DeleteUserAttributes(ctx context.Context, in *DeleteUserAttributesInput) (*DeleteUserAttributesOutput, error) {
+func (s *Service) DeleteUserAttributes(ctx context.Context, in *api.DeleteUserAttributesInput) (*api.DeleteUserAttributesOutput, error) {
 	a, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -275,11 +210,11 @@ func (s *Service) DeleteUserAttributes(ctx context.Context, in *DeleteUserAttrib
 	if err := s.deleteAttributes(ctx, a.pool, a.user, in.UserAttributeNames, false); err != nil {
 		return nil, err
 	}
-	return &DeleteUserAttributesOutput{}, nil
+	return &api.DeleteUserAttributesOutput{}, nil
 }
 
 // AdminDeleteUserAttributes deletes attributes of a user.
-func (s *Service) AdminDeleteUserAttributes(ctx context.Context, in *AdminDeleteUserAttributesInput) (*AdminDeleteUserAttributesOutput, error) {
+func (s *Service) AdminDeleteUserAttributes(ctx context.Context, in *api.AdminDeleteUserAttributesInput) (*api.AdminDeleteUserAttributesOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -287,12 +222,12 @@ func (s *Service) AdminDeleteUserAttributes(ctx context.Context, in *AdminDelete
 	if err := s.deleteAttributes(ctx, p, u, in.UserAttributeNames, true); err != nil {
 		return nil, err
 	}
-	return &AdminDeleteUserAttributesOutput{}, nil
+	return &api.AdminDeleteUserAttributesOutput{}, nil
 }
 
 // GetUserAttributeVerificationCode sends a code to verify the caller's email or phone (the
 // pending value when one waits for verification).
-func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *GetUserAttributeVerificationCodeInput) (*GetUserAttributeVerificationCodeOutput, error) {
+func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *api.GetUserAttributeVerificationCodeInput) (*api.GetUserAttributeVerificationCodeOutput, error) {
 	a, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -322,12 +257,12 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *GetU
 	if err := s.send(ctx, p, mail.VerifyUserAttribute, d, u.Username, code); err != nil {
 		return nil, err
 	}
-	return &GetUserAttributeVerificationCodeOutput{CodeDeliveryDetails: d.details()}, nil
+	return &api.GetUserAttributeVerificationCodeOutput{CodeDeliveryDetails: d.details()}, nil
 }
 
 // VerifyUserAttribute verifies the caller's email or phone with a code: a pending value becomes
 // the active one (and its alias moves with it, atomically).
-func (s *Service) VerifyUserAttribute(ctx context.Context, in *VerifyUserAttributeInput) (*VerifyUserAttributeOutput, error) {
+func (s *Service) VerifyUserAttribute(ctx context.Context, in *api.VerifyUserAttributeInput) (*api.VerifyUserAttributeOutput, error) {
 	a, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -361,11 +296,11 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *VerifyUserAttribu
 	if err != nil {
 		return nil, err
 	}
-	return &VerifyUserAttributeOutput{}, nil
+	return &api.VerifyUserAttributeOutput{}, nil
 }
 
 // SetUserSettings sets the caller's legacy MFA options (SMS only).
-func (s *Service) SetUserSettings(ctx context.Context, in *SetUserSettingsInput) (*SetUserSettingsOutput, error) {
+func (s *Service) SetUserSettings(ctx context.Context, in *api.SetUserSettingsInput) (*api.SetUserSettingsOutput, error) {
 	a, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -373,11 +308,11 @@ func (s *Service) SetUserSettings(ctx context.Context, in *SetUserSettingsInput)
 	if err := s.setMFAOptions(ctx, a.pool, a.user, in.MFAOptions); err != nil {
 		return nil, err
 	}
-	return &SetUserSettingsOutput{}, nil
+	return &api.SetUserSettingsOutput{}, nil
 }
 
 // AdminSetUserSettings sets a user's legacy MFA options.
-func (s *Service) AdminSetUserSettings(ctx context.Context, in *AdminSetUserSettingsInput) (*AdminSetUserSettingsOutput, error) {
+func (s *Service) AdminSetUserSettings(ctx context.Context, in *api.AdminSetUserSettingsInput) (*api.AdminSetUserSettingsOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -385,7 +320,7 @@ func (s *Service) AdminSetUserSettings(ctx context.Context, in *AdminSetUserSett
 	if err := s.setMFAOptions(ctx, p, u, in.MFAOptions); err != nil {
 		return nil, err
 	}
-	return &AdminSetUserSettingsOutput{}, nil
+	return &api.AdminSetUserSettingsOutput{}, nil
 }
 
 func (s *Service) setMFAOptions(ctx context.Context, p *model.Pool, u *model.User, opts []model.MFAOptionType) error {

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -129,7 +131,7 @@ func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password s
 // it is disabled or unconfirmed (docs/security.md). Such an attempt is judged, so it counts
 // toward lockout like any other. With LEGACY, a disabled or unconfirmed user is refused before
 // the password is looked at, as Cognito does, and the attempt does not count.
-func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *model.User) (bool, error)) (out *AuthOutput, err error) {
+func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *model.User) (bool, error)) (out *api.AuthOutput, err error) {
 	u := st.user
 	hide := st.client.HidesExistence()
 	unjudged := !hide && (!u.Enabled || u.Status == model.StatusUnconfirmed)
@@ -227,7 +229,7 @@ func accountStateErr(u *model.User) error {
 // the user's confirmed devices must be proven with device SRP before tokens bound to it are
 // issued; an unknown one is refused with the exact text clients look for, so they drop it and
 // retry; with device tracking on and no device presented, the sign-in gets a new device key.
-func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*AuthOutput, error) {
+func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*api.AuthOutput, error) {
 	dev, err := s.presentedDevice(ctx, st)
 	if err != nil {
 		return nil, err
@@ -249,7 +251,7 @@ func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*AuthOutput
 }
 
 // issueTokens finishes a sign-in: tokens, bound to the new device when there is one.
-func (s *Service) issueTokens(ctx context.Context, st *signInStep, meta *model.NewDeviceMetadataType) (*AuthOutput, error) {
+func (s *Service) issueTokens(ctx context.Context, st *signInStep, meta *model.NewDeviceMetadataType) (*api.AuthOutput, error) {
 	var device string
 	if meta != nil {
 		device = meta.DeviceKey
@@ -259,7 +261,7 @@ func (s *Service) issueTokens(ctx context.Context, st *signInStep, meta *model.N
 		return nil, err
 	}
 	res.NewDeviceMetadata = meta
-	return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+	return &api.AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
 }
 
 // requiredMissing lists the required attributes the user still lacks, as NEW_PASSWORD_REQUIRED
@@ -276,7 +278,7 @@ func requiredMissing(p *model.Pool, u *model.User) []string {
 }
 
 // newPasswordChallenge answers NEW_PASSWORD_REQUIRED, consuming the step's Session with it.
-func (s *Service) newPasswordChallenge(ctx context.Context, st *signInStep) (*AuthOutput, error) {
+func (s *Service) newPasswordChallenge(ctx context.Context, st *signInStep) (*api.AuthOutput, error) {
 	p, c, u := st.pool, st.client, st.user
 	sess, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: challengeNewPassword})
 	if err != nil {
@@ -288,7 +290,7 @@ func (s *Service) newPasswordChallenge(ctx context.Context, st *signInStep) (*Au
 	}
 	req, _ := json.Marshal(requiredMissing(p, u))
 	cur, _ := json.Marshal(attrs)
-	return &AuthOutput{ChallengeName: challengeNewPassword, Session: sess, ChallengeParameters: map[string]string{
+	return &api.AuthOutput{ChallengeName: challengeNewPassword, Session: sess, ChallengeParameters: map[string]string{
 		"USER_ID_FOR_SRP": u.Username, "requiredAttributes": string(req), "userAttributes": string(cur),
 	}}, nil
 }

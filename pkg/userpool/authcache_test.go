@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/envelope"
@@ -49,11 +51,11 @@ func newCacheFixture(t *testing.T) *cacheFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.CreateUserPool(ctx, &CreateUserPoolInput{PoolName: "cache"})
+	p, err := s.CreateUserPool(ctx, &api.CreateUserPoolInput{PoolName: "cache"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cin := &CreateUserPoolClientInput{UserPoolId: p.UserPool.Id}
+	cin := &api.CreateUserPoolClientInput{UserPoolId: p.UserPool.Id}
 	cin.ClientName = "cache"
 	cin.ExplicitAuthFlows = []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
 	c, err := s.CreateUserPoolClient(ctx, cin)
@@ -69,10 +71,10 @@ const cachePassword = "Cache-Passw0rd!"
 func (f *cacheFixture) user(t *testing.T, name string) (access, refresh string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := f.s.AdminCreateUser(ctx, &AdminCreateUserInput{UserPoolId: f.pool, Username: name, MessageAction: "SUPPRESS"}); err != nil {
+	if _, err := f.s.AdminCreateUser(ctx, &api.AdminCreateUserInput{UserPoolId: f.pool, Username: name, MessageAction: "SUPPRESS"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.AdminSetUserPassword(ctx, &AdminSetUserPasswordInput{UserPoolId: f.pool, Username: name, Password: cachePassword, Permanent: true}); err != nil {
+	if _, err := f.s.AdminSetUserPassword(ctx, &api.AdminSetUserPasswordInput{UserPoolId: f.pool, Username: name, Password: cachePassword, Permanent: true}); err != nil {
 		t.Fatal(err)
 	}
 	return f.signIn(t, name)
@@ -80,7 +82,7 @@ func (f *cacheFixture) user(t *testing.T, name string) (access, refresh string) 
 
 func (f *cacheFixture) signIn(t *testing.T, name string) (access, refresh string) {
 	t.Helper()
-	out, err := f.s.InitiateAuth(context.Background(), &InitiateAuthInput{AuthFlow: "USER_PASSWORD_AUTH", ClientId: f.client,
+	out, err := f.s.InitiateAuth(context.Background(), &api.InitiateAuthInput{AuthFlow: "USER_PASSWORD_AUTH", ClientId: f.client,
 		AuthParameters: map[string]string{"USERNAME": name, "PASSWORD": cachePassword}})
 	if err != nil || out.AuthenticationResult == nil {
 		t.Fatalf("sign-in of %s: %+v, %v", name, out, err)
@@ -92,8 +94,8 @@ func (f *cacheFixture) signIn(t *testing.T, name string) (access, refresh string
 // returns the second error.
 func (f *cacheFixture) getUser(access string) error {
 	ctx := context.Background()
-	_, _ = f.s.GetUser(ctx, &GetUserInput{AccessToken: access})
-	_, err := f.s.GetUser(ctx, &GetUserInput{AccessToken: access})
+	_, _ = f.s.GetUser(ctx, &api.GetUserInput{AccessToken: access})
+	_, err := f.s.GetUser(ctx, &api.GetUserInput{AccessToken: access})
 	return err
 }
 
@@ -111,22 +113,22 @@ func TestRevocationImmediateWithWarmCaches(t *testing.T) {
 	f := newCacheFixture(t)
 	for name, revoke := range map[string]func(t *testing.T, user, access, refresh string){
 		"GlobalSignOut": func(t *testing.T, _, access, _ string) {
-			if _, err := f.s.GlobalSignOut(ctx, &GlobalSignOutInput{AccessToken: access}); err != nil {
+			if _, err := f.s.GlobalSignOut(ctx, &api.GlobalSignOutInput{AccessToken: access}); err != nil {
 				t.Fatal(err)
 			}
 		},
 		"RevokeToken": func(t *testing.T, _, _, refresh string) {
-			if _, err := f.s.RevokeToken(ctx, &RevokeTokenInput{ClientId: f.client, Token: refresh}); err != nil {
+			if _, err := f.s.RevokeToken(ctx, &api.RevokeTokenInput{ClientId: f.client, Token: refresh}); err != nil {
 				t.Fatal(err)
 			}
 		},
 		"AdminUserGlobalSignOut": func(t *testing.T, user, _, _ string) {
-			if _, err := f.s.AdminUserGlobalSignOut(ctx, &AdminUserGlobalSignOutInput{UserPoolId: f.pool, Username: user}); err != nil {
+			if _, err := f.s.AdminUserGlobalSignOut(ctx, &api.AdminUserGlobalSignOutInput{UserPoolId: f.pool, Username: user}); err != nil {
 				t.Fatal(err)
 			}
 		},
 		"AdminDisableUser": func(t *testing.T, user, _, _ string) {
-			if _, err := f.s.AdminDisableUser(ctx, &AdminDisableUserInput{UserPoolId: f.pool, Username: user}); err != nil {
+			if _, err := f.s.AdminDisableUser(ctx, &api.AdminDisableUserInput{UserPoolId: f.pool, Username: user}); err != nil {
 				t.Fatal(err)
 			}
 		},
@@ -138,7 +140,7 @@ func TestRevocationImmediateWithWarmCaches(t *testing.T) {
 				t.Fatal(err)
 			}
 			revoke(t, user, access, refresh)
-			_, err := f.s.GetUser(ctx, &GetUserInput{AccessToken: access})
+			_, err := f.s.GetUser(ctx, &api.GetUserInput{AccessToken: access})
 			wantNotAuthorized(t, err, "Access Token has been revoked")
 		})
 	}
@@ -168,10 +170,10 @@ func TestUserChangeVisibleWithWarmCaches(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := "Ada"
-	if _, err := f.s.UpdateUserAttributes(ctx, &UpdateUserAttributesInput{AccessToken: access, UserAttributes: []model.AttributeType{{Name: "given_name", Value: &v}}}); err != nil {
+	if _, err := f.s.UpdateUserAttributes(ctx, &api.UpdateUserAttributesInput{AccessToken: access, UserAttributes: []model.AttributeType{{Name: "given_name", Value: &v}}}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := f.s.GetUser(ctx, &GetUserInput{AccessToken: access})
+	out, err := f.s.GetUser(ctx, &api.GetUserInput{AccessToken: access})
 	if err != nil {
 		t.Fatal(err)
 	}

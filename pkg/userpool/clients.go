@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -14,13 +16,13 @@ import (
 )
 
 // CreateUserPoolClient creates an app client, with a generated secret when asked.
-func (s *Service) CreateUserPoolClient(ctx context.Context, in *CreateUserPoolClientInput) (*CreateUserPoolClientOutput, error) {
+func (s *Service) CreateUserPoolClient(ctx context.Context, in *api.CreateUserPoolClientInput) (*api.CreateUserPoolClientOutput, error) {
 	return s.CreateUserPoolClientWithID(ctx, "", in)
 }
 
 // CreateUserPoolClientWithID is CreateUserPoolClient with a chosen client id (for seed files);
 // "" draws a random one.
-func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in *CreateUserPoolClientInput) (*CreateUserPoolClientOutput, error) {
+func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in *api.CreateUserPoolClientInput) (*api.CreateUserPoolClientOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -60,20 +62,20 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 		}
 		return nil, msg.Internal(err)
 	}
-	return &CreateUserPoolClientOutput{UserPoolClient: c.Wire()}, nil
+	return &api.CreateUserPoolClientOutput{UserPoolClient: c.Wire()}, nil
 }
 
 // DescribeUserPoolClient returns an app client, secret included.
-func (s *Service) DescribeUserPoolClient(ctx context.Context, in *DescribeUserPoolClientInput) (*DescribeUserPoolClientOutput, error) {
+func (s *Service) DescribeUserPoolClient(ctx context.Context, in *api.DescribeUserPoolClientInput) (*api.DescribeUserPoolClientOutput, error) {
 	c, _, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId)
 	if err != nil {
 		return nil, err
 	}
-	return &DescribeUserPoolClientOutput{UserPoolClient: c.Wire()}, nil
+	return &api.DescribeUserPoolClientOutput{UserPoolClient: c.Wire()}, nil
 }
 
 // UpdateUserPoolClient replaces the client's settings; omitted ones return to their defaults.
-func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolClientInput) (*UpdateUserPoolClientOutput, error) {
+func (s *Service) UpdateUserPoolClient(ctx context.Context, in *api.UpdateUserPoolClientInput) (*api.UpdateUserPoolClientOutput, error) {
 	defer s.dir.DropClient(in.ClientId)
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
@@ -108,11 +110,11 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	return &UpdateUserPoolClientOutput{UserPoolClient: out}, nil
+	return &api.UpdateUserPoolClientOutput{UserPoolClient: out}, nil
 }
 
 // DeleteUserPoolClient deletes an app client.
-func (s *Service) DeleteUserPoolClient(ctx context.Context, in *DeleteUserPoolClientInput) (*DeleteUserPoolClientOutput, error) {
+func (s *Service) DeleteUserPoolClient(ctx context.Context, in *api.DeleteUserPoolClientInput) (*api.DeleteUserPoolClientOutput, error) {
 	defer s.dir.DropClient(in.ClientId)
 	if _, _, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId); err != nil {
 		return nil, err
@@ -123,11 +125,11 @@ func (s *Service) DeleteUserPoolClient(ctx context.Context, in *DeleteUserPoolCl
 		}
 		return nil, msg.Internal(err)
 	}
-	return &DeleteUserPoolClientOutput{}, nil
+	return &api.DeleteUserPoolClientOutput{}, nil
 }
 
 // ListUserPoolClients pages through a pool's app clients.
-func (s *Service) ListUserPoolClients(ctx context.Context, in *ListUserPoolClientsInput) (*ListUserPoolClientsOutput, error) {
+func (s *Service) ListUserPoolClients(ctx context.Context, in *api.ListUserPoolClientsInput) (*api.ListUserPoolClientsOutput, error) {
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
@@ -144,7 +146,7 @@ func (s *Service) ListUserPoolClients(ctx context.Context, in *ListUserPoolClien
 	if err != nil {
 		return nil, pageErr(err)
 	}
-	out := &ListUserPoolClientsOutput{UserPoolClients: []model.UserPoolClientDescription{}, NextToken: s.pageToken(next, scope)}
+	out := &api.ListUserPoolClientsOutput{UserPoolClients: []model.UserPoolClientDescription{}, NextToken: s.pageToken(next, scope)}
 	for _, sc := range clients {
 		var rec model.ClientRecord
 		if err := json.Unmarshal(sc.Data, &rec); err != nil {

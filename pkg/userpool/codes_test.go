@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/envelope"
@@ -103,11 +105,11 @@ func TestCodeAttemptsCountedBeforeJudging(t *testing.T) {
 			gate := &codeGate{n: guesses, open: make(chan struct{})}
 			s, _ := newTestService(t, func(tbl store.Table) store.Table { gate.Table = tbl; return tc.wrap(gate) })
 			ctx := context.Background()
-			p, err := s.CreateUserPool(ctx, &CreateUserPoolInput{PoolName: "codes"})
+			p, err := s.CreateUserPool(ctx, &api.CreateUserPoolInput{PoolName: "codes"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.AdminCreateUser(ctx, &AdminCreateUserInput{UserPoolId: p.UserPool.Id, Username: "rae", MessageAction: "SUPPRESS"}); err != nil {
+			if _, err := s.AdminCreateUser(ctx, &api.AdminCreateUserInput{UserPoolId: p.UserPool.Id, Username: "rae", MessageAction: "SUPPRESS"}); err != nil {
 				t.Fatal(err)
 			}
 			pool, err := s.dir.Pool(ctx, p.UserPool.Id)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -155,13 +157,13 @@ func (s *Service) presentedDevice(ctx context.Context, st *signInStep) (*deviceR
 // parameters are empty (clients keep the user name they already have). A device confirmed
 // without a verifier cannot be proven; its sign-in gets tokens bound to it without the
 // challenge (and so never skips MFA).
-func (s *Service) deviceSRPChallenge(ctx context.Context, st *signInStep, d *deviceRecord) (*AuthOutput, error) {
+func (s *Service) deviceSRPChallenge(ctx context.Context, st *signInStep, d *deviceRecord) (*api.AuthOutput, error) {
 	if len(d.Verifier) == 0 {
 		res, err := s.signIn(ctx, st, d.Key, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+		return &api.AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
 	}
 	p, c, u := st.pool, st.client, st.user
 	tok, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username,
@@ -169,7 +171,7 @@ func (s *Service) deviceSRPChallenge(ctx context.Context, st *signInStep, d *dev
 	if err != nil {
 		return nil, err
 	}
-	return &AuthOutput{ChallengeName: challengeDeviceSRP, Session: tok, ChallengeParameters: map[string]string{}}, nil
+	return &api.AuthOutput{ChallengeName: challengeDeviceSRP, Session: tok, ChallengeParameters: map[string]string{}}, nil
 }
 
 func init() {
@@ -214,7 +216,7 @@ func decideDeviceSRP(ctx context.Context, s *Service, call *signInCall) (*signIn
 		Data: map[string]string{sessDevice: d.Key, sessSecretBlock: blockHash(block)}}
 	// The next Session is bound into the block, so it is minted here and committed as an op.
 	st := &signInStep{pool: p, client: c, user: u, consume: call.consume}
-	return &signInDecision{step: st, ops: []store.Op{s.sessionOp(c, tok, next)}, out: &AuthOutput{ChallengeName: challengeDeviceVerifier, Session: tok,
+	return &signInDecision{step: st, ops: []store.Op{s.sessionOp(c, tok, next)}, out: &api.AuthOutput{ChallengeName: challengeDeviceVerifier, Session: tok,
 		ChallengeParameters: map[string]string{
 			"SRP_B": srp.HexInt(B), "SALT": hex.EncodeToString(d.Salt), "SECRET_BLOCK": block, "USERNAME": u.Username, "DEVICE_KEY": d.Key,
 		}}}, nil
@@ -279,7 +281,7 @@ func deviceType(d *deviceRecord) model.DeviceType {
 
 // ConfirmDevice stores a new device's salt and verifier. The key must be the one the caller's
 // access token was issued with (NewDeviceMetadata of that sign-in).
-func (s *Service) ConfirmDevice(ctx context.Context, in *ConfirmDeviceInput) (*ConfirmDeviceOutput, error) {
+func (s *Service) ConfirmDevice(ctx context.Context, in *api.ConfirmDeviceInput) (*api.ConfirmDeviceOutput, error) {
 	a, err := s.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -311,7 +313,7 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *ConfirmDeviceInput) (*C
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	return &ConfirmDeviceOutput{UserConfirmationNecessary: prompt}, nil
+	return &api.ConfirmDeviceOutput{UserConfirmationNecessary: prompt}, nil
 }
 
 // deviceCaller authenticates an access token for a device operation.
@@ -411,7 +413,7 @@ func (s *Service) listDevices(ctx context.Context, p *model.Pool, u *model.User,
 }
 
 // GetDevice returns one of the caller's devices.
-func (s *Service) GetDevice(ctx context.Context, in *GetDeviceInput) (*GetDeviceOutput, error) {
+func (s *Service) GetDevice(ctx context.Context, in *api.GetDeviceInput) (*api.GetDeviceOutput, error) {
 	p, u, err := s.deviceCaller(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -420,11 +422,11 @@ func (s *Service) GetDevice(ctx context.Context, in *GetDeviceInput) (*GetDevice
 	if err != nil {
 		return nil, err
 	}
-	return &GetDeviceOutput{Device: d}, nil
+	return &api.GetDeviceOutput{Device: d}, nil
 }
 
 // ListDevices lists the caller's devices.
-func (s *Service) ListDevices(ctx context.Context, in *ListDevicesInput) (*ListDevicesOutput, error) {
+func (s *Service) ListDevices(ctx context.Context, in *api.ListDevicesInput) (*api.ListDevicesOutput, error) {
 	p, u, err := s.deviceCaller(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -433,11 +435,11 @@ func (s *Service) ListDevices(ctx context.Context, in *ListDevicesInput) (*ListD
 	if err != nil {
 		return nil, err
 	}
-	return &ListDevicesOutput{Devices: devs, PaginationToken: next}, nil
+	return &api.ListDevicesOutput{Devices: devs, PaginationToken: next}, nil
 }
 
 // ForgetDevice forgets one of the caller's devices.
-func (s *Service) ForgetDevice(ctx context.Context, in *ForgetDeviceInput) (*ForgetDeviceOutput, error) {
+func (s *Service) ForgetDevice(ctx context.Context, in *api.ForgetDeviceInput) (*api.ForgetDeviceOutput, error) {
 	p, u, err := s.deviceCaller(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -445,11 +447,11 @@ func (s *Service) ForgetDevice(ctx context.Context, in *ForgetDeviceInput) (*For
 	if err := s.forgetDevice(ctx, p, u, in.DeviceKey); err != nil {
 		return nil, err
 	}
-	return &ForgetDeviceOutput{}, nil
+	return &api.ForgetDeviceOutput{}, nil
 }
 
 // UpdateDeviceStatus remembers or stops remembering one of the caller's devices.
-func (s *Service) UpdateDeviceStatus(ctx context.Context, in *UpdateDeviceStatusInput) (*UpdateDeviceStatusOutput, error) {
+func (s *Service) UpdateDeviceStatus(ctx context.Context, in *api.UpdateDeviceStatusInput) (*api.UpdateDeviceStatusOutput, error) {
 	p, u, err := s.deviceCaller(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -457,11 +459,11 @@ func (s *Service) UpdateDeviceStatus(ctx context.Context, in *UpdateDeviceStatus
 	if err := s.updateDeviceStatus(ctx, p, u, in.DeviceKey, in.DeviceRememberedStatus); err != nil {
 		return nil, err
 	}
-	return &UpdateDeviceStatusOutput{}, nil
+	return &api.UpdateDeviceStatusOutput{}, nil
 }
 
 // AdminGetDevice returns a user's device.
-func (s *Service) AdminGetDevice(ctx context.Context, in *AdminGetDeviceInput) (*AdminGetDeviceOutput, error) {
+func (s *Service) AdminGetDevice(ctx context.Context, in *api.AdminGetDeviceInput) (*api.AdminGetDeviceOutput, error) {
 	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -470,11 +472,11 @@ func (s *Service) AdminGetDevice(ctx context.Context, in *AdminGetDeviceInput) (
 	if err != nil {
 		return nil, err
 	}
-	return &AdminGetDeviceOutput{Device: d}, nil
+	return &api.AdminGetDeviceOutput{Device: d}, nil
 }
 
 // AdminListDevices lists a user's devices.
-func (s *Service) AdminListDevices(ctx context.Context, in *AdminListDevicesInput) (*AdminListDevicesOutput, error) {
+func (s *Service) AdminListDevices(ctx context.Context, in *api.AdminListDevicesInput) (*api.AdminListDevicesOutput, error) {
 	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -483,11 +485,11 @@ func (s *Service) AdminListDevices(ctx context.Context, in *AdminListDevicesInpu
 	if err != nil {
 		return nil, err
 	}
-	return &AdminListDevicesOutput{Devices: devs, PaginationToken: next}, nil
+	return &api.AdminListDevicesOutput{Devices: devs, PaginationToken: next}, nil
 }
 
 // AdminForgetDevice forgets a user's device.
-func (s *Service) AdminForgetDevice(ctx context.Context, in *AdminForgetDeviceInput) (*AdminForgetDeviceOutput, error) {
+func (s *Service) AdminForgetDevice(ctx context.Context, in *api.AdminForgetDeviceInput) (*api.AdminForgetDeviceOutput, error) {
 	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -495,11 +497,11 @@ func (s *Service) AdminForgetDevice(ctx context.Context, in *AdminForgetDeviceIn
 	if err := s.forgetDevice(ctx, p, u, in.DeviceKey); err != nil {
 		return nil, err
 	}
-	return &AdminForgetDeviceOutput{}, nil
+	return &api.AdminForgetDeviceOutput{}, nil
 }
 
 // AdminUpdateDeviceStatus remembers or stops remembering a user's device.
-func (s *Service) AdminUpdateDeviceStatus(ctx context.Context, in *AdminUpdateDeviceStatusInput) (*AdminUpdateDeviceStatusOutput, error) {
+func (s *Service) AdminUpdateDeviceStatus(ctx context.Context, in *api.AdminUpdateDeviceStatusInput) (*api.AdminUpdateDeviceStatusOutput, error) {
 	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -507,5 +509,5 @@ func (s *Service) AdminUpdateDeviceStatus(ctx context.Context, in *AdminUpdateDe
 	if err := s.updateDeviceStatus(ctx, p, u, in.DeviceKey, in.DeviceRememberedStatus); err != nil {
 		return nil, err
 	}
-	return &AdminUpdateDeviceStatusOutput{}, nil
+	return &api.AdminUpdateDeviceStatusOutput{}, nil
 }

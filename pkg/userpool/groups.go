@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -16,93 +18,6 @@ import (
 )
 
 // ---- wire shapes ----
-
-type CreateGroupInput struct {
-	GroupName   string `cognito:"required,min=1,max=128,pattern=groupName"`
-	UserPoolId  string `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Description string `json:",omitempty" cognito:"max=2048"`
-	RoleArn     string `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
-	Precedence  *int32 `json:",omitempty" cognito:"minval=0"`
-}
-
-type CreateGroupOutput struct {
-	Group *model.GroupType `json:",omitempty"`
-}
-
-type GetGroupInput struct {
-	GroupName  string `cognito:"required,min=1,max=128,pattern=groupName"`
-	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
-}
-
-type GetGroupOutput struct {
-	Group *model.GroupType `json:",omitempty"`
-}
-
-type UpdateGroupInput struct {
-	GroupName   string  `cognito:"required,min=1,max=128,pattern=groupName"`
-	UserPoolId  string  `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Description *string `json:",omitempty" cognito:"max=2048"`
-	RoleArn     *string `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
-	Precedence  *int32  `json:",omitempty" cognito:"minval=0"`
-}
-
-type UpdateGroupOutput struct {
-	Group *model.GroupType `json:",omitempty"`
-}
-
-type DeleteGroupInput struct {
-	GroupName  string `cognito:"required,min=1,max=128,pattern=groupName"`
-	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
-}
-
-type DeleteGroupOutput struct{}
-
-type ListGroupsInput struct {
-	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Limit      *int32 `json:",omitempty" cognito:"minval=0,maxval=60"`
-	NextToken  string `json:",omitempty"`
-}
-
-type ListGroupsOutput struct {
-	Groups    []model.GroupType
-	NextToken string `json:",omitempty"`
-}
-
-type AdminAddUserToGroupInput struct {
-	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Username   string `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	GroupName  string `cognito:"required,min=1,max=128,pattern=groupName"`
-}
-
-type AdminAddUserToGroupOutput struct{}
-
-type AdminRemoveUserFromGroupInput = AdminAddUserToGroupInput
-
-type AdminRemoveUserFromGroupOutput struct{}
-
-type AdminListGroupsForUserInput struct {
-	Username   string `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	Limit      *int32 `json:",omitempty" cognito:"minval=0,maxval=60"`
-	NextToken  string `json:",omitempty"`
-}
-
-type AdminListGroupsForUserOutput struct {
-	Groups    []model.GroupType
-	NextToken string `json:",omitempty"`
-}
-
-type ListUsersInGroupInput struct {
-	UserPoolId string `cognito:"required,min=1,max=55,pattern=userPoolId"`
-	GroupName  string `cognito:"required,min=1,max=128,pattern=groupName"`
-	Limit      *int32 `json:",omitempty" cognito:"minval=0,maxval=60"`
-	NextToken  string `json:",omitempty"`
-}
-
-type ListUsersInGroupOutput struct {
-	Users     []model.UserType
-	NextToken string `json:",omitempty"`
-}
 
 // ---- service ----
 
@@ -139,7 +54,7 @@ func limitOr60(l *int32) int {
 }
 
 // CreateGroup creates a group.
-func (s *Service) CreateGroup(ctx context.Context, in *CreateGroupInput) (*CreateGroupOutput, error) {
+func (s *Service) CreateGroup(ctx context.Context, in *api.CreateGroupInput) (*api.CreateGroupOutput, error) {
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
@@ -155,11 +70,11 @@ func (s *Service) CreateGroup(ctx context.Context, in *CreateGroupInput) (*Creat
 	case err != nil:
 		return nil, msg.Internal(err)
 	}
-	return &CreateGroupOutput{Group: g}, nil
+	return &api.CreateGroupOutput{Group: g}, nil
 }
 
 // GetGroup returns a group.
-func (s *Service) GetGroup(ctx context.Context, in *GetGroupInput) (*GetGroupOutput, error) {
+func (s *Service) GetGroup(ctx context.Context, in *api.GetGroupInput) (*api.GetGroupOutput, error) {
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
@@ -167,11 +82,11 @@ func (s *Service) GetGroup(ctx context.Context, in *GetGroupInput) (*GetGroupOut
 	if err != nil {
 		return nil, err
 	}
-	return &GetGroupOutput{Group: g}, nil
+	return &api.GetGroupOutput{Group: g}, nil
 }
 
 // UpdateGroup changes the fields given.
-func (s *Service) UpdateGroup(ctx context.Context, in *UpdateGroupInput) (*UpdateGroupOutput, error) {
+func (s *Service) UpdateGroup(ctx context.Context, in *api.UpdateGroupInput) (*api.UpdateGroupOutput, error) {
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
@@ -201,11 +116,11 @@ func (s *Service) UpdateGroup(ctx context.Context, in *UpdateGroupInput) (*Updat
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	return &UpdateGroupOutput{Group: out}, nil
+	return &api.UpdateGroupOutput{Group: out}, nil
 }
 
 // DeleteGroup removes a group and takes every member out of it.
-func (s *Service) DeleteGroup(ctx context.Context, in *DeleteGroupInput) (*DeleteGroupOutput, error) {
+func (s *Service) DeleteGroup(ctx context.Context, in *api.DeleteGroupInput) (*api.DeleteGroupOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -236,11 +151,11 @@ func (s *Service) DeleteGroup(ctx context.Context, in *DeleteGroupInput) (*Delet
 		}
 		return nil, msg.Internal(err)
 	}
-	return &DeleteGroupOutput{}, nil
+	return &api.DeleteGroupOutput{}, nil
 }
 
 // ListGroups pages through a pool's groups.
-func (s *Service) ListGroups(ctx context.Context, in *ListGroupsInput) (*ListGroupsOutput, error) {
+func (s *Service) ListGroups(ctx context.Context, in *api.ListGroupsInput) (*api.ListGroupsOutput, error) {
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
@@ -253,7 +168,7 @@ func (s *Service) ListGroups(ctx context.Context, in *ListGroupsInput) (*ListGro
 	if err != nil {
 		return nil, pageErr(err)
 	}
-	out := &ListGroupsOutput{Groups: []model.GroupType{}, NextToken: s.pageToken(next, scope)}
+	out := &api.ListGroupsOutput{Groups: []model.GroupType{}, NextToken: s.pageToken(next, scope)}
 	for _, sg := range groups {
 		g, err := decodeGroup(sg)
 		if err != nil {
@@ -300,7 +215,7 @@ func (s *Service) setMembership(ctx context.Context, p *model.Pool, userKey, gro
 }
 
 // AdminAddUserToGroup puts a user in a group (idempotent).
-func (s *Service) AdminAddUserToGroup(ctx context.Context, in *AdminAddUserToGroupInput) (*AdminAddUserToGroupOutput, error) {
+func (s *Service) AdminAddUserToGroup(ctx context.Context, in *api.AdminAddUserToGroupInput) (*api.AdminAddUserToGroupOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -311,11 +226,11 @@ func (s *Service) AdminAddUserToGroup(ctx context.Context, in *AdminAddUserToGro
 	if err := s.setMembership(ctx, p, u.Stored.Key, in.GroupName, true); err != nil {
 		return nil, err
 	}
-	return &AdminAddUserToGroupOutput{}, nil
+	return &api.AdminAddUserToGroupOutput{}, nil
 }
 
 // AdminRemoveUserFromGroup takes a user out of a group.
-func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *AdminRemoveUserFromGroupInput) (*AdminRemoveUserFromGroupOutput, error) {
+func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *api.AdminRemoveUserFromGroupInput) (*api.AdminRemoveUserFromGroupOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -326,7 +241,7 @@ func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *AdminRemoveU
 	if err := s.setMembership(ctx, p, u.Stored.Key, in.GroupName, false); err != nil {
 		return nil, err
 	}
-	return &AdminRemoveUserFromGroupOutput{}, nil
+	return &api.AdminRemoveUserFromGroupOutput{}, nil
 }
 
 // userGroups reads the groups a user is in, ordered as Cognito orders cognito:groups: by
@@ -361,7 +276,7 @@ func (s *Service) userGroups(ctx context.Context, p *model.Pool, u *model.User) 
 }
 
 // AdminListGroupsForUser lists a user's groups.
-func (s *Service) AdminListGroupsForUser(ctx context.Context, in *AdminListGroupsForUserInput) (*AdminListGroupsForUserOutput, error) {
+func (s *Service) AdminListGroupsForUser(ctx context.Context, in *api.AdminListGroupsForUserInput) (*api.AdminListGroupsForUserOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -381,7 +296,7 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, in *AdminListGroup
 		}
 	}
 	end := min(start+limitOr60(in.Limit), len(groups))
-	out := &AdminListGroupsForUserOutput{Groups: groups[start:end]}
+	out := &api.AdminListGroupsForUserOutput{Groups: groups[start:end]}
 	if end < len(groups) {
 		out.NextToken = s.pageToken(itoa(end), scope)
 	}
@@ -389,7 +304,7 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, in *AdminListGroup
 }
 
 // ListUsersInGroup pages through a group's members.
-func (s *Service) ListUsersInGroup(ctx context.Context, in *ListUsersInGroupInput) (*ListUsersInGroupOutput, error) {
+func (s *Service) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroupInput) (*api.ListUsersInGroupOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -406,7 +321,7 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *ListUsersInGroupInpu
 	if err != nil {
 		return nil, pageErr(err)
 	}
-	out := &ListUsersInGroupOutput{Users: []model.UserType{}, NextToken: s.pageToken(next, scope)}
+	out := &api.ListUsersInGroupOutput{Users: []model.UserType{}, NextToken: s.pageToken(next, scope)}
 	for _, k := range keys {
 		su, err := s.repo.GetUser(ctx, p.Id, k)
 		if errors.Is(err, store.ErrNotFound) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -19,13 +21,13 @@ import (
 // ---- pool operations ----
 
 // CreateUserPool creates a pool with Cognito's defaults and its signing keys.
-func (s *Service) CreateUserPool(ctx context.Context, in *CreateUserPoolInput) (*CreateUserPoolOutput, error) {
+func (s *Service) CreateUserPool(ctx context.Context, in *api.CreateUserPoolInput) (*api.CreateUserPoolOutput, error) {
 	return s.CreateUserPoolWithID(ctx, "", in)
 }
 
 // CreateUserPoolWithID is CreateUserPool with a chosen id (seed files and the local server's
 // ready pool use it so a setup can be reproduced); "" draws a random id as Cognito does.
-func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *CreateUserPoolInput) (*CreateUserPoolOutput, error) {
+func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *api.CreateUserPoolInput) (*api.CreateUserPoolOutput, error) {
 	if id != "" && !model.PoolIDRe.MatchString(id) {
 		return nil, cognito.InvalidParameter("Invalid user pool id %s.", id)
 	}
@@ -73,11 +75,11 @@ func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *Creat
 		}
 		return nil, msg.Internal(err)
 	}
-	return &CreateUserPoolOutput{UserPool: &p}, nil
+	return &api.CreateUserPoolOutput{UserPool: &p}, nil
 }
 
 // DescribeUserPool returns the pool.
-func (s *Service) DescribeUserPool(ctx context.Context, in *DescribeUserPoolInput) (*DescribeUserPoolOutput, error) {
+func (s *Service) DescribeUserPool(ctx context.Context, in *api.DescribeUserPoolInput) (*api.DescribeUserPoolOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -86,11 +88,11 @@ func (s *Service) DescribeUserPool(ctx context.Context, in *DescribeUserPoolInpu
 	if out.EstimatedNumberOfUsers, err = s.dir.Estimate(ctx, p.Id); err != nil {
 		return nil, msg.Internal(err)
 	}
-	return &DescribeUserPoolOutput{UserPool: &out}, nil
+	return &api.DescribeUserPoolOutput{UserPool: &out}, nil
 }
 
 // UpdateUserPool replaces the pool's mutable settings (omitted ones return to their defaults).
-func (s *Service) UpdateUserPool(ctx context.Context, in *UpdateUserPoolInput) (*UpdateUserPoolOutput, error) {
+func (s *Service) UpdateUserPool(ctx context.Context, in *api.UpdateUserPoolInput) (*api.UpdateUserPoolOutput, error) {
 	defer s.dir.DropPool(in.UserPoolId)
 	if err := model.ValidatePoolSettings(&in.PoolSettings); err != nil {
 		return nil, err
@@ -111,11 +113,11 @@ func (s *Service) UpdateUserPool(ctx context.Context, in *UpdateUserPoolInput) (
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	return &UpdateUserPoolOutput{}, nil
+	return &api.UpdateUserPoolOutput{}, nil
 }
 
 // DeleteUserPool deletes a pool unless deletion protection is on.
-func (s *Service) DeleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (*DeleteUserPoolOutput, error) {
+func (s *Service) DeleteUserPool(ctx context.Context, in *api.DeleteUserPoolInput) (*api.DeleteUserPoolOutput, error) {
 	defer s.dir.DropPool(in.UserPoolId)
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
@@ -134,11 +136,11 @@ func (s *Service) DeleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (
 	if err := s.signer.DeletePoolKeys(ctx, in.UserPoolId); err != nil {
 		s.log.WarnContext(ctx, "deleting pool keys failed", "pool", in.UserPoolId, "err", err)
 	}
-	return &DeleteUserPoolOutput{}, nil
+	return &api.DeleteUserPoolOutput{}, nil
 }
 
 // ListUserPools pages through pools.
-func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (*ListUserPoolsOutput, error) {
+func (s *Service) ListUserPools(ctx context.Context, in *api.ListUserPoolsInput) (*api.ListUserPoolsOutput, error) {
 	cursor, err := s.openPageToken(in.NextToken, "pools")
 	if err != nil {
 		return nil, err
@@ -147,7 +149,7 @@ func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (*L
 	if err != nil {
 		return nil, pageErr(err)
 	}
-	out := &ListUserPoolsOutput{UserPools: []model.UserPoolDescriptionType{}, NextToken: s.pageToken(next, "pools")}
+	out := &api.ListUserPoolsOutput{UserPools: []model.UserPoolDescriptionType{}, NextToken: s.pageToken(next, "pools")}
 	for _, sp := range pools {
 		p, err := model.DecodePool(sp)
 		if err != nil {
@@ -160,7 +162,7 @@ func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (*L
 }
 
 // AddCustomAttributes appends custom attributes to a pool's schema.
-func (s *Service) AddCustomAttributes(ctx context.Context, in *AddCustomAttributesInput) (*AddCustomAttributesOutput, error) {
+func (s *Service) AddCustomAttributes(ctx context.Context, in *api.AddCustomAttributesInput) (*api.AddCustomAttributesOutput, error) {
 	defer s.dir.DropPool(in.UserPoolId)
 	_, err := s.repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
 		p, err := model.DecodePool(sp)
@@ -182,7 +184,7 @@ func (s *Service) AddCustomAttributes(ctx context.Context, in *AddCustomAttribut
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	return &AddCustomAttributesOutput{}, nil
+	return &api.AddCustomAttributesOutput{}, nil
 }
 
 // ---- pagination tokens ----

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/store"
@@ -84,14 +86,14 @@ func TestRefreshRecordWithoutSub(t *testing.T) {
 		t.Fatal(err)
 	}
 	refreshes := func() error {
-		_, err := f.s.InitiateAuth(ctx, &InitiateAuthInput{AuthFlow: "REFRESH_TOKEN_AUTH", ClientId: f.client, AuthParameters: map[string]string{"REFRESH_TOKEN": refresh}})
+		_, err := f.s.InitiateAuth(ctx, &api.InitiateAuthInput{AuthFlow: "REFRESH_TOKEN_AUTH", ClientId: f.client, AuthParameters: map[string]string{"REFRESH_TOKEN": refresh}})
 		return err
 	}
 	if err := refreshes(); err != nil {
 		t.Fatalf("a refresh token from before the sub was kept: %v", err)
 	}
 	f.clk.Advance(time.Second)
-	if _, err := f.s.AdminDeleteUser(ctx, &AdminDeleteUserInput{UserPoolId: f.pool, Username: "lee"}); err != nil {
+	if _, err := f.s.AdminDeleteUser(ctx, &api.AdminDeleteUserInput{UserPoolId: f.pool, Username: "lee"}); err != nil {
 		t.Fatal(err)
 	}
 	f.clk.Advance(time.Second)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -18,32 +20,6 @@ const (
 	purposeForgot = "forgot"
 	forgotCodeTTL = time.Hour
 )
-
-type ForgotPasswordInput struct {
-	ClientId          string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	SecretHash        string                       `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
-	Username          string                       `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	UserContextData   *model.UserContextDataType   `json:",omitempty"`
-	AnalyticsMetadata *model.AnalyticsMetadataType `json:",omitempty"`
-	ClientMetadata    map[string]string            `json:",omitempty"`
-}
-
-type ForgotPasswordOutput struct {
-	CodeDeliveryDetails *model.CodeDeliveryDetailsType `json:",omitempty"`
-}
-
-type ConfirmForgotPasswordInput struct {
-	ClientId          string                       `cognito:"required,min=1,max=128,pattern=clientId,sensitive"`
-	SecretHash        string                       `json:",omitempty" cognito:"min=1,max=128,pattern=secretHash,sensitive"`
-	Username          string                       `cognito:"required,min=1,max=128,pattern=username,sensitive"`
-	ConfirmationCode  string                       `cognito:"required,min=1,max=2048,pattern=code"`
-	Password          string                       `cognito:"required,max=256,pattern=password,sensitive"`
-	AnalyticsMetadata *model.AnalyticsMetadataType `json:",omitempty"`
-	UserContextData   *model.UserContextDataType   `json:",omitempty"`
-	ClientMetadata    map[string]string            `json:",omitempty"`
-}
-
-type ConfirmForgotPasswordOutput struct{}
 
 // recoveryTarget picks where a reset code goes, by the pool's AccountRecoverySetting (by
 // priority; verified channels only).
@@ -66,7 +42,7 @@ func recoveryTarget(p *model.Pool, u *model.User) (delivery, bool, error) {
 }
 
 // ForgotPassword sends a one-hour reset code to the user's verified recovery channel.
-func (s *Service) ForgotPassword(ctx context.Context, in *ForgotPasswordInput) (*ForgotPasswordOutput, error) {
+func (s *Service) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInput) (*api.ForgotPasswordOutput, error) {
 	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -95,7 +71,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in *ForgotPasswordInput) (
 	if err := s.sendResetCode(ctx, p, u, d); err != nil {
 		return nil, err
 	}
-	return &ForgotPasswordOutput{CodeDeliveryDetails: d.details()}, nil
+	return &api.ForgotPasswordOutput{CodeDeliveryDetails: d.details()}, nil
 }
 
 // forgotHidden is ForgotPassword with existence errors hidden: whoever is named — a user who
@@ -103,12 +79,12 @@ func (s *Service) ForgotPassword(ctx context.Context, in *ForgotPasswordInput) (
 // hourly cap, nobody — the answer is that a code went to an address shaped like the user's
 // (sent only to a user who can reset, within the cap, and whether or not the delivery failed).
 // Only what the pool decides for everyone (admin-only recovery) is an error.
-func (s *Service) forgotHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*ForgotPasswordOutput, error) {
+func (s *Service) forgotHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*api.ForgotPasswordOutput, error) {
 	if model.AdminOnlyRecovery(p) {
 		return nil, msg.CannotReset()
 	}
-	out := func(d *model.CodeDeliveryDetailsType) (*ForgotPasswordOutput, error) {
-		return &ForgotPasswordOutput{CodeDeliveryDetails: d}, nil
+	out := func(d *model.CodeDeliveryDetailsType) (*api.ForgotPasswordOutput, error) {
+		return &api.ForgotPasswordOutput{CodeDeliveryDetails: d}, nil
 	}
 	if u == nil {
 		// UserMigration_ForgotPassword trigger point.
@@ -147,7 +123,7 @@ func (s *Service) sendResetCode(ctx context.Context, p *model.Pool, u *model.Use
 }
 
 // ConfirmForgotPassword sets a new password with the reset code; the user becomes CONFIRMED.
-func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPasswordInput) (*ConfirmForgotPasswordOutput, error) {
+func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForgotPasswordInput) (*api.ConfirmForgotPasswordOutput, error) {
 	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -206,5 +182,5 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 		return nil, err
 	}
 	// PostConfirmation_ConfirmForgotPassword trigger point.
-	return &ConfirmForgotPasswordOutput{}, nil
+	return &api.ConfirmForgotPasswordOutput{}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/big"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -78,13 +80,13 @@ type signInDecision struct {
 	device string
 	// out is a challenge to pose; next, when set, is its Session to store (its token goes to
 	// out.Session), and ops commit with it.
-	out  *AuthOutput
+	out  *api.AuthOutput
 	next *authSession
 	ops  []store.Op
 }
 
 // InitiateAuth starts a sign-in for a public client.
-func (s *Service) InitiateAuth(ctx context.Context, in *InitiateAuthInput) (*InitiateAuthOutput, error) {
+func (s *Service) InitiateAuth(ctx context.Context, in *api.InitiateAuthInput) (*api.InitiateAuthOutput, error) {
 	c, p, err := s.dir.Client(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
@@ -93,7 +95,7 @@ func (s *Service) InitiateAuth(ctx context.Context, in *InitiateAuthInput) (*Ini
 }
 
 // AdminInitiateAuth starts a sign-in from a trusted back end.
-func (s *Service) AdminInitiateAuth(ctx context.Context, in *AdminInitiateAuthInput) (*AdminInitiateAuthOutput, error) {
+func (s *Service) AdminInitiateAuth(ctx context.Context, in *api.AdminInitiateAuthInput) (*api.AdminInitiateAuthOutput, error) {
 	c, p, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId)
 	if err != nil {
 		return nil, err
@@ -102,7 +104,7 @@ func (s *Service) AdminInitiateAuth(ctx context.Context, in *AdminInitiateAuthIn
 }
 
 // RespondToAuthChallenge answers a challenge for a public client.
-func (s *Service) RespondToAuthChallenge(ctx context.Context, in *RespondToAuthChallengeInput) (*RespondToAuthChallengeOutput, error) {
+func (s *Service) RespondToAuthChallenge(ctx context.Context, in *api.RespondToAuthChallengeInput) (*api.RespondToAuthChallengeOutput, error) {
 	c, p, err := s.dir.Client(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
@@ -111,7 +113,7 @@ func (s *Service) RespondToAuthChallenge(ctx context.Context, in *RespondToAuthC
 }
 
 // AdminRespondToAuthChallenge answers a challenge from a trusted back end.
-func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *AdminRespondToAuthChallengeInput) (*AdminRespondToAuthChallengeOutput, error) {
+func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *api.AdminRespondToAuthChallengeInput) (*api.AdminRespondToAuthChallengeOutput, error) {
 	c, p, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId)
 	if err != nil {
 		return nil, err
@@ -120,7 +122,7 @@ func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *AdminResp
 }
 
 // initiate is the flow phase: the flow exists for this caller and the client enables it.
-func (s *Service) initiate(ctx context.Context, c *signInCall) (*AuthOutput, error) {
+func (s *Service) initiate(ctx context.Context, c *signInCall) (*api.AuthOutput, error) {
 	h, ok := signInFlows[c.name]
 	if !ok || (h.caller == callerPublic && c.admin) || (h.caller == callerAdmin && !c.admin) {
 		return nil, msg.FlowNotSupported()
@@ -138,7 +140,7 @@ func (s *Service) initiate(ctx context.Context, c *signInCall) (*AuthOutput, err
 }
 
 // respond finds the answer's handler.
-func (s *Service) respond(ctx context.Context, c *signInCall) (*AuthOutput, error) {
+func (s *Service) respond(ctx context.Context, c *signInCall) (*api.AuthOutput, error) {
 	if c.params == nil {
 		c.params = map[string]string{}
 	}
@@ -154,7 +156,7 @@ func (s *Service) respond(ctx context.Context, c *signInCall) (*AuthOutput, erro
 
 // runStep runs the phases a handler needs, its decision, and the decision's outcome. answer:
 // the step answers a challenge, so its Session is required.
-func (s *Service) runStep(ctx context.Context, h *signInHandler, c *signInCall, answer bool) (*AuthOutput, error) {
+func (s *Service) runStep(ctx context.Context, h *signInHandler, c *signInCall, answer bool) (*api.AuthOutput, error) {
 	if h.username {
 		if c.username = c.params["USERNAME"]; c.username == "" {
 			return nil, msg.MissingParam("USERNAME")
@@ -257,7 +259,7 @@ func (s *Service) sessionUserPhase(ctx context.Context, h *signInHandler, c *sig
 }
 
 // carry carries out a step's decision: the one place a sign-in step's outcome commits.
-func (s *Service) carry(ctx context.Context, d *signInDecision) (*AuthOutput, error) {
+func (s *Service) carry(ctx context.Context, d *signInDecision) (*api.AuthOutput, error) {
 	switch {
 	case d.verdict != nil:
 		// PreAuthentication trigger point: the user is known, the password not judged yet (SRP
@@ -270,7 +272,7 @@ func (s *Service) carry(ctx context.Context, d *signInDecision) (*AuthOutput, er
 		if err != nil {
 			return nil, err
 		}
-		return &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+		return &api.AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
 	case d.next != nil:
 		tok, err := s.nextChallenge(ctx, d.step, *d.next)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -62,7 +64,7 @@ func storeCreateErr(err error, p *model.Pool) error {
 
 // SignUp registers a user (UNCONFIRMED) and sends a confirmation code to an auto-verified
 // attribute.
-func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, error) {
+func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpOutput, error) {
 	call, err := s.publicNewUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -107,7 +109,7 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	u := &model.User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: model.UserKey(p, username), Sub: sub, Aliases: model.AliasesOf(p, rec)}}
 	u.Stored.Index = model.IndexOf(p, u)
 	u.Encode()
-	out := &SignUpOutput{UserSub: sub}
+	out := &api.SignUpOutput{UserSub: sub}
 	// The user, its confirmation code and its sign-in Session (USER_AUTH once confirmed,
 	// user_auth.go) are one transaction; the code is stored before it is sent (MAIL-01).
 	d, hasTarget := verificationTarget(p, attrs)
@@ -154,7 +156,7 @@ func (s *Service) sendCode(ctx context.Context, p *model.Pool, u *model.User, pu
 }
 
 // ConfirmSignUp confirms a user with the emailed or texted code.
-func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*ConfirmSignUpOutput, error) {
+func (s *Service) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput) (*api.ConfirmSignUpOutput, error) {
 	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -209,11 +211,11 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 		return nil, err
 	}
 	// Post-confirmation trigger point (PostConfirmation_ConfirmSignUp) goes here.
-	return &ConfirmSignUpOutput{Session: session}, nil
+	return &api.ConfirmSignUpOutput{Session: session}, nil
 }
 
 // ResendConfirmationCode sends a new code (the old one stops working).
-func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirmationCodeInput) (*ResendConfirmationCodeOutput, error) {
+func (s *Service) ResendConfirmationCode(ctx context.Context, in *api.ResendConfirmationCodeInput) (*api.ResendConfirmationCodeOutput, error) {
 	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -238,19 +240,19 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ResendConfirma
 	if err := s.sendCode(ctx, p, u, purposeSignUp, mail.ResendCode, d); err != nil {
 		return nil, err
 	}
-	return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d.details()}, nil
+	return &api.ResendConfirmationCodeOutput{CodeDeliveryDetails: d.details()}, nil
 }
 
 // resendHidden is ResendConfirmationCode with existence errors hidden: whoever is named — an
 // unconfirmed user, a confirmed one, one past the hourly cap, nobody — the answer is that a code
 // went to an address shaped like the user's (sent only to an unconfirmed user within the cap,
 // and whether or not the delivery failed). Only what the pool decides for everyone is an error.
-func (s *Service) resendHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*ResendConfirmationCodeOutput, error) {
+func (s *Service) resendHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*api.ResendConfirmationCodeOutput, error) {
 	if len(p.AutoVerifiedAttributes) == 0 {
 		return nil, msg.AutoVerifyOff()
 	}
-	out := func(d *model.CodeDeliveryDetailsType) (*ResendConfirmationCodeOutput, error) {
-		return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, nil
+	out := func(d *model.CodeDeliveryDetailsType) (*api.ResendConfirmationCodeOutput, error) {
+		return &api.ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, nil
 	}
 	if u == nil {
 		return out(s.simulatedDelivery(p, typed, purposeSignUp))
@@ -326,7 +328,7 @@ func (s *Service) simulatedDelivery(p *model.Pool, typed, purpose string) *model
 }
 
 // AdminConfirmSignUp confirms a user without a code.
-func (s *Service) AdminConfirmSignUp(ctx context.Context, in *AdminConfirmSignUpInput) (*AdminConfirmSignUpOutput, error) {
+func (s *Service) AdminConfirmSignUp(ctx context.Context, in *api.AdminConfirmSignUpInput) (*api.AdminConfirmSignUpOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -342,5 +344,5 @@ func (s *Service) AdminConfirmSignUp(ctx context.Context, in *AdminConfirmSignUp
 	if err != nil {
 		return nil, err
 	}
-	return &AdminConfirmSignUpOutput{}, nil
+	return &api.AdminConfirmSignUpOutput{}, nil
 }

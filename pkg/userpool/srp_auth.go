@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -304,7 +306,7 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	out := &AuthOutput{ChallengeName: challengePasswordVerifier, ChallengeParameters: map[string]string{
+	out := &api.AuthOutput{ChallengeName: challengePasswordVerifier, ChallengeParameters: map[string]string{
 		"SALT": hex.EncodeToString(salt), "SRP_B": srp.HexInt(B), "SECRET_BLOCK": block,
 		"USERNAME": b.UserID, "USER_ID_FOR_SRP": b.UserID,
 	}}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -232,7 +234,7 @@ func decideRefresh(ctx context.Context, s *Service, c *signInCall) (*signInDecis
 	if err != nil {
 		return nil, err
 	}
-	return &signInDecision{out: &AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}}, nil
+	return &signInDecision{out: &api.AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}}, nil
 }
 
 // refresh answers REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken: new ID and access tokens in
@@ -307,7 +309,7 @@ func (s *Service) refresh(ctx context.Context, p *model.Pool, c *model.Client, r
 }
 
 // GetTokensFromRefreshToken refreshes with the raw client secret (Amplify v6's refresh).
-func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *GetTokensFromRefreshTokenInput) (*GetTokensFromRefreshTokenOutput, error) {
+func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *api.GetTokensFromRefreshTokenInput) (*api.GetTokensFromRefreshTokenOutput, error) {
 	c, p, err := s.dir.Client(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
@@ -319,11 +321,11 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *GetTokensFr
 	if err != nil {
 		return nil, err
 	}
-	return &GetTokensFromRefreshTokenOutput{AuthenticationResult: res}, nil
+	return &api.GetTokensFromRefreshTokenOutput{AuthenticationResult: res}, nil
 }
 
 // RevokeToken revokes a refresh token and every token of its lineage.
-func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*RevokeTokenOutput, error) {
+func (s *Service) RevokeToken(ctx context.Context, in *api.RevokeTokenInput) (*api.RevokeTokenOutput, error) {
 	c, p, err := s.dir.Client(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
@@ -339,7 +341,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	}
 	it, err := s.repo.Get(ctx, store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(in.Token))))
 	if errors.Is(err, store.ErrNotFound) {
-		return &RevokeTokenOutput{}, nil // RFC 7009: unknown tokens revoke "successfully"
+		return &api.RevokeTokenOutput{}, nil // RFC 7009: unknown tokens revoke "successfully"
 	}
 	if err != nil {
 		return nil, msg.Internal(err)
@@ -353,7 +355,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	}
 	su, err := s.repo.GetUser(ctx, p.Id, rec.UserKey)
 	if errors.Is(err, store.ErrNotFound) {
-		return &RevokeTokenOutput{}, nil
+		return &api.RevokeTokenOutput{}, nil
 	}
 	if err != nil {
 		return nil, msg.Internal(err)
@@ -365,7 +367,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	if !rec.ownedBy(u) {
 		// Its user was deleted: the token is dead already, and the user now of that name is
 		// someone else, whose record it must not touch.
-		return &RevokeTokenOutput{}, nil
+		return &api.RevokeTokenOutput{}, nil
 	}
 	_, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		revokeLineage(cur, rec.OriginJTI, rec.Expires)
@@ -374,7 +376,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	if err != nil {
 		return nil, err
 	}
-	return &RevokeTokenOutput{}, nil
+	return &api.RevokeTokenOutput{}, nil
 }
 
 func revokeLineage(u *model.User, origin string, until time.Time) {

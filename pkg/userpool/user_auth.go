@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -81,14 +83,14 @@ func decideUserAuth(ctx context.Context, s *Service, c *signInCall) (*signInDeci
 	}
 	// No preference, or one that is not on offer: let the client choose.
 	return firstFactorSession(st, c.username, offer,
-		&AuthOutput{ChallengeName: challengeSelect, ChallengeParameters: map[string]string{}, AvailableChallenges: offer}), nil
+		&api.AuthOutput{ChallengeName: challengeSelect, ChallengeParameters: map[string]string{}, AvailableChallenges: offer}), nil
 }
 
 // firstFactorSession is the decision to pose a first-factor choice, out, with its Session:
 // SELECT_CHALLENGE, or one challenge started without its answer. Clients answer a standalone PASSWORD or PASSWORD_SRP
 // challenge either under its own name or as SELECT_CHALLENGE with ANSWER (Amplify does the
 // latter), so both share this one kind of Session, which records what is on offer.
-func firstFactorSession(st *signInStep, typed string, offer []string, out *AuthOutput) *signInDecision {
+func firstFactorSession(st *signInStep, typed string, offer []string, out *api.AuthOutput) *signInDecision {
 	sess := authSession{PoolID: st.pool.Id, ClientID: st.client.ID, Challenge: challengeSelect,
 		Data: map[string]string{"offer": strings.Join(offer, ",")}}
 	if st.user != nil {
@@ -122,7 +124,7 @@ func (s *Service) startFirstFactor(ctx context.Context, st *signInStep, typed, c
 	default:
 		return nil, msg.ChallengeNotImplemented(challenge)
 	}
-	return firstFactorSession(st, typed, []string{challenge}, &AuthOutput{ChallengeName: challenge, ChallengeParameters: map[string]string{}}), nil
+	return firstFactorSession(st, typed, []string{challenge}, &api.AuthOutput{ChallengeName: challenge, ChallengeParameters: map[string]string{}}), nil
 }
 
 // decideFirstFactor answers SELECT_CHALLENGE ({ANSWER, ...}) and the standalone PASSWORD and

@@ -12,7 +12,7 @@ import (
 
 	"github.com/cognatehq/cognate/bench/report"
 	"github.com/cognatehq/cognate/pkg/app/local"
-	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
@@ -117,12 +117,12 @@ func seedStore(ctx context.Context, dir string, from, to, workers int, logf func
 				}
 				email := userEmail(i)
 				pw := password
-				if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: local.ReadyClientID, Username: email, Password: &pw,
+				if _, err := svc.SignUp(ctx, &api.SignUpInput{ClientId: local.ReadyClientID, Username: email, Password: &pw,
 					UserAttributes: []model.AttributeType{{Name: "email", Value: &email}}}); err != nil {
 					errc <- fmt.Errorf("seed SignUp %s: %w", email, err)
 					return
 				}
-				if _, err := svc.AdminConfirmSignUp(ctx, &userpool.AdminConfirmSignUpInput{UserPoolId: local.ReadyPoolID, Username: email}); err != nil {
+				if _, err := svc.AdminConfirmSignUp(ctx, &api.AdminConfirmSignUpInput{UserPoolId: local.ReadyPoolID, Username: email}); err != nil {
 					errc <- fmt.Errorf("seed AdminConfirmSignUp %s: %w", email, err)
 					return
 				}

@@ -12,7 +12,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/mail/outbox"
 	"github.com/cognatehq/cognate/pkg/signer"
-	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
@@ -88,17 +88,17 @@ func TestOptionsReachTheService(t *testing.T) {
 			t.Fatal(err)
 		}
 		email, pw := "ann@example.com", "Passw0rd!x"
-		if _, err := svc.SignUp(ctx, &userpool.SignUpInput{ClientId: local.ReadyClientID, Username: email, Password: &pw,
+		if _, err := svc.SignUp(ctx, &api.SignUpInput{ClientId: local.ReadyClientID, Username: email, Password: &pw,
 			UserAttributes: []model.AttributeType{{Name: "email", Value: &email}}}); err != nil {
 			t.Fatal(err)
 		}
 		if len(m.sent) != 1 || m.sent[0].To != email {
 			t.Fatalf("outbox %v: Mail got %+v, want the sign-up code", on, m.sent)
 		}
-		if _, err := svc.AdminConfirmSignUp(ctx, &userpool.AdminConfirmSignUpInput{UserPoolId: local.ReadyPoolID, Username: email}); err != nil {
+		if _, err := svc.AdminConfirmSignUp(ctx, &api.AdminConfirmSignUpInput{UserPoolId: local.ReadyPoolID, Username: email}); err != nil {
 			t.Fatal(err)
 		}
-		out, err := svc.InitiateAuth(ctx, &userpool.InitiateAuthInput{ClientId: local.ReadyClientID, AuthFlow: "USER_PASSWORD_AUTH",
+		out, err := svc.InitiateAuth(ctx, &api.InitiateAuthInput{ClientId: local.ReadyClientID, AuthFlow: "USER_PASSWORD_AUTH",
 			AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": pw}})
 		if err != nil || out.AuthenticationResult == nil {
 			t.Fatalf("sign-in: %+v %v", out, err)

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
@@ -23,16 +24,16 @@ type SeedFile struct {
 
 // SeedPool is one pool of a seed, with its clients and users.
 type SeedPool struct {
-	ID      string                       `json:"id"`
-	Pool    userpool.CreateUserPoolInput `json:"pool"`
-	Clients []SeedClient                 `json:"clients"`
-	Users   []SeedUser                   `json:"users"`
+	ID      string                  `json:"id"`
+	Pool    api.CreateUserPoolInput `json:"pool"`
+	Clients []SeedClient            `json:"clients"`
+	Users   []SeedUser              `json:"users"`
 }
 
 // SeedClient is one app client of a seeded pool.
 type SeedClient struct {
-	ID     string                             `json:"id"`
-	Client userpool.CreateUserPoolClientInput `json:"client"`
+	ID     string                        `json:"id"`
+	Client api.CreateUserPoolClientInput `json:"client"`
 }
 
 // SeedUser is one user of a seeded pool.
@@ -67,7 +68,7 @@ func ReadyPool(region string) SeedPool {
 	}
 	sp := SeedPool{
 		ID: id,
-		Pool: userpool.CreateUserPoolInput{PoolName: "cognate-local", UsernameAttributes: []string{"email"},
+		Pool: api.CreateUserPoolInput{PoolName: "cognate-local", UsernameAttributes: []string{"email"},
 			UsernameConfiguration: &model.UsernameConfigurationType{CaseSensitive: ptr(false)}},
 		Clients: []SeedClient{{ID: ReadyClientID}},
 	}
@@ -96,7 +97,7 @@ func LoadSeed(path string) (*SeedFile, error) {
 // ApplySeed creates what of sp does not exist yet through the service.
 func ApplySeed(ctx context.Context, svc *userpool.Service, sp SeedPool) (Seeded, error) {
 	r := Seeded{PoolID: sp.ID, Name: sp.Pool.PoolName}
-	if sp.ID == "" || !exists(svc.DescribeUserPool(ctx, &userpool.DescribeUserPoolInput{UserPoolId: sp.ID})) {
+	if sp.ID == "" || !exists(svc.DescribeUserPool(ctx, &api.DescribeUserPoolInput{UserPoolId: sp.ID})) {
 		out, err := svc.CreateUserPoolWithID(ctx, sp.ID, &sp.Pool)
 		if err != nil {
 			return r, fmt.Errorf("seed pool %q: %w", sp.Pool.PoolName, err)
@@ -105,7 +106,7 @@ func ApplySeed(ctx context.Context, svc *userpool.Service, sp SeedPool) (Seeded,
 	}
 	for _, sc := range sp.Clients {
 		sc.Client.UserPoolId = r.PoolID
-		if sc.ID != "" && exists(svc.DescribeUserPoolClient(ctx, &userpool.DescribeUserPoolClientInput{UserPoolId: r.PoolID, ClientId: sc.ID})) {
+		if sc.ID != "" && exists(svc.DescribeUserPoolClient(ctx, &api.DescribeUserPoolClientInput{UserPoolId: r.PoolID, ClientId: sc.ID})) {
 			r.Clients = append(r.Clients, sc.ID)
 			continue
 		}
@@ -116,19 +117,19 @@ func ApplySeed(ctx context.Context, svc *userpool.Service, sp SeedPool) (Seeded,
 		r.Clients = append(r.Clients, out.UserPoolClient.ClientId)
 	}
 	for _, su := range sp.Users {
-		if exists(svc.AdminGetUser(ctx, &userpool.AdminGetUserInput{UserPoolId: r.PoolID, Username: su.Username})) {
+		if exists(svc.AdminGetUser(ctx, &api.AdminGetUserInput{UserPoolId: r.PoolID, Username: su.Username})) {
 			continue
 		}
 		var attrs []model.AttributeType
 		for k, v := range su.Attributes {
 			attrs = append(attrs, model.AttributeType{Name: k, Value: ptr(v)})
 		}
-		if _, err := svc.AdminCreateUser(ctx, &userpool.AdminCreateUserInput{UserPoolId: r.PoolID, Username: su.Username,
+		if _, err := svc.AdminCreateUser(ctx, &api.AdminCreateUserInput{UserPoolId: r.PoolID, Username: su.Username,
 			UserAttributes: attrs, TemporaryPassword: ptr(su.Password), MessageAction: "SUPPRESS"}); err != nil {
 			return r, fmt.Errorf("seed user %q: %w", su.Username, err)
 		}
 		if !su.Temporary {
-			if _, err := svc.AdminSetUserPassword(ctx, &userpool.AdminSetUserPasswordInput{UserPoolId: r.PoolID,
+			if _, err := svc.AdminSetUserPassword(ctx, &api.AdminSetUserPasswordInput{UserPoolId: r.PoolID,
 				Username: su.Username, Password: su.Password, Permanent: true}); err != nil {
 				return r, fmt.Errorf("seed user %q: %w", su.Username, err)
 			}

@@ -1,4 +1,4 @@
-package userpool
+package api
 
 import "github.com/cognatehq/cognate/pkg/userpool/model"
 
