@@ -95,7 +95,7 @@ func (s *Service) DeleteUser(ctx context.Context, in *api.DeleteUserInput) (*api
 }
 
 func (s *Service) deleteUser(ctx context.Context, p *model.Pool, u *model.User) error {
-	err := s.repo.DeleteUser(ctx, p.Id, u.Stored.Key)
+	err := s.Repo.DeleteUser(ctx, p.Id, u.Stored.Key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return msg.UserNotFound()

@@ -21,7 +21,7 @@ func (s *Service) AdminDisableUser(ctx context.Context, in *api.AdminDisableUser
 	}
 	_, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Enabled = false
-		revokeAll(cur, s.now())
+		revokeAll(cur, s.Now())
 		return nil, nil
 	})
 	if err != nil {

@@ -24,8 +24,8 @@ func (s *Service) AdminGetUser(ctx context.Context, in *api.AdminGetUserInput) (
 	if err != nil {
 		return nil, err
 	}
-	return &api.AdminGetUserOutput{Username: u.Username, UserAttributes: model.AttributeList(u, nil), UserCreateDate: wireTime(u.Created),
-		UserLastModifiedDate: wireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status, MFAOptions: u.MFAOptions}, nil
+	return &api.AdminGetUserOutput{Username: u.Username, UserAttributes: model.AttributeList(u, nil), UserCreateDate: model.WireTime(u.Created),
+		UserLastModifiedDate: model.WireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status, MFAOptions: u.MFAOptions}, nil
 }
 
 // AdminCreateUser creates a user with a temporary password (FORCE_CHANGE_PASSWORD) and sends
@@ -56,7 +56,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserIn
 	if in.MessageAction == "RESEND" {
 		return s.resendInvitation(ctx, p, in, temp)
 	}
-	sub, err := s.uuid()
+	sub, err := s.UUID()
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
@@ -69,18 +69,18 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserIn
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	now := s.now()
+	now := s.Now()
 	rec := &model.UserRecord{Username: username, Status: model.StatusForceChangePassword, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
 	u := &model.User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: model.UserKey(p, username), Sub: sub, Aliases: model.AliasesOf(p, rec)}}
 	u.Stored.Index = model.IndexOf(p, u)
 	u.Encode()
-	err = s.repo.CreateUser(ctx, u.Stored)
+	err = s.Repo.CreateUser(ctx, u.Stored)
 	var taken *store.AliasTakenError
 	if errors.As(err, &taken) && in.ForceAliasCreation && len(p.UsernameAttributes) == 0 {
 		// ForceAliasCreation: create the user without the contested aliases, then move them
 		// over in one transaction with the previous owners (updateUserAliases).
 		u.Stored.Aliases = nil
-		if err = s.repo.CreateUser(ctx, u.Stored); err == nil {
+		if err = s.Repo.CreateUser(ctx, u.Stored); err == nil {
 			u, err = s.dir.UpdateUserAliases(ctx, p, u, true, func(*model.User) ([]store.Op, error) { return nil, nil })
 			if err != nil {
 				return nil, err
@@ -96,8 +96,8 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserIn
 	s.dir.CountUser(p.Id, +1)
 	if in.MessageAction != "SUPPRESS" {
 		if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
-			if derr := s.repo.DeleteUser(ctx, p.Id, u.Stored.Key); derr != nil {
-				s.log.ErrorContext(ctx, "undoing AdminCreateUser after failed delivery", "pool", p.Id, "err", derr)
+			if derr := s.Repo.DeleteUser(ctx, p.Id, u.Stored.Key); derr != nil {
+				s.Log.ErrorContext(ctx, "undoing AdminCreateUser after failed delivery", "pool", p.Id, "err", derr)
 			} else {
 				s.dir.CountUser(p.Id, -1)
 			}
@@ -246,7 +246,7 @@ func (s *Service) ListUsers(ctx context.Context, in *api.ListUsersInput) (*api.L
 		return out, nil
 	}
 	for len(out.Users) < limit {
-		users, next, err := s.repo.ListUsers(ctx, p.Id, cursor, limit-len(out.Users))
+		users, next, err := s.Repo.ListUsers(ctx, p.Id, cursor, limit-len(out.Users))
 		if err != nil {
 			return nil, pageErr(err)
 		}

@@ -250,7 +250,7 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *api.
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	if err := s.repo.Commit(ctx, s.codeOp(p, u, purposeVerify(name), name, v, code, verifyCodeTTL)); err != nil {
+	if err := s.Repo.Commit(ctx, s.codeOp(p, u, purposeVerify(name), name, v, code, verifyCodeTTL)); err != nil {
 		return nil, msg.Internal(err)
 	}
 	d := deliveryTo(name, v)

@@ -83,13 +83,13 @@ func decidePassword(ctx context.Context, s *Service, c *signInCall) (*signInDeci
 // path (resolveUser, reserveAttempt), which also covers alias attributes, unknown users and a
 // SECRET_HASH over the internal username: nothing is counted before the SECRET_HASH holds.
 func (s *Service) countAttemptFor(ctx context.Context, p *model.Pool, c *model.Client, typed, secretHash string) *model.User {
-	if c.Secret != "" && checkSecretHash(c, secretHash, typed) != nil {
+	if c.Secret != "" && model.CheckSecretHash(c, secretHash, typed) != nil {
 		return nil
 	}
 	key := model.UserKey(p, typed)
 	if kind, value, ok := model.UsernameAlias(p, typed); ok {
 		var err error
-		if key, err = s.repo.AliasOwner(ctx, p.Id, kind, value); err != nil {
+		if key, err = s.Repo.AliasOwner(ctx, p.Id, kind, value); err != nil {
 			return nil
 		}
 	}
@@ -370,7 +370,7 @@ func (s *Service) commitStep(ctx context.Context, st *signInStep, ops ...store.O
 		return nil
 	}
 	if st.change == nil {
-		err := s.repo.Commit(ctx, ops...)
+		err := s.Repo.Commit(ctx, ops...)
 		if errors.Is(err, store.ErrConditionFailed) {
 			return msg.InvalidSession()
 		}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -31,13 +33,13 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 		return nil, cognito.InvalidParameter("1 validation error detected: Value null at 'clientName' failed to satisfy constraint: Member must not be null")
 	}
 	if id == "" {
-		if id, err = s.randomString(lowerAlnum, 26); err != nil {
+		if id, err = s.RandomString(ports.LowerAlnum, 26); err != nil {
 			return nil, msg.Internal(err)
 		}
 	}
-	now := s.now()
+	now := s.Now()
 	c := &model.Client{ID: id, PoolID: p.Id, UserPoolClientType: model.UserPoolClientType{UserPoolId: p.Id, ClientId: id,
-		CreationDate: wireTime(now), LastModifiedDate: wireTime(now)}}
+		CreationDate: model.WireTime(now), LastModifiedDate: model.WireTime(now)}}
 	if err := model.ApplyClientSettings(&c.UserPoolClientType, &in.ClientSettings, p, "creating"); err != nil {
 		return nil, err
 	}
@@ -45,7 +47,7 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 	case in.ClientSecret != "":
 		c.Secret = in.ClientSecret
 	case in.GenerateSecret:
-		if c.Secret, err = s.randomString(lowerAlnum, 51); err != nil {
+		if c.Secret, err = s.RandomString(ports.LowerAlnum, 51); err != nil {
 			return nil, msg.Internal(err)
 		}
 	}
@@ -53,7 +55,7 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	if err := s.repo.CreateClient(ctx, &store.Client{ID: id, PoolID: p.Id, Data: data}); err != nil {
+	if err := s.Repo.CreateClient(ctx, &store.Client{ID: id, PoolID: p.Id, Data: data}); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, msg.PoolNotFound(in.UserPoolId)
 		}
@@ -82,7 +84,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *api.UpdateUserPo
 		return nil, err
 	}
 	var out *model.UserPoolClientType
-	_, err = s.repo.UpdateClient(ctx, in.ClientId, func(sc *store.Client) error {
+	_, err = s.Repo.UpdateClient(ctx, in.ClientId, func(sc *store.Client) error {
 		if sc.PoolID != p.Id {
 			return msg.ClientNotFound(in.ClientId)
 		}
@@ -97,7 +99,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *api.UpdateUserPo
 		if err := model.ApplyClientSettings(&c.UserPoolClientType, &settings, p, "updating"); err != nil {
 			return err
 		}
-		c.LastModifiedDate = wireTime(s.now())
+		c.LastModifiedDate = model.WireTime(s.Now())
 		if sc.Data, err = s.dir.EncodeClient(ctx, c); err != nil {
 			return err
 		}
@@ -119,7 +121,7 @@ func (s *Service) DeleteUserPoolClient(ctx context.Context, in *api.DeleteUserPo
 	if _, _, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId); err != nil {
 		return nil, err
 	}
-	if err := s.repo.DeleteClient(ctx, in.UserPoolId, in.ClientId); err != nil {
+	if err := s.Repo.DeleteClient(ctx, in.UserPoolId, in.ClientId); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, msg.ClientNotFound(in.ClientId)
 		}
@@ -142,7 +144,7 @@ func (s *Service) ListUserPoolClients(ctx context.Context, in *api.ListUserPoolC
 	if limit == 0 {
 		limit = 60
 	}
-	clients, next, err := s.repo.ListClients(ctx, in.UserPoolId, cursor, limit)
+	clients, next, err := s.Repo.ListClients(ctx, in.UserPoolId, cursor, limit)
 	if err != nil {
 		return nil, pageErr(err)
 	}

@@ -63,12 +63,12 @@ func (r *codeRecord) ownedBy(u *model.User, expires time.Time) bool {
 }
 
 func (s *Service) codeHash(poolID, userKey, purpose, target, value, code string) []byte {
-	return s.mac("code", poolID, userKey, purpose, target, value, code)
+	return s.MAC("code", poolID, userKey, purpose, target, value, code)
 }
 
 // sixDigits draws a code from the CSPRNG.
 func (s *Service) sixDigits() (string, error) {
-	n, err := rand.Int(s.rand, big.NewInt(1_000_000))
+	n, err := rand.Int(s.Rand, big.NewInt(1_000_000))
 	if err != nil {
 		return "", err
 	}
@@ -79,7 +79,7 @@ func (s *Service) sixDigits() (string, error) {
 // the put starts its attempt count afresh.
 func (s *Service) codeOp(p *model.Pool, u *model.User, purpose, target, value, code string, ttl time.Duration) store.Op {
 	rec := codeRecord{Hash: s.codeHash(p.Id, u.Stored.Key, purpose, target, value, code), Target: target, Value: value, Sub: u.Sub()}
-	return store.PutOp(store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purpose), store.Item{Version: 1, ExpiresAt: s.now().Add(ttl), Data: mustJSON(rec)}, store.Cond{})
+	return store.PutOp(store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purpose), store.Item{Version: 1, ExpiresAt: s.Now().Add(ttl), Data: model.MustJSON(rec)}, store.Cond{})
 }
 
 // checkCode verifies a code and returns the op that consumes it (a put of a spent marker
@@ -109,13 +109,13 @@ func (s *Service) checkCode(ctx context.Context, p *model.Pool, u *model.User, p
 	// Consuming overwrites the code with a spent marker rather than deleting it, so functions that
 	// confirm codes need no delete permission on the user's partition.
 	spent := codeRecord{Spent: true}
-	return &rec, store.PutOp(k, store.Item{Version: it.Version + 1, ExpiresAt: it.ExpiresAt, Data: mustJSON(spent)},
+	return &rec, store.PutOp(k, store.Item{Version: it.Version + 1, ExpiresAt: it.ExpiresAt, Data: model.MustJSON(spent)},
 		store.Cond{Kind: store.CondVersion, Version: it.Version}), nil
 }
 
 // codeAttemptRule lets the store count an attempt at a code while it has tries left.
 func (s *Service) codeAttemptRule() store.AttemptRule {
-	return store.AttemptRule{Now: s.now(), MaxFailures: maxCodeAttempts, MaxTotal: maxCodeAttempts}
+	return store.AttemptRule{Now: s.Now(), MaxFailures: maxCodeAttempts, MaxTotal: maxCodeAttempts}
 }
 
 // reserveCodeAttempt counts an attempt at the code k BEFORE it is judged, as reserveAttempt
@@ -126,17 +126,17 @@ func (s *Service) codeAttemptRule() store.AttemptRule {
 // item as counted, or store.ErrNotFound when there is no code with tries left. A store failure
 // refuses the attempt (fail closed).
 func (s *Service) reserveCodeAttempt(ctx context.Context, k store.Key) (store.Item, error) {
-	it, err := s.repo.CountAttempt(ctx, k, s.codeAttemptRule())
+	it, err := s.Repo.CountAttempt(ctx, k, s.codeAttemptRule())
 	if err == nil {
 		return it, nil
 	}
 	if !errors.Is(err, store.ErrConditionFailed) {
-		s.log.WarnContext(ctx, "counting a code attempt failed; taking the compare-and-swap path", "err", err)
+		s.Log.WarnContext(ctx, "counting a code attempt failed; taking the compare-and-swap path", "err", err)
 	}
 	// Declined (no code, or no tries left: the read below tells) or failed: read and decide.
 	// Each lost race is another attempt counted or a new code written, so this ends.
 	for range 4 * maxCodeAttempts {
-		it, err := s.repo.Get(ctx, k)
+		it, err := s.Repo.Get(ctx, k)
 		if errors.Is(err, store.ErrNotFound) {
 			return store.Item{}, err
 		}
@@ -150,7 +150,7 @@ func (s *Service) reserveCodeAttempt(ctx context.Context, k store.Key) (store.It
 		read := it.Version
 		it.Attempts = it.Attempts.Counted(rule.Now)
 		it.Version++
-		err = s.repo.Commit(ctx, store.PutOp(k, it, store.Cond{Kind: store.CondVersion, Version: read}))
+		err = s.Repo.Commit(ctx, store.PutOp(k, it, store.Cond{Kind: store.CondVersion, Version: read}))
 		if err == nil {
 			return it, nil
 		}
@@ -201,10 +201,10 @@ func (s *Service) send(ctx context.Context, p *model.Pool, kind mail.Kind, d del
 	if err != nil {
 		return msg.Internal(err)
 	}
-	err = s.mail.Send(ctx, mail.Message{Channel: d.channel, To: d.value, Subject: subject, Body: body, Kind: kind,
+	err = s.Mail.Send(ctx, mail.Message{Channel: d.channel, To: d.value, Subject: subject, Body: body, Kind: kind,
 		PoolID: p.Id, Username: username, Code: code})
 	if err != nil {
-		s.log.WarnContext(ctx, "message delivery failed", "pool", p.Id, "kind", kind, "err", err)
+		s.Log.WarnContext(ctx, "message delivery failed", "pool", p.Id, "kind", kind, "err", err)
 		return cognito.CodeDeliveryFailure("Unable to deliver the verification message.").WithCause(err)
 	}
 	return nil

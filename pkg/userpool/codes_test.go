@@ -120,7 +120,7 @@ func TestCodeAttemptsCountedBeforeJudging(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.repo.Commit(ctx, s.codeOp(pool, u, purposeSignUp, "email", "rae@example.com", "123456", signUpCodeTTL)); err != nil {
+			if err := s.Repo.Commit(ctx, s.codeOp(pool, u, purposeSignUp, "email", "rae@example.com", "123456", signUpCodeTTL)); err != nil {
 				t.Fatal(err)
 			}
 			var mu sync.Mutex

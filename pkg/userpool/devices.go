@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -74,17 +76,17 @@ const forgottenTTL = 3650 * 24 * time.Hour
 // deviceGroupKey is the user's DeviceGroupKey: opaque, stable per user and derived rather than
 // stored (Cognito's look like "-AbCdEfGh1").
 func (s *Service) deviceGroupKey(p *model.Pool, u *model.User) string {
-	h := s.mac("device-group", p.Id, u.Sub())
+	h := s.MAC("device-group", p.Id, u.Sub())
 	out := []byte{'-'}
 	for _, c := range h[:9] {
-		out = append(out, alnum[int(c)%len(alnum)])
+		out = append(out, ports.Alnum[int(c)%len(ports.Alnum)])
 	}
 	return string(out)
 }
 
 // newDeviceMetadata draws the key of a device seen for the first time.
 func (s *Service) newDeviceMetadata(p *model.Pool, u *model.User) (*model.NewDeviceMetadataType, error) {
-	id, err := s.uuid()
+	id, err := s.UUID()
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
@@ -95,7 +97,7 @@ func (s *Service) newDeviceMetadata(p *model.Pool, u *model.User) (*model.NewDev
 // loadDevice reads one of the user's devices; a forgotten one is reported as such, and one left
 // by a deleted user of the same name as not found.
 func (s *Service) loadDevice(ctx context.Context, p *model.Pool, u *model.User, key string) (*deviceRecord, store.Item, error) {
-	it, err := s.repo.Get(ctx, store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, key))
+	it, err := s.Repo.Get(ctx, store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, key))
 	if err != nil {
 		return nil, it, err
 	}
@@ -136,7 +138,7 @@ func (s *Service) deviceForgotten(ctx context.Context, p *model.Pool, u *model.U
 
 func (s *Service) putDeviceOp(p *model.Pool, u *model.User, d *deviceRecord, it store.Item, cond store.Cond) store.Op {
 	d.Sub = u.Sub()
-	it.Data, it.Version = mustJSON(d), it.Version+1
+	it.Data, it.Version = model.MustJSON(d), it.Version+1
 	return store.PutOp(store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, d.Key), it, cond)
 }
 
@@ -256,7 +258,7 @@ func decideDeviceVerifier(ctx context.Context, s *Service, call *signInCall) (*s
 	if !u.Enabled {
 		return nil, msg.UserDisabled()
 	}
-	now := s.now()
+	now := s.Now()
 	d.LastAuth, d.Modified = now, now
 	touch := s.putDeviceOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version})
 	st := &signInStep{pool: p, client: c, user: u, consume: call.consume}
@@ -275,8 +277,8 @@ func deviceType(d *deviceRecord) model.DeviceType {
 		attrs = append(attrs, model.AttributeType{Name: "device_name", Value: model.Ptr(d.Name)})
 	}
 	attrs = append(attrs, model.AttributeType{Name: "dev:device_remembered_status", Value: model.Ptr(status)})
-	return model.DeviceType{DeviceKey: d.Key, DeviceAttributes: attrs, DeviceCreateDate: wireTime(d.Created),
-		DeviceLastModifiedDate: wireTime(d.Modified), DeviceLastAuthenticatedDate: wireTime(d.LastAuth)}
+	return model.DeviceType{DeviceKey: d.Key, DeviceAttributes: attrs, DeviceCreateDate: model.WireTime(d.Created),
+		DeviceLastModifiedDate: model.WireTime(d.Modified), DeviceLastAuthenticatedDate: model.WireTime(d.LastAuth)}
 }
 
 // ConfirmDevice stores a new device's salt and verifier. The key must be the one the caller's
@@ -302,11 +304,11 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *api.ConfirmDeviceInput)
 			return nil, cognito.InvalidParameter("Invalid device password verifier.")
 		}
 	}
-	now := s.now()
+	now := s.Now()
 	prompt := p.DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt
 	d := &deviceRecord{Key: in.DeviceKey, GroupKey: s.deviceGroupKey(p, u), Salt: salt, Verifier: verifier, Name: in.DeviceName,
 		Remembered: !prompt, Created: now, Modified: now, LastAuth: now}
-	err = s.repo.Commit(ctx, s.putDeviceOp(p, u, d, store.Item{}, store.Cond{Kind: store.CondNotExists}))
+	err = s.Repo.Commit(ctx, s.putDeviceOp(p, u, d, store.Item{}, store.Cond{Kind: store.CondNotExists}))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return nil, cognito.DeviceKeyExists("Device key already exists.")
 	}
@@ -360,8 +362,8 @@ func (s *Service) updateDeviceStatus(ctx context.Context, p *model.Pool, u *mode
 		return err
 	}
 	d.Remembered = status == "remembered"
-	d.Modified = s.now()
-	err = s.repo.Commit(ctx, s.putDeviceOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
+	d.Modified = s.Now()
+	err = s.Repo.Commit(ctx, s.putDeviceOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return cognito.ConcurrentModification("The device was modified concurrently; try again.")
 	}
@@ -374,10 +376,10 @@ func (s *Service) forgetDevice(ctx context.Context, p *model.Pool, u *model.User
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.Now()
 	it.ExpiresAt = now.Add(forgottenTTL)
 	tomb := &deviceRecord{Key: key, Forgotten: true, Created: now, Modified: now}
-	err = s.repo.Commit(ctx, s.putDeviceOp(p, u, tomb, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
+	err = s.Repo.Commit(ctx, s.putDeviceOp(p, u, tomb, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return msg.DeviceNotFound() // forgotten concurrently
 	}
@@ -395,7 +397,7 @@ func (s *Service) listDevices(ctx context.Context, p *model.Pool, u *model.User,
 	if limit != nil && *limit > 0 {
 		n = int(*limit)
 	}
-	items, next, err := s.repo.Query(ctx, store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, ""), cursor, n)
+	items, next, err := s.Repo.Query(ctx, store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, ""), cursor, n)
 	if err != nil {
 		return nil, "", pageErr(err)
 	}

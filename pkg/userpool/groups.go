@@ -32,7 +32,7 @@ func decodeGroup(g *store.Group) (*model.GroupType, error) {
 }
 
 func (s *Service) group(ctx context.Context, pool, name string) (*model.GroupType, error) {
-	g, err := s.repo.GetGroup(ctx, pool, name)
+	g, err := s.Repo.GetGroup(ctx, pool, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, msg.GroupNotFound()
 	}
@@ -58,10 +58,10 @@ func (s *Service) CreateGroup(ctx context.Context, in *api.CreateGroupInput) (*a
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
-	now := wireTime(s.now())
+	now := model.WireTime(s.Now())
 	g := &model.GroupType{GroupName: in.GroupName, UserPoolId: in.UserPoolId, Description: in.Description, RoleArn: in.RoleArn,
 		Precedence: in.Precedence, CreationDate: now, LastModifiedDate: now}
-	err := s.repo.CreateGroup(ctx, &store.Group{PoolID: in.UserPoolId, Name: in.GroupName, Data: mustJSON(g)})
+	err := s.Repo.CreateGroup(ctx, &store.Group{PoolID: in.UserPoolId, Name: in.GroupName, Data: model.MustJSON(g)})
 	switch {
 	case errors.Is(err, store.ErrExists):
 		return nil, cognito.GroupExists("A group with the name %s already exists.", in.GroupName)
@@ -91,7 +91,7 @@ func (s *Service) UpdateGroup(ctx context.Context, in *api.UpdateGroupInput) (*a
 		return nil, err
 	}
 	var out *model.GroupType
-	_, err := s.repo.UpdateGroup(ctx, in.UserPoolId, in.GroupName, func(sg *store.Group) error {
+	_, err := s.Repo.UpdateGroup(ctx, in.UserPoolId, in.GroupName, func(sg *store.Group) error {
 		g, err := decodeGroup(sg)
 		if err != nil {
 			return err
@@ -105,8 +105,8 @@ func (s *Service) UpdateGroup(ctx context.Context, in *api.UpdateGroupInput) (*a
 		if in.Precedence != nil {
 			g.Precedence = in.Precedence
 		}
-		g.LastModifiedDate = wireTime(s.now())
-		sg.Data = mustJSON(g)
+		g.LastModifiedDate = model.WireTime(s.Now())
+		sg.Data = model.MustJSON(g)
 		out = g
 		return nil
 	})
@@ -131,7 +131,7 @@ func (s *Service) DeleteGroup(ctx context.Context, in *api.DeleteGroupInput) (*a
 	// Members first: while the group exists a retry of a half-finished delete can resume.
 	cursor := ""
 	for {
-		keys, next, err := s.repo.ListMembers(ctx, p.Id, in.GroupName, cursor, 100)
+		keys, next, err := s.Repo.ListMembers(ctx, p.Id, in.GroupName, cursor, 100)
 		if err != nil {
 			return nil, msg.Internal(err)
 		}
@@ -145,7 +145,7 @@ func (s *Service) DeleteGroup(ctx context.Context, in *api.DeleteGroupInput) (*a
 		}
 		cursor = next
 	}
-	if err := s.repo.DeleteGroup(ctx, p.Id, in.GroupName); err != nil {
+	if err := s.Repo.DeleteGroup(ctx, p.Id, in.GroupName); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, msg.GroupNotFound()
 		}
@@ -164,7 +164,7 @@ func (s *Service) ListGroups(ctx context.Context, in *api.ListGroupsInput) (*api
 	if err != nil {
 		return nil, err
 	}
-	groups, next, err := s.repo.ListGroups(ctx, in.UserPoolId, cursor, limitOr60(in.Limit))
+	groups, next, err := s.Repo.ListGroups(ctx, in.UserPoolId, cursor, limitOr60(in.Limit))
 	if err != nil {
 		return nil, pageErr(err)
 	}
@@ -182,7 +182,7 @@ func (s *Service) ListGroups(ctx context.Context, in *api.ListGroupsInput) (*api
 // setMembership adds or removes one user's membership: the user's list and the index item move
 // together, and an add checks in the same transaction that the group still exists.
 func (s *Service) setMembership(ctx context.Context, p *model.Pool, userKey, group string, add bool) error {
-	su, err := s.repo.GetUser(ctx, p.Id, userKey)
+	su, err := s.Repo.GetUser(ctx, p.Id, userKey)
 	if errors.Is(err, store.ErrNotFound) {
 		return msg.UserNotFound()
 	}
@@ -317,13 +317,13 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroup
 	if err != nil {
 		return nil, err
 	}
-	keys, next, err := s.repo.ListMembers(ctx, p.Id, in.GroupName, cursor, limitOr60(in.Limit))
+	keys, next, err := s.Repo.ListMembers(ctx, p.Id, in.GroupName, cursor, limitOr60(in.Limit))
 	if err != nil {
 		return nil, pageErr(err)
 	}
 	out := &api.ListUsersInGroupOutput{Users: []model.UserType{}, NextToken: s.pageToken(next, scope)}
 	for _, k := range keys {
-		su, err := s.repo.GetUser(ctx, p.Id, k)
+		su, err := s.Repo.GetUser(ctx, p.Id, k)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}

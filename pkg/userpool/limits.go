@@ -53,8 +53,8 @@ func (s *Service) countHourly(ctx context.Context, p *model.Pool, u *model.User,
 	}
 	k := store.ChildKey(p.Id, u.Stored.Key, store.ChildRate, op)
 	for i := 0; i < 8; i++ {
-		now := s.now()
-		it, err := s.repo.Get(ctx, k)
+		now := s.Now()
+		it, err := s.Repo.Get(ctx, k)
 		var rec rateRecord
 		cond := store.Cond{Kind: store.CondNotExists}
 		var version int64 = 1
@@ -76,7 +76,7 @@ func (s *Service) countHourly(ctx context.Context, p *model.Pool, u *model.User,
 			return msg.LimitExceeded()
 		}
 		rec.Count++
-		err = s.repo.Commit(ctx, store.PutOp(k, store.Item{Version: version, ExpiresAt: rec.Start.Add(time.Hour), Data: mustJSON(rec)}, cond))
+		err = s.Repo.Commit(ctx, store.PutOp(k, store.Item{Version: version, ExpiresAt: rec.Start.Add(time.Hour), Data: model.MustJSON(rec)}, cond))
 		if err == nil {
 			return nil
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
 	"github.com/cognatehq/cognate/pkg/clock"
 )
@@ -17,7 +18,7 @@ var uuidV7 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-
 // a new lineage always falls after the last mark, and a mark always covers the last lineage.
 func TestLineagesAroundSignOutInOneMillisecond(t *testing.T) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 6e6, time.UTC)
-	s := &Service{clock: clock.NewFake(now), rand: rand.Reader}
+	s := &Service{Ports: &ports.Ports{Clock: clock.NewFake(now), Rand: rand.Reader}}
 	u := &model.User{UserRecord: &model.UserRecord{}}
 	var lineages []string
 	var times []int64

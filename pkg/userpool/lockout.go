@@ -29,7 +29,7 @@ const (
 // under the ceiling, failures recent or none, and a lock cannot follow (the fifth failure and the
 // quiet-period reset are decided by reserveAttempt on a full read).
 func (s *Service) attemptRule() store.AttemptRule {
-	now := s.now()
+	now := s.Now()
 	return store.AttemptRule{Now: now, QuietSince: now.Add(-quietReset), MaxFailures: freeFailures - 1, MaxTotal: hardCeiling}
 }
 
@@ -38,11 +38,11 @@ func (s *Service) attemptRule() store.AttemptRule {
 // locked, at the fifth failure or past a quiet period), or when the store failed: the caller
 // then takes the full path, which fails closed on its own.
 func (s *Service) countAttempt(ctx context.Context, p *model.Pool, key string) *model.User {
-	su, err := s.repo.CountUserAttempt(ctx, p.Id, key, s.attemptRule())
+	su, err := s.Repo.CountUserAttempt(ctx, p.Id, key, s.attemptRule())
 	if err != nil {
 		if !errors.Is(err, store.ErrConditionFailed) {
 			// Not the store declining: a fault, or a missing right (dynamodb:UpdateItem).
-			s.log.WarnContext(ctx, "counting a sign-in attempt failed; taking the compare-and-swap path", "pool", p.Id, "err", err)
+			s.Log.WarnContext(ctx, "counting a sign-in attempt failed; taking the compare-and-swap path", "pool", p.Id, "err", err)
 		}
 		return nil
 	}
@@ -87,7 +87,7 @@ func lockFor(failures int) time.Duration {
 // closed, DDB-09).
 func (s *Service) reserveAttempt(ctx context.Context, p *model.Pool, u *model.User, with ...store.Op) (*model.User, error) {
 	return s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
-		now := s.now()
+		now := s.Now()
 		l := cur.Lock
 		if l == nil {
 			l = &model.LockState{}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -52,16 +54,16 @@ func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *api.C
 		return nil, err
 	}
 	if id == "" {
-		suffix, err := s.randomString(alnum, 9)
+		suffix, err := s.RandomString(ports.Alnum, 9)
 		if err != nil {
 			return nil, msg.Internal(err)
 		}
 		id = s.cfg.Region + "_" + suffix
 	}
-	now := s.now()
+	now := s.Now()
 	p := model.UserPoolType{
 		Id: id, Name: in.PoolName, Arn: fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s", s.cfg.Region, s.cfg.AccountID, id),
-		CreationDate: wireTime(now), LastModifiedDate: wireTime(now), SchemaAttributes: schema,
+		CreationDate: model.WireTime(now), LastModifiedDate: model.WireTime(now), SchemaAttributes: schema,
 		AliasAttributes: in.AliasAttributes, UsernameAttributes: in.UsernameAttributes, UsernameConfiguration: in.UsernameConfiguration,
 	}
 	model.ApplySettings(&p, &in.PoolSettings)
@@ -69,7 +71,7 @@ func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *api.C
 	if err := s.signer.EnsurePoolKeys(ctx, id); err != nil {
 		return nil, msg.Internal(err)
 	}
-	if err := s.repo.CreatePool(ctx, &store.Pool{ID: id, Data: mustJSON(p)}); err != nil {
+	if err := s.Repo.CreatePool(ctx, &store.Pool{ID: id, Data: model.MustJSON(p)}); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			return nil, cognito.InvalidParameter("User pool %s already exists.", id)
 		}
@@ -97,14 +99,14 @@ func (s *Service) UpdateUserPool(ctx context.Context, in *api.UpdateUserPoolInpu
 	if err := model.ValidatePoolSettings(&in.PoolSettings); err != nil {
 		return nil, err
 	}
-	_, err := s.repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
+	_, err := s.Repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
 		p, err := model.DecodePool(sp)
 		if err != nil {
 			return err
 		}
 		model.ApplySettings(&p.UserPoolType, &in.PoolSettings)
-		p.LastModifiedDate = wireTime(s.now())
-		sp.Data = mustJSON(p.UserPoolType)
+		p.LastModifiedDate = model.WireTime(s.Now())
+		sp.Data = model.MustJSON(p.UserPoolType)
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -126,7 +128,7 @@ func (s *Service) DeleteUserPool(ctx context.Context, in *api.DeleteUserPoolInpu
 	if p.DeletionProtection == "ACTIVE" {
 		return nil, cognito.InvalidParameter("The user pool %s has deletion protection activated.", in.UserPoolId)
 	}
-	if err := s.repo.DeletePool(ctx, in.UserPoolId); err != nil {
+	if err := s.Repo.DeletePool(ctx, in.UserPoolId); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, msg.PoolNotFound(in.UserPoolId)
 		}
@@ -134,7 +136,7 @@ func (s *Service) DeleteUserPool(ctx context.Context, in *api.DeleteUserPoolInpu
 	}
 	s.dir.ForgetEstimate(in.UserPoolId)
 	if err := s.signer.DeletePoolKeys(ctx, in.UserPoolId); err != nil {
-		s.log.WarnContext(ctx, "deleting pool keys failed", "pool", in.UserPoolId, "err", err)
+		s.Log.WarnContext(ctx, "deleting pool keys failed", "pool", in.UserPoolId, "err", err)
 	}
 	return &api.DeleteUserPoolOutput{}, nil
 }
@@ -145,7 +147,7 @@ func (s *Service) ListUserPools(ctx context.Context, in *api.ListUserPoolsInput)
 	if err != nil {
 		return nil, err
 	}
-	pools, next, err := s.repo.ListPools(ctx, cursor, int(*in.MaxResults))
+	pools, next, err := s.Repo.ListPools(ctx, cursor, int(*in.MaxResults))
 	if err != nil {
 		return nil, pageErr(err)
 	}
@@ -164,7 +166,7 @@ func (s *Service) ListUserPools(ctx context.Context, in *api.ListUserPoolsInput)
 // AddCustomAttributes appends custom attributes to a pool's schema.
 func (s *Service) AddCustomAttributes(ctx context.Context, in *api.AddCustomAttributesInput) (*api.AddCustomAttributesOutput, error) {
 	defer s.dir.DropPool(in.UserPoolId)
-	_, err := s.repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
+	_, err := s.Repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
 		p, err := model.DecodePool(sp)
 		if err != nil {
 			return err
@@ -174,8 +176,8 @@ func (s *Service) AddCustomAttributes(ctx context.Context, in *api.AddCustomAttr
 			return err
 		}
 		p.SchemaAttributes = schema
-		p.LastModifiedDate = wireTime(s.now())
-		sp.Data = mustJSON(p.UserPoolType)
+		p.LastModifiedDate = model.WireTime(s.Now())
+		sp.Data = model.MustJSON(p.UserPoolType)
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -195,7 +197,7 @@ func (s *Service) pageToken(cursor, scope string) string {
 	if cursor == "" {
 		return ""
 	}
-	tag := s.mac("page", scope, cursor)[:12]
+	tag := s.MAC("page", scope, cursor)[:12]
 	return encodeB64(append(tag, []byte(cursor)...))
 }
 
@@ -208,7 +210,7 @@ func (s *Service) openPageToken(tok, scope string) (string, error) {
 		return "", msg.InvalidPageToken()
 	}
 	cursor := string(raw[12:])
-	if !hmacEqual(raw[:12], s.mac("page", scope, cursor)[:12]) {
+	if !hmacEqual(raw[:12], s.MAC("page", scope, cursor)[:12]) {
 		return "", msg.InvalidPageToken()
 	}
 	return cursor, nil

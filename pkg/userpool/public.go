@@ -55,7 +55,7 @@ func (s *Service) publicNewUser(ctx context.Context, clientID, typed, secretHash
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSecretHash(c, secretHash, typed); err != nil {
+	if err := model.CheckSecretHash(c, secretHash, typed); err != nil {
 		return nil, err
 	}
 	return &publicCall{pool: p, client: c, hide: c.HidesExistence()}, nil
@@ -74,7 +74,7 @@ func (s *Service) resolveUser(ctx context.Context, p *model.Pool, c *model.Clien
 	if err == nil {
 		internalName = u.Username
 	}
-	if err := checkSecretHash(c, secretHash, typed, internalName); err != nil {
+	if err := model.CheckSecretHash(c, secretHash, typed, internalName); err != nil {
 		return nil, err
 	}
 	return u, nil

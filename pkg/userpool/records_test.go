@@ -67,7 +67,7 @@ func TestRefreshRecordWithoutSub(t *testing.T) {
 	_, refresh := f.user(t, "lee")
 	id := hex.EncodeToString(token.HashRefreshToken(refresh))
 	k := store.RecordKey(store.RecordRefreshToken, id)
-	it, err := f.s.repo.Get(ctx, k)
+	it, err := f.s.Repo.Get(ctx, k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestRefreshRecordWithoutSub(t *testing.T) {
 	it.Data, _ = json.Marshal(rec)
 	old := it.Version
 	it.Version++
-	if err := f.s.repo.Commit(ctx, store.PutOp(k, it, store.Cond{Kind: store.CondVersion, Version: old})); err != nil {
+	if err := f.s.Repo.Commit(ctx, store.PutOp(k, it, store.Cond{Kind: store.CondVersion, Version: old})); err != nil {
 		t.Fatal(err)
 	}
 	refreshes := func() error {

@@ -115,7 +115,7 @@ func (s *Service) sendResetCode(ctx context.Context, p *model.Pool, u *model.Use
 	if err != nil {
 		return msg.Internal(err)
 	}
-	if err := s.repo.Commit(ctx, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL)); err != nil {
+	if err := s.Repo.Commit(ctx, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL)); err != nil {
 		return msg.Internal(err)
 	}
 	// CustomMessage_ForgotPassword trigger point.

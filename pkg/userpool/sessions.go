@@ -66,7 +66,7 @@ func sessionID(token string) string {
 
 // newSessionToken draws a Session: 256 random bits, of which only the hash is ever stored.
 func (s *Service) newSessionToken() (string, error) {
-	t, err := s.randomToken(32)
+	t, err := s.RandomToken(32)
 	// A fixed first letter, as Cognito's own sessions have: a token starting with '-' would be
 	// read as an option by command-line clients (`aws ... --session -xyz`).
 	return "AY" + t, err
@@ -75,7 +75,7 @@ func (s *Service) newSessionToken() (string, error) {
 // sessionOp is the write that stores a session under its token, expiring after the client's
 // AuthSessionValidity.
 func (s *Service) sessionOp(c *model.Client, token string, sess authSession) store.Op {
-	return store.PutOp(store.RecordKey(store.RecordSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: s.now().Add(c.SessionTTL()), Data: mustJSON(sess)},
+	return store.PutOp(store.RecordKey(store.RecordSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: s.Now().Add(c.SessionTTL()), Data: model.MustJSON(sess)},
 		store.Cond{Kind: store.CondNotExists})
 }
 
@@ -91,13 +91,13 @@ const randomSessionLen = 2 + 43
 // AuthSessionValidity, and single use through the marker its consume op writes (peekSession),
 // which must not exist yet, or through its block's.
 func (s *Service) sealSession(ctx context.Context, c *model.Client, sess authSession) (string, error) {
-	sess.Expires = s.now().Add(c.SessionTTL()).Unix()
-	plain := mustJSON(sess)
+	sess.Expires = s.Now().Add(c.SessionTTL()).Unix()
+	plain := model.MustJSON(sess)
 	if n := sealedSessionSize - len(plain) - len(`,"z":""`); n > 0 {
 		sess.Pad = strings.Repeat(".", n)
-		plain = mustJSON(sess)
+		plain = model.MustJSON(sess)
 	}
-	blob, err := s.sealer.Seal(ctx, plain, []byte(sealedSessionAAD))
+	blob, err := s.Sealer.Seal(ctx, plain, []byte(sealedSessionAAD))
 	if err != nil {
 		return "", err
 	}
@@ -119,7 +119,7 @@ func (s *Service) openSealedSession(ctx context.Context, token string) (*authSes
 	if err != nil || !strings.HasPrefix(token, "AY") {
 		return nil, store.Op{}, msg.InvalidSession()
 	}
-	plain, err := s.sealer.Open(ctx, blob, []byte(sealedSessionAAD))
+	plain, err := s.Sealer.Open(ctx, blob, []byte(sealedSessionAAD))
 	if errors.Is(err, envelope.ErrInvalid) {
 		return nil, store.Op{}, msg.InvalidSession()
 	}
@@ -131,7 +131,7 @@ func (s *Service) openSealedSession(ctx context.Context, token string) (*authSes
 		return nil, store.Op{}, msg.Internal(err)
 	}
 	expires := time.Unix(sess.Expires, 0)
-	if !s.now().Before(expires) {
+	if !s.Now().Before(expires) {
 		return nil, store.Op{}, msg.InvalidSession()
 	}
 	return &sess, store.PutOp(store.RecordKey(store.RecordUsedSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: expires.Add(time.Minute)},
@@ -156,7 +156,7 @@ func (s *Service) peekSession(ctx context.Context, c *model.Client, token, chall
 		return sess, consume, nil
 	}
 	k := store.RecordKey(store.RecordSession, sessionID(token))
-	it, err := s.repo.Get(ctx, k)
+	it, err := s.Repo.Get(ctx, k)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, store.Op{}, msg.InvalidSession()
 	}
@@ -188,13 +188,13 @@ func (s *Service) sessionUser(ctx context.Context, p *model.Pool, sess *authSess
 	key := model.UserKey(p, username)
 	if sess.UserKey == "" {
 		// The same read a real session costs, so the answer's timing says nothing (ENUM-03).
-		_, _ = s.repo.GetUser(ctx, p.Id, key)
+		_, _ = s.Repo.GetUser(ctx, p.Id, key)
 		if key == model.UserKey(p, sess.Username) || key == model.UserKey(p, sess.Data[sessTyped]) {
 			return nil, nil
 		}
 		return nil, msg.InvalidSession()
 	}
-	su, err := s.repo.GetUser(ctx, p.Id, sess.UserKey)
+	su, err := s.Repo.GetUser(ctx, p.Id, sess.UserKey)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, msg.InvalidSession() // deleted since the step began
 	}

@@ -4,12 +4,14 @@ import (
 	"crypto/rand"
 	"strings"
 	"testing"
+
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
 )
 
 // Command-line clients pass sessions as option values: one starting with '-' would be read as
 // an option (`aws cognito-idp respond-to-auth-challenge --session -x...`).
 func TestSessionTokensNeverLookLikeOptions(t *testing.T) {
-	s := &Service{rand: rand.Reader}
+	s := &Service{Ports: &ports.Ports{Rand: rand.Reader}}
 	for range 2000 {
 		tok, err := s.newSessionToken()
 		if err != nil {

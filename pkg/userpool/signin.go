@@ -238,7 +238,7 @@ func (s *Service) sessionUserPhase(ctx context.Context, h *signInHandler, c *sig
 	// user by its key, so the attempt is counted while that user is read (countAttempt). The
 	// Session's spending is then only checked by the outcome's commit; passwordVerdict takes
 	// back the attempt of an answer refused there (a replay), so a replay is never counted.
-	if h.counts && sess.UserKey != "" && model.UserKey(p, c.username) == sess.UserKey && checkSecretHash(c.client, c.params["SECRET_HASH"], c.username, hashName()) == nil {
+	if h.counts && sess.UserKey != "" && model.UserKey(p, c.username) == sess.UserKey && model.CheckSecretHash(c.client, c.params["SECRET_HASH"], c.username, hashName()) == nil {
 		if u := s.countAttempt(ctx, p, sess.UserKey); u != nil {
 			if u.Sub() != sess.Sub {
 				// The name's user was deleted and another registered under it since the step
@@ -255,7 +255,7 @@ func (s *Service) sessionUserPhase(ctx context.Context, h *signInHandler, c *sig
 		return err
 	}
 	c.user = u
-	return checkSecretHash(c.client, c.params["SECRET_HASH"], c.username, hashName())
+	return model.CheckSecretHash(c.client, c.params["SECRET_HASH"], c.username, hashName())
 }
 
 // carry carries out a step's decision: the one place a sign-in step's outcome commits.

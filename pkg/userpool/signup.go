@@ -80,7 +80,7 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 	if err != nil {
 		return nil, err
 	}
-	sub, err := s.uuid()
+	sub, err := s.UUID()
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
@@ -99,7 +99,7 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	now := s.now()
+	now := s.Now()
 	rec := &model.UserRecord{Username: username, Status: model.StatusUnconfirmed, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
 	for _, v := range []string{"email", "phone_number"} {
 		if attrs[v] != "" {
@@ -126,7 +126,7 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 		return nil, msg.Internal(err)
 	}
 	extra = append(extra, op)
-	if err := s.repo.CreateUser(ctx, u.Stored, extra...); err != nil {
+	if err := s.Repo.CreateUser(ctx, u.Stored, extra...); err != nil {
 		return nil, storeCreateErr(err, p)
 	}
 	s.dir.CountUser(p.Id, +1)
@@ -149,7 +149,7 @@ func (s *Service) sendCode(ctx context.Context, p *model.Pool, u *model.User, pu
 	if err != nil {
 		return msg.Internal(err)
 	}
-	if err := s.repo.Commit(ctx, s.codeOp(p, u, purpose, d.attr, d.value, code, signUpCodeTTL)); err != nil {
+	if err := s.Repo.Commit(ctx, s.codeOp(p, u, purpose, d.attr, d.value, code, signUpCodeTTL)); err != nil {
 		return msg.Internal(err)
 	}
 	return s.send(ctx, p, kind, d, u.Username, code)
@@ -316,7 +316,7 @@ func (s *Service) simulatedDelivery(p *model.Pool, typed, purpose string) *model
 	case model.PhoneRe.MatchString(typed) && slices.Contains(channels, "phone_number"):
 		return deliveryTo("phone_number", typed).details()
 	}
-	h := s.mac("simulated-delivery", p.Id, lookupKey(p, typed))
+	h := s.MAC("simulated-delivery", p.Id, lookupKey(p, typed))
 	if channels[0] == "phone_number" {
 		digits := []byte("+1")
 		for _, b := range h[2:12] {

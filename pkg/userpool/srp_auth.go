@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -92,18 +94,18 @@ func blockHash(block string) string {
 
 // sealSecretBlock seals the server's SRP state and returns SECRET_BLOCK.
 func (s *Service) sealSecretBlock(ctx context.Context, c *model.Client, challenge, binding string, b *secretBlock) (string, error) {
-	b.Expires = s.now().Add(c.SessionTTL()).Unix()
+	b.Expires = s.Now().Add(c.SessionTTL()).Unix()
 	b.Nonce = make([]byte, 16)
-	if _, err := io.ReadFull(s.rand, b.Nonce); err != nil {
+	if _, err := io.ReadFull(s.Rand, b.Nonce); err != nil {
 		return "", err
 	}
-	plain := mustJSON(b)
+	plain := model.MustJSON(b)
 	fixed := len(plain) - base64.StdEncoding.EncodedLen(len(b.A)) - base64.StdEncoding.EncodedLen(len(b.B))
 	if n := blockFixedSize - fixed - len(`,"z":""`); n > 0 {
 		b.Pad = strings.Repeat(".", n)
-		plain = mustJSON(b)
+		plain = model.MustJSON(b)
 	}
-	sealed, err := s.sealer.Seal(ctx, plain, secretBlockAAD(challenge, binding))
+	sealed, err := s.Sealer.Seal(ctx, plain, secretBlockAAD(challenge, binding))
 	if err != nil {
 		return "", err
 	}
@@ -118,7 +120,7 @@ func (s *Service) unsealBlock(ctx context.Context, challenge, binding, given str
 	if err != nil {
 		return nil, nil, msg.Incorrect()
 	}
-	plain, err := s.sealer.Open(ctx, raw, secretBlockAAD(challenge, binding))
+	plain, err := s.Sealer.Open(ctx, raw, secretBlockAAD(challenge, binding))
 	if errors.Is(err, envelope.ErrInvalid) {
 		return nil, nil, msg.Incorrect()
 	}
@@ -142,7 +144,7 @@ func (s *Service) openSecretBlock(ctx context.Context, p *model.Pool, c *model.C
 	if err != nil {
 		return nil, nil, err
 	}
-	if b.Pool != p.Id || b.Client != c.ID || b.User != sess.UserKey || !s.now().Before(time.Unix(b.Expires, 0)) {
+	if b.Pool != p.Id || b.Client != c.ID || b.User != sess.UserKey || !s.Now().Before(time.Unix(b.Expires, 0)) {
 		return nil, nil, msg.Incorrect()
 	}
 	return b, raw, nil
@@ -158,7 +160,7 @@ func (s *Service) openVerifierBlock(ctx context.Context, p *model.Pool, c *model
 		return nil, nil, store.Op{}, err
 	}
 	expires := time.Unix(b.Expires, 0)
-	if b.Pool != p.Id || b.Client != c.ID || !s.now().Before(expires) {
+	if b.Pool != p.Id || b.Client != c.ID || !s.Now().Before(expires) {
 		return nil, nil, store.Op{}, msg.InvalidSession()
 	}
 	if session != "" {
@@ -189,7 +191,7 @@ func (b *secretBlock) session() *authSession {
 // srpStep draws b for a verifier and seals the step's state into a SECRET_BLOCK (bound to
 // binding, a stored Session's token, when not ""). It returns the block and B.
 func (s *Service) srpStep(ctx context.Context, c *model.Client, challenge, binding string, verifier []byte, b *secretBlock, A *big.Int) (block string, B *big.Int, err error) {
-	step, err := srp.NewServerStep(s.rand, verifier) // a fresh 256-bit b every attempt
+	step, err := srp.NewServerStep(s.Rand, verifier) // a fresh 256-bit b every attempt
 	if err != nil {
 		return "", nil, err
 	}
@@ -293,7 +295,7 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 	if u != nil {
 		b.User, b.Sub, b.UserID = u.Stored.Key, u.Sub(), model.SRPName(p, u)
 		if u.Password != nil {
-			v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
+			v, err := s.Sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
 			if err != nil {
 				return nil, msg.Internal(err)
 			}
@@ -324,7 +326,7 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 // server key, the pool and the folded typed name, so repeated attempts see the same salt (a
 // fresh one each time would betray the simulation).
 func (s *Service) simulatedSalt(p *model.Pool, typed string) []byte {
-	return s.mac("srp-simulated-salt", p.Id, lookupKey(p, typed))[:16]
+	return s.MAC("srp-simulated-salt", p.Id, lookupKey(p, typed))[:16]
 }
 
 // lookupKey folds a typed name the way findUser looks it up, so that every spelling that would
@@ -364,7 +366,7 @@ func lookupKey(p *model.Pool, typed string) string {
 func (s *Service) simulatedUserID(p *model.Pool, typed string) string {
 	_, _, asUsername := model.UsernameAlias(p, typed)
 	if asUsername || (p.AliasAttr("email") && model.EmailRe.MatchString(typed)) || (p.AliasAttr("phone_number") && model.PhoneRe.MatchString(typed)) {
-		return formatUUID(s.mac("srp-simulated-user", p.Id, lookupKey(p, typed))[:16], 4)
+		return ports.FormatUUID(s.MAC("srp-simulated-user", p.Id, lookupKey(p, typed))[:16], 4)
 	}
 	return model.UserKey(p, typed)
 }
@@ -402,7 +404,7 @@ func decidePasswordVerifier(ctx context.Context, s *Service, c *signInCall) (*si
 			s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
 			return false, nil
 		}
-		v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
+		v, err := s.Sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
 		if err != nil {
 			return false, err
 		}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -94,7 +96,7 @@ type lineage struct {
 // mintTokens signs the ID and access tokens for a user. It writes nothing, so a signer failure
 // consumes no session, code or refresh token (KMS-01).
 func (s *Service) mintTokens(ctx context.Context, p *model.Pool, c *model.Client, u *model.User, l lineage) (token.Tokens, error) {
-	eventID, err := s.uuid()
+	eventID, err := s.UUID()
 	if err != nil {
 		return token.Tokens{}, msg.Internal(err)
 	}
@@ -133,14 +135,14 @@ func pruneLineages(u *model.User, now time.Time) {
 // ends exactly the lineages created before it, even within one millisecond, without the user
 // record listing them.
 func (s *Service) newLineage(u *model.User) (origin string, at int64, err error) {
-	at = max(s.now().UnixMilli(), u.RevokedThrough+1)
+	at = max(s.Now().UnixMilli(), u.RevokedThrough+1)
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(at)<<16) // 48 bits of milliseconds, then random
-	if _, err := io.ReadFull(s.rand, b[6:]); err != nil {
+	if _, err := io.ReadFull(s.Rand, b[6:]); err != nil {
 		return "", 0, err
 	}
 	u.LastLineage = max(u.LastLineage, at)
-	return formatUUID(b[:], 7), at, nil
+	return ports.FormatUUID(b[:], 7), at, nil
 }
 
 // lineageTime reads a lineage's creation time from its origin_jti; ok is false for an origin
@@ -171,8 +173,8 @@ func lineageRevoked(u *model.User, origin string, created int64) bool {
 // lineage to a device: the access token's device_key, and the DEVICE_KEY refreshes must present.
 func (s *Service) signIn(ctx context.Context, st *signInStep, device string, extra []store.Op) (*model.AuthenticationResultType, error) {
 	p, c, u := st.pool, st.client, st.user
-	now := s.now()
-	refresh, hash := token.NewRefreshToken(s.rand)
+	now := s.Now()
+	refresh, hash := token.NewRefreshToken(s.Rand)
 	expires := now.Add(c.RefreshTTL())
 	k := store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(hash))
 	var minted token.Tokens
@@ -202,7 +204,7 @@ func (s *Service) signIn(ctx context.Context, st *signInStep, device string, ext
 		minted = t
 		cur.Lock = nil // a completed sign-in clears failed attempts
 		pruneLineages(cur, now)
-		return append(ops, store.PutOp(k, store.Item{Version: 1, ExpiresAt: expires.Add(refreshGrace), Data: mustJSON(rec)}, store.Cond{Kind: store.CondNotExists})), nil
+		return append(ops, store.PutOp(k, store.Item{Version: 1, ExpiresAt: expires.Add(refreshGrace), Data: model.MustJSON(rec)}, store.Cond{Kind: store.CondNotExists})), nil
 	})
 	if errors.Is(err, store.ErrConditionFailed) {
 		return nil, msg.InvalidSession()
@@ -229,7 +231,7 @@ func decideRefresh(ctx context.Context, s *Service, c *signInCall) (*signInDecis
 		return nil, msg.MissingParam("REFRESH_TOKEN")
 	}
 	res, err := s.refresh(ctx, c.pool, c.client, rt, c.params["DEVICE_KEY"], func(username string) error {
-		return checkSecretHash(c.client, c.params["SECRET_HASH"], username)
+		return model.CheckSecretHash(c.client, c.params["SECRET_HASH"], username)
 	})
 	if err != nil {
 		return nil, err
@@ -247,7 +249,7 @@ func (s *Service) refresh(ctx context.Context, p *model.Pool, c *model.Client, r
 		return nil, cognito.InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
 	invalid := msg.InvalidRefreshToken()
-	it, err := s.repo.Get(ctx, store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(raw))))
+	it, err := s.Repo.Get(ctx, store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(raw))))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, invalid
 	}
@@ -261,7 +263,7 @@ func (s *Service) refresh(ctx context.Context, p *model.Pool, c *model.Client, r
 	if rec.ClientID != c.ID || rec.PoolID != p.Id {
 		return nil, invalid
 	}
-	su, err := s.repo.GetUser(ctx, p.Id, rec.UserKey)
+	su, err := s.Repo.GetUser(ctx, p.Id, rec.UserKey)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, invalid
 	}
@@ -281,7 +283,7 @@ func (s *Service) refresh(ctx context.Context, p *model.Pool, c *model.Client, r
 	if rec.DeviceKey != "" && deviceKey != rec.DeviceKey {
 		return nil, invalid
 	}
-	if !s.now().Before(rec.Expires) {
+	if !s.Now().Before(rec.Expires) {
 		return nil, cognito.NotAuthorized("Refresh Token has expired")
 	}
 	created := rec.Lineage
@@ -314,7 +316,7 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *api.GetToke
 	if err != nil {
 		return nil, err
 	}
-	if err := checkClientSecret(c, in.ClientSecret); err != nil {
+	if err := model.CheckClientSecret(c, in.ClientSecret); err != nil {
 		return nil, err
 	}
 	res, err := s.refresh(ctx, p, c, in.RefreshToken, in.DeviceKey, func(string) error { return nil })
@@ -330,7 +332,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *api.RevokeTokenInput) (*a
 	if err != nil {
 		return nil, err
 	}
-	if err := checkClientSecret(c, in.ClientSecret); err != nil {
+	if err := model.CheckClientSecret(c, in.ClientSecret); err != nil {
 		return nil, err
 	}
 	if c.EnableTokenRevocation != nil && !*c.EnableTokenRevocation {
@@ -339,7 +341,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *api.RevokeTokenInput) (*a
 	if strings.Count(in.Token, ".") == 2 {
 		return nil, cognito.UnsupportedTokenType("The token type is not supported. Only refresh tokens can be revoked.")
 	}
-	it, err := s.repo.Get(ctx, store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(in.Token))))
+	it, err := s.Repo.Get(ctx, store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(token.HashRefreshToken(in.Token))))
 	if errors.Is(err, store.ErrNotFound) {
 		return &api.RevokeTokenOutput{}, nil // RFC 7009: unknown tokens revoke "successfully"
 	}
@@ -353,7 +355,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *api.RevokeTokenInput) (*a
 	if rec.ClientID != c.ID {
 		return nil, cognito.Unauthorized("The refresh token was not issued to this client.")
 	}
-	su, err := s.repo.GetUser(ctx, p.Id, rec.UserKey)
+	su, err := s.Repo.GetUser(ctx, p.Id, rec.UserKey)
 	if errors.Is(err, store.ErrNotFound) {
 		return &api.RevokeTokenOutput{}, nil
 	}
@@ -389,7 +391,7 @@ func revokeLineage(u *model.User, origin string, until time.Time) {
 // signOutEverywhere revokes every lineage of a user and every token issued before now.
 func (s *Service) signOutEverywhere(ctx context.Context, p *model.Pool, u *model.User) error {
 	_, err := s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
-		revokeAll(cur, s.now())
+		revokeAll(cur, s.Now())
 		return nil, nil
 	})
 	return err
@@ -467,7 +469,7 @@ func (s *Service) authenticate(ctx context.Context, raw string) (*accessCaller, 
 	if !slices.Contains(strings.Fields(claims.Scope), adminScope) {
 		return nil, cognito.NotAuthorized("Access Token does not have required scopes")
 	}
-	su, err := s.repo.GetUser(ctx, p.Id, model.UserKey(p, claims.Username))
+	su, err := s.Repo.GetUser(ctx, p.Id, model.UserKey(p, claims.Username))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, msg.UserNotFound()
 	}

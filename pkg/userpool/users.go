@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/srp"
@@ -28,15 +30,15 @@ func verifierAAD(poolID, sub string) []byte {
 // "ghost" (ENUM-02). Passwords set before this carry Folded=false and keep the stored name.
 func (s *Service) newPassword(ctx context.Context, p *model.Pool, username, sub, pw string, temporary bool) (*model.PasswordRecord, error) {
 	name := model.UserKey(p, username)
-	salt, v, err := srp.NewVerifier(s.rand, srp.PoolName(p.Id), name, pw)
+	salt, v, err := srp.NewVerifier(s.Rand, srp.PoolName(p.Id), name, pw)
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := s.sealer.Seal(ctx, v, verifierAAD(p.Id, sub))
+	sealed, err := s.Sealer.Seal(ctx, v, verifierAAD(p.Id, sub))
 	if err != nil {
 		return nil, err
 	}
-	return &model.PasswordRecord{Salt: salt, Verifier: sealed, SetAt: s.now(), Temporary: temporary, Folded: name != username}, nil
+	return &model.PasswordRecord{Salt: salt, Verifier: sealed, SetAt: s.Now(), Temporary: temporary, Folded: name != username}, nil
 }
 
 // dummyVerifier lets an unknown user cost one modular exponentiation, like a real one (ENUM-03).
@@ -52,7 +54,7 @@ func (s *Service) checkPassword(ctx context.Context, p *model.Pool, u *model.Use
 		srp.CheckPassword(dummySalt, dummyVerifier, "dummy", "dummy", pw)
 		return false, nil
 	}
-	v, err := s.sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
+	v, err := s.Sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
 	if err != nil {
 		return false, err
 	}
@@ -69,24 +71,24 @@ func (s *Service) temporaryPassword(p *model.Pool) (string, error) {
 	parts := []string{"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "!@#$%^&*"}
 	var b []byte
 	for _, set := range parts {
-		c, err := s.randomString(set, 1)
+		c, err := s.RandomString(set, 1)
 		if err != nil {
 			return "", err
 		}
 		b = append(b, c...)
 	}
-	rest, err := s.randomString("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789", n-len(b))
+	rest, err := s.RandomString("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789", n-len(b))
 	if err != nil {
 		return "", err
 	}
 	b = append(b, rest...)
 	// Shuffle so the class characters are not always in front.
 	for i := len(b) - 1; i > 0; i-- {
-		j, err := s.randomString(alnum[:i+1], 1)
+		j, err := s.RandomString(ports.Alnum[:i+1], 1)
 		if err != nil {
 			return "", err
 		}
-		k := strings.IndexByte(alnum, j[0])
+		k := strings.IndexByte(ports.Alnum, j[0])
 		b[i], b[k] = b[k], b[i]
 	}
 	return string(b), nil
@@ -102,11 +104,11 @@ func (s *Service) tempPasswordExpired(p *model.Pool, u *model.User) bool {
 	if days <= 0 {
 		days = 7
 	}
-	return s.now().After(u.Password.SetAt.Add(time.Duration(days) * 24 * time.Hour))
+	return s.Now().After(u.Password.SetAt.Add(time.Duration(days) * 24 * time.Hour))
 }
 
 // toUserType renders a user for AdminCreateUser and ListUsers.
 func toUserType(u *model.User, attrs []model.AttributeType) model.UserType {
-	return model.UserType{Username: u.Username, Attributes: attrs, UserCreateDate: wireTime(u.Created),
-		UserLastModifiedDate: wireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status}
+	return model.UserType{Username: u.Username, Attributes: attrs, UserCreateDate: model.WireTime(u.Created),
+		UserLastModifiedDate: model.WireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status}
 }

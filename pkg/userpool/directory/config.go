@@ -14,10 +14,10 @@ import (
 // Pool loads a pool or answers ResourceNotFoundException.
 // The result is shared through the config cache: callers only read it.
 func (d *Directory) Pool(ctx context.Context, id string) (*model.Pool, error) {
-	if ps, ok := cacheGet(d.cache, d.cache.pools, id, d.now()); ok {
+	if ps, ok := cacheGet(d.cache, d.cache.pools, id, d.Now()); ok {
 		return ps, nil
 	}
-	p, err := d.repo.GetPool(ctx, id)
+	p, err := d.Repo.GetPool(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, msg.PoolNotFound(id)
 	}
@@ -28,15 +28,15 @@ func (d *Directory) Pool(ctx context.Context, id string) (*model.Pool, error) {
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	cachePut(d.cache, &d.cache.pools, id, ps, d.now())
+	cachePut(d.cache, &d.cache.pools, id, ps, d.Now())
 	return ps, nil
 }
 
 // Client loads an app client by id with its pool, or answers ResourceNotFoundException.
 func (d *Directory) Client(ctx context.Context, id string) (*model.Client, *model.Pool, error) {
-	c, ok := cacheGet(d.cache, d.cache.clients, id, d.now())
+	c, ok := cacheGet(d.cache, d.cache.clients, id, d.Now())
 	if !ok {
-		sc, err := d.repo.GetClient(ctx, id)
+		sc, err := d.Repo.GetClient(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, nil, msg.ClientNotFound(id)
 		}
@@ -46,7 +46,7 @@ func (d *Directory) Client(ctx context.Context, id string) (*model.Client, *mode
 		if c, err = d.DecodeClient(ctx, sc); err != nil {
 			return nil, nil, msg.Internal(err)
 		}
-		cachePut(d.cache, &d.cache.clients, id, c, d.now())
+		cachePut(d.cache, &d.cache.clients, id, c, d.Now())
 	}
 	p, err := d.Pool(ctx, c.PoolID)
 	if err != nil {
@@ -81,7 +81,7 @@ func (d *Directory) DecodeClient(ctx context.Context, sc *store.Client) (*model.
 	}
 	c := &model.Client{UserPoolClientType: rec.Client, ID: sc.ID, PoolID: sc.PoolID}
 	if len(rec.SealedSecret) > 0 {
-		sec, err := d.sealer.Open(ctx, rec.SealedSecret, []byte("cognate/client-secret/"+sc.ID))
+		sec, err := d.Sealer.Open(ctx, rec.SealedSecret, []byte("cognate/client-secret/"+sc.ID))
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +94,7 @@ func (d *Directory) EncodeClient(ctx context.Context, c *model.Client) ([]byte, 
 	rec := model.ClientRecord{Client: c.UserPoolClientType}
 	rec.Client.ClientSecret = ""
 	if c.Secret != "" {
-		sealed, err := d.sealer.Seal(ctx, []byte(c.Secret), []byte("cognate/client-secret/"+c.ID))
+		sealed, err := d.Sealer.Seal(ctx, []byte(c.Secret), []byte("cognate/client-secret/"+c.ID))
 		if err != nil {
 			return nil, err
 		}

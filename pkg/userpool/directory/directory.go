@@ -10,32 +10,26 @@ package directory
 import (
 	"time"
 
-	"github.com/cognatehq/cognate/pkg/clock"
-	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
 )
 
 // Directory finds and updates pools, clients and users. One is shared by all requests.
 type Directory struct {
-	repo   *store.Repo
-	sealer *envelope.Sealer // app clients' secrets are sealed at rest
-	clock  clock.Clock
-	cache  *configCache
+	*ports.Ports // Repo; Sealer for app clients' secrets, sealed at rest; Clock
+	cache        *configCache
 	// users memoizes the decoding of user records for the access-token operations (usercache.go).
 	users *userCache
 	// estimates keeps each pool's EstimatedNumberOfUsers (estimate.go).
 	estimates userEstimates
 }
 
-// New builds a directory over repo. configTTL is how long decoded pools and clients are reused;
-// negative disables the cache.
-func New(repo *store.Repo, sealer *envelope.Sealer, clk clock.Clock, configTTL time.Duration) *Directory {
-	return &Directory{repo: repo, sealer: sealer, clock: clk, cache: newConfigCache(configTTL),
-		users: newUserCache(maxDecodedUserBytes)}
+// New builds a directory over the service's ports. configTTL is how long decoded pools and
+// clients are reused; negative disables the cache.
+func New(p *ports.Ports, configTTL time.Duration) *Directory {
+	return &Directory{Ports: p, cache: newConfigCache(configTTL), users: newUserCache(maxDecodedUserBytes)}
 }
-
-func (d *Directory) now() time.Time { return d.clock.Now() }
 
 // DropPool forgets the cached pool id, after this process changed or deleted it.
 func (d *Directory) DropPool(id string) { d.cache.dropPool(id) }

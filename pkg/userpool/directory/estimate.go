@@ -26,14 +26,14 @@ type userEstimates struct {
 // Estimate returns the pool's estimated number of users, counting when the kept one is stale.
 func (d *Directory) Estimate(ctx context.Context, pool string) (int64, error) {
 	e := &d.estimates
-	now := d.now()
+	now := d.Now()
 	e.mu.Lock()
 	c, ok := e.m[pool]
 	e.mu.Unlock()
 	if ok && now.Before(c.expires) {
 		return c.v, nil
 	}
-	n, _, err := d.repo.CountUsers(ctx, pool, estimatePage, estimateMax)
+	n, _, err := d.Repo.CountUsers(ctx, pool, estimatePage, estimateMax)
 	if err != nil {
 		return 0, err
 	}

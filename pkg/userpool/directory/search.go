@@ -21,12 +21,12 @@ func (d *Directory) SearchUsers(ctx context.Context, p *model.Pool, f *Filter, c
 	// A value longer than the index keeps is found by its indexed prefix.
 	prefix := f.prefix || len(v) < len(f.value)
 	for found := 0; found < limit; {
-		keys, next, err := d.repo.SearchUsers(ctx, p.Id, f.attr, v, prefix, cursor, limit-found)
+		keys, next, err := d.Repo.SearchUsers(ctx, p.Id, f.attr, v, prefix, cursor, limit-found)
 		if err != nil {
 			return "", err
 		}
 		for _, k := range keys {
-			su, err := d.repo.GetUser(ctx, p.Id, k)
+			su, err := d.Repo.GetUser(ctx, p.Id, k)
 			if errors.Is(err, store.ErrNotFound) {
 				continue
 			}

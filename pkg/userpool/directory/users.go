@@ -20,20 +20,20 @@ func (d *Directory) FindUser(ctx context.Context, p *model.Pool, typed string, a
 		return model.DecodeUser(su)
 	}
 	if kind, value, ok := model.UsernameAlias(p, typed); ok {
-		return try(d.repo.GetUserByAlias(ctx, p.Id, kind, value))
+		return try(d.Repo.GetUserByAlias(ctx, p.Id, kind, value))
 	}
-	u, err := try(d.repo.GetUser(ctx, p.Id, model.UserKey(p, typed)))
+	u, err := try(d.Repo.GetUser(ctx, p.Id, model.UserKey(p, typed)))
 	if !errors.Is(err, store.ErrNotFound) {
 		return u, err
 	}
 	for _, kind := range p.AliasAttributes {
-		u, err := try(d.repo.GetUserByAlias(ctx, p.Id, kind, model.AliasValue(kind, typed)))
+		u, err := try(d.Repo.GetUserByAlias(ctx, p.Id, kind, model.AliasValue(kind, typed)))
 		if !errors.Is(err, store.ErrNotFound) {
 			return u, err
 		}
 	}
 	if allowSub {
-		return try(d.repo.GetUserBySub(ctx, p.Id, typed))
+		return try(d.Repo.GetUserBySub(ctx, p.Id, typed))
 	}
 	return nil, store.ErrNotFound
 }
@@ -82,7 +82,7 @@ func (d *Directory) UpdateUserAliases(ctx context.Context, p *model.Pool, u *mod
 		if err != nil {
 			return nil, err
 		}
-		cur.Modified = d.now()
+		cur.Modified = d.Now()
 		su.Aliases = model.AliasesOf(p, cur.UserRecord)
 		su.Index = model.IndexOf(p, cur)
 		cur.Encode()
@@ -101,7 +101,7 @@ func (d *Directory) UpdateUserAliases(ctx context.Context, p *model.Pool, u *mod
 				o.Attrs[a.Kind+"_verified"] = "false"
 			}
 		}
-		o.Modified = d.now()
+		o.Modified = d.Now()
 		owner.Aliases = model.AliasesOf(p, o.UserRecord)
 		owner.Index = model.IndexOf(p, o)
 		o.Encode()
@@ -111,7 +111,7 @@ func (d *Directory) UpdateUserAliases(ctx context.Context, p *model.Pool, u *mod
 		release = nil
 	}
 	// Start from the user as this request read it: no second read unless someone wrote since.
-	_, err := d.repo.UpdateUserFrom(ctx, u.Stored, apply, release)
+	_, err := d.Repo.UpdateUserFrom(ctx, u.Stored, apply, release)
 	if err != nil {
 		var at *store.AliasTakenError
 		switch {
