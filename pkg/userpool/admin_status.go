@@ -3,6 +3,8 @@ package userpool
 import (
 	"context"
 
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -59,10 +61,10 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, in *api.AdminReset
 	var code string
 	var ops []store.Op
 	if hasChannel {
-		if code, err = s.sixDigits(); err != nil {
+		if code, err = s.codes.SixDigits(); err != nil {
 			return nil, msg.Internal(err)
 		}
-		ops = append(ops, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL))
+		ops = append(ops, s.codes.Op(p, u, codes.PurposeForgot, d.Attr, d.Value, code, codes.ForgotTTL))
 	}
 	u, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Status = model.StatusResetRequired
@@ -72,7 +74,7 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, in *api.AdminReset
 		return nil, err
 	}
 	if hasChannel {
-		if err := s.send(ctx, p, mail.ForgotPassword, d, u.Username, code); err != nil {
+		if err := s.codes.Send(ctx, p, mail.ForgotPassword, d, u.Username, code); err != nil {
 			return nil, err
 		}
 	}

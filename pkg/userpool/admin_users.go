@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
@@ -118,11 +120,11 @@ func (s *Service) invite(ctx context.Context, p *model.Pool, u *model.User, medi
 		if m == "SMS" {
 			attr = "phone_number"
 		}
-		d := deliveryTo(attr, u.Attrs[attr])
-		if d.value == "" {
+		d := codes.DeliveryTo(attr, u.Attrs[attr])
+		if d.Value == "" {
 			continue
 		}
-		if err := s.send(ctx, p, mail.AdminCreateUser, d, u.Username, temp); err != nil {
+		if err := s.codes.Send(ctx, p, mail.AdminCreateUser, d, u.Username, temp); err != nil {
 			return err
 		}
 	}

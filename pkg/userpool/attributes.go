@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
+
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
@@ -17,17 +18,13 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-const verifyCodeTTL = 24 * time.Hour
-
-func purposeVerify(attr string) string { return "verify-" + attr }
-
 // attributeChange is the outcome of applying attribute updates: the codes to send.
 type attributeChange struct {
 	sends []pendingSend
 }
 
 type pendingSend struct {
-	d    delivery
+	d    codes.Delivery
 	code string
 }
 
@@ -75,12 +72,12 @@ func (s *Service) applyAttributes(p *model.Pool, u *model.User, set map[string]s
 			delete(u.Pending, name)
 		}
 		if p.AutoVerified(name) {
-			code, err := s.sixDigits()
+			code, err := s.codes.SixDigits()
 			if err != nil {
 				return nil, nil, msg.Internal(err)
 			}
-			d := deliveryTo(name, v)
-			ops = append(ops, s.codeOp(p, u, purposeVerify(name), name, v, code, verifyCodeTTL))
+			d := codes.DeliveryTo(name, v)
+			ops = append(ops, s.codes.Op(p, u, codes.PurposeVerify(name), name, v, code, codes.VerifyTTL))
 			ch.sends = append(ch.sends, pendingSend{d: d, code: code})
 		}
 	}
@@ -101,10 +98,10 @@ func (s *Service) applyAttributes(p *model.Pool, u *model.User, set map[string]s
 func (s *Service) deliver(ctx context.Context, p *model.Pool, u *model.User, kind mail.Kind, ch *attributeChange) ([]model.CodeDeliveryDetailsType, error) {
 	var out []model.CodeDeliveryDetailsType
 	for _, snd := range ch.sends {
-		if err := s.send(ctx, p, kind, snd.d, u.Username, snd.code); err != nil {
+		if err := s.codes.Send(ctx, p, kind, snd.d, u.Username, snd.code); err != nil {
 			return nil, err
 		}
-		out = append(out, *snd.d.details())
+		out = append(out, *snd.d.Details())
 	}
 	return out, nil
 }
@@ -246,18 +243,18 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *api.
 	if err := s.countHourly(ctx, p, u, "GetUserAttributeVerificationCode"); err != nil {
 		return nil, err
 	}
-	code, err := s.sixDigits()
+	code, err := s.codes.SixDigits()
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	if err := s.Repo.Commit(ctx, s.codeOp(p, u, purposeVerify(name), name, v, code, verifyCodeTTL)); err != nil {
+	if err := s.Repo.Commit(ctx, s.codes.Op(p, u, codes.PurposeVerify(name), name, v, code, codes.VerifyTTL)); err != nil {
 		return nil, msg.Internal(err)
 	}
-	d := deliveryTo(name, v)
-	if err := s.send(ctx, p, mail.VerifyUserAttribute, d, u.Username, code); err != nil {
+	d := codes.DeliveryTo(name, v)
+	if err := s.codes.Send(ctx, p, mail.VerifyUserAttribute, d, u.Username, code); err != nil {
 		return nil, err
 	}
-	return &api.GetUserAttributeVerificationCodeOutput{CodeDeliveryDetails: d.details()}, nil
+	return &api.GetUserAttributeVerificationCodeOutput{CodeDeliveryDetails: d.Details()}, nil
 }
 
 // VerifyUserAttribute verifies the caller's email or phone with a code: a pending value becomes
@@ -274,7 +271,7 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *api.VerifyUserAtt
 	if err := s.countHourly(ctx, p, u, "VerifyUserAttribute"); err != nil {
 		return nil, err
 	}
-	rec, consume, err := s.checkCode(ctx, p, u, purposeVerify(name), in.Code)
+	rec, consume, err := s.codes.Check(ctx, p, u, codes.PurposeVerify(name), in.Code)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/clock"
@@ -120,7 +122,7 @@ func TestCodeAttemptsCountedBeforeJudging(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.Repo.Commit(ctx, s.codeOp(pool, u, purposeSignUp, "email", "rae@example.com", "123456", signUpCodeTTL)); err != nil {
+			if err := s.Repo.Commit(ctx, s.codes.Op(pool, u, codes.PurposeSignUp, "email", "rae@example.com", "123456", codes.SignUpTTL)); err != nil {
 				t.Fatal(err)
 			}
 			var mu sync.Mutex
@@ -130,7 +132,7 @@ func TestCodeAttemptsCountedBeforeJudging(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, _, err := s.checkCode(ctx, pool, u, purposeSignUp, "654321")
+					_, _, err := s.codes.Check(ctx, pool, u, codes.PurposeSignUp, "654321")
 					mu.Lock()
 					defer mu.Unlock()
 					if ce := cognito.As(err); ce != nil {
@@ -141,10 +143,10 @@ func TestCodeAttemptsCountedBeforeJudging(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			if seen["CodeMismatchException"] != maxCodeAttempts || seen["ExpiredCodeException"] != guesses-maxCodeAttempts {
-				t.Fatalf("%d concurrent wrong codes: %v; want %d judged, the rest refused as expired", guesses, seen, maxCodeAttempts)
+			if seen["CodeMismatchException"] != codes.MaxAttempts || seen["ExpiredCodeException"] != guesses-codes.MaxAttempts {
+				t.Fatalf("%d concurrent wrong codes: %v; want %d judged, the rest refused as expired", guesses, seen, codes.MaxAttempts)
 			}
-			_, _, err = s.checkCode(ctx, pool, u, purposeSignUp, "123456")
+			_, _, err = s.codes.Check(ctx, pool, u, codes.PurposeSignUp, "123456")
 			if ce := cognito.As(err); ce == nil || ce.Type != "ExpiredCodeException" {
 				t.Fatalf("the right code after five wrong ones: %v, want ExpiredCodeException", err)
 			}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -38,10 +40,10 @@ func TestRecordOwnership(t *testing.T) {
 		{"device: other sub", (&deviceRecord{Sub: "sub-old", Created: after}).ownedBy(u), false},
 		{"device: no sub, confirmed after the user was created", (&deviceRecord{Created: after}).ownedBy(u), true},
 		{"device: no sub, confirmed before the user existed", (&deviceRecord{Created: before}).ownedBy(u), false},
-		{"code: same sub", (&codeRecord{Sub: "sub-now"}).ownedBy(u, before), true},
-		{"code: other sub", (&codeRecord{Sub: "sub-old"}).ownedBy(u, after.Add(longestCodeTTL)), false},
-		{"code: no sub, written after the user was created at the earliest", (&codeRecord{}).ownedBy(u, after.Add(longestCodeTTL)), true},
-		{"code: no sub, maybe written before the user existed", (&codeRecord{}).ownedBy(u, after.Add(time.Hour)), false},
+		{"code: same sub", (&codes.Record{Sub: "sub-now"}).OwnedBy(u, before), true},
+		{"code: other sub", (&codes.Record{Sub: "sub-old"}).OwnedBy(u, after.Add(codes.LongestTTL)), false},
+		{"code: no sub, written after the user was created at the earliest", (&codes.Record{}).OwnedBy(u, after.Add(codes.LongestTTL)), true},
+		{"code: no sub, maybe written before the user existed", (&codes.Record{}).OwnedBy(u, after.Add(time.Hour)), false},
 		{"rate: same sub", (&rateRecord{Sub: "sub-now", Start: before}).ownedBy(u), true},
 		{"rate: other sub", (&rateRecord{Sub: "sub-old", Start: after}).ownedBy(u), false},
 		{"rate: no sub, window began after the user was created", (&rateRecord{Start: after}).ownedBy(u), true},
@@ -51,9 +53,9 @@ func TestRecordOwnership(t *testing.T) {
 			t.Errorf("%s: owned = %v, want %v", tc.what, tc.got, tc.want)
 		}
 	}
-	for _, ttl := range []time.Duration{signUpCodeTTL, verifyCodeTTL, forgotCodeTTL} {
-		if ttl > longestCodeTTL {
-			t.Errorf("a code lives %v, longer than longestCodeTTL %v", ttl, longestCodeTTL)
+	for _, ttl := range []time.Duration{codes.SignUpTTL, codes.VerifyTTL, codes.ForgotTTL} {
+		if ttl > codes.LongestTTL {
+			t.Errorf("a code lives %v, longer than longestCodeTTL %v", ttl, codes.LongestTTL)
 		}
 	}
 }

@@ -3,7 +3,8 @@ package userpool
 import (
 	"context"
 	"errors"
-	"time"
+
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
@@ -16,29 +17,24 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-const (
-	purposeForgot = "forgot"
-	forgotCodeTTL = time.Hour
-)
-
 // recoveryTarget picks where a reset code goes, by the pool's AccountRecoverySetting (by
 // priority; verified channels only).
-func recoveryTarget(p *model.Pool, u *model.User) (delivery, bool, error) {
+func recoveryTarget(p *model.Pool, u *model.User) (codes.Delivery, bool, error) {
 	for _, m := range model.RecoveryMechanisms(p) {
 		switch m.Name {
 		case "admin_only":
-			return delivery{}, false, msg.CannotReset()
+			return codes.Delivery{}, false, msg.CannotReset()
 		case "verified_email":
 			if v := u.Attrs["email"]; v != "" && u.Attrs["email_verified"] == "true" {
-				return delivery{attr: "email", value: v, channel: mail.Email}, true, nil
+				return codes.Delivery{Attr: "email", Value: v, Channel: mail.Email}, true, nil
 			}
 		case "verified_phone_number":
 			if v := u.Attrs["phone_number"]; v != "" && u.Attrs["phone_number_verified"] == "true" {
-				return delivery{attr: "phone_number", value: v, channel: mail.SMS}, true, nil
+				return codes.Delivery{Attr: "phone_number", Value: v, Channel: mail.SMS}, true, nil
 			}
 		}
 	}
-	return delivery{}, false, msg.NoRecoveryChannel()
+	return codes.Delivery{}, false, msg.NoRecoveryChannel()
 }
 
 // ForgotPassword sends a one-hour reset code to the user's verified recovery channel.
@@ -71,7 +67,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInpu
 	if err := s.sendResetCode(ctx, p, u, d); err != nil {
 		return nil, err
 	}
-	return &api.ForgotPasswordOutput{CodeDeliveryDetails: d.details()}, nil
+	return &api.ForgotPasswordOutput{CodeDeliveryDetails: d.Details()}, nil
 }
 
 // forgotHidden is ForgotPassword with existence errors hidden: whoever is named — a user who
@@ -88,38 +84,38 @@ func (s *Service) forgotHidden(ctx context.Context, p *model.Pool, u *model.User
 	}
 	if u == nil {
 		// UserMigration_ForgotPassword trigger point.
-		return out(s.simulatedDelivery(p, typed, purposeForgot))
+		return out(s.simulatedDelivery(p, typed, codes.PurposeForgot))
 	}
 	d, ok, _ := recoveryTarget(p, u)
 	if !ok {
-		return out(s.simulatedDelivery(p, typed, purposeForgot))
+		return out(s.simulatedDelivery(p, typed, codes.PurposeForgot))
 	}
 	if !u.Enabled || u.Status == model.StatusForceChangePassword {
-		return out(d.details())
+		return out(d.Details())
 	}
 	if err := s.countHourly(ctx, p, u, "ForgotPassword"); err != nil {
 		if errors.Is(err, cognito.ErrLimitExceeded) {
-			return out(d.details())
+			return out(d.Details())
 		}
 		return nil, err
 	}
 	if err := s.sendResetCode(ctx, p, u, d); err != nil && !isDeliveryFailure(err) {
 		return nil, err
 	}
-	return out(d.details())
+	return out(d.Details())
 }
 
 // sendResetCode stores a fresh reset code (voiding an older one) and delivers it.
-func (s *Service) sendResetCode(ctx context.Context, p *model.Pool, u *model.User, d delivery) error {
-	code, err := s.sixDigits()
+func (s *Service) sendResetCode(ctx context.Context, p *model.Pool, u *model.User, d codes.Delivery) error {
+	code, err := s.codes.SixDigits()
 	if err != nil {
 		return msg.Internal(err)
 	}
-	if err := s.Repo.Commit(ctx, s.codeOp(p, u, purposeForgot, d.attr, d.value, code, forgotCodeTTL)); err != nil {
+	if err := s.Repo.Commit(ctx, s.codes.Op(p, u, codes.PurposeForgot, d.Attr, d.Value, code, codes.ForgotTTL)); err != nil {
 		return msg.Internal(err)
 	}
 	// CustomMessage_ForgotPassword trigger point.
-	return s.send(ctx, p, mail.ForgotPassword, d, u.Username, code)
+	return s.codes.Send(ctx, p, mail.ForgotPassword, d, u.Username, code)
 }
 
 // ConfirmForgotPassword sets a new password with the reset code; the user becomes CONFIRMED.
@@ -158,7 +154,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForg
 			return nil, err
 		}
 	}
-	_, consume, err := s.checkCode(ctx, p, u, purposeForgot, in.ConfirmationCode)
+	_, consume, err := s.codes.Check(ctx, p, u, codes.PurposeForgot, in.ConfirmationCode)
 	if err != nil {
 		return nil, hiddenCodeErr(hide, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
@@ -58,6 +59,8 @@ type Service struct {
 	tokens *token.Issuer
 	// dir finds and updates pools, clients and users (pkg/userpool/directory).
 	dir *directory.Directory
+	// codes issues, sends and checks one-time codes (pkg/userpool/codes).
+	codes *codes.Codes
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -90,6 +93,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		cfg.ConfigCacheTTL = 5 * time.Second
 	}
 	s.dir = directory.New(s.Ports, cfg.ConfigCacheTTL)
+	s.codes = &codes.Codes{Ports: s.Ports}
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

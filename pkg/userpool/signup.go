@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -112,14 +114,14 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 	out := &api.SignUpOutput{UserSub: sub}
 	// The user, its confirmation code and its sign-in Session (USER_AUTH once confirmed,
 	// user_auth.go) are one transaction; the code is stored before it is sent (MAIL-01).
-	d, hasTarget := verificationTarget(p, attrs)
+	d, hasTarget := codes.VerificationTarget(p, attrs)
 	var code string
 	var extra []store.Op
 	if hasTarget {
-		if code, err = s.sixDigits(); err != nil {
+		if code, err = s.codes.SixDigits(); err != nil {
 			return nil, msg.Internal(err)
 		}
-		extra = append(extra, s.codeOp(p, u, purposeSignUp, d.attr, d.value, code, signUpCodeTTL))
+		extra = append(extra, s.codes.Op(p, u, codes.PurposeSignUp, d.Attr, d.Value, code, codes.SignUpTTL))
 	}
 	tok, op, err := s.signUpSessionOp(p, c, u)
 	if err != nil {
@@ -135,24 +137,12 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 		// A failed delivery leaves a complete UNCONFIRMED user whose code can be sent again
 		// (ResendConfirmationCode), as Cognito does; nothing is half-written, and the sign-up
 		// function needs no right to delete users.
-		if err := s.send(ctx, p, mail.SignUp, d, u.Username, code); err != nil {
+		if err := s.codes.Send(ctx, p, mail.SignUp, d, u.Username, code); err != nil {
 			return nil, err
 		}
-		out.CodeDeliveryDetails = d.details()
+		out.CodeDeliveryDetails = d.Details()
 	}
 	return out, nil
-}
-
-// sendCode stores a fresh code for the user (voiding older ones) and delivers it.
-func (s *Service) sendCode(ctx context.Context, p *model.Pool, u *model.User, purpose string, kind mail.Kind, d delivery) error {
-	code, err := s.sixDigits()
-	if err != nil {
-		return msg.Internal(err)
-	}
-	if err := s.Repo.Commit(ctx, s.codeOp(p, u, purpose, d.attr, d.value, code, signUpCodeTTL)); err != nil {
-		return msg.Internal(err)
-	}
-	return s.send(ctx, p, kind, d, u.Username, code)
 }
 
 // ConfirmSignUp confirms a user with the emailed or texted code.
@@ -177,7 +167,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput)
 	if err := s.countHourly(ctx, p, u, "ConfirmSignUp"); err != nil {
 		return nil, hiddenCodeErr(hide, err)
 	}
-	rec, consume, err := s.checkCode(ctx, p, u, purposeSignUp, in.ConfirmationCode)
+	rec, consume, err := s.codes.Check(ctx, p, u, codes.PurposeSignUp, in.ConfirmationCode)
 	if err != nil {
 		return nil, hiddenCodeErr(hide, err)
 	}
@@ -230,17 +220,17 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *api.ResendConf
 	if u.Status != model.StatusUnconfirmed {
 		return nil, cognito.InvalidParameter("User is already confirmed.")
 	}
-	d, ok := verificationTarget(p, u.Attrs)
+	d, ok := codes.VerificationTarget(p, u.Attrs)
 	if !ok {
 		return nil, msg.AutoVerifyOff()
 	}
 	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
 		return nil, err
 	}
-	if err := s.sendCode(ctx, p, u, purposeSignUp, mail.ResendCode, d); err != nil {
+	if err := s.codes.SendCode(ctx, p, u, codes.PurposeSignUp, mail.ResendCode, d); err != nil {
 		return nil, err
 	}
-	return &api.ResendConfirmationCodeOutput{CodeDeliveryDetails: d.details()}, nil
+	return &api.ResendConfirmationCodeOutput{CodeDeliveryDetails: d.Details()}, nil
 }
 
 // resendHidden is ResendConfirmationCode with existence errors hidden: whoever is named — an
@@ -255,25 +245,25 @@ func (s *Service) resendHidden(ctx context.Context, p *model.Pool, u *model.User
 		return &api.ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, nil
 	}
 	if u == nil {
-		return out(s.simulatedDelivery(p, typed, purposeSignUp))
+		return out(s.simulatedDelivery(p, typed, codes.PurposeSignUp))
 	}
-	d, ok := verificationTarget(p, u.Attrs)
+	d, ok := codes.VerificationTarget(p, u.Attrs)
 	if !ok {
-		return out(s.simulatedDelivery(p, typed, purposeSignUp))
+		return out(s.simulatedDelivery(p, typed, codes.PurposeSignUp))
 	}
 	if u.Status != model.StatusUnconfirmed {
-		return out(d.details())
+		return out(d.Details())
 	}
 	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
 		if errors.Is(err, cognito.ErrLimitExceeded) {
-			return out(d.details())
+			return out(d.Details())
 		}
 		return nil, err
 	}
-	if err := s.sendCode(ctx, p, u, purposeSignUp, mail.ResendCode, d); err != nil && !isDeliveryFailure(err) {
+	if err := s.codes.SendCode(ctx, p, u, codes.PurposeSignUp, mail.ResendCode, d); err != nil && !isDeliveryFailure(err) {
 		return nil, err
 	}
-	return out(d.details())
+	return out(d.Details())
 }
 
 // isDeliveryFailure: the message could not be delivered (the code is stored and logged as
@@ -301,7 +291,7 @@ func (s *Service) simulatedDelivery(p *model.Pool, typed, purpose string) *model
 	// The channels a code may go to, in the order the pool picks them, narrowed to those the
 	// pool verifies at sign-up, where nearly every user's verified address comes from.
 	channels := []string{"phone_number", "email"}
-	if purpose != purposeSignUp {
+	if purpose != codes.PurposeSignUp {
 		channels = model.RecoveryChannels(p)
 	}
 	if verified := slices.DeleteFunc(slices.Clone(channels), func(a string) bool { return !p.AutoVerified(a) }); len(verified) > 0 {
@@ -312,9 +302,9 @@ func (s *Service) simulatedDelivery(p *model.Pool, typed, purpose string) *model
 	}
 	switch {
 	case model.EmailRe.MatchString(typed) && slices.Contains(channels, "email"):
-		return deliveryTo("email", model.NormalizeEmail(typed)).details()
+		return codes.DeliveryTo("email", model.NormalizeEmail(typed)).Details()
 	case model.PhoneRe.MatchString(typed) && slices.Contains(channels, "phone_number"):
-		return deliveryTo("phone_number", typed).details()
+		return codes.DeliveryTo("phone_number", typed).Details()
 	}
 	h := s.MAC("simulated-delivery", p.Id, lookupKey(p, typed))
 	if channels[0] == "phone_number" {
@@ -322,9 +312,9 @@ func (s *Service) simulatedDelivery(p *model.Pool, typed, purpose string) *model
 		for _, b := range h[2:12] {
 			digits = append(digits, '0'+b%10)
 		}
-		return deliveryTo("phone_number", string(digits)).details()
+		return codes.DeliveryTo("phone_number", string(digits)).Details()
 	}
-	return deliveryTo("email", string(rune('a'+h[0]%26))+"@"+string(rune('a'+h[1]%26))+".com").details()
+	return codes.DeliveryTo("email", string(rune('a'+h[0]%26))+"@"+string(rune('a'+h[1]%26))+".com").Details()
 }
 
 // AdminConfirmSignUp confirms a user without a code.
@@ -333,7 +323,7 @@ func (s *Service) AdminConfirmSignUp(ctx context.Context, in *api.AdminConfirmSi
 	if err != nil {
 		return nil, err
 	}
-	code := store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purposeSignUp)
+	code := store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, codes.PurposeSignUp)
 	_, err = s.dir.UpdateUserAliases(ctx, p, u, false, func(cur *model.User) ([]store.Op, error) {
 		if cur.Status != model.StatusUnconfirmed {
 			return nil, msg.CannotConfirm(cur.Status)
