@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -280,7 +282,7 @@ func requiredMissing(p *model.Pool, u *model.User) []string {
 // newPasswordChallenge answers NEW_PASSWORD_REQUIRED, consuming the step's Session with it.
 func (s *Service) newPasswordChallenge(ctx context.Context, st *signInStep) (*api.AuthOutput, error) {
 	p, c, u := st.pool, st.client, st.user
-	sess, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: challengeNewPassword})
+	sess, err := s.nextChallenge(ctx, st, sessions.Session{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: challengeNewPassword})
 	if err != nil {
 		return nil, err
 	}
@@ -351,12 +353,12 @@ func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInD
 
 // nextChallenge stores the Session of the step that comes next and returns its token,
 // committing it with the answered Session's consumption and the step's user change.
-func (s *Service) nextChallenge(ctx context.Context, st *signInStep, sess authSession) (string, error) {
-	tok, err := s.newSessionToken()
+func (s *Service) nextChallenge(ctx context.Context, st *signInStep, sess sessions.Session) (string, error) {
+	tok, err := s.sessions.NewToken()
 	if err != nil {
 		return "", msg.Internal(err)
 	}
-	if err := s.commitStep(ctx, st, s.sessionOp(st.client, tok, sess)); err != nil {
+	if err := s.commitStep(ctx, st, s.sessions.Op(st.client, tok, sess)); err != nil {
 		return "", err
 	}
 	return tok, nil

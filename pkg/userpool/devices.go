@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -168,8 +170,8 @@ func (s *Service) deviceSRPChallenge(ctx context.Context, st *signInStep, d *dev
 		return &api.AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
 	}
 	p, c, u := st.pool, st.client, st.user
-	tok, err := s.nextChallenge(ctx, st, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username,
-		Challenge: challengeDeviceSRP, Data: map[string]string{sessDevice: d.Key}})
+	tok, err := s.nextChallenge(ctx, st, sessions.Session{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username,
+		Challenge: challengeDeviceSRP, Data: map[string]string{sessions.KeyDevice: d.Key}})
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +197,7 @@ func readDeviceSRP(c *signInCall) (err error) {
 // DEVICE_PASSWORD_VERIFIER {SRP_B, SALT, SECRET_BLOCK, USERNAME, DEVICE_KEY}.
 func decideDeviceSRP(ctx context.Context, s *Service, call *signInCall) (*signInDecision, error) {
 	p, c, u, sess, key, A := call.pool, call.client, call.user, call.sess, call.params["DEVICE_KEY"], call.srpA
-	if key != sess.Data[sessDevice] {
+	if key != sess.Data[sessions.KeyDevice] {
 		return nil, msg.InvalidSession() // the session proves the device it was issued for
 	}
 	d, _, err := s.device(ctx, p, u, key)
@@ -205,7 +207,7 @@ func decideDeviceSRP(ctx context.Context, s *Service, call *signInCall) (*signIn
 	if len(d.Verifier) == 0 {
 		return nil, msg.DeviceNotFound()
 	}
-	tok, err := s.newSessionToken()
+	tok, err := s.sessions.NewToken()
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
@@ -214,11 +216,11 @@ func decideDeviceSRP(ctx context.Context, s *Service, call *signInCall) (*signIn
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	next := authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: challengeDeviceVerifier,
-		Data: map[string]string{sessDevice: d.Key, sessSecretBlock: blockHash(block)}}
+	next := sessions.Session{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: challengeDeviceVerifier,
+		Data: map[string]string{sessions.KeyDevice: d.Key, sessions.KeySecretBlock: blockHash(block)}}
 	// The next Session is bound into the block, so it is minted here and committed as an op.
 	st := &signInStep{pool: p, client: c, user: u, consume: call.consume}
-	return &signInDecision{step: st, ops: []store.Op{s.sessionOp(c, tok, next)}, out: &api.AuthOutput{ChallengeName: challengeDeviceVerifier, Session: tok,
+	return &signInDecision{step: st, ops: []store.Op{s.sessions.Op(c, tok, next)}, out: &api.AuthOutput{ChallengeName: challengeDeviceVerifier, Session: tok,
 		ChallengeParameters: map[string]string{
 			"SRP_B": srp.HexInt(B), "SALT": hex.EncodeToString(d.Salt), "SECRET_BLOCK": block, "USERNAME": u.Username, "DEVICE_KEY": d.Key,
 		}}}, nil

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -33,9 +35,9 @@ func TestRecordOwnership(t *testing.T) {
 		{"refresh: no sub, signed in after the user was created", (&refreshRecord{AuthTime: after}).ownedBy(u), true},
 		{"refresh: no sub, signed in as the user was created", (&refreshRecord{AuthTime: created}).ownedBy(u), true},
 		{"refresh: no sub, signed in before the user existed", (&refreshRecord{AuthTime: before}).ownedBy(u), false},
-		{"session: same sub", (&authSession{Sub: "sub-now"}).ownedBy(u), true},
-		{"session: other sub", (&authSession{Sub: "sub-old"}).ownedBy(u), false},
-		{"session: no sub", (&authSession{}).ownedBy(u), false},
+		{"session: same sub", (&sessions.Session{Sub: "sub-now"}).OwnedBy(u), true},
+		{"session: other sub", (&sessions.Session{Sub: "sub-old"}).OwnedBy(u), false},
+		{"session: no sub", (&sessions.Session{}).OwnedBy(u), false},
 		{"device: same sub", (&deviceRecord{Sub: "sub-now", Created: before}).ownedBy(u), true},
 		{"device: other sub", (&deviceRecord{Sub: "sub-old", Created: after}).ownedBy(u), false},
 		{"device: no sub, confirmed after the user was created", (&deviceRecord{Created: after}).ownedBy(u), true},

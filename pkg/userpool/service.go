@@ -17,6 +17,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
+	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/envelope"
@@ -61,6 +62,8 @@ type Service struct {
 	dir *directory.Directory
 	// codes issues, sends and checks one-time codes (pkg/userpool/codes).
 	codes *codes.Codes
+	// sessions issues, opens and consumes challenge Sessions (pkg/userpool/sessions).
+	sessions *sessions.Sessions
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -94,6 +97,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	}
 	s.dir = directory.New(s.Ports, cfg.ConfigCacheTTL)
 	s.codes = &codes.Codes{Ports: s.Ports}
+	s.sessions = sessions.New(s.Ports, s.dir)
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/big"
 
+	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -48,11 +50,11 @@ type signInCall struct {
 	client *model.Client
 
 	// Set by the phases.
-	username string       // USERNAME
-	sess     *authSession // the step's Session (or the view of its ticket); nil for none
-	consume  []store.Op   // spends sess with the step's outcome
-	user     *model.User  // nil: a simulated user (existence hidden)
-	reserved bool         // user was read by countAttempt, which counted this attempt
+	username string            // USERNAME
+	sess     *sessions.Session // the step's Session (or the view of its ticket); nil for none
+	consume  []store.Op        // spends sess with the step's outcome
+	user     *model.User       // nil: a simulated user (existence hidden)
+	reserved bool              // user was read by countAttempt, which counted this attempt
 
 	// Set by a handler's read and ticket for its decide.
 	srpA     *big.Int
@@ -81,7 +83,7 @@ type signInDecision struct {
 	// out is a challenge to pose; next, when set, is its Session to store (its token goes to
 	// out.Session), and ops commit with it.
 	out  *api.AuthOutput
-	next *authSession
+	next *sessions.Session
 	ops  []store.Op
 }
 
@@ -185,7 +187,7 @@ func (s *Service) runStep(ctx context.Context, h *signInHandler, c *signInCall, 
 // lockout while its user is read when the name leads straight to the user's key.
 func (s *Service) userPhase(ctx context.Context, h *signInHandler, c *signInCall, answer bool) error {
 	if h.session != "" && (answer || c.token != "") {
-		sess, consume, err := s.peekSession(ctx, c.client, c.token, h.session)
+		sess, consume, err := s.sessions.Peek(ctx, c.client, c.token, h.session)
 		if err != nil {
 			return err
 		}
@@ -250,7 +252,7 @@ func (s *Service) sessionUserPhase(ctx context.Context, h *signInHandler, c *sig
 			return nil
 		}
 	}
-	u, err := s.sessionUser(ctx, p, sess, c.username)
+	u, err := s.sessions.User(ctx, p, sess, c.username)
 	if err != nil {
 		return err
 	}

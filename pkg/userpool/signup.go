@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -123,7 +125,7 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 		}
 		extra = append(extra, s.codes.Op(p, u, codes.PurposeSignUp, d.Attr, d.Value, code, codes.SignUpTTL))
 	}
-	tok, op, err := s.signUpSessionOp(p, c, u)
+	tok, op, err := s.sessions.SignUpOp(p, c, u)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
@@ -173,13 +175,13 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput)
 	}
 	// The confirmation returns a Session for signing in with USER_AUTH straight away; it
 	// retires SignUp's, whose validity the confirmation itself does not depend on.
-	session, sessionOp, err := s.signUpSessionOp(p, c, u)
+	session, sessionOp, err := s.sessions.SignUpOp(p, c, u)
 	if err != nil {
 		return nil, err
 	}
 	ops := []store.Op{consume, sessionOp}
 	if in.Session != "" {
-		ops = append(ops, dropSessionOp(in.Session))
+		ops = append(ops, sessions.DropOp(in.Session))
 	}
 	// An alias (verified email or phone in alias pools) that another user holds answers
 	// AliasExistsException here, not at sign-up; ForceAliasCreation moves it instead.

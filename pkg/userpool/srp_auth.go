@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -82,7 +84,7 @@ const blockFixedSize = 1024
 func secretBlockAAD(challenge, binding string) []byte {
 	aad := "cognate/srp-secret-block/" + challenge
 	if binding != "" {
-		aad += "/" + sessionID(binding)
+		aad += "/" + sessions.ID(binding)
 	}
 	return []byte(aad)
 }
@@ -136,8 +138,8 @@ func (s *Service) unsealBlock(ctx context.Context, challenge, binding, given str
 
 // openSecretBlock checks that a device answer echoes the block its stored Session was issued
 // with, and opens it.
-func (s *Service) openSecretBlock(ctx context.Context, p *model.Pool, c *model.Client, challenge, sessionToken string, sess *authSession, given string) (*secretBlock, []byte, error) {
-	if blockHash(given) != sess.Data[sessSecretBlock] {
+func (s *Service) openSecretBlock(ctx context.Context, p *model.Pool, c *model.Client, challenge, sessionToken string, sess *sessions.Session, given string) (*secretBlock, []byte, error) {
+	if blockHash(given) != sess.Data[sessions.KeySecretBlock] {
 		return nil, nil, msg.Incorrect()
 	}
 	b, raw, err := s.unsealBlock(ctx, challenge, sessionToken, given)
@@ -164,14 +166,14 @@ func (s *Service) openVerifierBlock(ctx context.Context, p *model.Pool, c *model
 		return nil, nil, store.Op{}, msg.InvalidSession()
 	}
 	if session != "" {
-		sess, _, err := s.openSealedSession(ctx, session)
+		sess, _, err := s.sessions.OpenSealed(ctx, session)
 		if err != nil {
 			return nil, nil, store.Op{}, err
 		}
 		if sess.Challenge != challengePasswordVerifier || sess.ClientID != c.ID || sess.PoolID != c.PoolID {
 			return nil, nil, store.Op{}, msg.InvalidSession()
 		}
-		if sess.Data[sessSecretBlock] != blockHash(given) {
+		if sess.Data[sessions.KeySecretBlock] != blockHash(given) {
 			return nil, nil, store.Op{}, msg.Incorrect()
 		}
 	}
@@ -183,9 +185,9 @@ func (s *Service) openVerifierBlock(ctx context.Context, p *model.Pool, c *model
 
 // session is the view of a PASSWORD_VERIFIER block that sessionUser judges an answer's USERNAME
 // by.
-func (b *secretBlock) session() *authSession {
-	return &authSession{PoolID: b.Pool, ClientID: b.Client, UserKey: b.User, Sub: b.Sub, Username: b.UserID, Challenge: challengePasswordVerifier,
-		Data: map[string]string{sessTyped: b.Typed}}
+func (b *secretBlock) session() *sessions.Session {
+	return &sessions.Session{PoolID: b.Pool, ClientID: b.Client, UserKey: b.User, Sub: b.Sub, Username: b.UserID, Challenge: challengePasswordVerifier,
+		Data: map[string]string{sessions.KeyTyped: b.Typed}}
 }
 
 // srpStep draws b for a verifier and seals the step's state into a SECRET_BLOCK (bound to
@@ -314,8 +316,8 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 	}}
 	if withSession {
 		// The same for real and simulated steps: it names the block and nothing else.
-		sess := authSession{PoolID: p.Id, ClientID: c.ID, Challenge: challengePasswordVerifier, Data: map[string]string{sessSecretBlock: blockHash(block)}}
-		if out.Session, err = s.sealSession(ctx, c, sess); err != nil {
+		sess := sessions.Session{PoolID: p.Id, ClientID: c.ID, Challenge: challengePasswordVerifier, Data: map[string]string{sessions.KeySecretBlock: blockHash(block)}}
+		if out.Session, err = s.sessions.Seal(ctx, c, sess); err != nil {
 			return nil, msg.Internal(err)
 		}
 	}
@@ -416,7 +418,7 @@ func decidePasswordVerifier(ctx context.Context, s *Service, c *signInCall) (*si
 		// The block is spent with the outcome, so an answer refused for a policy reason (an
 		// unknown DEVICE_KEY) may be sent again without it; a spent one is refused at the lockout
 		// reservation, before the proof is judged or counted.
-		st.attempt = []store.Op{unspent(c.consume[0])}
+		st.attempt = []store.Op{sessions.Unspent(c.consume[0])}
 	}
 	return &signInDecision{step: st, verdict: verdict}, nil
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -12,7 +14,6 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
-	"github.com/cognatehq/cognate/pkg/store"
 )
 
 // USER_AUTH: choice-based sign-in (protocol §3.7). The pool lists the first factors it allows
@@ -28,7 +29,7 @@ import (
 // answer then registers its handler (registerAnswer), replacing its not-implemented placeholder.
 
 func init() {
-	registerFlow("USER_AUTH", &signInHandler{allow: "ALLOW_USER_AUTH", username: true, session: sessionSignUp, decide: decideUserAuth})
+	registerFlow("USER_AUTH", &signInHandler{allow: "ALLOW_USER_AUTH", username: true, session: sessions.ChallengeSignUp, decide: decideUserAuth})
 	firstFactor := &signInHandler{username: true, session: challengeSelect,
 		hashName: func(c *signInCall) string { return c.sess.Username }, decide: decideFirstFactor}
 	for _, name := range []string{challengeSelect, challengePassword, challengePasswordSRP} {
@@ -91,12 +92,12 @@ func decideUserAuth(ctx context.Context, s *Service, c *signInCall) (*signInDeci
 // challenge either under its own name or as SELECT_CHALLENGE with ANSWER (Amplify does the
 // latter), so both share this one kind of Session, which records what is on offer.
 func firstFactorSession(st *signInStep, typed string, offer []string, out *api.AuthOutput) *signInDecision {
-	sess := authSession{PoolID: st.pool.Id, ClientID: st.client.ID, Challenge: challengeSelect,
+	sess := sessions.Session{PoolID: st.pool.Id, ClientID: st.client.ID, Challenge: challengeSelect,
 		Data: map[string]string{"offer": strings.Join(offer, ",")}}
 	if st.user != nil {
 		sess.UserKey, sess.Sub, sess.Username = st.user.Stored.Key, st.user.Sub(), st.user.Username
 	} else {
-		sess.Username, sess.Data[sessTyped] = typed, typed
+		sess.Username, sess.Data[sessions.KeyTyped] = typed, typed
 	}
 	return &signInDecision{step: st, out: out, next: &sess}
 }
@@ -153,23 +154,9 @@ func decideFirstFactor(ctx context.Context, s *Service, c *signInCall) (*signInD
 			return nil, msg.MissingParam("SRP_A")
 		}
 	}
-	typed := sess.Data[sessTyped]
+	typed := sess.Data[sessions.KeyTyped]
 	if typed == "" {
 		typed = c.username
 	}
 	return s.startFirstFactor(ctx, c.step(), typed, choice, resp)
-}
-
-// signUpSessionOp is the write that stores the Session SignUp and ConfirmSignUp return.
-func (s *Service) signUpSessionOp(p *model.Pool, c *model.Client, u *model.User) (string, store.Op, error) {
-	tok, err := s.newSessionToken()
-	if err != nil {
-		return "", store.Op{}, msg.Internal(err)
-	}
-	return tok, s.sessionOp(c, tok, authSession{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: sessionSignUp}), nil
-}
-
-// dropSessionOp deletes a Session record if it exists (ConfirmSignUp retires SignUp's).
-func dropSessionOp(token string) store.Op {
-	return store.DeleteOp(store.RecordKey(store.RecordSession, sessionID(token)), store.Cond{})
 }

@@ -23,12 +23,12 @@ const (
 const (
 	SignUpTTL   = 24 * time.Hour
 	MaxAttempts = 5
-	// longestCodeTTL bounds every code's lifetime (sign-up, attribute verification, password
+	// LongestTTL bounds every code's lifetime (sign-up, attribute verification, password
 	// reset): a code expiring at t was written no earlier than t - longestCodeTTL.
 	LongestTTL = 24 * time.Hour
 )
 
-// codeRecord is a one-time code at rest: only a keyed hash of the code is kept (CODE-02). Its
+// Record is a one-time code at rest: only a keyed hash of the code is kept (CODE-02). Its
 // attempts are counted on the item (store.Item.Attempts), so that one request counts an attempt
 // and reads the code (reserveCodeAttempt).
 type Record struct {
@@ -42,7 +42,7 @@ type Record struct {
 	Spent    bool `json:"x,omitempty"`
 }
 
-// ownedBy tells whether the code was sent to u, not to an earlier user of the same name who has
+// OwnedBy tells whether the code was sent to u, not to an earlier user of the same name who has
 // been deleted since: codes are children of the user's key, a name that a new user can take
 // again, and the deletion's sweep of children is best effort. A code written before codes kept
 // the sub has none; it is u's when u existed by the earliest time it can have been written
@@ -59,7 +59,7 @@ func (c *Codes) codeHash(poolID, userKey, purpose, target, value, code string) [
 	return c.MAC("code", poolID, userKey, purpose, target, value, code)
 }
 
-// sixDigits draws a code from the CSPRNG.
+// SixDigits draws a code from the CSPRNG.
 func (c *Codes) SixDigits() (string, error) {
 	n, err := rand.Int(c.Rand, big.NewInt(1_000_000))
 	if err != nil {
@@ -68,14 +68,14 @@ func (c *Codes) SixDigits() (string, error) {
 	return fmt.Sprintf("%06d", n.Int64()), nil
 }
 
-// codeOp builds the write that stores a fresh code, replacing (and so voiding) any older one;
+// Op builds the write that stores a fresh code, replacing (and so voiding) any older one;
 // the put starts its attempt count afresh.
 func (c *Codes) Op(p *model.Pool, u *model.User, purpose, target, value, code string, ttl time.Duration) store.Op {
 	rec := Record{Hash: c.codeHash(p.Id, u.Stored.Key, purpose, target, value, code), Target: target, Value: value, Sub: u.Sub()}
 	return store.PutOp(store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, purpose), store.Item{Version: 1, ExpiresAt: c.Now().Add(ttl), Data: model.MustJSON(rec)}, store.Cond{})
 }
 
-// checkCode verifies a code and returns the op that consumes it (a put of a spent marker
+// Check verifies a code and returns the op that consumes it (a put of a spent marker
 // conditioned on the version read, so of two concurrent correct submissions exactly one
 // commits). Every submission is counted as an attempt before it is judged; after
 // maxCodeAttempts the code is void, the right code included (CODE-04).

@@ -9,7 +9,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 )
 
-// delivery is where a code goes.
+// Delivery is where a code goes.
 type Delivery struct {
 	Attr    string // email | phone_number
 	Value   string
@@ -23,7 +23,7 @@ func (d Delivery) Details() *model.CodeDeliveryDetailsType {
 	return &model.CodeDeliveryDetailsType{Destination: mail.MaskPhone(d.Value), DeliveryMedium: "SMS", AttributeName: d.Attr}
 }
 
-// deliveryTo is the channel for a code sent to an email or phone_number attribute.
+// DeliveryTo is the channel for a code sent to an email or phone_number attribute.
 func DeliveryTo(attr, value string) Delivery {
 	if attr == "phone_number" {
 		return Delivery{Attr: attr, Value: value, Channel: mail.SMS}
@@ -31,7 +31,7 @@ func DeliveryTo(attr, value string) Delivery {
 	return Delivery{Attr: attr, Value: value, Channel: mail.Email}
 }
 
-// verificationTarget picks where a sign-up code goes: the auto-verified attributes the user has,
+// VerificationTarget picks where a sign-up code goes: the auto-verified attributes the user has,
 // phone first as Cognito does when both are auto-verified.
 func VerificationTarget(p *model.Pool, attrs map[string]string) (Delivery, bool) {
 	if p.AutoVerified("phone_number") && attrs["phone_number"] != "" {
@@ -43,7 +43,7 @@ func VerificationTarget(p *model.Pool, attrs map[string]string) (Delivery, bool)
 	return Delivery{}, false
 }
 
-// send renders and sends a message; failures become CodeDeliveryFailureException.
+// Send renders and sends a message; failures become CodeDeliveryFailureException.
 func (c *Codes) Send(ctx context.Context, p *model.Pool, kind mail.Kind, d Delivery, username, code string) error {
 	subject, body, err := mail.Render(kind, d.Channel, p.Templates(), username, code)
 	if err != nil {
@@ -58,7 +58,7 @@ func (c *Codes) Send(ctx context.Context, p *model.Pool, kind mail.Kind, d Deliv
 	return nil
 }
 
-// sendCode stores a fresh code for the user (voiding older ones) and delivers it.
+// SendCode stores a fresh code for the user (voiding older ones) and delivers it.
 func (c *Codes) SendCode(ctx context.Context, p *model.Pool, u *model.User, purpose string, kind mail.Kind, d Delivery) error {
 	code, err := c.SixDigits()
 	if err != nil {

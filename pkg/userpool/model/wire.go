@@ -27,14 +27,14 @@ func MustJSON(v any) []byte {
 	return b
 }
 
-// secretHash is Base64(HMAC-SHA256(clientSecret, username + clientId)).
+// SecretHash is Base64(HMAC-SHA256(clientSecret, username + clientId)).
 func SecretHash(clientSecret, username, clientID string) string {
 	m := hmac.New(sha256.New, []byte(clientSecret))
 	m.Write([]byte(username + clientID))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-// checkSecretHash enforces SECRET_HASH for clients with a secret. usernames lists the spellings
+// CheckSecretHash enforces SECRET_HASH for clients with a secret. usernames lists the spellings
 // a client may have hashed (the typed name first, then the internal one): Cognito accepts either.
 func CheckSecretHash(c *Client, given string, usernames ...string) error {
 	if c.Secret == "" {
@@ -55,7 +55,7 @@ func CheckSecretHash(c *Client, given string, usernames ...string) error {
 	return msg.SecretHashMismatch(c.ID)
 }
 
-// checkClientSecret enforces the raw ClientSecret of GetTokensFromRefreshToken and RevokeToken.
+// CheckClientSecret enforces the raw ClientSecret of GetTokensFromRefreshToken and RevokeToken.
 func CheckClientSecret(c *Client, given string) error {
 	if c.Secret == "" {
 		return nil

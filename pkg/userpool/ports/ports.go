@@ -76,7 +76,7 @@ func (p *Ports) UUID() (string, error) {
 	return FormatUUID(b[:], 4), nil
 }
 
-// formatUUID stamps version and the RFC 9562 variant on 16 bytes and writes them as a UUID.
+// FormatUUID stamps version and the RFC 9562 variant on 16 bytes and writes them as a UUID.
 func FormatUUID(b []byte, version byte) string {
 	b[6] = b[6]&0x0f | version<<4
 	b[8] = b[8]&0x3f | 0x80

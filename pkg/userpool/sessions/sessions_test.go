@@ -1,4 +1,4 @@
-package userpool
+package sessions
 
 import (
 	"crypto/rand"
@@ -11,9 +11,9 @@ import (
 // Command-line clients pass sessions as option values: one starting with '-' would be read as
 // an option (`aws cognito-idp respond-to-auth-challenge --session -x...`).
 func TestSessionTokensNeverLookLikeOptions(t *testing.T) {
-	s := &Service{Ports: &ports.Ports{Rand: rand.Reader}}
+	s := &Sessions{Ports: &ports.Ports{Rand: rand.Reader}}
 	for range 2000 {
-		tok, err := s.newSessionToken()
+		tok, err := s.NewToken()
 		if err != nil {
 			t.Fatal(err)
 		}

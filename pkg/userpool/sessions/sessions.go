@@ -1,4 +1,10 @@
-package userpool
+// Package sessions owns challenge Sessions: the server side of the Session a sign-in step
+// hands the client, opaque (256 random bits, stored only as a hash, or sealed so that issuing it
+// writes nothing), bound to pool, client, user (by sub) and step, expiring after the client's
+// AuthSessionValidity, and consumed by the answer in the same transaction as its effect, so a
+// replay after success cannot commit twice (AUTH-07). It also resolves an answer's USERNAME to
+// the session's user and nobody else.
+package sessions
 
 import (
 	"context"
@@ -10,7 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
@@ -18,10 +26,19 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-// authSession is the server side of a challenge Session: opaque to the client (256 random bits,
+// Sessions issues, opens and consumes challenge Sessions over the service's ports.
+type Sessions struct {
+	*ports.Ports
+	dir *directory.Directory
+}
+
+// New builds the sessions room; dir resolves the spellings of an answer's USERNAME.
+func New(p *ports.Ports, dir *directory.Directory) *Sessions { return &Sessions{Ports: p, dir: dir} }
+
+// Session is the server side of a challenge Session: opaque to the client (256 random bits,
 // stored only as a hash), bound to pool, client, user and step, expiring after the client's
 // AuthSessionValidity, and consumed by the answer (AUTH-07).
-type authSession struct {
+type Session struct {
 	PoolID   string `json:"p"`
 	ClientID string `json:"c"`
 	// UserKey is the user's canonical key; "" marks a simulated session, issued for a user that
@@ -40,57 +57,57 @@ type authSession struct {
 	Pad string `json:"z,omitempty"`
 }
 
-// sessionSignUp marks the Session SignUp and ConfirmSignUp return: not a challenge, but the
+// ChallengeSignUp marks the Session SignUp and ConfirmSignUp return: not a challenge, but the
 // ticket for signing in with USER_AUTH straight after confirmation.
-const sessionSignUp = "SIGN_UP"
+const ChallengeSignUp = "SIGN_UP"
 
 // Keys of authSession.Data.
 const (
-	sessTyped       = "typed"  // simulated sessions: the name the caller typed
-	sessSecretBlock = "sb"     // SRP steps: SHA-256 of the SECRET_BLOCK issued with the session
-	sessDevice      = "device" // device steps: the DeviceKey being proven
+	KeyTyped       = "typed"  // simulated sessions: the name the caller typed
+	KeySecretBlock = "sb"     // SRP steps: SHA-256 of the SECRET_BLOCK issued with the session
+	KeyDevice      = "device" // device steps: the DeviceKey being proven
 )
 
-// ownedBy tells whether the session was issued to u, not to an earlier user of the same name who
+// OwnedBy tells whether the session was issued to u, not to an earlier user of the same name who
 // has been deleted since: a Session must never answer for whoever holds the name now. A session
 // stored before sessions carried the sub has none and is refused: sessions live minutes at most
 // (AuthSessionValidity), so an upgrade costs at most a sign-in begun across it.
-func (sess *authSession) ownedBy(u *model.User) bool {
+func (sess *Session) OwnedBy(u *model.User) bool {
 	return sess.Sub != "" && sess.Sub == u.Sub()
 }
 
-func sessionID(token string) string {
+func ID(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
 }
 
-// newSessionToken draws a Session: 256 random bits, of which only the hash is ever stored.
-func (s *Service) newSessionToken() (string, error) {
+// NewToken draws a Session: 256 random bits, of which only the hash is ever stored.
+func (s *Sessions) NewToken() (string, error) {
 	t, err := s.RandomToken(32)
 	// A fixed first letter, as Cognito's own sessions have: a token starting with '-' would be
 	// read as an option by command-line clients (`aws ... --session -xyz`).
 	return "AY" + t, err
 }
 
-// sessionOp is the write that stores a session under its token, expiring after the client's
+// Op is the write that stores a session under its token, expiring after the client's
 // AuthSessionValidity.
-func (s *Service) sessionOp(c *model.Client, token string, sess authSession) store.Op {
-	return store.PutOp(store.RecordKey(store.RecordSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: s.Now().Add(c.SessionTTL()), Data: model.MustJSON(sess)},
+func (s *Sessions) Op(c *model.Client, token string, sess Session) store.Op {
+	return store.PutOp(store.RecordKey(store.RecordSession, ID(token)), store.Item{Version: 1, ExpiresAt: s.Now().Add(c.SessionTTL()), Data: model.MustJSON(sess)},
 		store.Cond{Kind: store.CondNotExists})
 }
 
-// randomSessionLen is the length of a stored session's token: "AY" and 256 random bits in
+// randomLen is the length of a stored session's token: "AY" and 256 random bits in
 // base64url. A sealed session's token is always longer.
-const randomSessionLen = 2 + 43
+const randomLen = 2 + 43
 
-// sealSession returns a sealed Session for sess: its content travels in the token itself,
+// Seal returns a sealed Session for sess: its content travels in the token itself,
 // AES-GCM sealed with the service's envelope sealer, so issuing it writes nothing (the
 // PASSWORD_VERIFIER Session of USER_AUTH, which names its SECRET_BLOCK: see srp_auth.go). It is
 // as strong as a stored one: unforgeable and unreadable without the key, bound to pool, client
 // and step (and through its content to a user or a block), expiring after the client's
 // AuthSessionValidity, and single use through the marker its consume op writes (peekSession),
 // which must not exist yet, or through its block's.
-func (s *Service) sealSession(ctx context.Context, c *model.Client, sess authSession) (string, error) {
+func (s *Sessions) Seal(ctx context.Context, c *model.Client, sess Session) (string, error) {
 	sess.Expires = s.Now().Add(c.SessionTTL()).Unix()
 	plain := model.MustJSON(sess)
 	if n := sealedSessionSize - len(plain) - len(`,"z":""`); n > 0 {
@@ -111,9 +128,9 @@ const sealedSessionAAD = "cognate/session/v1"
 // as a real user's and its length says nothing.
 const sealedSessionSize = 800
 
-// openSealedSession opens a sealed Session; its consume op records the token as used, until
+// OpenSealed opens a sealed Session; its consume op records the token as used, until
 // the session would have expired anyway.
-func (s *Service) openSealedSession(ctx context.Context, token string) (*authSession, store.Op, error) {
+func (s *Sessions) OpenSealed(ctx context.Context, token string) (*Session, store.Op, error) {
 	// Strict: a token differing only in unused trailing bits is another token, and refused.
 	blob, err := base64.RawURLEncoding.Strict().DecodeString(strings.TrimPrefix(token, "AY"))
 	if err != nil || !strings.HasPrefix(token, "AY") {
@@ -126,7 +143,7 @@ func (s *Service) openSealedSession(ctx context.Context, token string) (*authSes
 	if err != nil {
 		return nil, store.Op{}, msg.Internal(err)
 	}
-	var sess authSession
+	var sess Session
 	if err := json.Unmarshal(plain, &sess); err != nil {
 		return nil, store.Op{}, msg.Internal(err)
 	}
@@ -134,19 +151,19 @@ func (s *Service) openSealedSession(ctx context.Context, token string) (*authSes
 	if !s.Now().Before(expires) {
 		return nil, store.Op{}, msg.InvalidSession()
 	}
-	return &sess, store.PutOp(store.RecordKey(store.RecordUsedSession, sessionID(token)), store.Item{Version: 1, ExpiresAt: expires.Add(time.Minute)},
+	return &sess, store.PutOp(store.RecordKey(store.RecordUsedSession, ID(token)), store.Item{Version: 1, ExpiresAt: expires.Add(time.Minute)},
 		store.Cond{Kind: store.CondNotExists}), nil
 }
 
-// peekSession reads a session without consuming it; the answer consumes it in the same
+// Peek reads a session without consuming it; the answer consumes it in the same
 // transaction that applies its effect, so a retry after a policy error can use it again and a
 // replay after success cannot.
-func (s *Service) peekSession(ctx context.Context, c *model.Client, token, challenge string) (*authSession, store.Op, error) {
+func (s *Sessions) Peek(ctx context.Context, c *model.Client, token, challenge string) (*Session, store.Op, error) {
 	if token == "" {
 		return nil, store.Op{}, msg.MissingParam("Session")
 	}
-	if len(token) > randomSessionLen {
-		sess, consume, err := s.openSealedSession(ctx, token)
+	if len(token) > randomLen {
+		sess, consume, err := s.OpenSealed(ctx, token)
 		if err != nil {
 			return nil, store.Op{}, err
 		}
@@ -155,7 +172,7 @@ func (s *Service) peekSession(ctx context.Context, c *model.Client, token, chall
 		}
 		return sess, consume, nil
 	}
-	k := store.RecordKey(store.RecordSession, sessionID(token))
+	k := store.RecordKey(store.RecordSession, ID(token))
 	it, err := s.Repo.Get(ctx, k)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, store.Op{}, msg.InvalidSession()
@@ -163,7 +180,7 @@ func (s *Service) peekSession(ctx context.Context, c *model.Client, token, chall
 	if err != nil {
 		return nil, store.Op{}, msg.Internal(err)
 	}
-	var sess authSession
+	var sess Session
 	if err := json.Unmarshal(it.Data, &sess); err != nil {
 		return nil, store.Op{}, msg.Internal(err)
 	}
@@ -173,23 +190,23 @@ func (s *Service) peekSession(ctx context.Context, c *model.Client, token, chall
 	return &sess, store.DeleteOp(k, store.Cond{Kind: store.CondVersion, Version: it.Version}), nil
 }
 
-// unspent is the check that a session's consume op would still succeed, written nothing.
-func unspent(consume store.Op) store.Op {
+// Unspent is the check that a session's consume op would still succeed, written nothing.
+func Unspent(consume store.Op) store.Op {
 	return store.CheckOf(consume)
 }
 
-// sessionUser holds the USERNAME of an answer to the session's user (AUTH-07) and loads that
+// User holds the USERNAME of an answer to the session's user (AUTH-07) and loads that
 // user fresh. USERNAME may be the name the step sent (USER_ID_FOR_SRP), what the user typed, or
 // any spelling that resolves to the same user (clients send either; case-insensitive pools fold).
 // A simulated session yields a nil user and no error when the name matches, so its answer can
 // fail exactly like a wrong password; a name that does not match is refused the same way for
 // both kinds.
-func (s *Service) sessionUser(ctx context.Context, p *model.Pool, sess *authSession, username string) (*model.User, error) {
+func (s *Sessions) User(ctx context.Context, p *model.Pool, sess *Session, username string) (*model.User, error) {
 	key := model.UserKey(p, username)
 	if sess.UserKey == "" {
 		// The same read a real session costs, so the answer's timing says nothing (ENUM-03).
 		_, _ = s.Repo.GetUser(ctx, p.Id, key)
-		if key == model.UserKey(p, sess.Username) || key == model.UserKey(p, sess.Data[sessTyped]) {
+		if key == model.UserKey(p, sess.Username) || key == model.UserKey(p, sess.Data[KeyTyped]) {
 			return nil, nil
 		}
 		return nil, msg.InvalidSession()
@@ -205,7 +222,7 @@ func (s *Service) sessionUser(ctx context.Context, p *model.Pool, sess *authSess
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	if !sess.ownedBy(u) {
+	if !sess.OwnedBy(u) {
 		return nil, msg.InvalidSession() // deleted since, and the name taken by another user
 	}
 	if key == u.Stored.Key {
@@ -219,4 +236,18 @@ func (s *Service) sessionUser(ctx context.Context, p *model.Pool, sess *authSess
 		return nil, msg.Internal(err)
 	}
 	return nil, msg.InvalidSession() // a session answers only for the user it was issued to
+}
+
+// SignUpOp is the write that stores the Session SignUp and ConfirmSignUp return.
+func (s *Sessions) SignUpOp(p *model.Pool, c *model.Client, u *model.User) (string, store.Op, error) {
+	tok, err := s.NewToken()
+	if err != nil {
+		return "", store.Op{}, msg.Internal(err)
+	}
+	return tok, s.Op(c, tok, Session{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: ChallengeSignUp}), nil
+}
+
+// DropOp deletes a Session record if it exists (ConfirmSignUp retires SignUp's).
+func DropOp(token string) store.Op {
+	return store.DeleteOp(store.RecordKey(store.RecordSession, ID(token)), store.Cond{})
 }
