@@ -38,11 +38,11 @@ func (s *Service) ChangePassword(ctx context.Context, in *api.ChangePasswordInpu
 		if in.PreviousPassword == nil {
 			return nil, cognito.InvalidParameter("1 validation error detected: Value null at 'previousPassword' failed to satisfy constraint: Member must not be null")
 		}
-		if err := s.countHourly(ctx, p, u, "ChangePassword"); err != nil {
+		if err := s.limits.CountHourly(ctx, p, u, "ChangePassword"); err != nil {
 			return nil, err
 		}
 		// A wrong previous password counts toward lockout like a failed sign-in (AUTH-04).
-		if u, err = s.reserveAttempt(ctx, p, u); err != nil {
+		if u, err = s.limits.ReserveAttempt(ctx, p, u); err != nil {
 			return nil, err
 		}
 		ok, err := s.checkPassword(ctx, p, u, *in.PreviousPassword)

@@ -240,7 +240,7 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *api.
 	if v == "" {
 		return nil, cognito.InvalidParameter("User does not have the attribute %s.", name)
 	}
-	if err := s.countHourly(ctx, p, u, "GetUserAttributeVerificationCode"); err != nil {
+	if err := s.limits.CountHourly(ctx, p, u, "GetUserAttributeVerificationCode"); err != nil {
 		return nil, err
 	}
 	code, err := s.codes.SixDigits()
@@ -268,7 +268,7 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *api.VerifyUserAtt
 	if name != "email" && name != "phone_number" {
 		return nil, msg.NotVerifiable()
 	}
-	if err := s.countHourly(ctx, p, u, "VerifyUserAttribute"); err != nil {
+	if err := s.limits.CountHourly(ctx, p, u, "VerifyUserAttribute"); err != nil {
 		return nil, err
 	}
 	rec, consume, err := s.codes.Check(ctx, p, u, codes.PurposeVerify(name), in.Code)

@@ -59,7 +59,7 @@ type signInStep struct {
 	// attempt holds checks that commit with the lockout reservation, before the proof is judged
 	// (that the Session is unspent, so a replay is refused unjudged and uncounted).
 	attempt []store.Op
-	// reserved: user was read by countAttempt, which counted this attempt already.
+	// reserved: user was read by limits.CountAttempt, which counted this attempt already.
 	reserved bool
 	// change, when set, edits the user in the transaction that commits the outcome.
 	change func(u *model.User) ([]store.Op, error)
@@ -81,8 +81,8 @@ func decidePassword(ctx context.Context, s *Service, c *signInCall) (*signInDeci
 // countAttemptFor is the common case of a password sign-in in one store request after the name
 // lookup: it finds the user's key from what was typed without reading the user — a username is
 // its key; an email or phone number in a pool that signs in with them is one alias read — and
-// counts the attempt while reading the user (countAttempt). nil sends the sign-in down the full
-// path (resolveUser, reserveAttempt), which also covers alias attributes, unknown users and a
+// counts the attempt while reading the user (limits.CountAttempt). nil sends the sign-in down the full
+// path (resolveUser, limits.ReserveAttempt), which also covers alias attributes, unknown users and a
 // SECRET_HASH over the internal username: nothing is counted before the SECRET_HASH holds.
 func (s *Service) countAttemptFor(ctx context.Context, p *model.Pool, c *model.Client, typed, secretHash string) *model.User {
 	if c.Secret != "" && model.CheckSecretHash(c, secretHash, typed) != nil {
@@ -95,7 +95,7 @@ func (s *Service) countAttemptFor(ctx context.Context, p *model.Pool, c *model.C
 			return nil
 		}
 	}
-	return s.countAttempt(ctx, p, key)
+	return s.limits.CountAttempt(ctx, p, key)
 }
 
 // unknownUserPassword answers a password for a user that does not exist, after the same work as
@@ -143,7 +143,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		// Session spent (a replay, found only when the outcome commits) — is taken back.
 		defer func() {
 			if unjudged || errors.Is(err, msg.InvalidSession()) {
-				s.releaseAttempt(ctx, st.pool, u)
+				s.limits.ReleaseAttempt(ctx, st.pool, u)
 			}
 		}()
 	}
@@ -156,7 +156,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 	// flow's proof passes here — a password, an SRP PASSWORD_CLAIM_SIGNATURE (bad or stale) — and
 	// a success clears the count in the transaction that commits the outcome.
 	if !st.reserved {
-		u, err = s.reserveAttempt(ctx, st.pool, u, st.attempt...)
+		u, err = s.limits.ReserveAttempt(ctx, st.pool, u, st.attempt...)
 		if errors.Is(err, store.ErrConditionFailed) {
 			return nil, msg.InvalidSession() // the Session was spent already
 		}
@@ -184,7 +184,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 	if !u.Enabled || u.Status == model.StatusUnconfirmed {
 		// Hidden existence: the state is told only now, to whoever proved the password, which
 		// must not count toward lockout.
-		if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
+		if _, err := s.limits.ClearFailures(ctx, st.pool, u); err != nil {
 			return nil, err
 		}
 		return nil, accountStateErr(u)
@@ -200,7 +200,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 	switch u.Status {
 	case model.StatusResetRequired:
 		// The password was right: the reserved failure must not count toward lockout.
-		if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
+		if _, err := s.limits.ClearFailures(ctx, st.pool, u); err != nil {
 			return nil, err
 		}
 		if st.client.HidesExistence() {
@@ -209,7 +209,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		return nil, cognito.PasswordResetRequired("Password reset required for the user")
 	case model.StatusForceChangePassword:
 		if s.tempPasswordExpired(st.pool, u) {
-			if _, err := s.clearFailures(ctx, st.pool, u); err != nil {
+			if _, err := s.limits.ClearFailures(ctx, st.pool, u); err != nil {
 				return nil, err
 			}
 			return nil, cognito.NotAuthorized("Temporary password has expired and must be reset by an administrator.")

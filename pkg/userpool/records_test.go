@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/limits"
+
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
@@ -46,10 +48,10 @@ func TestRecordOwnership(t *testing.T) {
 		{"code: other sub", (&codes.Record{Sub: "sub-old"}).OwnedBy(u, after.Add(codes.LongestTTL)), false},
 		{"code: no sub, written after the user was created at the earliest", (&codes.Record{}).OwnedBy(u, after.Add(codes.LongestTTL)), true},
 		{"code: no sub, maybe written before the user existed", (&codes.Record{}).OwnedBy(u, after.Add(time.Hour)), false},
-		{"rate: same sub", (&rateRecord{Sub: "sub-now", Start: before}).ownedBy(u), true},
-		{"rate: other sub", (&rateRecord{Sub: "sub-old", Start: after}).ownedBy(u), false},
-		{"rate: no sub, window began after the user was created", (&rateRecord{Start: after}).ownedBy(u), true},
-		{"rate: no sub, window began before the user existed", (&rateRecord{Start: before}).ownedBy(u), false},
+		{"rate: same sub", (&limits.RateRecord{Sub: "sub-now", Start: before}).OwnedBy(u), true},
+		{"rate: other sub", (&limits.RateRecord{Sub: "sub-old", Start: after}).OwnedBy(u), false},
+		{"rate: no sub, window began after the user was created", (&limits.RateRecord{Start: after}).OwnedBy(u), true},
+		{"rate: no sub, window began before the user existed", (&limits.RateRecord{Start: before}).OwnedBy(u), false},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: owned = %v, want %v", tc.what, tc.got, tc.want)

@@ -61,7 +61,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInpu
 	if err != nil {
 		return nil, err
 	}
-	if err := s.countHourly(ctx, p, u, "ForgotPassword"); err != nil {
+	if err := s.limits.CountHourly(ctx, p, u, "ForgotPassword"); err != nil {
 		return nil, err
 	}
 	if err := s.sendResetCode(ctx, p, u, d); err != nil {
@@ -93,7 +93,7 @@ func (s *Service) forgotHidden(ctx context.Context, p *model.Pool, u *model.User
 	if !u.Enabled || u.Status == model.StatusForceChangePassword {
 		return out(d.Details())
 	}
-	if err := s.countHourly(ctx, p, u, "ForgotPassword"); err != nil {
+	if err := s.limits.CountHourly(ctx, p, u, "ForgotPassword"); err != nil {
 		if errors.Is(err, cognito.ErrLimitExceeded) {
 			return out(d.Details())
 		}
@@ -146,7 +146,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForg
 	if !hide && u.Status == model.StatusUnconfirmed {
 		return nil, msg.UserNotConfirmed()
 	}
-	if err := s.countHourly(ctx, p, u, "ConfirmForgotPassword"); err != nil {
+	if err := s.limits.CountHourly(ctx, p, u, "ConfirmForgotPassword"); err != nil {
 		return nil, hiddenCodeErr(hide, err)
 	}
 	if !hide {

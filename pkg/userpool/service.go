@@ -16,6 +16,7 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
+	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
@@ -64,6 +65,8 @@ type Service struct {
 	codes *codes.Codes
 	// sessions issues, opens and consumes challenge Sessions (pkg/userpool/sessions).
 	sessions *sessions.Sessions
+	// limits counts failed passwords (lockout) and code operations per hour (pkg/userpool/limits).
+	limits *limits.Limits
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -98,6 +101,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.dir = directory.New(s.Ports, cfg.ConfigCacheTTL)
 	s.codes = &codes.Codes{Ports: s.Ports}
 	s.sessions = sessions.New(s.Ports, s.dir)
+	s.limits = limits.New(s.Ports, s.dir)
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

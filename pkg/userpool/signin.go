@@ -54,7 +54,7 @@ type signInCall struct {
 	sess     *sessions.Session // the step's Session (or the view of its ticket); nil for none
 	consume  []store.Op        // spends sess with the step's outcome
 	user     *model.User       // nil: a simulated user (existence hidden)
-	reserved bool              // user was read by countAttempt, which counted this attempt
+	reserved bool              // user was read by limits.CountAttempt, which counted this attempt
 
 	// Set by a handler's read and ticket for its decide.
 	srpA     *big.Int
@@ -237,15 +237,15 @@ func (s *Service) sessionUserPhase(ctx context.Context, h *signInHandler, c *sig
 		return c.user.Username
 	}
 	// The common case in one store request before the outcome: the answer names the Session's
-	// user by its key, so the attempt is counted while that user is read (countAttempt). The
+	// user by its key, so the attempt is counted while that user is read (limits.CountAttempt). The
 	// Session's spending is then only checked by the outcome's commit; passwordVerdict takes
 	// back the attempt of an answer refused there (a replay), so a replay is never counted.
 	if h.counts && sess.UserKey != "" && model.UserKey(p, c.username) == sess.UserKey && model.CheckSecretHash(c.client, c.params["SECRET_HASH"], c.username, hashName()) == nil {
-		if u := s.countAttempt(ctx, p, sess.UserKey); u != nil {
+		if u := s.limits.CountAttempt(ctx, p, sess.UserKey); u != nil {
 			if u.Sub() != sess.Sub {
 				// The name's user was deleted and another registered under it since the step
 				// began: not the user it answers for, nor their attempt.
-				s.releaseAttempt(ctx, p, u)
+				s.limits.ReleaseAttempt(ctx, p, u)
 				return msg.InvalidSession()
 			}
 			c.user, c.reserved = u, true

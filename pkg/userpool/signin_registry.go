@@ -58,7 +58,7 @@ type signInHandler struct {
 	// step that has a Session; nil means the user's username.
 	hashName func(c *signInCall) string
 	// counts: the step carries a password proof, whose attempt the pipeline counts toward
-	// lockout while it reads the user (countAttempt) in the common case — one store request
+	// lockout while it reads the user (limits.CountAttempt) in the common case — one store request
 	// before the outcome — rather than in a separate reservation (passwordVerdict).
 	counts bool
 	// unknown answers a flow whose typed name matched nobody; nil means UserNotFound, or decide

@@ -166,7 +166,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput)
 		}
 		return nil, msg.CannotConfirm(u.Status)
 	}
-	if err := s.countHourly(ctx, p, u, "ConfirmSignUp"); err != nil {
+	if err := s.limits.CountHourly(ctx, p, u, "ConfirmSignUp"); err != nil {
 		return nil, hiddenCodeErr(hide, err)
 	}
 	rec, consume, err := s.codes.Check(ctx, p, u, codes.PurposeSignUp, in.ConfirmationCode)
@@ -226,7 +226,7 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *api.ResendConf
 	if !ok {
 		return nil, msg.AutoVerifyOff()
 	}
-	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
+	if err := s.limits.CountHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
 		return nil, err
 	}
 	if err := s.codes.SendCode(ctx, p, u, codes.PurposeSignUp, mail.ResendCode, d); err != nil {
@@ -256,7 +256,7 @@ func (s *Service) resendHidden(ctx context.Context, p *model.Pool, u *model.User
 	if u.Status != model.StatusUnconfirmed {
 		return out(d.Details())
 	}
-	if err := s.countHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
+	if err := s.limits.CountHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
 		if errors.Is(err, cognito.ErrLimitExceeded) {
 			return out(d.Details())
 		}

@@ -111,7 +111,7 @@ func (c *Codes) codeAttemptRule() store.AttemptRule {
 	return store.AttemptRule{Now: c.Now(), MaxFailures: MaxAttempts, MaxTotal: MaxAttempts}
 }
 
-// reserveCodeAttempt counts an attempt at the code k BEFORE it is judged, as reserveAttempt
+// reserveCodeAttempt counts an attempt at the code k BEFORE it is judged, as limits.ReserveAttempt
 // does for passwords: of any number of concurrent guesses, only those counted while the code had
 // tries left are judged. In one request, which also reads the code, in the common case
 // (CountAttempt); when the store cannot (a fault, or a function without dynamodb:UpdateItem) by

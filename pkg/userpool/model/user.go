@@ -51,7 +51,7 @@ type UserRecord struct {
 	Pending map[string]string `json:"pd,omitempty"`
 	// MFAOptions are the legacy SetUserSettings options.
 	MFAOptions []MFAOptionType `json:"mo,omitempty"`
-	// Lock is the failed-password state (lockout.go). It is stored beside the record, as the
+	// Lock is the failed-password state (pkg/userpool/limits). It is stored beside the record, as the
 	// item's attempt counters (store.Attempts), not in it.
 	Lock *LockState `json:"-"`
 }
@@ -378,8 +378,8 @@ func (r *UserRecord) Clone() *UserRecord {
 }
 
 // LockState is kept on the user's item as its attempt counters (store.Attempts): a reservation
-// is one conditional request that also reads the user (countAttempt) or, past the free
-// failures, one compare-and-swap (reserveAttempt).
+// is one conditional request that also reads the user (limits.CountAttempt) or, past the free
+// failures, one compare-and-swap (limits.ReserveAttempt).
 type LockState struct {
 	Failures int       // consecutive, reset by success or 15 quiet minutes
 	Total    int       // consecutive, reset only by success or a new password

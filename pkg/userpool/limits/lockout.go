@@ -1,16 +1,31 @@
-package userpool
+// Package limits owns how often a user may try: the progressive lockout of password sign-in
+// (Cognito's, AUTH-01, plus a persistent ceiling, AUTH-02), counted on the user's item before a
+// password is judged, and Cognito's per-user hourly caps on code operations (AUTH-05).
+package limits
 
 import (
 	"context"
 	"errors"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 
 	"github.com/cognatehq/cognate/pkg/store"
 )
+
+// Limits counts what a user may try only so often: failed passwords (the lockout below) and
+// the hourly caps on code operations (hourly.go).
+type Limits struct {
+	*ports.Ports
+	dir *directory.Directory
+}
+
+// New builds the limits room; dir updates a user's lock counters under compare-and-swap.
+func New(p *ports.Ports, dir *directory.Directory) *Limits { return &Limits{Ports: p, dir: dir} }
 
 // Progressive lockout, as Cognito does it (AUTH-01): after 5 consecutive failed password
 // checks a user is locked for 1 s, and each further failure doubles the lock, up to 15 minutes.
@@ -27,22 +42,22 @@ const (
 
 // attemptRule lets the store count an attempt unread while it is one of the free ones: no lock,
 // under the ceiling, failures recent or none, and a lock cannot follow (the fifth failure and the
-// quiet-period reset are decided by reserveAttempt on a full read).
-func (s *Service) attemptRule() store.AttemptRule {
-	now := s.Now()
+// quiet-period reset are decided by ReserveAttempt on a full read).
+func (lim *Limits) attemptRule() store.AttemptRule {
+	now := lim.Now()
 	return store.AttemptRule{Now: now, QuietSince: now.Add(-quietReset), MaxFailures: freeFailures - 1, MaxTotal: hardCeiling}
 }
 
-// countAttempt is the one-request reservation: the attempt is counted as failed and the user
-// read together. nil when the store leaves the decision to reserveAttempt (the user is missing,
+// CountAttempt is the one-request reservation: the attempt is counted as failed and the user
+// read together. nil when the store leaves the decision to ReserveAttempt (the user is missing,
 // locked, at the fifth failure or past a quiet period), or when the store failed: the caller
 // then takes the full path, which fails closed on its own.
-func (s *Service) countAttempt(ctx context.Context, p *model.Pool, key string) *model.User {
-	su, err := s.Repo.CountUserAttempt(ctx, p.Id, key, s.attemptRule())
+func (lim *Limits) CountAttempt(ctx context.Context, p *model.Pool, key string) *model.User {
+	su, err := lim.Repo.CountUserAttempt(ctx, p.Id, key, lim.attemptRule())
 	if err != nil {
 		if !errors.Is(err, store.ErrConditionFailed) {
 			// Not the store declining: a fault, or a missing right (dynamodb:UpdateItem).
-			s.Log.WarnContext(ctx, "counting a sign-in attempt failed; taking the compare-and-swap path", "pool", p.Id, "err", err)
+			lim.Log.WarnContext(ctx, "counting a sign-in attempt failed; taking the compare-and-swap path", "pool", p.Id, "err", err)
 		}
 		return nil
 	}
@@ -53,10 +68,10 @@ func (s *Service) countAttempt(ctx context.Context, p *model.Pool, key string) *
 	return u
 }
 
-// releaseAttempt takes back an attempt counted by countAttempt that was never judged (the
+// ReleaseAttempt takes back an attempt counted by CountAttempt that was never judged (the
 // user turned out disabled or unconfirmed, or the step's Session was spent).
-func (s *Service) releaseAttempt(ctx context.Context, p *model.Pool, u *model.User) {
-	_, _ = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+func (lim *Limits) ReleaseAttempt(ctx context.Context, p *model.Pool, u *model.User) {
+	_, _ = lim.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		if cur.Lock == nil {
 			return nil, nil
 		}
@@ -80,14 +95,14 @@ func lockFor(failures int) time.Duration {
 	return min(time.Duration(1<<n)*time.Second, maxLock)
 }
 
-// reserveAttempt counts a password attempt as failed BEFORE the password is evaluated, in one
+// ReserveAttempt counts a password attempt as failed BEFORE the password is evaluated, in one
 // compare-and-swap on the user. Of any number of concurrent attempts, only those that win a
 // reservation are evaluated, and the lock set by the fifth stops the rest (AUTH-03); a success
 // then clears the count (clearFailures or signIn). A store failure refuses the attempt (fail
 // closed, DDB-09).
-func (s *Service) reserveAttempt(ctx context.Context, p *model.Pool, u *model.User, with ...store.Op) (*model.User, error) {
-	return s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
-		now := s.Now()
+func (lim *Limits) ReserveAttempt(ctx context.Context, p *model.Pool, u *model.User, with ...store.Op) (*model.User, error) {
+	return lim.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+		now := lim.Now()
 		l := cur.Lock
 		if l == nil {
 			l = &model.LockState{}
@@ -112,12 +127,12 @@ func (s *Service) reserveAttempt(ctx context.Context, p *model.Pool, u *model.Us
 	})
 }
 
-// clearFailures records a successful password check outside signIn (which clears it itself).
-func (s *Service) clearFailures(ctx context.Context, p *model.Pool, u *model.User) (*model.User, error) {
+// ClearFailures records a successful password check outside signIn (which clears it itself).
+func (lim *Limits) ClearFailures(ctx context.Context, p *model.Pool, u *model.User) (*model.User, error) {
 	if u.Lock == nil {
 		return u, nil
 	}
-	return s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	return lim.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Lock = nil
 		return nil, nil
 	})

@@ -1,4 +1,4 @@
-package userpool
+package limits
 
 import (
 	"context"
@@ -25,8 +25,8 @@ var hourlyCaps = map[string]int{
 	"VerifyUserAttribute":              15,
 }
 
-// rateRecord counts one operation's calls for one user in a fixed one-hour window.
-type rateRecord struct {
+// RateRecord counts one operation's calls for one user in a fixed one-hour window.
+type RateRecord struct {
 	Start time.Time `json:"s"`
 	Count int       `json:"n"`
 	// Sub is the counted user's: the counter is a child of the user's key, which a user created
@@ -34,28 +34,28 @@ type rateRecord struct {
 	Sub string `json:"u,omitempty"`
 }
 
-// ownedBy tells whether the count is u's, not an earlier user's of the same name; one written
+// OwnedBy tells whether the count is u's, not an earlier user's of the same name; one written
 // before counters kept the sub is u's when its window began after u was created.
-func (r *rateRecord) ownedBy(u *model.User) bool {
+func (r *RateRecord) OwnedBy(u *model.User) bool {
 	if r.Sub != "" {
 		return r.Sub == u.Sub()
 	}
 	return !r.Start.Before(u.Created)
 }
 
-// countHourly records one call of op for the user and refuses it past the cap. The counter is
+// CountHourly records one call of op for the user and refuses it past the cap. The counter is
 // a compare-and-swap on its own item, so concurrent calls cannot both slip under the cap, and a
 // store failure refuses the call (fail closed).
-func (s *Service) countHourly(ctx context.Context, p *model.Pool, u *model.User, op string) error {
+func (lim *Limits) CountHourly(ctx context.Context, p *model.Pool, u *model.User, op string) error {
 	limit, ok := hourlyCaps[op]
 	if !ok {
 		return nil
 	}
 	k := store.ChildKey(p.Id, u.Stored.Key, store.ChildRate, op)
 	for i := 0; i < 8; i++ {
-		now := s.Now()
-		it, err := s.Repo.Get(ctx, k)
-		var rec rateRecord
+		now := lim.Now()
+		it, err := lim.Repo.Get(ctx, k)
+		var rec RateRecord
 		cond := store.Cond{Kind: store.CondNotExists}
 		var version int64 = 1
 		switch {
@@ -69,14 +69,14 @@ func (s *Service) countHourly(ctx context.Context, p *model.Pool, u *model.User,
 			cond = store.Cond{Kind: store.CondVersion, Version: it.Version}
 			version = it.Version + 1
 		}
-		if rec.Start.IsZero() || !now.Before(rec.Start.Add(time.Hour)) || !rec.ownedBy(u) {
-			rec = rateRecord{Start: now, Sub: u.Sub()}
+		if rec.Start.IsZero() || !now.Before(rec.Start.Add(time.Hour)) || !rec.OwnedBy(u) {
+			rec = RateRecord{Start: now, Sub: u.Sub()}
 		}
 		if rec.Count >= limit {
 			return msg.LimitExceeded()
 		}
 		rec.Count++
-		err = s.Repo.Commit(ctx, store.PutOp(k, store.Item{Version: version, ExpiresAt: rec.Start.Add(time.Hour), Data: model.MustJSON(rec)}, cond))
+		err = lim.Repo.Commit(ctx, store.PutOp(k, store.Item{Version: version, ExpiresAt: rec.Start.Add(time.Hour), Data: model.MustJSON(rec)}, cond))
 		if err == nil {
 			return nil
 		}

@@ -1,4 +1,4 @@
-package userpool
+package limits
 
 import (
 	"testing"
