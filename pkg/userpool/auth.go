@@ -138,7 +138,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 	hide := st.client.HidesExistence()
 	unjudged := !hide && (!u.Enabled || u.Status == model.StatusUnconfirmed)
 	if st.reserved {
-		// countAttempt counted this attempt before anything was looked at. One refused without a
+		// limits.CountAttempt counted this attempt before anything was looked at. One refused without a
 		// verdict reaching the caller — the user disabled or unconfirmed (LEGACY), or the step's
 		// Session spent (a replay, found only when the outcome commits) — is taken back.
 		defer func() {
@@ -151,7 +151,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		return nil, accountStateErr(u)
 	}
 	// Lockout phase: the attempt is counted as failed before it is judged, atomically — by
-	// countAttempt while the user was read, or here in one compare-and-swap — so concurrent
+	// limits.CountAttempt while the user was read, or here in one compare-and-swap — so concurrent
 	// guesses cannot outrun the lock and a locked user is refused unjudged (AUTH-01..04). Every
 	// flow's proof passes here — a password, an SRP PASSWORD_CLAIM_SIGNATURE (bad or stale) — and
 	// a success clears the count in the transaction that commits the outcome.
