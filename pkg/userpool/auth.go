@@ -245,7 +245,7 @@ func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*api.AuthOu
 	}
 	var meta *model.NewDeviceMetadataType
 	if st.pool.DeviceTracking() {
-		if meta, err = s.newDeviceMetadata(st.pool, st.user); err != nil {
+		if meta, err = s.devices.NewMetadata(st.pool, st.user); err != nil {
 			return nil, err
 		}
 	}

@@ -6,12 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"strings"
-	"time"
+
+	"github.com/cognatehq/cognate/pkg/userpool/devices"
 
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
-
-	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
@@ -24,136 +22,16 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-// Remembered devices (protocol §2.8, §3.8, §4.6).
-//
-// With the pool's DeviceConfiguration set, a sign-in that presents no device gets
-// NewDeviceMetadata: a fresh DeviceKey (<region>_<uuid>) and the user's DeviceGroupKey. Its
-// tokens are bound to that key from the start (device_key claim, refresh only with DEVICE_KEY),
-// so ConfirmDevice needs no pending record: it accepts the key the caller's access token was
-// issued for, and stores the device's salt and verifier. Later sign-ins present DEVICE_KEY and
-// prove the device with DEVICE_SRP_AUTH -> DEVICE_PASSWORD_VERIFIER, the same SRP with the
-// DeviceGroupKey as pool name and the DeviceKey as user id.
-//
-// Devices are child items of the user (store.ChildDevice), so deleting the user deletes them.
-// Forgetting a device leaves a tombstone in its place: the refresh tokens bound to a forgotten
-// device must stop working (as in Cognito), which needs the key remembered as forgotten, not
-// merely gone (a device never confirmed is gone too, and its tokens stay good).
-
-// deviceRecord is a confirmed (or forgotten) device at rest. The verifier is kept unsealed,
-// unlike a user's: it comes from a 40-byte random device password, so it offers nothing to an
-// offline guesser, and it never proves anything without that password.
-type deviceRecord struct {
-	Key        string    `json:"k"`
-	GroupKey   string    `json:"g,omitempty"`
-	Salt       []byte    `json:"s,omitempty"`
-	Verifier   []byte    `json:"v,omitempty"`
-	Name       string    `json:"n,omitempty"`
-	Remembered bool      `json:"r,omitempty"`
-	Created    time.Time `json:"c"`
-	Modified   time.Time `json:"m"`
-	LastAuth   time.Time `json:"a,omitempty"`
-	Forgotten  bool      `json:"x,omitempty"`
-	// Sub is the owner's sub: a device is a child of the user's key, a name that a user created
-	// after a deletion can take again, and the deletion's sweep of children is best effort
-	// (ownedBy).
-	Sub string `json:"u,omitempty"`
-}
-
-// ownedBy tells whether the device is u's, not an earlier user's of the same name who has been
-// deleted since (whose devices must neither list nor prove anything for u). Records written
-// before the sub was kept have none; they are u's when u existed before the record was written
-// (Created: the confirmation, or a tombstone's forgetting), which keeps remembered devices
-// across an upgrade.
-func (d *deviceRecord) ownedBy(u *model.User) bool {
-	if d.Sub != "" {
-		return d.Sub == u.Sub()
-	}
-	return !u.Created.After(d.Created)
-}
-
-// forgottenTTL keeps a forgotten device's tombstone as long as any refresh token can live
-// (3650 days at most).
-const forgottenTTL = 3650 * 24 * time.Hour
-
-// deviceGroupKey is the user's DeviceGroupKey: opaque, stable per user and derived rather than
-// stored (Cognito's look like "-AbCdEfGh1").
-func (s *Service) deviceGroupKey(p *model.Pool, u *model.User) string {
-	h := s.MAC("device-group", p.Id, u.Sub())
-	out := []byte{'-'}
-	for _, c := range h[:9] {
-		out = append(out, ports.Alnum[int(c)%len(ports.Alnum)])
-	}
-	return string(out)
-}
-
-// newDeviceMetadata draws the key of a device seen for the first time.
-func (s *Service) newDeviceMetadata(p *model.Pool, u *model.User) (*model.NewDeviceMetadataType, error) {
-	id, err := s.UUID()
-	if err != nil {
-		return nil, msg.Internal(err)
-	}
-	region, _, _ := strings.Cut(p.Id, "_")
-	return &model.NewDeviceMetadataType{DeviceKey: region + "_" + id, DeviceGroupKey: s.deviceGroupKey(p, u)}, nil
-}
-
-// loadDevice reads one of the user's devices; a forgotten one is reported as such, and one left
-// by a deleted user of the same name as not found.
-func (s *Service) loadDevice(ctx context.Context, p *model.Pool, u *model.User, key string) (*deviceRecord, store.Item, error) {
-	it, err := s.Repo.Get(ctx, store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, key))
-	if err != nil {
-		return nil, it, err
-	}
-	var d deviceRecord
-	if err := json.Unmarshal(it.Data, &d); err != nil {
-		return nil, it, err
-	}
-	if !d.ownedBy(u) {
-		return nil, store.Item{}, store.ErrNotFound
-	}
-	return &d, it, nil
-}
-
-// device returns one of the user's live devices, or ResourceNotFoundException with the exact
-// text clients look for.
-func (s *Service) device(ctx context.Context, p *model.Pool, u *model.User, key string) (*deviceRecord, store.Item, error) {
-	d, it, err := s.loadDevice(ctx, p, u, key)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Forgotten) {
-		return nil, it, msg.DeviceNotFound()
-	}
-	if err != nil {
-		return nil, it, msg.Internal(err)
-	}
-	return d, it, nil
-}
-
-// deviceForgotten tells whether a device key was forgotten (its refresh tokens are dead).
-func (s *Service) deviceForgotten(ctx context.Context, p *model.Pool, u *model.User, key string) (bool, error) {
-	d, _, err := s.loadDevice(ctx, p, u, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, msg.Internal(err)
-	}
-	return d.Forgotten, nil
-}
-
-func (s *Service) putDeviceOp(p *model.Pool, u *model.User, d *deviceRecord, it store.Item, cond store.Cond) store.Op {
-	d.Sub = u.Sub()
-	it.Data, it.Version = model.MustJSON(d), it.Version+1
-	return store.PutOp(store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, d.Key), it, cond)
-}
-
 // ---- the device phase of a sign-in ----
 
 // presentedDevice judges the DEVICE_KEY of a sign-in step: nil when none was presented or the
 // pool does not track devices, the device when it is one of the user's, and "Device does not
 // exist." otherwise — clients then drop their stored key and retry without it.
-func (s *Service) presentedDevice(ctx context.Context, st *signInStep) (*deviceRecord, error) {
+func (s *Service) presentedDevice(ctx context.Context, st *signInStep) (*devices.Record, error) {
 	if st.device == "" || !st.pool.DeviceTracking() {
 		return nil, nil
 	}
-	d, _, err := s.device(ctx, st.pool, st.user, st.device)
+	d, _, err := s.devices.Live(ctx, st.pool, st.user, st.device)
 	return d, err
 }
 
@@ -161,7 +39,7 @@ func (s *Service) presentedDevice(ctx context.Context, st *signInStep) (*deviceR
 // parameters are empty (clients keep the user name they already have). A device confirmed
 // without a verifier cannot be proven; its sign-in gets tokens bound to it without the
 // challenge (and so never skips MFA).
-func (s *Service) deviceSRPChallenge(ctx context.Context, st *signInStep, d *deviceRecord) (*api.AuthOutput, error) {
+func (s *Service) deviceSRPChallenge(ctx context.Context, st *signInStep, d *devices.Record) (*api.AuthOutput, error) {
 	if len(d.Verifier) == 0 {
 		res, err := s.signIn(ctx, st, d.Key, nil)
 		if err != nil {
@@ -200,7 +78,7 @@ func decideDeviceSRP(ctx context.Context, s *Service, call *signInCall) (*signIn
 	if key != sess.Data[sessions.KeyDevice] {
 		return nil, msg.InvalidSession() // the session proves the device it was issued for
 	}
-	d, _, err := s.device(ctx, p, u, key)
+	d, _, err := s.devices.Live(ctx, p, u, key)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +128,7 @@ func decideDeviceVerifier(ctx context.Context, s *Service, call *signInCall) (*s
 	if key != b.Device || b.Sub != u.Sub() {
 		return nil, msg.InvalidSession()
 	}
-	d, it, err := s.device(ctx, p, u, key)
+	d, it, err := s.devices.Live(ctx, p, u, key)
 	if err != nil {
 		return nil, err
 	}
@@ -262,26 +140,12 @@ func decideDeviceVerifier(ctx context.Context, s *Service, call *signInCall) (*s
 	}
 	now := s.Now()
 	d.LastAuth, d.Modified = now, now
-	touch := s.putDeviceOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version})
+	touch := s.devices.PutOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version})
 	st := &signInStep{pool: p, client: c, user: u, consume: call.consume}
 	return &signInDecision{step: st, tokens: true, device: d.Key, ops: []store.Op{touch}}, nil
 }
 
 // ---- device operations ----
-
-func deviceType(d *deviceRecord) model.DeviceType {
-	status := "not_remembered"
-	if d.Remembered {
-		status = "remembered"
-	}
-	attrs := []model.AttributeType{{Name: "device_status", Value: model.Ptr("valid")}}
-	if d.Name != "" {
-		attrs = append(attrs, model.AttributeType{Name: "device_name", Value: model.Ptr(d.Name)})
-	}
-	attrs = append(attrs, model.AttributeType{Name: "dev:device_remembered_status", Value: model.Ptr(status)})
-	return model.DeviceType{DeviceKey: d.Key, DeviceAttributes: attrs, DeviceCreateDate: model.WireTime(d.Created),
-		DeviceLastModifiedDate: model.WireTime(d.Modified), DeviceLastAuthenticatedDate: model.WireTime(d.LastAuth)}
-}
 
 // ConfirmDevice stores a new device's salt and verifier. The key must be the one the caller's
 // access token was issued with (NewDeviceMetadata of that sign-in).
@@ -308,9 +172,9 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *api.ConfirmDeviceInput)
 	}
 	now := s.Now()
 	prompt := p.DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt
-	d := &deviceRecord{Key: in.DeviceKey, GroupKey: s.deviceGroupKey(p, u), Salt: salt, Verifier: verifier, Name: in.DeviceName,
+	d := &devices.Record{Key: in.DeviceKey, GroupKey: s.devices.GroupKey(p, u), Salt: salt, Verifier: verifier, Name: in.DeviceName,
 		Remembered: !prompt, Created: now, Modified: now, LastAuth: now}
-	err = s.Repo.Commit(ctx, s.putDeviceOp(p, u, d, store.Item{}, store.Cond{Kind: store.CondNotExists}))
+	err = s.Repo.Commit(ctx, s.devices.PutOp(p, u, d, store.Item{}, store.Cond{Kind: store.CondNotExists}))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return nil, cognito.DeviceKeyExists("Device key already exists.")
 	}
@@ -349,23 +213,23 @@ func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*mo
 }
 
 func (s *Service) getDevice(ctx context.Context, p *model.Pool, u *model.User, key string) (*model.DeviceType, error) {
-	d, _, err := s.device(ctx, p, u, key)
+	d, _, err := s.devices.Live(ctx, p, u, key)
 	if err != nil {
 		return nil, err
 	}
-	out := deviceType(d)
+	out := devices.Wire(d)
 	return &out, nil
 }
 
 // updateDeviceStatus sets a device remembered or not; an empty status means not remembered.
 func (s *Service) updateDeviceStatus(ctx context.Context, p *model.Pool, u *model.User, key, status string) error {
-	d, it, err := s.device(ctx, p, u, key)
+	d, it, err := s.devices.Live(ctx, p, u, key)
 	if err != nil {
 		return err
 	}
 	d.Remembered = status == "remembered"
 	d.Modified = s.Now()
-	err = s.Repo.Commit(ctx, s.putDeviceOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
+	err = s.Repo.Commit(ctx, s.devices.PutOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return cognito.ConcurrentModification("The device was modified concurrently; try again.")
 	}
@@ -374,14 +238,14 @@ func (s *Service) updateDeviceStatus(ctx context.Context, p *model.Pool, u *mode
 
 // forgetDevice replaces a device with a tombstone, which ends the refresh tokens bound to it.
 func (s *Service) forgetDevice(ctx context.Context, p *model.Pool, u *model.User, key string) error {
-	_, it, err := s.device(ctx, p, u, key)
+	_, it, err := s.devices.Live(ctx, p, u, key)
 	if err != nil {
 		return err
 	}
 	now := s.Now()
-	it.ExpiresAt = now.Add(forgottenTTL)
-	tomb := &deviceRecord{Key: key, Forgotten: true, Created: now, Modified: now}
-	err = s.Repo.Commit(ctx, s.putDeviceOp(p, u, tomb, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
+	it.ExpiresAt = now.Add(devices.ForgottenTTL)
+	tomb := &devices.Record{Key: key, Forgotten: true, Created: now, Modified: now}
+	err = s.Repo.Commit(ctx, s.devices.PutOp(p, u, tomb, it, store.Cond{Kind: store.CondVersion, Version: it.Version}))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return msg.DeviceNotFound() // forgotten concurrently
 	}
@@ -405,12 +269,12 @@ func (s *Service) listDevices(ctx context.Context, p *model.Pool, u *model.User,
 	}
 	out := []model.DeviceType{}
 	for _, it := range items {
-		var d deviceRecord
+		var d devices.Record
 		if err := json.Unmarshal(it.Data, &d); err != nil {
 			return nil, "", msg.Internal(err)
 		}
-		if !d.Forgotten && d.ownedBy(u) {
-			out = append(out, deviceType(&d))
+		if !d.Forgotten && d.OwnedBy(u) {
+			out = append(out, devices.Wire(&d))
 		}
 	}
 	return out, s.pageToken(next, scope), nil

@@ -2,10 +2,10 @@ package userpool
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
-	"sort"
+
+	"github.com/cognatehq/cognate/pkg/userpool/directory"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
@@ -22,29 +22,6 @@ import (
 // ---- service ----
 
 const maxGroupsPerUser = 100
-
-func decodeGroup(g *store.Group) (*model.GroupType, error) {
-	var out model.GroupType
-	if err := json.Unmarshal(g.Data, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-func (s *Service) group(ctx context.Context, pool, name string) (*model.GroupType, error) {
-	g, err := s.Repo.GetGroup(ctx, pool, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, msg.GroupNotFound()
-	}
-	if err != nil {
-		return nil, msg.Internal(err)
-	}
-	out, err := decodeGroup(g)
-	if err != nil {
-		return nil, msg.Internal(err)
-	}
-	return out, nil
-}
 
 func limitOr60(l *int32) int {
 	if l == nil || *l <= 0 || *l > 60 {
@@ -78,7 +55,7 @@ func (s *Service) GetGroup(ctx context.Context, in *api.GetGroupInput) (*api.Get
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
-	g, err := s.group(ctx, in.UserPoolId, in.GroupName)
+	g, err := s.dir.Group(ctx, in.UserPoolId, in.GroupName)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +69,7 @@ func (s *Service) UpdateGroup(ctx context.Context, in *api.UpdateGroupInput) (*a
 	}
 	var out *model.GroupType
 	_, err := s.Repo.UpdateGroup(ctx, in.UserPoolId, in.GroupName, func(sg *store.Group) error {
-		g, err := decodeGroup(sg)
+		g, err := directory.DecodeGroup(sg)
 		if err != nil {
 			return err
 		}
@@ -125,7 +102,7 @@ func (s *Service) DeleteGroup(ctx context.Context, in *api.DeleteGroupInput) (*a
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.group(ctx, p.Id, in.GroupName); err != nil {
+	if _, err := s.dir.Group(ctx, p.Id, in.GroupName); err != nil {
 		return nil, err
 	}
 	// Members first: while the group exists a retry of a half-finished delete can resume.
@@ -170,7 +147,7 @@ func (s *Service) ListGroups(ctx context.Context, in *api.ListGroupsInput) (*api
 	}
 	out := &api.ListGroupsOutput{Groups: []model.GroupType{}, NextToken: s.pageToken(next, scope)}
 	for _, sg := range groups {
-		g, err := decodeGroup(sg)
+		g, err := directory.DecodeGroup(sg)
 		if err != nil {
 			return nil, msg.Internal(err)
 		}
@@ -220,7 +197,7 @@ func (s *Service) AdminAddUserToGroup(ctx context.Context, in *api.AdminAddUserT
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.group(ctx, p.Id, in.GroupName); err != nil {
+	if _, err := s.dir.Group(ctx, p.Id, in.GroupName); err != nil {
 		return nil, err
 	}
 	if err := s.setMembership(ctx, p, u.Stored.Key, in.GroupName, true); err != nil {
@@ -235,7 +212,7 @@ func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *api.AdminRem
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.group(ctx, p.Id, in.GroupName); err != nil {
+	if _, err := s.dir.Group(ctx, p.Id, in.GroupName); err != nil {
 		return nil, err
 	}
 	if err := s.setMembership(ctx, p, u.Stored.Key, in.GroupName, false); err != nil {
@@ -244,44 +221,13 @@ func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *api.AdminRem
 	return &api.AdminRemoveUserFromGroupOutput{}, nil
 }
 
-// userGroups reads the groups a user is in, ordered as Cognito orders cognito:groups: by
-// precedence (lowest first; groups without one last), then by name.
-func (s *Service) userGroups(ctx context.Context, p *model.Pool, u *model.User) ([]model.GroupType, error) {
-	out := make([]model.GroupType, 0, len(u.Groups))
-	for _, name := range u.Groups {
-		g, err := s.group(ctx, p.Id, name)
-		if err != nil {
-			if errors.Is(err, cognito.ErrResourceNotFound) {
-				continue // deleted while the user was being read
-			}
-			return nil, err
-		}
-		out = append(out, *g)
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		pi, pj := out[i].Precedence, out[j].Precedence
-		switch {
-		case pi == nil && pj == nil:
-			return out[i].GroupName < out[j].GroupName
-		case pi == nil:
-			return false
-		case pj == nil:
-			return true
-		case *pi != *pj:
-			return *pi < *pj
-		}
-		return out[i].GroupName < out[j].GroupName
-	})
-	return out, nil
-}
-
 // AdminListGroupsForUser lists a user's groups.
 func (s *Service) AdminListGroupsForUser(ctx context.Context, in *api.AdminListGroupsForUserInput) (*api.AdminListGroupsForUserOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
-	groups, err := s.userGroups(ctx, p, u)
+	groups, err := s.dir.UserGroups(ctx, p, u)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +255,7 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroup
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.group(ctx, p.Id, in.GroupName); err != nil {
+	if _, err := s.dir.Group(ctx, p.Id, in.GroupName); err != nil {
 		return nil, err
 	}
 	scope := "group-users/" + p.Id + "/" + in.GroupName
@@ -342,31 +288,4 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroup
 		out.Users = append(out.Users, toUserType(u, model.AttributeList(u, nil)))
 	}
 	return out, nil
-}
-
-// groupClaims are the claims a user's groups add: cognito:groups in both tokens (by
-// precedence), and in the ID token cognito:roles and cognito:preferred_role (the role of the
-// group with the lowest precedence that has one).
-func groupClaims(groups []model.GroupType) (names []string, idExtra map[string]any) {
-	idExtra = map[string]any{}
-	var roles []string
-	preferred := ""
-	for _, g := range groups {
-		names = append(names, g.GroupName)
-		if g.RoleArn != "" {
-			if !slices.Contains(roles, g.RoleArn) {
-				roles = append(roles, g.RoleArn)
-			}
-			if preferred == "" && g.Precedence != nil {
-				preferred = g.RoleArn
-			}
-		}
-	}
-	if len(roles) > 0 {
-		idExtra["cognito:roles"] = roles
-	}
-	if preferred != "" {
-		idExtra["cognito:preferred_role"] = preferred
-	}
-	return names, idExtra
 }

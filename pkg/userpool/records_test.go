@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/devices"
+
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
@@ -40,10 +42,10 @@ func TestRecordOwnership(t *testing.T) {
 		{"session: same sub", (&sessions.Session{Sub: "sub-now"}).OwnedBy(u), true},
 		{"session: other sub", (&sessions.Session{Sub: "sub-old"}).OwnedBy(u), false},
 		{"session: no sub", (&sessions.Session{}).OwnedBy(u), false},
-		{"device: same sub", (&deviceRecord{Sub: "sub-now", Created: before}).ownedBy(u), true},
-		{"device: other sub", (&deviceRecord{Sub: "sub-old", Created: after}).ownedBy(u), false},
-		{"device: no sub, confirmed after the user was created", (&deviceRecord{Created: after}).ownedBy(u), true},
-		{"device: no sub, confirmed before the user existed", (&deviceRecord{Created: before}).ownedBy(u), false},
+		{"device: same sub", (&devices.Record{Sub: "sub-now", Created: before}).OwnedBy(u), true},
+		{"device: other sub", (&devices.Record{Sub: "sub-old", Created: after}).OwnedBy(u), false},
+		{"device: no sub, confirmed after the user was created", (&devices.Record{Created: after}).OwnedBy(u), true},
+		{"device: no sub, confirmed before the user existed", (&devices.Record{Created: before}).OwnedBy(u), false},
 		{"code: same sub", (&codes.Record{Sub: "sub-now"}).OwnedBy(u, before), true},
 		{"code: other sub", (&codes.Record{Sub: "sub-old"}).OwnedBy(u, after.Add(codes.LongestTTL)), false},
 		{"code: no sub, written after the user was created at the earliest", (&codes.Record{}).OwnedBy(u, after.Add(codes.LongestTTL)), true},

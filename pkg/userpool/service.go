@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
+	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
@@ -67,6 +68,8 @@ type Service struct {
 	sessions *sessions.Sessions
 	// limits counts failed passwords (lockout) and code operations per hour (pkg/userpool/limits).
 	limits *limits.Limits
+	// devices reads and writes remembered devices (pkg/userpool/devices).
+	devices *devices.Devices
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -102,6 +105,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.codes = &codes.Codes{Ports: s.Ports}
 	s.sessions = sessions.New(s.Ports, s.dir)
 	s.limits = limits.New(s.Ports, s.dir)
+	s.devices = &devices.Devices{Ports: s.Ports}
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

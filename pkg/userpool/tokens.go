@@ -100,11 +100,11 @@ func (s *Service) mintTokens(ctx context.Context, p *model.Pool, c *model.Client
 	if err != nil {
 		return token.Tokens{}, msg.Internal(err)
 	}
-	groups, err := s.userGroups(ctx, p, u)
+	groups, err := s.dir.UserGroups(ctx, p, u)
 	if err != nil {
 		return token.Tokens{}, err
 	}
-	groupNames, groupIDClaims := groupClaims(groups)
+	groupNames, groupIDClaims := model.GroupClaims(groups)
 	claims := idClaims(u, model.ClientReadable(c))
 	for k, v := range groupIDClaims {
 		claims[k] = v
@@ -297,7 +297,7 @@ func (s *Service) refresh(ctx context.Context, p *model.Pool, c *model.Client, r
 		return nil, msg.UserDisabled()
 	}
 	if rec.DeviceKey != "" {
-		if forgotten, err := s.deviceForgotten(ctx, p, u, rec.DeviceKey); err != nil {
+		if forgotten, err := s.devices.Forgotten(ctx, p, u, rec.DeviceKey); err != nil {
 			return nil, err
 		} else if forgotten {
 			return nil, msg.RefreshTokenRevoked()
