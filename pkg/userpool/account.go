@@ -16,24 +16,24 @@ import (
 
 // GetUser returns the caller's own profile.
 func (s *Service) GetUser(ctx context.Context, in *api.GetUserInput) (*api.GetUserOutput, error) {
-	a, err := s.authenticate(ctx, in.AccessToken)
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
 	readable := model.ClientReadable(nil)
-	if c, _, err := s.dir.Client(ctx, a.claims.ClientID); err == nil {
+	if c, _, err := s.dir.Client(ctx, a.Claims.ClientID); err == nil {
 		readable = model.ClientReadable(c)
 	}
-	return &api.GetUserOutput{Username: a.user.Username, UserAttributes: model.AttributeList(a.user, readable), MFAOptions: a.user.MFAOptions}, nil
+	return &api.GetUserOutput{Username: a.User.Username, UserAttributes: model.AttributeList(a.User, readable), MFAOptions: a.User.MFAOptions}, nil
 }
 
 // ChangePassword changes the caller's password; existing tokens stay valid, as in Cognito.
 func (s *Service) ChangePassword(ctx context.Context, in *api.ChangePasswordInput) (*api.ChangePasswordOutput, error) {
-	a, err := s.authenticate(ctx, in.AccessToken)
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	p, u := a.pool, a.user
+	p, u := a.Pool, a.User
 	if u.Password != nil {
 		if in.PreviousPassword == nil {
 			return nil, cognito.InvalidParameter("1 validation error detected: Value null at 'previousPassword' failed to satisfy constraint: Member must not be null")
@@ -72,11 +72,11 @@ func (s *Service) ChangePassword(ctx context.Context, in *api.ChangePasswordInpu
 
 // GlobalSignOut revokes every token of the caller.
 func (s *Service) GlobalSignOut(ctx context.Context, in *api.GlobalSignOutInput) (*api.GlobalSignOutOutput, error) {
-	a, err := s.authenticate(ctx, in.AccessToken)
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.signOutEverywhere(ctx, a.pool, a.user); err != nil {
+	if err := s.lineages.SignOutEverywhere(ctx, a.Pool, a.User); err != nil {
 		return nil, err
 	}
 	return &api.GlobalSignOutOutput{}, nil
@@ -84,11 +84,11 @@ func (s *Service) GlobalSignOut(ctx context.Context, in *api.GlobalSignOutInput)
 
 // DeleteUser deletes the caller.
 func (s *Service) DeleteUser(ctx context.Context, in *api.DeleteUserInput) (*api.DeleteUserOutput, error) {
-	a, err := s.authenticate(ctx, in.AccessToken)
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.deleteUser(ctx, a.pool, a.user); err != nil {
+	if err := s.deleteUser(ctx, a.Pool, a.User); err != nil {
 		return nil, err
 	}
 	return &api.DeleteUserOutput{}, nil

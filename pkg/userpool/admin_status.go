@@ -3,6 +3,8 @@ package userpool
 import (
 	"context"
 
+	"github.com/cognatehq/cognate/pkg/userpool/lineage"
+
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -23,7 +25,7 @@ func (s *Service) AdminDisableUser(ctx context.Context, in *api.AdminDisableUser
 	}
 	_, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Enabled = false
-		revokeAll(cur, s.Now())
+		lineage.RevokeAll(cur, s.Now())
 		return nil, nil
 	})
 	if err != nil {

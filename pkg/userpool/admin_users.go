@@ -206,7 +206,7 @@ func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *api.AdminUserG
 	if err != nil {
 		return nil, err
 	}
-	if err := s.signOutEverywhere(ctx, p, u); err != nil {
+	if err := s.lineages.SignOutEverywhere(ctx, p, u); err != nil {
 		return nil, err
 	}
 	return &api.AdminUserGlobalSignOutOutput{}, nil

@@ -110,29 +110,29 @@ func (s *Service) deliver(ctx context.Context, p *model.Pool, u *model.User, kin
 // becomes unverified and gets a code (or stays pending, with the old value active, when the pool
 // requires verification before update).
 func (s *Service) UpdateUserAttributes(ctx context.Context, in *api.UpdateUserAttributesInput) (*api.UpdateUserAttributesOutput, error) {
-	a, err := s.authenticate(ctx, in.AccessToken)
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
 	var c *model.Client
-	if cl, _, err := s.dir.Client(ctx, a.claims.ClientID); err == nil {
+	if cl, _, err := s.dir.Client(ctx, a.Claims.ClientID); err == nil {
 		c = cl
 	}
-	set, err := model.CheckAttributes(a.pool, in.UserAttributes, false, model.ClientWritable(c))
+	set, err := model.CheckAttributes(a.Pool, in.UserAttributes, false, model.ClientWritable(c))
 	if err != nil {
 		return nil, err
 	}
 	var ch *attributeChange
-	u, err := s.dir.UpdateUser(ctx, a.pool, a.user, func(cur *model.User) ([]store.Op, error) {
+	u, err := s.dir.UpdateUser(ctx, a.Pool, a.User, func(cur *model.User) ([]store.Op, error) {
 		var ops []store.Op
 		var err error
-		ch, ops, err = s.applyAttributes(a.pool, cur, set, false)
+		ch, ops, err = s.applyAttributes(a.Pool, cur, set, false)
 		return ops, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.deliver(ctx, a.pool, u, mail.UpdateUserAttribute, ch)
+	list, err := s.deliver(ctx, a.Pool, u, mail.UpdateUserAttribute, ch)
 	if err != nil {
 		return nil, err
 	}
@@ -200,11 +200,11 @@ func (s *Service) deleteAttributes(ctx context.Context, p *model.Pool, u *model.
 
 // DeleteUserAttributes deletes attributes of the caller.
 func (s *Service) DeleteUserAttributes(ctx context.Context, in *api.DeleteUserAttributesInput) (*api.DeleteUserAttributesOutput, error) {
-	a, err := s.authenticate(ctx, in.AccessToken)
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.deleteAttributes(ctx, a.pool, a.user, in.UserAttributeNames, false); err != nil {
+	if err := s.deleteAttributes(ctx, a.Pool, a.User, in.UserAttributeNames, false); err != nil {
 		return nil, err
 	}
 	return &api.DeleteUserAttributesOutput{}, nil
@@ -225,11 +225,11 @@ func (s *Service) AdminDeleteUserAttributes(ctx context.Context, in *api.AdminDe
 // GetUserAttributeVerificationCode sends a code to verify the caller's email or phone (the
 // pending value when one waits for verification).
 func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *api.GetUserAttributeVerificationCodeInput) (*api.GetUserAttributeVerificationCodeOutput, error) {
-	a, err := s.authenticate(ctx, in.AccessToken)
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	p, u, name := a.pool, a.user, in.AttributeName
+	p, u, name := a.Pool, a.User, in.AttributeName
 	if name != "email" && name != "phone_number" {
 		return nil, msg.NotVerifiable()
 	}
@@ -260,11 +260,11 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *api.
 // VerifyUserAttribute verifies the caller's email or phone with a code: a pending value becomes
 // the active one (and its alias moves with it, atomically).
 func (s *Service) VerifyUserAttribute(ctx context.Context, in *api.VerifyUserAttributeInput) (*api.VerifyUserAttributeOutput, error) {
-	a, err := s.authenticate(ctx, in.AccessToken)
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	p, u, name := a.pool, a.user, in.AttributeName
+	p, u, name := a.Pool, a.User, in.AttributeName
 	if name != "email" && name != "phone_number" {
 		return nil, msg.NotVerifiable()
 	}
@@ -298,11 +298,11 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *api.VerifyUserAtt
 
 // SetUserSettings sets the caller's legacy MFA options (SMS only).
 func (s *Service) SetUserSettings(ctx context.Context, in *api.SetUserSettingsInput) (*api.SetUserSettingsOutput, error) {
-	a, err := s.authenticate(ctx, in.AccessToken)
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.setMFAOptions(ctx, a.pool, a.user, in.MFAOptions); err != nil {
+	if err := s.setMFAOptions(ctx, a.Pool, a.User, in.MFAOptions); err != nil {
 		return nil, err
 	}
 	return &api.SetUserSettingsOutput{}, nil

@@ -150,15 +150,15 @@ func decideDeviceVerifier(ctx context.Context, s *Service, call *signInCall) (*s
 // ConfirmDevice stores a new device's salt and verifier. The key must be the one the caller's
 // access token was issued with (NewDeviceMetadata of that sign-in).
 func (s *Service) ConfirmDevice(ctx context.Context, in *api.ConfirmDeviceInput) (*api.ConfirmDeviceOutput, error) {
-	a, err := s.authenticate(ctx, in.AccessToken)
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	p, u := a.pool, a.user
+	p, u := a.Pool, a.User
 	if !p.DeviceTracking() {
 		return nil, msg.TrackingOff()
 	}
-	if a.claims.DeviceKey != in.DeviceKey {
+	if a.Claims.DeviceKey != in.DeviceKey {
 		return nil, msg.DeviceNotFound()
 	}
 	var salt, verifier []byte
@@ -186,14 +186,14 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *api.ConfirmDeviceInput)
 
 // deviceCaller authenticates an access token for a device operation.
 func (s *Service) deviceCaller(ctx context.Context, accessToken string) (*model.Pool, *model.User, error) {
-	a, err := s.authenticate(ctx, accessToken)
+	a, err := s.lineages.Authenticate(ctx, accessToken)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !a.pool.DeviceTracking() {
+	if !a.Pool.DeviceTracking() {
 		return nil, nil, msg.TrackingOff()
 	}
-	return a.pool, a.user, nil
+	return a.Pool, a.User, nil
 }
 
 // deviceAdmin resolves the pool and user of an admin device operation.

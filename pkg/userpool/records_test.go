@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/lineage"
+
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
@@ -34,11 +36,11 @@ func TestRecordOwnership(t *testing.T) {
 		got  bool
 		want bool
 	}{
-		{"refresh: same sub", (&refreshRecord{Sub: "sub-now", AuthTime: before}).ownedBy(u), true},
-		{"refresh: other sub", (&refreshRecord{Sub: "sub-old", AuthTime: after}).ownedBy(u), false},
-		{"refresh: no sub, signed in after the user was created", (&refreshRecord{AuthTime: after}).ownedBy(u), true},
-		{"refresh: no sub, signed in as the user was created", (&refreshRecord{AuthTime: created}).ownedBy(u), true},
-		{"refresh: no sub, signed in before the user existed", (&refreshRecord{AuthTime: before}).ownedBy(u), false},
+		{"refresh: same sub", (&lineage.Record{Sub: "sub-now", AuthTime: before}).OwnedBy(u), true},
+		{"refresh: other sub", (&lineage.Record{Sub: "sub-old", AuthTime: after}).OwnedBy(u), false},
+		{"refresh: no sub, signed in after the user was created", (&lineage.Record{AuthTime: after}).OwnedBy(u), true},
+		{"refresh: no sub, signed in as the user was created", (&lineage.Record{AuthTime: created}).OwnedBy(u), true},
+		{"refresh: no sub, signed in before the user existed", (&lineage.Record{AuthTime: before}).OwnedBy(u), false},
 		{"session: same sub", (&sessions.Session{Sub: "sub-now"}).OwnedBy(u), true},
 		{"session: other sub", (&sessions.Session{Sub: "sub-old"}).OwnedBy(u), false},
 		{"session: no sub", (&sessions.Session{}).OwnedBy(u), false},

@@ -18,6 +18,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
+	"github.com/cognatehq/cognate/pkg/userpool/lineage"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
@@ -70,6 +71,9 @@ type Service struct {
 	limits *limits.Limits
 	// devices reads and writes remembered devices (pkg/userpool/devices).
 	devices *devices.Devices
+	// lineages mints tokens, keeps refresh-token lineages and authenticates access tokens
+	// (pkg/userpool/lineage).
+	lineages *lineage.Lineages
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -106,6 +110,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.sessions = sessions.New(s.Ports, s.dir)
 	s.limits = limits.New(s.Ports, s.dir)
 	s.devices = &devices.Devices{Ports: s.Ports}
+	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, cfg.IssuerBase)
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err
@@ -146,10 +151,8 @@ func (s *Service) loadSecret(ctx context.Context, name string) ([]byte, error) {
 	return nil, errors.New("userpool: could not load server secret " + name)
 }
 
-func (s *Service) issuer(poolID string) string { return s.cfg.IssuerBase + "/" + poolID }
-
 // Issuer returns the token issuer URL of a pool (for discovery documents).
-func (s *Service) Issuer(poolID string) string { return s.issuer(poolID) }
+func (s *Service) Issuer(poolID string) string { return s.lineages.Issuer(poolID) }
 
 // ---- identifiers ----
 

@@ -11,9 +11,9 @@ import (
 // user's state — for resource servers such as the API Gateway authorizer. The claims may be
 // shared with other calls presenting the same token (token.Issuer.Verify): do not modify them.
 func (s *Service) VerifyAccessToken(ctx context.Context, raw string) (*token.Claims, error) {
-	a, err := s.authenticate(ctx, raw)
+	a, err := s.lineages.Authenticate(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
-	return a.claims, nil
+	return a.Claims, nil
 }
