@@ -45,7 +45,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *api.ChangePasswordInpu
 		if u, err = s.limits.ReserveAttempt(ctx, p, u); err != nil {
 			return nil, err
 		}
-		ok, err := s.checkPassword(ctx, p, u, *in.PreviousPassword)
+		ok, err := s.passwords.Check(ctx, p, u, *in.PreviousPassword)
 		if err != nil {
 			return nil, msg.Internal(err)
 		}
@@ -56,7 +56,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *api.ChangePasswordInpu
 	if err := model.CheckPasswordPolicy(p, in.ProposedPassword); err != nil {
 		return nil, err
 	}
-	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), in.ProposedPassword, false)
+	pw, err := s.passwords.New(ctx, p, u.Username, u.Sub(), in.ProposedPassword, false)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}

@@ -52,7 +52,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserIn
 		if err := model.CheckPasswordPolicy(p, temp); err != nil {
 			return nil, err
 		}
-	} else if temp, err = s.temporaryPassword(p); err != nil {
+	} else if temp, err = s.passwords.Temporary(p); err != nil {
 		return nil, msg.Internal(err)
 	}
 	if in.MessageAction == "RESEND" {
@@ -67,7 +67,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserIn
 		return nil, err
 	}
 	// PreSignUp_AdminCreateUser trigger point.
-	pw, err := s.newPassword(ctx, p, username, sub, temp, true)
+	pw, err := s.passwords.New(ctx, p, username, sub, temp, true)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
@@ -139,7 +139,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *api.A
 	if u.Status != model.StatusForceChangePassword {
 		return nil, cognito.UnsupportedUserState("Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
 	}
-	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), temp, true)
+	pw, err := s.passwords.New(ctx, p, u.Username, u.Sub(), temp, true)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
@@ -180,7 +180,7 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, in *api.AdminSetUser
 	if err := model.CheckPasswordPolicy(p, in.Password); err != nil {
 		return nil, err
 	}
-	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), in.Password, !in.Permanent)
+	pw, err := s.passwords.New(ctx, p, u.Username, u.Sub(), in.Password, !in.Permanent)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}

@@ -105,7 +105,7 @@ func unknownUserPassword(ctx context.Context, s *Service, c *signInCall) error {
 }
 
 func (s *Service) unknownPassword(ctx context.Context, p *model.Pool, c *model.Client, password string) error {
-	if _, err := s.checkPassword(ctx, p, nil, password); err != nil {
+	if _, err := s.passwords.Check(ctx, p, nil, password); err != nil {
 		return msg.Internal(err)
 	}
 	if c.HidesExistence() {
@@ -118,7 +118,7 @@ func (s *Service) unknownPassword(ctx context.Context, p *model.Pool, c *model.C
 // PASSWORD factor): its verdict.
 func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password string) *signInDecision {
 	return &signInDecision{step: st, verdict: func(u *model.User) (bool, error) {
-		return s.checkPassword(ctx, st.pool, u, password)
+		return s.passwords.Check(ctx, st.pool, u, password)
 	}}
 }
 
@@ -208,7 +208,7 @@ func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict f
 		}
 		return nil, cognito.PasswordResetRequired("Password reset required for the user")
 	case model.StatusForceChangePassword:
-		if s.tempPasswordExpired(st.pool, u) {
+		if s.passwords.TemporaryExpired(st.pool, u) {
 			if _, err := s.limits.ClearFailures(ctx, st.pool, u); err != nil {
 				return nil, err
 			}
@@ -318,7 +318,7 @@ func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInD
 	if err := model.CheckPasswordPolicy(p, newPassword); err != nil {
 		return nil, err
 	}
-	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), newPassword, false)
+	pw, err := s.passwords.New(ctx, p, u.Username, u.Sub(), newPassword, false)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}

@@ -161,7 +161,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForg
 	if u.Status == model.StatusUnconfirmed {
 		return nil, msg.UserNotConfirmed()
 	}
-	pw, err := s.newPassword(ctx, p, u.Username, u.Sub(), in.Password, false)
+	pw, err := s.passwords.New(ctx, p, u.Username, u.Sub(), in.Password, false)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
+	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
@@ -74,6 +75,8 @@ type Service struct {
 	// lineages mints tokens, keeps refresh-token lineages and authenticates access tokens
 	// (pkg/userpool/lineage).
 	lineages *lineage.Lineages
+	// passwords makes and checks password verifiers (pkg/userpool/passwords).
+	passwords *passwords.Passwords
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -110,6 +113,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.sessions = sessions.New(s.Ports, s.dir)
 	s.limits = limits.New(s.Ports, s.dir)
 	s.devices = &devices.Devices{Ports: s.Ports}
+	s.passwords = &passwords.Passwords{Ports: s.Ports}
 	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, cfg.IssuerBase)
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {

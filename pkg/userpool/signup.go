@@ -99,7 +99,7 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 		return nil, err
 	}
 	// Pre-sign-up trigger point (PreSignUp_SignUp) goes here.
-	pw, err := s.newPassword(ctx, p, username, sub, *in.Password, false)
+	pw, err := s.passwords.New(ctx, p, username, sub, *in.Password, false)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/passwords"
+
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
@@ -293,11 +295,11 @@ func readSRPA(params map[string]string) (*big.Int, error) {
 func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep, typed string, A *big.Int, withSession bool) (*signInDecision, error) {
 	p, c, u := st.pool, st.client, st.user
 	b := &secretBlock{Pool: p.Id, Client: c.ID, Typed: typed}
-	salt, verifier := s.simulatedSalt(p, typed), dummyVerifier
+	salt, verifier := s.simulatedSalt(p, typed), passwords.DummyVerifier
 	if u != nil {
 		b.User, b.Sub, b.UserID = u.Stored.Key, u.Sub(), model.SRPName(p, u)
 		if u.Password != nil {
-			v, err := s.Sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
+			v, err := s.Sealer.Open(ctx, u.Password.Verifier, passwords.VerifierAAD(p.Id, u.Sub()))
 			if err != nil {
 				return nil, msg.Internal(err)
 			}
@@ -398,15 +400,15 @@ func decidePasswordVerifier(ctx context.Context, s *Service, c *signInCall) (*si
 	if c.user == nil {
 		// Simulated: the same computation against the dummy verifier, then the answer a wrong
 		// password gets (ENUM-01..03).
-		s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
+		s.verifySRP(b, raw, pr, passwords.DummyVerifier, srp.PoolName(p.Id))
 		return nil, msg.Incorrect()
 	}
 	verdict := func(u *model.User) (bool, error) {
 		if u.Password == nil {
-			s.verifySRP(b, raw, pr, dummyVerifier, srp.PoolName(p.Id))
+			s.verifySRP(b, raw, pr, passwords.DummyVerifier, srp.PoolName(p.Id))
 			return false, nil
 		}
-		v, err := s.Sealer.Open(ctx, u.Password.Verifier, verifierAAD(p.Id, u.Sub()))
+		v, err := s.Sealer.Open(ctx, u.Password.Verifier, passwords.VerifierAAD(p.Id, u.Sub()))
 		if err != nil {
 			return false, err
 		}
