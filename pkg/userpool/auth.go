@@ -82,7 +82,7 @@ func decidePassword(ctx context.Context, s *Service, c *signInCall) (*signInDeci
 // lookup: it finds the user's key from what was typed without reading the user — a username is
 // its key; an email or phone number in a pool that signs in with them is one alias read — and
 // counts the attempt while reading the user (limits.CountAttempt). nil sends the sign-in down the full
-// path (resolveUser, limits.ReserveAttempt), which also covers alias attributes, unknown users and a
+// path (preamble.Resolve, limits.ReserveAttempt), which also covers alias attributes, unknown users and a
 // SECRET_HASH over the internal username: nothing is counted before the SECRET_HASH holds.
 func (s *Service) countAttemptFor(ctx context.Context, p *model.Pool, c *model.Client, typed, secretHash string) *model.User {
 	if c.Secret != "" && model.CheckSecretHash(c, secretHash, typed) != nil {

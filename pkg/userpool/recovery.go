@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
+	"github.com/cognatehq/cognate/pkg/userpool/preamble"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
@@ -39,12 +40,12 @@ func recoveryTarget(p *model.Pool, u *model.User) (codes.Delivery, bool, error) 
 
 // ForgotPassword sends a one-hour reset code to the user's verified recovery channel.
 func (s *Service) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInput) (*api.ForgotPasswordOutput, error) {
-	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
+	call, err := preamble.ForUser(ctx, s.dir, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	p, u := call.pool, call.user
-	if call.hide {
+	p, u := call.Pool, call.User
+	if call.Hide {
 		return s.forgotHidden(ctx, p, u, in.Username)
 	}
 	if u == nil {
@@ -120,15 +121,15 @@ func (s *Service) sendResetCode(ctx context.Context, p *model.Pool, u *model.Use
 
 // ConfirmForgotPassword sets a new password with the reset code; the user becomes CONFIRMED.
 func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForgotPasswordInput) (*api.ConfirmForgotPasswordOutput, error) {
-	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
+	call, err := preamble.ForUser(ctx, s.dir, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	p, u := call.pool, call.user
+	p, u := call.Pool, call.User
 	// With existence errors hidden, the pool's password policy is checked first, for everyone,
 	// and every refused code answers as a wrong one (hiddenCodeErr), which is what a user who
 	// does not exist or is disabled gets; an unconfirmed user is told so only with a right code.
-	hide := call.hide
+	hide := call.Hide
 	if hide {
 		if err := model.CheckPasswordPolicy(p, in.Password); err != nil {
 			return nil, err

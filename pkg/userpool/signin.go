@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/big"
 
+	"github.com/cognatehq/cognate/pkg/userpool/preamble"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -183,7 +184,7 @@ func (s *Service) runStep(ctx context.Context, h *signInHandler, c *signInCall, 
 
 // userPhase resolves the step's user: from its Session (or ticket) when it has one, which the
 // USERNAME must name (sessionUser), else from the typed name with existence hiding
-// (resolveUser); SECRET_HASH is checked on the way. A password proof is counted toward
+// (preamble.Resolve); SECRET_HASH is checked on the way. A password proof is counted toward
 // lockout while its user is read when the name leads straight to the user's key.
 func (s *Service) userPhase(ctx context.Context, h *signInHandler, c *signInCall, answer bool) error {
 	if h.session != "" && (answer || c.token != "") {
@@ -207,7 +208,7 @@ func (s *Service) userPhase(ctx context.Context, h *signInHandler, c *signInCall
 			return nil
 		}
 	}
-	u, err := s.resolveUser(ctx, c.pool, c.client, c.username, c.params["SECRET_HASH"])
+	u, err := preamble.Resolve(ctx, s.dir, c.pool, c.client, c.username, c.params["SECRET_HASH"])
 	if err != nil {
 		return err
 	}

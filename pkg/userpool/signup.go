@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/preamble"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
@@ -69,11 +70,11 @@ func storeCreateErr(err error, p *model.Pool) error {
 // SignUp registers a user (UNCONFIRMED) and sends a confirmation code to an auto-verified
 // attribute.
 func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpOutput, error) {
-	call, err := s.publicNewUser(ctx, in.ClientId, in.Username, in.SecretHash)
+	call, err := preamble.ForNewUser(ctx, s.dir, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	c, p := call.client, call.pool
+	c, p := call.Client, call.Pool
 	if p.AdminCreateUserConfig != nil && p.AdminCreateUserConfig.AllowAdminCreateUserOnly {
 		return nil, cognito.NotAuthorized("SignUp is not permitted for this user pool")
 	}
@@ -149,11 +150,11 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 
 // ConfirmSignUp confirms a user with the emailed or texted code.
 func (s *Service) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput) (*api.ConfirmSignUpOutput, error) {
-	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
+	call, err := preamble.ForUser(ctx, s.dir, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	c, p, u, hide := call.client, call.pool, call.user, call.hide
+	c, p, u, hide := call.Client, call.Pool, call.User, call.Hide
 	if u == nil {
 		if hide {
 			return nil, msg.CodeMismatch()
@@ -208,12 +209,12 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput)
 
 // ResendConfirmationCode sends a new code (the old one stops working).
 func (s *Service) ResendConfirmationCode(ctx context.Context, in *api.ResendConfirmationCodeInput) (*api.ResendConfirmationCodeOutput, error) {
-	call, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
+	call, err := preamble.ForUser(ctx, s.dir, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	p, u := call.pool, call.user
-	if call.hide {
+	p, u := call.Pool, call.User
+	if call.Hide {
 		return s.resendHidden(ctx, p, u, in.Username)
 	}
 	if u == nil {
