@@ -24,7 +24,6 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-
 // Call is where a public operation stands after the preamble.
 type Call struct {
 	Pool   *model.Pool
