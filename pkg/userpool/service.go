@@ -22,6 +22,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+	"github.com/cognatehq/cognate/pkg/userpool/signin"
 
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/envelope"
@@ -77,6 +78,8 @@ type Service struct {
 	lineages *lineage.Lineages
 	// passwords makes and checks password verifiers (pkg/userpool/passwords).
 	passwords *passwords.Passwords
+	// signin is the sign-in pipeline (pkg/userpool/signin).
+	signin *signin.SignIn
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -115,6 +118,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.devices = &devices.Devices{Ports: s.Ports}
 	s.passwords = &passwords.Passwords{Ports: s.Ports}
 	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, cfg.IssuerBase)
+	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
+		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

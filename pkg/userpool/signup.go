@@ -116,7 +116,7 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 	u.Encode()
 	out := &api.SignUpOutput{UserSub: sub}
 	// The user, its confirmation code and its sign-in Session (USER_AUTH once confirmed,
-	// user_auth.go) are one transaction; the code is stored before it is sent (MAIL-01).
+	// signin/user_auth.go) are one transaction; the code is stored before it is sent (MAIL-01).
 	d, hasTarget := codes.VerificationTarget(p, attrs)
 	var code string
 	var extra []store.Op
@@ -309,7 +309,7 @@ func (s *Service) simulatedDelivery(p *model.Pool, typed, purpose string) *model
 	case model.PhoneRe.MatchString(typed) && slices.Contains(channels, "phone_number"):
 		return codes.DeliveryTo("phone_number", typed).Details()
 	}
-	h := s.MAC("simulated-delivery", p.Id, lookupKey(p, typed))
+	h := s.MAC("simulated-delivery", p.Id, model.LookupKey(p, typed))
 	if channels[0] == "phone_number" {
 		digits := []byte("+1")
 		for _, b := range h[2:12] {

@@ -408,3 +408,15 @@ func (l *LockState) Attempts() store.Attempts {
 	}
 	return a
 }
+
+// LookupKey folds a typed name the way the directory looks it up, so that every spelling that would
+// find the same real user gets the same simulated values.
+func LookupKey(p *Pool, typed string) string {
+	switch {
+	case (p.UsernameAttr("email") || p.AliasAttr("email")) && strings.Contains(typed, "@"):
+		return "email:" + AliasValue("email", typed)
+	case (p.UsernameAttr("phone_number") || p.AliasAttr("phone_number")) && strings.HasPrefix(typed, "+"):
+		return "phone_number:" + typed
+	}
+	return "username:" + UserKey(p, typed)
+}

@@ -102,7 +102,7 @@ const randomLen = 2 + 43
 
 // Seal returns a sealed Session for sess: its content travels in the token itself,
 // AES-GCM sealed with the service's envelope sealer, so issuing it writes nothing (the
-// PASSWORD_VERIFIER Session of USER_AUTH, which names its SECRET_BLOCK: see srp_auth.go). It is
+// PASSWORD_VERIFIER Session of USER_AUTH, which names its SECRET_BLOCK: see pkg/userpool/signin/srp.go). It is
 // as strong as a stored one: unforgeable and unreadable without the key, bound to pool, client
 // and step (and through its content to a user or a block), expiring after the client's
 // AuthSessionValidity, and single use through the marker its consume op writes (peekSession),

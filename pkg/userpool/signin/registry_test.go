@@ -1,4 +1,4 @@
-package userpool
+package signin
 
 import (
 	"maps"

@@ -1,4 +1,4 @@
-package userpool
+package signin
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 
 // The sign-in registry: every first factor InitiateAuth accepts (a flow) and every challenge
 // RespondToAuthChallenge answers is one signInHandler, registered under its wire name from
-// the file of its factor (auth.go: passwords and NEW_PASSWORD_REQUIRED; srp_auth.go: SRP;
-// devices.go: device SRP; user_auth.go: USER_AUTH's choice; tokens.go: refresh). The
-// pipeline (signin.go) runs the shared phases a handler declares it needs and carries out
+// the file of its factor (password.go: passwords and NEW_PASSWORD_REQUIRED; srp.go: SRP;
+// device.go: device SRP; user_auth.go: USER_AUTH's choice; refresh.go: refresh). The
+// pipeline (pipeline.go) runs the shared phases a handler declares it needs and carries out
 // what the handler decided.
 //
 // Adding a step (MFA, custom auth, WebAuthn): write its handler in the file of its factor and
@@ -53,7 +53,7 @@ type signInHandler struct {
 	// ticket opens step state that travels with the answer: besides the Session (the device
 	// verifier's SECRET_BLOCK), or instead of it, setting c.sess and c.consume (PASSWORD_VERIFIER,
 	// whose SECRET_BLOCK is its ticket and whose Session is optional).
-	ticket func(ctx context.Context, s *Service, c *signInCall) error
+	ticket func(ctx context.Context, s *SignIn, c *signInCall) error
 	// hashName is the internal name SECRET_HASH may be computed over besides USERNAME, for a
 	// step that has a Session; nil means the user's username.
 	hashName func(c *signInCall) string
@@ -63,9 +63,9 @@ type signInHandler struct {
 	counts bool
 	// unknown answers a flow whose typed name matched nobody; nil means UserNotFound, or decide
 	// with a nil user when existence errors are hidden (the flow simulates a real one).
-	unknown func(ctx context.Context, s *Service, c *signInCall) error
+	unknown func(ctx context.Context, s *SignIn, c *signInCall) error
 	// decide judges the step for c.user and returns what it decided.
-	decide func(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error)
+	decide func(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error)
 }
 
 // notImplemented stands for a challenge Cognito has and Cognate does not answer yet.

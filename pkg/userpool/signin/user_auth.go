@@ -1,4 +1,4 @@
-package userpool
+package signin
 
 import (
 	"context"
@@ -70,7 +70,7 @@ func availableChallenges(p *model.Pool, u *model.User) []string {
 // just proved the address the code went to (or was confirmed automatically), so the Session
 // stands in for the first factor: short-lived and single use, it goes through the same
 // pipeline as a correct password (disabled, unconfirmed, status, MFA, device).
-func decideUserAuth(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+func decideUserAuth(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
 	if c.sess != nil {
 		return &signInDecision{step: c.step(), verdict: func(*model.User) (bool, error) { return true, nil }}, nil
 	}
@@ -105,7 +105,7 @@ func firstFactorSession(st *signInStep, typed string, offer []string, out *api.A
 // startFirstFactor runs a chosen challenge with what the caller sent along: a PASSWORD is
 // judged at once, an SRP_A gets PASSWORD_VERIFIER; without them the challenge is posed on its
 // own and answered later with the same keys.
-func (s *Service) startFirstFactor(ctx context.Context, st *signInStep, typed, challenge string, params map[string]string) (*signInDecision, error) {
+func (s *SignIn) startFirstFactor(ctx context.Context, st *signInStep, typed, challenge string, params map[string]string) (*signInDecision, error) {
 	switch challenge {
 	case challengePassword:
 		if pw := params["PASSWORD"]; pw != "" {
@@ -131,7 +131,7 @@ func (s *Service) startFirstFactor(ctx context.Context, st *signInStep, typed, c
 // decideFirstFactor answers SELECT_CHALLENGE ({ANSWER, ...}) and the standalone PASSWORD and
 // PASSWORD_SRP challenges. A wrong password leaves the Session usable until it expires (lockout
 // counts each try); success consumes it with the tokens or the next challenge.
-func decideFirstFactor(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+func decideFirstFactor(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
 	challenge, sess, resp := c.name, c.sess, c.params
 	choice := challenge
 	if challenge == challengeSelect {

@@ -1,4 +1,4 @@
-package userpool
+package signin
 
 import (
 	"context"
@@ -97,7 +97,7 @@ func blockHash(block string) string {
 }
 
 // sealSecretBlock seals the server's SRP state and returns SECRET_BLOCK.
-func (s *Service) sealSecretBlock(ctx context.Context, c *model.Client, challenge, binding string, b *secretBlock) (string, error) {
+func (s *SignIn) sealSecretBlock(ctx context.Context, c *model.Client, challenge, binding string, b *secretBlock) (string, error) {
 	b.Expires = s.Now().Add(c.SessionTTL()).Unix()
 	b.Nonce = make([]byte, 16)
 	if _, err := io.ReadFull(s.Rand, b.Nonce); err != nil {
@@ -119,7 +119,7 @@ func (s *Service) sealSecretBlock(ctx context.Context, c *model.Client, challeng
 // unsealBlock opens a SECRET_BLOCK as received. It returns the block's raw bytes too: the client
 // signed those, not their base64. Only the canonical base64 of a block is accepted, so that one
 // block has one spelling. A block that does not open answers like a wrong password.
-func (s *Service) unsealBlock(ctx context.Context, challenge, binding, given string) (*secretBlock, []byte, error) {
+func (s *SignIn) unsealBlock(ctx context.Context, challenge, binding, given string) (*secretBlock, []byte, error) {
 	raw, err := base64.StdEncoding.Strict().DecodeString(given)
 	if err != nil {
 		return nil, nil, msg.Incorrect()
@@ -140,7 +140,7 @@ func (s *Service) unsealBlock(ctx context.Context, challenge, binding, given str
 
 // openSecretBlock checks that a device answer echoes the block its stored Session was issued
 // with, and opens it.
-func (s *Service) openSecretBlock(ctx context.Context, p *model.Pool, c *model.Client, challenge, sessionToken string, sess *sessions.Session, given string) (*secretBlock, []byte, error) {
+func (s *SignIn) openSecretBlock(ctx context.Context, p *model.Pool, c *model.Client, challenge, sessionToken string, sess *sessions.Session, given string) (*secretBlock, []byte, error) {
 	if blockHash(given) != sess.Data[sessions.KeySecretBlock] {
 		return nil, nil, msg.Incorrect()
 	}
@@ -158,7 +158,7 @@ func (s *Service) openSecretBlock(ctx context.Context, p *model.Pool, c *model.C
 // the step's Session: one of another pool or client, or past its expiry, is refused as such a
 // Session would be. A Session sent along must be the one issued with that block. The op
 // returned spends the block; it commits with the outcome.
-func (s *Service) openVerifierBlock(ctx context.Context, p *model.Pool, c *model.Client, session, given string) (*secretBlock, []byte, store.Op, error) {
+func (s *SignIn) openVerifierBlock(ctx context.Context, p *model.Pool, c *model.Client, session, given string) (*secretBlock, []byte, store.Op, error) {
 	b, raw, err := s.unsealBlock(ctx, challengePasswordVerifier, "", given)
 	if err != nil {
 		return nil, nil, store.Op{}, err
@@ -194,7 +194,7 @@ func (b *secretBlock) session() *sessions.Session {
 
 // srpStep draws b for a verifier and seals the step's state into a SECRET_BLOCK (bound to
 // binding, a stored Session's token, when not ""). It returns the block and B.
-func (s *Service) srpStep(ctx context.Context, c *model.Client, challenge, binding string, verifier []byte, b *secretBlock, A *big.Int) (block string, B *big.Int, err error) {
+func (s *SignIn) srpStep(ctx context.Context, c *model.Client, challenge, binding string, verifier []byte, b *secretBlock, A *big.Int) (block string, B *big.Int, err error) {
 	step, err := srp.NewServerStep(s.Rand, verifier) // a fresh 256-bit b every attempt
 	if err != nil {
 		return "", nil, err
@@ -240,7 +240,7 @@ func readProof(resp map[string]string) (*srpProof, error) {
 // accepts send times twelve hours off), and the single-use block is what stops a replay. The
 // full computation runs whatever the outcome, so a simulated step costs the same as a real
 // check (ENUM-03).
-func (s *Service) verifySRP(b *secretBlock, raw []byte, pr *srpProof, verifier []byte, poolName string) bool {
+func (s *SignIn) verifySRP(b *secretBlock, raw []byte, pr *srpProof, verifier []byte, poolName string) bool {
 	A, B, secret := new(big.Int).SetBytes(b.A), new(big.Int).SetBytes(b.B), new(big.Int).SetBytes(b.Secret)
 	key, err := srp.ServerSessionKey(A, B, secret, verifier) // refuses A mod N = 0 and u = 0
 	if err != nil {
@@ -260,7 +260,7 @@ func init() {
 // decideSRP is USER_SRP_AUTH: SRP_A in, PASSWORD_VERIFIER out. A DEVICE_KEY sent here is not
 // judged: clients present it again with the verifier answer, which is where an unknown one is
 // refused (and where clients retry without it).
-func decideSRP(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+func decideSRP(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
 	return s.passwordVerifierChallenge(ctx, &signInStep{pool: c.pool, client: c.client, user: c.user}, c.username, c.srpA, false)
 }
 
@@ -292,7 +292,7 @@ func readSRPA(params map[string]string) (*big.Int, error) {
 // length, whose answer then fails exactly like a wrong password. withSession adds the Session
 // USER_AUTH returns; USER_SRP_AUTH returns none, as Cognito. st.consume (a SELECT_CHALLENGE
 // Session) commits with the challenge; otherwise issuing it writes nothing.
-func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep, typed string, A *big.Int, withSession bool) (*signInDecision, error) {
+func (s *SignIn) passwordVerifierChallenge(ctx context.Context, st *signInStep, typed string, A *big.Int, withSession bool) (*signInDecision, error) {
 	p, c, u := st.pool, st.client, st.user
 	b := &secretBlock{Pool: p.Id, Client: c.ID, Typed: typed}
 	salt, verifier := s.simulatedSalt(p, typed), passwords.DummyVerifier
@@ -329,20 +329,8 @@ func (s *Service) passwordVerifierChallenge(ctx context.Context, st *signInStep,
 // simulatedSalt is the SALT an unknown user gets: 16 bytes, like a real user's, derived from the
 // server key, the pool and the folded typed name, so repeated attempts see the same salt (a
 // fresh one each time would betray the simulation).
-func (s *Service) simulatedSalt(p *model.Pool, typed string) []byte {
-	return s.MAC("srp-simulated-salt", p.Id, lookupKey(p, typed))[:16]
-}
-
-// lookupKey folds a typed name the way findUser looks it up, so that every spelling that would
-// find the same real user gets the same simulated values.
-func lookupKey(p *model.Pool, typed string) string {
-	switch {
-	case (p.UsernameAttr("email") || p.AliasAttr("email")) && strings.Contains(typed, "@"):
-		return "email:" + model.AliasValue("email", typed)
-	case (p.UsernameAttr("phone_number") || p.AliasAttr("phone_number")) && strings.HasPrefix(typed, "+"):
-		return "phone_number:" + typed
-	}
-	return "username:" + model.UserKey(p, typed)
+func (s *SignIn) simulatedSalt(p *model.Pool, typed string) []byte {
+	return s.MAC("srp-simulated-salt", p.Id, model.LookupKey(p, typed))[:16]
 }
 
 // simulatedUserID is the USER_ID_FOR_SRP an unknown user gets: a real user's as far as it can
@@ -367,10 +355,10 @@ func lookupKey(p *model.Pool, typed string) string {
 // behind it, as Cognito discloses it too (a verifier per alias would go stale when the alias
 // changes, which needs no password). Pools that must hide even that sign in by email or phone as
 // username, or use UUID usernames with aliases.
-func (s *Service) simulatedUserID(p *model.Pool, typed string) string {
+func (s *SignIn) simulatedUserID(p *model.Pool, typed string) string {
 	_, _, asUsername := model.UsernameAlias(p, typed)
 	if asUsername || (p.AliasAttr("email") && model.EmailRe.MatchString(typed)) || (p.AliasAttr("phone_number") && model.PhoneRe.MatchString(typed)) {
-		return ports.FormatUUID(s.MAC("srp-simulated-user", p.Id, lookupKey(p, typed))[:16], 4)
+		return ports.FormatUUID(s.MAC("srp-simulated-user", p.Id, model.LookupKey(p, typed))[:16], 4)
 	}
 	return model.UserKey(p, typed)
 }
@@ -384,7 +372,7 @@ func readProofParams(c *signInCall) (err error) {
 // verifierTicket opens the SECRET_BLOCK of a PASSWORD_VERIFIER answer, which is the step's
 // ticket (openVerifierBlock): the user it was issued for, and the spending of the block, which
 // commits with the outcome. A Session is optional.
-func verifierTicket(ctx context.Context, s *Service, c *signInCall) error {
+func verifierTicket(ctx context.Context, s *SignIn, c *signInCall) error {
 	b, raw, spend, err := s.openVerifierBlock(ctx, c.pool, c.client, c.token, c.proof.block)
 	if err != nil {
 		return err
@@ -395,7 +383,7 @@ func verifierTicket(ctx context.Context, s *Service, c *signInCall) error {
 
 // decidePasswordVerifier answers PASSWORD_VERIFIER: the PASSWORD_CLAIM_SIGNATURE is the
 // password verdict of the SRP flows, and the rest of the pipeline follows as for a password.
-func decidePasswordVerifier(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+func decidePasswordVerifier(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
 	p, b, raw, pr := c.pool, c.block, c.blockRaw, c.proof
 	if c.user == nil {
 		// Simulated: the same computation against the dummy verifier, then the answer a wrong

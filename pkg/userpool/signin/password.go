@@ -1,4 +1,4 @@
-package userpool
+package signin
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 )
 
 // Passwords: USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH, the answer to
-// NEW_PASSWORD_REQUIRED, and the phases of the sign-in pipeline (signin.go) from the password
+// NEW_PASSWORD_REQUIRED, and the phases of the sign-in pipeline (pipeline.go) from the password
 // verdict on: passwordVerdict, mfaAndDevice, the commit of a step (commitStep).
 
 func init() {
@@ -74,7 +74,7 @@ func readPassword(c *signInCall) error {
 }
 
 // decidePassword is USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH: the password's verdict.
-func decidePassword(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+func decidePassword(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
 	return s.verifyPassword(ctx, c.step(), c.params["PASSWORD"]), nil
 }
 
@@ -84,7 +84,7 @@ func decidePassword(ctx context.Context, s *Service, c *signInCall) (*signInDeci
 // counts the attempt while reading the user (limits.CountAttempt). nil sends the sign-in down the full
 // path (preamble.Resolve, limits.ReserveAttempt), which also covers alias attributes, unknown users and a
 // SECRET_HASH over the internal username: nothing is counted before the SECRET_HASH holds.
-func (s *Service) countAttemptFor(ctx context.Context, p *model.Pool, c *model.Client, typed, secretHash string) *model.User {
+func (s *SignIn) countAttemptFor(ctx context.Context, p *model.Pool, c *model.Client, typed, secretHash string) *model.User {
 	if c.Secret != "" && model.CheckSecretHash(c, secretHash, typed) != nil {
 		return nil
 	}
@@ -100,11 +100,11 @@ func (s *Service) countAttemptFor(ctx context.Context, p *model.Pool, c *model.C
 
 // unknownUserPassword answers a password for a user that does not exist, after the same work as
 // a real check so the answer's timing does not reveal the user (ENUM-03).
-func unknownUserPassword(ctx context.Context, s *Service, c *signInCall) error {
+func unknownUserPassword(ctx context.Context, s *SignIn, c *signInCall) error {
 	return s.unknownPassword(ctx, c.pool, c.client, c.params["PASSWORD"])
 }
 
-func (s *Service) unknownPassword(ctx context.Context, p *model.Pool, c *model.Client, password string) error {
+func (s *SignIn) unknownPassword(ctx context.Context, p *model.Pool, c *model.Client, password string) error {
 	if _, err := s.passwords.Check(ctx, p, nil, password); err != nil {
 		return msg.Internal(err)
 	}
@@ -116,7 +116,7 @@ func (s *Service) unknownPassword(ctx context.Context, p *model.Pool, c *model.C
 
 // verifyPassword is the decision on a plaintext password (USER_PASSWORD_AUTH and USER_AUTH's
 // PASSWORD factor): its verdict.
-func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password string) *signInDecision {
+func (s *SignIn) verifyPassword(ctx context.Context, st *signInStep, password string) *signInDecision {
 	return &signInDecision{step: st, verdict: func(u *model.User) (bool, error) {
 		return s.passwords.Check(ctx, st.pool, u, password)
 	}}
@@ -133,7 +133,7 @@ func (s *Service) verifyPassword(ctx context.Context, st *signInStep, password s
 // it is disabled or unconfirmed (docs/security.md). Such an attempt is judged, so it counts
 // toward lockout like any other. With LEGACY, a disabled or unconfirmed user is refused before
 // the password is looked at, as Cognito does, and the attempt does not count.
-func (s *Service) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *model.User) (bool, error)) (out *api.AuthOutput, err error) {
+func (s *SignIn) passwordVerdict(ctx context.Context, st *signInStep, verdict func(u *model.User) (bool, error)) (out *api.AuthOutput, err error) {
 	u := st.user
 	hide := st.client.HidesExistence()
 	unjudged := !hide && (!u.Enabled || u.Status == model.StatusUnconfirmed)
@@ -231,7 +231,7 @@ func accountStateErr(u *model.User) error {
 // the user's confirmed devices must be proven with device SRP before tokens bound to it are
 // issued; an unknown one is refused with the exact text clients look for, so they drop it and
 // retry; with device tracking on and no device presented, the sign-in gets a new device key.
-func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*api.AuthOutput, error) {
+func (s *SignIn) mfaAndDevice(ctx context.Context, st *signInStep) (*api.AuthOutput, error) {
 	dev, err := s.presentedDevice(ctx, st)
 	if err != nil {
 		return nil, err
@@ -253,7 +253,7 @@ func (s *Service) mfaAndDevice(ctx context.Context, st *signInStep) (*api.AuthOu
 }
 
 // issueTokens finishes a sign-in: tokens, bound to the new device when there is one.
-func (s *Service) issueTokens(ctx context.Context, st *signInStep, meta *model.NewDeviceMetadataType) (*api.AuthOutput, error) {
+func (s *SignIn) issueTokens(ctx context.Context, st *signInStep, meta *model.NewDeviceMetadataType) (*api.AuthOutput, error) {
 	var device string
 	if meta != nil {
 		device = meta.DeviceKey
@@ -280,7 +280,7 @@ func requiredMissing(p *model.Pool, u *model.User) []string {
 }
 
 // newPasswordChallenge answers NEW_PASSWORD_REQUIRED, consuming the step's Session with it.
-func (s *Service) newPasswordChallenge(ctx context.Context, st *signInStep) (*api.AuthOutput, error) {
+func (s *SignIn) newPasswordChallenge(ctx context.Context, st *signInStep) (*api.AuthOutput, error) {
 	p, c, u := st.pool, st.client, st.user
 	sess, err := s.nextChallenge(ctx, st, sessions.Session{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: challengeNewPassword})
 	if err != nil {
@@ -299,7 +299,7 @@ func (s *Service) newPasswordChallenge(ctx context.Context, st *signInStep) (*ap
 
 // decideNewPassword answers NEW_PASSWORD_REQUIRED: the new password (and the required
 // attributes still missing) commit with whatever comes next, tokens or the device challenge.
-func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInDecision, error) {
+func decideNewPassword(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
 	p, u, resp := c.pool, c.user, c.params
 	newPassword := resp["NEW_PASSWORD"]
 	if newPassword == "" {
@@ -353,7 +353,7 @@ func decideNewPassword(ctx context.Context, s *Service, c *signInCall) (*signInD
 
 // nextChallenge stores the Session of the step that comes next and returns its token,
 // committing it with the answered Session's consumption and the step's user change.
-func (s *Service) nextChallenge(ctx context.Context, st *signInStep, sess sessions.Session) (string, error) {
+func (s *SignIn) nextChallenge(ctx context.Context, st *signInStep, sess sessions.Session) (string, error) {
 	tok, err := s.sessions.NewToken()
 	if err != nil {
 		return "", msg.Internal(err)
@@ -366,7 +366,7 @@ func (s *Service) nextChallenge(ctx context.Context, st *signInStep, sess sessio
 
 // commitStep writes a step's outcome ops (a new Session, a device) together with the step's
 // consumed Session and user change, in one transaction.
-func (s *Service) commitStep(ctx context.Context, st *signInStep, ops ...store.Op) error {
+func (s *SignIn) commitStep(ctx context.Context, st *signInStep, ops ...store.Op) error {
 	ops = append(ops, st.consume...)
 	if st.change == nil && len(ops) == 0 {
 		return nil
