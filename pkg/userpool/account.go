@@ -2,7 +2,6 @@ package userpool
 
 import (
 	"context"
-	"errors"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
@@ -88,22 +87,8 @@ func (s *Service) DeleteUser(ctx context.Context, in *api.DeleteUserInput) (*api
 	if err != nil {
 		return nil, err
 	}
-	if err := s.deleteUser(ctx, a.Pool, a.User); err != nil {
+	if err := s.dir.DeleteUser(ctx, a.Pool, a.User); err != nil {
 		return nil, err
 	}
 	return &api.DeleteUserOutput{}, nil
-}
-
-func (s *Service) deleteUser(ctx context.Context, p *model.Pool, u *model.User) error {
-	err := s.Repo.DeleteUser(ctx, p.Id, u.Stored.Key)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return msg.UserNotFound()
-	case errors.Is(err, store.ErrConflict):
-		return cognito.ConcurrentModification("The user was modified concurrently; try again.")
-	case err != nil:
-		return msg.Internal(err)
-	}
-	s.dir.CountUser(p.Id, -1)
-	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -62,7 +64,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserIn
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	username, err := usernameFor(p, in.Username, sub, attrs)
+	username, err := model.UsernameFor(p, in.Username, sub, attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +95,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserIn
 		if errors.Is(err, store.ErrUsernameExists) {
 			return nil, cognito.UsernameExists("User account already exists")
 		}
-		return nil, storeCreateErr(err, p)
+		return nil, directory.CreateErr(err, p)
 	}
 	s.dir.CountUser(p.Id, +1)
 	if in.MessageAction != "SUPPRESS" {
@@ -106,7 +108,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserIn
 			return nil, err
 		}
 	}
-	ut := toUserType(u, model.AttributeList(u, nil))
+	ut := model.UserTypeOf(u, model.AttributeList(u, nil))
 	return &api.AdminCreateUserOutput{User: &ut}, nil
 }
 
@@ -155,7 +157,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *api.A
 	if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
 		return nil, err
 	}
-	ut := toUserType(u, model.AttributeList(u, nil))
+	ut := model.UserTypeOf(u, model.AttributeList(u, nil))
 	return &api.AdminCreateUserOutput{User: &ut}, nil
 }
 
@@ -165,7 +167,7 @@ func (s *Service) AdminDeleteUser(ctx context.Context, in *api.AdminDeleteUserIn
 	if err != nil {
 		return nil, err
 	}
-	if err := s.deleteUser(ctx, p, u); err != nil {
+	if err := s.dir.DeleteUser(ctx, p, u); err != nil {
 		return nil, err
 	}
 	return &api.AdminDeleteUserOutput{}, nil
@@ -230,27 +232,29 @@ func (s *Service) ListUsers(ctx context.Context, in *api.ListUsersInput) (*api.L
 		limit = int(*in.Limit)
 	}
 	scope := "users/" + p.Id + "/" + in.Filter
-	cursor, err := s.openPageToken(in.PaginationToken, scope)
+	cursor, err := s.OpenPageToken(in.PaginationToken, scope)
 	if err != nil {
 		return nil, err
 	}
 	out := &api.ListUsersOutput{Users: []model.UserType{}}
 	readable := func(n string) bool { return len(in.AttributesToGet) == 0 || slices.Contains(in.AttributesToGet, n) }
-	add := func(u *model.User) { out.Users = append(out.Users, toUserType(u, model.AttributeList(u, readable))) }
+	add := func(u *model.User) {
+		out.Users = append(out.Users, model.UserTypeOf(u, model.AttributeList(u, readable)))
+	}
 	if filter != nil {
 		if !p.Searchable(filter.Attr()) {
 			return nil, cognito.InvalidParameter("Invalid search attribute: %s", filter.Attr())
 		}
 		if cursor, err = s.dir.SearchUsers(ctx, p, filter, cursor, limit, add); err != nil {
-			return nil, pageErr(err)
+			return nil, ports.PageErr(err)
 		}
-		out.PaginationToken = s.pageToken(cursor, scope)
+		out.PaginationToken = s.PageToken(cursor, scope)
 		return out, nil
 	}
 	for len(out.Users) < limit {
 		users, next, err := s.Repo.ListUsers(ctx, p.Id, cursor, limit-len(out.Users))
 		if err != nil {
-			return nil, pageErr(err)
+			return nil, ports.PageErr(err)
 		}
 		for _, su := range users {
 			u, err := model.DecodeUser(su)
@@ -264,6 +268,6 @@ func (s *Service) ListUsers(ctx context.Context, in *api.ListUsersInput) (*api.L
 			break
 		}
 	}
-	out.PaginationToken = s.pageToken(cursor, scope)
+	out.PaginationToken = s.PageToken(cursor, scope)
 	return out, nil
 }

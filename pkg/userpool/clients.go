@@ -136,7 +136,7 @@ func (s *Service) ListUserPoolClients(ctx context.Context, in *api.ListUserPoolC
 		return nil, err
 	}
 	scope := "clients/" + in.UserPoolId
-	cursor, err := s.openPageToken(in.NextToken, scope)
+	cursor, err := s.OpenPageToken(in.NextToken, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -146,9 +146,9 @@ func (s *Service) ListUserPoolClients(ctx context.Context, in *api.ListUserPoolC
 	}
 	clients, next, err := s.Repo.ListClients(ctx, in.UserPoolId, cursor, limit)
 	if err != nil {
-		return nil, pageErr(err)
+		return nil, ports.PageErr(err)
 	}
-	out := &api.ListUserPoolClientsOutput{UserPoolClients: []model.UserPoolClientDescription{}, NextToken: s.pageToken(next, scope)}
+	out := &api.ListUserPoolClientsOutput{UserPoolClients: []model.UserPoolClientDescription{}, NextToken: s.PageToken(next, scope)}
 	for _, sc := range clients {
 		var rec model.ClientRecord
 		if err := json.Unmarshal(sc.Data, &rec); err != nil {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -131,7 +133,7 @@ func (s *Service) forgetDevice(ctx context.Context, p *model.Pool, u *model.User
 // listDevices pages through a user's live devices.
 func (s *Service) listDevices(ctx context.Context, p *model.Pool, u *model.User, limit *int32, token string) ([]model.DeviceType, string, error) {
 	scope := "devices/" + p.Id + "/" + u.Stored.Key
-	cursor, err := s.openPageToken(token, scope)
+	cursor, err := s.OpenPageToken(token, scope)
 	if err != nil {
 		return nil, "", err
 	}
@@ -141,7 +143,7 @@ func (s *Service) listDevices(ctx context.Context, p *model.Pool, u *model.User,
 	}
 	items, next, err := s.Repo.Query(ctx, store.ChildKey(p.Id, u.Stored.Key, store.ChildDevice, ""), cursor, n)
 	if err != nil {
-		return nil, "", pageErr(err)
+		return nil, "", ports.PageErr(err)
 	}
 	out := []model.DeviceType{}
 	for _, it := range items {
@@ -153,7 +155,7 @@ func (s *Service) listDevices(ctx context.Context, p *model.Pool, u *model.User,
 			out = append(out, devices.Wire(&d))
 		}
 	}
-	return out, s.pageToken(next, scope), nil
+	return out, s.PageToken(next, scope), nil
 }
 
 // GetDevice returns one of the caller's devices.

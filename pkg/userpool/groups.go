@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -137,15 +139,15 @@ func (s *Service) ListGroups(ctx context.Context, in *api.ListGroupsInput) (*api
 		return nil, err
 	}
 	scope := "groups/" + in.UserPoolId
-	cursor, err := s.openPageToken(in.NextToken, scope)
+	cursor, err := s.OpenPageToken(in.NextToken, scope)
 	if err != nil {
 		return nil, err
 	}
 	groups, next, err := s.Repo.ListGroups(ctx, in.UserPoolId, cursor, limitOr60(in.Limit))
 	if err != nil {
-		return nil, pageErr(err)
+		return nil, ports.PageErr(err)
 	}
-	out := &api.ListGroupsOutput{Groups: []model.GroupType{}, NextToken: s.pageToken(next, scope)}
+	out := &api.ListGroupsOutput{Groups: []model.GroupType{}, NextToken: s.PageToken(next, scope)}
 	for _, sg := range groups {
 		g, err := directory.DecodeGroup(sg)
 		if err != nil {
@@ -234,7 +236,7 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, in *api.AdminListG
 	// The list is bounded (100 per user), so a token is an index into it, sealed like any other.
 	scope := "user-groups/" + p.Id + "/" + u.Stored.Key
 	start := 0
-	if c, err := s.openPageToken(in.NextToken, scope); err != nil {
+	if c, err := s.OpenPageToken(in.NextToken, scope); err != nil {
 		return nil, err
 	} else if c != "" {
 		if start, err = atoiStrict(c); err != nil || start > len(groups) {
@@ -244,7 +246,7 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, in *api.AdminListG
 	end := min(start+limitOr60(in.Limit), len(groups))
 	out := &api.AdminListGroupsForUserOutput{Groups: groups[start:end]}
 	if end < len(groups) {
-		out.NextToken = s.pageToken(itoa(end), scope)
+		out.NextToken = s.PageToken(itoa(end), scope)
 	}
 	return out, nil
 }
@@ -259,15 +261,15 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroup
 		return nil, err
 	}
 	scope := "group-users/" + p.Id + "/" + in.GroupName
-	cursor, err := s.openPageToken(in.NextToken, scope)
+	cursor, err := s.OpenPageToken(in.NextToken, scope)
 	if err != nil {
 		return nil, err
 	}
 	keys, next, err := s.Repo.ListMembers(ctx, p.Id, in.GroupName, cursor, limitOr60(in.Limit))
 	if err != nil {
-		return nil, pageErr(err)
+		return nil, ports.PageErr(err)
 	}
-	out := &api.ListUsersInGroupOutput{Users: []model.UserType{}, NextToken: s.pageToken(next, scope)}
+	out := &api.ListUsersInGroupOutput{Users: []model.UserType{}, NextToken: s.PageToken(next, scope)}
 	for _, k := range keys {
 		su, err := s.Repo.GetUser(ctx, p.Id, k)
 		if errors.Is(err, store.ErrNotFound) {
@@ -285,7 +287,7 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroup
 		if !slices.Contains(u.Groups, in.GroupName) {
 			continue
 		}
-		out.Users = append(out.Users, toUserType(u, model.AttributeList(u, nil)))
+		out.Users = append(out.Users, model.UserTypeOf(u, model.AttributeList(u, nil)))
 	}
 	return out, nil
 }

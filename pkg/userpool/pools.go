@@ -143,15 +143,15 @@ func (s *Service) DeleteUserPool(ctx context.Context, in *api.DeleteUserPoolInpu
 
 // ListUserPools pages through pools.
 func (s *Service) ListUserPools(ctx context.Context, in *api.ListUserPoolsInput) (*api.ListUserPoolsOutput, error) {
-	cursor, err := s.openPageToken(in.NextToken, "pools")
+	cursor, err := s.OpenPageToken(in.NextToken, "pools")
 	if err != nil {
 		return nil, err
 	}
 	pools, next, err := s.Repo.ListPools(ctx, cursor, int(*in.MaxResults))
 	if err != nil {
-		return nil, pageErr(err)
+		return nil, ports.PageErr(err)
 	}
-	out := &api.ListUserPoolsOutput{UserPools: []model.UserPoolDescriptionType{}, NextToken: s.pageToken(next, "pools")}
+	out := &api.ListUserPoolsOutput{UserPools: []model.UserPoolDescriptionType{}, NextToken: s.PageToken(next, "pools")}
 	for _, sp := range pools {
 		p, err := model.DecodePool(sp)
 		if err != nil {
@@ -190,35 +190,3 @@ func (s *Service) AddCustomAttributes(ctx context.Context, in *api.AddCustomAttr
 }
 
 // ---- pagination tokens ----
-
-// pageToken seals a store cursor with the operation it belongs to, so tokens are opaque and
-// cannot be moved between operations or forged.
-func (s *Service) pageToken(cursor, scope string) string {
-	if cursor == "" {
-		return ""
-	}
-	tag := s.MAC("page", scope, cursor)[:12]
-	return encodeB64(append(tag, []byte(cursor)...))
-}
-
-func (s *Service) openPageToken(tok, scope string) (string, error) {
-	if tok == "" {
-		return "", nil
-	}
-	raw, err := decodeB64(tok)
-	if err != nil || len(raw) < 13 {
-		return "", msg.InvalidPageToken()
-	}
-	cursor := string(raw[12:])
-	if !hmacEqual(raw[:12], s.MAC("page", scope, cursor)[:12]) {
-		return "", msg.InvalidPageToken()
-	}
-	return cursor, nil
-}
-
-func pageErr(err error) error {
-	if errors.Is(err, store.ErrInvalidCursor) {
-		return msg.InvalidPageToken()
-	}
-	return msg.Internal(err)
-}

@@ -85,11 +85,11 @@ func (s *Service) forgotHidden(ctx context.Context, p *model.Pool, u *model.User
 	}
 	if u == nil {
 		// UserMigration_ForgotPassword trigger point.
-		return out(s.simulatedDelivery(p, typed, codes.PurposeForgot))
+		return out(s.codes.Simulated(p, typed, codes.PurposeForgot))
 	}
 	d, ok, _ := recoveryTarget(p, u)
 	if !ok {
-		return out(s.simulatedDelivery(p, typed, codes.PurposeForgot))
+		return out(s.codes.Simulated(p, typed, codes.PurposeForgot))
 	}
 	if !u.Enabled || u.Status == model.StatusForceChangePassword {
 		return out(d.Details())
@@ -100,7 +100,7 @@ func (s *Service) forgotHidden(ctx context.Context, p *model.Pool, u *model.User
 		}
 		return nil, err
 	}
-	if err := s.sendResetCode(ctx, p, u, d); err != nil && !isDeliveryFailure(err) {
+	if err := s.sendResetCode(ctx, p, u, d); err != nil && !codes.IsDeliveryFailure(err) {
 		return nil, err
 	}
 	return out(d.Details())
@@ -148,7 +148,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForg
 		return nil, msg.UserNotConfirmed()
 	}
 	if err := s.limits.CountHourly(ctx, p, u, "ConfirmForgotPassword"); err != nil {
-		return nil, hiddenCodeErr(hide, err)
+		return nil, codes.HiddenErr(hide, err)
 	}
 	if !hide {
 		if err := model.CheckPasswordPolicy(p, in.Password); err != nil {
@@ -157,7 +157,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForg
 	}
 	_, consume, err := s.codes.Check(ctx, p, u, codes.PurposeForgot, in.ConfirmationCode)
 	if err != nil {
-		return nil, hiddenCodeErr(hide, err)
+		return nil, codes.HiddenErr(hide, err)
 	}
 	if u.Status == model.StatusUnconfirmed {
 		return nil, msg.UserNotConfirmed()

@@ -3,7 +3,8 @@ package userpool
 import (
 	"context"
 	"errors"
-	"slices"
+
+	"github.com/cognatehq/cognate/pkg/userpool/directory"
 
 	"github.com/cognatehq/cognate/pkg/userpool/preamble"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
@@ -20,52 +21,6 @@ import (
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
 )
-
-// usernameFor works out the internal username of a new user and fills the username attribute
-// in email/phone-as-username pools, where Cognito keeps a UUID (the sub) as the username.
-func usernameFor(p *model.Pool, typed, sub string, attrs map[string]string) (string, error) {
-	if len(p.UsernameAttributes) > 0 {
-		switch {
-		case p.UsernameAttr("email") && model.EmailRe.MatchString(typed):
-			if v, ok := attrs["email"]; ok && model.NormalizeEmail(v) != model.NormalizeEmail(typed) {
-				return "", cognito.InvalidParameter("Username and email must match when username is an email.")
-			}
-			attrs["email"] = typed
-		case p.UsernameAttr("phone_number") && model.PhoneRe.MatchString(typed):
-			attrs["phone_number"] = typed
-		case p.UsernameAttr("email") && p.UsernameAttr("phone_number"):
-			return "", cognito.InvalidParameter("Username should be either an email or a phone number.")
-		case p.UsernameAttr("email"):
-			return "", cognito.InvalidParameter("Username should be an email.")
-		default:
-			return "", cognito.InvalidParameter("Username should be a phone number.")
-		}
-		return sub, nil
-	}
-	if p.AliasAttr("email") && model.EmailRe.MatchString(typed) {
-		return "", cognito.InvalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
-	}
-	if p.AliasAttr("phone_number") && model.PhoneRe.MatchString(typed) {
-		return "", cognito.InvalidParameter("Username cannot be of phone_number format, since user pool is configured for phone_number alias.")
-	}
-	return typed, nil
-}
-
-func storeCreateErr(err error, p *model.Pool) error {
-	var at *store.AliasTakenError
-	switch {
-	case errors.Is(err, store.ErrUsernameExists):
-		return cognito.UsernameExists("User already exists")
-	case errors.As(err, &at):
-		if len(p.UsernameAttributes) > 0 {
-			return cognito.UsernameExists("An account with the given %s already exists.", at.Kind)
-		}
-		return msg.AliasExists(at.Kind)
-	case errors.Is(err, store.ErrNotFound):
-		return msg.PoolNotFound(p.Id)
-	}
-	return msg.Internal(err)
-}
 
 // SignUp registers a user (UNCONFIRMED) and sends a confirmation code to an auto-verified
 // attribute.
@@ -89,7 +44,7 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	username, err := usernameFor(p, in.Username, sub, attrs)
+	username, err := model.UsernameFor(p, in.Username, sub, attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +87,7 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 	}
 	extra = append(extra, op)
 	if err := s.Repo.CreateUser(ctx, u.Stored, extra...); err != nil {
-		return nil, storeCreateErr(err, p)
+		return nil, directory.CreateErr(err, p)
 	}
 	s.dir.CountUser(p.Id, +1)
 	out.Session = tok
@@ -168,11 +123,11 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput)
 		return nil, msg.CannotConfirm(u.Status)
 	}
 	if err := s.limits.CountHourly(ctx, p, u, "ConfirmSignUp"); err != nil {
-		return nil, hiddenCodeErr(hide, err)
+		return nil, codes.HiddenErr(hide, err)
 	}
 	rec, consume, err := s.codes.Check(ctx, p, u, codes.PurposeSignUp, in.ConfirmationCode)
 	if err != nil {
-		return nil, hiddenCodeErr(hide, err)
+		return nil, codes.HiddenErr(hide, err)
 	}
 	// The confirmation returns a Session for signing in with USER_AUTH straight away; it
 	// retires SignUp's, whose validity the confirmation itself does not depend on.
@@ -248,11 +203,11 @@ func (s *Service) resendHidden(ctx context.Context, p *model.Pool, u *model.User
 		return &api.ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, nil
 	}
 	if u == nil {
-		return out(s.simulatedDelivery(p, typed, codes.PurposeSignUp))
+		return out(s.codes.Simulated(p, typed, codes.PurposeSignUp))
 	}
 	d, ok := codes.VerificationTarget(p, u.Attrs)
 	if !ok {
-		return out(s.simulatedDelivery(p, typed, codes.PurposeSignUp))
+		return out(s.codes.Simulated(p, typed, codes.PurposeSignUp))
 	}
 	if u.Status != model.StatusUnconfirmed {
 		return out(d.Details())
@@ -263,61 +218,10 @@ func (s *Service) resendHidden(ctx context.Context, p *model.Pool, u *model.User
 		}
 		return nil, err
 	}
-	if err := s.codes.SendCode(ctx, p, u, codes.PurposeSignUp, mail.ResendCode, d); err != nil && !isDeliveryFailure(err) {
+	if err := s.codes.SendCode(ctx, p, u, codes.PurposeSignUp, mail.ResendCode, d); err != nil && !codes.IsDeliveryFailure(err) {
 		return nil, err
 	}
 	return out(d.Details())
-}
-
-// isDeliveryFailure: the message could not be delivered (the code is stored and logged as
-// undelivered). Where existence is hidden this answers as a delivery does (ENUM-05): a user who
-// does not exist cannot have a failing address.
-func isDeliveryFailure(err error) bool { return errors.Is(err, cognito.ErrCodeDeliveryFailure) }
-
-// hiddenCodeErr is the answer to a refused code. With existence errors hidden every refusal
-// that a user who does not exist could not get — a code expired, spent, voided by five wrong
-// tries or never sent, the hourly cap — answers as a wrong code does, which is what an unknown
-// user gets: the state of a real user's codes would otherwise show that the user exists.
-func hiddenCodeErr(hide bool, err error) error {
-	if hide && (errors.Is(err, cognito.ErrExpiredCode) || errors.Is(err, cognito.ErrLimitExceeded)) {
-		return msg.CodeMismatch()
-	}
-	return err
-}
-
-// simulatedDelivery answers for a user who gets no code when existence errors are hidden: a
-// masked destination shaped like a real user's, on a channel the pool would use for this
-// purpose (a sign-up code or a password reset), derived from the server key and the folded
-// typed name so that repeats, and every spelling that would find the same user, agree. A typed
-// email or phone number is masked itself, as a real user's would be.
-func (s *Service) simulatedDelivery(p *model.Pool, typed, purpose string) *model.CodeDeliveryDetailsType {
-	// The channels a code may go to, in the order the pool picks them, narrowed to those the
-	// pool verifies at sign-up, where nearly every user's verified address comes from.
-	channels := []string{"phone_number", "email"}
-	if purpose != codes.PurposeSignUp {
-		channels = model.RecoveryChannels(p)
-	}
-	if verified := slices.DeleteFunc(slices.Clone(channels), func(a string) bool { return !p.AutoVerified(a) }); len(verified) > 0 {
-		channels = verified
-	}
-	if len(channels) == 0 {
-		channels = []string{"email"}
-	}
-	switch {
-	case model.EmailRe.MatchString(typed) && slices.Contains(channels, "email"):
-		return codes.DeliveryTo("email", model.NormalizeEmail(typed)).Details()
-	case model.PhoneRe.MatchString(typed) && slices.Contains(channels, "phone_number"):
-		return codes.DeliveryTo("phone_number", typed).Details()
-	}
-	h := s.MAC("simulated-delivery", p.Id, model.LookupKey(p, typed))
-	if channels[0] == "phone_number" {
-		digits := []byte("+1")
-		for _, b := range h[2:12] {
-			digits = append(digits, '0'+b%10)
-		}
-		return codes.DeliveryTo("phone_number", string(digits)).Details()
-	}
-	return codes.DeliveryTo("email", string(rune('a'+h[0]%26))+"@"+string(rune('a'+h[1]%26))+".com").Details()
 }
 
 // AdminConfirmSignUp confirms a user without a code.

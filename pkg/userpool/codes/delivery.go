@@ -2,6 +2,8 @@ package codes
 
 import (
 	"context"
+	"errors"
+	"slices"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/mail"
@@ -16,6 +18,7 @@ type Delivery struct {
 	Channel mail.Channel
 }
 
+// Details is what Cognito reports of a delivery: the masked destination, medium and attribute.
 func (d Delivery) Details() *model.CodeDeliveryDetailsType {
 	if d.Channel == mail.Email {
 		return &model.CodeDeliveryDetailsType{Destination: mail.MaskEmail(d.Value), DeliveryMedium: "EMAIL", AttributeName: d.Attr}
@@ -68,4 +71,55 @@ func (c *Codes) SendCode(ctx context.Context, p *model.Pool, u *model.User, purp
 		return msg.Internal(err)
 	}
 	return c.Send(ctx, p, kind, d, u.Username, code)
+}
+
+// IsDeliveryFailure: the message could not be delivered (the code is stored and logged as
+// undelivered). Where existence is hidden this answers as a delivery does (ENUM-05): a user who
+// does not exist cannot have a failing address.
+func IsDeliveryFailure(err error) bool { return errors.Is(err, cognito.ErrCodeDeliveryFailure) }
+
+// HiddenErr is the answer to a refused code. With existence errors hidden every refusal
+// that a user who does not exist could not get — a code expired, spent, voided by five wrong
+// tries or never sent, the hourly cap — answers as a wrong code does, which is what an unknown
+// user gets: the state of a real user's codes would otherwise show that the user exists.
+func HiddenErr(hide bool, err error) error {
+	if hide && (errors.Is(err, cognito.ErrExpiredCode) || errors.Is(err, cognito.ErrLimitExceeded)) {
+		return msg.CodeMismatch()
+	}
+	return err
+}
+
+// Simulated answers for a user who gets no code when existence errors are hidden: a
+// masked destination shaped like a real user's, on a channel the pool would use for this
+// purpose (a sign-up code or a password reset), derived from the server key and the folded
+// typed name so that repeats, and every spelling that would find the same user, agree. A typed
+// email or phone number is masked itself, as a real user's would be.
+func (c *Codes) Simulated(p *model.Pool, typed, purpose string) *model.CodeDeliveryDetailsType {
+	// The channels a code may go to, in the order the pool picks them, narrowed to those the
+	// pool verifies at sign-up, where nearly every user's verified address comes from.
+	channels := []string{"phone_number", "email"}
+	if purpose != PurposeSignUp {
+		channels = model.RecoveryChannels(p)
+	}
+	if verified := slices.DeleteFunc(slices.Clone(channels), func(a string) bool { return !p.AutoVerified(a) }); len(verified) > 0 {
+		channels = verified
+	}
+	if len(channels) == 0 {
+		channels = []string{"email"}
+	}
+	switch {
+	case model.EmailRe.MatchString(typed) && slices.Contains(channels, "email"):
+		return DeliveryTo("email", model.NormalizeEmail(typed)).Details()
+	case model.PhoneRe.MatchString(typed) && slices.Contains(channels, "phone_number"):
+		return DeliveryTo("phone_number", typed).Details()
+	}
+	h := c.MAC("simulated-delivery", p.Id, model.LookupKey(p, typed))
+	if channels[0] == "phone_number" {
+		digits := []byte("+1")
+		for _, b := range h[2:12] {
+			digits = append(digits, '0'+b%10)
+		}
+		return DeliveryTo("phone_number", string(digits)).Details()
+	}
+	return DeliveryTo("email", string(rune('a'+h[0]%26))+"@"+string(rune('a'+h[1]%26))+".com").Details()
 }

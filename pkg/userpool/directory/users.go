@@ -130,3 +130,35 @@ func (d *Directory) UpdateUserAliases(ctx context.Context, p *model.Pool, u *mod
 	}
 	return out, nil
 }
+
+// DeleteUser deletes a user and its uniqueness claims; its tokens stop working at once.
+func (d *Directory) DeleteUser(ctx context.Context, p *model.Pool, u *model.User) error {
+	err := d.Repo.DeleteUser(ctx, p.Id, u.Stored.Key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return msg.UserNotFound()
+	case errors.Is(err, store.ErrConflict):
+		return cognito.ConcurrentModification("The user was modified concurrently; try again.")
+	case err != nil:
+		return msg.Internal(err)
+	}
+	d.CountUser(p.Id, -1)
+	return nil
+}
+
+// CreateErr is what a user sees when creating a user failed in the store.
+func CreateErr(err error, p *model.Pool) error {
+	var at *store.AliasTakenError
+	switch {
+	case errors.Is(err, store.ErrUsernameExists):
+		return cognito.UsernameExists("User already exists")
+	case errors.As(err, &at):
+		if len(p.UsernameAttributes) > 0 {
+			return cognito.UsernameExists("An account with the given %s already exists.", at.Kind)
+		}
+		return msg.AliasExists(at.Kind)
+	case errors.Is(err, store.ErrNotFound):
+		return msg.PoolNotFound(p.Id)
+	}
+	return msg.Internal(err)
+}

@@ -420,3 +420,39 @@ func LookupKey(p *Pool, typed string) string {
 	}
 	return "username:" + UserKey(p, typed)
 }
+
+// UsernameFor works out the internal username of a new user and fills the username attribute
+// in email/phone-as-username pools, where Cognito keeps a UUID (the sub) as the username.
+func UsernameFor(p *Pool, typed, sub string, attrs map[string]string) (string, error) {
+	if len(p.UsernameAttributes) > 0 {
+		switch {
+		case p.UsernameAttr("email") && EmailRe.MatchString(typed):
+			if v, ok := attrs["email"]; ok && NormalizeEmail(v) != NormalizeEmail(typed) {
+				return "", cognito.InvalidParameter("Username and email must match when username is an email.")
+			}
+			attrs["email"] = typed
+		case p.UsernameAttr("phone_number") && PhoneRe.MatchString(typed):
+			attrs["phone_number"] = typed
+		case p.UsernameAttr("email") && p.UsernameAttr("phone_number"):
+			return "", cognito.InvalidParameter("Username should be either an email or a phone number.")
+		case p.UsernameAttr("email"):
+			return "", cognito.InvalidParameter("Username should be an email.")
+		default:
+			return "", cognito.InvalidParameter("Username should be a phone number.")
+		}
+		return sub, nil
+	}
+	if p.AliasAttr("email") && EmailRe.MatchString(typed) {
+		return "", cognito.InvalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
+	}
+	if p.AliasAttr("phone_number") && PhoneRe.MatchString(typed) {
+		return "", cognito.InvalidParameter("Username cannot be of phone_number format, since user pool is configured for phone_number alias.")
+	}
+	return typed, nil
+}
+
+// UserTypeOf renders a user for AdminCreateUser and ListUsers.
+func UserTypeOf(u *User, attrs []AttributeType) UserType {
+	return UserType{Username: u.Username, Attributes: attrs, UserCreateDate: WireTime(u.Created),
+		UserLastModifiedDate: WireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status}
+}
