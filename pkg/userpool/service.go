@@ -20,6 +20,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
+	"github.com/cognatehq/cognate/pkg/userpool/pools"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 	"github.com/cognatehq/cognate/pkg/userpool/signin"
@@ -80,6 +81,8 @@ type Service struct {
 	passwords *passwords.Passwords
 	// signin is the sign-in pipeline (pkg/userpool/signin).
 	signin *signin.SignIn
+	// pools carries out the pool and app-client operations (pkg/userpool/pools).
+	pools *pools.Pools
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -118,6 +121,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.devices = &devices.Devices{Ports: s.Ports}
 	s.passwords = &passwords.Passwords{Ports: s.Ports}
 	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, cfg.IssuerBase)
+	s.pools = pools.New(s.Ports, s.dir, s.signer, cfg.Region, cfg.AccountID)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	key, err := s.loadSecret(ctx, "mac")

@@ -1,4 +1,8 @@
-package userpool
+// Package pools owns the pool and app-client operations: CreateUserPool, DescribeUserPool,
+// UpdateUserPool, DeleteUserPool, ListUserPools, AddCustomAttributes and the
+// UserPoolClient ones. What a pool's and a client's settings mean is the model's
+// (model.Pool, model.Client, the schema); reading them, cached, is the directory's.
+package pools
 
 import (
 	"context"
@@ -6,6 +10,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/signer"
+	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -18,18 +24,32 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
+// Pools creates, describes, changes and lists user pools and their app clients.
+type Pools struct {
+	*ports.Ports
+	dir       *directory.Directory
+	signer    signer.Signer // a pool's signing keys are made with it
+	region    string
+	accountID string
+}
+
+// New builds the pools room; region and accountID name new pools and their ARNs.
+func New(p *ports.Ports, dir *directory.Directory, sig signer.Signer, region, accountID string) *Pools {
+	return &Pools{Ports: p, dir: dir, signer: sig, region: region, accountID: accountID}
+}
+
 // ---- schema ----
 
 // ---- pool operations ----
 
 // CreateUserPool creates a pool with Cognito's defaults and its signing keys.
-func (s *Service) CreateUserPool(ctx context.Context, in *api.CreateUserPoolInput) (*api.CreateUserPoolOutput, error) {
+func (s *Pools) CreateUserPool(ctx context.Context, in *api.CreateUserPoolInput) (*api.CreateUserPoolOutput, error) {
 	return s.CreateUserPoolWithID(ctx, "", in)
 }
 
 // CreateUserPoolWithID is CreateUserPool with a chosen id (seed files and the local server's
 // ready pool use it so a setup can be reproduced); "" draws a random id as Cognito does.
-func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *api.CreateUserPoolInput) (*api.CreateUserPoolOutput, error) {
+func (s *Pools) CreateUserPoolWithID(ctx context.Context, id string, in *api.CreateUserPoolInput) (*api.CreateUserPoolOutput, error) {
 	if id != "" && !model.PoolIDRe.MatchString(id) {
 		return nil, cognito.InvalidParameter("Invalid user pool id %s.", id)
 	}
@@ -58,11 +78,11 @@ func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *api.C
 		if err != nil {
 			return nil, msg.Internal(err)
 		}
-		id = s.cfg.Region + "_" + suffix
+		id = s.region + "_" + suffix
 	}
 	now := s.Now()
 	p := model.UserPoolType{
-		Id: id, Name: in.PoolName, Arn: fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s", s.cfg.Region, s.cfg.AccountID, id),
+		Id: id, Name: in.PoolName, Arn: fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s", s.region, s.accountID, id),
 		CreationDate: model.WireTime(now), LastModifiedDate: model.WireTime(now), SchemaAttributes: schema,
 		AliasAttributes: in.AliasAttributes, UsernameAttributes: in.UsernameAttributes, UsernameConfiguration: in.UsernameConfiguration,
 	}
@@ -81,7 +101,7 @@ func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *api.C
 }
 
 // DescribeUserPool returns the pool.
-func (s *Service) DescribeUserPool(ctx context.Context, in *api.DescribeUserPoolInput) (*api.DescribeUserPoolOutput, error) {
+func (s *Pools) DescribeUserPool(ctx context.Context, in *api.DescribeUserPoolInput) (*api.DescribeUserPoolOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -94,7 +114,7 @@ func (s *Service) DescribeUserPool(ctx context.Context, in *api.DescribeUserPool
 }
 
 // UpdateUserPool replaces the pool's mutable settings (omitted ones return to their defaults).
-func (s *Service) UpdateUserPool(ctx context.Context, in *api.UpdateUserPoolInput) (*api.UpdateUserPoolOutput, error) {
+func (s *Pools) UpdateUserPool(ctx context.Context, in *api.UpdateUserPoolInput) (*api.UpdateUserPoolOutput, error) {
 	defer s.dir.DropPool(in.UserPoolId)
 	if err := model.ValidatePoolSettings(&in.PoolSettings); err != nil {
 		return nil, err
@@ -119,7 +139,7 @@ func (s *Service) UpdateUserPool(ctx context.Context, in *api.UpdateUserPoolInpu
 }
 
 // DeleteUserPool deletes a pool unless deletion protection is on.
-func (s *Service) DeleteUserPool(ctx context.Context, in *api.DeleteUserPoolInput) (*api.DeleteUserPoolOutput, error) {
+func (s *Pools) DeleteUserPool(ctx context.Context, in *api.DeleteUserPoolInput) (*api.DeleteUserPoolOutput, error) {
 	defer s.dir.DropPool(in.UserPoolId)
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
@@ -142,7 +162,7 @@ func (s *Service) DeleteUserPool(ctx context.Context, in *api.DeleteUserPoolInpu
 }
 
 // ListUserPools pages through pools.
-func (s *Service) ListUserPools(ctx context.Context, in *api.ListUserPoolsInput) (*api.ListUserPoolsOutput, error) {
+func (s *Pools) ListUserPools(ctx context.Context, in *api.ListUserPoolsInput) (*api.ListUserPoolsOutput, error) {
 	cursor, err := s.OpenPageToken(in.NextToken, "pools")
 	if err != nil {
 		return nil, err
@@ -164,7 +184,7 @@ func (s *Service) ListUserPools(ctx context.Context, in *api.ListUserPoolsInput)
 }
 
 // AddCustomAttributes appends custom attributes to a pool's schema.
-func (s *Service) AddCustomAttributes(ctx context.Context, in *api.AddCustomAttributesInput) (*api.AddCustomAttributesOutput, error) {
+func (s *Pools) AddCustomAttributes(ctx context.Context, in *api.AddCustomAttributesInput) (*api.AddCustomAttributesOutput, error) {
 	defer s.dir.DropPool(in.UserPoolId)
 	_, err := s.Repo.UpdatePool(ctx, in.UserPoolId, func(sp *store.Pool) error {
 		p, err := model.DecodePool(sp)

@@ -1,4 +1,4 @@
-package userpool
+package pools
 
 import (
 	"context"
@@ -18,13 +18,13 @@ import (
 )
 
 // CreateUserPoolClient creates an app client, with a generated secret when asked.
-func (s *Service) CreateUserPoolClient(ctx context.Context, in *api.CreateUserPoolClientInput) (*api.CreateUserPoolClientOutput, error) {
+func (s *Pools) CreateUserPoolClient(ctx context.Context, in *api.CreateUserPoolClientInput) (*api.CreateUserPoolClientOutput, error) {
 	return s.CreateUserPoolClientWithID(ctx, "", in)
 }
 
 // CreateUserPoolClientWithID is CreateUserPoolClient with a chosen client id (for seed files);
 // "" draws a random one.
-func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in *api.CreateUserPoolClientInput) (*api.CreateUserPoolClientOutput, error) {
+func (s *Pools) CreateUserPoolClientWithID(ctx context.Context, id string, in *api.CreateUserPoolClientInput) (*api.CreateUserPoolClientOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in 
 }
 
 // DescribeUserPoolClient returns an app client, secret included.
-func (s *Service) DescribeUserPoolClient(ctx context.Context, in *api.DescribeUserPoolClientInput) (*api.DescribeUserPoolClientOutput, error) {
+func (s *Pools) DescribeUserPoolClient(ctx context.Context, in *api.DescribeUserPoolClientInput) (*api.DescribeUserPoolClientOutput, error) {
 	c, _, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId)
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func (s *Service) DescribeUserPoolClient(ctx context.Context, in *api.DescribeUs
 }
 
 // UpdateUserPoolClient replaces the client's settings; omitted ones return to their defaults.
-func (s *Service) UpdateUserPoolClient(ctx context.Context, in *api.UpdateUserPoolClientInput) (*api.UpdateUserPoolClientOutput, error) {
+func (s *Pools) UpdateUserPoolClient(ctx context.Context, in *api.UpdateUserPoolClientInput) (*api.UpdateUserPoolClientOutput, error) {
 	defer s.dir.DropClient(in.ClientId)
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
@@ -116,7 +116,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *api.UpdateUserPo
 }
 
 // DeleteUserPoolClient deletes an app client.
-func (s *Service) DeleteUserPoolClient(ctx context.Context, in *api.DeleteUserPoolClientInput) (*api.DeleteUserPoolClientOutput, error) {
+func (s *Pools) DeleteUserPoolClient(ctx context.Context, in *api.DeleteUserPoolClientInput) (*api.DeleteUserPoolClientOutput, error) {
 	defer s.dir.DropClient(in.ClientId)
 	if _, _, err := s.dir.PoolClient(ctx, in.UserPoolId, in.ClientId); err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func (s *Service) DeleteUserPoolClient(ctx context.Context, in *api.DeleteUserPo
 }
 
 // ListUserPoolClients pages through a pool's app clients.
-func (s *Service) ListUserPoolClients(ctx context.Context, in *api.ListUserPoolClientsInput) (*api.ListUserPoolClientsOutput, error) {
+func (s *Pools) ListUserPoolClients(ctx context.Context, in *api.ListUserPoolClientsInput) (*api.ListUserPoolClientsOutput, error) {
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,102 @@
+package userpool
+
+import (
+	"context"
+
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+)
+
+// Every operation of the service, by the room that carries it out. Each method here only hands
+// the typed request to its room; the rules are the room's (see docs/architecture.md, "Where to
+// add").
+
+// ---- pools and app clients: pkg/userpool/pools ----
+
+// CreateUserPoolClient creates an app client, with a generated secret when asked.
+func (s *Service) CreateUserPoolClient(ctx context.Context, in *api.CreateUserPoolClientInput) (*api.CreateUserPoolClientOutput, error) {
+	return s.pools.CreateUserPoolClient(ctx, in)
+}
+
+// CreateUserPoolClientWithID is CreateUserPoolClient with a chosen client id (for seed files);
+// "" draws a random one.
+func (s *Service) CreateUserPoolClientWithID(ctx context.Context, id string, in *api.CreateUserPoolClientInput) (*api.CreateUserPoolClientOutput, error) {
+	return s.pools.CreateUserPoolClientWithID(ctx, id, in)
+}
+
+// DescribeUserPoolClient returns an app client, secret included.
+func (s *Service) DescribeUserPoolClient(ctx context.Context, in *api.DescribeUserPoolClientInput) (*api.DescribeUserPoolClientOutput, error) {
+	return s.pools.DescribeUserPoolClient(ctx, in)
+}
+
+// UpdateUserPoolClient replaces the client's settings; omitted ones return to their defaults.
+func (s *Service) UpdateUserPoolClient(ctx context.Context, in *api.UpdateUserPoolClientInput) (*api.UpdateUserPoolClientOutput, error) {
+	return s.pools.UpdateUserPoolClient(ctx, in)
+}
+
+// DeleteUserPoolClient deletes an app client.
+func (s *Service) DeleteUserPoolClient(ctx context.Context, in *api.DeleteUserPoolClientInput) (*api.DeleteUserPoolClientOutput, error) {
+	return s.pools.DeleteUserPoolClient(ctx, in)
+}
+
+// ListUserPoolClients pages through a pool's app clients.
+func (s *Service) ListUserPoolClients(ctx context.Context, in *api.ListUserPoolClientsInput) (*api.ListUserPoolClientsOutput, error) {
+	return s.pools.ListUserPoolClients(ctx, in)
+}
+
+// CreateUserPool creates a pool with Cognito's defaults and its signing keys.
+func (s *Service) CreateUserPool(ctx context.Context, in *api.CreateUserPoolInput) (*api.CreateUserPoolOutput, error) {
+	return s.pools.CreateUserPool(ctx, in)
+}
+
+// CreateUserPoolWithID is CreateUserPool with a chosen id (seed files and the local server's
+// ready pool use it so a setup can be reproduced); "" draws a random id as Cognito does.
+func (s *Service) CreateUserPoolWithID(ctx context.Context, id string, in *api.CreateUserPoolInput) (*api.CreateUserPoolOutput, error) {
+	return s.pools.CreateUserPoolWithID(ctx, id, in)
+}
+
+// DescribeUserPool returns the pool.
+func (s *Service) DescribeUserPool(ctx context.Context, in *api.DescribeUserPoolInput) (*api.DescribeUserPoolOutput, error) {
+	return s.pools.DescribeUserPool(ctx, in)
+}
+
+// UpdateUserPool replaces the pool's mutable settings (omitted ones return to their defaults).
+func (s *Service) UpdateUserPool(ctx context.Context, in *api.UpdateUserPoolInput) (*api.UpdateUserPoolOutput, error) {
+	return s.pools.UpdateUserPool(ctx, in)
+}
+
+// DeleteUserPool deletes a pool unless deletion protection is on.
+func (s *Service) DeleteUserPool(ctx context.Context, in *api.DeleteUserPoolInput) (*api.DeleteUserPoolOutput, error) {
+	return s.pools.DeleteUserPool(ctx, in)
+}
+
+// ListUserPools pages through pools.
+func (s *Service) ListUserPools(ctx context.Context, in *api.ListUserPoolsInput) (*api.ListUserPoolsOutput, error) {
+	return s.pools.ListUserPools(ctx, in)
+}
+
+// AddCustomAttributes appends custom attributes to a pool's schema.
+func (s *Service) AddCustomAttributes(ctx context.Context, in *api.AddCustomAttributesInput) (*api.AddCustomAttributesOutput, error) {
+	return s.pools.AddCustomAttributes(ctx, in)
+}
+
+// ---- sign-in and tokens: pkg/userpool/signin ----
+
+// InitiateAuth starts a sign-in for a public client.
+func (s *Service) InitiateAuth(ctx context.Context, in *api.InitiateAuthInput) (*api.InitiateAuthOutput, error) {
+	return s.signin.InitiateAuth(ctx, in)
+}
+
+// AdminInitiateAuth starts a sign-in from a trusted back end.
+func (s *Service) AdminInitiateAuth(ctx context.Context, in *api.AdminInitiateAuthInput) (*api.AdminInitiateAuthOutput, error) {
+	return s.signin.AdminInitiateAuth(ctx, in)
+}
+
+// RespondToAuthChallenge answers a challenge for a public client.
+func (s *Service) RespondToAuthChallenge(ctx context.Context, in *api.RespondToAuthChallengeInput) (*api.RespondToAuthChallengeOutput, error) {
+	return s.signin.RespondToAuthChallenge(ctx, in)
+}
+
+// AdminRespondToAuthChallenge answers a challenge from a trusted back end.
+func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *api.AdminRespondToAuthChallengeInput) (*api.AdminRespondToAuthChallengeOutput, error) {
+	return s.signin.AdminRespondToAuthChallenge(ctx, in)
+}
