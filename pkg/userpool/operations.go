@@ -100,3 +100,50 @@ func (s *Service) RespondToAuthChallenge(ctx context.Context, in *api.RespondToA
 func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *api.AdminRespondToAuthChallengeInput) (*api.AdminRespondToAuthChallengeOutput, error) {
 	return s.signin.AdminRespondToAuthChallenge(ctx, in)
 }
+
+// ---- groups: pkg/userpool/groups ----
+
+// CreateGroup creates a group.
+func (s *Service) CreateGroup(ctx context.Context, in *api.CreateGroupInput) (*api.CreateGroupOutput, error) {
+	return s.groups.CreateGroup(ctx, in)
+}
+
+// GetGroup returns a group.
+func (s *Service) GetGroup(ctx context.Context, in *api.GetGroupInput) (*api.GetGroupOutput, error) {
+	return s.groups.GetGroup(ctx, in)
+}
+
+// UpdateGroup changes the fields given.
+func (s *Service) UpdateGroup(ctx context.Context, in *api.UpdateGroupInput) (*api.UpdateGroupOutput, error) {
+	return s.groups.UpdateGroup(ctx, in)
+}
+
+// DeleteGroup removes a group and takes every member out of it.
+func (s *Service) DeleteGroup(ctx context.Context, in *api.DeleteGroupInput) (*api.DeleteGroupOutput, error) {
+	return s.groups.DeleteGroup(ctx, in)
+}
+
+// ListGroups pages through a pool's groups.
+func (s *Service) ListGroups(ctx context.Context, in *api.ListGroupsInput) (*api.ListGroupsOutput, error) {
+	return s.groups.ListGroups(ctx, in)
+}
+
+// AdminAddUserToGroup puts a user in a group (idempotent).
+func (s *Service) AdminAddUserToGroup(ctx context.Context, in *api.AdminAddUserToGroupInput) (*api.AdminAddUserToGroupOutput, error) {
+	return s.groups.AdminAddUserToGroup(ctx, in)
+}
+
+// AdminRemoveUserFromGroup takes a user out of a group.
+func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *api.AdminRemoveUserFromGroupInput) (*api.AdminRemoveUserFromGroupOutput, error) {
+	return s.groups.AdminRemoveUserFromGroup(ctx, in)
+}
+
+// AdminListGroupsForUser lists a user's groups.
+func (s *Service) AdminListGroupsForUser(ctx context.Context, in *api.AdminListGroupsForUserInput) (*api.AdminListGroupsForUserOutput, error) {
+	return s.groups.AdminListGroupsForUser(ctx, in)
+}
+
+// ListUsersInGroup pages through a group's members.
+func (s *Service) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroupInput) (*api.ListUsersInGroupOutput, error) {
+	return s.groups.ListUsersInGroup(ctx, in)
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
+	"github.com/cognatehq/cognate/pkg/userpool/groups"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
@@ -83,6 +84,8 @@ type Service struct {
 	signin *signin.SignIn
 	// pools carries out the pool and app-client operations (pkg/userpool/pools).
 	pools *pools.Pools
+	// groups carries out the group operations (pkg/userpool/groups).
+	groups *groups.Groups
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -122,6 +125,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.passwords = &passwords.Passwords{Ports: s.Ports}
 	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, cfg.IssuerBase)
 	s.pools = pools.New(s.Ports, s.dir, s.signer, cfg.Region, cfg.AccountID)
+	s.groups = groups.New(s.Ports, s.dir)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	key, err := s.loadSecret(ctx, "mac")

@@ -1,9 +1,15 @@
-package userpool
+// Package groups owns the group operations: CreateGroup, GetGroup, UpdateGroup, DeleteGroup,
+// ListGroups, AdminAddUserToGroup, AdminRemoveUserFromGroup, AdminListGroupsForUser and
+// ListUsersInGroup. A user's membership is named on the user's record and indexed beside it,
+// written in one transaction; the groups in tokens are the lineage's (cognito:groups).
+package groups
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
@@ -19,6 +25,15 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
+// Groups carries out the group operations.
+type Groups struct {
+	*ports.Ports
+	dir *directory.Directory
+}
+
+// New builds the groups room.
+func New(p *ports.Ports, dir *directory.Directory) *Groups { return &Groups{Ports: p, dir: dir} }
+
 // ---- wire shapes ----
 
 // ---- service ----
@@ -33,7 +48,7 @@ func limitOr60(l *int32) int {
 }
 
 // CreateGroup creates a group.
-func (s *Service) CreateGroup(ctx context.Context, in *api.CreateGroupInput) (*api.CreateGroupOutput, error) {
+func (s *Groups) CreateGroup(ctx context.Context, in *api.CreateGroupInput) (*api.CreateGroupOutput, error) {
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
@@ -53,7 +68,7 @@ func (s *Service) CreateGroup(ctx context.Context, in *api.CreateGroupInput) (*a
 }
 
 // GetGroup returns a group.
-func (s *Service) GetGroup(ctx context.Context, in *api.GetGroupInput) (*api.GetGroupOutput, error) {
+func (s *Groups) GetGroup(ctx context.Context, in *api.GetGroupInput) (*api.GetGroupOutput, error) {
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
@@ -65,7 +80,7 @@ func (s *Service) GetGroup(ctx context.Context, in *api.GetGroupInput) (*api.Get
 }
 
 // UpdateGroup changes the fields given.
-func (s *Service) UpdateGroup(ctx context.Context, in *api.UpdateGroupInput) (*api.UpdateGroupOutput, error) {
+func (s *Groups) UpdateGroup(ctx context.Context, in *api.UpdateGroupInput) (*api.UpdateGroupOutput, error) {
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
@@ -99,7 +114,7 @@ func (s *Service) UpdateGroup(ctx context.Context, in *api.UpdateGroupInput) (*a
 }
 
 // DeleteGroup removes a group and takes every member out of it.
-func (s *Service) DeleteGroup(ctx context.Context, in *api.DeleteGroupInput) (*api.DeleteGroupOutput, error) {
+func (s *Groups) DeleteGroup(ctx context.Context, in *api.DeleteGroupInput) (*api.DeleteGroupOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -134,7 +149,7 @@ func (s *Service) DeleteGroup(ctx context.Context, in *api.DeleteGroupInput) (*a
 }
 
 // ListGroups pages through a pool's groups.
-func (s *Service) ListGroups(ctx context.Context, in *api.ListGroupsInput) (*api.ListGroupsOutput, error) {
+func (s *Groups) ListGroups(ctx context.Context, in *api.ListGroupsInput) (*api.ListGroupsOutput, error) {
 	if _, err := s.dir.Pool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
@@ -160,7 +175,7 @@ func (s *Service) ListGroups(ctx context.Context, in *api.ListGroupsInput) (*api
 
 // setMembership adds or removes one user's membership: the user's list and the index item move
 // together, and an add checks in the same transaction that the group still exists.
-func (s *Service) setMembership(ctx context.Context, p *model.Pool, userKey, group string, add bool) error {
+func (s *Groups) setMembership(ctx context.Context, p *model.Pool, userKey, group string, add bool) error {
 	su, err := s.Repo.GetUser(ctx, p.Id, userKey)
 	if errors.Is(err, store.ErrNotFound) {
 		return msg.UserNotFound()
@@ -194,7 +209,7 @@ func (s *Service) setMembership(ctx context.Context, p *model.Pool, userKey, gro
 }
 
 // AdminAddUserToGroup puts a user in a group (idempotent).
-func (s *Service) AdminAddUserToGroup(ctx context.Context, in *api.AdminAddUserToGroupInput) (*api.AdminAddUserToGroupOutput, error) {
+func (s *Groups) AdminAddUserToGroup(ctx context.Context, in *api.AdminAddUserToGroupInput) (*api.AdminAddUserToGroupOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -209,7 +224,7 @@ func (s *Service) AdminAddUserToGroup(ctx context.Context, in *api.AdminAddUserT
 }
 
 // AdminRemoveUserFromGroup takes a user out of a group.
-func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *api.AdminRemoveUserFromGroupInput) (*api.AdminRemoveUserFromGroupOutput, error) {
+func (s *Groups) AdminRemoveUserFromGroup(ctx context.Context, in *api.AdminRemoveUserFromGroupInput) (*api.AdminRemoveUserFromGroupOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -224,7 +239,7 @@ func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, in *api.AdminRem
 }
 
 // AdminListGroupsForUser lists a user's groups.
-func (s *Service) AdminListGroupsForUser(ctx context.Context, in *api.AdminListGroupsForUserInput) (*api.AdminListGroupsForUserOutput, error) {
+func (s *Groups) AdminListGroupsForUser(ctx context.Context, in *api.AdminListGroupsForUserInput) (*api.AdminListGroupsForUserOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -252,7 +267,7 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, in *api.AdminListG
 }
 
 // ListUsersInGroup pages through a group's members.
-func (s *Service) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroupInput) (*api.ListUsersInGroupOutput, error) {
+func (s *Groups) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroupInput) (*api.ListUsersInGroupOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -290,4 +305,15 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroup
 		out.Users = append(out.Users, model.UserTypeOf(u, model.AttributeList(u, nil)))
 	}
 	return out, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// atoiStrict parses a non-negative decimal integer.
+func atoiStrict(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("not a non-negative integer: %q", s)
+	}
+	return n, nil
 }
