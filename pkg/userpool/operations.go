@@ -147,3 +147,26 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, in *api.AdminListG
 func (s *Service) ListUsersInGroup(ctx context.Context, in *api.ListUsersInGroupInput) (*api.ListUsersInGroupOutput, error) {
 	return s.groups.ListUsersInGroup(ctx, in)
 }
+
+// ---- sign-up: pkg/userpool/signup ----
+
+// SignUp registers a user (UNCONFIRMED) and sends a confirmation code to an auto-verified
+// attribute.
+func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpOutput, error) {
+	return s.signup.SignUp(ctx, in)
+}
+
+// ConfirmSignUp confirms a user with the emailed or texted code.
+func (s *Service) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput) (*api.ConfirmSignUpOutput, error) {
+	return s.signup.ConfirmSignUp(ctx, in)
+}
+
+// ResendConfirmationCode sends a new code (the old one stops working).
+func (s *Service) ResendConfirmationCode(ctx context.Context, in *api.ResendConfirmationCodeInput) (*api.ResendConfirmationCodeOutput, error) {
+	return s.signup.ResendConfirmationCode(ctx, in)
+}
+
+// AdminConfirmSignUp confirms a user without a code.
+func (s *Service) AdminConfirmSignUp(ctx context.Context, in *api.AdminConfirmSignUpInput) (*api.AdminConfirmSignUpOutput, error) {
+	return s.signup.AdminConfirmSignUp(ctx, in)
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 	"github.com/cognatehq/cognate/pkg/userpool/signin"
+	"github.com/cognatehq/cognate/pkg/userpool/signup"
 
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/envelope"
@@ -86,6 +87,8 @@ type Service struct {
 	pools *pools.Pools
 	// groups carries out the group operations (pkg/userpool/groups).
 	groups *groups.Groups
+	// signup carries out sign-up and its confirmation (pkg/userpool/signup).
+	signup *signup.Registrations
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -126,6 +129,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, cfg.IssuerBase)
 	s.pools = pools.New(s.Ports, s.dir, s.signer, cfg.Region, cfg.AccountID)
 	s.groups = groups.New(s.Ports, s.dir)
+	s.signup = signup.New(s.Ports, s.dir, s.codes, s.limits, s.sessions, s.passwords)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	key, err := s.loadSecret(ctx, "mac")

@@ -1,10 +1,18 @@
-package userpool
+// Package signup owns sign-up: SignUp (a user UNCONFIRMED, or confirmed at once by a
+// pre-sign-up decision later), the confirmation code and its resending, ConfirmSignUp and
+// AdminConfirmSignUp, and the Session SignUp hands out for USER_AUTH right after confirmation.
+// With existence errors hidden, its answers for users who cannot be confirmed are shaped like
+// those for users who can (ENUM-05).
+package signup
 
 import (
 	"context"
 	"errors"
 
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
+	"github.com/cognatehq/cognate/pkg/userpool/limits"
+	"github.com/cognatehq/cognate/pkg/userpool/passwords"
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
 	"github.com/cognatehq/cognate/pkg/userpool/preamble"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
@@ -22,9 +30,24 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
+// Registrations carries out sign-up and its confirmation.
+type Registrations struct {
+	*ports.Ports
+	dir       *directory.Directory
+	codes     *codes.Codes
+	limits    *limits.Limits
+	sessions  *sessions.Sessions
+	passwords *passwords.Passwords
+}
+
+// New builds the sign-up room.
+func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, l *limits.Limits, ss *sessions.Sessions, pw *passwords.Passwords) *Registrations {
+	return &Registrations{Ports: p, dir: dir, codes: c, limits: l, sessions: ss, passwords: pw}
+}
+
 // SignUp registers a user (UNCONFIRMED) and sends a confirmation code to an auto-verified
 // attribute.
-func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpOutput, error) {
+func (s *Registrations) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpOutput, error) {
 	call, err := preamble.ForNewUser(ctx, s.dir, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -104,7 +127,7 @@ func (s *Service) SignUp(ctx context.Context, in *api.SignUpInput) (*api.SignUpO
 }
 
 // ConfirmSignUp confirms a user with the emailed or texted code.
-func (s *Service) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput) (*api.ConfirmSignUpOutput, error) {
+func (s *Registrations) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput) (*api.ConfirmSignUpOutput, error) {
 	call, err := preamble.ForUser(ctx, s.dir, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -163,7 +186,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUpInput)
 }
 
 // ResendConfirmationCode sends a new code (the old one stops working).
-func (s *Service) ResendConfirmationCode(ctx context.Context, in *api.ResendConfirmationCodeInput) (*api.ResendConfirmationCodeOutput, error) {
+func (s *Registrations) ResendConfirmationCode(ctx context.Context, in *api.ResendConfirmationCodeInput) (*api.ResendConfirmationCodeOutput, error) {
 	call, err := preamble.ForUser(ctx, s.dir, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -195,7 +218,7 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *api.ResendConf
 // unconfirmed user, a confirmed one, one past the hourly cap, nobody — the answer is that a code
 // went to an address shaped like the user's (sent only to an unconfirmed user within the cap,
 // and whether or not the delivery failed). Only what the pool decides for everyone is an error.
-func (s *Service) resendHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*api.ResendConfirmationCodeOutput, error) {
+func (s *Registrations) resendHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*api.ResendConfirmationCodeOutput, error) {
 	if len(p.AutoVerifiedAttributes) == 0 {
 		return nil, msg.AutoVerifyOff()
 	}
@@ -225,7 +248,7 @@ func (s *Service) resendHidden(ctx context.Context, p *model.Pool, u *model.User
 }
 
 // AdminConfirmSignUp confirms a user without a code.
-func (s *Service) AdminConfirmSignUp(ctx context.Context, in *api.AdminConfirmSignUpInput) (*api.AdminConfirmSignUpOutput, error) {
+func (s *Registrations) AdminConfirmSignUp(ctx context.Context, in *api.AdminConfirmSignUpInput) (*api.AdminConfirmSignUpOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
