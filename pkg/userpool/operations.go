@@ -170,3 +170,21 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *api.ResendConf
 func (s *Service) AdminConfirmSignUp(ctx context.Context, in *api.AdminConfirmSignUpInput) (*api.AdminConfirmSignUpOutput, error) {
 	return s.signup.AdminConfirmSignUp(ctx, in)
 }
+
+// ---- recovery: pkg/userpool/recovery ----
+
+// ForgotPassword sends a one-hour reset code to the user's verified recovery channel.
+func (s *Service) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInput) (*api.ForgotPasswordOutput, error) {
+	return s.recovery.ForgotPassword(ctx, in)
+}
+
+// ConfirmForgotPassword sets a new password with the reset code; the user becomes CONFIRMED.
+func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForgotPasswordInput) (*api.ConfirmForgotPasswordOutput, error) {
+	return s.recovery.ConfirmForgotPassword(ctx, in)
+}
+
+// AdminResetUserPassword puts a user in RESET_REQUIRED (sign-in then answers
+// PasswordResetRequiredException) and sends a reset code to a verified channel when there is one.
+func (s *Service) AdminResetUserPassword(ctx context.Context, in *api.AdminResetUserPasswordInput) (*api.AdminResetUserPasswordOutput, error) {
+	return s.recovery.AdminResetUserPassword(ctx, in)
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/pools"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
+	"github.com/cognatehq/cognate/pkg/userpool/recovery"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 	"github.com/cognatehq/cognate/pkg/userpool/signin"
 	"github.com/cognatehq/cognate/pkg/userpool/signup"
@@ -89,6 +90,8 @@ type Service struct {
 	groups *groups.Groups
 	// signup carries out sign-up and its confirmation (pkg/userpool/signup).
 	signup *signup.Registrations
+	// recovery carries out password recovery and resets (pkg/userpool/recovery).
+	recovery *recovery.Resets
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -130,6 +133,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.pools = pools.New(s.Ports, s.dir, s.signer, cfg.Region, cfg.AccountID)
 	s.groups = groups.New(s.Ports, s.dir)
 	s.signup = signup.New(s.Ports, s.dir, s.codes, s.limits, s.sessions, s.passwords)
+	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	key, err := s.loadSecret(ctx, "mac")

@@ -1,10 +1,18 @@
-package userpool
+// Package recovery owns getting back into an account: ForgotPassword (a reset code to the
+// channel the pool's AccountRecoverySetting picks), ConfirmForgotPassword (the code and a new
+// password that meets the policy) and AdminResetUserPassword (RESET_REQUIRED, with a code when
+// the user has somewhere to receive one).
+package recovery
 
 import (
 	"context"
 	"errors"
 
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
+	"github.com/cognatehq/cognate/pkg/userpool/directory"
+	"github.com/cognatehq/cognate/pkg/userpool/limits"
+	"github.com/cognatehq/cognate/pkg/userpool/passwords"
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/preamble"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -17,6 +25,20 @@ import (
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
 )
+
+// Resets carries out password recovery and administrator resets.
+type Resets struct {
+	*ports.Ports
+	dir       *directory.Directory
+	codes     *codes.Codes
+	limits    *limits.Limits
+	passwords *passwords.Passwords
+}
+
+// New builds the recovery room.
+func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, l *limits.Limits, pw *passwords.Passwords) *Resets {
+	return &Resets{Ports: p, dir: dir, codes: c, limits: l, passwords: pw}
+}
 
 // recoveryTarget picks where a reset code goes, by the pool's AccountRecoverySetting (by
 // priority; verified channels only).
@@ -39,7 +61,7 @@ func recoveryTarget(p *model.Pool, u *model.User) (codes.Delivery, bool, error) 
 }
 
 // ForgotPassword sends a one-hour reset code to the user's verified recovery channel.
-func (s *Service) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInput) (*api.ForgotPasswordOutput, error) {
+func (s *Resets) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInput) (*api.ForgotPasswordOutput, error) {
 	call, err := preamble.ForUser(ctx, s.dir, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -76,7 +98,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInpu
 // hourly cap, nobody — the answer is that a code went to an address shaped like the user's
 // (sent only to a user who can reset, within the cap, and whether or not the delivery failed).
 // Only what the pool decides for everyone (admin-only recovery) is an error.
-func (s *Service) forgotHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*api.ForgotPasswordOutput, error) {
+func (s *Resets) forgotHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*api.ForgotPasswordOutput, error) {
 	if model.AdminOnlyRecovery(p) {
 		return nil, msg.CannotReset()
 	}
@@ -107,7 +129,7 @@ func (s *Service) forgotHidden(ctx context.Context, p *model.Pool, u *model.User
 }
 
 // sendResetCode stores a fresh reset code (voiding an older one) and delivers it.
-func (s *Service) sendResetCode(ctx context.Context, p *model.Pool, u *model.User, d codes.Delivery) error {
+func (s *Resets) sendResetCode(ctx context.Context, p *model.Pool, u *model.User, d codes.Delivery) error {
 	code, err := s.codes.SixDigits()
 	if err != nil {
 		return msg.Internal(err)
@@ -120,7 +142,7 @@ func (s *Service) sendResetCode(ctx context.Context, p *model.Pool, u *model.Use
 }
 
 // ConfirmForgotPassword sets a new password with the reset code; the user becomes CONFIRMED.
-func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForgotPasswordInput) (*api.ConfirmForgotPasswordOutput, error) {
+func (s *Resets) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForgotPasswordInput) (*api.ConfirmForgotPasswordOutput, error) {
 	call, err := preamble.ForUser(ctx, s.dir, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -180,4 +202,38 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForg
 	}
 	// PostConfirmation_ConfirmForgotPassword trigger point.
 	return &api.ConfirmForgotPasswordOutput{}, nil
+}
+
+// AdminResetUserPassword puts a user in RESET_REQUIRED (sign-in then answers
+// PasswordResetRequiredException) and sends a reset code to a verified channel when there is one.
+func (s *Resets) AdminResetUserPassword(ctx context.Context, in *api.AdminResetUserPasswordInput) (*api.AdminResetUserPasswordOutput, error) {
+	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	d, hasChannel, err := recoveryTarget(p, u)
+	if err != nil {
+		hasChannel = false // admin resets work without a channel: the admin tells the user
+	}
+	var code string
+	var ops []store.Op
+	if hasChannel {
+		if code, err = s.codes.SixDigits(); err != nil {
+			return nil, msg.Internal(err)
+		}
+		ops = append(ops, s.codes.Op(p, u, codes.PurposeForgot, d.Attr, d.Value, code, codes.ForgotTTL))
+	}
+	u, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+		cur.Status = model.StatusResetRequired
+		return ops, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if hasChannel {
+		if err := s.codes.Send(ctx, p, mail.ForgotPassword, d, u.Username, code); err != nil {
+			return nil, err
+		}
+	}
+	return &api.AdminResetUserPasswordOutput{}, nil
 }
