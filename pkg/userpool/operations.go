@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 
+	"github.com/cognatehq/cognate/pkg/token"
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 )
 
@@ -101,6 +102,16 @@ func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *api.Admin
 	return s.signin.AdminRespondToAuthChallenge(ctx, in)
 }
 
+// GetTokensFromRefreshToken refreshes with the raw client secret (Amplify v6's refresh).
+func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *api.GetTokensFromRefreshTokenInput) (*api.GetTokensFromRefreshTokenOutput, error) {
+	return s.signin.GetTokensFromRefreshToken(ctx, in)
+}
+
+// RevokeToken revokes a refresh token and every token of its lineage.
+func (s *Service) RevokeToken(ctx context.Context, in *api.RevokeTokenInput) (*api.RevokeTokenOutput, error) {
+	return s.signin.RevokeToken(ctx, in)
+}
+
 // ---- groups: pkg/userpool/groups ----
 
 // CreateGroup creates a group.
@@ -187,4 +198,18 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForg
 // PasswordResetRequiredException) and sends a reset code to a verified channel when there is one.
 func (s *Service) AdminResetUserPassword(ctx context.Context, in *api.AdminResetUserPasswordInput) (*api.AdminResetUserPasswordOutput, error) {
 	return s.recovery.AdminResetUserPassword(ctx, in)
+}
+
+// ---- access tokens for resource servers: pkg/userpool/lineage ----
+
+// VerifyAccessToken authenticates an access token exactly as the access-token operations do —
+// our signature with this pool's key, issuer, token_use, expiry, scope, revocation and the
+// user's state — for resource servers such as the API Gateway authorizer. The claims may be
+// shared with other calls presenting the same token (token.Issuer.Verify): do not modify them.
+func (s *Service) VerifyAccessToken(ctx context.Context, raw string) (*token.Claims, error) {
+	a, err := s.lineages.Authenticate(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	return a.Claims, nil
 }

@@ -1,4 +1,4 @@
-package userpool
+package signin
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 )
 
 // GetTokensFromRefreshToken refreshes with the raw client secret (Amplify v6's refresh).
-func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *api.GetTokensFromRefreshTokenInput) (*api.GetTokensFromRefreshTokenOutput, error) {
+func (s *SignIn) GetTokensFromRefreshToken(ctx context.Context, in *api.GetTokensFromRefreshTokenInput) (*api.GetTokensFromRefreshTokenOutput, error) {
 	c, p, err := s.dir.Client(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *api.GetToke
 }
 
 // RevokeToken revokes a refresh token and every token of its lineage.
-func (s *Service) RevokeToken(ctx context.Context, in *api.RevokeTokenInput) (*api.RevokeTokenOutput, error) {
+func (s *SignIn) RevokeToken(ctx context.Context, in *api.RevokeTokenInput) (*api.RevokeTokenOutput, error) {
 	c, p, err := s.dir.Client(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
@@ -91,4 +91,3 @@ func (s *Service) RevokeToken(ctx context.Context, in *api.RevokeTokenInput) (*a
 	return &api.RevokeTokenOutput{}, nil
 }
 
-// ---- access tokens ----
