@@ -90,4 +90,3 @@ func (s *SignIn) RevokeToken(ctx context.Context, in *api.RevokeTokenInput) (*ap
 	}
 	return &api.RevokeTokenOutput{}, nil
 }
-
