@@ -200,6 +200,118 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, in *api.AdminReset
 	return s.recovery.AdminResetUserPassword(ctx, in)
 }
 
+// ---- a user's account: pkg/userpool/account ----
+
+// GetUser returns the caller's own profile.
+func (s *Service) GetUser(ctx context.Context, in *api.GetUserInput) (*api.GetUserOutput, error) {
+	return s.account.GetUser(ctx, in)
+}
+
+// ChangePassword changes the caller's password; existing tokens stay valid, as in Cognito.
+func (s *Service) ChangePassword(ctx context.Context, in *api.ChangePasswordInput) (*api.ChangePasswordOutput, error) {
+	return s.account.ChangePassword(ctx, in)
+}
+
+// GlobalSignOut revokes every token of the caller.
+func (s *Service) GlobalSignOut(ctx context.Context, in *api.GlobalSignOutInput) (*api.GlobalSignOutOutput, error) {
+	return s.account.GlobalSignOut(ctx, in)
+}
+
+// DeleteUser deletes the caller.
+func (s *Service) DeleteUser(ctx context.Context, in *api.DeleteUserInput) (*api.DeleteUserOutput, error) {
+	return s.account.DeleteUser(ctx, in)
+}
+
+// UpdateUserAttributes changes the caller's attributes; a changed auto-verified email or phone
+// becomes unverified and gets a code (or stays pending, with the old value active, when the pool
+// requires verification before update).
+func (s *Service) UpdateUserAttributes(ctx context.Context, in *api.UpdateUserAttributesInput) (*api.UpdateUserAttributesOutput, error) {
+	return s.account.UpdateUserAttributes(ctx, in)
+}
+
+// AdminUpdateUserAttributes changes a user's attributes as an administrator.
+func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *api.AdminUpdateUserAttributesInput) (*api.AdminUpdateUserAttributesOutput, error) {
+	return s.account.AdminUpdateUserAttributes(ctx, in)
+}
+
+// DeleteUserAttributes deletes attributes of the caller.
+func (s *Service) DeleteUserAttributes(ctx context.Context, in *api.DeleteUserAttributesInput) (*api.DeleteUserAttributesOutput, error) {
+	return s.account.DeleteUserAttributes(ctx, in)
+}
+
+// AdminDeleteUserAttributes deletes attributes of a user.
+func (s *Service) AdminDeleteUserAttributes(ctx context.Context, in *api.AdminDeleteUserAttributesInput) (*api.AdminDeleteUserAttributesOutput, error) {
+	return s.account.AdminDeleteUserAttributes(ctx, in)
+}
+
+// GetUserAttributeVerificationCode sends a code to verify the caller's email or phone (the
+// pending value when one waits for verification).
+func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *api.GetUserAttributeVerificationCodeInput) (*api.GetUserAttributeVerificationCodeOutput, error) {
+	return s.account.GetUserAttributeVerificationCode(ctx, in)
+}
+
+// VerifyUserAttribute verifies the caller's email or phone with a code: a pending value becomes
+// the active one (and its alias moves with it, atomically).
+func (s *Service) VerifyUserAttribute(ctx context.Context, in *api.VerifyUserAttributeInput) (*api.VerifyUserAttributeOutput, error) {
+	return s.account.VerifyUserAttribute(ctx, in)
+}
+
+// SetUserSettings sets the caller's legacy MFA options (SMS only).
+func (s *Service) SetUserSettings(ctx context.Context, in *api.SetUserSettingsInput) (*api.SetUserSettingsOutput, error) {
+	return s.account.SetUserSettings(ctx, in)
+}
+
+// AdminSetUserSettings sets a user's legacy MFA options.
+func (s *Service) AdminSetUserSettings(ctx context.Context, in *api.AdminSetUserSettingsInput) (*api.AdminSetUserSettingsOutput, error) {
+	return s.account.AdminSetUserSettings(ctx, in)
+}
+
+// ConfirmDevice stores a new device's salt and verifier. The key must be the one the caller's
+// access token was issued with (NewDeviceMetadata of that sign-in).
+func (s *Service) ConfirmDevice(ctx context.Context, in *api.ConfirmDeviceInput) (*api.ConfirmDeviceOutput, error) {
+	return s.account.ConfirmDevice(ctx, in)
+}
+
+// GetDevice returns one of the caller's devices.
+func (s *Service) GetDevice(ctx context.Context, in *api.GetDeviceInput) (*api.GetDeviceOutput, error) {
+	return s.account.GetDevice(ctx, in)
+}
+
+// ListDevices lists the caller's devices.
+func (s *Service) ListDevices(ctx context.Context, in *api.ListDevicesInput) (*api.ListDevicesOutput, error) {
+	return s.account.ListDevices(ctx, in)
+}
+
+// ForgetDevice forgets one of the caller's devices.
+func (s *Service) ForgetDevice(ctx context.Context, in *api.ForgetDeviceInput) (*api.ForgetDeviceOutput, error) {
+	return s.account.ForgetDevice(ctx, in)
+}
+
+// UpdateDeviceStatus remembers or stops remembering one of the caller's devices.
+func (s *Service) UpdateDeviceStatus(ctx context.Context, in *api.UpdateDeviceStatusInput) (*api.UpdateDeviceStatusOutput, error) {
+	return s.account.UpdateDeviceStatus(ctx, in)
+}
+
+// AdminGetDevice returns a user's device.
+func (s *Service) AdminGetDevice(ctx context.Context, in *api.AdminGetDeviceInput) (*api.AdminGetDeviceOutput, error) {
+	return s.account.AdminGetDevice(ctx, in)
+}
+
+// AdminListDevices lists a user's devices.
+func (s *Service) AdminListDevices(ctx context.Context, in *api.AdminListDevicesInput) (*api.AdminListDevicesOutput, error) {
+	return s.account.AdminListDevices(ctx, in)
+}
+
+// AdminForgetDevice forgets a user's device.
+func (s *Service) AdminForgetDevice(ctx context.Context, in *api.AdminForgetDeviceInput) (*api.AdminForgetDeviceOutput, error) {
+	return s.account.AdminForgetDevice(ctx, in)
+}
+
+// AdminUpdateDeviceStatus remembers or stops remembering a user's device.
+func (s *Service) AdminUpdateDeviceStatus(ctx context.Context, in *api.AdminUpdateDeviceStatusInput) (*api.AdminUpdateDeviceStatusOutput, error) {
+	return s.account.AdminUpdateDeviceStatus(ctx, in)
+}
+
 // ---- access tokens for resource servers: pkg/userpool/lineage ----
 
 // VerifyAccessToken authenticates an access token exactly as the access-token operations do —

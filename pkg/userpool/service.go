@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/userpool/account"
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
@@ -92,6 +93,8 @@ type Service struct {
 	signup *signup.Registrations
 	// recovery carries out password recovery and resets (pkg/userpool/recovery).
 	recovery *recovery.Resets
+	// account carries out the account, attribute and device operations (pkg/userpool/account).
+	account *account.Accounts
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -134,6 +137,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.groups = groups.New(s.Ports, s.dir)
 	s.signup = signup.New(s.Ports, s.dir, s.codes, s.limits, s.sessions, s.passwords)
 	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords)
+	s.account = account.New(s.Ports, account.Rooms{Directory: s.dir, Codes: s.codes, Limits: s.limits,
+		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	key, err := s.loadSecret(ctx, "mac")

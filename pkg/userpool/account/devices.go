@@ -1,4 +1,4 @@
-package userpool
+package account
 
 import (
 	"context"
@@ -27,7 +27,7 @@ import (
 
 // ConfirmDevice stores a new device's salt and verifier. The key must be the one the caller's
 // access token was issued with (NewDeviceMetadata of that sign-in).
-func (s *Service) ConfirmDevice(ctx context.Context, in *api.ConfirmDeviceInput) (*api.ConfirmDeviceOutput, error) {
+func (s *Accounts) ConfirmDevice(ctx context.Context, in *api.ConfirmDeviceInput) (*api.ConfirmDeviceOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *api.ConfirmDeviceInput)
 }
 
 // deviceCaller authenticates an access token for a device operation.
-func (s *Service) deviceCaller(ctx context.Context, accessToken string) (*model.Pool, *model.User, error) {
+func (s *Accounts) deviceCaller(ctx context.Context, accessToken string) (*model.Pool, *model.User, error) {
 	a, err := s.lineages.Authenticate(ctx, accessToken)
 	if err != nil {
 		return nil, nil, err
@@ -75,7 +75,7 @@ func (s *Service) deviceCaller(ctx context.Context, accessToken string) (*model.
 }
 
 // deviceAdmin resolves the pool and user of an admin device operation.
-func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*model.Pool, *model.User, error) {
+func (s *Accounts) deviceAdmin(ctx context.Context, poolID, username string) (*model.Pool, *model.User, error) {
 	p, err := s.dir.Pool(ctx, poolID)
 	if err != nil {
 		return nil, nil, err
@@ -90,7 +90,7 @@ func (s *Service) deviceAdmin(ctx context.Context, poolID, username string) (*mo
 	return p, u, nil
 }
 
-func (s *Service) getDevice(ctx context.Context, p *model.Pool, u *model.User, key string) (*model.DeviceType, error) {
+func (s *Accounts) getDevice(ctx context.Context, p *model.Pool, u *model.User, key string) (*model.DeviceType, error) {
 	d, _, err := s.devices.Live(ctx, p, u, key)
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (s *Service) getDevice(ctx context.Context, p *model.Pool, u *model.User, k
 }
 
 // updateDeviceStatus sets a device remembered or not; an empty status means not remembered.
-func (s *Service) updateDeviceStatus(ctx context.Context, p *model.Pool, u *model.User, key, status string) error {
+func (s *Accounts) updateDeviceStatus(ctx context.Context, p *model.Pool, u *model.User, key, status string) error {
 	d, it, err := s.devices.Live(ctx, p, u, key)
 	if err != nil {
 		return err
@@ -115,7 +115,7 @@ func (s *Service) updateDeviceStatus(ctx context.Context, p *model.Pool, u *mode
 }
 
 // forgetDevice replaces a device with a tombstone, which ends the refresh tokens bound to it.
-func (s *Service) forgetDevice(ctx context.Context, p *model.Pool, u *model.User, key string) error {
+func (s *Accounts) forgetDevice(ctx context.Context, p *model.Pool, u *model.User, key string) error {
 	_, it, err := s.devices.Live(ctx, p, u, key)
 	if err != nil {
 		return err
@@ -131,7 +131,7 @@ func (s *Service) forgetDevice(ctx context.Context, p *model.Pool, u *model.User
 }
 
 // listDevices pages through a user's live devices.
-func (s *Service) listDevices(ctx context.Context, p *model.Pool, u *model.User, limit *int32, token string) ([]model.DeviceType, string, error) {
+func (s *Accounts) listDevices(ctx context.Context, p *model.Pool, u *model.User, limit *int32, token string) ([]model.DeviceType, string, error) {
 	scope := "devices/" + p.Id + "/" + u.Stored.Key
 	cursor, err := s.OpenPageToken(token, scope)
 	if err != nil {
@@ -159,7 +159,7 @@ func (s *Service) listDevices(ctx context.Context, p *model.Pool, u *model.User,
 }
 
 // GetDevice returns one of the caller's devices.
-func (s *Service) GetDevice(ctx context.Context, in *api.GetDeviceInput) (*api.GetDeviceOutput, error) {
+func (s *Accounts) GetDevice(ctx context.Context, in *api.GetDeviceInput) (*api.GetDeviceOutput, error) {
 	p, u, err := s.deviceCaller(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -172,7 +172,7 @@ func (s *Service) GetDevice(ctx context.Context, in *api.GetDeviceInput) (*api.G
 }
 
 // ListDevices lists the caller's devices.
-func (s *Service) ListDevices(ctx context.Context, in *api.ListDevicesInput) (*api.ListDevicesOutput, error) {
+func (s *Accounts) ListDevices(ctx context.Context, in *api.ListDevicesInput) (*api.ListDevicesOutput, error) {
 	p, u, err := s.deviceCaller(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -185,7 +185,7 @@ func (s *Service) ListDevices(ctx context.Context, in *api.ListDevicesInput) (*a
 }
 
 // ForgetDevice forgets one of the caller's devices.
-func (s *Service) ForgetDevice(ctx context.Context, in *api.ForgetDeviceInput) (*api.ForgetDeviceOutput, error) {
+func (s *Accounts) ForgetDevice(ctx context.Context, in *api.ForgetDeviceInput) (*api.ForgetDeviceOutput, error) {
 	p, u, err := s.deviceCaller(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -197,7 +197,7 @@ func (s *Service) ForgetDevice(ctx context.Context, in *api.ForgetDeviceInput) (
 }
 
 // UpdateDeviceStatus remembers or stops remembering one of the caller's devices.
-func (s *Service) UpdateDeviceStatus(ctx context.Context, in *api.UpdateDeviceStatusInput) (*api.UpdateDeviceStatusOutput, error) {
+func (s *Accounts) UpdateDeviceStatus(ctx context.Context, in *api.UpdateDeviceStatusInput) (*api.UpdateDeviceStatusOutput, error) {
 	p, u, err := s.deviceCaller(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -209,7 +209,7 @@ func (s *Service) UpdateDeviceStatus(ctx context.Context, in *api.UpdateDeviceSt
 }
 
 // AdminGetDevice returns a user's device.
-func (s *Service) AdminGetDevice(ctx context.Context, in *api.AdminGetDeviceInput) (*api.AdminGetDeviceOutput, error) {
+func (s *Accounts) AdminGetDevice(ctx context.Context, in *api.AdminGetDeviceInput) (*api.AdminGetDeviceOutput, error) {
 	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -222,7 +222,7 @@ func (s *Service) AdminGetDevice(ctx context.Context, in *api.AdminGetDeviceInpu
 }
 
 // AdminListDevices lists a user's devices.
-func (s *Service) AdminListDevices(ctx context.Context, in *api.AdminListDevicesInput) (*api.AdminListDevicesOutput, error) {
+func (s *Accounts) AdminListDevices(ctx context.Context, in *api.AdminListDevicesInput) (*api.AdminListDevicesOutput, error) {
 	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -235,7 +235,7 @@ func (s *Service) AdminListDevices(ctx context.Context, in *api.AdminListDevices
 }
 
 // AdminForgetDevice forgets a user's device.
-func (s *Service) AdminForgetDevice(ctx context.Context, in *api.AdminForgetDeviceInput) (*api.AdminForgetDeviceOutput, error) {
+func (s *Accounts) AdminForgetDevice(ctx context.Context, in *api.AdminForgetDeviceInput) (*api.AdminForgetDeviceOutput, error) {
 	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -247,7 +247,7 @@ func (s *Service) AdminForgetDevice(ctx context.Context, in *api.AdminForgetDevi
 }
 
 // AdminUpdateDeviceStatus remembers or stops remembering a user's device.
-func (s *Service) AdminUpdateDeviceStatus(ctx context.Context, in *api.AdminUpdateDeviceStatusInput) (*api.AdminUpdateDeviceStatusOutput, error) {
+func (s *Accounts) AdminUpdateDeviceStatus(ctx context.Context, in *api.AdminUpdateDeviceStatusInput) (*api.AdminUpdateDeviceStatusOutput, error) {
 	p, u, err := s.deviceAdmin(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err

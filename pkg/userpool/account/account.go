@@ -1,9 +1,21 @@
-package userpool
+// Package account owns one user's account after sign-up: GetUser, ChangePassword,
+// GlobalSignOut and DeleteUser; the attributes (UpdateUserAttributes, DeleteUserAttributes,
+// attribute verification, and their Admin forms, attributes.go); the legacy MFA settings
+// (SetUserSettings, AdminSetUserSettings); and remembered devices (ConfirmDevice and the
+// Get/List/Forget/UpdateStatus operations, by the user and by an administrator, devices.go).
+package account
 
 import (
 	"context"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
+	"github.com/cognatehq/cognate/pkg/userpool/devices"
+	"github.com/cognatehq/cognate/pkg/userpool/directory"
+	"github.com/cognatehq/cognate/pkg/userpool/limits"
+	"github.com/cognatehq/cognate/pkg/userpool/lineage"
+	"github.com/cognatehq/cognate/pkg/userpool/passwords"
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
@@ -13,8 +25,36 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
+// Accounts carries out what is done to one user's account, by the user (with an access token)
+// or by an administrator.
+type Accounts struct {
+	*ports.Ports
+	dir       *directory.Directory
+	codes     *codes.Codes
+	limits    *limits.Limits
+	devices   *devices.Devices
+	lineages  *lineage.Lineages
+	passwords *passwords.Passwords
+}
+
+// Rooms are the rooms the account operations use.
+type Rooms struct {
+	Directory *directory.Directory
+	Codes     *codes.Codes
+	Limits    *limits.Limits
+	Devices   *devices.Devices
+	Lineages  *lineage.Lineages
+	Passwords *passwords.Passwords
+}
+
+// New builds the account room.
+func New(p *ports.Ports, r Rooms) *Accounts {
+	return &Accounts{Ports: p, dir: r.Directory, codes: r.Codes, limits: r.Limits, devices: r.Devices,
+		lineages: r.Lineages, passwords: r.Passwords}
+}
+
 // GetUser returns the caller's own profile.
-func (s *Service) GetUser(ctx context.Context, in *api.GetUserInput) (*api.GetUserOutput, error) {
+func (s *Accounts) GetUser(ctx context.Context, in *api.GetUserInput) (*api.GetUserOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -27,7 +67,7 @@ func (s *Service) GetUser(ctx context.Context, in *api.GetUserInput) (*api.GetUs
 }
 
 // ChangePassword changes the caller's password; existing tokens stay valid, as in Cognito.
-func (s *Service) ChangePassword(ctx context.Context, in *api.ChangePasswordInput) (*api.ChangePasswordOutput, error) {
+func (s *Accounts) ChangePassword(ctx context.Context, in *api.ChangePasswordInput) (*api.ChangePasswordOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -70,7 +110,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *api.ChangePasswordInpu
 }
 
 // GlobalSignOut revokes every token of the caller.
-func (s *Service) GlobalSignOut(ctx context.Context, in *api.GlobalSignOutInput) (*api.GlobalSignOutOutput, error) {
+func (s *Accounts) GlobalSignOut(ctx context.Context, in *api.GlobalSignOutInput) (*api.GlobalSignOutOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -82,7 +122,7 @@ func (s *Service) GlobalSignOut(ctx context.Context, in *api.GlobalSignOutInput)
 }
 
 // DeleteUser deletes the caller.
-func (s *Service) DeleteUser(ctx context.Context, in *api.DeleteUserInput) (*api.DeleteUserOutput, error) {
+func (s *Accounts) DeleteUser(ctx context.Context, in *api.DeleteUserInput) (*api.DeleteUserOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err

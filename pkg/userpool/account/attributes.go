@@ -1,4 +1,4 @@
-package userpool
+package account
 
 import (
 	"context"
@@ -30,7 +30,7 @@ type pendingSend struct {
 
 // applyAttributes changes a user's attributes with Cognito's rules and returns the codes to send
 // and the ops that store them. admin callers may set *_verified directly.
-func (s *Service) applyAttributes(p *model.Pool, u *model.User, set map[string]string, admin bool) (*attributeChange, []store.Op, error) {
+func (s *Accounts) applyAttributes(p *model.Pool, u *model.User, set map[string]string, admin bool) (*attributeChange, []store.Op, error) {
 	ch := &attributeChange{}
 	var ops []store.Op
 	for name, v := range set {
@@ -95,7 +95,7 @@ func (s *Service) applyAttributes(p *model.Pool, u *model.User, set map[string]s
 	return ch, ops, nil
 }
 
-func (s *Service) deliver(ctx context.Context, p *model.Pool, u *model.User, kind mail.Kind, ch *attributeChange) ([]model.CodeDeliveryDetailsType, error) {
+func (s *Accounts) deliver(ctx context.Context, p *model.Pool, u *model.User, kind mail.Kind, ch *attributeChange) ([]model.CodeDeliveryDetailsType, error) {
 	var out []model.CodeDeliveryDetailsType
 	for _, snd := range ch.sends {
 		if err := s.codes.Send(ctx, p, kind, snd.d, u.Username, snd.code); err != nil {
@@ -109,7 +109,7 @@ func (s *Service) deliver(ctx context.Context, p *model.Pool, u *model.User, kin
 // UpdateUserAttributes changes the caller's attributes; a changed auto-verified email or phone
 // becomes unverified and gets a code (or stays pending, with the old value active, when the pool
 // requires verification before update).
-func (s *Service) UpdateUserAttributes(ctx context.Context, in *api.UpdateUserAttributesInput) (*api.UpdateUserAttributesOutput, error) {
+func (s *Accounts) UpdateUserAttributes(ctx context.Context, in *api.UpdateUserAttributesInput) (*api.UpdateUserAttributesOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, in *api.UpdateUserAt
 }
 
 // AdminUpdateUserAttributes changes a user's attributes as an administrator.
-func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *api.AdminUpdateUserAttributesInput) (*api.AdminUpdateUserAttributesOutput, error) {
+func (s *Accounts) AdminUpdateUserAttributes(ctx context.Context, in *api.AdminUpdateUserAttributesInput) (*api.AdminUpdateUserAttributesOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -166,7 +166,7 @@ func (s *Service) AdminUpdateUserAttributes(ctx context.Context, in *api.AdminUp
 }
 
 // deleteAttributes deletes attributes of a user; admin callers may delete developer-only ones.
-func (s *Service) deleteAttributes(ctx context.Context, p *model.Pool, u *model.User, names []string, admin bool) error {
+func (s *Accounts) deleteAttributes(ctx context.Context, p *model.Pool, u *model.User, names []string, admin bool) error {
 	for _, n := range names {
 		def, ok := p.Schema[n]
 		if !ok {
@@ -199,7 +199,7 @@ func (s *Service) deleteAttributes(ctx context.Context, p *model.Pool, u *model.
 }
 
 // DeleteUserAttributes deletes attributes of the caller.
-func (s *Service) DeleteUserAttributes(ctx context.Context, in *api.DeleteUserAttributesInput) (*api.DeleteUserAttributesOutput, error) {
+func (s *Accounts) DeleteUserAttributes(ctx context.Context, in *api.DeleteUserAttributesInput) (*api.DeleteUserAttributesOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -211,7 +211,7 @@ func (s *Service) DeleteUserAttributes(ctx context.Context, in *api.DeleteUserAt
 }
 
 // AdminDeleteUserAttributes deletes attributes of a user.
-func (s *Service) AdminDeleteUserAttributes(ctx context.Context, in *api.AdminDeleteUserAttributesInput) (*api.AdminDeleteUserAttributesOutput, error) {
+func (s *Accounts) AdminDeleteUserAttributes(ctx context.Context, in *api.AdminDeleteUserAttributesInput) (*api.AdminDeleteUserAttributesOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -224,7 +224,7 @@ func (s *Service) AdminDeleteUserAttributes(ctx context.Context, in *api.AdminDe
 
 // GetUserAttributeVerificationCode sends a code to verify the caller's email or phone (the
 // pending value when one waits for verification).
-func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *api.GetUserAttributeVerificationCodeInput) (*api.GetUserAttributeVerificationCodeOutput, error) {
+func (s *Accounts) GetUserAttributeVerificationCode(ctx context.Context, in *api.GetUserAttributeVerificationCodeInput) (*api.GetUserAttributeVerificationCodeOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -259,7 +259,7 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *api.
 
 // VerifyUserAttribute verifies the caller's email or phone with a code: a pending value becomes
 // the active one (and its alias moves with it, atomically).
-func (s *Service) VerifyUserAttribute(ctx context.Context, in *api.VerifyUserAttributeInput) (*api.VerifyUserAttributeOutput, error) {
+func (s *Accounts) VerifyUserAttribute(ctx context.Context, in *api.VerifyUserAttributeInput) (*api.VerifyUserAttributeOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -297,7 +297,7 @@ func (s *Service) VerifyUserAttribute(ctx context.Context, in *api.VerifyUserAtt
 }
 
 // SetUserSettings sets the caller's legacy MFA options (SMS only).
-func (s *Service) SetUserSettings(ctx context.Context, in *api.SetUserSettingsInput) (*api.SetUserSettingsOutput, error) {
+func (s *Accounts) SetUserSettings(ctx context.Context, in *api.SetUserSettingsInput) (*api.SetUserSettingsOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -309,7 +309,7 @@ func (s *Service) SetUserSettings(ctx context.Context, in *api.SetUserSettingsIn
 }
 
 // AdminSetUserSettings sets a user's legacy MFA options.
-func (s *Service) AdminSetUserSettings(ctx context.Context, in *api.AdminSetUserSettingsInput) (*api.AdminSetUserSettingsOutput, error) {
+func (s *Accounts) AdminSetUserSettings(ctx context.Context, in *api.AdminSetUserSettingsInput) (*api.AdminSetUserSettingsOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -320,7 +320,7 @@ func (s *Service) AdminSetUserSettings(ctx context.Context, in *api.AdminSetUser
 	return &api.AdminSetUserSettingsOutput{}, nil
 }
 
-func (s *Service) setMFAOptions(ctx context.Context, p *model.Pool, u *model.User, opts []model.MFAOptionType) error {
+func (s *Accounts) setMFAOptions(ctx context.Context, p *model.Pool, u *model.User, opts []model.MFAOptionType) error {
 	for _, o := range opts {
 		if o.DeliveryMedium != "" && o.DeliveryMedium != "SMS" || o.AttributeName != "" && o.AttributeName != "phone_number" {
 			return cognito.InvalidParameter("Only SMS to phone_number is supported in MFAOptions.")
