@@ -312,6 +312,50 @@ func (s *Service) AdminUpdateDeviceStatus(ctx context.Context, in *api.AdminUpda
 	return s.account.AdminUpdateDeviceStatus(ctx, in)
 }
 
+// ---- administrators on users: pkg/userpool/admin ----
+
+// AdminDisableUser disables a user and ends every session at once.
+func (s *Service) AdminDisableUser(ctx context.Context, in *api.AdminDisableUserInput) (*api.AdminDisableUserOutput, error) {
+	return s.admin.AdminDisableUser(ctx, in)
+}
+
+// AdminEnableUser enables a user again; tokens revoked by the disable stay revoked.
+func (s *Service) AdminEnableUser(ctx context.Context, in *api.AdminEnableUserInput) (*api.AdminEnableUserOutput, error) {
+	return s.admin.AdminEnableUser(ctx, in)
+}
+
+// AdminGetUser returns a user by username, alias or sub.
+func (s *Service) AdminGetUser(ctx context.Context, in *api.AdminGetUserInput) (*api.AdminGetUserOutput, error) {
+	return s.admin.AdminGetUser(ctx, in)
+}
+
+// AdminCreateUser creates a user with a temporary password (FORCE_CHANGE_PASSWORD) and sends
+// the invitation, or re-sends it (MessageAction RESEND).
+func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserInput) (*api.AdminCreateUserOutput, error) {
+	return s.admin.AdminCreateUser(ctx, in)
+}
+
+// AdminDeleteUser deletes a user; its tokens stop working at once.
+func (s *Service) AdminDeleteUser(ctx context.Context, in *api.AdminDeleteUserInput) (*api.AdminDeleteUserOutput, error) {
+	return s.admin.AdminDeleteUser(ctx, in)
+}
+
+// AdminSetUserPassword sets a permanent (CONFIRMED) or temporary (FORCE_CHANGE_PASSWORD) password.
+func (s *Service) AdminSetUserPassword(ctx context.Context, in *api.AdminSetUserPasswordInput) (*api.AdminSetUserPasswordOutput, error) {
+	return s.admin.AdminSetUserPassword(ctx, in)
+}
+
+// AdminUserGlobalSignOut revokes every token of a user.
+func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *api.AdminUserGlobalSignOutInput) (*api.AdminUserGlobalSignOutOutput, error) {
+	return s.admin.AdminUserGlobalSignOut(ctx, in)
+}
+
+// ListUsers pages through a pool's users, optionally filtered. Pages may be short while a
+// token is still returned, as in Cognito.
+func (s *Service) ListUsers(ctx context.Context, in *api.ListUsersInput) (*api.ListUsersOutput, error) {
+	return s.admin.ListUsers(ctx, in)
+}
+
 // ---- access tokens for resource servers: pkg/userpool/lineage ----
 
 // VerifyAccessToken authenticates an access token exactly as the access-token operations do —

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cognatehq/cognate/pkg/userpool/account"
+	"github.com/cognatehq/cognate/pkg/userpool/admin"
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
@@ -95,6 +96,8 @@ type Service struct {
 	recovery *recovery.Resets
 	// account carries out the account, attribute and device operations (pkg/userpool/account).
 	account *account.Accounts
+	// admin carries out the administrator's operations on users (pkg/userpool/admin).
+	admin *admin.Users
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -139,6 +142,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords)
 	s.account = account.New(s.Ports, account.Rooms{Directory: s.dir, Codes: s.codes, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
+	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	key, err := s.loadSecret(ctx, "mac")

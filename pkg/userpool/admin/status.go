@@ -1,4 +1,4 @@
-package userpool
+package admin
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 )
 
 // AdminDisableUser disables a user and ends every session at once.
-func (s *Service) AdminDisableUser(ctx context.Context, in *api.AdminDisableUserInput) (*api.AdminDisableUserOutput, error) {
+func (s *Users) AdminDisableUser(ctx context.Context, in *api.AdminDisableUserInput) (*api.AdminDisableUserOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -30,7 +30,7 @@ func (s *Service) AdminDisableUser(ctx context.Context, in *api.AdminDisableUser
 }
 
 // AdminEnableUser enables a user again; tokens revoked by the disable stay revoked.
-func (s *Service) AdminEnableUser(ctx context.Context, in *api.AdminEnableUserInput) (*api.AdminEnableUserOutput, error) {
+func (s *Users) AdminEnableUser(ctx context.Context, in *api.AdminEnableUserInput) (*api.AdminEnableUserOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err

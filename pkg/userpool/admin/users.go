@@ -1,10 +1,16 @@
-package userpool
+// Package admin owns the administrator's operations on users that are not one account's
+// self-service: AdminCreateUser (with the invitation and its temporary password),
+// AdminGetUser, AdminDeleteUser, AdminSetUserPassword, AdminUserGlobalSignOut, ListUsers (with
+// its filters), AdminDisableUser and AdminEnableUser (status.go).
+package admin
 
 import (
 	"context"
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/userpool/lineage"
+	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
@@ -22,8 +28,22 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
+// Users carries out the administrator's operations on users.
+type Users struct {
+	*ports.Ports
+	dir       *directory.Directory
+	codes     *codes.Codes
+	lineages  *lineage.Lineages
+	passwords *passwords.Passwords
+}
+
+// New builds the admin room.
+func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, ls *lineage.Lineages, pw *passwords.Passwords) *Users {
+	return &Users{Ports: p, dir: dir, codes: c, lineages: ls, passwords: pw}
+}
+
 // AdminGetUser returns a user by username, alias or sub.
-func (s *Service) AdminGetUser(ctx context.Context, in *api.AdminGetUserInput) (*api.AdminGetUserOutput, error) {
+func (s *Users) AdminGetUser(ctx context.Context, in *api.AdminGetUserInput) (*api.AdminGetUserOutput, error) {
 	_, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -34,7 +54,7 @@ func (s *Service) AdminGetUser(ctx context.Context, in *api.AdminGetUserInput) (
 
 // AdminCreateUser creates a user with a temporary password (FORCE_CHANGE_PASSWORD) and sends
 // the invitation, or re-sends it (MessageAction RESEND).
-func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserInput) (*api.AdminCreateUserOutput, error) {
+func (s *Users) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserInput) (*api.AdminCreateUserOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
@@ -113,7 +133,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserIn
 }
 
 // invite sends the temporary password over each desired medium the user has an address for.
-func (s *Service) invite(ctx context.Context, p *model.Pool, u *model.User, mediums []string, temp string) error {
+func (s *Users) invite(ctx context.Context, p *model.Pool, u *model.User, mediums []string, temp string) error {
 	if len(mediums) == 0 {
 		mediums = []string{"SMS"}
 	}
@@ -133,7 +153,7 @@ func (s *Service) invite(ctx context.Context, p *model.Pool, u *model.User, medi
 	return nil
 }
 
-func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *api.AdminCreateUserInput, temp string) (*api.AdminCreateUserOutput, error) {
+func (s *Users) resendInvitation(ctx context.Context, p *model.Pool, in *api.AdminCreateUserInput, temp string) (*api.AdminCreateUserOutput, error) {
 	u, err := s.dir.MustFindUser(ctx, p, in.Username, false)
 	if err != nil {
 		return nil, err
@@ -162,7 +182,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *model.Pool, in *api.A
 }
 
 // AdminDeleteUser deletes a user; its tokens stop working at once.
-func (s *Service) AdminDeleteUser(ctx context.Context, in *api.AdminDeleteUserInput) (*api.AdminDeleteUserOutput, error) {
+func (s *Users) AdminDeleteUser(ctx context.Context, in *api.AdminDeleteUserInput) (*api.AdminDeleteUserOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -174,7 +194,7 @@ func (s *Service) AdminDeleteUser(ctx context.Context, in *api.AdminDeleteUserIn
 }
 
 // AdminSetUserPassword sets a permanent (CONFIRMED) or temporary (FORCE_CHANGE_PASSWORD) password.
-func (s *Service) AdminSetUserPassword(ctx context.Context, in *api.AdminSetUserPasswordInput) (*api.AdminSetUserPasswordOutput, error) {
+func (s *Users) AdminSetUserPassword(ctx context.Context, in *api.AdminSetUserPasswordInput) (*api.AdminSetUserPasswordOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -203,7 +223,7 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, in *api.AdminSetUser
 }
 
 // AdminUserGlobalSignOut revokes every token of a user.
-func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *api.AdminUserGlobalSignOutInput) (*api.AdminUserGlobalSignOutOutput, error) {
+func (s *Users) AdminUserGlobalSignOut(ctx context.Context, in *api.AdminUserGlobalSignOutInput) (*api.AdminUserGlobalSignOutOutput, error) {
 	p, u, err := s.dir.AdminUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -218,7 +238,7 @@ func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *api.AdminUserG
 
 // ListUsers pages through a pool's users, optionally filtered. Pages may be short while a
 // token is still returned, as in Cognito.
-func (s *Service) ListUsers(ctx context.Context, in *api.ListUsersInput) (*api.ListUsersOutput, error) {
+func (s *Users) ListUsers(ctx context.Context, in *api.ListUsersInput) (*api.ListUsersOutput, error) {
 	p, err := s.dir.Pool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,0 @@
-package userpool
-
-// ---- usernames ----
-
-// ---- attributes ----
-
-// ---- passwords ----
