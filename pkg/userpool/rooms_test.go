@@ -15,7 +15,7 @@ import (
 // on a lower floor, so rooms on one floor never import one another, and nothing below the
 // facade imports the facade. A new room goes on a floor here before its first import.
 var roomLayers = map[string]int{
-	"msg":   0, // every named message
+	"msg":   0,             // every named message
 	"model": 1, "ports": 1, // Cognito's data model, pure; the ports every room is given
 	"api": 2, "directory": 2, // the operations' typed requests; pools, clients and users
 	"codes": 3, "sessions": 3, "limits": 3, "devices": 3, "passwords": 3, "preamble": 3,
