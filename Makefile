@@ -83,7 +83,8 @@ vet: ## gofmt and go vet
 # (cached) and prints its path; the linters then run here, on Cognate's packages.
 # infra/lint/errcheck.exclude lists the few calls whose errors may go unchecked, and why.
 LINT_TOOL = $$(cd infra/lint && GOWORK=off GOFLAGS=-mod=readonly $(GO) tool -n $(1))
-lint: ## staticcheck and errcheck (pinned in infra/lint/go.mod) on the whole tree
+lint: ## gofmt, staticcheck and errcheck (pinned in infra/lint/go.mod) on the whole tree
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
 	staticcheck=$(call LINT_TOOL,staticcheck) && $$staticcheck ./...
 	errcheck=$(call LINT_TOOL,errcheck) && $$errcheck -exclude infra/lint/errcheck.exclude ./...
 
