@@ -61,13 +61,16 @@ func (c *Codes) Send(ctx context.Context, p *model.Pool, kind mail.Kind, d Deliv
 	return nil
 }
 
-// SendCode stores a fresh code for the user (voiding older ones) and delivers it.
-func (c *Codes) SendCode(ctx context.Context, p *model.Pool, u *model.User, purpose string, kind mail.Kind, d Delivery) error {
+// SendSignUpCode stores a fresh sign-up code for the user (voiding older ones), living
+// SignUpTTL, and delivers it. (It took any purpose and gave every one the sign-up lifetime;
+// only sign-up called it. The other purposes write their code in their operation's own
+// transaction, with their own TTL.)
+func (c *Codes) SendSignUpCode(ctx context.Context, p *model.Pool, u *model.User, kind mail.Kind, d Delivery) error {
 	code, err := c.SixDigits()
 	if err != nil {
 		return msg.Internal(err)
 	}
-	if err := c.Repo.Commit(ctx, c.Op(p, u, purpose, d.Attr, d.Value, code, SignUpTTL)); err != nil {
+	if err := c.Repo.Commit(ctx, c.Op(p, u, PurposeSignUp, d.Attr, d.Value, code, SignUpTTL)); err != nil {
 		return msg.Internal(err)
 	}
 	return c.Send(ctx, p, kind, d, u.Username, code)

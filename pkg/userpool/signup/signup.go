@@ -208,7 +208,7 @@ func (s *Registrations) ResendConfirmationCode(ctx context.Context, in *api.Rese
 	if err := s.limits.CountHourly(ctx, p, u, "ResendConfirmationCode"); err != nil {
 		return nil, err
 	}
-	if err := s.codes.SendCode(ctx, p, u, codes.PurposeSignUp, mail.ResendCode, d); err != nil {
+	if err := s.codes.SendSignUpCode(ctx, p, u, mail.ResendCode, d); err != nil {
 		return nil, err
 	}
 	return &api.ResendConfirmationCodeOutput{CodeDeliveryDetails: d.Details()}, nil
@@ -241,7 +241,7 @@ func (s *Registrations) resendHidden(ctx context.Context, p *model.Pool, u *mode
 		}
 		return nil, err
 	}
-	if err := s.codes.SendCode(ctx, p, u, codes.PurposeSignUp, mail.ResendCode, d); err != nil && !codes.IsDeliveryFailure(err) {
+	if err := s.codes.SendSignUpCode(ctx, p, u, mail.ResendCode, d); err != nil && !codes.IsDeliveryFailure(err) {
 		return nil, err
 	}
 	return out(d.Details())
