@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/edge"
+	"github.com/cognatehq/cognate/pkg/signer"
 )
 
 const root = "../.."
@@ -318,5 +320,31 @@ func TestInjectRoundTrip(t *testing.T) {
 	code, err := InlineCode(out)
 	if err != nil || code != "new();\n\nmore();\n" || !strings.HasSuffix(string(out), "\n  Next:\n") {
 		t.Fatalf("%q %q %v", out, code, err)
+	}
+}
+
+// The template offers exactly the signer modes a Lambda function can run (signer.ParseMode
+// accepts them; local, which keeps keys under a master key file, is for `cognate serve` only),
+// and its default is one of them.
+func TestTemplateSignerModes(t *testing.T) {
+	tpl, _ := loadTemplate(t)
+	param := tpl.get("Parameters").get("SignerMode")
+	var offered []string
+	for _, v := range param.get("AllowedValues").Content {
+		offered = append(offered, v.Value)
+	}
+	want := []string{string(signer.ModeKMS), string(signer.ModeKMSEnvelope)}
+	slices.Sort(offered)
+	slices.Sort(want)
+	if !slices.Equal(offered, want) {
+		t.Errorf("SignerMode AllowedValues %v, want the Lambda modes of signer.Mode %v", offered, want)
+	}
+	for _, v := range offered {
+		if _, err := signer.ParseMode(v); err != nil {
+			t.Errorf("SignerMode offers %q: %v", v, err)
+		}
+	}
+	if def := param.get("Default").str(); !slices.Contains(offered, def) {
+		t.Errorf("SignerMode Default %q is not one of its AllowedValues %v", def, offered)
 	}
 }
