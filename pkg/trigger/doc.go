@@ -15,10 +15,10 @@
 //   - the one mapping of invocation failures to Cognito's errors (failure.go):
 //     UserLambdaValidationException, UnexpectedLambdaException, InvalidLambdaResponseException.
 //
-// There is no backend yet: no Lambda or webhook Invoker exists, and no operation calls a trigger
-// (the user pool marks its hook points in comments). Issue 12 adds the backends and fills the
-// hook points; this package is what they share, so each operation builds its event and maps its
-// failures the same way. It imports pkg/cognito for the error catalogue and nothing of the user
+// Backends: lambdainvoke (Lambda Invoke through aws-sdk-go-v2, on AWS or against a local Lambda
+// endpoint or a function under the Runtime Interface Emulator). The webhook backend and the
+// calls from the operations come with the rest of issue 12; this package is what they share,
+// so each operation builds its event and maps its failures the same way. It imports pkg/cognito for the error catalogue and nothing of the user
 // pool: operations call it, never the other way round.
 //
 // Events carry what users typed (UserMigration's password) and codes (CustomMessage, the custom

@@ -1,0 +1,77 @@
+// Command testhook is the trigger function of the tests: one binary for every trigger source.
+// It runs on aws-lambda-go under the Lambda Runtime Interface Emulator (infra/lambda/lambdarie),
+// appends each event it gets to $TESTHOOK_DIR/events.jsonl, and answers as
+// $TESTHOOK_DIR/script.json tells it at that moment:
+//
+//	{"response": {...}}   the event back with this response (the contract's answer)
+//	{"error": "text"}     a function error with this message
+//	{"sleepMs": 6000}     sleep first (a timeout), then answer as the rest says
+//	{"output": <JSON>}    this output instead of the event (a malformed answer)
+//
+// No script, or an empty one, answers the event unchanged. Test support, never deployed.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+type script struct {
+	Response json.RawMessage `json:"response"`
+	Error    string          `json:"error"`
+	SleepMs  int             `json:"sleepMs"`
+	Output   json.RawMessage `json:"output"`
+}
+
+func handle(ctx context.Context, event json.RawMessage) (json.RawMessage, error) {
+	dir := os.Getenv("TESTHOOK_DIR")
+	if dir == "" {
+		return nil, errors.New("TESTHOOK_DIR is not set")
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "events.jsonl"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	_, werr := f.Write(append(append([]byte{}, event...), '\n'))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return nil, werr
+	}
+	var s script
+	if b, err := os.ReadFile(filepath.Join(dir, "script.json")); err == nil && len(b) > 0 {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, err
+		}
+	}
+	if s.SleepMs > 0 {
+		select {
+		case <-time.After(time.Duration(s.SleepMs) * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	switch {
+	case s.Error != "":
+		return nil, errors.New(s.Error)
+	case s.Output != nil:
+		return s.Output, nil
+	case s.Response != nil:
+		var whole map[string]json.RawMessage
+		if err := json.Unmarshal(event, &whole); err != nil {
+			return nil, err
+		}
+		whole["response"] = s.Response
+		return json.Marshal(whole)
+	}
+	return event, nil
+}
+
+func main() { lambda.Start(handle) }
