@@ -59,7 +59,7 @@ func (h *hook) received(t *testing.T) []json.RawMessage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	var out []json.RawMessage
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
