@@ -47,6 +47,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runEdgeTests(t, newTable)
 	runRecordTests(t, newTable)
 	runSecretTests(t, newTable)
+	runTriggerTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.

@@ -236,6 +236,28 @@ func ValidatePoolSettings(in *PoolSettings) error {
 			}
 		}
 	}
+	return checkLambdaConfig(in.LambdaConfig)
+}
+
+// checkLambdaConfig applies the rules between LambdaConfig's members that the shape's tags cannot
+// say, and fills PreTokenGeneration and PreTokenGenerationConfig from each other as Cognito
+// reports them (the bare ARN is the V1_0 configuration). The messages are ours: Cognito's own
+// texts for these two refusals are not recorded in the protocol notes.
+func checkLambdaConfig(lc *LambdaConfigType) error {
+	if lc == nil {
+		return nil
+	}
+	switch cfg := lc.PreTokenGenerationConfig; {
+	case cfg != nil && lc.PreTokenGeneration != "" && lc.PreTokenGeneration != cfg.LambdaArn:
+		return cognito.InvalidParameter("PreTokenGeneration and PreTokenGenerationConfig.LambdaArn must name the same function.")
+	case cfg != nil:
+		lc.PreTokenGeneration = cfg.LambdaArn
+	case lc.PreTokenGeneration != "":
+		lc.PreTokenGenerationConfig = &PreTokenGenerationVersionConfigType{LambdaVersion: "V1_0", LambdaArn: lc.PreTokenGeneration}
+	}
+	if (lc.CustomEmailSender != nil || lc.CustomSMSSender != nil) && lc.KMSKeyID == "" {
+		return cognito.InvalidParameter("KMSKeyID is required when CustomEmailSender or CustomSMSSender is configured.")
+	}
 	return nil
 }
 

@@ -96,7 +96,7 @@ type UserPoolType struct {
 	Arn                         string                           `json:",omitempty"`
 	Policies                    *UserPoolPolicyType              `json:",omitempty"`
 	DeletionProtection          string                           `json:",omitempty"`
-	LambdaConfig                json.RawMessage                  `json:",omitempty"`
+	LambdaConfig                *LambdaConfigType                `json:",omitempty"`
 	Status                      string                           `json:",omitempty"`
 	LastModifiedDate            *cognito.Time                    `json:",omitempty"`
 	CreationDate                *cognito.Time                    `json:",omitempty"`
@@ -129,7 +129,7 @@ type UserPoolType struct {
 type PoolSettings struct {
 	Policies                    *UserPoolPolicyType              `json:",omitempty"`
 	DeletionProtection          string                           `json:",omitempty" cognito:"enum=ACTIVE|INACTIVE"`
-	LambdaConfig                json.RawMessage                  `json:",omitempty"`
+	LambdaConfig                *LambdaConfigType                `json:",omitempty"`
 	AutoVerifiedAttributes      []string                         `json:",omitempty"`
 	SmsVerificationMessage      string                           `json:",omitempty" cognito:"min=6,max=140"`
 	EmailVerificationMessage    string                           `json:",omitempty" cognito:"min=6,max=20000"`
@@ -151,10 +151,10 @@ type PoolSettings struct {
 type UserPoolDescriptionType struct {
 	Id               string
 	Name             string
-	LambdaConfig     json.RawMessage `json:",omitempty"`
-	Status           string          `json:",omitempty"`
-	LastModifiedDate *cognito.Time   `json:",omitempty"`
-	CreationDate     *cognito.Time   `json:",omitempty"`
+	LambdaConfig     *LambdaConfigType `json:",omitempty"`
+	Status           string            `json:",omitempty"`
+	LastModifiedDate *cognito.Time     `json:",omitempty"`
+	CreationDate     *cognito.Time     `json:",omitempty"`
 }
 
 type TokenValidityUnitsType struct {
@@ -237,4 +237,45 @@ type GroupType struct {
 	Precedence       *int32        `json:",omitempty"`
 	LastModifiedDate *cognito.Time `json:",omitempty"`
 	CreationDate     *cognito.Time `json:",omitempty"`
+}
+
+// LambdaConfigType is a pool's trigger functions (cognito-protocol.md §7): each a Lambda ARN.
+// PreTokenGeneration is the V1_0 spelling of PreTokenGenerationConfig; the custom senders need
+// KMSKeyID, the key their codes are encrypted under.
+type LambdaConfigType struct {
+	PreSignUp                   string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	CustomMessage               string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	PostConfirmation            string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	PreAuthentication           string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	PostAuthentication          string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	DefineAuthChallenge         string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	CreateAuthChallenge         string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	VerifyAuthChallengeResponse string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	PreTokenGeneration          string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	UserMigration               string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	PreTokenGenerationConfig    *PreTokenGenerationVersionConfigType `json:",omitempty"`
+	CustomSMSSender             *CustomSenderLambdaConfigType        `json:",omitempty"`
+	CustomEmailSender           *CustomSenderLambdaConfigType        `json:",omitempty"`
+	KMSKeyID                    string                               `json:",omitempty" cognito:"min=20,max=2048,pattern=arn"`
+	InboundFederation           *InboundFederationLambdaType         `json:",omitempty"`
+}
+
+// PreTokenGenerationVersionConfigType names the pre-token-generation function and the event
+// version it is sent (V2_0 and V3_0 may change the access token too).
+type PreTokenGenerationVersionConfigType struct {
+	LambdaVersion string `cognito:"required,enum=V1_0|V2_0|V3_0"`
+	LambdaArn     string `cognito:"required,min=20,max=2048,pattern=arn"`
+}
+
+// CustomSenderLambdaConfigType is a custom email or SMS sender (its events are V1_0 only).
+type CustomSenderLambdaConfigType struct {
+	LambdaVersion string `cognito:"required,enum=V1_0"`
+	LambdaArn     string `cognito:"required,min=20,max=2048,pattern=arn"`
+}
+
+// InboundFederationLambdaType is the inbound-federation function (its event is sent once
+// federation lands).
+type InboundFederationLambdaType struct {
+	LambdaVersion string `cognito:"required,enum=V1_0"`
+	LambdaArn     string `cognito:"required,min=20,max=2048,pattern=arn"`
 }
