@@ -19,6 +19,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/token"
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool"
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 )
@@ -36,6 +37,9 @@ type Deps struct {
 	// AdminOrigins are the browser origins allowed to call admin (SigV4) operations
 	// (cognito.ServerOptions.AdminOrigins); none by default.
 	AdminOrigins []string
+	// Triggers invokes pools' Lambda triggers; nil: a pool that configures one fails the
+	// operation with UnexpectedLambdaException.
+	Triggers trigger.Invoker
 }
 
 // App is a wired Cognate.
@@ -53,7 +57,7 @@ func New(ctx context.Context, cfg userpool.Config, d Deps) (*App, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	svc, err := userpool.New(ctx, cfg, userpool.Deps{Table: d.Table, Signer: d.Signer, Sealer: d.Sealer,
-		Mail: d.Mail, Clock: d.Clock, Rand: d.Rand, Logger: d.Logger})
+		Mail: d.Mail, Clock: d.Clock, Rand: d.Rand, Logger: d.Logger, Triggers: d.Triggers})
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/account"
 	"github.com/cognatehq/cognate/pkg/userpool/admin"
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
@@ -29,6 +30,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 	"github.com/cognatehq/cognate/pkg/userpool/signin"
 	"github.com/cognatehq/cognate/pkg/userpool/signup"
+	"github.com/cognatehq/cognate/pkg/userpool/triggers"
 
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/envelope"
@@ -60,6 +62,9 @@ type Deps struct {
 	Clock  clock.Clock
 	Rand   io.Reader
 	Logger *slog.Logger
+	// Triggers invokes pools' Lambda triggers (pkg/trigger); nil calls none, and an operation
+	// whose pool configures one fails with UnexpectedLambdaException.
+	Triggers trigger.Invoker
 }
 
 // Service implements the user-pool operations.
@@ -84,6 +89,8 @@ type Service struct {
 	lineages *lineage.Lineages
 	// passwords makes and checks password verifiers (pkg/userpool/passwords).
 	passwords *passwords.Passwords
+	// triggers calls pools' Lambda triggers (pkg/userpool/triggers).
+	triggers *triggers.Triggers
 	// signin is the sign-in pipeline (pkg/userpool/signin).
 	signin *signin.SignIn
 	// pools carries out the pool and app-client operations (pkg/userpool/pools).
@@ -138,7 +145,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, cfg.IssuerBase)
 	s.pools = pools.New(s.Ports, s.dir, s.signer, cfg.Region, cfg.AccountID)
 	s.groups = groups.New(s.Ports, s.dir)
-	s.signup = signup.New(s.Ports, s.dir, s.codes, s.limits, s.sessions, s.passwords)
+	s.triggers = triggers.New(s.Ports, d.Triggers, cfg.Region)
+	s.signup = signup.New(s.Ports, s.dir, s.codes, s.limits, s.sessions, s.passwords, s.triggers)
 	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords)
 	s.account = account.New(s.Ports, account.Rooms{Directory: s.dir, Codes: s.codes, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})

@@ -78,6 +78,12 @@ func (b *SyncBuffer) String() string {
 // SigV4 checks use the real clock because the SDK signs with it.
 func Start(t *testing.T, newTable storetest.NewTable) *Env {
 	t.Helper()
+	return StartWith(t, newTable, nil)
+}
+
+// StartWith is Start with the local options changed by with (a trigger invoker, say).
+func StartWith(t *testing.T, newTable storetest.NewTable, with func(*local.Options)) *Env {
+	t.Helper()
 	clk := clock.NewFake(time.Now().UTC().Truncate(time.Second))
 	tbl := newTable(t, clk)
 	logs := &SyncBuffer{}
@@ -89,8 +95,12 @@ func Start(t *testing.T, newTable storetest.NewTable) *Env {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	l, err := local.Open(context.Background(), local.Options{Table: tbl, IssuerBase: srv.URL, Clock: clk, Logger: logger,
-		Outbox: box, Mail: failingSender{fail: failMail, next: box}, AdminKeys: map[string]string{"AKIDCOGNATETEST": "test-secret"}})
+	opts := local.Options{Table: tbl, IssuerBase: srv.URL, Clock: clk, Logger: logger,
+		Outbox: box, Mail: failingSender{fail: failMail, next: box}, AdminKeys: map[string]string{"AKIDCOGNATETEST": "test-secret"}}
+	if with != nil {
+		with(&opts)
+	}
+	l, err := local.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

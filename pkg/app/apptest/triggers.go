@@ -1,17 +1,169 @@
 package apptest
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/cognatehq/cognate/infra/lambda/lambdarie"
+	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/store/storetest"
+	"github.com/cognatehq/cognate/pkg/trigger"
+	"github.com/cognatehq/cognate/pkg/trigger/lambdainvoke"
 )
 
 func runTriggerTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("LambdaConfig", func(t *testing.T) { testLambdaConfig(t, Start(t, newTable)) })
+	t.Run("PreSignUp", func(t *testing.T) { testPreSignUp(t, newTable) })
+}
+
+// Hook is the tests' trigger function (infra/lambda/testhook) under the real Runtime Interface
+// Emulator, invoked through the real aws-sdk-go-v2 Lambda client: it records every event and
+// answers as Script says.
+type Hook struct {
+	dir string
+}
+
+// StartHook runs the test hook for the functions named by arns and returns the invoker that
+// reaches it.
+func StartHook(t *testing.T, arns ...string) (*Hook, trigger.Invoker) {
+	t.Helper()
+	dir := t.TempDir()
+	fn := lambdarie.Start(t, "github.com/cognatehq/cognate/infra/lambda/testhook",
+		lambdarie.Options{Env: []string{"TESTHOOK_DIR=" + dir}, Timeout: 10 * time.Second})
+	iv := lambdainvoke.New(nil)
+	for _, arn := range arns {
+		iv.Route(arn, fn.Client)
+	}
+	return &Hook{dir: dir}, iv
+}
+
+// Script tells the hook how to answer from now on (see infra/lambda/testhook).
+func (h *Hook) Script(t *testing.T, script string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(h.dir, "script.json"), []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Events are the events the hook received, oldest first.
+func (h *Hook) Events(t *testing.T) []json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(h.dir, "events.jsonl"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []json.RawMessage
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		if len(line) > 0 {
+			out = append(out, json.RawMessage(line))
+		}
+	}
+	return out
+}
+
+// Last decodes the newest event into v.
+func (h *Hook) Last(t *testing.T, v any) {
+	t.Helper()
+	evs := h.Events(t)
+	if len(evs) == 0 {
+		t.Fatal("the hook received no event")
+	}
+	if err := json.Unmarshal(evs[len(evs)-1], v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// PreSignUp (§7.3, §7.4): the function sees the sign-up as it will be stored and decides. A
+// refusal is UserLambdaValidationException with the function's message and writes nothing; its
+// autoConfirmUser and autoVerifyEmail confirm the user and verify the address without a code.
+func testPreSignUp(t *testing.T, newTable storetest.NewTable) {
+	hook, inv := StartHook(t, preSignUpARN)
+	e := StartWith(t, newTable, func(o *local.Options) { o.Triggers = inv })
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreSignUp: aws.String(preSignUpARN)}
+	})
+	signUp := func(name, email string) (*cip.SignUpOutput, error) {
+		return e.Client.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String(name),
+			Password: aws.String(strongPassword), UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email)}},
+			ValidationData: []types.AttributeType{{Name: aws.String("invite"), Value: aws.String("abc")}},
+			ClientMetadata: map[string]string{"source": "test"}})
+	}
+
+	t.Run("a refusal is the function's message, and nothing is written", func(t *testing.T) {
+		hook.Script(t, `{"error": "Sign-up is closed for example.org"}`)
+		_, err := signUp("rae", "rae@example.org")
+		wantErr(t, err, "UserLambdaValidationException", "PreSignUp failed with error Sign-up is closed for example.org.")
+		_, err = e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("rae")})
+		wantErr(t, err, "UserNotFoundException", "User does not exist.")
+		if _, ok := e.Outbox.Latest("rae@example.org"); ok {
+			t.Fatal("a refused sign-up sent a code")
+		}
+		var ev events.CognitoEventUserPoolsPreSignup
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "PreSignUp_SignUp" || ev.UserName != "rae" || ev.UserPoolID != f.poolID ||
+			ev.CallerContext.ClientID != f.client || ev.Version != "1" || ev.Region != "us-east-1" ||
+			ev.Request.UserAttributes["email"] != "rae@example.org" || ev.Request.ValidationData["invite"] != "abc" ||
+			ev.Request.ClientMetadata["source"] != "test" {
+			t.Fatalf("the function got %+v", ev)
+		}
+	})
+
+	t.Run("autoConfirmUser and autoVerifyEmail need no code", func(t *testing.T) {
+		hook.Script(t, `{"response": {"autoConfirmUser": true, "autoVerifyEmail": true}}`)
+		out := must(signUp("sam", "sam@example.com"))(t)
+		if !out.UserConfirmed || out.CodeDeliveryDetails != nil {
+			t.Fatalf("SignUp answered %+v", out)
+		}
+		if _, ok := e.Outbox.Latest("sam@example.com"); ok {
+			t.Fatal("an auto-confirmed sign-up sent a code")
+		}
+		u := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("sam")}))(t)
+		if u.UserStatus != types.UserStatusTypeConfirmed || attrValue(u.UserAttributes, "email_verified") != "true" {
+			t.Fatalf("user %s, attributes %+v", u.UserStatus, u.UserAttributes)
+		}
+		if _, err := f.signIn(t, "sam", strongPassword); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("an answer of the wrong shape is InvalidLambdaResponseException", func(t *testing.T) {
+		hook.Script(t, `{"response": {"autoConfirmUser": "yes"}}`)
+		_, err := signUp("ty", "ty@example.com")
+		wantErr(t, err, "InvalidLambdaResponseException", "Unrecognizable lambda output")
+		_, err = e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("ty")})
+		wantErr(t, err, "UserNotFoundException", "")
+	})
+
+	t.Run("the function's silence is an ordinary sign-up", func(t *testing.T) {
+		hook.Script(t, `{}`)
+		out := must(signUp("uma", "uma@example.com"))(t)
+		if out.UserConfirmed || out.CodeDeliveryDetails == nil {
+			t.Fatalf("SignUp answered %+v", out)
+		}
+	})
+}
+
+// attrValue is the value of attribute name in list ("" when absent).
+func attrValue(list []types.AttributeType, name string) string {
+	for _, a := range list {
+		if aws.ToString(a.Name) == name {
+			return aws.ToString(a.Value)
+		}
+	}
+	return ""
 }
 
 const (

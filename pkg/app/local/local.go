@@ -29,6 +29,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/sigv4"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/store/embedded"
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool"
 )
 
@@ -65,6 +66,9 @@ type Options struct {
 	// is the embedded one opened here, and no limit on a Table given (DynamoDB calls wait on the
 	// network: there is no CPU to protect); < 0 is no limit.
 	MaxInFlight int
+	// Triggers invokes pools' Lambda triggers (a Lambda endpoint, functions under the Runtime
+	// Interface Emulator); nil: a pool that configures one fails with UnexpectedLambdaException.
+	Triggers trigger.Invoker
 }
 
 // Local is a wired local Cognate, without a listener.
@@ -133,7 +137,7 @@ func Open(ctx context.Context, o Options) (l *Local, err error) {
 	a, err := app.New(ctx, userpool.Config{Region: o.Region, IssuerBase: o.IssuerBase}, app.Deps{
 		Table: tbl, Signer: sg, Sealer: sealer, Mail: sender,
 		Admin: &sigv4.Verifier{Keys: o.AdminKeys}, AdminOrigins: o.AdminOrigins,
-		Clock: o.Clock, Rand: rand.Reader, Logger: o.Logger,
+		Clock: o.Clock, Rand: rand.Reader, Logger: o.Logger, Triggers: o.Triggers,
 	})
 	if err != nil {
 		return nil, err

@@ -8,11 +8,15 @@ package signup
 import (
 	"context"
 	"errors"
+	"maps"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
+	"github.com/cognatehq/cognate/pkg/userpool/triggers"
 
 	"github.com/cognatehq/cognate/pkg/userpool/preamble"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
@@ -38,11 +42,12 @@ type Registrations struct {
 	limits    *limits.Limits
 	sessions  *sessions.Sessions
 	passwords *passwords.Passwords
+	triggers  *triggers.Triggers
 }
 
 // New builds the sign-up room.
-func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, l *limits.Limits, ss *sessions.Sessions, pw *passwords.Passwords) *Registrations {
-	return &Registrations{Ports: p, dir: dir, codes: c, limits: l, sessions: ss, passwords: pw}
+func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, l *limits.Limits, ss *sessions.Sessions, pw *passwords.Passwords, tr *triggers.Triggers) *Registrations {
+	return &Registrations{Ports: p, dir: dir, codes: c, limits: l, sessions: ss, passwords: pw, triggers: tr}
 }
 
 // SignUp registers a user (UNCONFIRMED) and sends a confirmation code to an auto-verified
@@ -77,17 +82,30 @@ func (s *Registrations) SignUp(ctx context.Context, in *api.SignUpInput) (*api.S
 	if err := model.MissingRequired(p, attrs); err != nil {
 		return nil, err
 	}
-	// Pre-sign-up trigger point (PreSignUp_SignUp) goes here.
+	decided, err := s.preSignUp(ctx, p, c, username, attrs, in)
+	if err != nil {
+		return nil, err // refused or failed: nothing is written
+	}
 	pw, err := s.passwords.New(ctx, p, username, sub, *in.Password, false)
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
 	now := s.Now()
-	rec := &model.UserRecord{Username: username, Status: model.StatusUnconfirmed, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
+	status := model.StatusUnconfirmed
+	if decided.AutoConfirmUser {
+		status = model.StatusConfirmed
+	}
+	rec := &model.UserRecord{Username: username, Status: status, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
 	for _, v := range []string{"email", "phone_number"} {
 		if attrs[v] != "" {
 			attrs[v+"_verified"] = "false"
 		}
+	}
+	if decided.AutoVerifyEmail && attrs["email"] != "" {
+		attrs["email_verified"] = "true"
+	}
+	if decided.AutoVerifyPhone && attrs["phone_number"] != "" {
+		attrs["phone_number_verified"] = "true"
 	}
 	u := &model.User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: model.UserKey(p, username), Sub: sub, Aliases: model.AliasesOf(p, rec)}}
 	u.Stored.Index = model.IndexOf(p, u)
@@ -96,6 +114,10 @@ func (s *Registrations) SignUp(ctx context.Context, in *api.SignUpInput) (*api.S
 	// The user, its confirmation code and its sign-in Session (USER_AUTH once confirmed,
 	// signin/user_auth.go) are one transaction; the code is stored before it is sent (MAIL-01).
 	d, hasTarget := codes.VerificationTarget(p, attrs)
+	if decided.AutoConfirmUser {
+		hasTarget = false // confirmed already: no code goes out
+		out.UserConfirmed = true
+	}
 	var code string
 	var extra []store.Op
 	if hasTarget {
@@ -265,4 +287,35 @@ func (s *Registrations) AdminConfirmSignUp(ctx context.Context, in *api.AdminCon
 		return nil, err
 	}
 	return &api.AdminConfirmSignUpOutput{}, nil
+}
+
+// preSignUp runs the pool's PreSignUp trigger for SignUp (PreSignUp_SignUp), if it has one, and
+// returns its decision; a refusal or a failure is the error SignUp answers, before anything is
+// written. userAttributes are the attributes as they will be stored (the username attribute
+// filled in email- or phone-as-username pools).
+func (s *Registrations) preSignUp(ctx context.Context, p *model.Pool, c *model.Client, username string, attrs map[string]string, in *api.SignUpInput) (events.CognitoEventUserPoolsPreSignupResponse, error) {
+	ev, err := s.triggers.Run(ctx, p, triggers.Call{Source: trigger.PreSignUpSignUp, UserName: username, ClientID: c.ID}, func(ev any) {
+		req := &ev.(*events.CognitoEventUserPoolsPreSignup).Request
+		req.UserAttributes = maps.Clone(attrs)
+		req.ValidationData = attributeMap(in.ValidationData)
+		req.ClientMetadata = in.ClientMetadata
+	})
+	if err != nil || ev == nil {
+		return events.CognitoEventUserPoolsPreSignupResponse{}, err
+	}
+	return ev.(*events.CognitoEventUserPoolsPreSignup).Response, nil
+}
+
+// attributeMap is a list of name/value pairs as the map triggers receive (nil for none).
+func attributeMap(list []model.AttributeType) map[string]string {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(list))
+	for _, a := range list {
+		if a.Value != nil {
+			out[a.Name] = *a.Value
+		}
+	}
+	return out
 }

@@ -1,0 +1,129 @@
+// Package triggers is where the service calls a pool's Lambda triggers (cognito-protocol.md §7):
+// which function the pool's LambdaConfig names for a trigger source and in which event version,
+// the event with its common header, the call through the trigger.Invoker port, the response read
+// back into the event, and a failure turned into the error Cognito reports (§7.5). The operations
+// decide where a trigger fires and what its response changes; the event shapes, the invocation
+// contract and the failure mapping are pkg/trigger's.
+package triggers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/trigger"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+)
+
+// Triggers calls trigger functions for the operations.
+type Triggers struct {
+	*ports.Ports
+	invoker trigger.Invoker
+	region  string
+}
+
+// New builds the triggers room. A nil invoker calls nothing: a pool that configures a trigger
+// then fails the operation with UnexpectedLambdaException, as Cognito does for a function it
+// cannot invoke (fail closed: a PreSignUp that cannot run must not let everyone sign up).
+func New(p *ports.Ports, inv trigger.Invoker, region string) *Triggers {
+	return &Triggers{Ports: p, invoker: inv, region: region}
+}
+
+// Function is the function p's LambdaConfig names for t, and whether there is one.
+func Function(p *model.Pool, t trigger.Trigger) (trigger.FunctionRef, bool) {
+	lc := p.LambdaConfig
+	if lc == nil {
+		return trigger.FunctionRef{}, false
+	}
+	arn := ""
+	version := ""
+	switch t {
+	case trigger.PreSignUp:
+		arn = lc.PreSignUp
+	case trigger.CustomMessage:
+		arn = lc.CustomMessage
+	case trigger.PostConfirmation:
+		arn = lc.PostConfirmation
+	case trigger.PreAuthentication:
+		arn = lc.PreAuthentication
+	case trigger.PostAuthentication:
+		arn = lc.PostAuthentication
+	case trigger.DefineAuthChallenge:
+		arn = lc.DefineAuthChallenge
+	case trigger.CreateAuthChallenge:
+		arn = lc.CreateAuthChallenge
+	case trigger.VerifyAuthChallengeResponse:
+		arn = lc.VerifyAuthChallengeResponse
+	case trigger.UserMigration:
+		arn = lc.UserMigration
+	case trigger.PreTokenGeneration:
+		arn, version = lc.PreTokenGeneration, "V1_0"
+		if c := lc.PreTokenGenerationConfig; c != nil {
+			arn, version = c.LambdaArn, c.LambdaVersion
+		}
+	case trigger.CustomEmailSender:
+		if c := lc.CustomEmailSender; c != nil {
+			arn, version = c.LambdaArn, c.LambdaVersion
+		}
+	case trigger.CustomSMSSender:
+		if c := lc.CustomSMSSender; c != nil {
+			arn, version = c.LambdaArn, c.LambdaVersion
+		}
+	case trigger.InboundFederation:
+		if c := lc.InboundFederation; c != nil {
+			arn, version = c.LambdaArn, c.LambdaVersion
+		}
+	}
+	if arn == "" {
+		return trigger.FunctionRef{}, false
+	}
+	return trigger.FunctionRef{ARN: arn, LambdaVersion: version, KMSKeyID: lc.KMSKeyID}, true
+}
+
+// Call is one trigger call: its source and what the common header names.
+type Call struct {
+	Source   trigger.Source
+	UserName string
+	ClientID string
+}
+
+// Run fires the trigger of c.Source when p configures one: it makes the event
+// (*events.CognitoEventUserPools<...> for the source's version), lets fill set its request,
+// invokes the function and reads its response back into the event, which it returns. It
+// returns nil and no error when p configures no function for the trigger. A failure is the
+// Cognito error the API reports (UserLambdaValidationException, UnexpectedLambdaException,
+// InvalidLambdaResponseException).
+func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(event any)) (any, error) {
+	spec, ok := trigger.Lookup(c.Source)
+	if !ok {
+		return nil, cognito.Internal(fmt.Errorf("triggers: unknown source %q", c.Source))
+	}
+	fn, ok := Function(p, spec.Trigger)
+	if !ok {
+		return nil, nil
+	}
+	ev, err := trigger.NewEvent(c.Source, fn.LambdaVersion, trigger.Header{Region: tr.region, UserPoolID: p.Id,
+		UserName: c.UserName, ClientID: c.ClientID})
+	if err != nil {
+		return nil, cognito.Internal(err)
+	}
+	if fill != nil {
+		fill(ev)
+	}
+	if tr.invoker == nil {
+		return nil, trigger.Failure(spec.Trigger, &trigger.InvocationError{Reason: "ResourceNotFoundException",
+			Cause: fmt.Errorf("no trigger invoker configured for %s", fn.ARN)})
+	}
+	out, err := tr.invoker.Invoke(ctx, fn, spec.Trigger.Invocation(), ev)
+	if err != nil {
+		return nil, trigger.Failure(spec.Trigger, err)
+	}
+	if spec.Trigger.Invocation() == trigger.Event {
+		return ev, nil
+	}
+	if err := trigger.DecodeResponse(ev, out); err != nil {
+		return nil, trigger.Failure(spec.Trigger, err)
+	}
+	return ev, nil
+}
