@@ -24,12 +24,15 @@ var roomLayers = map[string]int{
 }
 
 // Imports no room of the service may have: backends and AWS SDKs are wired in pkg/app and
-// pkg/awsapp, behind the ports.
+// pkg/awsapp, behind the ports. (github.com/aws/aws-lambda-go/events is allowed: it is the
+// trigger events' types, no client.)
 var forbiddenInRooms = []string{
 	"github.com/cognatehq/cognate/pkg/store/",
 	"github.com/cognatehq/cognate/pkg/app",
 	"github.com/cognatehq/cognate/pkg/awsapp",
-	"github.com/aws/",
+	"github.com/cognatehq/cognate/pkg/trigger/lambdainvoke",
+	"github.com/aws/aws-sdk-go",
+	"github.com/aws/smithy-go",
 }
 
 const roomPrefix = "github.com/cognatehq/cognate/pkg/userpool/"
