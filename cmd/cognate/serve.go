@@ -18,9 +18,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/cognatehq/cognate/pkg/app"
 	"github.com/cognatehq/cognate/pkg/app/local"
@@ -29,6 +31,8 @@ import (
 	"github.com/cognatehq/cognate/pkg/mail/outbox"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/store/dynamo"
+	"github.com/cognatehq/cognate/pkg/trigger"
+	"github.com/cognatehq/cognate/pkg/trigger/lambdainvoke"
 )
 
 // serveConfig is what `cognate serve` is told on its command line.
@@ -53,6 +57,25 @@ type serveConfig struct {
 	// exposeOutbox serves the outbox (and logs codes); when not set explicitly (flag or
 	// environment), it is on for a loopback addr only.
 	exposeOutbox, exposeOutboxSet bool
+	// lambdaEndpoints send a trigger function (name or ARN) to a Runtime Interface Emulator
+	// (--lambda-endpoint NAME=URL, repeatable); lambdaEndpoint is the Lambda endpoint of every
+	// other function (AWS_ENDPOINT_URL_LAMBDA: sam local start-lambda, LocalStack).
+	lambdaEndpoints endpointList
+	lambdaEndpoint  string
+}
+
+// endpointList is a repeatable NAME=URL flag.
+type endpointList []string
+
+func (l *endpointList) String() string { return strings.Join(*l, ",") }
+
+func (l *endpointList) Set(v string) error {
+	name, url, ok := strings.Cut(v, "=")
+	if !ok || name == "" || !strings.HasPrefix(url, "http") {
+		return fmt.Errorf("%q: want FUNCTION=http://host:port (a function name or ARN, and its emulator's URL)", v)
+	}
+	*l = append(*l, v)
+	return nil
 }
 
 // outboxOn says whether the outbox is served and codes are logged.
@@ -88,6 +111,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 		c.exposeOutbox, c.exposeOutboxSet = b, true
 	}
 	fs.BoolVar(&c.exposeOutbox, "expose-outbox", c.exposeOutbox, "serve GET/DELETE /_local/outbox and log messages: exposes every verification code, temporary password and invitation to anyone who can reach the port (default: on for a loopback --addr, off otherwise)")
+	fs.Var(&c.lambdaEndpoints, "lambda-endpoint", "FUNCTION=URL: call the trigger function FUNCTION (its name or ARN) at URL, a Lambda Runtime Interface Emulator (repeatable)")
+	fs.StringVar(&c.lambdaEndpoint, "lambda-endpoint-url", os.Getenv("AWS_ENDPOINT_URL_LAMBDA"), "Lambda endpoint for every other trigger function (sam local start-lambda, LocalStack)")
 	fs.IntVar(&c.maxInFlight, "max-inflight", 0, "requests worked on at once, the others wait in arrival order (0: one per core on the embedded store, no limit on dynamodb; -1: no limit)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage of serve:")
@@ -180,6 +205,7 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 	if !c.memory {
 		o.DataDir = c.dataDir
 	}
+	o.Triggers = c.triggerInvoker()
 	// The outbox serves and logs every code: beyond loopback only when asked for (--expose-outbox).
 	if c.outboxOn() {
 		o.Outbox = outbox.New(clk, logger, 0)
@@ -315,4 +341,28 @@ func openDynamo(ctx context.Context, c *serveConfig, clk clock.Clock) (store.Tab
 		}
 	}
 	return tbl, nil
+}
+
+// triggerInvoker calls pools' trigger functions at the Lambda endpoints given, or is nil (a pool
+// with a trigger then fails the operation with UnexpectedLambdaException, naming the missing
+// function). Local endpoints check no signature: the credentials are fixed placeholders.
+func (c *serveConfig) triggerInvoker() trigger.Invoker {
+	if len(c.lambdaEndpoints) == 0 && c.lambdaEndpoint == "" {
+		return nil
+	}
+	client := func(url string) *lambda.Client {
+		return lambda.New(lambda.Options{Region: c.region, BaseEndpoint: aws.String(url), Retryer: aws.NopRetryer{},
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDCOGNATELOCAL", "cognate-local", "")})
+	}
+	var iv *lambdainvoke.Invoker
+	if c.lambdaEndpoint != "" {
+		iv = lambdainvoke.New(client(c.lambdaEndpoint))
+	} else {
+		iv = lambdainvoke.New(nil)
+	}
+	for _, e := range c.lambdaEndpoints {
+		name, url, _ := strings.Cut(e, "=")
+		iv.Route(name, client(url))
+	}
+	return iv
 }

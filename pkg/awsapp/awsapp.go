@@ -19,9 +19,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -40,6 +42,8 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/store/dynamo"
 	"github.com/cognatehq/cognate/pkg/token"
+	"github.com/cognatehq/cognate/pkg/trigger"
+	"github.com/cognatehq/cognate/pkg/trigger/lambdainvoke"
 	"github.com/cognatehq/cognate/pkg/userpool"
 )
 
@@ -55,6 +59,9 @@ type Clients struct {
 	}
 	SES ses.API
 	SNS sender.API
+	// Lambda invokes pools' trigger functions; nil: a pool that configures a trigger fails the
+	// operation with UnexpectedLambdaException.
+	Lambda *lambda.Client
 }
 
 // Runtime is a cold-started function: its ports, and one app per issuer base.
@@ -85,6 +92,8 @@ func Load(ctx context.Context) (*Runtime, error) {
 		KMS:      kms.NewFromConfig(awsCfg),
 		SES:      sesv2.NewFromConfig(awsCfg, func(o *sesv2.Options) { o.Retryer = ses.Retryer(0) }),
 		SNS:      sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.Retryer = sender.Retryer(0) }),
+		// The trigger invoker keeps Cognito's attempts itself (lambdainvoke).
+		Lambda: lambda.NewFromConfig(awsCfg, func(o *lambda.Options) { o.Retryer = aws.NopRetryer{} }),
 	}, NewLogger(cfg.LogLevel))
 }
 
@@ -118,8 +127,13 @@ func New(ctx context.Context, cfg *config.Config, c Clients, logger *slog.Logger
 	if err != nil {
 		return nil, err
 	}
+	var invoker trigger.Invoker
+	if c.Lambda != nil {
+		invoker = lambdainvoke.New(c.Lambda)
+	}
 	return &Runtime{cfg: cfg, log: logger, apps: map[string]*app.App{}, deps: app.Deps{
 		Table: tbl, Signer: sgn, Sealer: sealer, Mail: mailer, Admin: adminAuthenticator(cfg), Clock: clk, Rand: rand.Reader, Logger: logger,
+		Triggers: invoker,
 	}}, nil
 }
 
