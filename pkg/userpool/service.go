@@ -143,11 +143,11 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.devices = &devices.Devices{Ports: s.Ports}
 	s.passwords = &passwords.Passwords{Ports: s.Ports}
 	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, cfg.IssuerBase)
+	s.triggers = triggers.New(s.Ports, d.Triggers, cfg.Region)
 	s.pools = pools.New(s.Ports, s.dir, s.signer, cfg.Region, cfg.AccountID)
 	s.groups = groups.New(s.Ports, s.dir)
-	s.triggers = triggers.New(s.Ports, d.Triggers, cfg.Region)
 	s.signup = signup.New(s.Ports, s.dir, s.codes, s.limits, s.sessions, s.passwords, s.triggers)
-	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords)
+	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords, s.triggers)
 	s.account = account.New(s.Ports, account.Rooms{Directory: s.dir, Codes: s.codes, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords)

@@ -24,6 +24,7 @@ import (
 func runTriggerTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("LambdaConfig", func(t *testing.T) { testLambdaConfig(t, Start(t, newTable)) })
 	t.Run("PreSignUp", func(t *testing.T) { testPreSignUp(t, newTable) })
+	t.Run("PostConfirmation", func(t *testing.T) { testPostConfirmation(t, newTable) })
 }
 
 // Hook is the tests' trigger function (infra/lambda/testhook) under the real Runtime Interface
@@ -167,9 +168,10 @@ func attrValue(list []types.AttributeType, name string) string {
 }
 
 const (
-	preSignUpARN = "arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up"
-	preTokenARN  = "arn:aws:lambda:us-east-1:123456789012:function:pre-token"
-	kmsKeyARN    = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	postConfirmARN = "arn:aws:lambda:us-east-1:123456789012:function:post-confirmation"
+	preSignUpARN   = "arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up"
+	preTokenARN    = "arn:aws:lambda:us-east-1:123456789012:function:pre-token"
+	kmsKeyARN      = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 )
 
 // A pool's LambdaConfig is kept whole, returned by DescribeUserPool, replaced by UpdateUserPool,
@@ -226,4 +228,71 @@ func testLambdaConfig(t *testing.T, e *Env) {
 			}
 		})
 	}
+}
+
+// PostConfirmation (§7.2, §7.3): fired after ConfirmSignUp, AdminConfirmSignUp and
+// ConfirmForgotPassword with the user as confirmed; its failure is the call's error, but the
+// confirmation stands.
+func testPostConfirmation(t *testing.T, newTable storetest.NewTable) {
+	hook, inv := StartHook(t, postConfirmARN)
+	e := StartWith(t, newTable, func(o *local.Options) { o.Triggers = inv })
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PostConfirmation: aws.String(postConfirmARN)}
+	})
+	admin := func(name string) *cip.AdminGetUserOutput {
+		return must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String(name)}))(t)
+	}
+
+	t.Run("ConfirmSignUp sends the confirmed user", func(t *testing.T) {
+		hook.Script(t, `{}`)
+		out := f.signUp(t, "ana", "ana@example.com")
+		must(e.Client.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("ana"),
+			ConfirmationCode: aws.String(f.code(t, "ana@example.com")), ClientMetadata: map[string]string{"step": "confirm"}}))(t)
+		var ev events.CognitoEventUserPoolsPostConfirmation
+		hook.Last(t, &ev)
+		a := ev.Request.UserAttributes
+		if ev.TriggerSource != "PostConfirmation_ConfirmSignUp" || ev.UserName != "ana" || ev.CallerContext.ClientID != f.client ||
+			a["sub"] != aws.ToString(out.UserSub) || a["email"] != "ana@example.com" || a["email_verified"] != "true" ||
+			a["cognito:user_status"] != "CONFIRMED" || ev.Request.ClientMetadata["step"] != "confirm" {
+			t.Fatalf("the function got %+v", ev)
+		}
+	})
+
+	t.Run("a failure is the call's error, and the user stays confirmed", func(t *testing.T) {
+		hook.Script(t, `{"error": "welcome mail failed"}`)
+		f.signUp(t, "ben", "ben@example.com")
+		_, err := e.Client.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("ben"),
+			ConfirmationCode: aws.String(f.code(t, "ben@example.com"))})
+		wantErr(t, err, "UserLambdaValidationException", "PostConfirmation failed with error welcome mail failed.")
+		if u := admin("ben"); u.UserStatus != types.UserStatusTypeConfirmed {
+			t.Fatalf("status %s", u.UserStatus)
+		}
+		hook.Script(t, `{}`)
+		if _, err := f.signIn(t, "ben", strongPassword); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("AdminConfirmSignUp fires it with no app client", func(t *testing.T) {
+		hook.Script(t, `{}`)
+		f.signUp(t, "cy", "cy@example.com")
+		must(e.Client.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(f.poolID), Username: aws.String("cy")}))(t)
+		var ev events.CognitoEventUserPoolsPostConfirmation
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "PostConfirmation_ConfirmSignUp" || ev.UserName != "cy" || ev.CallerContext.ClientID != "CLIENT_ID_NOT_APPLICABLE" {
+			t.Fatalf("the function got %+v", ev)
+		}
+	})
+
+	t.Run("ConfirmForgotPassword fires its own source", func(t *testing.T) {
+		hook.Script(t, `{}`)
+		must(e.Client.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("ana")}))(t)
+		must(e.Client.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("ana"),
+			ConfirmationCode: aws.String(f.code(t, "ana@example.com")), Password: aws.String("Another-Horse-7")}))(t)
+		var ev events.CognitoEventUserPoolsPostConfirmation
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "PostConfirmation_ConfirmForgotPassword" || ev.UserName != "ana" || ev.CallerContext.ClientID != f.client {
+			t.Fatalf("the function got %+v", ev)
+		}
+	})
 }

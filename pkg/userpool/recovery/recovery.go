@@ -8,12 +8,14 @@ import (
 	"context"
 	"errors"
 
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/preamble"
+	"github.com/cognatehq/cognate/pkg/userpool/triggers"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
@@ -33,11 +35,12 @@ type Resets struct {
 	codes     *codes.Codes
 	limits    *limits.Limits
 	passwords *passwords.Passwords
+	triggers  *triggers.Triggers
 }
 
 // New builds the recovery room.
-func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, l *limits.Limits, pw *passwords.Passwords) *Resets {
-	return &Resets{Ports: p, dir: dir, codes: c, limits: l, passwords: pw}
+func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, l *limits.Limits, pw *passwords.Passwords, tr *triggers.Triggers) *Resets {
+	return &Resets{Ports: p, dir: dir, codes: c, limits: l, passwords: pw, triggers: tr}
 }
 
 // recoveryTarget picks where a reset code goes, by the pool's AccountRecoverySetting (by
@@ -188,7 +191,7 @@ func (s *Resets) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForgo
 	if err != nil {
 		return nil, msg.Internal(err)
 	}
-	_, err = s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
+	reset, err := s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.Password = pw
 		cur.Lock = nil // a new password ends any lockout
 		cur.Status = model.StatusConfirmed
@@ -200,7 +203,9 @@ func (s *Resets) ConfirmForgotPassword(ctx context.Context, in *api.ConfirmForgo
 	if err != nil {
 		return nil, err
 	}
-	// PostConfirmation_ConfirmForgotPassword trigger point.
+	if err := s.triggers.PostConfirmation(ctx, p, trigger.PostConfirmationConfirmForgotPassword, call.Client.ID, reset, in.ClientMetadata); err != nil {
+		return nil, err // the new password stands
+	}
 	return &api.ConfirmForgotPasswordOutput{}, nil
 }
 

@@ -136,6 +136,11 @@ func (s *Registrations) SignUp(ctx context.Context, in *api.SignUpInput) (*api.S
 	}
 	s.dir.CountUser(p.Id, +1)
 	out.Session = tok
+	if decided.AutoConfirmUser {
+		if err := s.triggers.PostConfirmation(ctx, p, trigger.PostConfirmationConfirmSignUp, c.ID, u, in.ClientMetadata); err != nil {
+			return nil, err // the user stays signed up and confirmed
+		}
+	}
 	if hasTarget {
 		// A failed delivery leaves a complete UNCONFIRMED user whose code can be sent again
 		// (ResendConfirmationCode), as Cognito does; nothing is half-written, and the sign-up
@@ -186,7 +191,7 @@ func (s *Registrations) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUp
 	}
 	// An alias (verified email or phone in alias pools) that another user holds answers
 	// AliasExistsException here, not at sign-up; ForceAliasCreation moves it instead.
-	_, err = s.dir.UpdateUserAliases(ctx, p, u, in.ForceAliasCreation, func(cur *model.User) ([]store.Op, error) {
+	confirmed, err := s.dir.UpdateUserAliases(ctx, p, u, in.ForceAliasCreation, func(cur *model.User) ([]store.Op, error) {
 		if cur.Status != model.StatusUnconfirmed {
 			return nil, msg.CannotConfirm(cur.Status)
 		}
@@ -203,7 +208,9 @@ func (s *Registrations) ConfirmSignUp(ctx context.Context, in *api.ConfirmSignUp
 	if err != nil {
 		return nil, err
 	}
-	// Post-confirmation trigger point (PostConfirmation_ConfirmSignUp) goes here.
+	if err := s.triggers.PostConfirmation(ctx, p, trigger.PostConfirmationConfirmSignUp, c.ID, confirmed, in.ClientMetadata); err != nil {
+		return nil, err // the user stays confirmed
+	}
 	return &api.ConfirmSignUpOutput{Session: session}, nil
 }
 
@@ -276,7 +283,7 @@ func (s *Registrations) AdminConfirmSignUp(ctx context.Context, in *api.AdminCon
 		return nil, err
 	}
 	code := store.ChildKey(p.Id, u.Stored.Key, store.ChildCode, codes.PurposeSignUp)
-	_, err = s.dir.UpdateUserAliases(ctx, p, u, false, func(cur *model.User) ([]store.Op, error) {
+	confirmed, err := s.dir.UpdateUserAliases(ctx, p, u, false, func(cur *model.User) ([]store.Op, error) {
 		if cur.Status != model.StatusUnconfirmed {
 			return nil, msg.CannotConfirm(cur.Status)
 		}
@@ -285,6 +292,9 @@ func (s *Registrations) AdminConfirmSignUp(ctx context.Context, in *api.AdminCon
 	})
 	if err != nil {
 		return nil, err
+	}
+	if err := s.triggers.PostConfirmation(ctx, p, trigger.PostConfirmationConfirmSignUp, "", confirmed, in.ClientMetadata); err != nil {
+		return nil, err // the user stays confirmed
 	}
 	return &api.AdminConfirmSignUpOutput{}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -81,7 +82,12 @@ func Function(p *model.Pool, t trigger.Trigger) (trigger.FunctionRef, bool) {
 	return trigger.FunctionRef{ARN: arn, LambdaVersion: version, KMSKeyID: lc.KMSKeyID}, true
 }
 
-// Call is one trigger call: its source and what the common header names.
+// NoClient is callerContext.clientId of a call no app client made (AdminConfirmSignUp,
+// AdminCreateUser), as Cognito sends it.
+const NoClient = "CLIENT_ID_NOT_APPLICABLE"
+
+// Call is one trigger call: its source and what the common header names (ClientID "" for a
+// call no app client made).
 type Call struct {
 	Source   trigger.Source
 	UserName string
@@ -103,8 +109,12 @@ func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(ev
 	if !ok {
 		return nil, nil
 	}
+	clientID := c.ClientID
+	if clientID == "" {
+		clientID = NoClient
+	}
 	ev, err := trigger.NewEvent(c.Source, fn.LambdaVersion, trigger.Header{Region: tr.region, UserPoolID: p.Id,
-		UserName: c.UserName, ClientID: c.ClientID})
+		UserName: c.UserName, ClientID: clientID})
 	if err != nil {
 		return nil, cognito.Internal(err)
 	}
@@ -126,4 +136,28 @@ func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(ev
 		return nil, trigger.Failure(spec.Trigger, err)
 	}
 	return ev, nil
+}
+
+// UserAttributes is a user's attributes as every trigger receives them: all of them as strings,
+// with sub and cognito:user_status (§7.1).
+func UserAttributes(u *model.User) map[string]string {
+	out := make(map[string]string, len(u.Attrs)+2)
+	for k, v := range u.Attrs {
+		out[k] = v
+	}
+	out["sub"] = u.Sub()
+	out["cognito:user_status"] = u.Status
+	return out
+}
+
+// PostConfirmation fires the pool's PostConfirmation trigger for u, who has just been confirmed
+// (src: PostConfirmation_ConfirmSignUp or _ConfirmForgotPassword). Its failure is the error the
+// call answers; the confirmation stands, as on Cognito.
+func (tr *Triggers) PostConfirmation(ctx context.Context, p *model.Pool, src trigger.Source, clientID string, u *model.User, clientMetadata map[string]string) error {
+	_, err := tr.Run(ctx, p, Call{Source: src, UserName: u.Username, ClientID: clientID}, func(ev any) {
+		req := &ev.(*events.CognitoEventUserPoolsPostConfirmation).Request
+		req.UserAttributes = UserAttributes(u)
+		req.ClientMetadata = clientMetadata
+	})
+	return err
 }
