@@ -152,7 +152,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
-		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
+		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers})
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package apptest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -25,6 +26,19 @@ func runTriggerTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("LambdaConfig", func(t *testing.T) { testLambdaConfig(t, Start(t, newTable)) })
 	t.Run("PreSignUp", func(t *testing.T) { testPreSignUp(t, newTable) })
 	t.Run("PostConfirmation", func(t *testing.T) { testPostConfirmation(t, newTable) })
+	t.Run("Authentication", func(t *testing.T) { testAuthenticationTriggers(t, newTable) })
+}
+
+// Invokers sends each function to the invoker that reaches it (one emulator per function).
+type Invokers map[string]trigger.Invoker
+
+// Invoke implements trigger.Invoker.
+func (m Invokers) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trigger.Invocation, event any) (json.RawMessage, error) {
+	iv, ok := m[fn.ARN]
+	if !ok {
+		return nil, &trigger.InvocationError{Reason: "ResourceNotFoundException"}
+	}
+	return iv.Invoke(ctx, fn, mode, event)
 }
 
 // Hook is the tests' trigger function (infra/lambda/testhook) under the real Runtime Interface
@@ -168,6 +182,8 @@ func attrValue(list []types.AttributeType, name string) string {
 }
 
 const (
+	preAuthARN     = "arn:aws:lambda:us-east-1:123456789012:function:pre-authentication"
+	postAuthARN    = "arn:aws:lambda:us-east-1:123456789012:function:post-authentication"
 	postConfirmARN = "arn:aws:lambda:us-east-1:123456789012:function:post-confirmation"
 	preSignUpARN   = "arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up"
 	preTokenARN    = "arn:aws:lambda:us-east-1:123456789012:function:pre-token"
@@ -294,5 +310,74 @@ func testPostConfirmation(t *testing.T, newTable storetest.NewTable) {
 		if ev.TriggerSource != "PostConfirmation_ConfirmForgotPassword" || ev.UserName != "ana" || ev.CallerContext.ClientID != f.client {
 			t.Fatalf("the function got %+v", ev)
 		}
+	})
+}
+
+// PreAuthentication and PostAuthentication (§7.3): the first may refuse a sign-in before the
+// password is judged, and its refusal is not a failed password; the second sees the
+// authenticated user before any token is made, and its failure issues none.
+func testAuthenticationTriggers(t *testing.T, newTable storetest.NewTable) {
+	pre, preInv := StartHook(t, preAuthARN)
+	post, postInv := StartHook(t, postAuthARN)
+	e := StartWith(t, newTable, func(o *local.Options) { o.Triggers = Invokers{preAuthARN: preInv, postAuthARN: postInv} })
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreAuthentication: aws.String(preAuthARN), PostAuthentication: aws.String(postAuthARN)}
+	})
+	pre.Script(t, `{}`)
+	post.Script(t, `{}`)
+	f.confirmedUser(t, "dee", "dee@example.com")
+	signIn := func() (*cip.InitiateAuthOutput, error) {
+		return e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "dee", "PASSWORD": strongPassword}, ClientMetadata: map[string]string{"app": "web"}})
+	}
+
+	t.Run("both see the sign-in", func(t *testing.T) {
+		pre.Script(t, `{}`)
+		post.Script(t, `{}`)
+		out := must(signIn())(t)
+		if out.AuthenticationResult == nil {
+			t.Fatal("no tokens")
+		}
+		var pe events.CognitoEventUserPoolsPreAuthentication
+		pre.Last(t, &pe)
+		if pe.TriggerSource != "PreAuthentication_Authentication" || pe.UserName != "dee" || pe.CallerContext.ClientID != f.client ||
+			pe.Request.UserAttributes["email"] != "dee@example.com" || pe.Request.ValidationData["app"] != "web" || pe.Request.UserNotFound {
+			t.Fatalf("PreAuthentication got %+v", pe)
+		}
+		var po events.CognitoEventUserPoolsPostAuthentication
+		post.Last(t, &po)
+		if po.TriggerSource != "PostAuthentication_Authentication" || po.UserName != "dee" || po.Request.ClientMetadata["app"] != "web" ||
+			po.Request.UserAttributes["cognito:user_status"] != "CONFIRMED" || po.Request.NewDeviceUsed {
+			t.Fatalf("PostAuthentication got %+v", po)
+		}
+	})
+
+	t.Run("a PreAuthentication refusal is no failed password", func(t *testing.T) {
+		pre.Script(t, `{"error": "outside office hours"}`)
+		posted := len(post.Events(t))
+		for range 7 { // more than the five failures that would lock the user
+			_, err := signIn()
+			wantErr(t, err, "UserLambdaValidationException", "PreAuthentication failed with error outside office hours.")
+		}
+		if n := len(post.Events(t)); n != posted {
+			t.Fatalf("PostAuthentication ran after a refusal")
+		}
+		// Had the refusals counted, four wrong passwords now would lock the user (AUTH-01).
+		pre.Script(t, `{}`)
+		for range 4 {
+			_, err := e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+				AuthParameters: map[string]string{"USERNAME": "dee", "PASSWORD": "Wrong-Horse-1"}})
+			wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+		}
+		if out := must(signIn())(t); out.AuthenticationResult == nil {
+			t.Fatal("no tokens after the refusals")
+		}
+	})
+
+	t.Run("a PostAuthentication failure issues no tokens", func(t *testing.T) {
+		post.Script(t, `{"error": "audit log unavailable"}`)
+		_, err := signIn()
+		wantErr(t, err, "UserLambdaValidationException", "PostAuthentication failed with error audit log unavailable.")
+		post.Script(t, `{}`)
 	})
 }

@@ -63,6 +63,10 @@ type signInStep struct {
 	reserved bool
 	// change, when set, edits the user in the transaction that commits the outcome.
 	change func(u *model.User) ([]store.Op, error)
+	// meta is the call's ClientMetadata, forwarded to the triggers.
+	meta map[string]string
+	// newDevice: this sign-in issues NewDeviceMetadata (PostAuthentication's newDeviceUsed).
+	newDevice bool
 }
 
 // readPassword checks USER_PASSWORD_AUTH's parameters.
@@ -257,6 +261,7 @@ func (s *SignIn) issueTokens(ctx context.Context, st *signInStep, meta *model.Ne
 	var device string
 	if meta != nil {
 		device = meta.DeviceKey
+		st.newDevice = true
 	}
 	res, err := s.signIn(ctx, st, device, nil)
 	if err != nil {

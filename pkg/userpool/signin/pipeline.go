@@ -33,6 +33,8 @@ import (
 	"context"
 	"math/big"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
@@ -41,6 +43,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/preamble"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+	"github.com/cognatehq/cognate/pkg/userpool/triggers"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
@@ -61,6 +64,7 @@ type SignIn struct {
 	devices   *devices.Devices
 	lineages  *lineage.Lineages
 	passwords *passwords.Passwords
+	triggers  *triggers.Triggers
 }
 
 // Rooms are the rooms the pipeline uses.
@@ -71,12 +75,13 @@ type Rooms struct {
 	Devices   *devices.Devices
 	Lineages  *lineage.Lineages
 	Passwords *passwords.Passwords
+	Triggers  *triggers.Triggers
 }
 
 // New builds the sign-in pipeline.
 func New(p *ports.Ports, r Rooms) *SignIn {
 	return &SignIn{Ports: p, dir: r.Directory, sessions: r.Sessions, limits: r.Limits, devices: r.Devices,
-		lineages: r.Lineages, passwords: r.Passwords}
+		lineages: r.Lineages, passwords: r.Passwords, triggers: r.Triggers}
 }
 
 // signInCall is one InitiateAuth or RespondToAuthChallenge on its way through the pipeline.
@@ -85,6 +90,7 @@ type signInCall struct {
 	name   string            // the AuthFlow or ChallengeName
 	params map[string]string // AuthParameters or ChallengeResponses, never nil
 	token  string            // the Session sent
+	meta   map[string]string // ClientMetadata, forwarded to the triggers
 	pool   *model.Pool
 	client *model.Client
 
@@ -104,7 +110,7 @@ type signInCall struct {
 
 // step is the signInStep the call's decision starts from.
 func (c *signInCall) step() *signInStep {
-	return &signInStep{pool: c.pool, client: c.client, user: c.user, device: c.params["DEVICE_KEY"], consume: c.consume, reserved: c.reserved}
+	return &signInStep{pool: c.pool, client: c.client, user: c.user, device: c.params["DEVICE_KEY"], consume: c.consume, reserved: c.reserved, meta: c.meta}
 }
 
 // signInDecision is what a handler decided; carry carries it out. Exactly one of verdict,
@@ -132,7 +138,7 @@ func (s *SignIn) InitiateAuth(ctx context.Context, in *api.InitiateAuthInput) (*
 	if err != nil {
 		return nil, err
 	}
-	return s.initiate(ctx, &signInCall{name: in.AuthFlow, params: in.AuthParameters, token: in.Session, pool: p, client: c})
+	return s.initiate(ctx, &signInCall{name: in.AuthFlow, params: in.AuthParameters, token: in.Session, pool: p, client: c, meta: in.ClientMetadata})
 }
 
 // AdminInitiateAuth starts a sign-in from a trusted back end.
@@ -141,7 +147,7 @@ func (s *SignIn) AdminInitiateAuth(ctx context.Context, in *api.AdminInitiateAut
 	if err != nil {
 		return nil, err
 	}
-	return s.initiate(ctx, &signInCall{admin: true, name: in.AuthFlow, params: in.AuthParameters, token: in.Session, pool: p, client: c})
+	return s.initiate(ctx, &signInCall{admin: true, name: in.AuthFlow, params: in.AuthParameters, token: in.Session, pool: p, client: c, meta: in.ClientMetadata})
 }
 
 // RespondToAuthChallenge answers a challenge for a public client.
@@ -150,7 +156,7 @@ func (s *SignIn) RespondToAuthChallenge(ctx context.Context, in *api.RespondToAu
 	if err != nil {
 		return nil, err
 	}
-	return s.respond(ctx, &signInCall{name: in.ChallengeName, params: in.ChallengeResponses, token: in.Session, pool: p, client: c})
+	return s.respond(ctx, &signInCall{name: in.ChallengeName, params: in.ChallengeResponses, token: in.Session, pool: p, client: c, meta: in.ClientMetadata})
 }
 
 // AdminRespondToAuthChallenge answers a challenge from a trusted back end.
@@ -159,7 +165,7 @@ func (s *SignIn) AdminRespondToAuthChallenge(ctx context.Context, in *api.AdminR
 	if err != nil {
 		return nil, err
 	}
-	return s.respond(ctx, &signInCall{admin: true, name: in.ChallengeName, params: in.ChallengeResponses, token: in.Session, pool: p, client: c})
+	return s.respond(ctx, &signInCall{admin: true, name: in.ChallengeName, params: in.ChallengeResponses, token: in.Session, pool: p, client: c, meta: in.ClientMetadata})
 }
 
 // initiate is the flow phase: the flow exists for this caller and the client enables it.
@@ -303,8 +309,15 @@ func (s *SignIn) sessionUserPhase(ctx context.Context, h *signInHandler, c *sign
 func (s *SignIn) carry(ctx context.Context, d *signInDecision) (*api.AuthOutput, error) {
 	switch {
 	case d.verdict != nil:
-		// PreAuthentication trigger point: the user is known, the password not judged yet (SRP
-		// reaches its password with the PASSWORD_VERIFIER answer, not at InitiateAuth).
+		// PreAuthentication: the user is known, the password not judged yet (SRP reaches its
+		// password with the PASSWORD_VERIFIER answer, not at InitiateAuth). A refusal is no
+		// failed password: the attempt counted while the user was read is taken back.
+		if err := s.preAuthentication(ctx, d.step); err != nil {
+			if d.step.reserved {
+				s.limits.ReleaseAttempt(ctx, d.step.pool, d.step.user)
+			}
+			return nil, err
+		}
 		return s.passwordVerdict(ctx, d.step, d.verdict)
 	case d.proven:
 		return s.mfaAndDevice(ctx, d.step)
@@ -327,4 +340,30 @@ func (s *SignIn) carry(ctx context.Context, d *signInDecision) (*api.AuthOutput,
 		}
 	}
 	return d.out, nil
+}
+
+// preAuthentication fires the pool's PreAuthentication trigger for the step's user; a refusal
+// (the function's error) is the sign-in's answer.
+func (s *SignIn) preAuthentication(ctx context.Context, st *signInStep) error {
+	_, err := s.triggers.Run(ctx, st.pool, triggers.Call{Source: trigger.PreAuthenticationAuthentication,
+		UserName: st.user.Username, ClientID: st.client.ID}, func(ev any) {
+		req := &ev.(*events.CognitoEventUserPoolsPreAuthentication).Request
+		req.UserAttributes = triggers.UserAttributes(st.user)
+		req.ValidationData = st.meta // Cognito forwards ClientMetadata as validationData here
+	})
+	return err
+}
+
+// postAuthentication fires the pool's PostAuthentication trigger once the step's user has
+// authenticated, before any token is made; its failure is the sign-in's answer and nothing of
+// the step commits.
+func (s *SignIn) postAuthentication(ctx context.Context, st *signInStep) error {
+	_, err := s.triggers.Run(ctx, st.pool, triggers.Call{Source: trigger.PostAuthenticationAuthentication,
+		UserName: st.user.Username, ClientID: st.client.ID}, func(ev any) {
+		req := &ev.(*events.CognitoEventUserPoolsPostAuthentication).Request
+		req.UserAttributes = triggers.UserAttributes(st.user)
+		req.ClientMetadata = st.meta
+		req.NewDeviceUsed = st.newDevice
+	})
+	return err
 }

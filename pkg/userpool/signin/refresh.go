@@ -18,6 +18,9 @@ import (
 // user change, consumed Session and extra ops (a device's last sign-in). device binds the
 // lineage to a device: the access token's device_key, and the DEVICE_KEY refreshes must present.
 func (s *SignIn) signIn(ctx context.Context, st *signInStep, device string, extra []store.Op) (*model.AuthenticationResultType, error) {
+	if err := s.postAuthentication(ctx, st); err != nil {
+		return nil, err // nothing of the step commits: its Session can be answered again
+	}
 	p, c, u := st.pool, st.client, st.user
 	now := s.Now()
 	refresh, hash := token.NewRefreshToken(s.Rand)
