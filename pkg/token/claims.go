@@ -115,6 +115,10 @@ var protectedClaims = set("nbf", "azp", "acr", "amr")
 
 func reservedClaim(use, name string) bool { return knownClaims[use][name] || protectedClaims[name] }
 
+// Reserved tells whether a token of use (UseID, UseAccess) sets claim name itself, or a verifier
+// acts on it: no attribute and no pre-token-generation trigger may set or remove it.
+func Reserved(use, name string) bool { return reservedClaim(use, name) }
+
 func set(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
 	for _, n := range names {

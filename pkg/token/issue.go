@@ -75,6 +75,9 @@ type IssueInput struct {
 	// *_verified, a number for updated_at, objects for address/identities. They may not name a
 	// claim the issuer sets itself.
 	IDClaims map[string]any
+	// AccessClaims are extra access-token claims (a pre-token-generation trigger's, V2_0 and
+	// later); the same rule as IDClaims holds.
+	AccessClaims map[string]any
 	// Nonce (hosted UI, from the authorize request) goes into the ID token when set.
 	Nonce string
 	// AtHash adds at_hash (the OIDC access-token hash) to the ID token, as the hosted UI does.
@@ -113,21 +116,22 @@ func (i *Issuer) Issue(ctx context.Context, in IssueInput) (Tokens, error) {
 		in.EventID = ids[3]
 	}
 	access := &Claims{
-		TokenUse:  UseAccess,
-		Subject:   in.Subject,
-		Issuer:    in.Issuer,
-		ClientID:  in.ClientID,
-		Username:  in.Username,
-		Scope:     in.Scope,
-		JTI:       ids[0],
-		OriginJTI: in.OriginJTI,
-		EventID:   in.EventID,
-		AuthTime:  authTime,
-		IssuedAt:  now,
-		ExpiresAt: now.Add(accessTTL),
-		Groups:    in.Groups,
-		DeviceKey: in.DeviceKey,
-		Version:   in.AccessVersion,
+		TokenUse:   UseAccess,
+		Subject:    in.Subject,
+		Issuer:     in.Issuer,
+		ClientID:   in.ClientID,
+		Username:   in.Username,
+		Scope:      in.Scope,
+		JTI:        ids[0],
+		OriginJTI:  in.OriginJTI,
+		EventID:    in.EventID,
+		AuthTime:   authTime,
+		IssuedAt:   now,
+		ExpiresAt:  now.Add(accessTTL),
+		Groups:     in.Groups,
+		DeviceKey:  in.DeviceKey,
+		Version:    in.AccessVersion,
+		Attributes: in.AccessClaims,
 	}
 	out := Tokens{AccessClaims: access, ExpiresIn: int(accessTTL / time.Second)}
 	if out.AccessToken, err = i.sign(ctx, in.PoolID, signer.UseAccess, access); err != nil {
@@ -191,6 +195,11 @@ func checkInput(in *IssueInput) (accessTTL, idTTL time.Duration, err error) {
 	for k := range in.IDClaims {
 		if reservedClaim(UseID, k) {
 			problems = append(problems, fmt.Sprintf("IDClaims may not set %q", k))
+		}
+	}
+	for k := range in.AccessClaims {
+		if reservedClaim(UseAccess, k) {
+			problems = append(problems, fmt.Sprintf("AccessClaims may not set %q", k))
 		}
 	}
 	if len(problems) > 0 {

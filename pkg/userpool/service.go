@@ -142,8 +142,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.limits = limits.New(s.Ports, s.dir)
 	s.devices = &devices.Devices{Ports: s.Ports}
 	s.passwords = &passwords.Passwords{Ports: s.Ports}
-	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, cfg.IssuerBase)
 	s.triggers = triggers.New(s.Ports, d.Triggers, cfg.Region)
+	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, s.triggers, cfg.IssuerBase)
 	s.pools = pools.New(s.Ports, s.dir, s.signer, cfg.Region, cfg.AccountID)
 	s.groups = groups.New(s.Ports, s.dir)
 	s.signup = signup.New(s.Ports, s.dir, s.codes, s.limits, s.sessions, s.passwords, s.triggers)

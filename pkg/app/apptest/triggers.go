@@ -3,10 +3,12 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +29,7 @@ func runTriggerTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("PreSignUp", func(t *testing.T) { testPreSignUp(t, newTable) })
 	t.Run("PostConfirmation", func(t *testing.T) { testPostConfirmation(t, newTable) })
 	t.Run("Authentication", func(t *testing.T) { testAuthenticationTriggers(t, newTable) })
+	t.Run("PreTokenGeneration", func(t *testing.T) { testPreTokenGeneration(t, newTable) })
 }
 
 // Invokers sends each function to the invoker that reaches it (one emulator per function).
@@ -379,5 +382,108 @@ func testAuthenticationTriggers(t *testing.T, newTable storetest.NewTable) {
 		_, err := signIn()
 		wantErr(t, err, "UserLambdaValidationException", "PostAuthentication failed with error audit log unavailable.")
 		post.Script(t, `{}`)
+	})
+}
+
+// claimsOf decodes a JWT's payload (the signature is the server's business; GetUser checks it).
+func claimsOf(t *testing.T, jwt string) map[string]any {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", jwt)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// PreTokenGeneration (§7.3): V1_0 changes the ID token's claims and the groups, V2_0 the access
+// token's claims and scopes too; suppress beats add, the claims a token sets itself stay, a
+// refresh fires TokenGeneration_RefreshTokens, and a failure issues no token.
+func testPreTokenGeneration(t *testing.T, newTable storetest.NewTable) {
+	hook, inv := StartHook(t, preTokenARN)
+	e := StartWith(t, newTable, func(o *local.Options) { o.Triggers = inv })
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreTokenGeneration: aws.String(preTokenARN)}
+	})
+	hook.Script(t, `{}`)
+	first := f.confirmedUser(t, "eve", "eve@example.com")
+	must(e.Client.CreateGroup(ctx, &cip.CreateGroupInput{UserPoolId: aws.String(f.poolID), GroupName: aws.String("staff")}))(t)
+	must(e.Client.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: aws.String(f.poolID), Username: aws.String("eve"), GroupName: aws.String("staff")}))(t)
+	sub := claimsOf(t, aws.ToString(first.IdToken))["sub"]
+
+	t.Run("V1_0 changes the ID token and the groups", func(t *testing.T) {
+		hook.Script(t, `{"response": {"claimsOverrideDetails": {
+			"claimsToAddOrOverride": {"tenant": "acme", "email": "hidden@example.com", "sub": "someone-else"},
+			"claimsToSuppress": ["email"],
+			"groupOverrideDetails": {"groupsToOverride": ["admins"]}}}}`)
+		res, err := f.signIn(t, "eve", strongPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, access := claimsOf(t, aws.ToString(res.IdToken)), claimsOf(t, aws.ToString(res.AccessToken))
+		if id["tenant"] != "acme" || id["email"] != nil || id["sub"] != sub {
+			t.Fatalf("ID token %v", id)
+		}
+		if g, _ := json.Marshal(id["cognito:groups"]); string(g) != `["admins"]` {
+			t.Fatalf("ID token groups %s", g)
+		}
+		if g, _ := json.Marshal(access["cognito:groups"]); string(g) != `["admins"]` || access["tenant"] != nil {
+			t.Fatalf("access token %v", access)
+		}
+		must(e.Client.GetUser(ctx, &cip.GetUserInput{AccessToken: res.AccessToken}))(t)
+		var ev events.CognitoEventUserPoolsPreTokenGen
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "TokenGeneration_Authentication" || ev.Version != "1" || ev.UserName != "eve" ||
+			ev.Request.UserAttributes["email"] != "eve@example.com" || strings.Join(ev.Request.GroupConfiguration.GroupsToOverride, ",") != "staff" {
+			t.Fatalf("the function got %+v", ev)
+		}
+	})
+
+	t.Run("V2_0 changes the access token and its scopes", func(t *testing.T) {
+		must(e.Client.UpdateUserPool(ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(f.poolID), AutoVerifiedAttributes: []types.VerifiedAttributeType{"email"},
+			LambdaConfig: &types.LambdaConfigType{PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{
+				LambdaVersion: types.PreTokenGenerationLambdaVersionTypeV20, LambdaArn: aws.String(preTokenARN)}}}))(t)
+		hook.Script(t, `{"response": {"claimsAndScopeOverrideDetails": {
+			"idTokenGeneration": {"claimsToAddOrOverride": {"plan": {"tier": "gold"}}},
+			"accessTokenGeneration": {"claimsToAddOrOverride": {"tenant": "acme", "token_use": "id"}, "scopesToAdd": ["orders/read"]}}}}`)
+		res, err := f.signIn(t, "eve", strongPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, access := claimsOf(t, aws.ToString(res.IdToken)), claimsOf(t, aws.ToString(res.AccessToken))
+		if plan, _ := json.Marshal(id["plan"]); string(plan) != `{"tier":"gold"}` {
+			t.Fatalf("ID token %v", id)
+		}
+		if access["tenant"] != "acme" || access["token_use"] != "access" || access["scope"] != "aws.cognito.signin.user.admin orders/read" {
+			t.Fatalf("access token %v", access)
+		}
+		must(e.Client.GetUser(ctx, &cip.GetUserInput{AccessToken: res.AccessToken}))(t)
+		var ev events.CognitoEventUserPoolsPreTokenGenV2_0
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "TokenGeneration_Authentication" || ev.Version != "2" || strings.Join(ev.Request.Scopes, " ") != "aws.cognito.signin.user.admin" {
+			t.Fatalf("the function got %+v", ev)
+		}
+
+		hook.Script(t, `{}`)
+		must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+			AuthParameters: map[string]string{"REFRESH_TOKEN": aws.ToString(res.RefreshToken)}}))(t)
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "TokenGeneration_RefreshTokens" {
+			t.Fatalf("a refresh sent %s", ev.TriggerSource)
+		}
+	})
+
+	t.Run("a failure issues no token", func(t *testing.T) {
+		hook.Script(t, `{"error": "claims service down"}`)
+		_, err := f.signIn(t, "eve", strongPassword)
+		wantErr(t, err, "UserLambdaValidationException", "PreTokenGeneration failed with error claims service down.")
+		hook.Script(t, `{}`)
 	})
 }

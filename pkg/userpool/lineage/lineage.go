@@ -19,11 +19,13 @@ import (
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/token"
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
+	"github.com/cognatehq/cognate/pkg/userpool/triggers"
 )
 
 // Lineages mints tokens and keeps their lineages over the service's ports.
@@ -32,12 +34,13 @@ type Lineages struct {
 	dir        *directory.Directory
 	devices    *devices.Devices
 	tokens     *token.Issuer
+	triggers   *triggers.Triggers
 	issuerBase string
 }
 
 // New builds the lineages room: tokens signs, issuerBase is the URL a pool's issuer is under.
-func New(p *ports.Ports, dir *directory.Directory, dev *devices.Devices, tokens *token.Issuer, issuerBase string) *Lineages {
-	return &Lineages{Ports: p, dir: dir, devices: dev, tokens: tokens, issuerBase: issuerBase}
+func New(p *ports.Ports, dir *directory.Directory, dev *devices.Devices, tokens *token.Issuer, tr *triggers.Triggers, issuerBase string) *Lineages {
+	return &Lineages{Ports: p, dir: dir, devices: dev, tokens: tokens, triggers: tr, issuerBase: issuerBase}
 }
 
 // Issuer is a pool's token issuer URL (iss).
@@ -112,7 +115,12 @@ type Lineage struct {
 
 // Mint signs the ID and access tokens for a user. It writes nothing, so a signer failure
 // consumes no session, code or refresh token (KMS-01).
-func (ls *Lineages) Mint(ctx context.Context, p *model.Pool, c *model.Client, u *model.User, l Lineage) (token.Tokens, error) {
+//
+// src is the pre-token-generation source the tokens are minted for (TokenGeneration_
+// Authentication, _NewPasswordChallenge, _AuthenticateDevice, _RefreshTokens) and meta the
+// call's ClientMetadata: the pool's PreTokenGeneration trigger, if any, shapes the tokens first,
+// and its failure mints none.
+func (ls *Lineages) Mint(ctx context.Context, p *model.Pool, c *model.Client, u *model.User, l Lineage, src trigger.Source, meta map[string]string) (token.Tokens, error) {
 	eventID, err := ls.UUID()
 	if err != nil {
 		return token.Tokens{}, msg.Internal(err)
@@ -121,16 +129,15 @@ func (ls *Lineages) Mint(ctx context.Context, p *model.Pool, c *model.Client, u 
 	if err != nil {
 		return token.Tokens{}, err
 	}
-	groupNames, groupIDClaims := model.GroupClaims(groups)
-	claims := idClaims(u, model.ClientReadable(c))
-	for k, v := range groupIDClaims {
-		claims[k] = v
+	d := newDraft(groups, idClaims(u, model.ClientReadable(c)))
+	if err := ls.preTokenGeneration(ctx, p, c, u, src, meta, d); err != nil {
+		return token.Tokens{}, err
 	}
 	t, err := ls.tokens.Issue(ctx, token.IssueInput{
 		Issuer: ls.Issuer(p.Id), PoolID: p.Id, ClientID: c.ID, Subject: u.Sub(), Username: u.Username,
-		Scope: adminScope, AuthTime: l.AuthTime, OriginJTI: l.OriginJTI, EventID: eventID,
+		Scope: d.scope(), AuthTime: l.AuthTime, OriginJTI: l.OriginJTI, EventID: eventID,
 		AccessTTL: c.AccessTTL(), IDTTL: c.IDTTL(), DeviceKey: l.DeviceKey,
-		Groups: groupNames, IDClaims: claims,
+		Groups: d.groups, IDClaims: d.idClaims, AccessClaims: d.accessClaims,
 	})
 	if err != nil {
 		return token.Tokens{}, msg.Internal(err)
@@ -248,7 +255,8 @@ func (ls *Lineages) Refresh(ctx context.Context, p *model.Pool, c *model.Client,
 			return nil, msg.RefreshTokenRevoked()
 		}
 	}
-	t, err := ls.Mint(ctx, p, c, u, Lineage{OriginJTI: rec.OriginJTI, AuthTime: rec.AuthTime, DeviceKey: rec.DeviceKey})
+	t, err := ls.Mint(ctx, p, c, u, Lineage{OriginJTI: rec.OriginJTI, AuthTime: rec.AuthTime, DeviceKey: rec.DeviceKey},
+		trigger.TokenGenerationRefreshTokens, nil)
 	if err != nil {
 		return nil, err
 	}

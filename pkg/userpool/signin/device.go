@@ -6,6 +6,7 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/srp"
 	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -129,6 +130,7 @@ func decideDeviceVerifier(ctx context.Context, s *SignIn, call *signInCall) (*si
 	now := s.Now()
 	d.LastAuth, d.Modified = now, now
 	touch := s.devices.PutOp(p, u, d, it, store.Cond{Kind: store.CondVersion, Version: it.Version})
-	st := &signInStep{pool: p, client: c, user: u, consume: call.consume}
+	st := &signInStep{pool: p, client: c, user: u, consume: call.consume, meta: call.meta,
+		tokenSource: trigger.TokenGenerationAuthenticateDevice}
 	return &signInDecision{step: st, tokens: true, device: d.Key, ops: []store.Op{touch}}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -67,6 +68,9 @@ type signInStep struct {
 	meta map[string]string
 	// newDevice: this sign-in issues NewDeviceMetadata (PostAuthentication's newDeviceUsed).
 	newDevice bool
+	// tokenSource is the pre-token-generation source of the tokens this step mints: ""
+	// means TokenGeneration_Authentication.
+	tokenSource trigger.Source
 }
 
 // readPassword checks USER_PASSWORD_AUTH's parameters.
@@ -328,6 +332,7 @@ func decideNewPassword(ctx context.Context, s *SignIn, c *signInCall) (*signInDe
 		return nil, msg.Internal(err)
 	}
 	st := c.step()
+	st.tokenSource = trigger.TokenGenerationNewPasswordChallenge
 	st.change = func(cur *model.User) ([]store.Op, error) {
 		if cur.Status != model.StatusForceChangePassword {
 			return nil, msg.InvalidSession()

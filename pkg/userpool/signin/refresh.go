@@ -7,6 +7,7 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/token"
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -46,7 +47,11 @@ func (s *SignIn) signIn(ctx context.Context, st *signInStep, device string, extr
 		ops = append(ops, st.consume...)
 		ops = append(ops, extra...)
 		// Tokens carry the attributes as they will be after this change.
-		t, err := s.lineages.Mint(ctx, p, c, cur, l)
+		src := st.tokenSource
+		if src == "" {
+			src = trigger.TokenGenerationAuthentication
+		}
+		t, err := s.lineages.Mint(ctx, p, c, cur, l, src, st.meta)
 		if err != nil {
 			return nil, err
 		}
