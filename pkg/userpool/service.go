@@ -150,7 +150,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords, s.triggers)
 	s.account = account.New(s.Ports, account.Rooms{Directory: s.dir, Codes: s.codes, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
-	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords)
+	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords, s.triggers)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers})
 	key, err := s.loadSecret(ctx, "mac")

@@ -165,6 +165,31 @@ func testPreSignUp(t *testing.T, newTable storetest.NewTable) {
 		wantErr(t, err, "UserNotFoundException", "")
 	})
 
+	t.Run("AdminCreateUser may be refused, and its answer is not read", func(t *testing.T) {
+		adminCreate := func(name string) error {
+			_, err := e.Client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String(name),
+				MessageAction: types.MessageActionTypeSuppress, ClientMetadata: map[string]string{"by": "admin"}})
+			return err
+		}
+		hook.Script(t, `{"error": "no accounts by hand"}`)
+		wantErr(t, adminCreate("vic"), "UserLambdaValidationException", "PreSignUp failed with error no accounts by hand.")
+		_, err := e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("vic")})
+		wantErr(t, err, "UserNotFoundException", "")
+		hook.Script(t, `{"response": {"autoConfirmUser": true}}`)
+		if err := adminCreate("vic"); err != nil {
+			t.Fatal(err)
+		}
+		u := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("vic")}))(t)
+		if u.UserStatus != types.UserStatusTypeForceChangePassword {
+			t.Fatalf("status %s: the answer to PreSignUp_AdminCreateUser was read", u.UserStatus)
+		}
+		var ev events.CognitoEventUserPoolsPreSignup
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "PreSignUp_AdminCreateUser" || ev.CallerContext.ClientID != "CLIENT_ID_NOT_APPLICABLE" || ev.Request.ClientMetadata["by"] != "admin" {
+			t.Fatalf("the function got %+v", ev)
+		}
+	})
+
 	t.Run("the function's silence is an ordinary sign-up", func(t *testing.T) {
 		hook.Script(t, `{}`)
 		out := must(signUp("uma", "uma@example.com"))(t)

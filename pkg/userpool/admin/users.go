@@ -9,9 +9,11 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
+	"github.com/cognatehq/cognate/pkg/userpool/triggers"
 
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 
@@ -35,11 +37,12 @@ type Users struct {
 	codes     *codes.Codes
 	lineages  *lineage.Lineages
 	passwords *passwords.Passwords
+	triggers  *triggers.Triggers
 }
 
 // New builds the admin room.
-func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, ls *lineage.Lineages, pw *passwords.Passwords) *Users {
-	return &Users{Ports: p, dir: dir, codes: c, lineages: ls, passwords: pw}
+func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, ls *lineage.Lineages, pw *passwords.Passwords, tr *triggers.Triggers) *Users {
+	return &Users{Ports: p, dir: dir, codes: c, lineages: ls, passwords: pw, triggers: tr}
 }
 
 // AdminGetUser returns a user by username, alias or sub.
@@ -88,7 +91,10 @@ func (s *Users) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserInpu
 	if err != nil {
 		return nil, err
 	}
-	// PreSignUp_AdminCreateUser trigger point.
+	// Cognito reads nothing of the answer for an administrator's user: it may only refuse.
+	if _, err := s.triggers.PreSignUp(ctx, p, trigger.PreSignUpAdminCreateUser, "", username, attrs, in.ValidationData, in.ClientMetadata); err != nil {
+		return nil, err
+	}
 	pw, err := s.passwords.New(ctx, p, username, sub, temp, true)
 	if err != nil {
 		return nil, msg.Internal(err)

@@ -8,9 +8,7 @@ package signup
 import (
 	"context"
 	"errors"
-	"maps"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
@@ -82,7 +80,7 @@ func (s *Registrations) SignUp(ctx context.Context, in *api.SignUpInput) (*api.S
 	if err := model.MissingRequired(p, attrs); err != nil {
 		return nil, err
 	}
-	decided, err := s.preSignUp(ctx, p, c, username, attrs, in)
+	decided, err := s.triggers.PreSignUp(ctx, p, trigger.PreSignUpSignUp, c.ID, username, attrs, in.ValidationData, in.ClientMetadata)
 	if err != nil {
 		return nil, err // refused or failed: nothing is written
 	}
@@ -297,35 +295,4 @@ func (s *Registrations) AdminConfirmSignUp(ctx context.Context, in *api.AdminCon
 		return nil, err // the user stays confirmed
 	}
 	return &api.AdminConfirmSignUpOutput{}, nil
-}
-
-// preSignUp runs the pool's PreSignUp trigger for SignUp (PreSignUp_SignUp), if it has one, and
-// returns its decision; a refusal or a failure is the error SignUp answers, before anything is
-// written. userAttributes are the attributes as they will be stored (the username attribute
-// filled in email- or phone-as-username pools).
-func (s *Registrations) preSignUp(ctx context.Context, p *model.Pool, c *model.Client, username string, attrs map[string]string, in *api.SignUpInput) (events.CognitoEventUserPoolsPreSignupResponse, error) {
-	ev, err := s.triggers.Run(ctx, p, triggers.Call{Source: trigger.PreSignUpSignUp, UserName: username, ClientID: c.ID}, func(ev any) {
-		req := &ev.(*events.CognitoEventUserPoolsPreSignup).Request
-		req.UserAttributes = maps.Clone(attrs)
-		req.ValidationData = attributeMap(in.ValidationData)
-		req.ClientMetadata = in.ClientMetadata
-	})
-	if err != nil || ev == nil {
-		return events.CognitoEventUserPoolsPreSignupResponse{}, err
-	}
-	return ev.(*events.CognitoEventUserPoolsPreSignup).Response, nil
-}
-
-// attributeMap is a list of name/value pairs as the map triggers receive (nil for none).
-func attributeMap(list []model.AttributeType) map[string]string {
-	if len(list) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(list))
-	for _, a := range list {
-		if a.Value != nil {
-			out[a.Name] = *a.Value
-		}
-	}
-	return out
 }

@@ -9,6 +9,7 @@ package triggers
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -160,4 +161,35 @@ func (tr *Triggers) PostConfirmation(ctx context.Context, p *model.Pool, src tri
 		req.ClientMetadata = clientMetadata
 	})
 	return err
+}
+
+// PreSignUp fires the pool's PreSignUp trigger for a user about to be created (src:
+// PreSignUp_SignUp or PreSignUp_AdminCreateUser) and returns its decision; a refusal or a failure
+// is the error the call answers, before anything is written. attrs are the attributes as they
+// will be stored.
+func (tr *Triggers) PreSignUp(ctx context.Context, p *model.Pool, src trigger.Source, clientID, username string, attrs map[string]string, validationData []model.AttributeType, clientMetadata map[string]string) (events.CognitoEventUserPoolsPreSignupResponse, error) {
+	ev, err := tr.Run(ctx, p, Call{Source: src, UserName: username, ClientID: clientID}, func(ev any) {
+		req := &ev.(*events.CognitoEventUserPoolsPreSignup).Request
+		req.UserAttributes = maps.Clone(attrs)
+		req.ValidationData = AttributeMap(validationData)
+		req.ClientMetadata = clientMetadata
+	})
+	if err != nil || ev == nil {
+		return events.CognitoEventUserPoolsPreSignupResponse{}, err
+	}
+	return ev.(*events.CognitoEventUserPoolsPreSignup).Response, nil
+}
+
+// AttributeMap is a list of name/value pairs as triggers receive them (nil for none).
+func AttributeMap(list []model.AttributeType) map[string]string {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(list))
+	for _, a := range list {
+		if a.Value != nil {
+			out[a.Name] = *a.Value
+		}
+	}
+	return out
 }
