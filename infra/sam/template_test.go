@@ -348,3 +348,38 @@ func TestTemplateSignerModes(t *testing.T) {
 		t.Errorf("SignerMode Default %q is not one of its AllowedValues %v", def, offered)
 	}
 }
+
+// The functions that fire triggers may invoke the pools' trigger functions, and only those named
+// with the TriggerFunctionPrefix parameter, in the deployment's account and region; with no
+// prefix, nothing.
+func TestTemplateTriggerInvocation(t *testing.T) {
+	tpl, _ := loadTemplate(t)
+	firing := map[string]bool{"SignupFunction": true, "AuthFunction": true, "TokenFunction": true, "AccountFunction": true, "AdminFunction": true}
+	const want = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${TriggerFunctionPrefix}*"
+	tpl.get("Resources").each(func(id string, r node) {
+		if r.get("Type").str() != "AWS::Serverless::Function" {
+			return
+		}
+		var grants []string
+		r.get("Properties").get("Policies").walk(func(n node) {
+			a := n.get("Action")
+			if a.Node == nil {
+				return
+			}
+			for _, act := range append([]string{a.Value}, nodeValues(a)...) {
+				if strings.HasPrefix(act, "lambda:") {
+					grants = append(grants, act+" on "+n.get("Resource").str())
+				}
+			}
+		})
+		switch {
+		case firing[id] && (len(grants) != 1 || grants[0] != "lambda:InvokeFunction on "+want):
+			t.Errorf("%s: Lambda grants %q, want lambda:InvokeFunction on %s", id, grants, want)
+		case !firing[id] && len(grants) > 0:
+			t.Errorf("%s fires no trigger but is granted %q", id, grants)
+		}
+	})
+	if tpl.get("Conditions").get("HasTriggerPrefix").Node == nil {
+		t.Error("no HasTriggerPrefix condition: an empty prefix must grant nothing")
+	}
+}
