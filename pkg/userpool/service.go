@@ -137,12 +137,12 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		cfg.ConfigCacheTTL = 5 * time.Second
 	}
 	s.dir = directory.New(s.Ports, cfg.ConfigCacheTTL)
-	s.codes = &codes.Codes{Ports: s.Ports}
+	s.triggers = triggers.New(s.Ports, d.Triggers, cfg.Region)
+	s.codes = codes.New(s.Ports, s.triggers)
 	s.sessions = sessions.New(s.Ports, s.dir)
 	s.limits = limits.New(s.Ports, s.dir)
 	s.devices = &devices.Devices{Ports: s.Ports}
 	s.passwords = &passwords.Passwords{Ports: s.Ports}
-	s.triggers = triggers.New(s.Ports, d.Triggers, cfg.Region)
 	s.lineages = lineage.New(s.Ports, s.dir, s.devices, s.tokens, s.triggers, cfg.IssuerBase)
 	s.pools = pools.New(s.Ports, s.dir, s.signer, cfg.Region, cfg.AccountID)
 	s.groups = groups.New(s.Ports, s.dir)

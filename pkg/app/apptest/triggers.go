@@ -30,6 +30,7 @@ func runTriggerTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("PostConfirmation", func(t *testing.T) { testPostConfirmation(t, newTable) })
 	t.Run("Authentication", func(t *testing.T) { testAuthenticationTriggers(t, newTable) })
 	t.Run("PreTokenGeneration", func(t *testing.T) { testPreTokenGeneration(t, newTable) })
+	t.Run("CustomMessage", func(t *testing.T) { testCustomMessage(t, newTable) })
 }
 
 // Invokers sends each function to the invoker that reaches it (one emulator per function).
@@ -210,12 +211,13 @@ func attrValue(list []types.AttributeType, name string) string {
 }
 
 const (
-	preAuthARN     = "arn:aws:lambda:us-east-1:123456789012:function:pre-authentication"
-	postAuthARN    = "arn:aws:lambda:us-east-1:123456789012:function:post-authentication"
-	postConfirmARN = "arn:aws:lambda:us-east-1:123456789012:function:post-confirmation"
-	preSignUpARN   = "arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up"
-	preTokenARN    = "arn:aws:lambda:us-east-1:123456789012:function:pre-token"
-	kmsKeyARN      = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	customMessageARN = "arn:aws:lambda:us-east-1:123456789012:function:custom-message"
+	preAuthARN       = "arn:aws:lambda:us-east-1:123456789012:function:pre-authentication"
+	postAuthARN      = "arn:aws:lambda:us-east-1:123456789012:function:post-authentication"
+	postConfirmARN   = "arn:aws:lambda:us-east-1:123456789012:function:post-confirmation"
+	preSignUpARN     = "arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up"
+	preTokenARN      = "arn:aws:lambda:us-east-1:123456789012:function:pre-token"
+	kmsKeyARN        = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 )
 
 // A pool's LambdaConfig is kept whole, returned by DescribeUserPool, replaced by UpdateUserPool,
@@ -510,5 +512,68 @@ func testPreTokenGeneration(t *testing.T, newTable storetest.NewTable) {
 		_, err := f.signIn(t, "eve", strongPassword)
 		wantErr(t, err, "UserLambdaValidationException", "PreTokenGeneration failed with error claims service down.")
 		hook.Script(t, `{}`)
+	})
+}
+
+// CustomMessage (§7.3): the function may replace a message's subject and text, keeping the
+// code's placeholder, which Cognate fills in; an answer without it, or a failing function,
+// fails the call and nothing is sent.
+func testCustomMessage(t *testing.T, newTable storetest.NewTable) {
+	hook, inv := StartHook(t, customMessageARN)
+	e := StartWith(t, newTable, func(o *local.Options) { o.Triggers = inv })
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{CustomMessage: aws.String(customMessageARN)}
+	})
+
+	t.Run("a branded sign-up mail", func(t *testing.T) {
+		hook.Script(t, `{"response": {"emailSubject": "Welcome to Acme", "emailMessage": "<html><body><p>Your Acme code is <b>{####}</b></p></body></html>"}}`)
+		f.signUp(t, "fay", "fay@example.com")
+		m, ok := e.Outbox.Latest("fay@example.com")
+		if !ok || m.Subject != "Welcome to Acme" || !strings.Contains(m.Body, "Your Acme code is <b>"+m.Code+"</b>") || len(m.Code) != 6 {
+			t.Fatalf("message %+v", m)
+		}
+		var ev events.CognitoEventUserPoolsCustomMessage
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "CustomMessage_SignUp" || ev.Request.CodeParameter != "{####}" || ev.UserName != "fay" ||
+			ev.Request.UserAttributes["email"] != "fay@example.com" || ev.CallerContext.ClientID != f.client {
+			t.Fatalf("the function got %+v", ev)
+		}
+		must(e.Client.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("fay"), ConfirmationCode: aws.String(m.Code)}))(t)
+	})
+
+	t.Run("an invitation names the username's placeholder too", func(t *testing.T) {
+		hook.Script(t, `{"response": {"emailMessage": "Hello {username}, your first password is {####}"}}`)
+		must(e.Client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("gus"),
+			UserAttributes:         []types.AttributeType{{Name: aws.String("email"), Value: aws.String("gus@example.com")}},
+			DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail}}))(t)
+		m, ok := e.Outbox.Latest("gus@example.com")
+		if !ok || m.Body != "Hello gus, your first password is "+m.Code {
+			t.Fatalf("message %+v", m)
+		}
+		var ev events.CognitoEventUserPoolsCustomMessage
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "CustomMessage_AdminCreateUser" || ev.Request.UsernameParameter != "{username}" {
+			t.Fatalf("the function got %+v", ev)
+		}
+	})
+
+	t.Run("a text without the code is InvalidLambdaResponseException, and nothing is sent", func(t *testing.T) {
+		hook.Script(t, `{"response": {"emailMessage": "Welcome aboard"}}`)
+		_, err := e.Client.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("fay")})
+		wantErr(t, err, "InvalidLambdaResponseException", "")
+		if m, ok := e.Outbox.Latest("fay@example.com"); ok && m.Kind == "ForgotPassword" {
+			t.Fatalf("sent %+v", m)
+		}
+	})
+
+	t.Run("a failing function fails the call", func(t *testing.T) {
+		hook.Script(t, `{"error": "template store down"}`)
+		_, err := e.Client.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("fay")})
+		wantErr(t, err, "UserLambdaValidationException", "CustomMessage failed with error template store down.")
+		hook.Script(t, `{}`)
+		must(e.Client.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("fay")}))(t)
+		if m, ok := e.Outbox.Latest("fay@example.com"); !ok || m.Kind != "ForgotPassword" || !strings.Contains(m.Body, m.Code) {
+			t.Fatalf("with the function silent, the pool's template: %+v", m)
+		}
 	})
 }

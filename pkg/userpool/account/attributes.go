@@ -98,7 +98,7 @@ func (s *Accounts) applyAttributes(p *model.Pool, u *model.User, set map[string]
 func (s *Accounts) deliver(ctx context.Context, p *model.Pool, u *model.User, kind mail.Kind, ch *attributeChange) ([]model.CodeDeliveryDetailsType, error) {
 	var out []model.CodeDeliveryDetailsType
 	for _, snd := range ch.sends {
-		if err := s.codes.Send(ctx, p, kind, snd.d, u.Username, snd.code); err != nil {
+		if err := s.codes.Send(ctx, p, kind, snd.d, codes.Recipient{User: u}, snd.code); err != nil {
 			return nil, err
 		}
 		out = append(out, *snd.d.Details())
@@ -251,7 +251,7 @@ func (s *Accounts) GetUserAttributeVerificationCode(ctx context.Context, in *api
 		return nil, msg.Internal(err)
 	}
 	d := codes.DeliveryTo(name, v)
-	if err := s.codes.Send(ctx, p, mail.VerifyUserAttribute, d, u.Username, code); err != nil {
+	if err := s.codes.Send(ctx, p, mail.VerifyUserAttribute, d, codes.Recipient{User: u}, code); err != nil {
 		return nil, err
 	}
 	return &api.GetUserAttributeVerificationCodeOutput{CodeDeliveryDetails: d.Details()}, nil

@@ -152,7 +152,7 @@ func (s *Users) invite(ctx context.Context, p *model.Pool, u *model.User, medium
 		if d.Value == "" {
 			continue
 		}
-		if err := s.codes.Send(ctx, p, mail.AdminCreateUser, d, u.Username, temp); err != nil {
+		if err := s.codes.Send(ctx, p, mail.AdminCreateUser, d, codes.Recipient{User: u}, temp); err != nil {
 			return err
 		}
 	}

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/mail"
+	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
+	"github.com/cognatehq/cognate/pkg/userpool/triggers"
 )
 
 // Delivery is where a code goes.
@@ -46,10 +49,36 @@ func VerificationTarget(p *model.Pool, attrs map[string]string) (Delivery, bool)
 	return Delivery{}, false
 }
 
-// Send renders and sends a message; failures become CodeDeliveryFailureException.
-func (c *Codes) Send(ctx context.Context, p *model.Pool, kind mail.Kind, d Delivery, username, code string) error {
-	subject, body, err := mail.Render(kind, d.Channel, p.Templates(), username, code)
+// Recipient is whom a message goes to, as the pool's CustomMessage trigger is told.
+type Recipient struct {
+	User *model.User
+	// ClientID is the app client of the call ("" for an administrator's).
+	ClientID       string
+	ClientMetadata map[string]string
+}
+
+// Custom message limits (§7.3): what a CustomMessage function may answer.
+const (
+	maxCustomBody    = 20000
+	maxCustomSubject = 140
+	maxCustomSMS     = 140
+)
+
+// Send renders and sends a message; failures become CodeDeliveryFailureException. The pool's
+// CustomMessage trigger, when it has one, may replace the subject and the text first
+// (CustomMessage_<kind>); a text without the code's placeholder, or over Cognito's limits, is
+// InvalidLambdaResponseException, and a failing function fails the call: nothing is sent.
+func (c *Codes) Send(ctx context.Context, p *model.Pool, kind mail.Kind, d Delivery, to Recipient, code string) error {
+	templates, custom, err := c.customMessage(ctx, p, kind, to)
 	if err != nil {
+		return err
+	}
+	username := to.User.Username
+	subject, body, err := mail.Render(kind, d.Channel, templates, username, code)
+	if err != nil {
+		if custom {
+			return cognito.InvalidLambdaResponse("Invalid lambda response: %s", err.Error()).WithCause(err)
+		}
 		return msg.Internal(err)
 	}
 	err = c.Mail.Send(ctx, mail.Message{Channel: d.Channel, To: d.Value, Subject: subject, Body: body, Kind: kind,
@@ -73,7 +102,41 @@ func (c *Codes) SendSignUpCode(ctx context.Context, p *model.Pool, u *model.User
 	if err := c.Repo.Commit(ctx, c.Op(p, u, PurposeSignUp, d.Attr, d.Value, code, SignUpTTL)); err != nil {
 		return msg.Internal(err)
 	}
-	return c.Send(ctx, p, kind, d, u.Username, code)
+	return c.Send(ctx, p, kind, d, Recipient{User: u}, code)
+}
+
+// customMessage runs the pool's CustomMessage trigger for a message of kind, if it has one, and
+// returns the templates to render with; custom says the function changed them.
+func (c *Codes) customMessage(ctx context.Context, p *model.Pool, kind mail.Kind, to Recipient) (mail.Templates, bool, error) {
+	t := p.Templates()
+	if c.triggers == nil {
+		return t, false, nil
+	}
+	ev, err := c.triggers.Run(ctx, p, triggers.Call{Source: trigger.Source("CustomMessage_" + string(kind)),
+		UserName: to.User.Username, ClientID: to.ClientID}, func(ev any) {
+		req := &ev.(*events.CognitoEventUserPoolsCustomMessage).Request
+		req.UserAttributes = map[string]interface{}{}
+		for k, v := range triggers.UserAttributes(to.User) {
+			req.UserAttributes[k] = v
+		}
+		req.CodeParameter = mail.CodePlaceholder
+		if kind == mail.AdminCreateUser {
+			req.UsernameParameter = mail.UsernamePlaceholder
+		}
+		req.ClientMetadata = to.ClientMetadata
+	})
+	if err != nil || ev == nil {
+		return t, false, err
+	}
+	r := ev.(*events.CognitoEventUserPoolsCustomMessage).Response
+	if r.EmailSubject == "" && r.EmailMessage == "" && r.SMSMessage == "" {
+		return t, false, nil
+	}
+	if len([]rune(r.EmailMessage)) > maxCustomBody || len([]rune(r.EmailSubject)) > maxCustomSubject || len([]rune(r.SMSMessage)) > maxCustomSMS {
+		return t, false, cognito.InvalidLambdaResponse("Invalid lambda response: a custom message is over Cognito's length limit (email %d, subject %d, SMS %d characters).",
+			maxCustomBody, maxCustomSubject, maxCustomSMS)
+	}
+	return t.WithOverride(kind, r.EmailSubject, r.EmailMessage, r.SMSMessage), true, nil
 }
 
 // IsDeliveryFailure: the message could not be delivered (the code is stored and logged as

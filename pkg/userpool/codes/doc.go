@@ -8,7 +8,17 @@
 // and what a user is told, stay with the operation.
 package codes
 
-import "github.com/cognatehq/cognate/pkg/userpool/ports"
+import (
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
+	"github.com/cognatehq/cognate/pkg/userpool/triggers"
+)
 
 // Codes issues, sends and checks one-time codes over the service's ports.
-type Codes struct{ *ports.Ports }
+type Codes struct {
+	*ports.Ports
+	// triggers runs the pool's CustomMessage trigger before a message goes out (nil: none).
+	triggers *triggers.Triggers
+}
+
+// New builds the codes room.
+func New(p *ports.Ports, tr *triggers.Triggers) *Codes { return &Codes{Ports: p, triggers: tr} }

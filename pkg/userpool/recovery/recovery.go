@@ -141,7 +141,7 @@ func (s *Resets) sendResetCode(ctx context.Context, p *model.Pool, u *model.User
 		return msg.Internal(err)
 	}
 	// CustomMessage_ForgotPassword trigger point.
-	return s.codes.Send(ctx, p, mail.ForgotPassword, d, u.Username, code)
+	return s.codes.Send(ctx, p, mail.ForgotPassword, d, codes.Recipient{User: u}, code)
 }
 
 // ConfirmForgotPassword sets a new password with the reset code; the user becomes CONFIRMED.
@@ -236,7 +236,7 @@ func (s *Resets) AdminResetUserPassword(ctx context.Context, in *api.AdminResetU
 		return nil, err
 	}
 	if hasChannel {
-		if err := s.codes.Send(ctx, p, mail.ForgotPassword, d, u.Username, code); err != nil {
+		if err := s.codes.Send(ctx, p, mail.ForgotPassword, d, codes.Recipient{User: u}, code); err != nil {
 			return nil, err
 		}
 	}

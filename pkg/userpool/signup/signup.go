@@ -143,7 +143,7 @@ func (s *Registrations) SignUp(ctx context.Context, in *api.SignUpInput) (*api.S
 		// A failed delivery leaves a complete UNCONFIRMED user whose code can be sent again
 		// (ResendConfirmationCode), as Cognito does; nothing is half-written, and the sign-up
 		// function needs no right to delete users.
-		if err := s.codes.Send(ctx, p, mail.SignUp, d, u.Username, code); err != nil {
+		if err := s.codes.Send(ctx, p, mail.SignUp, d, codes.Recipient{User: u, ClientID: c.ID, ClientMetadata: in.ClientMetadata}, code); err != nil {
 			return nil, err
 		}
 		out.CodeDeliveryDetails = d.Details()
