@@ -31,6 +31,7 @@ func runTriggerTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("Authentication", func(t *testing.T) { testAuthenticationTriggers(t, newTable) })
 	t.Run("PreTokenGeneration", func(t *testing.T) { testPreTokenGeneration(t, newTable) })
 	t.Run("CustomMessage", func(t *testing.T) { testCustomMessage(t, newTable) })
+	t.Run("CustomAuth", func(t *testing.T) { testCustomAuth(t, newTable) })
 }
 
 // Invokers sends each function to the invoker that reaches it (one emulator per function).
@@ -211,6 +212,9 @@ func attrValue(list []types.AttributeType, name string) string {
 }
 
 const (
+	defineARN        = "arn:aws:lambda:us-east-1:123456789012:function:define-auth-challenge"
+	createARN        = "arn:aws:lambda:us-east-1:123456789012:function:create-auth-challenge"
+	verifyARN        = "arn:aws:lambda:us-east-1:123456789012:function:verify-auth-challenge"
 	customMessageARN = "arn:aws:lambda:us-east-1:123456789012:function:custom-message"
 	preAuthARN       = "arn:aws:lambda:us-east-1:123456789012:function:pre-authentication"
 	postAuthARN      = "arn:aws:lambda:us-east-1:123456789012:function:post-authentication"
@@ -575,5 +579,99 @@ func testCustomMessage(t *testing.T, newTable storetest.NewTable) {
 		if m, ok := e.Outbox.Latest("fay@example.com"); !ok || m.Kind != "ForgotPassword" || !strings.Contains(m.Body, m.Code) {
 			t.Fatalf("with the function silent, the pool's template: %+v", m)
 		}
+	})
+}
+
+// CUSTOM_AUTH (§3.6): Define decides each round from the history, Create makes the challenge
+// (public parameters to the client, private ones kept), Verify judges the answer; the Session
+// carries the step, bound and single use.
+func testCustomAuth(t *testing.T, newTable storetest.NewTable) {
+	define, defineInv := StartHook(t, defineARN)
+	create, createInv := StartHook(t, createARN)
+	verify, verifyInv := StartHook(t, verifyARN)
+	e := StartWith(t, newTable, func(o *local.Options) {
+		o.Triggers = Invokers{defineARN: defineInv, createARN: createInv, verifyARN: verifyInv}
+	})
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{DefineAuthChallenge: aws.String(defineARN),
+			CreateAuthChallenge: aws.String(createARN), VerifyAuthChallengeResponse: aws.String(verifyARN)}
+	})
+	c := must(e.Client.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("otp"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}}))(t)
+	client := aws.ToString(c.UserPoolClient.ClientId)
+	define.Script(t, `{}`)
+	f.confirmedUser(t, "hal", "hal@example.com")
+	start := func() *cip.InitiateAuthOutput {
+		define.Script(t, `{"response": {"challengeName": "CUSTOM_CHALLENGE"}}`)
+		create.Script(t, `{"response": {"publicChallengeParameters": {"sentTo": "h***@example.com"}, "privateChallengeParameters": {"code": "424242"}, "challengeMetadata": "CODE-1"}}`)
+		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeCustomAuth,
+			AuthParameters: map[string]string{"USERNAME": "hal"}, ClientMetadata: map[string]string{"channel": "email"}}))(t)
+		if out.ChallengeName != types.ChallengeNameTypeCustomChallenge || out.ChallengeParameters["sentTo"] != "h***@example.com" ||
+			out.ChallengeParameters["USERNAME"] != "hal" || out.ChallengeParameters["code"] != "" || aws.ToString(out.Session) == "" {
+			t.Fatalf("InitiateAuth answered %+v", out)
+		}
+		return out
+	}
+	answer := func(session, code string) (*cip.RespondToAuthChallengeOutput, error) {
+		return e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(client),
+			ChallengeName: types.ChallengeNameTypeCustomChallenge, Session: aws.String(session),
+			ChallengeResponses: map[string]string{"USERNAME": "hal", "ANSWER": code}})
+	}
+
+	t.Run("a right answer signs in", func(t *testing.T) {
+		out := start()
+		var d events.CognitoEventUserPoolsDefineAuthChallenge
+		define.Last(t, &d)
+		if d.TriggerSource != "DefineAuthChallenge_Authentication" || len(d.Request.Session) != 0 || d.Request.ClientMetadata["channel"] != "email" ||
+			d.Request.UserAttributes["email"] != "hal@example.com" {
+			t.Fatalf("Define got %+v", d)
+		}
+		verify.Script(t, `{"response": {"answerCorrect": true}}`)
+		define.Script(t, `{"response": {"issueTokens": true}}`)
+		res := must(answer(aws.ToString(out.Session), "424242"))(t)
+		if res.AuthenticationResult == nil || res.AuthenticationResult.RefreshToken == nil {
+			t.Fatalf("RespondToAuthChallenge answered %+v", res)
+		}
+		var v events.CognitoEventUserPoolsVerifyAuthChallenge
+		verify.Last(t, &v)
+		if v.Request.PrivateChallengeParameters["code"] != "424242" || v.Request.ChallengeAnswer != "424242" || v.TriggerSource != "VerifyAuthChallengeResponse_Authentication" {
+			t.Fatalf("Verify got %+v", v)
+		}
+		define.Last(t, &d)
+		if len(d.Request.Session) != 1 || d.Request.Session[0].ChallengeName != "CUSTOM_CHALLENGE" || !d.Request.Session[0].ChallengeResult ||
+			d.Request.Session[0].ChallengeMetadata != "CODE-1" {
+			t.Fatalf("Define's second round got the history %+v", d.Request.Session)
+		}
+		_, err := answer(aws.ToString(out.Session), "424242")
+		wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	})
+
+	t.Run("failAuthentication refuses", func(t *testing.T) {
+		out := start()
+		verify.Script(t, `{"response": {"answerCorrect": false}}`)
+		define.Script(t, `{"response": {"failAuthentication": true}}`)
+		_, err := answer(aws.ToString(out.Session), "000000")
+		wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	})
+
+	t.Run("a wrong answer can be followed by another challenge", func(t *testing.T) {
+		out := start()
+		verify.Script(t, `{"response": {"answerCorrect": false}}`)
+		res := must(answer(aws.ToString(out.Session), "000000"))(t) // Define still says CUSTOM_CHALLENGE
+		if res.ChallengeName != types.ChallengeNameTypeCustomChallenge || aws.ToString(res.Session) == "" || aws.ToString(res.Session) == aws.ToString(out.Session) {
+			t.Fatalf("second round %+v", res)
+		}
+		verify.Script(t, `{"response": {"answerCorrect": true}}`)
+		define.Script(t, `{"response": {"issueTokens": true}}`)
+		if r := must(answer(aws.ToString(res.Session), "424242"))(t); r.AuthenticationResult == nil {
+			t.Fatal("no tokens in the second round")
+		}
+	})
+
+	t.Run("a failing Define is the sign-in's error", func(t *testing.T) {
+		define.Script(t, `{"error": "no challenge today"}`)
+		_, err := e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeCustomAuth,
+			AuthParameters: map[string]string{"USERNAME": "hal"}})
+		wantErr(t, err, "UserLambdaValidationException", "DefineAuthChallenge failed with error no challenge today.")
 	})
 }

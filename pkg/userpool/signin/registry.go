@@ -72,10 +72,7 @@ type signInHandler struct {
 var notImplemented = &signInHandler{}
 
 var (
-	signInFlows = map[string]*signInHandler{
-		// CUSTOM_AUTH joins the pipeline in the custom-auth work, by registerFlow.
-		"CUSTOM_AUTH": {allow: "ALLOW_CUSTOM_AUTH"},
-	}
+	signInFlows   = map[string]*signInHandler{}
 	signInAnswers = map[string]*signInHandler{
 		"SMS_MFA": notImplemented, "SOFTWARE_TOKEN_MFA": notImplemented, "SELECT_MFA_TYPE": notImplemented,
 		"MFA_SETUP": notImplemented, "CUSTOM_CHALLENGE": notImplemented, "ADMIN_NO_SRP_AUTH": notImplemented,
