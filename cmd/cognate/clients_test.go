@@ -15,6 +15,7 @@ import (
 
 	"github.com/cognatehq/cognate/infra/dynamodb/ddblocal"
 	"github.com/cognatehq/cognate/infra/gate"
+	"github.com/cognatehq/cognate/infra/lambda/lambdarie"
 	"github.com/cognatehq/cognate/infra/nodetest"
 	"github.com/cognatehq/cognate/pkg/clock"
 )
@@ -141,4 +142,34 @@ func runCLILife(t *testing.T, mods ...func(*serveConfig)) {
 	cmd := exec.CommandContext(ctx, "bash", script)
 	cmd.Env = append(os.Environ(), "COGNATE_ENDPOINT="+r.endpoint, "AWS_CLI="+cli)
 	run(t, cmd)
+}
+
+// TestJavaScriptTriggers runs infra/node/test/*.triggers.mjs: amazon-cognito-identity-js and
+// aws-jwt-verify against a Cognate whose trigger functions (infra/lambda/testhook, one per
+// function) run under the real Lambda Runtime Interface Emulator, reached through
+// --lambda-endpoint as a user would run them.
+func TestJavaScriptTriggers(t *testing.T) {
+	nodetest.Node(t)
+	dir := nodetest.Tools(t, "@aws-sdk/client-cognito-identity-provider", "amazon-cognito-identity-js", "aws-jwt-verify")
+	files, err := filepath.Glob(filepath.Join(dir, "test", "*.triggers.mjs"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no infra/node/test/*.triggers.mjs: %v", err)
+	}
+	for i, f := range files {
+		files[i] = filepath.Join("test", filepath.Base(f))
+	}
+	env := []string{}
+	var endpoints endpointList
+	for _, name := range []string{"pre-sign-up", "define", "create", "verify", "pre-token"} {
+		hookDir := t.TempDir()
+		fn := lambdarie.Start(t, "github.com/cognatehq/cognate/infra/lambda/testhook",
+			lambdarie.Options{Env: []string{"TESTHOOK_DIR=" + hookDir}, Timeout: 10 * time.Second})
+		if err := endpoints.Set(name + "=" + fn.Endpoint); err != nil {
+			t.Fatal(err)
+		}
+		env = append(env, "HOOK_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+"="+hookDir)
+	}
+	r := startLocal(t, "AKIDJSTEST:js-test-secret", func(c *serveConfig) { c.lambdaEndpoints = endpoints })
+	nodetest.Run(t, dir, append(env, "COGNATE_ENDPOINT="+r.endpoint, "COGNATE_POOL_ID="+r.poolID, "COGNATE_CLIENT_ID="+r.clientID,
+		"COGNATE_ADMIN_KEY_ID=AKIDJSTEST", "COGNATE_ADMIN_SECRET=js-test-secret"), files...)
 }
