@@ -32,6 +32,7 @@ func runTriggerTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("PreTokenGeneration", func(t *testing.T) { testPreTokenGeneration(t, newTable) })
 	t.Run("CustomMessage", func(t *testing.T) { testCustomMessage(t, newTable) })
 	t.Run("CustomAuth", func(t *testing.T) { testCustomAuth(t, newTable) })
+	t.Run("UserMigration", func(t *testing.T) { testUserMigration(t, newTable) })
 }
 
 // Invokers sends each function to the invoker that reaches it (one emulator per function).
@@ -212,6 +213,7 @@ func attrValue(list []types.AttributeType, name string) string {
 }
 
 const (
+	migrateARN       = "arn:aws:lambda:us-east-1:123456789012:function:user-migration"
 	defineARN        = "arn:aws:lambda:us-east-1:123456789012:function:define-auth-challenge"
 	createARN        = "arn:aws:lambda:us-east-1:123456789012:function:create-auth-challenge"
 	verifyARN        = "arn:aws:lambda:us-east-1:123456789012:function:verify-auth-challenge"
@@ -673,5 +675,67 @@ func testCustomAuth(t *testing.T, newTable storetest.NewTable) {
 		_, err := e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeCustomAuth,
 			AuthParameters: map[string]string{"USERNAME": "hal"}})
 		wantErr(t, err, "UserLambdaValidationException", "DefineAuthChallenge failed with error no challenge today.")
+	})
+}
+
+// UserMigration at sign-in (§7.3): a password sign-in for an unknown name asks the function,
+// which returns the user; the user is created with a verifier made from that password, so the
+// next sign-in (SRP too) needs no function; the default status is RESET_REQUIRED.
+func testUserMigration(t *testing.T, newTable storetest.NewTable) {
+	hook, inv := StartHook(t, migrateARN)
+	e := StartWith(t, newTable, func(o *local.Options) { o.Triggers = inv })
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{UserMigration: aws.String(migrateARN)}
+	})
+	const legacyPassword = "Legacy-Secret-7"
+
+	t.Run("a confirmed user moves in and signs in", func(t *testing.T) {
+		hook.Script(t, `{"response": {"userAttributes": {"email": "olga@example.com", "email_verified": "true"}, "finalUserStatus": "CONFIRMED", "messageAction": "SUPPRESS"}}`)
+		res, err := f.signIn(t, "olga", legacyPassword)
+		if err != nil || res == nil {
+			t.Fatalf("sign-in: %v", err)
+		}
+		var ev events.CognitoEventUserPoolsMigrateUser
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "UserMigration_Authentication" || ev.UserName != "olga" || ev.CognitoEventUserPoolsMigrateUserRequest.Password != legacyPassword {
+			t.Fatalf("the function got %+v", ev)
+		}
+		u := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("olga")}))(t)
+		if u.UserStatus != types.UserStatusTypeConfirmed || attrValue(u.UserAttributes, "email") != "olga@example.com" || attrValue(u.UserAttributes, "email_verified") != "true" {
+			t.Fatalf("migrated user %s %+v", u.UserStatus, u.UserAttributes)
+		}
+		// From now on the pool knows the password: no function, and SRP works.
+		hook.Script(t, `{"error": "the legacy directory must not be asked again"}`)
+		calls := len(hook.Events(t))
+		if _, err := f.signIn(t, "olga", legacyPassword); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.srpSignIn(t, "olga", legacyPassword); err != nil {
+			t.Fatalf("SRP sign-in of the migrated user: %v", err)
+		}
+		_, err = f.signIn(t, "olga", "Wrong-Secret-1")
+		wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+		if n := len(hook.Events(t)); n != calls {
+			t.Fatalf("the function was called %d more times", n-calls)
+		}
+	})
+
+	t.Run("the default status asks for a password reset", func(t *testing.T) {
+		hook.Script(t, `{"response": {"userAttributes": {"email": "piet@example.com"}}}`)
+		_, err := f.signIn(t, "piet", legacyPassword)
+		wantErr(t, err, "PasswordResetRequiredException", "Password reset required for the user")
+		u := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("piet")}))(t)
+		if u.UserStatus != types.UserStatusTypeResetRequired {
+			t.Fatalf("status %s", u.UserStatus)
+		}
+	})
+
+	t.Run("a name the legacy directory does not know either", func(t *testing.T) {
+		hook.Script(t, `{"response": {}}`)
+		_, err := f.signIn(t, "quinn", legacyPassword)
+		wantErr(t, err, "UserNotFoundException", "Exception migrating user in app client "+f.client)
+		hook.Script(t, `{"error": "legacy directory down"}`)
+		_, err = f.signIn(t, "quinn", legacyPassword)
+		wantErr(t, err, "UserLambdaValidationException", "UserMigration failed with error legacy directory down.")
 	})
 }

@@ -3,6 +3,7 @@ package codes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -77,7 +78,7 @@ func (c *Codes) Send(ctx context.Context, p *model.Pool, kind mail.Kind, d Deliv
 	subject, body, err := mail.Render(kind, d.Channel, templates, username, code)
 	if err != nil {
 		if custom {
-			return cognito.InvalidLambdaResponse("Invalid lambda response: %s", err.Error()).WithCause(err)
+			return cognito.As(msg.InvalidLambdaResponse(err.Error())).WithCause(err)
 		}
 		return msg.Internal(err)
 	}
@@ -133,8 +134,8 @@ func (c *Codes) customMessage(ctx context.Context, p *model.Pool, kind mail.Kind
 		return t, false, nil
 	}
 	if len([]rune(r.EmailMessage)) > maxCustomBody || len([]rune(r.EmailSubject)) > maxCustomSubject || len([]rune(r.SMSMessage)) > maxCustomSMS {
-		return t, false, cognito.InvalidLambdaResponse("Invalid lambda response: a custom message is over Cognito's length limit (email %d, subject %d, SMS %d characters).",
-			maxCustomBody, maxCustomSubject, maxCustomSMS)
+		return t, false, msg.InvalidLambdaResponse(fmt.Sprintf("a custom message is over Cognito's length limit (email %d, subject %d, SMS %d characters).",
+			maxCustomBody, maxCustomSubject, maxCustomSMS))
 	}
 	return t.WithOverride(kind, r.EmailSubject, r.EmailMessage, r.SMSMessage), true, nil
 }

@@ -149,3 +149,8 @@ func SecretHashMismatch(clientID string) error {
 func InvalidRefreshToken() error { return cognito.NotAuthorized("Invalid Refresh Token") }
 
 func RefreshTokenRevoked() error { return cognito.NotAuthorized("Refresh Token has been revoked") }
+
+// InvalidLambdaResponse is a trigger's answer the service cannot use, with what was wrong.
+func InvalidLambdaResponse(detail string) error {
+	return cognito.InvalidLambdaResponse("Invalid lambda response: %s", detail)
+}

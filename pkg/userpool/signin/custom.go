@@ -145,7 +145,7 @@ func (s *SignIn) customRound(ctx context.Context, st *signInStep, history []*eve
 	case define.ChallengeName != challengeCustom:
 		// Define may name the built-in challenges too (PASSWORD_VERIFIER after SRP_A, MFA);
 		// Cognate poses only CUSTOM_CHALLENGE so far.
-		return nil, cognito.InvalidLambdaResponse("Invalid lambda response: DefineAuthChallenge named %q, which Cognate does not pose in a custom sign-in yet.", define.ChallengeName)
+		return nil, msg.InvalidLambdaResponse(fmt.Sprintf("DefineAuthChallenge named %q, which Cognate does not pose in a custom sign-in yet.", define.ChallengeName))
 	case len(history) >= maxCustomRounds:
 		return nil, msg.Incorrect()
 	}

@@ -27,7 +27,7 @@ import (
 func init() {
 	password := func(allow string, caller signInCaller) *signInHandler {
 		return &signInHandler{allow: allow, caller: caller, username: true, read: readPassword, counts: true,
-			unknown: unknownUserPassword, decide: decidePassword}
+			unknown: migrateOrUnknown, decide: decidePassword}
 	}
 	registerFlow("USER_PASSWORD_AUTH", password("ALLOW_USER_PASSWORD_AUTH", callerPublic))
 	registerFlow("ADMIN_USER_PASSWORD_AUTH", password("ALLOW_ADMIN_USER_PASSWORD_AUTH", callerAdmin))
