@@ -23,6 +23,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/groups"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
+	"github.com/cognatehq/cognate/pkg/userpool/migration"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/pools"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
@@ -91,6 +92,8 @@ type Service struct {
 	passwords *passwords.Passwords
 	// triggers calls pools' Lambda triggers (pkg/userpool/triggers).
 	triggers *triggers.Triggers
+	// migrations moves users in from a legacy directory (pkg/userpool/migration).
+	migrations *migration.Migrations
 	// signin is the sign-in pipeline (pkg/userpool/signin).
 	signin *signin.SignIn
 	// pools carries out the pool and app-client operations (pkg/userpool/pools).
@@ -147,12 +150,13 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.pools = pools.New(s.Ports, s.dir, s.signer, cfg.Region, cfg.AccountID)
 	s.groups = groups.New(s.Ports, s.dir)
 	s.signup = signup.New(s.Ports, s.dir, s.codes, s.limits, s.sessions, s.passwords, s.triggers)
-	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords, s.triggers)
+	s.migrations = migration.New(s.Ports, s.dir, s.passwords, s.triggers)
+	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords, s.triggers, s.migrations)
 	s.account = account.New(s.Ports, account.Rooms{Directory: s.dir, Codes: s.codes, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
 	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords, s.triggers)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
-		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers})
+		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers, Migrations: s.migrations})
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

@@ -730,6 +730,25 @@ func testUserMigration(t *testing.T, newTable storetest.NewTable) {
 		}
 	})
 
+	t.Run("ForgotPassword moves the user in and the reset sets the password", func(t *testing.T) {
+		hook.Script(t, `{"response": {"userAttributes": {"email": "rita@example.com", "email_verified": "true"}}}`)
+		out := must(e.Client.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("rita")}))(t)
+		if out.CodeDeliveryDetails == nil || aws.ToString(out.CodeDeliveryDetails.AttributeName) != "email" {
+			t.Fatalf("ForgotPassword answered %+v", out)
+		}
+		var ev events.CognitoEventUserPoolsMigrateUser
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "UserMigration_ForgotPassword" || ev.UserName != "rita" || ev.CognitoEventUserPoolsMigrateUserRequest.Password != "" {
+			t.Fatalf("the function got %+v", ev)
+		}
+		must(e.Client.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("rita"),
+			ConfirmationCode: aws.String(f.code(t, "rita@example.com")), Password: aws.String(strongPassword)}))(t)
+		hook.Script(t, `{"error": "the legacy directory must not be asked again"}`)
+		if _, err := f.signIn(t, "rita", strongPassword); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("a name the legacy directory does not know either", func(t *testing.T) {
 		hook.Script(t, `{"response": {}}`)
 		_, err := f.signIn(t, "quinn", legacyPassword)

@@ -12,6 +12,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
+	"github.com/cognatehq/cognate/pkg/userpool/migration"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/preamble"
@@ -36,11 +37,13 @@ type Resets struct {
 	limits    *limits.Limits
 	passwords *passwords.Passwords
 	triggers  *triggers.Triggers
+	// migrations moves an unknown name in through the pool's UserMigration function.
+	migrations *migration.Migrations
 }
 
 // New builds the recovery room.
-func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, l *limits.Limits, pw *passwords.Passwords, tr *triggers.Triggers) *Resets {
-	return &Resets{Ports: p, dir: dir, codes: c, limits: l, passwords: pw, triggers: tr}
+func New(p *ports.Ports, dir *directory.Directory, c *codes.Codes, l *limits.Limits, pw *passwords.Passwords, tr *triggers.Triggers, mg *migration.Migrations) *Resets {
+	return &Resets{Ports: p, dir: dir, codes: c, limits: l, passwords: pw, triggers: tr, migrations: mg}
 }
 
 // recoveryTarget picks where a reset code goes, by the pool's AccountRecoverySetting (by
@@ -70,11 +73,23 @@ func (s *Resets) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInput
 		return nil, err
 	}
 	p, u := call.Pool, call.User
+	if u == nil && migration.Configured(p) {
+		// UserMigration_ForgotPassword: the legacy directory may know the name; the user it
+		// returns has no password until the reset sets one.
+		migrated, err := s.migrations.Migrate(ctx, p, call.Client, trigger.UserMigrationForgotPassword, in.Username, "", in.ClientMetadata)
+		switch {
+		case err == nil:
+			u = migrated
+		case call.Hide && errors.Is(err, msg.Incorrect()):
+			// Unknown there too: answered below as any unknown name is.
+		default:
+			return nil, err
+		}
+	}
 	if call.Hide {
 		return s.forgotHidden(ctx, p, u, in.Username)
 	}
 	if u == nil {
-		// UserMigration_ForgotPassword trigger point.
 		return nil, msg.UnknownUsernameClient()
 	}
 	if !u.Enabled {

@@ -39,6 +39,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
+	"github.com/cognatehq/cognate/pkg/userpool/migration"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/preamble"
@@ -65,23 +66,26 @@ type SignIn struct {
 	lineages  *lineage.Lineages
 	passwords *passwords.Passwords
 	triggers  *triggers.Triggers
+	// migrations moves unknown users in through the pool's UserMigration function.
+	migrations *migration.Migrations
 }
 
 // Rooms are the rooms the pipeline uses.
 type Rooms struct {
-	Directory *directory.Directory
-	Sessions  *sessions.Sessions
-	Limits    *limits.Limits
-	Devices   *devices.Devices
-	Lineages  *lineage.Lineages
-	Passwords *passwords.Passwords
-	Triggers  *triggers.Triggers
+	Directory  *directory.Directory
+	Sessions   *sessions.Sessions
+	Limits     *limits.Limits
+	Devices    *devices.Devices
+	Lineages   *lineage.Lineages
+	Passwords  *passwords.Passwords
+	Triggers   *triggers.Triggers
+	Migrations *migration.Migrations
 }
 
 // New builds the sign-in pipeline.
 func New(p *ports.Ports, r Rooms) *SignIn {
 	return &SignIn{Ports: p, dir: r.Directory, sessions: r.Sessions, limits: r.Limits, devices: r.Devices,
-		lineages: r.Lineages, passwords: r.Passwords, triggers: r.Triggers}
+		lineages: r.Lineages, passwords: r.Passwords, triggers: r.Triggers, migrations: r.Migrations}
 }
 
 // signInCall is one InitiateAuth or RespondToAuthChallenge on its way through the pipeline.
