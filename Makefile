@@ -22,7 +22,8 @@ build-local:
 # ARTIFACTS_DIR set (Metadata.BuildMethod: makefile); `make build` builds them all under build/.
 FUNCTIONS := SignupFunction=signup AuthFunction=auth TokenFunction=token AccountFunction=account \
 	AdminFunction=admin OAuthFunction=oauth AuthorizerFunction=authorizer \
-	PreSignUpAllowlistFunction=hooks/pre-signup-allowlist RotateKeysFunction=rotate-keys
+	PreSignUpAllowlistFunction=hooks/pre-signup-allowlist CustomMessageBrandedFunction=hooks/custom-message \
+	RotateKeysFunction=rotate-keys
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -buildvcs=false -ldflags='-s -w -buildid='
 fn_pkg = $(patsubst $(1)=%,%,$(filter $(1)=%,$(FUNCTIONS)))
 

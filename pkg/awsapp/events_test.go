@@ -56,6 +56,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/config"
 	"github.com/cognatehq/cognate/pkg/hooks/allowlist"
+	"github.com/cognatehq/cognate/pkg/hooks/brandedmail"
 	"github.com/cognatehq/cognate/pkg/lambdahttp"
 	"github.com/cognatehq/cognate/pkg/lambdahttp/eventstest"
 	"github.com/cognatehq/cognate/pkg/mail/ses"
@@ -965,7 +966,7 @@ func (h *harness) run(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every folder of events is run below (infra/sam TestTemplate: every function has one).
-	known := append(slices.Clone(httpFolders), "authorizer", "hooks/pre-signup-allowlist", "rotate-keys")
+	known := append(slices.Clone(httpFolders), "authorizer", "hooks/pre-signup-allowlist", "hooks/custom-message", "rotate-keys")
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
 			return err
@@ -1000,6 +1001,7 @@ func (h *harness) run(t *testing.T) {
 	t.Run("origin-verify", h.runOriginVerify)
 	t.Run("authorizer", h.runAuthorizer)
 	t.Run("hooks/pre-signup-allowlist", runHook)
+	t.Run("hooks/custom-message", runCustomMessageHook)
 	t.Run("rotate-keys", h.runRotateKeys)
 }
 
@@ -1217,6 +1219,44 @@ func runHook(t *testing.T) {
 				}
 			default:
 				t.Fatalf("events/hooks/pre-signup-allowlist/%s: name it allowed-* or denied-*", name)
+			}
+		})
+	}
+}
+
+// runCustomMessageHook runs events/hooks/custom-message through brandedmail.Handler as
+// functions/hooks/custom-message/main.go starts it: every answer keeps the placeholders the user
+// pool fills in, within Cognito's limits.
+func runCustomMessageHook(t *testing.T) {
+	fn := brandedmail.Handler("Acme")
+	names, err := eventstest.Files("hooks/custom-message")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			raw, err := eventstest.Read("hooks/custom-message", name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev events.CognitoEventUserPoolsCustomMessage
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatal(err)
+			}
+			out, err := fn(t.Context(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := out.Response
+			if !strings.Contains(r.EmailMessage, ev.Request.CodeParameter) || !strings.Contains(r.SMSMessage, ev.Request.CodeParameter) ||
+				r.EmailSubject == "" || !strings.Contains(r.EmailSubject, "Acme") {
+				t.Errorf("answer %+v", r)
+			}
+			if ev.Request.UsernameParameter != "" && !strings.Contains(r.EmailMessage, ev.Request.UsernameParameter) {
+				t.Errorf("an invitation without the username: %q", r.EmailMessage)
+			}
+			if len(r.EmailMessage) > 20000 || len(r.EmailSubject) > 140 || len(r.SMSMessage) > 140 {
+				t.Errorf("over Cognito's limits: %d, %d, %d", len(r.EmailMessage), len(r.EmailSubject), len(r.SMSMessage))
 			}
 		})
 	}

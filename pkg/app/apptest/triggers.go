@@ -31,6 +31,7 @@ func runTriggerTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("Authentication", func(t *testing.T) { testAuthenticationTriggers(t, newTable) })
 	t.Run("PreTokenGeneration", func(t *testing.T) { testPreTokenGeneration(t, newTable) })
 	t.Run("CustomMessage", func(t *testing.T) { testCustomMessage(t, newTable) })
+	t.Run("BrandedMailSample", func(t *testing.T) { testBrandedMailSample(t, newTable) })
 	t.Run("CustomAuth", func(t *testing.T) { testCustomAuth(t, newTable) })
 	t.Run("UserMigration", func(t *testing.T) { testUserMigration(t, newTable) })
 }
@@ -757,4 +758,24 @@ func testUserMigration(t *testing.T, newTable storetest.NewTable) {
 		_, err = f.signIn(t, "quinn", legacyPassword)
 		wantErr(t, err, "UserLambdaValidationException", "UserMigration failed with error legacy directory down.")
 	})
+}
+
+// The sample CustomMessage hook (functions/hooks/custom-message), its real binary under the
+// emulator: a pool configured with it sends branded HTML mail whose code signs the user up.
+func testBrandedMailSample(t *testing.T, newTable storetest.NewTable) {
+	fn := lambdarie.Start(t, "github.com/cognatehq/cognate/functions/hooks/custom-message",
+		lambdarie.Options{Env: []string{"BRAND_NAME=Acme & Co"}, Timeout: 10 * time.Second})
+	inv := lambdainvoke.New(nil)
+	inv.Route(customMessageARN, fn.Client)
+	e := StartWith(t, newTable, func(o *local.Options) { o.Triggers = inv })
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{CustomMessage: aws.String(customMessageARN)}
+	})
+	f.signUp(t, "ivy", "ivy@example.com")
+	m, ok := e.Outbox.Latest("ivy@example.com")
+	if !ok || m.Subject != "Welcome to Acme & Co: confirm your address" || !strings.Contains(m.Body, "<!DOCTYPE html>") ||
+		!strings.Contains(m.Body, "Acme &amp; Co") || !strings.Contains(m.Body, m.Code) {
+		t.Fatalf("message %+v", m)
+	}
+	must(e.Client.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("ivy"), ConfirmationCode: aws.String(m.Code)}))(t)
 }
