@@ -411,6 +411,20 @@ func testAuthenticationTriggers(t *testing.T, newTable storetest.NewTable) {
 		}
 	})
 
+	t.Run("with existence hidden, an unknown name is sent as userNotFound", func(t *testing.T) {
+		pre.Script(t, `{}`)
+		c := must(e.Client.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("hidden"),
+			ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_USER_PASSWORD_AUTH"}, PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled}))(t)
+		_, err := e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: c.UserPoolClient.ClientId, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "nobody", "PASSWORD": strongPassword}})
+		wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+		var pe events.CognitoEventUserPoolsPreAuthentication
+		pre.Last(t, &pe)
+		if !pe.Request.UserNotFound || pe.UserName != "nobody" || pe.CallerContext.ClientID != aws.ToString(c.UserPoolClient.ClientId) {
+			t.Fatalf("PreAuthentication got %+v", pe)
+		}
+	})
+
 	t.Run("a PostAuthentication failure issues no tokens", func(t *testing.T) {
 		post.Script(t, `{"error": "audit log unavailable"}`)
 		_, err := signIn()

@@ -7,8 +7,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+	"github.com/cognatehq/cognate/pkg/userpool/triggers"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 
@@ -108,7 +110,22 @@ func (s *SignIn) countAttemptFor(ctx context.Context, p *model.Pool, c *model.Cl
 
 // unknownUserPassword answers a password for a user that does not exist, after the same work as
 // a real check so the answer's timing does not reveal the user (ENUM-03).
+//
+// With existence errors hidden, the pool's PreAuthentication function is asked first, told
+// userNotFound, as Cognito does: its refusal is the answer, as it would be for a real user.
 func unknownUserPassword(ctx context.Context, s *SignIn, c *signInCall) error {
+	if c.client.HidesExistence() {
+		_, err := s.triggers.Run(ctx, c.pool, triggers.Call{Source: trigger.PreAuthenticationAuthentication,
+			UserName: c.username, ClientID: c.client.ID}, func(ev any) {
+			req := &ev.(*events.CognitoEventUserPoolsPreAuthentication).Request
+			req.UserAttributes = map[string]string{}
+			req.ValidationData = c.meta
+			req.UserNotFound = true
+		})
+		if err != nil {
+			return err
+		}
+	}
 	return s.unknownPassword(ctx, c.pool, c.client, c.params["PASSWORD"])
 }
 
