@@ -33,6 +33,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/store/dynamo"
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/trigger/lambdainvoke"
+	"github.com/cognatehq/cognate/pkg/trigger/webhook"
 )
 
 // serveConfig is what `cognate serve` is told on its command line.
@@ -62,6 +63,10 @@ type serveConfig struct {
 	// other function (AWS_ENDPOINT_URL_LAMBDA: sam local start-lambda, LocalStack).
 	lambdaEndpoints endpointList
 	lambdaEndpoint  string
+	// webhooks send a trigger function (name or ARN) to an HTTP receiver (--trigger-webhook
+	// NAME=URL), signed with keys derived from webhookSecret.
+	webhooks      endpointList
+	webhookSecret string
 }
 
 // endpointList is a repeatable NAME=URL flag.
@@ -112,6 +117,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	}
 	fs.BoolVar(&c.exposeOutbox, "expose-outbox", c.exposeOutbox, "serve GET/DELETE /_local/outbox and log messages: exposes every verification code, temporary password and invitation to anyone who can reach the port (default: on for a loopback --addr, off otherwise)")
 	fs.Var(&c.lambdaEndpoints, "lambda-endpoint", "FUNCTION=URL: call the trigger function FUNCTION (its name or ARN) at URL, a Lambda Runtime Interface Emulator (repeatable)")
+	fs.Var(&c.webhooks, "trigger-webhook", "FUNCTION=URL: POST the trigger events of FUNCTION (its name or ARN) to URL, signed (https, or http on loopback; repeatable; needs --webhook-secret)")
+	fs.StringVar(&c.webhookSecret, "webhook-secret", os.Getenv("COGNATE_WEBHOOK_SECRET"), "secret the trigger webhooks' per-pool signing keys are derived from (at least 16 bytes)")
 	fs.StringVar(&c.lambdaEndpoint, "lambda-endpoint-url", os.Getenv("AWS_ENDPOINT_URL_LAMBDA"), "Lambda endpoint for every other trigger function (sam local start-lambda, LocalStack)")
 	fs.IntVar(&c.maxInFlight, "max-inflight", 0, "requests worked on at once, the others wait in arrival order (0: one per core on the embedded store, no limit on dynamodb; -1: no limit)")
 	fs.Usage = func() {
@@ -205,7 +212,9 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 	if !c.memory {
 		o.DataDir = c.dataDir
 	}
-	o.Triggers = c.triggerInvoker()
+	if o.Triggers, err = c.triggerInvoker(); err != nil {
+		return nil, err
+	}
 	// The outbox serves and logs every code: beyond loopback only when asked for (--expose-outbox).
 	if c.outboxOn() {
 		o.Outbox = outbox.New(clk, logger, 0)
@@ -346,7 +355,35 @@ func openDynamo(ctx context.Context, c *serveConfig, clk clock.Clock) (store.Tab
 // triggerInvoker calls pools' trigger functions at the Lambda endpoints given, or is nil (a pool
 // with a trigger then fails the operation with UnexpectedLambdaException, naming the missing
 // function). Local endpoints check no signature: the credentials are fixed placeholders.
-func (c *serveConfig) triggerInvoker() trigger.Invoker {
+func (c *serveConfig) triggerInvoker() (trigger.Invoker, error) {
+	var hooks *webhook.Invoker
+	if len(c.webhooks) > 0 {
+		urls := map[string]string{}
+		for _, e := range c.webhooks {
+			name, url, _ := strings.Cut(e, "=")
+			urls[name] = url
+		}
+		var err error
+		if hooks, err = webhook.New([]byte(c.webhookSecret), urls, nil, nil); err != nil {
+			return nil, fmt.Errorf("--trigger-webhook: %w", err)
+		}
+	}
+	lambdas := c.lambdaInvoker()
+	if hooks == nil {
+		if lambdas == nil {
+			return nil, nil
+		}
+		return lambdas, nil
+	}
+	r := webhook.Router{Webhooks: hooks}
+	if lambdas != nil {
+		r.Next = lambdas
+	}
+	return r, nil
+}
+
+// lambdaInvoker is the Lambda backend of the endpoints given, or nil.
+func (c *serveConfig) lambdaInvoker() *lambdainvoke.Invoker {
 	if len(c.lambdaEndpoints) == 0 && c.lambdaEndpoint == "" {
 		return nil
 	}

@@ -1,0 +1,258 @@
+// Package webhook is the HTTP backend of the trigger.Invoker port, beyond Cognito, for teams with
+// no Lambda at all: a trigger's event is POSTed as JSON to a URL configured for its function, and
+// the receiver answers as a Lambda function would — the event with its response (200), or
+// {"errorMessage": "..."} with a 4xx for a refusal. Each request is signed so the receiver can
+// tell it came from this Cognate and is fresh:
+//
+//	X-Cognate-Pool:      the pool's id
+//	X-Cognate-Timestamp: Unix seconds when it was sent
+//	X-Cognate-Signature: v1=hex(HMAC-SHA256(key, timestamp + "." + body))
+//
+// where key = HMAC-SHA256(secret, "cognate-webhook/" + poolId): one key per pool, derived from
+// the operator's secret, so a receiver serving one pool cannot sign for another. Verify checks a
+// request and refuses one outside the replay window. The invocation contract is Cognito's:
+// trigger.Budget per attempt, trigger.Attempts for a call without an answer, a refusal never
+// retried. URLs must be https, except on a loopback host.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cognatehq/cognate/pkg/trigger"
+)
+
+// Headers of a webhook request.
+const (
+	HeaderPool      = "X-Cognate-Pool"
+	HeaderTimestamp = "X-Cognate-Timestamp"
+	HeaderSignature = "X-Cognate-Signature"
+)
+
+// Window is how old (or how far ahead) a request's timestamp may be.
+const Window = 5 * time.Minute
+
+// maxAnswer bounds a receiver's answer (an event is a few KiB).
+const maxAnswer = 1 << 20
+
+// PoolKey is the signing key of pool's requests.
+func PoolKey(secret []byte, pool string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("cognate-webhook/" + pool))
+	return m.Sum(nil)
+}
+
+// Sign is the X-Cognate-Signature of body sent at ts for pool.
+func Sign(secret []byte, pool string, ts int64, body []byte) string {
+	m := hmac.New(sha256.New, PoolKey(secret, pool))
+	m.Write([]byte(strconv.FormatInt(ts, 10) + "."))
+	m.Write(body)
+	return "v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Errors of Verify.
+var (
+	ErrUnsigned  = errors.New("webhook: request is not signed")
+	ErrSignature = errors.New("webhook: signature does not match")
+	ErrStale     = errors.New("webhook: timestamp outside the replay window")
+)
+
+// Verify checks a webhook request's signature over body and that its timestamp is within
+// Window of now; it returns the pool it was sent for.
+func Verify(secret []byte, h http.Header, body []byte, now time.Time) (pool string, err error) {
+	pool, tsText, sig := h.Get(HeaderPool), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
+	if pool == "" || tsText == "" || sig == "" {
+		return "", ErrUnsigned
+	}
+	ts, err := strconv.ParseInt(tsText, 10, 64)
+	if err != nil {
+		return "", ErrUnsigned
+	}
+	if !hmac.Equal([]byte(Sign(secret, pool, ts, body)), []byte(sig)) {
+		return "", ErrSignature
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > Window || d < -Window {
+		return "", ErrStale
+	}
+	return pool, nil
+}
+
+// CheckURL accepts https URLs, and http ones on a loopback host only.
+func CheckURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("webhook: %q is not a URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+		return fmt.Errorf("webhook: %q: http is allowed on a loopback host only", raw)
+	}
+	return fmt.Errorf("webhook: %q: want https", raw)
+}
+
+// Invoker posts events to the URLs configured for their functions.
+type Invoker struct {
+	secret []byte
+	urls   map[string]string
+	client *http.Client
+	clock  func() time.Time
+	// Budget is each attempt's time; 0 means trigger.Budget.
+	Budget time.Duration
+}
+
+// New returns an Invoker signing with secret. urls maps a function (its ARN or its name, as a
+// pool's LambdaConfig names it) to its receiver's URL; each must pass CheckURL.
+func New(secret []byte, urls map[string]string, client *http.Client, now func() time.Time) (*Invoker, error) {
+	if len(secret) < 16 {
+		return nil, errors.New("webhook: the secret must be at least 16 bytes")
+	}
+	for fn, u := range urls {
+		if err := CheckURL(u); err != nil {
+			return nil, fmt.Errorf("%s: %w", fn, err)
+		}
+	}
+	if client == nil {
+		client = &http.Client{}
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Invoker{secret: secret, urls: urls, client: client, clock: now}, nil
+}
+
+// Handles tells whether fn has a webhook.
+func (iv *Invoker) Handles(fn trigger.FunctionRef) bool {
+	_, ok := iv.url(fn)
+	return ok
+}
+
+func (iv *Invoker) url(fn trigger.FunctionRef) (string, bool) {
+	if u, ok := iv.urls[fn.ARN]; ok {
+		return u, true
+	}
+	parts := strings.Split(fn.ARN, ":")
+	if len(parts) >= 7 && parts[5] == "function" {
+		u, ok := iv.urls[parts[6]]
+		return u, ok
+	}
+	return "", false
+}
+
+// Invoke implements trigger.Invoker.
+func (iv *Invoker) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trigger.Invocation, event any) (json.RawMessage, error) {
+	target, ok := iv.url(fn)
+	if !ok {
+		return nil, &trigger.InvocationError{Reason: "ResourceNotFoundException", Cause: fmt.Errorf("no webhook for %s", fn.ARN)}
+	}
+	body, err := json.Marshal(event)
+	if err != nil {
+		return nil, err
+	}
+	var pool struct {
+		UserPoolID string `json:"userPoolId"`
+	}
+	_ = json.Unmarshal(body, &pool) // every event carries it (the common header)
+	var last error
+	for range trigger.Attempts {
+		out, err := iv.attempt(ctx, target, pool.UserPoolID, mode, body)
+		if err == nil {
+			return out, nil
+		}
+		var fe *trigger.FunctionError
+		if errors.As(err, &fe) || ctx.Err() != nil {
+			return nil, err
+		}
+		last = err
+	}
+	return nil, last
+}
+
+func (iv *Invoker) attempt(ctx context.Context, target, pool string, mode trigger.Invocation, body []byte) (json.RawMessage, error) {
+	budget := iv.Budget
+	if budget <= 0 {
+		budget = trigger.Budget
+	}
+	actx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return nil, &trigger.InvocationError{Reason: "AWSLambdaException", Cause: err}
+	}
+	ts := iv.clock().Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(HeaderPool, pool)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(HeaderSignature, Sign(iv.secret, pool, ts, body))
+	if mode == trigger.Event {
+		req.Header.Set("X-Amz-Invocation-Type", "Event")
+	}
+	res, err := iv.client.Do(req)
+	if err != nil {
+		if actx.Err() != nil {
+			return nil, &trigger.InvocationError{Reason: trigger.ReasonTimeout, Cause: err}
+		}
+		return nil, &trigger.InvocationError{Reason: "AWSLambdaException", Cause: err}
+	}
+	defer func() { _ = res.Body.Close() }()
+	out, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer))
+	if err != nil {
+		if actx.Err() != nil {
+			return nil, &trigger.InvocationError{Reason: trigger.ReasonTimeout, Cause: err}
+		}
+		return nil, &trigger.InvocationError{Reason: "AWSLambdaException", Cause: err}
+	}
+	switch {
+	case res.StatusCode >= 200 && res.StatusCode < 300:
+		if mode == trigger.Event {
+			return nil, nil
+		}
+		return out, nil
+	case res.StatusCode >= 400 && res.StatusCode < 500 && res.StatusCode != http.StatusTooManyRequests:
+		var e struct {
+			ErrorMessage string `json:"errorMessage"`
+		}
+		if json.Unmarshal(out, &e) != nil || e.ErrorMessage == "" {
+			e.ErrorMessage = http.StatusText(res.StatusCode)
+		}
+		return nil, &trigger.FunctionError{Message: e.ErrorMessage}
+	case res.StatusCode == http.StatusTooManyRequests:
+		return nil, &trigger.InvocationError{Reason: "TooManyRequestsException", Cause: fmt.Errorf("webhook answered %d", res.StatusCode)}
+	}
+	return nil, &trigger.InvocationError{Reason: "ServiceException", Cause: fmt.Errorf("webhook answered %d", res.StatusCode)}
+}
+
+// Router sends each function to the webhook configured for it, and every other to next.
+type Router struct {
+	Webhooks *Invoker
+	Next     trigger.Invoker
+}
+
+// Invoke implements trigger.Invoker.
+func (r Router) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trigger.Invocation, event any) (json.RawMessage, error) {
+	if r.Webhooks != nil && r.Webhooks.Handles(fn) {
+		return r.Webhooks.Invoke(ctx, fn, mode, event)
+	}
+	if r.Next == nil {
+		return nil, &trigger.InvocationError{Reason: "ResourceNotFoundException", Cause: fmt.Errorf("no endpoint for %s", fn.ARN)}
+	}
+	return r.Next.Invoke(ctx, fn, mode, event)
+}
