@@ -97,6 +97,13 @@ func TestEvents(t *testing.T) {
 				if ev.Version != "1" || ev.TriggerSource != "PreSignUp_SignUp" || ev.Request.UserAttributes["email"] == "" || ev.CallerContext.ClientID == "" {
 					t.Errorf("not a PreSignUp_SignUp event with an email: %+v", ev)
 				}
+			case folder == "hooks/custom-message":
+				var ev events.CognitoEventUserPoolsCustomMessage
+				strict(t, raw, &ev)
+				if ev.Version != "1" || !strings.HasPrefix(ev.TriggerSource, "CustomMessage_") || ev.Request.CodeParameter != "{####}" ||
+					ev.CallerContext.ClientID == "" || ev.Request.UserAttributes["email"] == nil {
+					t.Errorf("not a CustomMessage event with a code placeholder and an email: %+v", ev)
+				}
 			case folder == "rotate-keys":
 				// What an EventBridge schedule (template.yaml: Type Schedule) delivers.
 				var ev events.EventBridgeEvent
