@@ -8,6 +8,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +37,7 @@ func runTriggerTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("BrandedMailSample", func(t *testing.T) { testBrandedMailSample(t, newTable) })
 	t.Run("CustomAuth", func(t *testing.T) { testCustomAuth(t, newTable) })
 	t.Run("UserMigration", func(t *testing.T) { testUserMigration(t, newTable) })
+	t.Run("EventShapes", func(t *testing.T) { testTriggerEventShapes(t, newTable) })
 }
 
 // Invokers sends each function to the invoker that reaches it (one emulator per function).
@@ -792,4 +796,129 @@ func testBrandedMailSample(t *testing.T, newTable storetest.NewTable) {
 		t.Fatalf("message %+v", m)
 	}
 	must(e.Client.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("ivy"), ConfirmationCode: aws.String(m.Code)}))(t)
+}
+
+// goldenEnv, when "1", rewrites the golden trigger events instead of comparing with them
+// (UPDATE_TRIGGER_GOLDEN=1 go test ./pkg/app -run TestAPIOnEmbeddedStore/EventShapes).
+const goldenEnv = "UPDATE_TRIGGER_GOLDEN"
+
+var (
+	anyUUIDRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	poolIDRe  = regexp.MustCompile(`us-east-1_[0-9A-Za-z]+`)
+)
+
+// Every trigger source Cognate fires sends the event Cognito sends: one golden event per source
+// (testdata/trigger-events), with the ids that change from run to run replaced, and each event
+// decoding into its aws-lambda-go type with no field left over.
+func testTriggerEventShapes(t *testing.T, newTable storetest.NewTable) {
+	arns := []string{preSignUpARN, postConfirmARN, preAuthARN, postAuthARN, preTokenARN, customMessageARN, defineARN, createARN, verifyARN, migrateARN}
+	hook, inv := StartHook(t, arns...)
+	e := StartWith(t, newTable, func(o *local.Options) { o.Triggers = inv })
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreSignUp: aws.String(preSignUpARN), PostConfirmation: aws.String(postConfirmARN),
+			PreAuthentication: aws.String(preAuthARN), PostAuthentication: aws.String(postAuthARN), PreTokenGeneration: aws.String(preTokenARN),
+			CustomMessage: aws.String(customMessageARN), DefineAuthChallenge: aws.String(defineARN), CreateAuthChallenge: aws.String(createARN),
+			VerifyAuthChallengeResponse: aws.String(verifyARN), UserMigration: aws.String(migrateARN)}
+	})
+	c := must(e.Client.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("custom"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}}))(t)
+	customClient := aws.ToString(c.UserPoolClient.ClientId)
+
+	hook.Script(t, `{}`)
+	meta := map[string]string{"app": "golden"}
+	must(e.Client.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String("sam"), Password: aws.String(strongPassword),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("sam@example.com")}}, ClientMetadata: meta}))(t)
+	must(e.Client.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("sam"),
+		ConfirmationCode: aws.String(f.code(t, "sam@example.com")), ClientMetadata: meta}))(t)
+	auth := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "sam", "PASSWORD": strongPassword}, ClientMetadata: meta}))(t)
+	must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": aws.ToString(auth.AuthenticationResult.RefreshToken)}}))(t)
+	must(e.Client.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("sam"), ClientMetadata: meta}))(t)
+	must(e.Client.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("sam"),
+		ConfirmationCode: aws.String(f.code(t, "sam@example.com")), Password: aws.String("Another-Horse-7"), ClientMetadata: meta}))(t)
+	must(e.Client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("ada"),
+		UserAttributes:         []types.AttributeType{{Name: aws.String("email"), Value: aws.String("ada@example.com")}},
+		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail}, ClientMetadata: meta}))(t)
+
+	hook.Script(t, `{"response": {"challengeName": "CUSTOM_CHALLENGE", "publicChallengeParameters": {"hint": "h"}, "privateChallengeParameters": {"code": "1"}}}`)
+	ch := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(customClient), AuthFlow: types.AuthFlowTypeCustomAuth,
+		AuthParameters: map[string]string{"USERNAME": "sam"}, ClientMetadata: meta}))(t)
+	hook.Script(t, `{"response": {"answerCorrect": true, "issueTokens": true}}`)
+	must(e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(customClient), ChallengeName: types.ChallengeNameTypeCustomChallenge,
+		Session: ch.Session, ChallengeResponses: map[string]string{"USERNAME": "sam", "ANSWER": "1"}, ClientMetadata: meta}))(t)
+
+	hook.Script(t, `{"response": {"userAttributes": {"email": "mig@example.com"}, "finalUserStatus": "CONFIRMED"}}`)
+	must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "mig", "PASSWORD": strongPassword}, ClientMetadata: meta}))(t)
+
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "testdata", "trigger-events")
+	seen := map[string]bool{}
+	for _, raw := range hook.Events(t) {
+		var head struct {
+			TriggerSource string `json:"triggerSource"`
+			Version       string `json:"version"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			t.Fatal(err)
+		}
+		if seen[head.TriggerSource] {
+			continue
+		}
+		seen[head.TriggerSource] = true
+		spec, ok := trigger.Lookup(trigger.Source(head.TriggerSource))
+		if !ok {
+			t.Errorf("unknown triggerSource %q", head.TriggerSource)
+			continue
+		}
+		v, _ := spec.Version("V" + head.Version + "_0")
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(reflect.New(v.Event).Interface()); err != nil {
+			t.Errorf("%s does not decode into %v: %v", head.TriggerSource, v.Event, err)
+		}
+		norm := strings.ReplaceAll(string(raw), f.client, "<client>")
+		norm = strings.ReplaceAll(norm, customClient, "<client>")
+		norm = anyUUIDRe.ReplaceAllString(poolIDRe.ReplaceAllString(norm, "<pool>"), "<uuid>")
+		var m any
+		if err := json.Unmarshal([]byte(norm), &m); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(m); err != nil {
+			t.Fatal(err)
+		}
+		got := buf.Bytes()
+		path := filepath.Join(dir, head.TriggerSource+".json")
+		if os.Getenv(goldenEnv) == "1" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%s: no golden event (%s=1 writes it): %v", head.TriggerSource, goldenEnv, err)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s event changed:\n%s\nwant:\n%s", head.TriggerSource, got, want)
+		}
+	}
+	for _, src := range []string{"PreSignUp_SignUp", "PreSignUp_AdminCreateUser", "CustomMessage_SignUp", "CustomMessage_ForgotPassword",
+		"CustomMessage_AdminCreateUser", "PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword",
+		"PreAuthentication_Authentication", "PostAuthentication_Authentication", "TokenGeneration_Authentication",
+		"TokenGeneration_RefreshTokens", "DefineAuthChallenge_Authentication", "CreateAuthChallenge_Authentication",
+		"VerifyAuthChallengeResponse_Authentication", "UserMigration_Authentication"} {
+		if !seen[src] {
+			t.Errorf("no %s event was sent", src)
+		}
+	}
 }

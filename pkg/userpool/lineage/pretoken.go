@@ -95,15 +95,23 @@ func (ls *Lineages) preTokenGeneration(ctx context.Context, p *model.Pool, c *mo
 	if d.preferred != "" {
 		preferred = &d.preferred
 	}
+	// Cognito sends empty lists, not null: functions read .length of them.
+	groups, roles := d.groups, d.roles
+	if groups == nil {
+		groups = []string{}
+	}
+	if roles == nil {
+		roles = []string{}
+	}
 	ev, err := ls.triggers.Run(ctx, p, call, func(ev any) {
 		switch ev := ev.(type) {
 		case *events.CognitoEventUserPoolsPreTokenGen:
 			ev.Request.UserAttributes, ev.Request.ClientMetadata = attrs, meta
-			ev.Request.GroupConfiguration = events.GroupConfiguration{GroupsToOverride: d.groups, IAMRolesToOverride: d.roles, PreferredRole: preferred}
+			ev.Request.GroupConfiguration = events.GroupConfiguration{GroupsToOverride: groups, IAMRolesToOverride: roles, PreferredRole: preferred}
 		case *events.CognitoEventUserPoolsPreTokenGenV2_0:
 			ev.Request.UserAttributes, ev.Request.ClientMetadata = attrs, meta
 			ev.Request.Scopes = d.scopes
-			ev.Request.GroupConfiguration = events.GroupConfigurationV2_0{GroupsToOverride: d.groups, IAMRolesToOverride: d.roles, PreferredRole: preferred}
+			ev.Request.GroupConfiguration = events.GroupConfigurationV2_0{GroupsToOverride: groups, IAMRolesToOverride: roles, PreferredRole: preferred}
 		}
 	})
 	if err != nil || ev == nil {
