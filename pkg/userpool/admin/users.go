@@ -125,7 +125,7 @@ func (s *Users) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserInpu
 	}
 	s.dir.CountUser(p.Id, +1)
 	if in.MessageAction != "SUPPRESS" {
-		if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
+		if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp, in.ClientMetadata); err != nil {
 			if derr := s.Repo.DeleteUser(ctx, p.Id, u.Stored.Key); derr != nil {
 				s.Log.ErrorContext(ctx, "undoing AdminCreateUser after failed delivery", "pool", p.Id, "err", derr)
 			} else {
@@ -139,7 +139,7 @@ func (s *Users) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserInpu
 }
 
 // invite sends the temporary password over each desired medium the user has an address for.
-func (s *Users) invite(ctx context.Context, p *model.Pool, u *model.User, mediums []string, temp string) error {
+func (s *Users) invite(ctx context.Context, p *model.Pool, u *model.User, mediums []string, temp string, clientMetadata map[string]string) error {
 	if len(mediums) == 0 {
 		mediums = []string{"SMS"}
 	}
@@ -152,7 +152,7 @@ func (s *Users) invite(ctx context.Context, p *model.Pool, u *model.User, medium
 		if d.Value == "" {
 			continue
 		}
-		if err := s.codes.Send(ctx, p, mail.AdminCreateUser, d, codes.Recipient{User: u}, temp); err != nil {
+		if err := s.codes.Send(ctx, p, mail.AdminCreateUser, d, codes.Recipient{User: u, ClientMetadata: clientMetadata}, temp); err != nil {
 			return err
 		}
 	}
@@ -180,7 +180,7 @@ func (s *Users) resendInvitation(ctx context.Context, p *model.Pool, in *api.Adm
 	if err != nil {
 		return nil, err
 	}
-	if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp); err != nil {
+	if err := s.invite(ctx, p, u, in.DesiredDeliveryMediums, temp, in.ClientMetadata); err != nil {
 		return nil, err
 	}
 	ut := model.UserTypeOf(u, model.AttributeList(u, nil))

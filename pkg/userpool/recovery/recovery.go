@@ -87,7 +87,7 @@ func (s *Resets) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInput
 		}
 	}
 	if call.Hide {
-		return s.forgotHidden(ctx, p, u, in.Username)
+		return s.forgotHidden(ctx, p, u, in.Username, call.Client.ID, in.ClientMetadata)
 	}
 	if u == nil {
 		return nil, msg.UnknownUsernameClient()
@@ -105,7 +105,7 @@ func (s *Resets) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInput
 	if err := s.limits.CountHourly(ctx, p, u, "ForgotPassword"); err != nil {
 		return nil, err
 	}
-	if err := s.sendResetCode(ctx, p, u, d); err != nil {
+	if err := s.sendResetCode(ctx, p, codes.Recipient{User: u, ClientID: call.Client.ID, ClientMetadata: in.ClientMetadata}, d); err != nil {
 		return nil, err
 	}
 	return &api.ForgotPasswordOutput{CodeDeliveryDetails: d.Details()}, nil
@@ -116,7 +116,7 @@ func (s *Resets) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInput
 // hourly cap, nobody — the answer is that a code went to an address shaped like the user's
 // (sent only to a user who can reset, within the cap, and whether or not the delivery failed).
 // Only what the pool decides for everyone (admin-only recovery) is an error.
-func (s *Resets) forgotHidden(ctx context.Context, p *model.Pool, u *model.User, typed string) (*api.ForgotPasswordOutput, error) {
+func (s *Resets) forgotHidden(ctx context.Context, p *model.Pool, u *model.User, typed, clientID string, clientMetadata map[string]string) (*api.ForgotPasswordOutput, error) {
 	if model.AdminOnlyRecovery(p) {
 		return nil, msg.CannotReset()
 	}
@@ -140,14 +140,15 @@ func (s *Resets) forgotHidden(ctx context.Context, p *model.Pool, u *model.User,
 		}
 		return nil, err
 	}
-	if err := s.sendResetCode(ctx, p, u, d); err != nil && !codes.IsDeliveryFailure(err) {
+	if err := s.sendResetCode(ctx, p, codes.Recipient{User: u, ClientID: clientID, ClientMetadata: clientMetadata}, d); err != nil && !codes.IsDeliveryFailure(err) {
 		return nil, err
 	}
 	return out(d.Details())
 }
 
 // sendResetCode stores a fresh reset code (voiding an older one) and delivers it.
-func (s *Resets) sendResetCode(ctx context.Context, p *model.Pool, u *model.User, d codes.Delivery) error {
+func (s *Resets) sendResetCode(ctx context.Context, p *model.Pool, to codes.Recipient, d codes.Delivery) error {
+	u := to.User
 	code, err := s.codes.SixDigits()
 	if err != nil {
 		return msg.Internal(err)
@@ -156,7 +157,7 @@ func (s *Resets) sendResetCode(ctx context.Context, p *model.Pool, u *model.User
 		return msg.Internal(err)
 	}
 	// CustomMessage_ForgotPassword trigger point.
-	return s.codes.Send(ctx, p, mail.ForgotPassword, d, codes.Recipient{User: u}, code)
+	return s.codes.Send(ctx, p, mail.ForgotPassword, d, to, code)
 }
 
 // ConfirmForgotPassword sets a new password with the reset code; the user becomes CONFIRMED.
