@@ -144,13 +144,13 @@ func runCLILife(t *testing.T, mods ...func(*serveConfig)) {
 	run(t, cmd)
 }
 
-// TestJavaScriptTriggers runs infra/node/test/*.triggers.mjs: amazon-cognito-identity-js and
+// TestJavaScriptTriggers runs infra/node/test/*.triggers.mjs: amazon-cognito-identity-js, Amplify v6 and
 // aws-jwt-verify against a Cognate whose trigger functions (infra/lambda/testhook, one per
 // function) run under the real Lambda Runtime Interface Emulator, reached through
 // --lambda-endpoint as a user would run them.
 func TestJavaScriptTriggers(t *testing.T) {
 	nodetest.Node(t)
-	dir := nodetest.Tools(t, "@aws-sdk/client-cognito-identity-provider", "amazon-cognito-identity-js", "aws-jwt-verify")
+	dir := nodetest.Tools(t, "@aws-sdk/client-cognito-identity-provider", "amazon-cognito-identity-js", "aws-amplify", "aws-jwt-verify")
 	files, err := filepath.Glob(filepath.Join(dir, "test", "*.triggers.mjs"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no infra/node/test/*.triggers.mjs: %v", err)

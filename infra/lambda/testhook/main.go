@@ -7,6 +7,9 @@
 //	{"error": "text"}     a function error with this message
 //	{"sleepMs": 6000}     sleep first (a timeout), then answer as the rest says
 //	{"output": <JSON>}    this output instead of the event (a malformed answer)
+//	{"byRound": {"0": {...}, "1": {...}}}
+//	                      the response for the number of rounds in request.session so far
+//	                      (DefineAuthChallenge within one client call: SRP, then a challenge)
 //
 // No script, or an empty one, answers the event unchanged. Test support, never deployed.
 package main
@@ -17,16 +20,18 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 )
 
 type script struct {
-	Response json.RawMessage `json:"response"`
-	Error    string          `json:"error"`
-	SleepMs  int             `json:"sleepMs"`
-	Output   json.RawMessage `json:"output"`
+	Response json.RawMessage            `json:"response"`
+	Error    string                     `json:"error"`
+	SleepMs  int                        `json:"sleepMs"`
+	Output   json.RawMessage            `json:"output"`
+	ByRound  map[string]json.RawMessage `json:"byRound"`
 }
 
 func handle(ctx context.Context, event json.RawMessage) (json.RawMessage, error) {
@@ -57,6 +62,17 @@ func handle(ctx context.Context, event json.RawMessage) (json.RawMessage, error)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
+	}
+	if s.ByRound != nil {
+		var ev struct {
+			Request struct {
+				Session []json.RawMessage `json:"session"`
+			} `json:"request"`
+		}
+		if err := json.Unmarshal(event, &ev); err != nil {
+			return nil, err
+		}
+		s.Response = s.ByRound[strconv.Itoa(len(ev.Request.Session))]
 	}
 	switch {
 	case s.Error != "":

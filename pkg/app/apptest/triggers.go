@@ -689,6 +689,56 @@ func testCustomAuth(t *testing.T, newTable storetest.NewTable) {
 		}
 	})
 
+	t.Run("starting with SRP: the password, then a custom challenge", func(t *testing.T) {
+		a := &srpAttempt{f: f, client: newSRPClient(t)}
+		define.Script(t, `{"response": {"challengeName": "PASSWORD_VERIFIER"}}`)
+		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeCustomAuth,
+			AuthParameters: map[string]string{"USERNAME": "hal", "SRP_A": a.client.SRPA(), "CHALLENGE_NAME": "SRP_A"}}))(t)
+		var d events.CognitoEventUserPoolsDefineAuthChallenge
+		define.Last(t, &d)
+		if len(d.Request.Session) != 1 || d.Request.Session[0].ChallengeName != "SRP_A" || !d.Request.Session[0].ChallengeResult {
+			t.Fatalf("Define's first round got %+v", d.Request.Session)
+		}
+		if out.ChallengeName != types.ChallengeNameTypePasswordVerifier || out.Session == nil {
+			t.Fatalf("InitiateAuth answered %+v", out)
+		}
+		a.name, a.params, a.sess = string(out.ChallengeName), out.ChallengeParameters, out.Session
+		define.Script(t, `{"response": {"challengeName": "CUSTOM_CHALLENGE"}}`)
+		create.Script(t, `{"response": {"publicChallengeParameters": {"sentTo": "h***@example.com"}, "privateChallengeParameters": {"code": "424242"}}}`)
+		res := must(e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(client),
+			ChallengeName: types.ChallengeNameTypePasswordVerifier, Session: a.sess, ChallengeResponses: a.answer(t, strongPassword, a.now())}))(t)
+		define.Last(t, &d)
+		if len(d.Request.Session) != 2 || d.Request.Session[1].ChallengeName != "PASSWORD_VERIFIER" || !d.Request.Session[1].ChallengeResult {
+			t.Fatalf("Define's second round got %+v", d.Request.Session)
+		}
+		if res.ChallengeName != types.ChallengeNameTypeCustomChallenge || res.ChallengeParameters["sentTo"] != "h***@example.com" {
+			t.Fatalf("after the password: %+v", res)
+		}
+		verify.Script(t, `{"response": {"answerCorrect": true}}`)
+		define.Script(t, `{"response": {"issueTokens": true}}`)
+		if r := must(answer(aws.ToString(res.Session), "424242"))(t); r.AuthenticationResult == nil {
+			t.Fatal("no tokens")
+		}
+		define.Last(t, &d)
+		if len(d.Request.Session) != 3 {
+			t.Fatalf("Define's last round got %d rounds", len(d.Request.Session))
+		}
+
+		// A wrong password never reaches Define again.
+		b := &srpAttempt{f: f, client: newSRPClient(t)}
+		define.Script(t, `{"response": {"challengeName": "PASSWORD_VERIFIER"}}`)
+		out = must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeCustomAuth,
+			AuthParameters: map[string]string{"USERNAME": "hal", "SRP_A": b.client.SRPA(), "CHALLENGE_NAME": "SRP_A"}}))(t)
+		b.name, b.params, b.sess = string(out.ChallengeName), out.ChallengeParameters, out.Session
+		rounds := len(define.Events(t))
+		_, err := e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(client),
+			ChallengeName: types.ChallengeNameTypePasswordVerifier, Session: b.sess, ChallengeResponses: b.answer(t, "Wrong-Horse-1", b.now())})
+		wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+		if len(define.Events(t)) != rounds {
+			t.Fatal("Define ran after a wrong password")
+		}
+	})
+
 	t.Run("a failing Define is the sign-in's error", func(t *testing.T) {
 		define.Script(t, `{"error": "no challenge today"}`)
 		_, err := e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeCustomAuth,

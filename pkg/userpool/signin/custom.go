@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
@@ -42,11 +41,13 @@ const (
 // maxCustomRounds bounds a custom sign-in's challenges, as Cognito bounds the session.
 const maxCustomRounds = 10
 
-func readCustomAuth(c *signInCall) error {
-	if c.params["CHALLENGE_NAME"] == "SRP_A" || c.params["SRP_A"] != "" {
-		return cognito.UnsupportedOperation("CUSTOM_AUTH starting with SRP_A is not implemented by Cognate yet.")
+// readCustomAuth reads SRP_A when the custom flow starts with SRP (CHALLENGE_NAME=SRP_A,
+// Amplify's CUSTOM_WITH_SRP).
+func readCustomAuth(c *signInCall) (err error) {
+	if c.params["CHALLENGE_NAME"] == "SRP_A" {
+		c.srpA, err = readSRPA(c.params)
 	}
-	return nil
+	return err
 }
 
 func readCustomAnswer(c *signInCall) error {
@@ -73,7 +74,12 @@ func decideCustomAuth(ctx context.Context, s *SignIn, c *signInCall) (*signInDec
 	if u := st.user; !u.Enabled || u.Status == model.StatusUnconfirmed {
 		return nil, accountStateErr(u)
 	}
-	return s.customRound(ctx, st, nil)
+	if c.srpA != nil {
+		// Define sees the SRP_A round as passed and answers PASSWORD_VERIFIER; the verifier's
+		// answer then comes back here through the SECRET_BLOCK (passwordVerdict).
+		return s.customRound(ctx, st, []*events.CognitoEventUserPoolsChallengeResult{{ChallengeName: "SRP_A", ChallengeResult: true}}, c)
+	}
+	return s.customRound(ctx, st, nil, nil)
 }
 
 // decideCustomAnswer judges a CUSTOM_CHALLENGE answer with VerifyAuthChallengeResponse, adds the
@@ -104,7 +110,7 @@ func decideCustomAnswer(ctx context.Context, s *SignIn, c *signInCall) (*signInD
 	correct := ev.(*events.CognitoEventUserPoolsVerifyAuthChallenge).Response.AnswerCorrect
 	history = append(history, &events.CognitoEventUserPoolsChallengeResult{ChallengeName: c.sess.Data[sessName],
 		ChallengeResult: correct, ChallengeMetadata: c.sess.Data[sessMeta]})
-	return s.customRound(ctx, st, history)
+	return s.customRound(ctx, st, history, nil)
 }
 
 // customCall is a custom-auth trigger call for the step's user.
@@ -120,7 +126,9 @@ func missingCustomTrigger(t trigger.Trigger) error {
 
 // customRound asks Define what follows history: tokens (through the rest of the pipeline), a
 // failure, or the next challenge, made by Create and posed with a new Session.
-func (s *SignIn) customRound(ctx context.Context, st *signInStep, history []*events.CognitoEventUserPoolsChallengeResult) (*signInDecision, error) {
+//
+// srp is the InitiateAuth that began with SRP_A: only then may Define answer PASSWORD_VERIFIER.
+func (s *SignIn) customRound(ctx context.Context, st *signInStep, history []*events.CognitoEventUserPoolsChallengeResult, srp *signInCall) (*signInDecision, error) {
 	if history == nil {
 		history = []*events.CognitoEventUserPoolsChallengeResult{}
 	}
@@ -142,6 +150,13 @@ func (s *SignIn) customRound(ctx context.Context, st *signInStep, history []*eve
 		return nil, msg.Incorrect()
 	case define.IssueTokens:
 		return &signInDecision{step: st, proven: true}, nil
+	case define.ChallengeName == challengePasswordVerifier && srp != nil:
+		hist, err := json.Marshal(history)
+		if err != nil {
+			return nil, msg.Internal(err)
+		}
+		st.customBlock = string(hist)
+		return s.passwordVerifierChallenge(ctx, st, srp.username, srp.srpA, true)
 	case define.ChallengeName != challengeCustom:
 		// Define may name the built-in challenges too (PASSWORD_VERIFIER after SRP_A, MFA);
 		// Cognate poses only CUSTOM_CHALLENGE so far.

@@ -73,6 +73,11 @@ type signInStep struct {
 	// tokenSource is the pre-token-generation source of the tokens this step mints: ""
 	// means TokenGeneration_Authentication.
 	tokenSource trigger.Source
+	// custom is the history of a CUSTOM_AUTH that began with SRP_A: non-nil, a right password
+	// goes back to DefineAuthChallenge rather than on to MFA and tokens. customBlock is that
+	// history as the PASSWORD_VERIFIER's SECRET_BLOCK carries it.
+	custom      []*events.CognitoEventUserPoolsChallengeResult
+	customBlock string
 }
 
 // readPassword checks USER_PASSWORD_AUTH's parameters.
@@ -240,6 +245,15 @@ func (s *SignIn) passwordVerdict(ctx context.Context, st *signInStep, verdict fu
 			return nil, cognito.NotAuthorized("Temporary password has expired and must be reset by an administrator.")
 		}
 		return s.newPasswordChallenge(ctx, st)
+	}
+	if st.custom != nil {
+		// CUSTOM_AUTH with SRP: the password stands; Define decides what follows.
+		history := append(st.custom, &events.CognitoEventUserPoolsChallengeResult{ChallengeName: challengePasswordVerifier, ChallengeResult: true})
+		d, err := s.customRound(ctx, st, history, nil)
+		if err != nil {
+			return nil, err
+		}
+		return s.carry(ctx, d)
 	}
 	return s.mfaAndDevice(ctx, st)
 }

@@ -66,9 +66,12 @@ type secretBlock struct {
 	UserID string `json:"i"`           // the name the client signs: USER_ID_FOR_SRP, or the DeviceKey
 	Typed  string `json:"y,omitempty"` // PASSWORD_VERIFIER: the name the user typed
 	Device string `json:"d,omitempty"` // device steps: the DeviceKey being proven
-	A      []byte `json:"A"`           // the client's public value, as received
-	B      []byte `json:"B"`           // the server's public value
-	Secret []byte `json:"b"`           // b, the server's single-use private exponent
+	// Custom is the history of a CUSTOM_AUTH that began with SRP_A (JSON), so the verifier's
+	// answer goes back to DefineAuthChallenge instead of to tokens; "" outside a custom flow.
+	Custom string `json:"cu,omitempty"`
+	A      []byte `json:"A"` // the client's public value, as received
+	B      []byte `json:"B"` // the server's public value
+	Secret []byte `json:"b"` // b, the server's single-use private exponent
 	// Expires (unix seconds): the client's AuthSessionValidity after issue.
 	Expires int64  `json:"e"`
 	Nonce   []byte `json:"n"` // 16 random bytes: no two blocks are alike
@@ -294,7 +297,7 @@ func readSRPA(params map[string]string) (*big.Int, error) {
 // Session) commits with the challenge; otherwise issuing it writes nothing.
 func (s *SignIn) passwordVerifierChallenge(ctx context.Context, st *signInStep, typed string, A *big.Int, withSession bool) (*signInDecision, error) {
 	p, c, u := st.pool, st.client, st.user
-	b := &secretBlock{Pool: p.Id, Client: c.ID, Typed: typed}
+	b := &secretBlock{Pool: p.Id, Client: c.ID, Typed: typed, Custom: st.customBlock}
 	salt, verifier := s.simulatedSalt(p, typed), passwords.DummyVerifier
 	if u != nil {
 		b.User, b.Sub, b.UserID = u.Stored.Key, u.Sub(), model.SRPName(p, u)
@@ -404,6 +407,11 @@ func decidePasswordVerifier(ctx context.Context, s *SignIn, c *signInCall) (*sig
 		return s.verifySRP(b, raw, pr, v, srp.PoolName(p.Id)), nil
 	}
 	st := c.step()
+	if b.Custom != "" {
+		if err := json.Unmarshal([]byte(b.Custom), &st.custom); err != nil {
+			return nil, msg.Internal(err)
+		}
+	}
 	if !c.reserved {
 		// The block is spent with the outcome, so an answer refused for a policy reason (an
 		// unknown DEVICE_KEY) may be sent again without it; a spent one is refused at the lockout

@@ -1,4 +1,5 @@
-// Lambda triggers seen from unmodified JavaScript clients: the functions run under the AWS Lambda
+// Lambda triggers seen from unmodified JavaScript clients (amazon-cognito-identity-js, Amplify v6,
+// aws-jwt-verify): the functions run under the AWS Lambda
 // Runtime Interface Emulator (infra/lambda/testhook, one per function), started by the Go test
 // (cmd/cognate TestJavaScriptTriggers), which passes each function's script directory here.
 import { test } from 'node:test';
@@ -8,6 +9,9 @@ import { join } from 'node:path';
 import { CognitoUserPool, CognitoUser, AuthenticationDetails, CognitoUserAttribute } from 'amazon-cognito-identity-js';
 import { CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { JwtVerifier } from 'aws-jwt-verify';
+import { Amplify } from 'aws-amplify';
+import { signIn, confirmSignIn, fetchAuthSession } from 'aws-amplify/auth';
+import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
 import { endpoint, adminCredentials, unique } from './helpers.mjs';
 
 const admin = new CognitoIdentityProviderClient({ endpoint, region: 'us-east-1', credentials: adminCredentials, maxAttempts: 1 });
@@ -71,4 +75,38 @@ test('amazon-cognito-identity-js: CUSTOM_AUTH with sendCustomChallengeAnswer, an
   const payload = await verifier.verify(session.getIdToken().getJwtToken());
   assert.equal(payload.tenant, 'acme');
   assert.equal(payload.email, email);
+});
+
+test('Amplify v6: signIn with CUSTOM_WITH_SRP, then confirmSignIn with the custom challenge', async () => {
+  const { poolId, clientId } = await triggeredPool();
+  Amplify.configure({ Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: endpoint } } });
+  const stored = new Map();
+  cognitoUserPoolsTokenProvider.setKeyValueStorage({
+    setItem: async (k, v) => { stored.set(k, v); },
+    getItem: async (k) => stored.get(k) ?? null,
+    removeItem: async (k) => { stored.delete(k); },
+    clear: async () => { stored.clear(); },
+  });
+  const pool = new CognitoUserPool({ UserPoolId: poolId, ClientId: clientId, endpoint });
+  const email = `${unique('ava')}@example.com`;
+  script('pre-sign-up', { response: { autoConfirmUser: true, autoVerifyEmail: true } });
+  script('pre-token', {});
+  await call((cb) => pool.signUp(email, 'Correct-Horse-9', [new CognitoUserAttribute({ Name: 'email', Value: email })], null, cb));
+
+  // Round 1 (SRP_A passed): ask for the password; round 2 (password right): a custom challenge;
+  // round 3 (answer right): tokens.
+  script('define', { byRound: {
+    1: { challengeName: 'PASSWORD_VERIFIER' },
+    2: { challengeName: 'CUSTOM_CHALLENGE' },
+    3: { issueTokens: true },
+  } });
+  script('create', { response: { publicChallengeParameters: { question: 'favourite colour?' }, privateChallengeParameters: { answer: 'teal' } } });
+  script('verify', { response: { answerCorrect: true } });
+  const first = await signIn({ username: email, password: 'Correct-Horse-9', options: { authFlowType: 'CUSTOM_WITH_SRP' } });
+  assert.equal(first.nextStep.signInStep, 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE');
+  assert.equal(first.nextStep.additionalInfo.question, 'favourite colour?');
+  const done = await confirmSignIn({ challengeResponse: 'teal' });
+  assert.equal(done.isSignedIn, true);
+  const { tokens } = await fetchAuthSession();
+  assert.equal(tokens.idToken.payload.email, email);
 });
