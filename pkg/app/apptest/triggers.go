@@ -883,7 +883,7 @@ func testTriggerEventShapes(t *testing.T, newTable storetest.NewTable) {
 	auth := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": "sam", "PASSWORD": strongPassword}, ClientMetadata: meta}))(t)
 	must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
-		AuthParameters: map[string]string{"REFRESH_TOKEN": aws.ToString(auth.AuthenticationResult.RefreshToken)}}))(t)
+		AuthParameters: map[string]string{"REFRESH_TOKEN": aws.ToString(auth.AuthenticationResult.RefreshToken)}, ClientMetadata: meta}))(t)
 	must(e.Client.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("sam"), ClientMetadata: meta}))(t)
 	must(e.Client.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("sam"),
 		ConfirmationCode: aws.String(f.code(t, "sam@example.com")), Password: aws.String("Another-Horse-7"), ClientMetadata: meta}))(t)

@@ -95,10 +95,10 @@ func (s *Accounts) applyAttributes(p *model.Pool, u *model.User, set map[string]
 	return ch, ops, nil
 }
 
-func (s *Accounts) deliver(ctx context.Context, p *model.Pool, u *model.User, kind mail.Kind, ch *attributeChange) ([]model.CodeDeliveryDetailsType, error) {
+func (s *Accounts) deliver(ctx context.Context, p *model.Pool, to codes.Recipient, kind mail.Kind, ch *attributeChange) ([]model.CodeDeliveryDetailsType, error) {
 	var out []model.CodeDeliveryDetailsType
 	for _, snd := range ch.sends {
-		if err := s.codes.Send(ctx, p, kind, snd.d, codes.Recipient{User: u}, snd.code); err != nil {
+		if err := s.codes.Send(ctx, p, kind, snd.d, to, snd.code); err != nil {
 			return nil, err
 		}
 		out = append(out, *snd.d.Details())
@@ -132,7 +132,7 @@ func (s *Accounts) UpdateUserAttributes(ctx context.Context, in *api.UpdateUserA
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.deliver(ctx, a.Pool, u, mail.UpdateUserAttribute, ch)
+	list, err := s.deliver(ctx, a.Pool, codes.Recipient{User: u, ClientID: a.Claims.ClientID, ClientMetadata: in.ClientMetadata}, mail.UpdateUserAttribute, ch)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (s *Accounts) AdminUpdateUserAttributes(ctx context.Context, in *api.AdminU
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.deliver(ctx, p, u, mail.UpdateUserAttribute, ch); err != nil {
+	if _, err := s.deliver(ctx, p, codes.Recipient{User: u, ClientMetadata: in.ClientMetadata}, mail.UpdateUserAttribute, ch); err != nil {
 		return nil, err
 	}
 	return &api.AdminUpdateUserAttributesOutput{}, nil
@@ -251,7 +251,7 @@ func (s *Accounts) GetUserAttributeVerificationCode(ctx context.Context, in *api
 		return nil, msg.Internal(err)
 	}
 	d := codes.DeliveryTo(name, v)
-	if err := s.codes.Send(ctx, p, mail.VerifyUserAttribute, d, codes.Recipient{User: u}, code); err != nil {
+	if err := s.codes.Send(ctx, p, mail.VerifyUserAttribute, d, codes.Recipient{User: u, ClientID: a.Claims.ClientID, ClientMetadata: in.ClientMetadata}, code); err != nil {
 		return nil, err
 	}
 	return &api.GetUserAttributeVerificationCodeOutput{CodeDeliveryDetails: d.Details()}, nil

@@ -196,7 +196,8 @@ func revoked(u *model.User, origin string, created int64) bool {
 // deviceKey is the DEVICE_KEY (DeviceKey) the caller presented: a lineage bound to a device
 // refreshes only with that device's key, as with device tracking in Cognito, and not at all once
 // the device is forgotten.
-func (ls *Lineages) Refresh(ctx context.Context, p *model.Pool, c *model.Client, raw, deviceKey string, checkSecret func(username string) error) (*model.AuthenticationResultType, error) {
+// meta is the call's ClientMetadata, which PreTokenGeneration receives.
+func (ls *Lineages) Refresh(ctx context.Context, p *model.Pool, c *model.Client, raw, deviceKey string, meta map[string]string, checkSecret func(username string) error) (*model.AuthenticationResultType, error) {
 	if !c.FlowEnabled("ALLOW_REFRESH_TOKEN_AUTH") {
 		return nil, cognito.InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
@@ -256,7 +257,7 @@ func (ls *Lineages) Refresh(ctx context.Context, p *model.Pool, c *model.Client,
 		}
 	}
 	t, err := ls.Mint(ctx, p, c, u, Lineage{OriginJTI: rec.OriginJTI, AuthTime: rec.AuthTime, DeviceKey: rec.DeviceKey},
-		trigger.TokenGenerationRefreshTokens, nil)
+		trigger.TokenGenerationRefreshTokens, meta)
 	if err != nil {
 		return nil, err
 	}

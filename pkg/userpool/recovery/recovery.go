@@ -252,7 +252,7 @@ func (s *Resets) AdminResetUserPassword(ctx context.Context, in *api.AdminResetU
 		return nil, err
 	}
 	if hasChannel {
-		if err := s.codes.Send(ctx, p, mail.ForgotPassword, d, codes.Recipient{User: u}, code); err != nil {
+		if err := s.codes.Send(ctx, p, mail.ForgotPassword, d, codes.Recipient{User: u, ClientMetadata: in.ClientMetadata}, code); err != nil {
 			return nil, err
 		}
 	}

@@ -84,7 +84,7 @@ func decideRefresh(ctx context.Context, s *SignIn, c *signInCall) (*signInDecisi
 	if rt == "" {
 		return nil, msg.MissingParam("REFRESH_TOKEN")
 	}
-	res, err := s.lineages.Refresh(ctx, c.pool, c.client, rt, c.params["DEVICE_KEY"], func(username string) error {
+	res, err := s.lineages.Refresh(ctx, c.pool, c.client, rt, c.params["DEVICE_KEY"], c.meta, func(username string) error {
 		return model.CheckSecretHash(c.client, c.params["SECRET_HASH"], username)
 	})
 	if err != nil {

@@ -29,7 +29,7 @@ func (s *SignIn) GetTokensFromRefreshToken(ctx context.Context, in *api.GetToken
 	if err := model.CheckClientSecret(c, in.ClientSecret); err != nil {
 		return nil, err
 	}
-	res, err := s.lineages.Refresh(ctx, p, c, in.RefreshToken, in.DeviceKey, func(string) error { return nil })
+	res, err := s.lineages.Refresh(ctx, p, c, in.RefreshToken, in.DeviceKey, in.ClientMetadata, func(string) error { return nil })
 	if err != nil {
 		return nil, err
 	}

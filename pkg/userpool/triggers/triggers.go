@@ -8,6 +8,7 @@ package triggers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 
@@ -126,7 +127,11 @@ func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(ev
 		return nil, trigger.Failure(spec.Trigger, &trigger.InvocationError{Reason: "ResourceNotFoundException",
 			Cause: fmt.Errorf("no trigger invoker configured for %s", fn.ARN)})
 	}
-	out, err := tr.invoker.Invoke(ctx, fn, spec.Trigger.Invocation(), ev)
+	sent, err := wire(spec.Trigger, ev)
+	if err != nil {
+		return nil, cognito.Internal(err)
+	}
+	out, err := tr.invoker.Invoke(ctx, fn, spec.Trigger.Invocation(), sent)
 	if err != nil {
 		return nil, trigger.Failure(spec.Trigger, err)
 	}
@@ -192,4 +197,20 @@ func AttributeMap(list []model.AttributeType) map[string]string {
 		}
 	}
 	return out
+}
+
+// wire is the event as Cognito sends it. The aws-lambda-go types cannot say null where
+// Cognito does: a CustomMessage event's response fields are null until the function sets them
+// (a function may test for null), not "".
+func wire(t trigger.Trigger, ev any) (json.RawMessage, error) {
+	raw, err := json.Marshal(ev)
+	if err != nil || t != trigger.CustomMessage {
+		return raw, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	m["response"] = json.RawMessage(`{"smsMessage":null,"emailMessage":null,"emailSubject":null}`)
+	return json.Marshal(m)
 }
