@@ -45,30 +45,7 @@ func TestServeCallsTriggerFunctions(t *testing.T) {
 			"UnexpectedLambdaException", "PreSignUp invocation failed due to error ResourceNotFoundException."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := parseServeFlags(append([]string{"--memory", "--lambda-endpoint-url", ""}, tc.args...), io.Discard)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l, err := openLocal(context.Background(), cfg, clock.System{}, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			ctx := context.Background()
-			in := &api.CreateUserPoolInput{PoolName: "gated"}
-			in.LambdaConfig = &model.LambdaConfigType{PreSignUp: arn}
-			pool, err := l.app.Service.CreateUserPool(ctx, in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cin := &api.CreateUserPoolClientInput{UserPoolId: pool.UserPool.Id}
-			cin.ClientName = "web"
-			client, err := l.app.Service.CreateUserPoolClient(ctx, cin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pw := "Correct-Horse-9"
-			_, err = l.app.Service.SignUp(ctx, &api.SignUpInput{ClientId: client.UserPoolClient.ClientId, Username: "kim", Password: &pw})
+			err := signUpWithPreSignUp(t, arn, append([]string{"--memory", "--lambda-endpoint-url", ""}, tc.args...)...)
 			ce := cognito.As(err)
 			if ce == nil || ce.Type != tc.wantType || ce.Message != tc.wantMsg {
 				t.Fatalf("SignUp: %v, want %s %q", err, tc.wantType, tc.wantMsg)
@@ -102,30 +79,7 @@ func TestServeCallsTriggerWebhooks(t *testing.T) {
 	}))
 	defer srv.Close()
 	const arn = "arn:aws:lambda:us-east-1:123456789012:function:gatekeeper"
-	cfg, err := parseServeFlags([]string{"--memory", "--lambda-endpoint-url", "", "--trigger-webhook", "gatekeeper=" + srv.URL, "--webhook-secret", secret}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := openLocal(context.Background(), cfg, clock.System{}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	ctx := context.Background()
-	in := &api.CreateUserPoolInput{PoolName: "hooked"}
-	in.LambdaConfig = &model.LambdaConfigType{PreSignUp: arn}
-	pool, err := l.app.Service.CreateUserPool(ctx, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cin := &api.CreateUserPoolClientInput{UserPoolId: pool.UserPool.Id}
-	cin.ClientName = "web"
-	client, err := l.app.Service.CreateUserPoolClient(ctx, cin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw := "Correct-Horse-9"
-	_, err = l.app.Service.SignUp(ctx, &api.SignUpInput{ClientId: client.UserPoolClient.ClientId, Username: "kim", Password: &pw})
+	err := signUpWithPreSignUp(t, arn, "--memory", "--lambda-endpoint-url", "", "--trigger-webhook", "gatekeeper="+srv.URL, "--webhook-secret", secret)
 	if ce := cognito.As(err); ce == nil || ce.Type != "UserLambdaValidationException" || ce.Message != "PreSignUp failed with error invitation only." {
 		t.Fatalf("SignUp: %v", err)
 	}
@@ -146,4 +100,35 @@ func TestServeCallsTriggerWebhooks(t *testing.T) {
 			t.Errorf("serve %v started", args)
 		}
 	}
+}
+
+// signUpWithPreSignUp starts `cognate serve` with args, makes a pool whose PreSignUp is the
+// function arn and a client, and returns what SignUp answers.
+func signUpWithPreSignUp(t *testing.T, arn string, args ...string) error {
+	t.Helper()
+	cfg, err := parseServeFlags(args, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := openLocal(context.Background(), cfg, clock.System{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx := context.Background()
+	in := &api.CreateUserPoolInput{PoolName: "gated"}
+	in.LambdaConfig = &model.LambdaConfigType{PreSignUp: arn}
+	pool, err := l.app.Service.CreateUserPool(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cin := &api.CreateUserPoolClientInput{UserPoolId: pool.UserPool.Id}
+	cin.ClientName = "web"
+	client, err := l.app.Service.CreateUserPoolClient(ctx, cin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := "Correct-Horse-9"
+	_, err = l.app.Service.SignUp(ctx, &api.SignUpInput{ClientId: client.UserPoolClient.ClientId, Username: "kim", Password: &pw})
+	return err
 }

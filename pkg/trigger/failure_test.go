@@ -103,3 +103,15 @@ func TestInvokerPort(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+func TestFunctionName(t *testing.T) {
+	for in, want := range map[string]string{
+		"arn:aws:lambda:us-east-1:123456789012:function:hook":      "hook",
+		"arn:aws:lambda:us-east-1:123456789012:function:hook:live": "hook",
+		"hook": "hook",
+	} {
+		if got := trigger.FunctionName(in); got != want {
+			t.Errorf("FunctionName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package trigger
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -70,8 +71,24 @@ type InvocationError struct {
 	Cause error
 }
 
-// ReasonTimeout is the reason of a call that ran out of time.
-const ReasonTimeout = "Socket timeout while invoking Lambda function"
+// The reasons of the calls that got no answer, as Cognito's messages name them.
+const (
+	// ReasonTimeout is the reason of a call that ran out of time.
+	ReasonTimeout = "Socket timeout while invoking Lambda function"
+	// ReasonNotFound is the reason of a call to a function there is no way to reach.
+	ReasonNotFound = "ResourceNotFoundException"
+)
+
+// FunctionName is the function part of a Lambda ARN (arn:aws:lambda:<region>:<account>:function:
+// <name>[:<qualifier>]), or s itself when it is not one: backends that route by name match a
+// function's ARN by it too.
+func FunctionName(s string) string {
+	parts := strings.Split(s, ":")
+	if len(parts) >= 7 && parts[0] == "arn" && parts[5] == "function" {
+		return parts[6]
+	}
+	return s
+}
 
 func (e *InvocationError) Error() string {
 	if e.Cause != nil {

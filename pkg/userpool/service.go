@@ -140,7 +140,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		cfg.ConfigCacheTTL = 5 * time.Second
 	}
 	s.dir = directory.New(s.Ports, cfg.ConfigCacheTTL)
-	s.triggers = triggers.New(s.Ports, d.Triggers, cfg.Region)
+	s.triggers = triggers.New(d.Triggers, cfg.Region)
 	s.codes = codes.New(s.Ports, s.triggers)
 	s.sessions = sessions.New(s.Ports, s.dir)
 	s.limits = limits.New(s.Ports, s.dir)

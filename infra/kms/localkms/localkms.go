@@ -26,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -118,7 +117,7 @@ func Start(t testing.TB) *Emulator {
 			t.Errorf("stopping local-kms: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("local-kms log (tail):\n%s", tail(e.Log(), 4096))
+			t.Logf("local-kms log (tail):\n%s", gate.Tail(e.Log(), 4096))
 		}
 	})
 	return e
@@ -185,7 +184,7 @@ func build() (string, error) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		_ = os.Remove(tmp) // may not exist; the build error is the one to report
-		return "", fmt.Errorf("go build github.com/nsmithuk/local-kms@%s: %v\n%s", Version, err, tail(out.String(), 2048))
+		return "", fmt.Errorf("go build github.com/nsmithuk/local-kms@%s: %v\n%s", Version, err, gate.Tail(out.String(), 2048))
 	}
 	if err := os.Rename(tmp, bin); err != nil {
 		_ = os.Remove(tmp) // the rename error is the one to report
@@ -208,7 +207,7 @@ func emulatorModule() (string, error) {
 }
 
 func start(bin, dir string) (*Emulator, error) {
-	port, err := freePort()
+	port, err := gate.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +236,7 @@ func start(bin, dir string) (*Emulator, error) {
 	go func() { e.waitErr = cmd.Wait(); close(e.done) }()
 	if err := e.waitReady(); err != nil {
 		_ = e.stop()
-		return nil, fmt.Errorf("%w\n%s", err, tail(e.Log(), 2048))
+		return nil, fmt.Errorf("%w\n%s", err, gate.Tail(e.Log(), 2048))
 	}
 	e.StartedIn = time.Since(began)
 	e.Client = e.NewClient()
@@ -291,21 +290,4 @@ func (e *Emulator) stop() error {
 	case <-time.After(stopTimeout):
 		return fmt.Errorf("local-kms (pid %d) did not exit", e.cmd.Process.Pid)
 	}
-}
-
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	return port, err
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "…" + s[len(s)-n:]
 }

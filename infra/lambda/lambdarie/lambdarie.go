@@ -99,7 +99,7 @@ func Start(t testing.TB, pkg string, opts Options) *Function {
 	t.Cleanup(func() {
 		f.stop()
 		if t.Failed() {
-			t.Logf("emulator and function log (tail):\n%s", tail(f.Log(), 4096))
+			t.Logf("emulator and function log (tail):\n%s", gate.Tail(f.Log(), 4096))
 		}
 	})
 	return f
@@ -131,7 +131,7 @@ func emulatorBinary() (string, error) {
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		if err := cmd.Run(); err != nil {
-			rieErr = fmt.Errorf("go tool -n aws-lambda-rie: %v\n%s", err, tail(errb.String(), 2048))
+			rieErr = fmt.Errorf("go tool -n aws-lambda-rie: %v\n%s", err, gate.Tail(errb.String(), 2048))
 			return
 		}
 		rieBin = strings.TrimSpace(out.String())
@@ -163,7 +163,7 @@ func functionBinary(pkg string) (string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, tail(out.String(), 2048))
+		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, gate.Tail(out.String(), 2048))
 	}
 	fnBins[pkg] = bin
 	return bin, nil
@@ -177,11 +177,11 @@ func goCommand() string {
 }
 
 func start(rie, fn, dir string, opts Options) (*Function, error) {
-	invokePort, err := freePort()
+	invokePort, err := gate.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	apiPort, err := freePort()
+	apiPort, err := gate.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func start(rie, fn, dir string, opts Options) (*Function, error) {
 	go func() { _ = cmd.Wait(); close(f.done) }()
 	if err := f.waitReady(); err != nil {
 		f.stop()
-		return nil, fmt.Errorf("%w\n%s", err, tail(f.Log(), 2048))
+		return nil, fmt.Errorf("%w\n%s", err, gate.Tail(f.Log(), 2048))
 	}
 	f.Client = NewClient(f.Endpoint)
 	return f, nil
@@ -264,21 +264,4 @@ func (f *Function) stop() {
 		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
 		<-f.done
 	}
-}
-
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	return port, err
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "…" + s[len(s)-n:]
 }

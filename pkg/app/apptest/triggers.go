@@ -3,7 +3,6 @@ package apptest
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -47,7 +46,7 @@ type Invokers map[string]trigger.Invoker
 func (m Invokers) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trigger.Invocation, event any) (json.RawMessage, error) {
 	iv, ok := m[fn.ARN]
 	if !ok {
-		return nil, &trigger.InvocationError{Reason: "ResourceNotFoundException"}
+		return nil, &trigger.InvocationError{Reason: trigger.ReasonNotFound}
 	}
 	return iv.Invoke(ctx, fn, mode, event)
 }
@@ -437,24 +436,6 @@ func testAuthenticationTriggers(t *testing.T, newTable storetest.NewTable) {
 	})
 }
 
-// claimsOf decodes a JWT's payload (the signature is the server's business; GetUser checks it).
-func claimsOf(t *testing.T, jwt string) map[string]any {
-	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", jwt)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // PreTokenGeneration (§7.3): V1_0 changes the ID token's claims and the groups, V2_0 the access
 // token's claims and scopes too; suppress beats add, the claims a token sets itself stay, a
 // refresh fires TokenGeneration_RefreshTokens, and a failure issues no token.
@@ -468,7 +449,7 @@ func testPreTokenGeneration(t *testing.T, newTable storetest.NewTable) {
 	first := f.confirmedUser(t, "eve", "eve@example.com")
 	must(e.Client.CreateGroup(ctx, &cip.CreateGroupInput{UserPoolId: aws.String(f.poolID), GroupName: aws.String("staff")}))(t)
 	must(e.Client.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: aws.String(f.poolID), Username: aws.String("eve"), GroupName: aws.String("staff")}))(t)
-	sub := claimsOf(t, aws.ToString(first.IdToken))["sub"]
+	sub := claims(t, aws.ToString(first.IdToken))["sub"]
 
 	t.Run("V1_0 changes the ID token and the groups", func(t *testing.T) {
 		hook.Script(t, `{"response": {"claimsOverrideDetails": {
@@ -479,7 +460,7 @@ func testPreTokenGeneration(t *testing.T, newTable storetest.NewTable) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		id, access := claimsOf(t, aws.ToString(res.IdToken)), claimsOf(t, aws.ToString(res.AccessToken))
+		id, access := claims(t, aws.ToString(res.IdToken)), claims(t, aws.ToString(res.AccessToken))
 		if id["tenant"] != "acme" || id["email"] != nil || id["sub"] != sub {
 			t.Fatalf("ID token %v", id)
 		}
@@ -509,7 +490,7 @@ func testPreTokenGeneration(t *testing.T, newTable storetest.NewTable) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		id, access := claimsOf(t, aws.ToString(res.IdToken)), claimsOf(t, aws.ToString(res.AccessToken))
+		id, access := claims(t, aws.ToString(res.IdToken)), claims(t, aws.ToString(res.AccessToken))
 		if plan, _ := json.Marshal(id["plan"]); string(plan) != `{"tier":"gold"}` {
 			t.Fatalf("ID token %v", id)
 		}

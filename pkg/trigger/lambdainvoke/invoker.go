@@ -52,26 +52,16 @@ func (iv *Invoker) Route(function string, emulator *lambda.Client) {
 	iv.routes[function] = emulator
 }
 
-// FunctionName is the function part of a Lambda ARN (arn:aws:lambda:<region>:<account>:function:
-// <name>[:<qualifier>]), or s itself when it is not one.
-func FunctionName(s string) string {
-	parts := strings.Split(s, ":")
-	if len(parts) >= 7 && parts[0] == "arn" && parts[5] == "function" {
-		return parts[6]
-	}
-	return s
-}
-
 // target is the client and the name to invoke fn under.
 func (iv *Invoker) target(fn trigger.FunctionRef) (*lambda.Client, string, error) {
 	if c, ok := iv.routes[fn.ARN]; ok {
 		return c, EmulatorFunctionName, nil
 	}
-	if c, ok := iv.routes[FunctionName(fn.ARN)]; ok {
+	if c, ok := iv.routes[trigger.FunctionName(fn.ARN)]; ok {
 		return c, EmulatorFunctionName, nil
 	}
 	if iv.client == nil {
-		return nil, "", &trigger.InvocationError{Reason: "ResourceNotFoundException",
+		return nil, "", &trigger.InvocationError{Reason: trigger.ReasonNotFound,
 			Cause: fmt.Errorf("no Lambda endpoint for %s", fn.ARN)}
 	}
 	return iv.client, fn.ARN, nil

@@ -192,15 +192,3 @@ func TestUnknownFunction(t *testing.T) {
 		t.Fatalf("got %v", ce)
 	}
 }
-
-func TestFunctionName(t *testing.T) {
-	for in, want := range map[string]string{
-		"arn:aws:lambda:us-east-1:123456789012:function:hook":      "hook",
-		"arn:aws:lambda:us-east-1:123456789012:function:hook:live": "hook",
-		"hook": "hook",
-	} {
-		if got := lambdainvoke.FunctionName(in); got != want {
-			t.Errorf("FunctionName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -29,7 +29,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cognatehq/cognate/pkg/trigger"
@@ -149,19 +148,15 @@ func (iv *Invoker) url(fn trigger.FunctionRef) (string, bool) {
 	if u, ok := iv.urls[fn.ARN]; ok {
 		return u, true
 	}
-	parts := strings.Split(fn.ARN, ":")
-	if len(parts) >= 7 && parts[5] == "function" {
-		u, ok := iv.urls[parts[6]]
-		return u, ok
-	}
-	return "", false
+	u, ok := iv.urls[trigger.FunctionName(fn.ARN)]
+	return u, ok
 }
 
 // Invoke implements trigger.Invoker.
 func (iv *Invoker) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trigger.Invocation, event any) (json.RawMessage, error) {
 	target, ok := iv.url(fn)
 	if !ok {
-		return nil, &trigger.InvocationError{Reason: "ResourceNotFoundException", Cause: fmt.Errorf("no webhook for %s", fn.ARN)}
+		return nil, &trigger.InvocationError{Reason: trigger.ReasonNotFound, Cause: fmt.Errorf("no webhook for %s", fn.ARN)}
 	}
 	body, err := json.Marshal(event)
 	if err != nil {
@@ -252,7 +247,7 @@ func (r Router) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trigger
 		return r.Webhooks.Invoke(ctx, fn, mode, event)
 	}
 	if r.Next == nil {
-		return nil, &trigger.InvocationError{Reason: "ResourceNotFoundException", Cause: fmt.Errorf("no endpoint for %s", fn.ARN)}
+		return nil, &trigger.InvocationError{Reason: trigger.ReasonNotFound, Cause: fmt.Errorf("no endpoint for %s", fn.ARN)}
 	}
 	return r.Next.Invoke(ctx, fn, mode, event)
 }

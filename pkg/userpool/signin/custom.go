@@ -120,7 +120,7 @@ func (s *SignIn) customCall(src trigger.Source, st *signInStep) triggers.Call {
 
 // missingCustomTrigger is the answer when a pool has no function for a custom-auth trigger.
 func missingCustomTrigger(t trigger.Trigger) error {
-	return trigger.Failure(t, &trigger.InvocationError{Reason: "ResourceNotFoundException",
+	return trigger.Failure(t, &trigger.InvocationError{Reason: trigger.ReasonNotFound,
 		Cause: fmt.Errorf("the pool configures no %s function", t)})
 }
 

@@ -16,12 +16,10 @@ import (
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
-	"github.com/cognatehq/cognate/pkg/userpool/ports"
 )
 
 // Triggers calls trigger functions for the operations.
 type Triggers struct {
-	*ports.Ports
 	invoker trigger.Invoker
 	region  string
 }
@@ -29,8 +27,8 @@ type Triggers struct {
 // New builds the triggers room. A nil invoker calls nothing: a pool that configures a trigger
 // then fails the operation with UnexpectedLambdaException, as Cognito does for a function it
 // cannot invoke (fail closed: a PreSignUp that cannot run must not let everyone sign up).
-func New(p *ports.Ports, inv trigger.Invoker, region string) *Triggers {
-	return &Triggers{Ports: p, invoker: inv, region: region}
+func New(inv trigger.Invoker, region string) *Triggers {
+	return &Triggers{invoker: inv, region: region}
 }
 
 // Function is the function p's LambdaConfig names for t, and whether there is one.
@@ -124,7 +122,7 @@ func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(ev
 		fill(ev)
 	}
 	if tr.invoker == nil {
-		return nil, trigger.Failure(spec.Trigger, &trigger.InvocationError{Reason: "ResourceNotFoundException",
+		return nil, trigger.Failure(spec.Trigger, &trigger.InvocationError{Reason: trigger.ReasonNotFound,
 			Cause: fmt.Errorf("no trigger invoker configured for %s", fn.ARN)})
 	}
 	sent, err := wire(spec.Trigger, ev)
