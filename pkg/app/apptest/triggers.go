@@ -386,7 +386,9 @@ func testAuthenticationTriggers(t *testing.T, newTable storetest.NewTable) {
 		}
 		var po events.CognitoEventUserPoolsPostAuthentication
 		post.Last(t, &po)
-		if po.TriggerSource != "PostAuthentication_Authentication" || po.UserName != "dee" || po.Request.ClientMetadata["app"] != "web" ||
+		// InitiateAuth's ClientMetadata is PreAuthentication's validationData and reaches no
+		// PostAuthentication, as Cognito documents it.
+		if po.TriggerSource != "PostAuthentication_Authentication" || po.UserName != "dee" || len(po.Request.ClientMetadata) != 0 ||
 			po.Request.UserAttributes["cognito:user_status"] != "CONFIRMED" || po.Request.NewDeviceUsed {
 			t.Fatalf("PostAuthentication got %+v", po)
 		}
@@ -591,13 +593,16 @@ func testCustomAuth(t *testing.T, newTable storetest.NewTable) {
 	define, defineInv := StartHook(t, defineARN)
 	create, createInv := StartHook(t, createARN)
 	verify, verifyInv := StartHook(t, verifyARN)
+	pre, preInv := StartHook(t, preAuthARN)
 	e := StartWith(t, newTable, func(o *local.Options) {
-		o.Triggers = Invokers{defineARN: defineInv, createARN: createInv, verifyARN: verifyInv}
+		o.Triggers = Invokers{defineARN: defineInv, createARN: createInv, verifyARN: verifyInv, preAuthARN: preInv}
 	})
 	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
 		in.LambdaConfig = &types.LambdaConfigType{DefineAuthChallenge: aws.String(defineARN),
-			CreateAuthChallenge: aws.String(createARN), VerifyAuthChallengeResponse: aws.String(verifyARN)}
+			CreateAuthChallenge: aws.String(createARN), VerifyAuthChallengeResponse: aws.String(verifyARN),
+			PreAuthentication: aws.String(preAuthARN)}
 	})
+	pre.Script(t, `{}`)
 	c := must(e.Client.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("otp"),
 		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}}))(t)
 	client := aws.ToString(c.UserPoolClient.ClientId)
@@ -624,25 +629,44 @@ func testCustomAuth(t *testing.T, newTable storetest.NewTable) {
 		out := start()
 		var d events.CognitoEventUserPoolsDefineAuthChallenge
 		define.Last(t, &d)
-		if d.TriggerSource != "DefineAuthChallenge_Authentication" || len(d.Request.Session) != 0 || d.Request.ClientMetadata["channel"] != "email" ||
-			d.Request.UserAttributes["email"] != "hal@example.com" {
+		// InitiateAuth's ClientMetadata goes to PreAuthentication (as validationData) and not to
+		// Define or Create, as Cognito documents it; RespondToAuthChallenge's goes to all three.
+		if d.TriggerSource != "DefineAuthChallenge_Authentication" || len(d.Request.Session) != 0 || len(d.Request.ClientMetadata) != 0 ||
+			d.Request.UserAttributes["email"] != "hal@example.com" || d.Request.UserNotFound {
 			t.Fatalf("Define got %+v", d)
 		}
+		var c events.CognitoEventUserPoolsCreateAuthChallenge
+		create.Last(t, &c)
+		if len(c.Request.ClientMetadata) != 0 || c.Request.ChallengeName != "CUSTOM_CHALLENGE" {
+			t.Fatalf("Create got %+v", c.Request)
+		}
+		var p events.CognitoEventUserPoolsPreAuthentication
+		pre.Last(t, &p)
+		if p.UserName != "hal" || p.Request.ValidationData["channel"] != "email" || p.Request.UserAttributes["email"] != "hal@example.com" {
+			t.Fatalf("PreAuthentication got %+v", p)
+		}
+		preRounds := len(pre.Events(t))
 		verify.Script(t, `{"response": {"answerCorrect": true}}`)
 		define.Script(t, `{"response": {"issueTokens": true}}`)
-		res := must(answer(aws.ToString(out.Session), "424242"))(t)
+		res := must(e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(client),
+			ChallengeName: types.ChallengeNameTypeCustomChallenge, Session: out.Session,
+			ChallengeResponses: map[string]string{"USERNAME": "hal", "ANSWER": "424242"}, ClientMetadata: map[string]string{"round": "2"}}))(t)
 		if res.AuthenticationResult == nil || res.AuthenticationResult.RefreshToken == nil {
 			t.Fatalf("RespondToAuthChallenge answered %+v", res)
 		}
+		if len(pre.Events(t)) != preRounds {
+			t.Fatal("PreAuthentication ran again for the answer")
+		}
 		var v events.CognitoEventUserPoolsVerifyAuthChallenge
 		verify.Last(t, &v)
-		if v.Request.PrivateChallengeParameters["code"] != "424242" || v.Request.ChallengeAnswer != "424242" || v.TriggerSource != "VerifyAuthChallengeResponse_Authentication" {
+		if v.Request.PrivateChallengeParameters["code"] != "424242" || v.Request.ChallengeAnswer != "424242" || v.TriggerSource != "VerifyAuthChallengeResponse_Authentication" ||
+			v.Request.ClientMetadata["round"] != "2" || v.Request.UserNotFound {
 			t.Fatalf("Verify got %+v", v)
 		}
 		define.Last(t, &d)
 		if len(d.Request.Session) != 1 || d.Request.Session[0].ChallengeName != "CUSTOM_CHALLENGE" || !d.Request.Session[0].ChallengeResult ||
-			d.Request.Session[0].ChallengeMetadata != "CODE-1" {
-			t.Fatalf("Define's second round got the history %+v", d.Request.Session)
+			d.Request.Session[0].ChallengeMetadata != "CODE-1" || d.Request.ClientMetadata["round"] != "2" {
+			t.Fatalf("Define's second round got %+v", d.Request)
 		}
 		_, err := answer(aws.ToString(out.Session), "424242")
 		wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
@@ -654,6 +678,9 @@ func testCustomAuth(t *testing.T, newTable storetest.NewTable) {
 		define.Script(t, `{"response": {"failAuthentication": true}}`)
 		_, err := answer(aws.ToString(out.Session), "000000")
 		wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+		define.Script(t, `{"response": {"issueTokens": true}}`)
+		_, err = answer(aws.ToString(out.Session), "424242")
+		wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
 	})
 
 	t.Run("a wrong answer can be followed by another challenge", func(t *testing.T) {
@@ -672,6 +699,7 @@ func testCustomAuth(t *testing.T, newTable storetest.NewTable) {
 
 	t.Run("starting with SRP: the password, then a custom challenge", func(t *testing.T) {
 		a := &srpAttempt{f: f, client: newSRPClient(t)}
+		preRounds := len(pre.Events(t))
 		define.Script(t, `{"response": {"challengeName": "PASSWORD_VERIFIER"}}`)
 		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeCustomAuth,
 			AuthParameters: map[string]string{"USERNAME": "hal", "SRP_A": a.client.SRPA(), "CHALLENGE_NAME": "SRP_A"}}))(t)
@@ -704,6 +732,9 @@ func testCustomAuth(t *testing.T, newTable storetest.NewTable) {
 		if len(d.Request.Session) != 3 {
 			t.Fatalf("Define's last round got %d rounds", len(d.Request.Session))
 		}
+		if n := len(pre.Events(t)) - preRounds; n != 1 {
+			t.Fatalf("PreAuthentication ran %d times in one custom sign-in", n)
+		}
 
 		// A wrong password never reaches Define again.
 		b := &srpAttempt{f: f, client: newSRPClient(t)}
@@ -717,6 +748,76 @@ func testCustomAuth(t *testing.T, newTable storetest.NewTable) {
 		wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
 		if len(define.Events(t)) != rounds {
 			t.Fatal("Define ran after a wrong password")
+		}
+	})
+
+	t.Run("a PreAuthentication refusal comes before any challenge", func(t *testing.T) {
+		rounds := len(define.Events(t))
+		pre.Script(t, `{"error": "not from this network"}`)
+		defer pre.Script(t, `{}`)
+		_, err := e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeCustomAuth,
+			AuthParameters: map[string]string{"USERNAME": "hal"}})
+		wantErr(t, err, "UserLambdaValidationException", "PreAuthentication failed with error not from this network.")
+		if len(define.Events(t)) != rounds {
+			t.Fatal("Define ran after PreAuthentication refused")
+		}
+	})
+
+	// With existence errors hidden, a name that matches nobody goes through the triggers with
+	// userNotFound, so a function can pose a challenge as it would to a real user; the sign-in
+	// can only end as a wrong answer does. With LEGACY the name is refused at once.
+	t.Run("an unknown name", func(t *testing.T) {
+		hidden := must(e.Client.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("otp-hidden"),
+			ExplicitAuthFlows:          []types.ExplicitAuthFlowsType{"ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+			PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled}))(t)
+		hiddenID := hidden.UserPoolClient.ClientId
+		define.Script(t, `{"response": {"challengeName": "CUSTOM_CHALLENGE"}}`)
+		create.Script(t, `{"response": {"publicChallengeParameters": {"sentTo": "n***@example.com"}, "privateChallengeParameters": {"code": "135790"}}}`)
+		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: hiddenID, AuthFlow: types.AuthFlowTypeCustomAuth,
+			AuthParameters: map[string]string{"USERNAME": "nobody"}}))(t)
+		if out.ChallengeName != types.ChallengeNameTypeCustomChallenge || out.ChallengeParameters["sentTo"] != "n***@example.com" ||
+			out.ChallengeParameters["USERNAME"] != "nobody" || aws.ToString(out.Session) == "" {
+			t.Fatalf("InitiateAuth answered %+v", out)
+		}
+		var p events.CognitoEventUserPoolsPreAuthentication
+		pre.Last(t, &p)
+		var d events.CognitoEventUserPoolsDefineAuthChallenge
+		define.Last(t, &d)
+		var c events.CognitoEventUserPoolsCreateAuthChallenge
+		create.Last(t, &c)
+		if !p.Request.UserNotFound || p.UserName != "nobody" || !d.Request.UserNotFound || d.UserName != "nobody" || len(d.Request.UserAttributes) != 0 ||
+			!c.Request.UserNotFound || len(c.Request.UserAttributes) != 0 {
+			t.Fatalf("the triggers were not told userNotFound: %+v / %+v / %+v", p.Request, d.Request, c.Request)
+		}
+
+		verify.Script(t, `{"response": {"answerCorrect": true}}`)
+		define.Script(t, `{"response": {"issueTokens": true}}`)
+		respond := func(session *string) error {
+			_, err := e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: hiddenID,
+				ChallengeName: types.ChallengeNameTypeCustomChallenge, Session: session,
+				ChallengeResponses: map[string]string{"USERNAME": "nobody", "ANSWER": "135790"}})
+			return err
+		}
+		wantErr(t, respond(out.Session), "NotAuthorizedException", "Incorrect username or password.")
+		var v events.CognitoEventUserPoolsVerifyAuthChallenge
+		verify.Last(t, &v)
+		define.Last(t, &d)
+		if !v.Request.UserNotFound || v.Request.PrivateChallengeParameters["code"] != "135790" || !d.Request.UserNotFound || len(d.Request.Session) != 1 {
+			t.Fatalf("the answer's triggers: %+v / %+v", v.Request, d.Request)
+		}
+		wantErr(t, respond(out.Session), "NotAuthorizedException", "Invalid session for the user, session is expired.")
+
+		define.Script(t, `{"response": {"failAuthentication": true}}`)
+		_, err := e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: hiddenID, AuthFlow: types.AuthFlowTypeCustomAuth,
+			AuthParameters: map[string]string{"USERNAME": "nobody"}})
+		wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+
+		rounds := len(define.Events(t))
+		_, err = e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeCustomAuth,
+			AuthParameters: map[string]string{"USERNAME": "nobody"}})
+		wantErr(t, err, "UserNotFoundException", "User does not exist.")
+		if len(define.Events(t)) != rounds {
+			t.Fatal("with LEGACY, Define ran for an unknown name")
 		}
 	})
 

@@ -58,21 +58,27 @@ func readCustomAnswer(c *signInCall) error {
 }
 
 // unknownCustomUser answers CUSTOM_AUTH for a name that matches nobody. With existence errors
-// hidden Cognito runs the triggers with userNotFound; Cognate does not yet, and answers as a
-// failed custom sign-in does.
+// hidden the flow goes on with no user (nil), as Cognito's does: the triggers are told
+// userNotFound, so a function can pose the challenge it would pose a real user, and the sign-in
+// can only end as a failed one does (customRound).
 func unknownCustomUser(ctx context.Context, s *SignIn, c *signInCall) error {
 	if c.client.HidesExistence() {
-		return msg.Incorrect()
+		return nil
 	}
 	return msg.UserNotFound()
 }
 
-// decideCustomAuth is CUSTOM_AUTH's InitiateAuth: the first round, for a user who may sign in
-// (a disabled or unconfirmed one is told so before any trigger runs).
+// decideCustomAuth is CUSTOM_AUTH's InitiateAuth: PreAuthentication, then the first round, for
+// a user who may sign in (a disabled or unconfirmed one is told so before any trigger runs).
 func decideCustomAuth(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
 	st := c.step()
-	if u := st.user; !u.Enabled || u.Status == model.StatusUnconfirmed {
+	if u := st.user; u != nil && (!u.Enabled || u.Status == model.StatusUnconfirmed) {
 		return nil, accountStateErr(u)
+	}
+	// The one PreAuthentication of a custom sign-in; a PASSWORD_VERIFIER inside it does not
+	// fire another (carry).
+	if err := s.preAuthentication(ctx, st); err != nil {
+		return nil, err
 	}
 	if c.srpA != nil {
 		// Define sees the SRP_A round as passed and answers PASSWORD_VERIFIER; the verifier's
@@ -94,9 +100,12 @@ func decideCustomAnswer(ctx context.Context, s *SignIn, c *signInCall) (*signInD
 	if err := json.Unmarshal([]byte(c.sess.Data[sessPrivate]), &private); err != nil {
 		return nil, msg.Internal(err)
 	}
+	if st.user == nil {
+		st.typed = c.sess.Username // the name the simulated round was posed to
+	}
 	ev, err := s.triggers.Run(ctx, st.pool, s.customCall(trigger.VerifyAuthChallengeResponseAuthentication, st), func(ev any) {
 		req := &ev.(*events.CognitoEventUserPoolsVerifyAuthChallenge).Request
-		req.UserAttributes = triggers.UserAttributes(st.user)
+		req.UserAttributes, req.UserNotFound = st.userAttributes()
 		req.PrivateChallengeParameters = private
 		req.ChallengeAnswer = c.params["ANSWER"]
 		req.ClientMetadata = st.meta
@@ -115,7 +124,7 @@ func decideCustomAnswer(ctx context.Context, s *SignIn, c *signInCall) (*signInD
 
 // customCall is a custom-auth trigger call for the step's user.
 func (s *SignIn) customCall(src trigger.Source, st *signInStep) triggers.Call {
-	return triggers.Call{Source: src, UserName: st.user.Username, ClientID: st.client.ID}
+	return triggers.Call{Source: src, UserName: st.userName(), ClientID: st.client.ID}
 }
 
 // missingCustomTrigger is the answer when a pool has no function for a custom-auth trigger.
@@ -134,7 +143,7 @@ func (s *SignIn) customRound(ctx context.Context, st *signInStep, history []*eve
 	}
 	ev, err := s.triggers.Run(ctx, st.pool, s.customCall(trigger.DefineAuthChallengeAuthentication, st), func(ev any) {
 		req := &ev.(*events.CognitoEventUserPoolsDefineAuthChallenge).Request
-		req.UserAttributes = triggers.UserAttributes(st.user)
+		req.UserAttributes, req.UserNotFound = st.userAttributes()
 		req.Session = history
 		req.ClientMetadata = st.meta
 	})
@@ -146,7 +155,12 @@ func (s *SignIn) customRound(ctx context.Context, st *signInStep, history []*eve
 	}
 	define := ev.(*events.CognitoEventUserPoolsDefineAuthChallenge).Response
 	switch {
-	case define.FailAuthentication:
+	case define.FailAuthentication, define.IssueTokens && st.user == nil:
+		// Tokens for a name that matches nobody end as a wrong answer does. Either way the
+		// answered Session is spent: a failed sign-in cannot be answered again.
+		if err := s.commitStep(ctx, st); err != nil {
+			return nil, err
+		}
 		return nil, msg.Incorrect()
 	case define.IssueTokens:
 		return &signInDecision{step: st, proven: true}, nil
@@ -166,7 +180,7 @@ func (s *SignIn) customRound(ctx context.Context, st *signInStep, history []*eve
 	}
 	ev, err = s.triggers.Run(ctx, st.pool, s.customCall(trigger.CreateAuthChallengeAuthentication, st), func(ev any) {
 		req := &ev.(*events.CognitoEventUserPoolsCreateAuthChallenge).Request
-		req.UserAttributes = triggers.UserAttributes(st.user)
+		req.UserAttributes, req.UserNotFound = st.userAttributes()
 		req.ChallengeName = define.ChallengeName
 		req.Session = history
 		req.ClientMetadata = st.meta
@@ -190,10 +204,14 @@ func (s *SignIn) customRound(ctx context.Context, st *signInStep, history []*eve
 	for k, v := range create.PublicChallengeParameters {
 		params[k] = v
 	}
-	params["USERNAME"] = st.user.Username
-	u := st.user
-	next := &sessions.Session{PoolID: st.pool.Id, ClientID: st.client.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username,
+	params["USERNAME"] = st.userName()
+	next := &sessions.Session{PoolID: st.pool.Id, ClientID: st.client.ID, Username: st.userName(),
 		Challenge: challengeCustom, Data: map[string]string{sessHistory: string(hist), sessPrivate: string(priv),
 			sessName: define.ChallengeName, sessMeta: create.ChallengeMetadata}}
+	if u := st.user; u != nil {
+		next.UserKey, next.Sub = u.Stored.Key, u.Sub()
+	} else {
+		next.Data[sessions.KeyTyped] = st.typed // a simulated session (UserKey ""), answered by that name
+	}
 	return &signInDecision{step: st, next: next, out: &api.AuthOutput{ChallengeName: challengeCustom, ChallengeParameters: params}}, nil
 }

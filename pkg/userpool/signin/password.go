@@ -53,7 +53,9 @@ const (
 type signInStep struct {
 	pool   *model.Pool
 	client *model.Client
-	user   *model.User
+	user   *model.User // nil: a name that matches nobody, with existence errors hidden
+	// typed is the USERNAME the call sent.
+	typed string
 	// device is the DEVICE_KEY presented in this step ("" = none).
 	device string
 	// consume holds the ops that use up the Session this step answered; they commit with the
@@ -66,8 +68,8 @@ type signInStep struct {
 	reserved bool
 	// change, when set, edits the user in the transaction that commits the outcome.
 	change func(u *model.User) ([]store.Op, error)
-	// meta is the call's ClientMetadata, forwarded to the triggers.
-	meta map[string]string
+	// meta and validation are the call's ClientMetadata as the triggers get it (signInCall).
+	meta, validation map[string]string
 	// newDevice: this sign-in issues NewDeviceMetadata (PostAuthentication's newDeviceUsed).
 	newDevice bool
 	// tokenSource is the pre-token-generation source of the tokens this step mints: ""
@@ -78,6 +80,24 @@ type signInStep struct {
 	// history as the PASSWORD_VERIFIER's SECRET_BLOCK carries it.
 	custom      []*events.CognitoEventUserPoolsChallengeResult
 	customBlock string
+}
+
+// userName is the userName the step's trigger events carry: the user's, or what was typed for
+// a name that matches nobody.
+func (st *signInStep) userName() string {
+	if st.user == nil {
+		return st.typed
+	}
+	return st.user.Username
+}
+
+// userAttributes are the step's user's attributes as trigger events carry them, and
+// userNotFound for a name that matches nobody (no attributes then).
+func (st *signInStep) userAttributes() (attrs map[string]string, userNotFound bool) {
+	if st.user == nil {
+		return map[string]string{}, true
+	}
+	return triggers.UserAttributes(st.user), false
 }
 
 // readPassword checks USER_PASSWORD_AUTH's parameters.
@@ -120,14 +140,7 @@ func (s *SignIn) countAttemptFor(ctx context.Context, p *model.Pool, c *model.Cl
 // userNotFound, as Cognito does: its refusal is the answer, as it would be for a real user.
 func unknownUserPassword(ctx context.Context, s *SignIn, c *signInCall) error {
 	if c.client.HidesExistence() {
-		_, err := s.triggers.Run(ctx, c.pool, triggers.Call{Source: trigger.PreAuthenticationAuthentication,
-			UserName: c.username, ClientID: c.client.ID}, func(ev any) {
-			req := &ev.(*events.CognitoEventUserPoolsPreAuthentication).Request
-			req.UserAttributes = map[string]string{}
-			req.ValidationData = c.meta
-			req.UserNotFound = true
-		})
-		if err != nil {
+		if err := s.preAuthentication(ctx, c.step()); err != nil {
 			return err
 		}
 	}

@@ -94,9 +94,14 @@ type signInCall struct {
 	name   string            // the AuthFlow or ChallengeName
 	params map[string]string // AuthParameters or ChallengeResponses, never nil
 	token  string            // the Session sent
-	meta   map[string]string // ClientMetadata, forwarded to the triggers
-	pool   *model.Pool
-	client *model.Client
+	// meta is RespondToAuthChallenge's ClientMetadata, which Cognito forwards to the triggers
+	// of the step (Define, Create, Verify, PostAuthentication, PreTokenGeneration); validation
+	// is InitiateAuth's, which it forwards only to PreAuthentication (as validationData) and
+	// UserMigration. Each is nil in the other call.
+	meta       map[string]string
+	validation map[string]string
+	pool       *model.Pool
+	client     *model.Client
 
 	// Set by the phases.
 	username string            // USERNAME
@@ -114,7 +119,8 @@ type signInCall struct {
 
 // step is the signInStep the call's decision starts from.
 func (c *signInCall) step() *signInStep {
-	return &signInStep{pool: c.pool, client: c.client, user: c.user, device: c.params["DEVICE_KEY"], consume: c.consume, reserved: c.reserved, meta: c.meta}
+	return &signInStep{pool: c.pool, client: c.client, user: c.user, typed: c.username, device: c.params["DEVICE_KEY"], consume: c.consume,
+		reserved: c.reserved, meta: c.meta, validation: c.validation}
 }
 
 // signInDecision is what a handler decided; carry carries it out. Exactly one of verdict,
@@ -142,7 +148,7 @@ func (s *SignIn) InitiateAuth(ctx context.Context, in *api.InitiateAuthInput) (*
 	if err != nil {
 		return nil, err
 	}
-	return s.initiate(ctx, &signInCall{name: in.AuthFlow, params: in.AuthParameters, token: in.Session, pool: p, client: c, meta: in.ClientMetadata})
+	return s.initiate(ctx, &signInCall{name: in.AuthFlow, params: in.AuthParameters, token: in.Session, pool: p, client: c, validation: in.ClientMetadata})
 }
 
 // AdminInitiateAuth starts a sign-in from a trusted back end.
@@ -151,7 +157,7 @@ func (s *SignIn) AdminInitiateAuth(ctx context.Context, in *api.AdminInitiateAut
 	if err != nil {
 		return nil, err
 	}
-	return s.initiate(ctx, &signInCall{admin: true, name: in.AuthFlow, params: in.AuthParameters, token: in.Session, pool: p, client: c, meta: in.ClientMetadata})
+	return s.initiate(ctx, &signInCall{admin: true, name: in.AuthFlow, params: in.AuthParameters, token: in.Session, pool: p, client: c, validation: in.ClientMetadata})
 }
 
 // RespondToAuthChallenge answers a challenge for a public client.
@@ -315,7 +321,11 @@ func (s *SignIn) carry(ctx context.Context, d *signInDecision) (*api.AuthOutput,
 	case d.verdict != nil:
 		// PreAuthentication: the user is known, the password not judged yet (SRP reaches its
 		// password with the PASSWORD_VERIFIER answer, not at InitiateAuth). A refusal is no
-		// failed password: the attempt counted while the user was read is taken back.
+		// failed password: the attempt counted while the user was read is taken back. A password
+		// inside a custom sign-in (CUSTOM_WITH_SRP) had its PreAuthentication when that began.
+		if d.step.custom != nil {
+			return s.passwordVerdict(ctx, d.step, d.verdict)
+		}
 		if err := s.preAuthentication(ctx, d.step); err != nil {
 			if d.step.reserved {
 				s.limits.ReleaseAttempt(ctx, d.step.pool, d.step.user)
@@ -346,14 +356,15 @@ func (s *SignIn) carry(ctx context.Context, d *signInDecision) (*api.AuthOutput,
 	return d.out, nil
 }
 
-// preAuthentication fires the pool's PreAuthentication trigger for the step's user; a refusal
-// (the function's error) is the sign-in's answer.
+// preAuthentication fires the pool's PreAuthentication trigger for the step's user, or, for a
+// name that matches nobody with existence errors hidden (st.user nil), told userNotFound as
+// Cognito tells it; a refusal (the function's error) is the sign-in's answer.
 func (s *SignIn) preAuthentication(ctx context.Context, st *signInStep) error {
 	_, err := s.triggers.Run(ctx, st.pool, triggers.Call{Source: trigger.PreAuthenticationAuthentication,
-		UserName: st.user.Username, ClientID: st.client.ID}, func(ev any) {
+		UserName: st.userName(), ClientID: st.client.ID}, func(ev any) {
 		req := &ev.(*events.CognitoEventUserPoolsPreAuthentication).Request
-		req.UserAttributes = triggers.UserAttributes(st.user)
-		req.ValidationData = st.meta // Cognito forwards ClientMetadata as validationData here
+		req.UserAttributes, req.UserNotFound = st.userAttributes()
+		req.ValidationData = st.validation // InitiateAuth's ClientMetadata, as Cognito forwards it
 	})
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -200,7 +201,17 @@ func AttributeMap(list []model.AttributeType) map[string]string {
 // wire is the event as Cognito sends it. The aws-lambda-go types cannot say null where
 // Cognito does: a CustomMessage event's response fields are null until the function sets them
 // (a function may test for null), not "".
+//
+// A call that forwards no ClientMetadata to the function (InitiateAuth to most triggers, a call
+// sent without it) sends clientMetadata {}, never null: a function written for Cognito may read a
+// key of it without testing it first, and a Python one's request.get("clientMetadata", {})
+// would hand null on.
 func wire(t trigger.Trigger, ev any) (json.RawMessage, error) {
+	if req := reflect.ValueOf(ev).Elem().FieldByName("Request"); req.IsValid() {
+		if cm := req.FieldByName("ClientMetadata"); cm.IsValid() && cm.Kind() == reflect.Map && cm.IsNil() {
+			cm.Set(reflect.MakeMap(cm.Type()))
+		}
+	}
 	raw, err := json.Marshal(ev)
 	if err != nil || t != trigger.CustomMessage {
 		return raw, err
