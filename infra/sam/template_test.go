@@ -383,3 +383,45 @@ func TestTemplateTriggerInvocation(t *testing.T) {
 		t.Error("no HasTriggerPrefix condition: an empty prefix must grant nothing")
 	}
 }
+
+// Every function that starts through awsapp (which checks its table and envelope key at cold
+// start, so wrong settings fail the start with a message naming them) may make those two checks:
+// dynamodb:DescribeTable on the table and kms:DescribeKey on the envelope key.
+func TestTemplateColdStartChecks(t *testing.T) {
+	tpl, _ := loadTemplate(t)
+	fns := makefileFunctions(t)
+	checked := 0
+	tpl.get("Resources").each(func(id string, r node) {
+		pkg, ok := fns[id]
+		if !ok {
+			return
+		}
+		main, err := os.ReadFile(filepath.Join(root, "functions", pkg, "main.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(main), "awsapp.Load(") {
+			return
+		}
+		checked++
+		grants := map[string]bool{}
+		r.get("Properties").get("Policies").walk(func(n node) {
+			a := n.get("Action")
+			if a.Node == nil {
+				return
+			}
+			res := n.get("Resource")
+			for _, act := range append([]string{a.Value}, nodeValues(a)...) {
+				grants[act+" on "+res.Tag+" "+res.Value] = true
+			}
+		})
+		for _, want := range []string{"dynamodb:DescribeTable on !GetAtt Table.Arn", "kms:DescribeKey on !GetAtt EnvelopeKey.Arn"} {
+			if !grants[want] {
+				t.Errorf("%s starts through awsapp but is not granted %s (grants: %v)", id, want, grants)
+			}
+		}
+	})
+	if checked == 0 {
+		t.Fatal("no function starts through awsapp.Load: the test reads the wrong files")
+	}
+}

@@ -56,6 +56,7 @@ type Clients struct {
 	KMS      interface {
 		envelope.KMSAPI
 		signer.KMSAPI
+		KeyDescriber
 	}
 	SES ses.API
 	SNS sender.API
@@ -108,6 +109,9 @@ func NewLogger(level string) *slog.Logger {
 func New(ctx context.Context, cfg *config.Config, c Clients, logger *slog.Logger) (*Runtime, error) {
 	clk := clock.System{}
 	tbl := dynamo.New(c.DynamoDB, cfg.Table, clk, dynamo.WithTimeout(cfg.CallTimeout))
+	if err := probe(ctx, cfg, tbl, c.KMS); err != nil {
+		return nil, err
+	}
 	mk, err := envelope.NewKMSMasterKey(c.KMS, envelope.KMSMasterKeyConfig{KeyID: cfg.EnvelopeKeyARN, Timeout: cfg.CallTimeout})
 	if err != nil {
 		return nil, err

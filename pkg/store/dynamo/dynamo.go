@@ -1027,3 +1027,36 @@ func (t *Table) enableTTL(ctx context.Context, call func(func(context.Context) e
 	}
 	return nil
 }
+
+// Verify checks that the table is there and is one this package can use (pk HASH, sk RANGE),
+// with one DescribeTable: a function checks it at cold start, so a wrong COGNATE_TABLE fails the
+// start with a clear message rather than every request. The error names the problem, not the
+// setting; ErrTableMissing marks a table that is not there.
+func (t *Table) Verify(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	out, err := t.api.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(t.name)})
+	if isCode(err, "ResourceNotFoundException") {
+		return fmt.Errorf("%w: %v", ErrTableMissing, err)
+	}
+	if err != nil {
+		return err
+	}
+	var hash, rng string
+	for _, k := range out.Table.KeySchema {
+		switch k.KeyType {
+		case types.KeyTypeHash:
+			hash = aws.ToString(k.AttributeName)
+		case types.KeyTypeRange:
+			rng = aws.ToString(k.AttributeName)
+		}
+	}
+	if hash != attrPK || rng != attrSK {
+		return fmt.Errorf("its key is (%q, %q); Cognate's table has %s (HASH) and %s (RANGE)", hash, rng, attrPK, attrSK)
+	}
+	return nil
+}
+
+// ErrTableMissing: the table Verify was asked about does not exist (in that account, region and
+// endpoint).
+var ErrTableMissing = errors.New("no such table")
