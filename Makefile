@@ -5,7 +5,7 @@ NODE_DIR := infra/node
 FUZZTIME ?= 10000x
 export GOFLAGS ?= -mod=mod
 
-.PHONY: help generate run build build-local build-lambdas deploy invoke FORCE test test-go test-fuzz vet lint deps node-deps cli-deps java-deps clean bench
+.PHONY: help generate run build build-local build-lambdas deploy invoke invoke-local FORCE test test-go test-fuzz vet lint deps node-deps cli-deps java-deps clean bench
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n", $$1, $$2}'
@@ -41,9 +41,21 @@ deploy: ## sam build and sam deploy (STAGE=dev|prod; needs the SAM CLI and AWS c
 	sam build
 	sam deploy --config-env $(STAGE)
 
-invoke: ## sam local invoke FN=<LogicalId> EVENT=events/<function>/<case>.json (needs SAM and Docker)
+invoke: ## sam local invoke FN=<LogicalId> EVENT=events/<function>/<case>.json (needs SAM and Docker; events/env.json points it at local emulators)
 	sam build $(FN)
-	sam local invoke $(FN) -e $(EVENT)
+	sam local invoke $(FN) -e $(EVENT) $(if $(ENV_VARS),--env-vars $(ENV_VARS))
+
+# The same without SAM or Docker: FN's own binary under the AWS Lambda Runtime Interface
+# Emulator, with the emulators its role talks to, the state the event assumes made first
+# (pkg/awsapp TestInvokeLocal); prints what the function answered.
+invoke-local: node-deps java-deps ## run FN=<LogicalId> EVENT=events/<dir>/<case>.json locally under the Lambda emulator, no Docker
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke-local FN=<LogicalId> EVENT=events/<dir>/<case>.json"; exit 2; }
+	@out=$$(mktemp) && log=$$(mktemp) && trap 'rm -f $$out $$log' EXIT && \
+	  COGNATE_INVOKE_FN=$(FN) COGNATE_INVOKE_EVENT=$(abspath $(EVENT)) COGNATE_INVOKE_OUT=$$out \
+	  COGNATE_REQUIRE_LAMBDA=1 COGNATE_REQUIRE_DYNAMODB=1 COGNATE_REQUIRE_KMS=1 \
+	  $(GO) test -count=1 -run '^TestInvokeLocal$$' ./pkg/awsapp >$$log 2>&1 || \
+	  { grep -v '^\s*\(START\|END\|REPORT\) RequestId' $$log | tail -40; echo "make invoke-local: $(FN) did not answer"; exit 1; }; \
+	  cat $$out
 
 FORCE:
 

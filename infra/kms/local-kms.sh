@@ -4,7 +4,9 @@
 #
 #   infra/kms/local-kms.sh build [OUT]   build the binary to OUT (default: bin/local-kms)
 #   infra/kms/local-kms.sh run           build, then run it in the foreground on 127.0.0.1:$PORT
-#                                        (default 4599) with its data in a temporary directory
+#                                        (default 4599) with its data in a temporary directory and
+#                                        the keys of $KMS_SEED_PATH (default none; env-seed.yaml
+#                                        holds the key events/env.json names)
 #   infra/kms/local-kms.sh warm          build it where the Go tests look for it (the user cache
 #                                        directory), e.g. from `make deps`
 #
@@ -34,7 +36,7 @@ case "${1:-}" in
     data="$(mktemp -d)"
     trap 'rm -rf "$data" "$(dirname "$bin")"' EXIT
     echo "local-kms on http://127.0.0.1:${PORT:-4599} (data in $data); Ctrl-C stops it" >&2
-    PORT="${PORT:-4599}" KMS_DATA_PATH="$data" KMS_SEED_PATH="$data/no-seed.yaml" \
+    PORT="${PORT:-4599}" KMS_DATA_PATH="$data" KMS_SEED_PATH="${KMS_SEED_PATH:-$data/no-seed.yaml}" \
       KMS_REGION="${KMS_REGION:-us-east-1}" KMS_ACCOUNT_ID="${KMS_ACCOUNT_ID:-111122223333}" "$bin"
     ;;
   warm)

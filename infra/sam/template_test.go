@@ -1,6 +1,7 @@
 package sam
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -423,5 +424,57 @@ func TestTemplateColdStartChecks(t *testing.T) {
 	})
 	if checked == 0 {
 		t.Fatal("no function starts through awsapp.Load: the test reads the wrong files")
+	}
+}
+
+// events/env.json is `sam local invoke --env-vars`: SAM passes a variable to a function only if
+// the template declares it (in Globals or on the function), and silently drops the rest; its
+// envelope key is the one infra/kms/env-seed.yaml seeds local-kms with.
+func TestEnvVarsFile(t *testing.T) {
+	tpl, _ := loadTemplate(t)
+	b, err := os.ReadFile(filepath.Join(root, "events", "env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]map[string]string
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatalf("events/env.json: %v", err)
+	}
+	declared := func(n node) map[string]bool {
+		out := map[string]bool{}
+		n.get("Environment").get("Variables").each(func(k string, _ node) { out[k] = true })
+		return out
+	}
+	global := declared(tpl.get("Globals").get("Function"))
+	functions := map[string]map[string]bool{}
+	tpl.get("Resources").each(func(id string, r node) {
+		if r.get("Type").str() == "AWS::Serverless::Function" {
+			functions[id] = declared(r.get("Properties"))
+		}
+	})
+	for scope, vars := range file {
+		targets := functions
+		if scope != "Parameters" {
+			if _, ok := functions[scope]; !ok {
+				t.Errorf("events/env.json: %s is not a function of template.yaml", scope)
+				continue
+			}
+			targets = map[string]map[string]bool{scope: functions[scope]}
+		}
+		for name := range vars {
+			for id, own := range targets {
+				if !global[name] && !own[name] {
+					t.Errorf("events/env.json sets %s for %s, which template.yaml does not declare: SAM would drop it", name, id)
+				}
+			}
+		}
+	}
+	arn := file["Parameters"]["COGNATE_ENVELOPE_KEY_ARN"]
+	seed, err := os.ReadFile(filepath.Join(root, "infra", "kms", "env-seed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := strings.LastIndex(arn, "/"); i < 0 || !strings.Contains(string(seed), "KeyId: "+arn[i+1:]) {
+		t.Errorf("COGNATE_ENVELOPE_KEY_ARN %q is not the key infra/kms/env-seed.yaml seeds", arn)
 	}
 }

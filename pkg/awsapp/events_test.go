@@ -1,21 +1,23 @@
 package awsapp_test
 
-// TestEvents is issue 3's "every sample event through its function": each file under events/
-// goes through the very handler the function's main starts — lambdahttp.Handler over
-// Runtime.FamilyHandler or Runtime.OAuthHandler, authorizer.Handler over Runtime.VerifyAccessToken,
-// allowlist.Handler, Runtime.RotateKeysHandler — on a Runtime built by awsapp.New from a
-// *config.Config parsed the way config.FromEnv parses a function's environment, with its AWS
-// clients pointed at emulators: DynamoDB Local (infra/dynamodb/ddblocal), local-kms
-// (infra/kms/localkms: the envelope key, and the per-pool signing keys in kms mode) and
-// aws-ses-v2-local (infra/ses/seslocal). SNS points at a closed port: no event sends an SMS.
+// TestEvents is issue 3's "every sample event through its function", and issue 12's "through
+// the real function binary under the emulator": each file under events/ goes to the function's
+// own binary (functions/<dir>, built for this machine) running under the AWS Lambda Runtime
+// Interface Emulator (infra/lambda/lambdarie), invoked with the real Lambda client, as
+// `make invoke-local` runs it. Each function gets the environment template.yaml gives it, its
+// AWS SDK pointed at emulators by AWS_ENDPOINT_URL_<SERVICE> (what events/env.json sets for
+// `sam local invoke`): DynamoDB Local (infra/dynamodb/ddblocal), local-kms (infra/kms/localkms:
+// the envelope key, and the per-pool signing keys in kms mode) and aws-ses-v2-local
+// (infra/ses/seslocal). SNS points at a closed port: no event sends an SMS. Every function cold
+// starts as deployed (awsapp.Load: settings, then the table and key checked).
 //
 // The state each good event assumes (events/README.md) is made through the same handlers, by the
 // events themselves: a pool and an app client from CreateUserPool and CreateUserPoolClient, users
 // from SignUp (the code read back from the SES emulator) and ConfirmSignUp, or AdminCreateUser,
 // tokens from InitiateAuth. Every good event gets state of its own, so the destructive ones
 // (DeleteUser, RevokeToken, DeleteUserPool …) disturb nothing, and each is followed by a look at
-// what it changed. The Lambda handlers must never return a Go error: bad input is a Cognito
-// error in the response.
+// what it changed. The HTTP functions must never end in a function error: bad input is a
+// Cognito error in the response.
 
 import (
 	"context"
@@ -27,7 +29,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -42,25 +43,16 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cognatehq/cognate/infra/dynamodb/ddblocal"
 	"github.com/cognatehq/cognate/infra/kms/localkms"
 	"github.com/cognatehq/cognate/infra/ses/seslocal"
-	"github.com/cognatehq/cognate/pkg/authorizer"
 	"github.com/cognatehq/cognate/pkg/awsapp"
 	"github.com/cognatehq/cognate/pkg/cognito"
-	"github.com/cognatehq/cognate/pkg/config"
 	"github.com/cognatehq/cognate/pkg/hooks/allowlist"
-	"github.com/cognatehq/cognate/pkg/hooks/brandedmail"
-	"github.com/cognatehq/cognate/pkg/lambdahttp"
 	"github.com/cognatehq/cognate/pkg/lambdahttp/eventstest"
-	"github.com/cognatehq/cognate/pkg/mail/ses"
-	smssender "github.com/cognatehq/cognate/pkg/mail/sns"
 	"github.com/cognatehq/cognate/pkg/signer"
 )
 
@@ -156,27 +148,6 @@ func (b backends) env(mode, table string) map[string]string {
 	}
 }
 
-// newRuntime does what awsapp.Load does, with the clients pointed at the emulators.
-func (b backends) newRuntime(t *testing.T, env map[string]string) *awsapp.Runtime {
-	t.Helper()
-	cfg, err := config.Parse(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	static := credentials.NewStaticCredentialsProvider("AKIDFUNCTION", "function-secret", "")
-	rt, err := awsapp.New(t.Context(), cfg, awsapp.Clients{
-		DynamoDB: ddblocal.NewClient(b.ddbEndpoint),
-		KMS:      b.kms.NewClient(),
-		SES:      seslocal.NewClient(b.sesEndpoint, func(o *sesv2.Options) { o.Retryer = ses.Retryer(0) }),
-		SNS: sns.New(sns.Options{Region: cfg.Region, BaseEndpoint: aws.String(b.snsEndpoint), Credentials: static,
-			Retryer: smssender.Retryer(0)}),
-	}, slog.New(slog.NewJSONHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		t.Fatalf("awsapp.New: %v", err)
-	}
-	return rt
-}
-
 func newHarness(t *testing.T, b backends, mode string) *harness {
 	ddb := ddblocal.NewClient(b.ddbEndpoint)
 	h := &harness{b: b, mode: mode, env: b.env(mode, ddblocal.CreateTable(t, ddb)), jwks: map[string]*rsa.PublicKey{}}
@@ -184,10 +155,9 @@ func newHarness(t *testing.T, b backends, mode string) *harness {
 	// caches loaded from the table and KMS), started as functions/<family>/main.go and
 	// functions/oauth/main.go start it.
 	h.fns = map[string]httpHandler{}
-	for folder, family := range eventstest.CognitoFolders {
-		h.fns[folder] = lambdahttp.Handler(b.newRuntime(t, h.env).FamilyHandler(family))
+	for _, folder := range httpFolders {
+		h.fns[folder] = b.start(t, folder, h.env).http()
 	}
-	h.fns["oauth"] = lambdahttp.Handler(b.newRuntime(t, h.env).OAuthHandler())
 	return h
 }
 
@@ -968,7 +938,7 @@ func (h *harness) run(t *testing.T) {
 	// Every folder of events is run below (infra/sam TestTemplate: every function has one).
 	known := append(slices.Clone(httpFolders), "authorizer", "hooks/pre-signup-allowlist", "hooks/custom-message", "rotate-keys")
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") || p == filepath.Join(dir, eventstest.EnvVars) {
 			return err
 		}
 		rel, err := filepath.Rel(dir, filepath.Dir(p))
@@ -1000,8 +970,8 @@ func (h *harness) run(t *testing.T) {
 	}
 	t.Run("origin-verify", h.runOriginVerify)
 	t.Run("authorizer", h.runAuthorizer)
-	t.Run("hooks/pre-signup-allowlist", runHook)
-	t.Run("hooks/custom-message", runCustomMessageHook)
+	t.Run("hooks/pre-signup-allowlist", h.runHook)
+	t.Run("hooks/custom-message", h.runCustomMessageHook)
 	t.Run("rotate-keys", h.runRotateKeys)
 }
 
@@ -1085,8 +1055,11 @@ func (h *harness) runOriginVerify(t *testing.T) {
 func (h *harness) runAuthorizer(t *testing.T) {
 	env := with(h.env, "COGNATE_ISSUER_BASE", "https://"+edgeHost,
 		"COGNATE_AUTHORIZER_POOL_IDS", h.pool, "COGNATE_AUTHORIZER_CLIENT_IDS", h.appID)
-	rt := h.b.newRuntime(t, env)
-	fn := authorizer.Handler(rt.VerifyAccessToken, authorizer.FromEnv(func(k string) string { return env[k] }))
+	d := h.b.start(t, "authorizer", env)
+	fn := func(ctx context.Context, ev events.APIGatewayV2CustomAuthorizerV2Request) (resp events.APIGatewayV2CustomAuthorizerSimpleResponse, err error) {
+		err = d.invoke(ctx, ev, &resp)
+		return resp, err
+	}
 
 	u := h.signedIn(t)
 	names, err := eventstest.Files("authorizer")
@@ -1146,13 +1119,11 @@ func (h *harness) runAuthorizer(t *testing.T) {
 // it. Every pool's keys are minutes old, so a run visits them all, rotates and fails none, and
 // the published keys stay as they were.
 func (h *harness) runRotateKeys(t *testing.T) {
-	env := with(h.env, "COGNATE_ROTATE_AFTER_DAYS", "90")
-	rt := h.b.newRuntime(t, env)
-	settings, err := awsapp.RotateSettingsFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
+	d := h.b.start(t, "rotate-keys", with(h.env, "COGNATE_ROTATE_AFTER_DAYS", "90"))
+	fn := func(ctx context.Context, ev events.EventBridgeEvent) (rep awsapp.RotateReport, err error) {
+		err = d.invoke(ctx, ev, &rep)
+		return rep, err
 	}
-	fn := rt.RotateKeysHandler(settings)
 	names, err := eventstest.Files("rotate-keys")
 	if err != nil {
 		t.Fatal(err)
@@ -1188,8 +1159,12 @@ func (h *harness) runRotateKeys(t *testing.T) {
 
 // runHook runs events/hooks/pre-signup-allowlist through allowlist.Handler as
 // functions/hooks/pre-signup-allowlist/main.go starts it, with ALLOWED_EMAIL_DOMAINS=example.com.
-func runHook(t *testing.T) {
-	fn := allowlist.Handler(strings.Split("example.com", ","))
+func (h *harness) runHook(t *testing.T) {
+	d := h.b.start(t, "hooks/pre-signup-allowlist", map[string]string{"ALLOWED_EMAIL_DOMAINS": "example.com"})
+	fn := func(ctx context.Context, ev events.CognitoEventUserPoolsPreSignup) (out events.CognitoEventUserPoolsPreSignup, err error) {
+		err = d.invoke(ctx, ev, &out)
+		return out, err
+	}
 	names, err := eventstest.Files("hooks/pre-signup-allowlist")
 	if err != nil {
 		t.Fatal(err)
@@ -1214,8 +1189,9 @@ func runHook(t *testing.T) {
 					t.Errorf("allowed sign-up: %v, event changed: %v", err, !reflect.DeepEqual(out, ev))
 				}
 			case strings.HasPrefix(name, "denied-"):
-				if !errors.Is(err, allowlist.ErrNotAllowed) {
-					t.Errorf("denied sign-up: err %v, want %v", err, allowlist.ErrNotAllowed)
+				var fe *functionError
+				if !errors.As(err, &fe) || fe.Message != allowlist.ErrNotAllowed.Error() {
+					t.Errorf("denied sign-up: err %v, want the function's error %q", err, allowlist.ErrNotAllowed)
 				}
 			default:
 				t.Fatalf("events/hooks/pre-signup-allowlist/%s: name it allowed-* or denied-*", name)
@@ -1227,8 +1203,12 @@ func runHook(t *testing.T) {
 // runCustomMessageHook runs events/hooks/custom-message through brandedmail.Handler as
 // functions/hooks/custom-message/main.go starts it: every answer keeps the placeholders the user
 // pool fills in, within Cognito's limits.
-func runCustomMessageHook(t *testing.T) {
-	fn := brandedmail.Handler("Acme")
+func (h *harness) runCustomMessageHook(t *testing.T) {
+	d := h.b.start(t, "hooks/custom-message", map[string]string{"BRAND_NAME": "Acme"})
+	fn := func(ctx context.Context, ev events.CognitoEventUserPoolsCustomMessage) (out events.CognitoEventUserPoolsCustomMessage, err error) {
+		err = d.invoke(ctx, ev, &out)
+		return out, err
+	}
 	names, err := eventstest.Files("hooks/custom-message")
 	if err != nil {
 		t.Fatal(err)

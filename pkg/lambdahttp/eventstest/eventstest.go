@@ -39,6 +39,10 @@ var CognitoFolders = map[string]cognito.Family{
 	"account": cognito.FamilyAccount, "admin": cognito.FamilyAdmin,
 }
 
+// EnvVars is the file at the top of the events directory that is not an event: the variables
+// `sam local invoke --env-vars` gives the functions (pointing them at local emulators).
+const EnvVars = "env.json"
+
 // Dir is the repository's events directory.
 func Dir() (string, error) {
 	root, err := gate.RepoRoot("events/README.md")
