@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/cognatehq/cognate/infra/lambda/lambdarie"
 	"github.com/cognatehq/cognate/pkg/app/local"
@@ -883,13 +884,18 @@ func testUserMigration(t *testing.T, newTable storetest.NewTable) {
 
 	t.Run("ForgotPassword moves the user in and the reset sets the password", func(t *testing.T) {
 		hook.Script(t, `{"response": {"userAttributes": {"email": "rita@example.com", "email_verified": "true"}}}`)
-		out := must(e.Client.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("rita")}))(t)
+		out := must(e.Client.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("rita"),
+			ClientMetadata: map[string]string{"via": "reset"}}))(t)
 		if out.CodeDeliveryDetails == nil || aws.ToString(out.CodeDeliveryDetails.AttributeName) != "email" {
 			t.Fatalf("ForgotPassword answered %+v", out)
 		}
 		var ev events.CognitoEventUserPoolsMigrateUser
 		hook.Last(t, &ev)
-		if ev.TriggerSource != "UserMigration_ForgotPassword" || ev.UserName != "rita" || ev.CognitoEventUserPoolsMigrateUserRequest.Password != "" {
+		// ForgotPassword's ClientMetadata is the function's clientMetadata (InitiateAuth's is
+		// its validationData), as Cognito documents the two.
+		req := ev.CognitoEventUserPoolsMigrateUserRequest
+		if ev.TriggerSource != "UserMigration_ForgotPassword" || ev.UserName != "rita" || req.Password != "" ||
+			req.ClientMetadata["via"] != "reset" || len(req.ValidationData) != 0 {
 			t.Fatalf("the function got %+v", ev)
 		}
 		must(e.Client.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("rita"),
@@ -897,6 +903,63 @@ func testUserMigration(t *testing.T, newTable storetest.NewTable) {
 		hook.Script(t, `{"error": "the legacy directory must not be asked again"}`)
 		if _, err := f.signIn(t, "rita", strongPassword); err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	t.Run("sign-in's ClientMetadata is validationData", func(t *testing.T) {
+		hook.Script(t, `{"response": {"userAttributes": {"email": "vera@example.com"}, "finalUserStatus": "CONFIRMED"}}`)
+		must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "vera", "PASSWORD": legacyPassword}, ClientMetadata: map[string]string{"via": "sign-in"}}))(t)
+		var ev events.CognitoEventUserPoolsMigrateUser
+		hook.Last(t, &ev)
+		if req := ev.CognitoEventUserPoolsMigrateUserRequest; req.ValidationData["via"] != "sign-in" || len(req.ClientMetadata) != 0 {
+			t.Fatalf("the function got %+v", req)
+		}
+	})
+
+	t.Run("an answer Cognito would refuse", func(t *testing.T) {
+		for _, answer := range []string{
+			`{"response": {"userAttributes": {"email": "xena@example.com"}, "finalUserStatus": "CONFIRMED", "messageAction": "SEND"}}`,
+			`{"response": {"userAttributes": {"email": "xena@example.com"}, "finalUserStatus": "CONFIRMED", "desiredDeliveryMediums": ["FAX"]}}`,
+			`{"response": {"userAttributes": {"email": "xena@example.com"}, "finalUserStatus": "ARCHIVED"}}`,
+		} {
+			hook.Script(t, answer)
+			_, err := f.signIn(t, "xena", legacyPassword)
+			var ae smithy.APIError
+			if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidLambdaResponseException" {
+				t.Fatalf("%s: got %v, want InvalidLambdaResponseException", answer, err)
+			}
+		}
+		_, err := e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("xena")})
+		wantErr(t, err, "UserNotFoundException", "User does not exist.")
+	})
+
+	// forceAliasCreation (§7.3): an address another user signs in with is refused, or, when the
+	// function says so, moves to the migrated user as AdminCreateUser's ForceAliasCreation moves it.
+	t.Run("forceAliasCreation", func(t *testing.T) {
+		g := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+			in.LambdaConfig = &types.LambdaConfigType{UserMigration: aws.String(migrateARN)}
+			in.AliasAttributes = []types.AliasAttributeType{types.AliasAttributeTypeEmail}
+		})
+		g.confirmedUser(t, "owner", "shared@example.com")
+		hook.Script(t, `{"response": {"userAttributes": {"email": "shared@example.com", "email_verified": "true"}, "finalUserStatus": "CONFIRMED"}}`)
+		_, err := g.signIn(t, "mover", legacyPassword)
+		wantErr(t, err, "AliasExistsException", "An account with the email already exists.")
+		_, err = e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(g.poolID), Username: aws.String("mover")})
+		wantErr(t, err, "UserNotFoundException", "User does not exist.")
+
+		hook.Script(t, `{"response": {"userAttributes": {"email": "shared@example.com", "email_verified": "true"}, "finalUserStatus": "CONFIRMED", "forceAliasCreation": true}}`)
+		must(g.signIn(t, "mover", legacyPassword))(t)
+		hook.Script(t, `{"error": "the legacy directory must not be asked again"}`)
+		res := must(g.signIn(t, "shared@example.com", legacyPassword))(t) // the address now signs the migrated user in
+		if c := claims(t, aws.ToString(res.IdToken)); c["cognito:username"] != "mover" {
+			t.Fatalf("the address signed in %v", c["cognito:username"])
+		}
+		owner := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(g.poolID), Username: aws.String("owner")}))(t)
+		for _, a := range owner.UserAttributes {
+			if aws.ToString(a.Name) == "email_verified" && aws.ToString(a.Value) != "false" {
+				t.Fatalf("the previous owner's address is still verified")
+			}
 		}
 	})
 

@@ -104,19 +104,7 @@ func (s *Users) AdminCreateUser(ctx context.Context, in *api.AdminCreateUserInpu
 	u := &model.User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: model.UserKey(p, username), Sub: sub, Aliases: model.AliasesOf(p, rec)}}
 	u.Stored.Index = model.IndexOf(p, u)
 	u.Encode()
-	err = s.Repo.CreateUser(ctx, u.Stored)
-	var taken *store.AliasTakenError
-	if errors.As(err, &taken) && in.ForceAliasCreation && len(p.UsernameAttributes) == 0 {
-		// ForceAliasCreation: create the user without the contested aliases, then move them
-		// over in one transaction with the previous owners (updateUserAliases).
-		u.Stored.Aliases = nil
-		if err = s.Repo.CreateUser(ctx, u.Stored); err == nil {
-			u, err = s.dir.UpdateUserAliases(ctx, p, u, true, func(*model.User) ([]store.Op, error) { return nil, nil })
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
+	u, err = s.dir.CreateUser(ctx, p, u, in.ForceAliasCreation)
 	if err != nil {
 		if errors.Is(err, store.ErrUsernameExists) {
 			return nil, cognito.UsernameExists("User account already exists")

@@ -68,6 +68,25 @@ func (d *Directory) UpdateUser(ctx context.Context, p *model.Pool, u *model.User
 	return d.UpdateUserAliases(ctx, p, u, false, fn)
 }
 
+// CreateUser stores a new user. With force (AdminCreateUser's ForceAliasCreation, a UserMigration
+// function's forceAliasCreation) an email or phone alias another user holds moves to the new
+// user, as UpdateUserAliases moves it: the user is created without the contested aliases, then
+// takes them over in one transaction with their previous owners. A pool that signs in with
+// email or phone as the username has no alias to move. Errors are the store's (CreateErr maps
+// them); u is replaced by the user as stored.
+func (d *Directory) CreateUser(ctx context.Context, p *model.Pool, u *model.User, force bool) (*model.User, error) {
+	err := d.Repo.CreateUser(ctx, u.Stored)
+	var taken *store.AliasTakenError
+	if !errors.As(err, &taken) || !force || len(p.UsernameAttributes) > 0 {
+		return u, err
+	}
+	u.Stored.Aliases = nil
+	if err := d.Repo.CreateUser(ctx, u.Stored); err != nil {
+		return nil, err
+	}
+	return d.UpdateUserAliases(ctx, p, u, true, func(*model.User) ([]store.Op, error) { return nil, nil })
+}
+
 // UpdateUserAliases is updateUser; with force (ForceAliasCreation) an email or phone alias
 // another user holds moves to this user in the same transaction, and the previous owner's
 // attribute becomes unverified, so it no longer signs in with it.

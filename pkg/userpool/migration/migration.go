@@ -2,12 +2,13 @@
 // ForgotPassword names a user the pool does not have, the pool's UserMigration function is asked
 // whether a legacy directory has them, and the user it returns is created — with an SRP verifier
 // made from the password that signed in, so the next sign-in, SRP included, needs no function.
-// finalUserStatus CONFIRMED is kept; anything else is RESET_REQUIRED, Cognito's default.
+// finalUserStatus CONFIRMED is kept; RESET_REQUIRED, or none, is Cognito's default.
 package migration
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -48,12 +49,23 @@ func Configured(p *model.Pool) bool {
 // one, with none otherwise (the user then sets one through the reset code). A name the legacy
 // directory does not know either is UserNotFoundException "Exception migrating user in app
 // client <id>", or "Incorrect username or password." with existence hidden.
-func (m *Migrations) Migrate(ctx context.Context, p *model.Pool, cl *model.Client, src trigger.Source, typed, password string, meta map[string]string) (*model.User, error) {
+//
+// validation is InitiateAuth's ClientMetadata, which the function gets as validationData;
+// clientMetadata is ForgotPassword's, which it gets as clientMetadata (Cognito documents the
+// two so).
+//
+// The answer is held to what Cognito accepts: finalUserStatus CONFIRMED or RESET_REQUIRED,
+// messageAction SUPPRESS or RESEND, desiredDeliveryMediums EMAIL or SMS; anything else is
+// InvalidLambdaResponseException and nobody is created. forceAliasCreation moves an email or
+// phone alias another user holds (directory.CreateUser); without it that is AliasExistsException.
+// No welcome message is sent whatever messageAction says: Cognito's is the invitation, which
+// carries a temporary password a migrated user does not have (docs/triggers.md).
+func (m *Migrations) Migrate(ctx context.Context, p *model.Pool, cl *model.Client, src trigger.Source, typed, password string, validation, clientMetadata map[string]string) (*model.User, error) {
 	ev, err := m.triggers.Run(ctx, p, triggers.Call{Source: src, UserName: typed, ClientID: cl.ID}, func(ev any) {
 		req := &ev.(*events.CognitoEventUserPoolsMigrateUser).CognitoEventUserPoolsMigrateUserRequest
 		req.Password = password
-		req.ValidationData = meta
-		req.ClientMetadata = meta
+		req.ValidationData = validation
+		req.ClientMetadata = clientMetadata
 	})
 	if err != nil {
 		return nil, err
@@ -68,6 +80,9 @@ func (m *Migrations) Migrate(ctx context.Context, p *model.Pool, cl *model.Clien
 			return nil, msg.Incorrect()
 		}
 		return nil, cognito.UserNotFound("Exception migrating user in app client %s", cl.ID)
+	}
+	if err := checkAnswer(resp); err != nil {
+		return nil, err
 	}
 	names := make([]string, 0, len(resp.UserAttributes))
 	for k := range resp.UserAttributes {
@@ -106,7 +121,7 @@ func (m *Migrations) Migrate(ctx context.Context, p *model.Pool, cl *model.Clien
 	u := &model.User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: model.UserKey(p, username), Sub: sub, Aliases: model.AliasesOf(p, rec)}}
 	u.Stored.Index = model.IndexOf(p, u)
 	u.Encode()
-	if err := m.Repo.CreateUser(ctx, u.Stored); err != nil {
+	if u, err = m.dir.CreateUser(ctx, p, u, resp.ForceAliasCreation); err != nil {
 		if errors.Is(err, store.ErrUsernameExists) {
 			// A concurrent sign-in migrated the same user: sign in against it.
 			return m.dir.MustFindUser(ctx, p, typed, false)
@@ -115,4 +130,24 @@ func (m *Migrations) Migrate(ctx context.Context, p *model.Pool, cl *model.Clien
 	}
 	m.dir.CountUser(p.Id, +1)
 	return u, nil
+}
+
+// checkAnswer refuses the values of a UserMigration answer Cognito does not accept.
+func checkAnswer(r events.CognitoEventUserPoolsMigrateUserResponse) error {
+	switch r.FinalUserStatus {
+	case "", model.StatusConfirmed, model.StatusResetRequired:
+	default:
+		return msg.InvalidLambdaResponse(fmt.Sprintf("finalUserStatus %q is not CONFIRMED or RESET_REQUIRED.", r.FinalUserStatus))
+	}
+	switch r.MessageAction {
+	case "", "SUPPRESS", "RESEND":
+	default:
+		return msg.InvalidLambdaResponse(fmt.Sprintf("messageAction %q is not SUPPRESS or RESEND.", r.MessageAction))
+	}
+	for _, d := range r.DesiredDeliveryMediums {
+		if d != "EMAIL" && d != "SMS" {
+			return msg.InvalidLambdaResponse(fmt.Sprintf("desiredDeliveryMediums holds %q, not EMAIL or SMS.", d))
+		}
+	}
+	return nil
 }

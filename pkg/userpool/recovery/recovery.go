@@ -76,7 +76,7 @@ func (s *Resets) ForgotPassword(ctx context.Context, in *api.ForgotPasswordInput
 	if u == nil && migration.Configured(p) {
 		// UserMigration_ForgotPassword: the legacy directory may know the name; the user it
 		// returns has no password until the reset sets one.
-		migrated, err := s.migrations.Migrate(ctx, p, call.Client, trigger.UserMigrationForgotPassword, in.Username, "", in.ClientMetadata)
+		migrated, err := s.migrations.Migrate(ctx, p, call.Client, trigger.UserMigrationForgotPassword, in.Username, "", nil, in.ClientMetadata)
 		switch {
 		case err == nil:
 			u = migrated

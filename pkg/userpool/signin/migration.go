@@ -21,7 +21,7 @@ func migrateOrUnknown(ctx context.Context, s *SignIn, c *signInCall) error {
 	if !migration.Configured(c.pool) {
 		return unknownUserPassword(ctx, s, c)
 	}
-	u, err := s.migrations.Migrate(ctx, c.pool, c.client, trigger.UserMigrationAuthentication, c.username, c.params["PASSWORD"], c.validation)
+	u, err := s.migrations.Migrate(ctx, c.pool, c.client, trigger.UserMigrationAuthentication, c.username, c.params["PASSWORD"], c.validation, nil)
 	if err != nil {
 		return err
 	}

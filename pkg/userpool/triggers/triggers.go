@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -207,7 +208,7 @@ func AttributeMap(list []model.AttributeType) map[string]string {
 // key of it without testing it first, and a Python one's request.get("clientMetadata", {})
 // would hand null on.
 func wire(t trigger.Trigger, ev any) (json.RawMessage, error) {
-	if req := reflect.ValueOf(ev).Elem().FieldByName("Request"); req.IsValid() {
+	if req := requestOf(reflect.ValueOf(ev).Elem()); req.IsValid() {
 		if cm := req.FieldByName("ClientMetadata"); cm.IsValid() && cm.Kind() == reflect.Map && cm.IsNil() {
 			cm.Set(reflect.MakeMap(cm.Type()))
 		}
@@ -222,4 +223,15 @@ func wire(t trigger.Trigger, ev any) (json.RawMessage, error) {
 	}
 	m["response"] = json.RawMessage(`{"smsMessage":null,"emailMessage":null,"emailSubject":null}`)
 	return json.Marshal(m)
+}
+
+// requestOf is the field of an event struct that encodes as "request" (UserMigration's is an
+// embedded struct, not a field named Request).
+func requestOf(ev reflect.Value) reflect.Value {
+	for i := range ev.NumField() {
+		if name, _, _ := strings.Cut(ev.Type().Field(i).Tag.Get("json"), ","); name == "request" {
+			return ev.Field(i)
+		}
+	}
+	return reflect.Value{}
 }
