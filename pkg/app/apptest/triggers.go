@@ -165,6 +165,31 @@ func testPreSignUp(t *testing.T, newTable storetest.NewTable) {
 		}
 	})
 
+	// Cognito: "If an alias with that email address already exists, the alias will be moved to
+	// the new user and the previous user's email address will be marked as unverified."
+	t.Run("autoVerifyEmail takes an address another user signs in with", func(t *testing.T) {
+		g := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+			in.LambdaConfig = &types.LambdaConfigType{PreSignUp: aws.String(preSignUpARN)}
+			in.AliasAttributes = []types.AliasAttributeType{types.AliasAttributeTypeEmail}
+		})
+		hook.Script(t, `{}`)
+		g.confirmedUser(t, "first", "shared@example.com")
+		hook.Script(t, `{"response": {"autoConfirmUser": true, "autoVerifyEmail": true}}`)
+		out := must(e.Client.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(g.client), Username: aws.String("second"), Password: aws.String(strongPassword),
+			UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("shared@example.com")}}}))(t)
+		if !out.UserConfirmed {
+			t.Fatalf("SignUp answered %+v", out)
+		}
+		res := must(g.signIn(t, "shared@example.com", strongPassword))(t)
+		if c := claims(t, aws.ToString(res.IdToken)); c["cognito:username"] != "second" {
+			t.Fatalf("the address signed in %v", c["cognito:username"])
+		}
+		first := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(g.poolID), Username: aws.String("first")}))(t)
+		if attrValue(first.UserAttributes, "email_verified") != "false" {
+			t.Fatalf("the previous owner's address is still verified: %+v", first.UserAttributes)
+		}
+	})
+
 	t.Run("an answer of the wrong shape is InvalidLambdaResponseException", func(t *testing.T) {
 		hook.Script(t, `{"response": {"autoConfirmUser": "yes"}}`)
 		_, err := signUp("ty", "ty@example.com")

@@ -69,19 +69,19 @@ func (d *Directory) UpdateUser(ctx context.Context, p *model.Pool, u *model.User
 }
 
 // CreateUser stores a new user. With force (AdminCreateUser's ForceAliasCreation, a UserMigration
-// function's forceAliasCreation) an email or phone alias another user holds moves to the new
+// function's forceAliasCreation, a PreSignUp function's autoVerifyEmail/Phone) an email or phone alias another user holds moves to the new
 // user, as UpdateUserAliases moves it: the user is created without the contested aliases, then
 // takes them over in one transaction with their previous owners. A pool that signs in with
 // email or phone as the username has no alias to move. Errors are the store's (CreateErr maps
-// them); u is replaced by the user as stored.
-func (d *Directory) CreateUser(ctx context.Context, p *model.Pool, u *model.User, force bool) (*model.User, error) {
-	err := d.Repo.CreateUser(ctx, u.Stored)
+// them); u is replaced by the user as stored. extra commits with the creation.
+func (d *Directory) CreateUser(ctx context.Context, p *model.Pool, u *model.User, force bool, extra ...store.Op) (*model.User, error) {
+	err := d.Repo.CreateUser(ctx, u.Stored, extra...)
 	var taken *store.AliasTakenError
 	if !errors.As(err, &taken) || !force || len(p.UsernameAttributes) > 0 {
 		return u, err
 	}
 	u.Stored.Aliases = nil
-	if err := d.Repo.CreateUser(ctx, u.Stored); err != nil {
+	if err := d.Repo.CreateUser(ctx, u.Stored, extra...); err != nil {
 		return nil, err
 	}
 	return d.UpdateUserAliases(ctx, p, u, true, func(*model.User) ([]store.Op, error) { return nil, nil })

@@ -129,7 +129,9 @@ func (s *Registrations) SignUp(ctx context.Context, in *api.SignUpInput) (*api.S
 		return nil, msg.Internal(err)
 	}
 	extra = append(extra, op)
-	if err := s.Repo.CreateUser(ctx, u.Stored, extra...); err != nil {
+	// An address PreSignUp verified moves to the new user if another user signs in with it,
+	// and is unverified there, as Cognito documents autoVerifyEmail / autoVerifyPhone.
+	if u, err = s.dir.CreateUser(ctx, p, u, decided.AutoVerifyEmail || decided.AutoVerifyPhone, extra...); err != nil {
 		return nil, directory.CreateErr(err, p)
 	}
 	s.dir.CountUser(p.Id, +1)
