@@ -261,6 +261,42 @@ func (s *Service) SetUserSettings(ctx context.Context, in *api.SetUserSettingsIn
 	return s.account.SetUserSettings(ctx, in)
 }
 
+// AssociateSoftwareToken gives the caller a new software-token secret, pending verification.
+func (s *Service) AssociateSoftwareToken(ctx context.Context, in *api.AssociateSoftwareTokenInput) (*api.AssociateSoftwareTokenOutput, error) {
+	if in.Session != "" {
+		return s.signin.AssociateSoftwareToken(ctx, in)
+	}
+	return s.account.AssociateSoftwareToken(ctx, in)
+}
+
+// VerifySoftwareToken checks a code from the pending software token and makes it the user's.
+func (s *Service) VerifySoftwareToken(ctx context.Context, in *api.VerifySoftwareTokenInput) (*api.VerifySoftwareTokenOutput, error) {
+	if in.Session != "" {
+		return s.signin.VerifySoftwareToken(ctx, in)
+	}
+	return s.account.VerifySoftwareToken(ctx, in)
+}
+
+// SetUserMFAPreference sets the caller's MFA factors and the preferred one.
+func (s *Service) SetUserMFAPreference(ctx context.Context, in *api.SetUserMFAPreferenceInput) (*api.SetUserMFAPreferenceOutput, error) {
+	return s.account.SetUserMFAPreference(ctx, in)
+}
+
+// AdminSetUserMFAPreference sets a user's MFA factors as an administrator.
+func (s *Service) AdminSetUserMFAPreference(ctx context.Context, in *api.AdminSetUserMFAPreferenceInput) (*api.AdminSetUserMFAPreferenceOutput, error) {
+	return s.account.AdminSetUserMFAPreference(ctx, in)
+}
+
+// SetUserPoolMfaConfig sets the pool's MFA configuration.
+func (s *Service) SetUserPoolMfaConfig(ctx context.Context, in *api.SetUserPoolMfaConfigInput) (*api.SetUserPoolMfaConfigOutput, error) {
+	return s.pools.SetUserPoolMfaConfig(ctx, in)
+}
+
+// GetUserPoolMfaConfig returns the pool's MFA configuration.
+func (s *Service) GetUserPoolMfaConfig(ctx context.Context, in *api.GetUserPoolMfaConfigInput) (*api.GetUserPoolMfaConfigOutput, error) {
+	return s.pools.GetUserPoolMfaConfig(ctx, in)
+}
+
 // AdminSetUserSettings sets a user's legacy MFA options.
 func (s *Service) AdminSetUserSettings(ctx context.Context, in *api.AdminSetUserSettingsInput) (*api.AdminSetUserSettingsOutput, error) {
 	return s.account.AdminSetUserSettings(ctx, in)

@@ -23,6 +23,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/groups"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
+	"github.com/cognatehq/cognate/pkg/userpool/mfa"
 	"github.com/cognatehq/cognate/pkg/userpool/migration"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/pools"
@@ -104,6 +105,8 @@ type Service struct {
 	signup *signup.Registrations
 	// recovery carries out password recovery and resets (pkg/userpool/recovery).
 	recovery *recovery.Resets
+	// mfa holds users' second factors and chooses the MFA challenge (pkg/userpool/mfa).
+	mfa *mfa.MFA
 	// account carries out the account, attribute and device operations (pkg/userpool/account).
 	account *account.Accounts
 	// admin carries out the administrator's operations on users (pkg/userpool/admin).
@@ -152,11 +155,12 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.signup = signup.New(s.Ports, s.dir, s.codes, s.limits, s.sessions, s.passwords, s.triggers)
 	s.migrations = migration.New(s.Ports, s.dir, s.passwords, s.triggers)
 	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords, s.triggers, s.migrations)
+	s.mfa = mfa.New(s.Ports, s.dir)
 	s.account = account.New(s.Ports, account.Rooms{Directory: s.dir, Codes: s.codes, Limits: s.limits,
-		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords})
+		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, MFA: s.mfa})
 	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords, s.triggers)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
-		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers, Migrations: s.migrations})
+		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers, Migrations: s.migrations, MFA: s.mfa})
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

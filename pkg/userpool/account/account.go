@@ -1,7 +1,9 @@
 // Package account owns one user's account after sign-up: GetUser, ChangePassword,
 // GlobalSignOut and DeleteUser; the attributes (UpdateUserAttributes, DeleteUserAttributes,
 // attribute verification, and their Admin forms, attributes.go); the legacy MFA settings
-// (SetUserSettings, AdminSetUserSettings); and remembered devices (ConfirmDevice and the
+// (SetUserSettings, AdminSetUserSettings); the software token and MFA preferences
+// (AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference and its Admin form,
+// mfa.go, over the mfa room); and remembered devices (ConfirmDevice and the
 // Get/List/Forget/UpdateStatus operations, by the user and by an administrator, devices.go).
 package account
 
@@ -14,6 +16,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
+	"github.com/cognatehq/cognate/pkg/userpool/mfa"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
@@ -35,6 +38,7 @@ type Accounts struct {
 	devices   *devices.Devices
 	lineages  *lineage.Lineages
 	passwords *passwords.Passwords
+	mfa       *mfa.MFA
 }
 
 // Rooms are the rooms the account operations use.
@@ -45,12 +49,13 @@ type Rooms struct {
 	Devices   *devices.Devices
 	Lineages  *lineage.Lineages
 	Passwords *passwords.Passwords
+	MFA       *mfa.MFA
 }
 
 // New builds the account room.
 func New(p *ports.Ports, r Rooms) *Accounts {
 	return &Accounts{Ports: p, dir: r.Directory, codes: r.Codes, limits: r.Limits, devices: r.Devices,
-		lineages: r.Lineages, passwords: r.Passwords}
+		lineages: r.Lineages, passwords: r.Passwords, mfa: r.MFA}
 }
 
 // GetUser returns the caller's own profile.
@@ -63,7 +68,9 @@ func (s *Accounts) GetUser(ctx context.Context, in *api.GetUserInput) (*api.GetU
 	if c, _, err := s.dir.Client(ctx, a.Claims.ClientID); err == nil {
 		readable = model.ClientReadable(c)
 	}
-	return &api.GetUserOutput{Username: a.User.Username, UserAttributes: model.AttributeList(a.User, readable), MFAOptions: a.User.MFAOptions}, nil
+	out := &api.GetUserOutput{Username: a.User.Username, UserAttributes: model.AttributeList(a.User, readable), MFAOptions: a.User.MFAOptions}
+	out.UserMFASettingList, out.PreferredMfaSetting = mfa.Settings(a.User)
+	return out, nil
 }
 
 // ChangePassword changes the caller's password; existing tokens stay valid, as in Cognito.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 
+	"github.com/cognatehq/cognate/pkg/userpool/mfa"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -51,8 +52,10 @@ func (s *Users) AdminGetUser(ctx context.Context, in *api.AdminGetUserInput) (*a
 	if err != nil {
 		return nil, err
 	}
-	return &api.AdminGetUserOutput{Username: u.Username, UserAttributes: model.AttributeList(u, nil), UserCreateDate: model.WireTime(u.Created),
-		UserLastModifiedDate: model.WireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status, MFAOptions: u.MFAOptions}, nil
+	out := &api.AdminGetUserOutput{Username: u.Username, UserAttributes: model.AttributeList(u, nil), UserCreateDate: model.WireTime(u.Created),
+		UserLastModifiedDate: model.WireTime(u.Modified), Enabled: u.Enabled, UserStatus: u.Status, MFAOptions: u.MFAOptions}
+	out.UserMFASettingList, out.PreferredMfaSetting = mfa.Settings(u)
+	return out, nil
 }
 
 // AdminCreateUser creates a user with a temporary password (FORCE_CHANGE_PASSWORD) and sends

@@ -123,6 +123,9 @@ type UserPoolType struct {
 	UsernameConfiguration       *UsernameConfigurationType  `json:",omitempty"`
 	AccountRecoverySetting      *AccountRecoverySettingType `json:",omitempty"`
 	UserPoolTier                string                      `json:",omitempty"`
+	// MFASettings is stored with the pool and stripped from every answer (Pool.Wire):
+	// GetUserPoolMfaConfig shows it.
+	MFASettings *PoolMFA `json:"CognateMFA,omitempty"`
 }
 
 // PoolSettings is the part of CreateUserPool and UpdateUserPool that both share.

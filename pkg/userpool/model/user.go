@@ -51,6 +51,8 @@ type UserRecord struct {
 	Pending map[string]string `json:"pd,omitempty"`
 	// MFAOptions are the legacy SetUserSettings options.
 	MFAOptions []MFAOptionType `json:"mo,omitempty"`
+	// MFA are the user's MFA factors and software token (mfa.go).
+	MFA *MFARecord `json:"mf,omitempty"`
 	// Lock is the failed-password state (pkg/userpool/limits). It is stored beside the record, as the
 	// item's attempt counters (store.Attempts), not in it.
 	Lock *LockState `json:"-"`
@@ -370,6 +372,7 @@ func (r *UserRecord) Clone() *UserRecord {
 	c.Groups = slices.Clone(r.Groups)
 	c.Pending = maps.Clone(r.Pending)
 	c.MFAOptions = slices.Clone(r.MFAOptions)
+	c.MFA = r.MFA.clone()
 	if r.Lock != nil {
 		l := *r.Lock
 		c.Lock = &l

@@ -98,6 +98,24 @@ func CodeMismatch() error {
 	return cognito.CodeMismatch("Invalid verification code provided, please try again.")
 }
 
+// SoftwareTokenNotFound: no software token to verify or sign in with.
+func SoftwareTokenNotFound() error {
+	return cognito.SoftwareTokenMFANotFound("Software Token MFA has not been enabled by the user.")
+}
+
+// SoftwareTokenMismatch: VerifySoftwareToken with a wrong code.
+func SoftwareTokenMismatch() error {
+	return cognito.EnableSoftwareTokenMFA("Code mismatch and fail enable Software Token MFA")
+}
+
+// InvalidChallengeAnswer: SELECT_MFA_TYPE answered with a factor not offered.
+func InvalidChallengeAnswer(answer string) error {
+	return cognito.InvalidParameter("Invalid challenge answer %q: not one of MFAS_CAN_CHOOSE.", answer)
+}
+
+// MFACodeMismatch: a wrong (or spent) MFA code at sign-in.
+func MFACodeMismatch() error { return cognito.CodeMismatch("Invalid code received for user") }
+
 func NotVerifiable() error {
 	return cognito.InvalidParameter("Invalid attribute name. Only email and phone_number can be verified.")
 }
@@ -122,6 +140,22 @@ func AttemptsExceeded() error { return cognito.NotAuthorized("Password attempts 
 // sign-in matches it (errors.Is) to take back an attempt that no verdict reached.
 func InvalidSession() error {
 	return cognito.NotAuthorized("Invalid session for the user, session is expired.")
+}
+
+// FeatureUnavailableInTier: the pool's UserPoolTier does not have what was asked for.
+func FeatureUnavailableInTier(feature string) error {
+	return cognito.FeatureUnavailableInTier("%s is not available in the LITE tier: set UserPoolTier to ESSENTIALS or PLUS.", feature)
+}
+
+// MissingAccessTokenOrSession: the software-token operations take one or the other.
+func MissingAccessTokenOrSession() error {
+	return cognito.InvalidParameter("Either AccessToken or Session must be present.")
+}
+
+// NotImplementedYet: a part of Cognito's API that Cognate does not carry out yet; refused, never
+// ignored.
+func NotImplementedYet(what string) error {
+	return cognito.UnsupportedOperation("%s is not implemented by Cognate yet.", what)
 }
 
 func MissingParam(name string) error {

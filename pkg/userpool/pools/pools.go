@@ -107,6 +107,7 @@ func (s *Pools) DescribeUserPool(ctx context.Context, in *api.DescribeUserPoolIn
 		return nil, err
 	}
 	out := p.UserPoolType
+	out.MFASettings = nil // GetUserPoolMfaConfig's, not DescribeUserPool's
 	if out.EstimatedNumberOfUsers, err = s.dir.Estimate(ctx, p.Id); err != nil {
 		return nil, msg.Internal(err)
 	}

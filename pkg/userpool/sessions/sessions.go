@@ -159,6 +159,19 @@ func (s *Sessions) OpenSealed(ctx context.Context, token string) (*Session, stor
 // transaction that applies its effect, so a retry after a policy error can use it again and a
 // replay after success cannot.
 func (s *Sessions) Peek(ctx context.Context, c *model.Client, token, challenge string) (*Session, store.Op, error) {
+	sess, consume, err := s.Find(ctx, token, challenge)
+	if err != nil {
+		return nil, store.Op{}, err
+	}
+	if sess.ClientID != c.ID || sess.PoolID != c.PoolID {
+		return nil, store.Op{}, msg.InvalidSession()
+	}
+	return sess, consume, nil
+}
+
+// Find is Peek for a call that names no app client (AssociateSoftwareToken and
+// VerifySoftwareToken with a Session): the session says whose it is.
+func (s *Sessions) Find(ctx context.Context, token, challenge string) (*Session, store.Op, error) {
 	if token == "" {
 		return nil, store.Op{}, msg.MissingParam("Session")
 	}
@@ -167,7 +180,7 @@ func (s *Sessions) Peek(ctx context.Context, c *model.Client, token, challenge s
 		if err != nil {
 			return nil, store.Op{}, err
 		}
-		if sess.ClientID != c.ID || sess.PoolID != c.PoolID || sess.Challenge != challenge {
+		if sess.Challenge != challenge {
 			return nil, store.Op{}, msg.InvalidSession()
 		}
 		return sess, consume, nil
@@ -184,7 +197,7 @@ func (s *Sessions) Peek(ctx context.Context, c *model.Client, token, challenge s
 	if err := json.Unmarshal(it.Data, &sess); err != nil {
 		return nil, store.Op{}, msg.Internal(err)
 	}
-	if sess.ClientID != c.ID || sess.PoolID != c.PoolID || sess.Challenge != challenge {
+	if sess.Challenge != challenge {
 		return nil, store.Op{}, msg.InvalidSession()
 	}
 	return &sess, store.DeleteOp(k, store.Cond{Kind: store.CondVersion, Version: it.Version}), nil

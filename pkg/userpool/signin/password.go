@@ -279,19 +279,33 @@ func accountStateErr(u *model.User) error {
 	return msg.UserNotConfirmed()
 }
 
-// mfaAndDevice is the last phase before tokens: MFA, then the device. A DEVICE_KEY of one of
-// the user's confirmed devices must be proven with device SRP before tokens bound to it are
-// issued; an unknown one is refused with the exact text clients look for, so they drop it and
-// retry; with device tracking on and no device presented, the sign-in gets a new device key.
+// mfaAndDevice is the last phase before tokens: MFA, then the device. A remembered device of the
+// user's skips MFA and is then proven with device SRP (so a stolen DEVICE_KEY alone skips
+// nothing); otherwise the MFA phase (mfa.go) may pose a challenge, whose answer comes back to
+// deviceAndTokens.
 func (s *SignIn) mfaAndDevice(ctx context.Context, st *signInStep) (*api.AuthOutput, error) {
 	dev, err := s.presentedDevice(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	// MFA phase point: the MFA challenges are chosen here, after the password and before the
-	// device. A remembered device skips MFA — dev != nil && dev.Remembered — and is then
-	// proven by the DEVICE_SRP_AUTH below, so a stolen DEVICE_KEY alone skips nothing. The pool's
-	// ChallengeRequiredOnNewDevice asks for MFA whenever dev == nil.
+	if dev == nil || !dev.Remembered {
+		out, err := s.mfaPhase(ctx, st)
+		if out != nil || err != nil {
+			return out, err
+		}
+	}
+	return s.deviceAndTokens(ctx, st)
+}
+
+// deviceAndTokens: a DEVICE_KEY of one of the user's confirmed devices must be proven with
+// device SRP before tokens bound to it are issued; an unknown one is refused with the exact text
+// clients look for, so they drop it and retry; with device tracking on and no device presented,
+// the sign-in gets a new device key.
+func (s *SignIn) deviceAndTokens(ctx context.Context, st *signInStep) (*api.AuthOutput, error) {
+	dev, err := s.presentedDevice(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	if dev != nil {
 		return s.deviceSRPChallenge(ctx, st, dev)
 	}

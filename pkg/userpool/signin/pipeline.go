@@ -39,6 +39,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
+	"github.com/cognatehq/cognate/pkg/userpool/mfa"
 	"github.com/cognatehq/cognate/pkg/userpool/migration"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
@@ -68,6 +69,8 @@ type SignIn struct {
 	triggers  *triggers.Triggers
 	// migrations moves unknown users in through the pool's UserMigration function.
 	migrations *migration.Migrations
+	// mfa chooses and judges the second factor.
+	mfa *mfa.MFA
 }
 
 // Rooms are the rooms the pipeline uses.
@@ -80,12 +83,13 @@ type Rooms struct {
 	Passwords  *passwords.Passwords
 	Triggers   *triggers.Triggers
 	Migrations *migration.Migrations
+	MFA        *mfa.MFA
 }
 
 // New builds the sign-in pipeline.
 func New(p *ports.Ports, r Rooms) *SignIn {
 	return &SignIn{Ports: p, dir: r.Directory, sessions: r.Sessions, limits: r.Limits, devices: r.Devices,
-		lineages: r.Lineages, passwords: r.Passwords, triggers: r.Triggers, migrations: r.Migrations}
+		lineages: r.Lineages, passwords: r.Passwords, triggers: r.Triggers, migrations: r.Migrations, mfa: r.MFA}
 }
 
 // signInCall is one InitiateAuth or RespondToAuthChallenge on its way through the pipeline.
@@ -132,6 +136,8 @@ type signInDecision struct {
 	verdict func(u *model.User) (bool, error)
 	// proven: the first factor stands (a new password set); MFA and the device follow.
 	proven bool
+	// secondFactor: the MFA challenge was answered; the device and tokens follow.
+	secondFactor bool
 	// tokens: the sign-in is complete, bound to device, with ops committed alongside.
 	tokens bool
 	device string
@@ -191,7 +197,7 @@ func (s *SignIn) initiate(ctx context.Context, c *signInCall) (*api.AuthOutput, 
 		c.params = map[string]string{}
 	}
 	if h.decide == nil {
-		return nil, cognito.UnsupportedOperation("%s is not implemented by Cognate yet.", c.name)
+		return nil, msg.NotImplementedYet(c.name)
 	}
 	return s.runStep(ctx, h, c, false)
 }
@@ -335,6 +341,8 @@ func (s *SignIn) carry(ctx context.Context, d *signInDecision) (*api.AuthOutput,
 		return s.passwordVerdict(ctx, d.step, d.verdict)
 	case d.proven:
 		return s.mfaAndDevice(ctx, d.step)
+	case d.secondFactor:
+		return s.deviceAndTokens(ctx, d.step)
 	case d.tokens:
 		res, err := s.signIn(ctx, d.step, d.device, d.ops)
 		if err != nil {

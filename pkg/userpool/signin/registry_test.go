@@ -29,7 +29,7 @@ func TestSignInRegistry(t *testing.T) {
 			t.Errorf("%s: an answer must be bound to the step it answers (a Session or a ticket)", name)
 		}
 	}
-	for _, name := range []string{"SMS_MFA", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN", "ADMIN_NO_SRP_AUTH"} {
+	for _, name := range []string{"SMS_MFA", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN", "ADMIN_NO_SRP_AUTH"} {
 		if signInAnswers[name] != notImplemented {
 			t.Errorf("%s: answered, but not implemented", name)
 		}

@@ -1,0 +1,230 @@
+package apptest
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/cognatehq/cognate/pkg/store/storetest"
+)
+
+// MFA with a software token (issue 13; cognito-protocol.md §2.7, §3.5; TOTP-01, TOTP-02,
+// AUTH-04, CODE-04, MFA-01). Codes are computed by pquerna/otp, as an authenticator app
+// computes them from SecretCode, at the service's (fake) time.
+func runMFATests(t *testing.T, newTable storetest.NewTable) {
+	t.Run("MFAPoolConfig", func(t *testing.T) { testMFAPoolConfig(t, Start(t, newTable)) })
+	t.Run("SoftwareToken", func(t *testing.T) { testSoftwareToken(t, Start(t, newTable)) })
+	t.Run("MFASetup", func(t *testing.T) { testMFASetup(t, Start(t, newTable)) })
+}
+
+// totpCode is the code an authenticator app shows for secret at the service's time, offset
+// by steps.
+func totpCode(t *testing.T, e *Env, secret string, steps int) string {
+	t.Helper()
+	code, err := totp.GenerateCodeCustom(secret, e.Clock.Now().Add(time.Duration(steps)*30*time.Second),
+		totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func mfaPool(t *testing.T, e *Env, mode types.UserPoolMfaType) fixture {
+	t.Helper()
+	f := newPool(t, e, nil)
+	must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: mode,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}))(t)
+	return f
+}
+
+func testMFAPoolConfig(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	got := must(e.Client.GetUserPoolMfaConfig(ctx, &cip.GetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID)}))(t)
+	if got.MfaConfiguration != types.UserPoolMfaTypeOff || got.SoftwareTokenMfaConfiguration == nil || got.SoftwareTokenMfaConfiguration.Enabled {
+		t.Fatalf("a new pool's MFA: %+v", got)
+	}
+	_, err := e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOn})
+	wantErr(t, err, "InvalidParameterException", "Invalid MFA configuration given, can't turn on MFA without any MFA type enabled.")
+
+	set := must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
+		EmailMfaConfiguration:         &types.EmailMfaConfigType{Subject: aws.String("Your sign-in code"), Message: aws.String("Code: {####}")}}))(t)
+	got = must(e.Client.GetUserPoolMfaConfig(ctx, &cip.GetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID)}))(t)
+	for _, c := range []*cip.GetUserPoolMfaConfigOutput{got, {MfaConfiguration: set.MfaConfiguration, SoftwareTokenMfaConfiguration: set.SoftwareTokenMfaConfiguration, EmailMfaConfiguration: set.EmailMfaConfiguration}} {
+		if c.MfaConfiguration != types.UserPoolMfaTypeOptional || !c.SoftwareTokenMfaConfiguration.Enabled || c.EmailMfaConfiguration == nil ||
+			aws.ToString(c.EmailMfaConfiguration.Subject) != "Your sign-in code" || c.SmsMfaConfiguration != nil {
+			t.Fatalf("the MFA configuration: %+v", c)
+		}
+	}
+	d := must(e.Client.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(f.poolID)}))(t)
+	if d.UserPool.MfaConfiguration != types.UserPoolMfaTypeOptional {
+		t.Fatalf("DescribeUserPool's MfaConfiguration %q", d.UserPool.MfaConfiguration)
+	}
+}
+
+func testSoftwareToken(t *testing.T, e *Env) {
+	f := mfaPool(t, e, types.UserPoolMfaTypeOptional)
+	tokens := f.confirmedUser(t, "tia", "tia@example.com")
+	access := tokens.AccessToken
+
+	// Enrolment: nothing to enable before a token is verified; a wrong code verifies nothing.
+	_, err := e.Client.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: access,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}})
+	wantErr(t, err, "SoftwareTokenMFANotFoundException", "Software Token MFA has not been enabled by the user.")
+	_, err = e.Client.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{AccessToken: access, UserCode: aws.String("123456")})
+	wantErr(t, err, "SoftwareTokenMFANotFoundException", "Software Token MFA has not been enabled by the user.")
+	assoc := must(e.Client.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: access}))(t)
+	secret := aws.ToString(assoc.SecretCode)
+	if len(secret) != 52 {
+		t.Fatalf("SecretCode %q: want 52 base32 characters (256 bits)", secret)
+	}
+	_, err = e.Client.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{AccessToken: access, UserCode: aws.String(totpCode(t, e, secret, 2))})
+	wantErr(t, err, "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
+	v := must(e.Client.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{AccessToken: access, UserCode: aws.String(totpCode(t, e, secret, 0)),
+		FriendlyDeviceName: aws.String("phone")}))(t)
+	if v.Status != types.VerifySoftwareTokenResponseTypeSuccess {
+		t.Fatalf("VerifySoftwareToken: %+v", v)
+	}
+	// Verified, not yet enabled: sign-in asks nothing.
+	if res := must(f.signIn(t, "tia", strongPassword))(t); res == nil {
+		t.Fatal("a verified but not enabled token was asked for")
+	}
+	must(e.Client.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: access,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}}))(t)
+	u := must(e.Client.GetUser(ctx, &cip.GetUserInput{AccessToken: access}))(t)
+	au := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("tia")}))(t)
+	for _, got := range [][2]any{{u.UserMFASettingList, aws.ToString(u.PreferredMfaSetting)}, {au.UserMFASettingList, aws.ToString(au.PreferredMfaSetting)}} {
+		if l := got[0].([]string); len(l) != 1 || l[0] != "SOFTWARE_TOKEN_MFA" || got[1] != "SOFTWARE_TOKEN_MFA" {
+			t.Fatalf("MFA settings %v", got)
+		}
+	}
+
+	start := func(t *testing.T) *cip.InitiateAuthOutput {
+		t.Helper()
+		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "tia", "PASSWORD": strongPassword}}))(t)
+		if out.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa || out.AuthenticationResult != nil || aws.ToString(out.Session) == "" {
+			t.Fatalf("InitiateAuth answered %+v", out)
+		}
+		return out
+	}
+	answer := func(session *string, code string) (*cip.RespondToAuthChallengeOutput, error) {
+		return e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client),
+			ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa, Session: session,
+			ChallengeResponses: map[string]string{"USERNAME": "tia", "SOFTWARE_TOKEN_MFA_CODE": code}})
+	}
+
+	t.Run("a code from the app signs in, once", func(t *testing.T) {
+		e.Clock.Advance(30 * time.Second) // past the step the enrolment used
+		out := start(t)
+		code := totpCode(t, e, secret, 0)
+		res := must(answer(out.Session, code))(t)
+		if res.AuthenticationResult == nil || res.AuthenticationResult.AccessToken == nil {
+			t.Fatalf("RespondToAuthChallenge answered %+v", res)
+		}
+		_, err := answer(out.Session, code)
+		wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+		// The same code in another sign-in, in the same 30 seconds: refused (TOTP-01).
+		_, err = answer(start(t).Session, code)
+		wantErr(t, err, "CodeMismatchException", "Invalid code received for user")
+	})
+
+	t.Run("the step before and after are accepted, two steps off are not", func(t *testing.T) {
+		for _, tc := range []struct {
+			steps int
+			ok    bool
+		}{{-2, false}, {2, false}, {-1, true}, {1, true}} {
+			e.Clock.Advance(2 * time.Minute) // a fresh window for each
+			_, err := answer(start(t).Session, totpCode(t, e, secret, tc.steps))
+			if tc.ok && err != nil || !tc.ok && err == nil {
+				t.Fatalf("a code %d steps off: %v", tc.steps, err)
+			}
+		}
+	})
+
+	t.Run("SRP sign-in asks for the code too", func(t *testing.T) {
+		e.Clock.Advance(2 * time.Minute)
+		a := &srpAttempt{f: f, client: newSRPClient(t)}
+		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserSrpAuth,
+			AuthParameters: map[string]string{"USERNAME": "tia", "SRP_A": a.client.SRPA()}}))(t)
+		a.name, a.params, a.sess = string(out.ChallengeName), out.ChallengeParameters, out.Session
+		res := must(a.respond(f.client, a.answer(t, strongPassword, a.now())))(t)
+		if res.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa || res.AuthenticationResult != nil {
+			t.Fatalf("after the password: %+v", res)
+		}
+		if r := must(answer(res.Session, totpCode(t, e, secret, 0)))(t); r.AuthenticationResult == nil {
+			t.Fatal("no tokens")
+		}
+	})
+
+	t.Run("a password reset keeps MFA", func(t *testing.T) {
+		e.Clock.Advance(2 * time.Minute)
+		must(e.Client.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("tia")}))(t)
+		must(e.Client.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: aws.String(f.client), Username: aws.String("tia"),
+			ConfirmationCode: aws.String(f.code(t, "tia@example.com")), Password: aws.String(strongPassword)}))(t)
+		start(t) // still SOFTWARE_TOKEN_MFA (MFA-01)
+	})
+
+	t.Run("wrong codes count toward lockout; the sixth try fails with the right code", func(t *testing.T) {
+		e.Clock.Advance(2 * time.Minute)
+		out := start(t)
+		for i := range 5 {
+			_, err := answer(out.Session, "000000")
+			if err == nil {
+				t.Fatalf("wrong code %d accepted", i+1)
+			}
+		}
+		_, err := answer(out.Session, totpCode(t, e, secret, 0))
+		wantErr(t, err, "NotAuthorizedException", "Password attempts exceeded")
+		_, err = f.signIn(t, "tia", strongPassword)
+		wantErr(t, err, "NotAuthorizedException", "Password attempts exceeded")
+	})
+}
+
+// MFA ON with nothing set up: MFA_SETUP, the software token set up with the Session.
+func testMFASetup(t *testing.T, e *Env) {
+	f := mfaPool(t, e, types.UserPoolMfaTypeOn)
+	f.signUp(t, "sol", "sol@example.com")
+	must(e.Client.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("sol"),
+		ConfirmationCode: aws.String(f.code(t, "sol@example.com"))}))(t)
+	out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "sol", "PASSWORD": strongPassword}}))(t)
+	var canSetup []string
+	if out.ChallengeName != types.ChallengeNameTypeMfaSetup || json.Unmarshal([]byte(out.ChallengeParameters["MFAS_CAN_SETUP"]), &canSetup) != nil ||
+		len(canSetup) != 1 || canSetup[0] != "SOFTWARE_TOKEN_MFA" {
+		t.Fatalf("InitiateAuth answered %+v", out)
+	}
+	assoc := must(e.Client.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{Session: out.Session}))(t)
+	if aws.ToString(assoc.Session) == "" || aws.ToString(assoc.Session) == aws.ToString(out.Session) {
+		t.Fatalf("AssociateSoftwareToken answered %+v", assoc)
+	}
+	_, err := e.Client.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{Session: out.Session})
+	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	// Respond before the token is verified: refused.
+	_, err = e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client), ChallengeName: types.ChallengeNameTypeMfaSetup,
+		Session: assoc.Session, ChallengeResponses: map[string]string{"USERNAME": "sol"}})
+	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+	secret := aws.ToString(assoc.SecretCode)
+	v := must(e.Client.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{Session: assoc.Session, UserCode: aws.String(totpCode(t, e, secret, 0))}))(t)
+	if v.Status != types.VerifySoftwareTokenResponseTypeSuccess || aws.ToString(v.Session) == "" {
+		t.Fatalf("VerifySoftwareToken answered %+v", v)
+	}
+	res := must(e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client), ChallengeName: types.ChallengeNameTypeMfaSetup,
+		Session: v.Session, ChallengeResponses: map[string]string{"USERNAME": "sol"}}))(t)
+	if res.AuthenticationResult == nil {
+		t.Fatalf("MFA_SETUP answered %+v", res)
+	}
+	// From now on the token is asked for.
+	e.Clock.Advance(time.Minute)
+	again := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "sol", "PASSWORD": strongPassword}}))(t)
+	if again.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("the next sign-in: %+v", again)
+	}
+}

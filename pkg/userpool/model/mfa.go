@@ -1,0 +1,127 @@
+package model
+
+import (
+	"encoding/json"
+	"slices"
+)
+
+// The MFA factors, by the names Cognito gives them in UserMFASettingList, PreferredMfaSetting,
+// MFAS_CAN_CHOOSE and the challenges.
+const (
+	MFASMS   = "SMS_MFA"
+	MFATOTP  = "SOFTWARE_TOKEN_MFA"
+	MFAEmail = "EMAIL_OTP"
+)
+
+// MFARecord is a user's MFA settings (SetUserMFAPreference and the software token), stored in
+// the user's record.
+type MFARecord struct {
+	// Enabled are the factors the user signs in with, in the order they were enabled.
+	Enabled []string `json:"e,omitempty"`
+	// Preferred is the one factor asked for when several are enabled ("" = none).
+	Preferred string `json:"p,omitempty"`
+	// TOTP is the verified software token; PendingTOTP one associated but not verified yet
+	// (AssociateSoftwareToken then VerifySoftwareToken: TOTP-02).
+	TOTP        *TOTPRecord `json:"t,omitempty"`
+	PendingTOTP *TOTPRecord `json:"tp,omitempty"`
+}
+
+// TOTPRecord is a software token: its secret, sealed under the pool and the user's sub (never
+// in clear, never shown again after AssociateSoftwareToken), and the newest step a code was
+// accepted for, so each code signs in once (TOTP-01).
+type TOTPRecord struct {
+	Seed     []byte `json:"s"`
+	LastStep int64  `json:"l,omitempty"`
+	Name     string `json:"n,omitempty"` // FriendlyDeviceName
+}
+
+// MFAEnabled tells whether the user signs in with factor.
+func (u *UserRecord) MFAEnabled(factor string) bool {
+	return u.MFA != nil && slices.Contains(u.MFA.Enabled, factor)
+}
+
+// SetMFA enables or disables factor and makes it preferred or not, as SetUserMFAPreference
+// does: disabling a factor drops its preference; preferring one drops another's.
+func (u *UserRecord) SetMFA(factor string, enabled, preferred bool) {
+	if u.MFA == nil {
+		u.MFA = &MFARecord{}
+	}
+	m := u.MFA
+	i := slices.Index(m.Enabled, factor)
+	switch {
+	case enabled && i < 0:
+		m.Enabled = append(m.Enabled, factor)
+	case !enabled && i >= 0:
+		m.Enabled = slices.Delete(m.Enabled, i, i+1)
+	}
+	switch {
+	case enabled && preferred:
+		m.Preferred = factor
+	case m.Preferred == factor:
+		m.Preferred = ""
+	}
+}
+
+// clone copies the MFA record deeply.
+func (m *MFARecord) clone() *MFARecord {
+	if m == nil {
+		return nil
+	}
+	c := *m
+	c.Enabled = slices.Clone(m.Enabled)
+	for _, t := range []**TOTPRecord{&c.TOTP, &c.PendingTOTP} {
+		if *t != nil {
+			cp := **t
+			cp.Seed = slices.Clone(cp.Seed)
+			*t = &cp
+		}
+	}
+	return &c
+}
+
+// The shapes of SetUserPoolMfaConfig and GetUserPoolMfaConfig.
+type SmsMfaConfigType struct {
+	SmsAuthenticationMessage string          `json:",omitempty" cognito:"min=6,max=140"`
+	SmsConfiguration         json.RawMessage `json:",omitempty"`
+}
+
+type SoftwareTokenMfaConfigType struct {
+	Enabled bool
+}
+
+type EmailMfaConfigType struct {
+	Message string `json:",omitempty" cognito:"min=6,max=20000"`
+	Subject string `json:",omitempty" cognito:"min=1,max=140"`
+}
+
+type WebAuthnConfigurationType struct {
+	RelyingPartyId   string `json:",omitempty" cognito:"min=1,max=63"`
+	UserVerification string `json:",omitempty" cognito:"enum=required|preferred"`
+}
+
+// PoolMFA is what SetUserPoolMfaConfig sets besides the fields DescribeUserPool shows
+// (MfaConfiguration, SmsAuthenticationMessage, SmsConfiguration). It is stored with the pool and
+// never part of DescribeUserPool's answer (Wire strips it).
+type PoolMFA struct {
+	SMS      bool                       `json:"sms,omitempty"`
+	TOTP     bool                       `json:"totp,omitempty"`
+	Email    *EmailMfaConfigType        `json:"email,omitempty"`
+	WebAuthn *WebAuthnConfigurationType `json:"webauthn,omitempty"`
+}
+
+// MFAFactor tells whether the pool offers factor as a second factor.
+func (p *Pool) MFAFactor(factor string) bool {
+	m := p.MFASettings
+	if m == nil || p.MfaConfiguration == "" || p.MfaConfiguration == "OFF" {
+		return false
+	}
+	switch factor {
+	case MFASMS:
+		return m.SMS
+	case MFATOTP:
+		return m.TOTP
+	case MFAEmail:
+		return m.Email != nil
+	}
+	return false
+}

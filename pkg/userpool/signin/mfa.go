@@ -1,0 +1,245 @@
+package signin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+
+	"github.com/cognatehq/cognate/pkg/store"
+	"github.com/cognatehq/cognate/pkg/trigger"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+	"github.com/cognatehq/cognate/pkg/userpool/mfa"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+	"github.com/cognatehq/cognate/pkg/userpool/msg"
+	"github.com/cognatehq/cognate/pkg/userpool/sessions"
+)
+
+// The MFA phase (cognito-protocol.md §3.5): after the first factor — a password, SRP, a custom
+// sign-in, a new password — mfa.Decide chooses a second factor's challenge from the pool's
+// MfaConfiguration and the user's settings, and the answer to it goes on to the device and
+// tokens. A remembered device skips the phase (mfaAndDevice). Every wrong code counts toward the
+// user's lockout like a wrong password (AUTH-04), so a sixth try after five wrong ones is refused
+// even with the right code (CODE-04); a software-token code signs in once (TOTP-01).
+//
+// MFA_SETUP (MFA ON, nothing set up): AssociateSoftwareToken and VerifySoftwareToken take the
+// step's Session, each answering with the next one, and the answer to MFA_SETUP with the last
+// finishes the sign-in.
+func init() {
+	registerAnswer(model.MFATOTP, &signInHandler{username: true, session: model.MFATOTP, read: readTOTPAnswer, decide: decideTOTP})
+	registerAnswer(mfa.SelectMFAType, &signInHandler{username: true, session: mfa.SelectMFAType, read: readSelectAnswer, decide: decideSelect})
+	registerAnswer(mfa.MFASetup, &signInHandler{username: true, session: mfa.MFASetup, decide: decideSetup})
+}
+
+// Keys of an MFA step's Session Data.
+const (
+	sessTokenSource = "ts"    // the pre-token-generation source of the tokens to come
+	sessSetupStage  = "stage" // MFA_SETUP: "", associated, verified
+	stageAssociated = "associated"
+	stageVerified   = "verified"
+)
+
+// mfaPhase poses the challenge mfa.Decide chooses, or returns nil to go on to the device.
+func (s *SignIn) mfaPhase(ctx context.Context, st *signInStep) (*api.AuthOutput, error) {
+	d := mfa.Decide(st.pool, st.user)
+	switch d.Name {
+	case "":
+		return nil, nil
+	case model.MFATOTP:
+		return s.mfaChallenge(ctx, st, d.Name, map[string]string{}, nil)
+	case mfa.SelectMFAType:
+		if slices.ContainsFunc(d.Choices, func(f string) bool { return f != model.MFATOTP }) {
+			return nil, msg.NotImplementedYet("SMS and email MFA")
+		}
+		choices, _ := json.Marshal(d.Choices)
+		return s.mfaChallenge(ctx, st, d.Name, map[string]string{"MFAS_CAN_CHOOSE": string(choices)}, nil)
+	case mfa.MFASetup:
+		if !slices.Contains(d.Choices, model.MFATOTP) {
+			// Email set-up comes with email MFA; a pool requiring MFA it offers no way to set
+			// up cannot sign this user in.
+			return nil, msg.NotImplementedYet("MFA_SETUP without a software token")
+		}
+		setup, _ := json.Marshal([]string{model.MFATOTP})
+		return s.mfaChallenge(ctx, st, d.Name, map[string]string{"MFAS_CAN_SETUP": string(setup)}, nil)
+	default: // SMS_MFA, EMAIL_OTP: refused, never skipped
+		return nil, msg.NotImplementedYet(d.Name)
+	}
+}
+
+// mfaChallenge commits the step (its Session spent, the user's changes) with a new Session for
+// challenge and answers it.
+func (s *SignIn) mfaChallenge(ctx context.Context, st *signInStep, challenge string, params map[string]string, data map[string]string) (*api.AuthOutput, error) {
+	p, c, u := st.pool, st.client, st.user
+	if data == nil {
+		data = map[string]string{}
+	}
+	if st.tokenSource != "" {
+		data[sessTokenSource] = string(st.tokenSource)
+	}
+	tok, err := s.nextChallenge(ctx, st, sessions.Session{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(),
+		Username: u.Username, Challenge: challenge, Data: data})
+	if err != nil {
+		return nil, err
+	}
+	return &api.AuthOutput{ChallengeName: challenge, Session: tok, ChallengeParameters: params}, nil
+}
+
+// mfaStep is the step an MFA answer continues: the Session's user and token source.
+func mfaStep(c *signInCall) *signInStep {
+	st := c.step()
+	st.tokenSource = trigger.Source(c.sess.Data[sessTokenSource])
+	return st
+}
+
+func readTOTPAnswer(c *signInCall) error {
+	if c.params["SOFTWARE_TOKEN_MFA_CODE"] == "" {
+		return msg.MissingParam("SOFTWARE_TOKEN_MFA_CODE")
+	}
+	return nil
+}
+
+// decideTOTP judges a SOFTWARE_TOKEN_MFA code: counted toward lockout before it is judged (as a
+// password is), then checked against the user's token; a right one clears the count and goes on
+// to the device and tokens, recording its step in the same commit.
+func decideTOTP(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
+	st := mfaStep(c)
+	if !st.user.Enabled {
+		return nil, msg.UserDisabled()
+	}
+	u, err := s.limits.ReserveAttempt(ctx, st.pool, st.user, sessions.Unspent(c.consume[0]))
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil, msg.InvalidSession()
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.user = u
+	record, err := s.mfa.CheckTOTP(ctx, st.pool, u, c.params["SOFTWARE_TOKEN_MFA_CODE"])
+	if err != nil {
+		return nil, err // the attempt stays counted
+	}
+	st.change = func(cur *model.User) ([]store.Op, error) {
+		cur.Lock = nil
+		return nil, record(cur)
+	}
+	return &signInDecision{step: st, secondFactor: true}, nil
+}
+
+func readSelectAnswer(c *signInCall) error {
+	if c.params["ANSWER"] == "" {
+		return msg.MissingParam("ANSWER")
+	}
+	return nil
+}
+
+// decideSelect poses the factor the user chose from MFAS_CAN_CHOOSE.
+func decideSelect(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
+	st := mfaStep(c)
+	choice := c.params["ANSWER"]
+	if choice == "EMAIL_MFA" {
+		choice = model.MFAEmail // Cognito's documentation spells it so; the enum does not
+	}
+	d := mfa.Decide(st.pool, st.user)
+	if d.Name != mfa.SelectMFAType || !slices.Contains(d.Choices, choice) {
+		return nil, msg.InvalidChallengeAnswer(choice)
+	}
+	if choice != model.MFATOTP {
+		return nil, msg.NotImplementedYet(choice)
+	}
+	out, err := s.mfaChallenge(ctx, st, choice, map[string]string{}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &signInDecision{out: out}, nil
+}
+
+// decideSetup finishes MFA_SETUP once VerifySoftwareToken has verified the new token with this
+// Session: the second factor is proven by that code.
+func decideSetup(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
+	if c.sess.Data[sessSetupStage] != stageVerified {
+		return nil, msg.InvalidSession()
+	}
+	return &signInDecision{step: mfaStep(c), secondFactor: true}, nil
+}
+
+// AssociateSoftwareToken with a Session: MFA_SETUP's first step. The secret becomes the user's
+// pending token in the transaction that spends the Session and stores the next one (MFA_SETUP,
+// stage associated), so a Session sent twice cannot replace the secret the first answer showed.
+func (s *SignIn) AssociateSoftwareToken(ctx context.Context, in *api.AssociateSoftwareTokenInput) (*api.AssociateSoftwareTokenOutput, error) {
+	st, err := s.setupStep(ctx, in.Session, "")
+	if err != nil {
+		return nil, err
+	}
+	secret, keep, err := s.mfa.Associate(ctx, st.pool, st.user)
+	if err != nil {
+		return nil, err
+	}
+	st.change = func(cur *model.User) ([]store.Op, error) { return nil, keep(cur) }
+	tok, err := s.nextSetup(ctx, st, stageAssociated)
+	if err != nil {
+		return nil, err
+	}
+	return &api.AssociateSoftwareTokenOutput{SecretCode: secret, Session: tok}, nil
+}
+
+// VerifySoftwareToken with a Session: MFA_SETUP's second step. A right code makes the token the
+// user's and enables and prefers it (the user set it up to sign in with it), in the transaction
+// that spends the Session; the answer's Session finishes the sign-in through
+// RespondToAuthChallenge MFA_SETUP.
+func (s *SignIn) VerifySoftwareToken(ctx context.Context, in *api.VerifySoftwareTokenInput) (*api.VerifySoftwareTokenOutput, error) {
+	st, err := s.setupStep(ctx, in.Session, stageAssociated)
+	if err != nil {
+		return nil, err
+	}
+	activate, err := s.mfa.Verify(ctx, st.pool, st.user, in.UserCode, in.FriendlyDeviceName)
+	if err != nil {
+		return nil, err
+	}
+	st.change = func(cur *model.User) ([]store.Op, error) {
+		if err := activate(cur); err != nil {
+			return nil, err
+		}
+		cur.SetMFA(model.MFATOTP, true, true)
+		return nil, nil
+	}
+	tok, err := s.nextSetup(ctx, st, stageVerified)
+	if err != nil {
+		return nil, err
+	}
+	return &api.VerifySoftwareTokenOutput{Status: "SUCCESS", Session: tok}, nil
+}
+
+// setupStep opens an MFA_SETUP Session at stage for the software-token calls, which name no
+// client: the Session says whose it is.
+func (s *SignIn) setupStep(ctx context.Context, token, stage string) (*signInStep, error) {
+	sess, consume, err := s.sessions.Find(ctx, token, mfa.MFASetup)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Data[sessSetupStage] != stage {
+		return nil, msg.InvalidSession()
+	}
+	c, p, err := s.dir.Client(ctx, sess.ClientID)
+	if err != nil || p.Id != sess.PoolID {
+		return nil, msg.InvalidSession()
+	}
+	u, err := s.sessions.User(ctx, p, sess, sess.Username)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, msg.InvalidSession()
+	}
+	st := &signInStep{pool: p, client: c, user: u, typed: sess.Username, consume: []store.Op{consume},
+		tokenSource: trigger.Source(sess.Data[sessTokenSource])}
+	return st, nil
+}
+
+// nextSetup replaces the step's MFA_SETUP Session by one at stage.
+func (s *SignIn) nextSetup(ctx context.Context, st *signInStep, stage string) (string, error) {
+	out, err := s.mfaChallenge(ctx, st, mfa.MFASetup, nil, map[string]string{sessSetupStage: stage})
+	if err != nil {
+		return "", err
+	}
+	return out.Session, nil
+}
