@@ -118,7 +118,10 @@ test: deps vet lint build-lambdas test-go test-fuzz ## everything CI runs
 # Load, cost and crypto benchmarks (issue 6): builds bin/cognate and bin/loadgen, which starts
 # `cognate serve`, cognito-local and DynamoDB Local on loopback ports itself and writes
 # docs/benchmarks.md, its plots and docs/benchmarks/results.json. About 15 minutes on 2 cores;
-# BENCH_QUICK=1 is a smoke run of a minute or two. BENCH_ARGS passes loadgen flags (-h lists them).
+# BENCH_QUICK=1 is a smoke run of a minute or two. BENCH_ARGS passes loadgen flags (-h lists them);
+# BENCH_ARGS='-only triggers' measures the sign-in with triggers alone (issue 12; it builds the
+# Lambda Runtime Interface Emulator from infra/lambda/rie and bench/cmd/benchhook) and replaces that
+# section of the saved results.json before rendering the report again.
 bench: build-local node-deps java-deps ## speed, cost and scale against cognito-local and the crypto limit -> docs/benchmarks.md (BENCH_QUICK=1: smoke run)
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/loadgen ./bench/cmd/loadgen
 	bin/loadgen -cognate bin/cognate -node-dir $(NODE_DIR) -out docs/benchmarks -report docs/benchmarks.md $(if $(filter 1,$(BENCH_QUICK)),-quick) $(BENCH_ARGS)

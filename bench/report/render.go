@@ -116,6 +116,8 @@ func Render(r *Results, plotDir string) ([]byte, map[string][]byte) {
 		}
 	}
 
+	renderTriggers(w, r, plot)
+
 	// ---- comparison ----
 	if cog != nil && cl != nil {
 		w.l("## Cognate against cognito-local")
@@ -380,7 +382,7 @@ func Render(r *Results, plotDir string) ([]byte, map[string][]byte) {
 	w.l("## Method notes")
 	w.l("")
 	notes := []string{
-		"Reproduce: `make bench` (about 15 minutes on 2 cores; `BENCH_QUICK=1 make bench` is a smoke run; `make bench BENCH_ARGS=-h` lists the load generator's flags, e.g. `-concurrency`, `-duration`, `-pools`). `bin/loadgen report` regenerates this page from results.json.",
+		"Reproduce: `make bench` (about 15 minutes on 2 cores; `BENCH_QUICK=1 make bench` is a smoke run; `make bench BENCH_ARGS=-h` lists the load generator's flags, e.g. `-concurrency`, `-duration`, `-pools`; `make bench BENCH_ARGS='-only triggers'` measures the sign-in with triggers alone and replaces that section in results.json). `bin/loadgen report` regenerates this page from results.json.",
 		"Every point: workers loop on the operation; operations completing inside the window count. Latency is measured per operation by the client (both SRP round trips together; SignUp and AdminConfirmSignUp together). Percentiles are exact (nearest rank over every sample).",
 		"Users are `u<index>@bench.example` with one password; each operation picks a random seeded user. Refresh, GetUser and verification use tokens of " + fmt.Sprint(r.Config.TokenUsers) + " users signed in before the runs. Sign-up creates new users and runs last, so the other operations see the seeded pool size.",
 		"`cognate serve` runs with `--log-level warn`: the per-request access log is off, as it would be in a throughput test of any server.",

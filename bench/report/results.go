@@ -59,6 +59,7 @@ type Results struct {
 	Runs     []Run         `json:"runs"`
 	Cost     *Cost         `json:"cost,omitempty"`
 	Profiles []Profile     `json:"profiles,omitempty"`
+	Triggers *TriggerBench `json:"triggers,omitempty"`
 	Notes    []string      `json:"notes,omitempty"`
 }
 

@@ -220,6 +220,8 @@ func EvaluateTargets(r *Results) []TargetResult {
 		}
 		out = append(out, t)
 	}
+	out = append(out, triggerTargets(r)...)
+
 	// Missed targets with a profile of their operation: say where the time went.
 	for i := range out {
 		t := &out[i]

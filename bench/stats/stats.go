@@ -16,6 +16,7 @@ type Summary struct {
 	Min   float64 `json:"min_ms"`
 	P50   float64 `json:"p50_ms"`
 	P90   float64 `json:"p90_ms"`
+	P95   float64 `json:"p95_ms,omitempty"` // absent from results written before it was added
 	P99   float64 `json:"p99_ms"`
 	P999  float64 `json:"p999_ms"`
 	Max   float64 `json:"max_ms"`
@@ -56,6 +57,7 @@ func Summarize(ds []time.Duration) Summary {
 		Min:   Ms(ds[0]),
 		P50:   Ms(Percentile(ds, 50)),
 		P90:   Ms(Percentile(ds, 90)),
+		P95:   Ms(Percentile(ds, 95)),
 		P99:   Ms(Percentile(ds, 99)),
 		P999:  Ms(Percentile(ds, 99.9)),
 		Max:   Ms(ds[len(ds)-1]),

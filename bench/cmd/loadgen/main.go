@@ -70,6 +70,10 @@ type options struct {
 	quick           bool
 	seedWorkers     int
 	keepTmp         bool
+	only            string
+	noTriggers      bool
+	triggerRounds   int
+	triggerUsers    int
 }
 
 func intList(s string) ([]int, error) {
@@ -126,6 +130,10 @@ func benchMain(args []string) error {
 	fs.BoolVar(&o.quick, "quick", os.Getenv("BENCH_QUICK") == "1", "smoke run: short windows, small pools (also BENCH_QUICK=1)")
 	fs.IntVar(&o.seedWorkers, "seed-workers", runtime.NumCPU(), "store seeder goroutines")
 	fs.BoolVar(&o.keepTmp, "keep-tmp", false, "keep the temporary directory (logs, data dirs)")
+	fs.StringVar(&o.only, "only", "", "run one section only and replace it in the saved results (-out's results.json), then re-render the report: triggers")
+	fs.BoolVar(&o.noTriggers, "no-triggers", false, "skip the sign-in with triggers section")
+	fs.IntVar(&o.triggerRounds, "trigger-rounds", 3, "interleaved rounds of the sign-in with triggers section (each measures every variant once)")
+	fs.IntVar(&o.triggerUsers, "trigger-users", 1000, "users per pool in the sign-in with triggers section (at most the first -pools size)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -133,7 +141,7 @@ func benchMain(args []string) error {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.quick { // presets, unless given explicitly
 		preset := map[string]string{"concurrency": "1,16", "duration": "700ms", "warmup": "200ms", "pools": "200,3000",
-			"cl-seed-budget": "5s", "token-users": "16", "cost-samples": "5", "benchtime": "150ms"}
+			"cl-seed-budget": "5s", "token-users": "16", "cost-samples": "5", "benchtime": "150ms", "trigger-rounds": "1"}
 		for k, v := range preset {
 			if !set[k] {
 				if err := fs.Set(k, v); err != nil {
@@ -164,6 +172,12 @@ func benchMain(args []string) error {
 			return errors.New("-concurrency: at most 256 clients")
 		}
 	}
+	if o.only != "" && o.only != "triggers" {
+		return fmt.Errorf("-only %q: the only section that runs alone is triggers", o.only)
+	}
+	if o.triggerRounds <= 0 || o.triggerRounds > 20 || o.triggerUsers <= 0 {
+		return errors.New("-trigger-rounds must be in [1, 20] and -trigger-users positive")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -172,6 +186,9 @@ func benchMain(args []string) error {
 		return err
 	}
 	defer b.cleanup()
+	if o.only == "triggers" {
+		return b.runOnlyTriggers(ctx)
+	}
 	res, err := b.run(ctx)
 	if res != nil {
 		if werr := b.write(res); werr != nil && err == nil {

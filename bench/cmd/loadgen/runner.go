@@ -26,6 +26,9 @@ type pointSpec struct {
 	serverPID   int // 0: no server process to account (in-process workloads)
 	hist        bool
 	opTimeout   time.Duration
+	// onOpen and onClose, when set, run as the measured window opens and closes (the trigger
+	// section collects its functions' own times over the window only).
+	onOpen, onClose func()
 }
 
 // runPoint runs fn on spec.concurrency workers. Operations completing inside the window count
@@ -88,6 +91,9 @@ func runPoint(ctx context.Context, spec pointSpec, fn opFunc) report.Point {
 	sleepCtx(ctx, spec.warmup)
 	srv0, _ := cpuOf(spec.serverPID)
 	self0, _ := procstat.CPU(os.Getpid())
+	if spec.onOpen != nil {
+		spec.onOpen()
+	}
 	t0 := time.Now()
 	phase.Store(measuring)
 	timer := time.NewTimer(spec.duration)
@@ -101,6 +107,9 @@ func runPoint(ctx context.Context, spec pointSpec, fn opFunc) report.Point {
 	t1 := time.Now()
 	srv1, _ := cpuOf(spec.serverPID)
 	self1, _ := procstat.CPU(os.Getpid())
+	if spec.onClose != nil {
+		spec.onClose()
+	}
 	grace := time.AfterFunc(10*time.Second, cancelRun)
 	wg.Wait()
 	grace.Stop()

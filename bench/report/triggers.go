@@ -1,0 +1,428 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/cognatehq/cognate/bench/svg"
+)
+
+// Trigger variants: the same sign-in on pools without triggers, with PreAuthentication and
+// PreTokenGeneration V2_0 sent to a webhook on loopback, and to a function under the Lambda
+// Runtime Interface Emulator.
+const (
+	TrigPlain   = "plain"
+	TrigWebhook = "webhook"
+	TrigRIE     = "lambda-rie"
+)
+
+// TriggerVariants lists the variants in report order.
+var TriggerVariants = []string{TrigPlain, TrigWebhook, TrigRIE}
+
+// TriggerOverheadTarget is issue 12's limit on what Cognate adds around each trigger invocation
+// at 16 clients, the function's own time excluded (ms).
+const TriggerOverheadTarget = 1.0
+
+// TriggerBench is the "sign-in with triggers" section: one `cognate serve`, three pools that
+// differ only in their LambdaConfig, measured in interleaved rounds so that every variant sees
+// the same machine conditions, and in-process Go benchmarks of the trigger path alone.
+type TriggerBench struct {
+	Quick       bool             `json:"quick,omitempty"`
+	Command     string           `json:"command"` // how loadgen was run for this section
+	Serve       string           `json:"serve"`   // how `cognate serve` was started
+	Started     time.Time        `json:"started"`
+	Finished    time.Time        `json:"finished"`
+	LoadAvg     string           `json:"loadavg_at_start"`
+	LoadAvgEnd  string           `json:"loadavg_at_end,omitempty"`
+	Cores       int              `json:"cores"`
+	PoolUsers   int              `json:"pool_users"` // users seeded in each pool
+	Concurrency int              `json:"concurrency"`
+	Rounds      int              `json:"rounds"`
+	DurationS   float64          `json:"duration_s"`
+	WarmupS     float64          `json:"warmup_s"`
+	Variants    []TriggerVariant `json:"variants"`
+	Points      []TriggerPoint   `json:"points"`
+	InProcess   []InProcBench    `json:"in_process,omitempty"`
+	Notes       []string         `json:"notes,omitempty"`
+}
+
+// TriggerVariant describes one variant.
+type TriggerVariant struct {
+	Name        string `json:"name"`
+	Desc        string `json:"desc"`
+	Invocations int    `json:"invocations_per_op"`    // trigger calls per sign-in
+	FunctionHow string `json:"function_how"`          // what is subtracted as the function's own time
+	ClaimCheck  string `json:"claim_check"`           // what the ID and access token showed
+	Unavailable string `json:"unavailable,omitempty"` // why it was not measured
+}
+
+// TriggerPoint is one variant's sign-in at the section's concurrency in one round.
+type TriggerPoint struct {
+	Variant string `json:"variant"`
+	Round   int    `json:"round"`
+	Point
+	FnSamples int     `json:"function_samples,omitempty"`
+	FnP50Ms   float64 `json:"function_p50_ms,omitempty"`  // the function's own time per invocation
+	FnMeanMs  float64 `json:"function_mean_ms,omitempty"` // …
+	// HopP50Ms is the load generator's dispatcher's own time per Lambda invocation (it hands each
+	// call to an idle emulator: one emulator runs one invocation at a time).
+	HopP50Ms float64 `json:"dispatch_p50_ms,omitempty"`
+	// ConnsPerCall is the TCP connections Cognate opened to the receiver per invocation.
+	ConnsPerCall float64 `json:"connections_per_invocation,omitempty"`
+}
+
+// InProcBench is an in-process Go benchmark (testing.Benchmark) of the trigger path alone.
+type InProcBench struct {
+	Name        string  `json:"name"`
+	Desc        string  `json:"desc"`
+	NsPerOp     float64 `json:"ns_per_op"`
+	N           int     `json:"n"`
+	AllocsPerOp int64   `json:"allocs_per_op"`
+	BytesPerOp  int64   `json:"bytes_per_op"`
+	Parallel    int     `json:"parallel,omitempty"` // concurrent callers; NsPerOp is per op overall
+}
+
+// Variant returns the variant named name, or nil.
+func (tb *TriggerBench) Variant(name string) *TriggerVariant {
+	if tb == nil {
+		return nil
+	}
+	for i := range tb.Variants {
+		if tb.Variants[i].Name == name {
+			return &tb.Variants[i]
+		}
+	}
+	return nil
+}
+
+// point returns the variant's point for op at conc clients in round, or nil.
+func (tb *TriggerBench) point(variant, op string, conc, round int) *TriggerPoint {
+	for i := range tb.Points {
+		p := &tb.Points[i]
+		if p.Variant == variant && p.Op == op && p.Concurrency == conc && p.Round == round {
+			return p
+		}
+	}
+	return nil
+}
+
+// OverheadPerInvocation is what Cognate adds around each trigger invocation: the sign-in's p50
+// with triggers, less the plain sign-in's p50 and the function's own time of each invocation,
+// spread over the invocations.
+func OverheadPerInvocation(plainP50, trigP50, fnMs float64, invocations int) float64 {
+	if invocations <= 0 {
+		return math.NaN()
+	}
+	n := float64(invocations)
+	return (trigP50 - plainP50 - fnMs*n) / n
+}
+
+// Overhead is the variant's overhead per invocation for op at conc clients: computed in each
+// round against the plain sign-in measured in the same round (so both saw the same load on the
+// machine), and the median over the rounds. ok is false when no round has both.
+func (tb *TriggerBench) Overhead(variant, op string, conc int) (mid float64, perRound []float64, ok bool) {
+	return tb.perRound(variant, op, conc, func(plain, trig *TriggerPoint, n int) float64 {
+		return OverheadPerInvocation(plain.Latency.P50, trig.Latency.P50, trig.FnP50Ms, n)
+	})
+}
+
+// CPUPerInvocation is the server CPU a trigger invocation costs Cognate: the server's CPU per
+// sign-in with triggers less the plain sign-in's, per invocation (median over the rounds). Unlike
+// the latency figure it holds nothing of the function or the load generator.
+func (tb *TriggerBench) CPUPerInvocation(variant, op string, conc int) (mid float64, perRound []float64, ok bool) {
+	return tb.perRound(variant, op, conc, func(plain, trig *TriggerPoint, n int) float64 {
+		return (trig.ServerCPUms - plain.ServerCPUms) / float64(n)
+	})
+}
+
+// GenCPUPerInvocation is the same for the load generator's CPU: the webhook receiver's or the
+// dispatcher's work per invocation (the emulators and their functions are other processes).
+func (tb *TriggerBench) GenCPUPerInvocation(variant, op string, conc int) (mid float64, perRound []float64, ok bool) {
+	return tb.perRound(variant, op, conc, func(plain, trig *TriggerPoint, n int) float64 {
+		return (trig.ClientCPUms - plain.ClientCPUms) / float64(n)
+	})
+}
+
+func (tb *TriggerBench) perRound(variant, op string, conc int, f func(plain, trig *TriggerPoint, invocations int) float64) (mid float64, perRound []float64, ok bool) {
+	v := tb.Variant(variant)
+	if v == nil || v.Invocations == 0 {
+		return 0, nil, false
+	}
+	for r := 1; r <= tb.Rounds; r++ {
+		plain, trig := tb.point(TrigPlain, op, conc, r), tb.point(variant, op, conc, r)
+		if plain == nil || trig == nil || plain.Ops == 0 || trig.Ops == 0 {
+			continue
+		}
+		perRound = append(perRound, f(plain, trig, v.Invocations))
+	}
+	if len(perRound) == 0 {
+		return 0, nil, false
+	}
+	return median(perRound), perRound, true
+}
+
+// TriggerSummary is a variant's sign-in over the rounds: the median of each figure.
+type TriggerSummary struct {
+	Rounds      int
+	Throughput  float64
+	P50, P95    float64
+	P99         float64
+	ServerCPUms float64
+	FnP50Ms     float64
+	HopP50Ms    float64
+	Conns       float64
+	Errors      int
+	ErrorSample string
+}
+
+// Summary summarises the variant's rounds for op at conc clients; ok is false when none
+// measured anything.
+func (tb *TriggerBench) Summary(variant, op string, conc int) (TriggerSummary, bool) {
+	var s TriggerSummary
+	var tput, p50, p95, p99, cpu, fn, hop, conns []float64
+	for i := range tb.Points {
+		p := &tb.Points[i]
+		if p.Variant != variant || p.Op != op || p.Concurrency != conc {
+			continue
+		}
+		s.Errors += p.Errors
+		if s.ErrorSample == "" {
+			s.ErrorSample = p.ErrorSample
+		}
+		if p.Ops == 0 {
+			continue
+		}
+		s.Rounds++
+		tput, p50, p95, p99 = append(tput, p.Throughput), append(p50, p.Latency.P50), append(p95, p.Latency.P95), append(p99, p.Latency.P99)
+		cpu, fn, hop, conns = append(cpu, p.ServerCPUms), append(fn, p.FnP50Ms), append(hop, p.HopP50Ms), append(conns, p.ConnsPerCall)
+	}
+	if s.Rounds == 0 {
+		return s, false
+	}
+	s.Throughput, s.P50, s.P95, s.P99 = median(tput), median(p50), median(p95), median(p99)
+	s.ServerCPUms, s.FnP50Ms, s.HopP50Ms, s.Conns = median(cpu), median(fn), median(hop), median(conns)
+	return s, true
+}
+
+// median of vs (the mean of the middle two for an even count); NaN for none.
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
+// triggerTargets evaluates issue 12's trigger target at the section's main concurrency. The
+// webhook variant is held to it (its receiver runs in the load generator and its own time is
+// measured exactly); the emulator's figure is shown beside it, not held to it, as it still holds
+// the dispatcher's and the emulator's HTTP hops.
+func triggerTargets(r *Results) []TargetResult {
+	tb := r.Triggers
+	if tb == nil {
+		return nil
+	}
+	var out []TargetResult
+	c := tb.Concurrency
+	for _, op := range []string{OpPassword, OpSRP} {
+		if _, ok := tb.Summary(TrigPlain, op, c); !ok {
+			continue
+		}
+		t := TargetResult{Text: fmt.Sprintf("Trigger overhead < %g ms per invocation at %d clients: webhook on loopback, %s", TriggerOverheadTarget, c, OpTitle[op])}
+		v := tb.Variant(TrigWebhook)
+		if ov, rounds, ok := tb.Overhead(TrigWebhook, op, c); ok {
+			t.Got = fmt.Sprintf("%.3f ms (median of %d rounds: %s)", ov, len(rounds), joinMs(rounds))
+			t.Met = metPtr(ov < TriggerOverheadTarget)
+			t.By = margin(math.Max(ov, 0), TriggerOverheadTarget, false)
+			t.Note = fmt.Sprintf("PreAuthentication + PreTokenGeneration V2_0 per sign-in: (p50 with triggers − p50 plain − %d × the receiver's own time) / %d", v.Invocations, v.Invocations)
+			if cpu, _, ok := tb.CPUPerInvocation(TrigWebhook, op, c); ok {
+				t.Note += fmt.Sprintf("; Cognate's CPU per invocation %.3f ms", cpu)
+			}
+			if ov1, _, ok := tb.Overhead(TrigWebhook, op, 1); ok && c != 1 {
+				t.Note += fmt.Sprintf("; at 1 client (no queueing) %.3f ms", ov1)
+			}
+			if ip := tb.inProcess("trigger-run-webhook"); ip != nil {
+				t.Note += fmt.Sprintf("; in-process, the whole webhook path of one invocation %.0f µs", ip.NsPerOp/1e3)
+			}
+			if !*t.Met && tb.Cores > 0 && c > tb.Cores {
+				t.Note += fmt.Sprintf(". At %d closed-loop clients on %d busy cores every ms of CPU anywhere on the machine (Cognate, the receiver, the load generator) adds about %d/%d ms to the p50: see [Sign-in with triggers](#sign-in-with-triggers)", c, tb.Cores, c, tb.Cores)
+			}
+		} else if v != nil && v.Unavailable != "" {
+			t.Got, t.Note = "not measured", v.Unavailable
+		} else {
+			t.Got = "not measured"
+		}
+		out = append(out, t)
+		if ov, rounds, ok := tb.Overhead(TrigRIE, op, c); ok {
+			out = append(out, TargetResult{Text: fmt.Sprintf("(shown, not held to the target) Trigger overhead at %d clients: Lambda under the emulator, %s", c, OpTitle[op]),
+				Got:  fmt.Sprintf("%.3f ms (median of %d rounds: %s)", ov, len(rounds), joinMs(rounds)),
+				Note: "the emulator's REPORT Duration subtracted; the dispatcher's hop, the emulator's HTTP front and their CPU remain in it"})
+		}
+	}
+	return out
+}
+
+func (tb *TriggerBench) inProcess(name string) *InProcBench {
+	for i := range tb.InProcess {
+		if tb.InProcess[i].Name == name {
+			return &tb.InProcess[i]
+		}
+	}
+	return nil
+}
+
+func joinMs(vs []float64) string {
+	s := ""
+	for i, v := range vs {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%.3f", v)
+	}
+	return s
+}
+
+// renderTriggers writes the "sign-in with triggers" section.
+func renderTriggers(w *mdw, r *Results, plot func(name, alt string, body []byte)) {
+	tb := r.Triggers
+	if tb == nil {
+		return
+	}
+	w.l("## Sign-in with triggers")
+	w.l("")
+	if tb.Quick {
+		w.p("> **Smoke run**: windows of %gs, %d round(s). These figures prove the pipeline, not the overhead.", tb.DurationS, tb.Rounds)
+	}
+	w.p("Issue 12: a sign-in on a pool whose `LambdaConfig` sets PreAuthentication and PreTokenGenerationConfig {LambdaVersion: V2_0}, so that each sign-in invokes two triggers, side by side with the same sign-in on a pool without triggers. Three pools (created with `CreateUserPool` through the SDK, %s users each) on one `%s`; %s clients; %d interleaved rounds of %gs after %gs warm-up, each round measuring every variant in turn (starting with another one each round) so that all see the same machine. Measured %s → %s (`%s`); load average %s at the start and %s at the end, on %d cores shared with other work: the machine was not quiet, and the spread of the rounds is the noise.",
+		thousands(tb.PoolUsers), tb.Serve, joinInts(tb.concurrencies()), tb.Rounds, tb.DurationS, tb.WarmupS,
+		tb.Started.Format("2006-01-02 15:04:05 UTC"), tb.Finished.Format("15:04:05 UTC"), tb.Command, tb.LoadAvg, or(tb.LoadAvgEnd, "—"), tb.Cores)
+	for _, v := range tb.Variants {
+		s := fmt.Sprintf("- **%s**: %s", v.Name, v.Desc)
+		if v.FunctionHow != "" {
+			s += " Function's own time: " + v.FunctionHow + "."
+		}
+		if v.ClaimCheck != "" {
+			s += " Token check: " + v.ClaimCheck + "."
+		}
+		if v.Unavailable != "" {
+			s += " **Not measured**: " + v.Unavailable + "."
+		}
+		w.l("%s", s)
+	}
+	w.l("")
+	w.l("| Clients | Sign-in | Variant | ops/s | p50 | p95 | p99 | server CPU ms/op | function's own time, p50 ms | **overhead per trigger invocation, ms** | Cognate CPU per invocation, ms | load generator CPU per invocation, ms | errors |")
+	w.l("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	type bar struct {
+		label string
+		v     float64
+	}
+	var bars []bar
+	for _, c := range tb.concurrencies() {
+		for _, op := range []string{OpPassword, OpSRP} {
+			for _, name := range TriggerVariants {
+				s, ok := tb.Summary(name, op, c)
+				if !ok {
+					continue
+				}
+				fn, ov, cpu, gen := "—", "—", "—", "—"
+				if name != TrigPlain {
+					fn = f3(s.FnP50Ms)
+					if s.HopP50Ms > 0 {
+						fn += fmt.Sprintf(" (+ dispatcher %s)", f3(s.HopP50Ms))
+					}
+					if m, _, ok := tb.Overhead(name, op, c); ok {
+						ov = "**" + f3(m) + "**"
+						if c == tb.Concurrency {
+							bars = append(bars, bar{name + ", " + op, m})
+						}
+					}
+					if m, _, ok := tb.CPUPerInvocation(name, op, c); ok {
+						cpu = f3(m)
+					}
+					if m, _, ok := tb.GenCPUPerInvocation(name, op, c); ok {
+						gen = f3(m)
+					}
+				}
+				errs := fmt.Sprintf("%d", s.Errors)
+				if s.Errors > 0 && s.ErrorSample != "" {
+					errs += " (" + cell(trunc(s.ErrorSample, 80)) + ")"
+				}
+				w.l("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", c, OpTitle[op], name, f0(s.Throughput), f2(s.P50), f2(s.P95), f2(s.P99), f3(s.ServerCPUms), fn, ov, cpu, gen, errs)
+			}
+		}
+	}
+	w.l("")
+	w.p("Each figure is the median over the rounds. *Overhead per trigger invocation* = (p50 with triggers − p50 plain − n × the function's own time) / n, with n = 2 invocations per sign-in, computed in each round against the plain sign-in of that round. It is what a client sees Cognate add around an invocation: building the event, JSON out and back, the transport (signing and the loopback round trip for the webhook; the Lambda client, SigV4 included, for the emulator), reading the answer into the tokens. *Cognate CPU per invocation* = (server CPU per sign-in with triggers − plain) / n: Cognate's own work, with nothing of the function or the load generator. *Load generator CPU per invocation* is the same difference for the load generator's process: the webhook receiver's work (its HTTP server, `webhook.Verify`, the hook), or the dispatcher's; the emulators and their functions run in other processes, not counted.")
+	if tb.Cores > 0 && tb.Concurrency > tb.Cores {
+		w.p("Reading the %d-client rows: %d closed-loop clients keep the %d cores busy (the load generator, `cognate serve`, the webhook receiver or the %d emulators and their functions all share them), so the p50 is about %d × CPU per sign-in / %d (Little's law): every ms of CPU added anywhere on the machine per sign-in — Cognate's, but also the receiver's HTTP server and the load generator's — shows as about %d/%d ms more p50. The function's own time subtracted is its wall time in the handler; the CPU its HTTP server or emulator spends around it is not, and neither is the extra queueing. The 1-client rows have no queueing: there the overhead is the time one invocation adds to a sign-in.", tb.Concurrency, tb.Concurrency, tb.Cores, tb.Concurrency, tb.Concurrency, tb.Cores, tb.Concurrency, tb.Cores)
+	}
+	var lines []string
+	for _, c := range tb.concurrencies() {
+		for _, op := range []string{OpPassword, OpSRP} {
+			for _, name := range []string{TrigWebhook, TrigRIE} {
+				if _, rounds, ok := tb.Overhead(name, op, c); ok && len(rounds) > 1 {
+					lines = append(lines, fmt.Sprintf("%s, %s, %d clients: %s ms", name, op, c, joinMs(rounds)))
+				}
+			}
+		}
+	}
+	if len(lines) > 0 {
+		w.p("Overhead per invocation in each round: %s.", joinSemi(lines))
+	}
+	if len(bars) > 0 {
+		ch := &svg.BarChart{Title: fmt.Sprintf("Overhead per trigger invocation at %d clients (p50-based, median of rounds)", tb.Concurrency), YLabel: "ms per invocation",
+			RefLines: []svg.RefLine{{Label: fmt.Sprintf("target: %g ms", TriggerOverheadTarget), Y: TriggerOverheadTarget}}}
+		for _, b := range bars {
+			// A negative figure is noise around zero: drawn as zero, printed as measured.
+			ch.Bars = append(ch.Bars, svg.Bar{Label: b.label, Value: math.Max(b.v, 0), Text: fmt.Sprintf("%.3f ms", b.v)})
+		}
+		plot("trigger-overhead.svg", ch.Title, ch.SVG())
+	}
+	if len(tb.InProcess) > 0 {
+		w.l("### The trigger path alone, in-process")
+		w.l("")
+		w.p("Go benchmarks (`testing.Benchmark`) in the load generator after the rounds, with no server and no load: a direct, less noisy figure of Cognate's own work per invocation, through `triggers.Run` (pkg/userpool/triggers), the entry point the sign-in and the token lineage call.")
+		w.l("| Benchmark | what it runs | µs/op | allocs/op | B/op |")
+		w.l("|---|---|---:|---:|---:|")
+		for _, b := range tb.InProcess {
+			w.l("| %s | %s | %s | %d | %s |", b.Name, cell(b.Desc), f1(b.NsPerOp/1e3), b.AllocsPerOp, thousandsF(float64(b.BytesPerOp)))
+		}
+		w.l("")
+	}
+	for _, n := range tb.Notes {
+		w.l("- %s", n)
+	}
+	if len(tb.Notes) > 0 {
+		w.l("")
+	}
+}
+
+// concurrencies lists the client counts the section measured, ascending.
+func (tb *TriggerBench) concurrencies() []int {
+	var out []int
+	for _, p := range tb.Points {
+		if !slices.Contains(out, p.Concurrency) {
+			out = append(out, p.Concurrency)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func joinSemi(parts []string) string {
+	s := ""
+	for i, p := range parts {
+		if i > 0 {
+			s += "; "
+		}
+		s += p
+	}
+	return s
+}
