@@ -125,7 +125,7 @@ func triggerBenchmarks(benchtime time.Duration) ([]report.InProcBench, error) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(answer) // a failed write fails the caller's benchmark
 		})}
-	go func() { _ = srv.Serve(ln) }() // ends with Close below
+	go func() { _ = srv.Serve(ln) }()  // ends with Close below
 	defer func() { _ = srv.Close() }() // the benchmarks are over
 	hooks, err := webhook.New([]byte("bench-webhook-secret-0123456789"), map[string]string{fnARN: "http://" + ln.Addr().String() + "/hook"}, nil, nil)
 	if err != nil {
