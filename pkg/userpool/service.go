@@ -160,7 +160,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, MFA: s.mfa})
 	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords, s.triggers)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
-		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers, Migrations: s.migrations, MFA: s.mfa})
+		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers, Migrations: s.migrations, MFA: s.mfa, Codes: s.codes})
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ func runMFATests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("MFAPoolConfig", func(t *testing.T) { testMFAPoolConfig(t, Start(t, newTable)) })
 	t.Run("SoftwareToken", func(t *testing.T) { testSoftwareToken(t, Start(t, newTable)) })
 	t.Run("MFASetup", func(t *testing.T) { testMFASetup(t, Start(t, newTable)) })
+	t.Run("CodeMFA", func(t *testing.T) { testCodeMFA(t, Start(t, newTable)) })
 }
 
 // totpCode is the code an authenticator app shows for secret at the service's time, offset
@@ -227,4 +228,112 @@ func testMFASetup(t *testing.T, e *Env) {
 	if again.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
 		t.Fatalf("the next sign-in: %+v", again)
 	}
+}
+
+// SMS and email codes as second factors (§3.5): the code goes to the user's phone or address
+// (the outbox here), the challenge names the masked destination, a code signs in once.
+func testCodeMFA(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
+		SmsMfaConfiguration:           &types.SmsMfaConfigType{SmsAuthenticationMessage: aws.String("Sign-in code {####}")},
+		EmailMfaConfiguration:         &types.EmailMfaConfigType{Subject: aws.String("Your sign-in code"), Message: aws.String("Your code is {####}.")}}))(t)
+	const phone = "+12065550100"
+	res := f.confirmedUser(t, "mo", "mo@example.com")
+	must(e.Client.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(f.poolID), Username: aws.String("mo"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("phone_number"), Value: aws.String(phone)}}}))(t)
+	setPref := func(sms, email *types.SMSMfaSettingsType, mail *types.EmailMfaSettingsType) {
+		t.Helper()
+		must(e.Client.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: res.AccessToken, SMSMfaSettings: sms, EmailMfaSettings: mail}))(t)
+	}
+	start := func(t *testing.T, want types.ChallengeNameType) *cip.InitiateAuthOutput {
+		t.Helper()
+		e.Clock.Advance(time.Minute)
+		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "mo", "PASSWORD": strongPassword}}))(t)
+		if out.ChallengeName != want || out.AuthenticationResult != nil {
+			t.Fatalf("InitiateAuth answered %+v, want %s", out, want)
+		}
+		return out
+	}
+	respond := func(challenge types.ChallengeNameType, session *string, resp map[string]string) (*cip.RespondToAuthChallengeOutput, error) {
+		resp["USERNAME"] = "mo"
+		return e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client), ChallengeName: challenge,
+			Session: session, ChallengeResponses: resp})
+	}
+	latest := func(t *testing.T, to string) string {
+		t.Helper()
+		m, ok := e.Outbox.Latest(to)
+		if !ok || m.Kind != "Authentication" || m.Code == "" {
+			t.Fatalf("no authentication code to %s: %+v", to, m)
+		}
+		return m.Code
+	}
+
+	t.Run("SMS_MFA", func(t *testing.T) {
+		setPref(&types.SMSMfaSettingsType{Enabled: true, PreferredMfa: true}, nil, nil)
+		out := start(t, types.ChallengeNameTypeSmsMfa)
+		if out.ChallengeParameters["CODE_DELIVERY_DELIVERY_MEDIUM"] != "SMS" || out.ChallengeParameters["CODE_DELIVERY_DESTINATION"] == phone ||
+			out.ChallengeParameters["CODE_DELIVERY_DESTINATION"] == "" {
+			t.Fatalf("challenge parameters %v", out.ChallengeParameters)
+		}
+		m, _ := e.Outbox.Latest(phone)
+		if m.Body != "Sign-in code "+m.Code {
+			t.Fatalf("the SMS: %q", m.Body)
+		}
+		_, err := respond(types.ChallengeNameTypeSmsMfa, out.Session, map[string]string{"SMS_MFA_CODE": "000000"})
+		wantErr(t, err, "CodeMismatchException", "Invalid code or auth state for the user.")
+		code := latest(t, phone)
+		if r := must(respond(types.ChallengeNameTypeSmsMfa, out.Session, map[string]string{"SMS_MFA_CODE": code}))(t); r.AuthenticationResult == nil {
+			t.Fatalf("answered %+v", r)
+		}
+		// The code is spent: another sign-in's challenge does not take it.
+		again := start(t, types.ChallengeNameTypeSmsMfa)
+		if latest(t, phone) == code {
+			t.Skip("the new code happens to equal the old one (one in a million)")
+		}
+		_, err = respond(types.ChallengeNameTypeSmsMfa, again.Session, map[string]string{"SMS_MFA_CODE": code})
+		wantErr(t, err, "CodeMismatchException", "Invalid code or auth state for the user.")
+	})
+
+	t.Run("EMAIL_OTP", func(t *testing.T) {
+		setPref(&types.SMSMfaSettingsType{Enabled: false}, nil, &types.EmailMfaSettingsType{Enabled: true, PreferredMfa: true})
+		out := start(t, types.ChallengeNameTypeEmailOtp)
+		if out.ChallengeParameters["CODE_DELIVERY_DELIVERY_MEDIUM"] != "EMAIL" {
+			t.Fatalf("challenge parameters %v", out.ChallengeParameters)
+		}
+		m, _ := e.Outbox.Latest("mo@example.com")
+		if m.Subject != "Your sign-in code" || m.Body != "Your code is "+m.Code+"." {
+			t.Fatalf("the mail: %q %q", m.Subject, m.Body)
+		}
+		// EMAIL_MFA_CODE, as Cognito's documentation spells it, is taken too.
+		if r := must(respond(types.ChallengeNameTypeEmailOtp, out.Session, map[string]string{"EMAIL_MFA_CODE": latest(t, "mo@example.com")}))(t); r.AuthenticationResult == nil {
+			t.Fatalf("answered %+v", r)
+		}
+	})
+
+	t.Run("SELECT_MFA_TYPE among several, none preferred", func(t *testing.T) {
+		setPref(&types.SMSMfaSettingsType{Enabled: true}, nil, &types.EmailMfaSettingsType{Enabled: true})
+		out := start(t, types.ChallengeNameTypeSelectMfaType)
+		var choices []string
+		if err := json.Unmarshal([]byte(out.ChallengeParameters["MFAS_CAN_CHOOSE"]), &choices); err != nil || len(choices) != 2 {
+			t.Fatalf("MFAS_CAN_CHOOSE %q", out.ChallengeParameters["MFAS_CAN_CHOOSE"])
+		}
+		_, err := respond(types.ChallengeNameTypeSelectMfaType, out.Session, map[string]string{"ANSWER": "SOFTWARE_TOKEN_MFA"})
+		wantErr(t, err, "InvalidParameterException", `Invalid challenge answer "SOFTWARE_TOKEN_MFA": not one of MFAS_CAN_CHOOSE.`)
+		sel := must(respond(types.ChallengeNameTypeSelectMfaType, out.Session, map[string]string{"ANSWER": "SMS_MFA"}))(t)
+		if sel.ChallengeName != types.ChallengeNameTypeSmsMfa {
+			t.Fatalf("after choosing SMS: %+v", sel)
+		}
+		if r := must(respond(types.ChallengeNameTypeSmsMfa, sel.Session, map[string]string{"SMS_MFA_CODE": latest(t, phone)}))(t); r.AuthenticationResult == nil {
+			t.Fatalf("answered %+v", r)
+		}
+	})
+
+	t.Run("MFA ON asks for SMS when the user has a phone and nothing set up", func(t *testing.T) {
+		setPref(&types.SMSMfaSettingsType{Enabled: false}, nil, &types.EmailMfaSettingsType{Enabled: false})
+		must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOn,
+			SmsMfaConfiguration: &types.SmsMfaConfigType{SmsAuthenticationMessage: aws.String("Sign-in code {####}")}}))(t)
+		start(t, types.ChallengeNameTypeSmsMfa)
+	})
 }

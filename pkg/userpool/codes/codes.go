@@ -159,6 +159,13 @@ const (
 	ForgotTTL     = time.Hour
 )
 
+// An SMS or email MFA code: one per user at a time (a new challenge voids the last), living as
+// long as the sign-in's Session (AuthSessionValidity's default, three minutes).
+const (
+	PurposeMFA = "mfa"
+	MFATTL     = 3 * time.Minute
+)
+
 const VerifyTTL = 24 * time.Hour
 
 func PurposeVerify(attr string) string { return "verify-" + attr }

@@ -52,6 +52,10 @@ func (p *Pool) Templates() mail.Templates {
 	if t.SMSMessage == "" {
 		t.SMSMessage = p.SmsVerificationMessage
 	}
+	t.SMSAuthenticationMessage = p.SmsAuthenticationMessage
+	if m := p.MFASettings; m != nil && m.Email != nil {
+		t.EmailAuthenticationSubject, t.EmailAuthenticationMessage = m.Email.Subject, m.Email.Message
+	}
 	if a := p.AdminCreateUserConfig; a != nil && a.InviteMessageTemplate != nil {
 		t.InviteEmailSubject = a.InviteMessageTemplate.EmailSubject
 		t.InviteEmailMessage = a.InviteMessageTemplate.EmailMessage

@@ -113,6 +113,9 @@ func InvalidChallengeAnswer(answer string) error {
 	return cognito.InvalidParameter("Invalid challenge answer %q: not one of MFAS_CAN_CHOOSE.", answer)
 }
 
+// OTPMismatch: a wrong, spent or expired SMS or email code at sign-in.
+func OTPMismatch() error { return cognito.CodeMismatch("Invalid code or auth state for the user.") }
+
 // MFACodeMismatch: a wrong (or spent) MFA code at sign-in.
 func MFACodeMismatch() error { return cognito.CodeMismatch("Invalid code received for user") }
 

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/api"
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/mfa"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
@@ -27,6 +29,8 @@ import (
 // finishes the sign-in.
 func init() {
 	registerAnswer(model.MFATOTP, &signInHandler{username: true, session: model.MFATOTP, read: readTOTPAnswer, decide: decideTOTP})
+	registerAnswer(model.MFASMS, &signInHandler{username: true, session: model.MFASMS, read: readCodeAnswer, decide: decideCode})
+	registerAnswer(model.MFAEmail, &signInHandler{username: true, session: model.MFAEmail, read: readCodeAnswer, decide: decideCode})
 	registerAnswer(mfa.SelectMFAType, &signInHandler{username: true, session: mfa.SelectMFAType, read: readSelectAnswer, decide: decideSelect})
 	registerAnswer(mfa.MFASetup, &signInHandler{username: true, session: mfa.MFASetup, decide: decideSetup})
 }
@@ -47,10 +51,9 @@ func (s *SignIn) mfaPhase(ctx context.Context, st *signInStep) (*api.AuthOutput,
 		return nil, nil
 	case model.MFATOTP:
 		return s.mfaChallenge(ctx, st, d.Name, map[string]string{}, nil)
+	case model.MFASMS, model.MFAEmail:
+		return s.codeChallenge(ctx, st, d.Name)
 	case mfa.SelectMFAType:
-		if slices.ContainsFunc(d.Choices, func(f string) bool { return f != model.MFATOTP }) {
-			return nil, msg.NotImplementedYet("SMS and email MFA")
-		}
 		choices, _ := json.Marshal(d.Choices)
 		return s.mfaChallenge(ctx, st, d.Name, map[string]string{"MFAS_CAN_CHOOSE": string(choices)}, nil)
 	case mfa.MFASetup:
@@ -61,14 +64,102 @@ func (s *SignIn) mfaPhase(ctx context.Context, st *signInStep) (*api.AuthOutput,
 		}
 		setup, _ := json.Marshal([]string{model.MFATOTP})
 		return s.mfaChallenge(ctx, st, d.Name, map[string]string{"MFAS_CAN_SETUP": string(setup)}, nil)
-	default: // SMS_MFA, EMAIL_OTP: refused, never skipped
+	default:
 		return nil, msg.NotImplementedYet(d.Name)
 	}
+}
+
+// codeChallenge sends a fresh code for SMS_MFA or EMAIL_OTP — stored (hashed, single use, five
+// tries) in the transaction that spends the step's Session and stores the next one, then sent
+// (the pool's authentication template, CustomMessage_Authentication) — and poses the challenge
+// with the masked destination.
+func (s *SignIn) codeChallenge(ctx context.Context, st *signInStep, challenge string) (*api.AuthOutput, error) {
+	attr := "phone_number"
+	if challenge == model.MFAEmail {
+		attr = "email"
+	}
+	u := st.user
+	d := codes.DeliveryTo(attr, u.Attrs[attr])
+	code, err := s.codes.SixDigits()
+	if err != nil {
+		return nil, msg.Internal(err)
+	}
+	details := d.Details()
+	out, err := s.mfaChallengeWith(ctx, st, challenge, map[string]string{
+		"CODE_DELIVERY_DELIVERY_MEDIUM": details.DeliveryMedium, "CODE_DELIVERY_DESTINATION": details.Destination,
+	}, nil, s.codes.Op(st.pool, u, codes.PurposeMFA, d.Attr, d.Value, code, codes.MFATTL))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.codes.Send(ctx, st.pool, mail.Authentication, d, codes.Recipient{User: u, ClientID: st.client.ID, ClientMetadata: st.meta}, code); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func readCodeAnswer(c *signInCall) error {
+	if codeAnswer(c) == "" {
+		return msg.MissingParam(codeKey(c.name))
+	}
+	return nil
+}
+
+// codeKey is the ChallengeResponses key of an SMS or email code.
+func codeKey(challenge string) string {
+	if challenge == model.MFASMS {
+		return "SMS_MFA_CODE"
+	}
+	return "EMAIL_OTP_CODE"
+}
+
+// codeAnswer is the code answered; Cognito's documentation also spells the email one
+// EMAIL_MFA_CODE.
+func codeAnswer(c *signInCall) string {
+	if v := c.params[codeKey(c.name)]; v != "" {
+		return v
+	}
+	if c.name == model.MFAEmail {
+		return c.params["EMAIL_MFA_CODE"]
+	}
+	return ""
+}
+
+// decideCode judges an SMS_MFA or EMAIL_OTP code: counted toward the user's lockout before it
+// is judged, then checked (five tries, single use, three minutes); a right one is spent with the
+// sign-in's commit, which also clears the count.
+func decideCode(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
+	st := mfaStep(c)
+	if !st.user.Enabled {
+		return nil, msg.UserDisabled()
+	}
+	u, err := s.limits.ReserveAttempt(ctx, st.pool, st.user, sessions.Unspent(c.consume[0]))
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil, msg.InvalidSession()
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.user = u
+	_, spend, err := s.codes.Check(ctx, st.pool, u, codes.PurposeMFA, codeAnswer(c))
+	if err != nil {
+		return nil, msg.OTPMismatch() // wrong, spent, expired or out of tries: one answer
+	}
+	st.consume = append(st.consume, spend)
+	st.change = func(cur *model.User) ([]store.Op, error) {
+		cur.Lock = nil
+		return nil, nil
+	}
+	return &signInDecision{step: st, secondFactor: true}, nil
 }
 
 // mfaChallenge commits the step (its Session spent, the user's changes) with a new Session for
 // challenge and answers it.
 func (s *SignIn) mfaChallenge(ctx context.Context, st *signInStep, challenge string, params map[string]string, data map[string]string) (*api.AuthOutput, error) {
+	return s.mfaChallengeWith(ctx, st, challenge, params, data)
+}
+
+// mfaChallengeWith is mfaChallenge with ops that commit alongside (a code to send).
+func (s *SignIn) mfaChallengeWith(ctx context.Context, st *signInStep, challenge string, params map[string]string, data map[string]string, ops ...store.Op) (*api.AuthOutput, error) {
 	p, c, u := st.pool, st.client, st.user
 	if data == nil {
 		data = map[string]string{}
@@ -76,9 +167,12 @@ func (s *SignIn) mfaChallenge(ctx context.Context, st *signInStep, challenge str
 	if st.tokenSource != "" {
 		data[sessTokenSource] = string(st.tokenSource)
 	}
-	tok, err := s.nextChallenge(ctx, st, sessions.Session{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(),
-		Username: u.Username, Challenge: challenge, Data: data})
+	tok, err := s.sessions.NewToken()
 	if err != nil {
+		return nil, msg.Internal(err)
+	}
+	next := sessions.Session{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), Username: u.Username, Challenge: challenge, Data: data}
+	if err := s.commitStep(ctx, st, append(ops, s.sessions.Op(c, tok, next))...); err != nil {
 		return nil, err
 	}
 	return &api.AuthOutput{ChallengeName: challenge, Session: tok, ChallengeParameters: params}, nil
@@ -143,10 +237,13 @@ func decideSelect(ctx context.Context, s *SignIn, c *signInCall) (*signInDecisio
 	if d.Name != mfa.SelectMFAType || !slices.Contains(d.Choices, choice) {
 		return nil, msg.InvalidChallengeAnswer(choice)
 	}
-	if choice != model.MFATOTP {
-		return nil, msg.NotImplementedYet(choice)
+	var out *api.AuthOutput
+	var err error
+	if choice == model.MFATOTP {
+		out, err = s.mfaChallenge(ctx, st, choice, map[string]string{}, nil)
+	} else {
+		out, err = s.codeChallenge(ctx, st, choice)
 	}
-	out, err := s.mfaChallenge(ctx, st, choice, map[string]string{}, nil)
 	if err != nil {
 		return nil, err
 	}

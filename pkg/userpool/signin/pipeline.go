@@ -35,6 +35,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/trigger"
+	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
@@ -69,8 +70,9 @@ type SignIn struct {
 	triggers  *triggers.Triggers
 	// migrations moves unknown users in through the pool's UserMigration function.
 	migrations *migration.Migrations
-	// mfa chooses and judges the second factor.
-	mfa *mfa.MFA
+	// mfa chooses and judges the second factor; codes sends and checks SMS and email codes.
+	mfa   *mfa.MFA
+	codes *codes.Codes
 }
 
 // Rooms are the rooms the pipeline uses.
@@ -84,12 +86,13 @@ type Rooms struct {
 	Triggers   *triggers.Triggers
 	Migrations *migration.Migrations
 	MFA        *mfa.MFA
+	Codes      *codes.Codes
 }
 
 // New builds the sign-in pipeline.
 func New(p *ports.Ports, r Rooms) *SignIn {
 	return &SignIn{Ports: p, dir: r.Directory, sessions: r.Sessions, limits: r.Limits, devices: r.Devices,
-		lineages: r.Lineages, passwords: r.Passwords, triggers: r.Triggers, migrations: r.Migrations, mfa: r.MFA}
+		lineages: r.Lineages, passwords: r.Passwords, triggers: r.Triggers, migrations: r.Migrations, mfa: r.MFA, codes: r.Codes}
 }
 
 // signInCall is one InitiateAuth or RespondToAuthChallenge on its way through the pipeline.
