@@ -22,12 +22,14 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/cognatehq/cognate/pkg/app"
 	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/config"
+	"github.com/cognatehq/cognate/pkg/esdk"
 	"github.com/cognatehq/cognate/pkg/mail/outbox"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/store/dynamo"
@@ -67,6 +69,9 @@ type serveConfig struct {
 	// NAME=URL), signed with keys derived from webhookSecret.
 	webhooks      endpointList
 	webhookSecret string
+	// kmsEndpoint is the KMS endpoint the custom senders' codes are encrypted at (local-kms);
+	// "" is AWS's, for the region, with the default credentials.
+	kmsEndpoint string
 }
 
 // endpointList is a repeatable NAME=URL flag.
@@ -120,6 +125,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.Var(&c.webhooks, "trigger-webhook", "FUNCTION=URL: POST the trigger events of FUNCTION (its name or ARN) to URL, signed (https, or http on loopback; repeatable; needs --webhook-secret)")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", os.Getenv("COGNATE_WEBHOOK_SECRET"), "secret the trigger webhooks' per-pool signing keys are derived from (at least 16 bytes)")
 	fs.StringVar(&c.lambdaEndpoint, "lambda-endpoint-url", os.Getenv("AWS_ENDPOINT_URL_LAMBDA"), "Lambda endpoint for every other trigger function (sam local start-lambda, LocalStack)")
+	fs.StringVar(&c.kmsEndpoint, "kms-endpoint-url", os.Getenv("AWS_ENDPOINT_URL_KMS"), "KMS endpoint where the codes for pools' custom sender functions are encrypted under the pool's KMSKeyID (local-kms; default AWS KMS with the default credentials)")
 	fs.IntVar(&c.maxInFlight, "max-inflight", 0, "requests worked on at once, the others wait in arrival order (0: one per core on the embedded store, no limit on dynamodb; -1: no limit)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage of serve:")
@@ -213,6 +219,9 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 		o.DataDir = c.dataDir
 	}
 	if o.Triggers, err = c.triggerInvoker(); err != nil {
+		return nil, err
+	}
+	if o.SenderKeys, err = c.senderKeys(ctx); err != nil {
 		return nil, err
 	}
 	// The outbox serves and logs every code: beyond loopback only when asked for (--expose-outbox).
@@ -350,6 +359,27 @@ func openDynamo(ctx context.Context, c *serveConfig, clk clock.Clock) (store.Tab
 		}
 	}
 	return tbl, nil
+}
+
+// senderKeys encrypts the codes pools' custom sender functions receive, with a KMS client from
+// the SDK's default configuration (AWS_REGION, or --region; the default credentials) at
+// --kms-endpoint-url when given. It makes no KMS call until a pool with a custom sender sends a
+// code. A local endpoint (local-kms) checks no signature: without credentials in the
+// environment it is signed with fixed placeholders, as the DynamoDB Local store is.
+func (c *serveConfig) senderKeys(ctx context.Context) (*esdk.Encrypter, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(envOr("AWS_REGION", c.region))}
+	if c.kmsEndpoint != "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("KMS client for the custom senders: %w", err)
+	}
+	return esdk.New(kms.NewFromConfig(cfg, func(o *kms.Options) {
+		if c.kmsEndpoint != "" {
+			o.BaseEndpoint = aws.String(c.kmsEndpoint)
+		}
+	}), esdk.Config{})
 }
 
 // triggerInvoker calls pools' trigger functions at the Lambda endpoints given, or is nil (a pool

@@ -478,3 +478,41 @@ func TestEnvVarsFile(t *testing.T) {
 		t.Errorf("COGNATE_ENVELOPE_KEY_ARN %q is not the key infra/kms/env-seed.yaml seeds", arn)
 	}
 }
+
+// The functions that send codes (those granted ses:SendEmail) may encrypt the custom senders'
+// codes under the keys the deployment names, and only those, only for pools of its region;
+// without keys named they may not encrypt at all.
+func TestTemplateCustomSenderKeys(t *testing.T) {
+	tpl, _ := loadTemplate(t)
+	if tpl.get("Conditions").get("HasSenderKeys").Node == nil {
+		t.Error("no HasSenderKeys condition: no keys named must grant nothing")
+	}
+	tpl.get("Resources").each(func(id string, r node) {
+		if r.get("Type").str() != "AWS::Serverless::Function" {
+			return
+		}
+		out, _ := yaml.Marshal(r.get("Properties").get("Policies").Node)
+		sends := strings.Contains(string(out), "ses:SendEmail")
+		var grants []string
+		r.get("Properties").get("Policies").walk(func(n node) {
+			a := n.get("Action")
+			if a.Node == nil {
+				return
+			}
+			for _, act := range append([]string{a.Value}, nodeValues(a)...) {
+				if act == "kms:Encrypt" {
+					res := n.get("Resource")
+					cond, _ := yaml.Marshal(n.get("Condition").Node)
+					grants = append(grants, res.Tag+" "+res.str()+" "+strings.TrimSpace(string(cond)))
+				}
+			}
+		})
+		const want = `!Ref CustomSenderKeyArns {StringLike: {"kms:EncryptionContext:userpool-id": !Sub "${AWS::Region}_*"}}`
+		switch {
+		case sends && (len(grants) != 1 || grants[0] != want):
+			t.Errorf("%s sends codes; kms:Encrypt grants %q, want %q", id, grants, want)
+		case !sends && len(grants) > 0:
+			t.Errorf("%s sends no code but is granted %q", id, grants)
+		}
+	})
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool"
 	"github.com/cognatehq/cognate/pkg/userpool/api"
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
 )
 
 // Deps are the ports the deployment provides.
@@ -40,6 +41,9 @@ type Deps struct {
 	// Triggers invokes pools' Lambda triggers; nil: a pool that configures one fails the
 	// operation with UnexpectedLambdaException.
 	Triggers trigger.Invoker
+	// SenderKeys encrypts the codes pools' custom sender functions receive (pkg/esdk over a
+	// KMS client); nil: a pool with a custom sender fails each message it would send it.
+	SenderKeys ports.SenderKeys
 }
 
 // App is a wired Cognate.
@@ -57,7 +61,7 @@ func New(ctx context.Context, cfg userpool.Config, d Deps) (*App, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	svc, err := userpool.New(ctx, cfg, userpool.Deps{Table: d.Table, Signer: d.Signer, Sealer: d.Sealer,
-		Mail: d.Mail, Clock: d.Clock, Rand: d.Rand, Logger: d.Logger, Triggers: d.Triggers})
+		Mail: d.Mail, Clock: d.Clock, Rand: d.Rand, Logger: d.Logger, Triggers: d.Triggers, SenderKeys: d.SenderKeys})
 	if err != nil {
 		return nil, err
 	}

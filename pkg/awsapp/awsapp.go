@@ -33,6 +33,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/config"
 	"github.com/cognatehq/cognate/pkg/edge"
 	"github.com/cognatehq/cognate/pkg/envelope"
+	"github.com/cognatehq/cognate/pkg/esdk"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/mail/route"
 	"github.com/cognatehq/cognate/pkg/mail/ses"
@@ -57,6 +58,7 @@ type Clients struct {
 		envelope.KMSAPI
 		signer.KMSAPI
 		KeyDescriber
+		esdk.KMSAPI
 	}
 	SES ses.API
 	SNS sender.API
@@ -135,9 +137,15 @@ func New(ctx context.Context, cfg *config.Config, c Clients, logger *slog.Logger
 	if c.Lambda != nil {
 		invoker = lambdainvoke.New(c.Lambda)
 	}
+	// The custom senders' codes are encrypted under each pool's own KMSKeyID, with the
+	// function's role (kms:Encrypt on the keys template.yaml names).
+	senderKeys, err := esdk.New(c.KMS, esdk.Config{Timeout: cfg.CallTimeout})
+	if err != nil {
+		return nil, err
+	}
 	return &Runtime{cfg: cfg, log: logger, apps: map[string]*app.App{}, deps: app.Deps{
 		Table: tbl, Signer: sgn, Sealer: sealer, Mail: mailer, Admin: adminAuthenticator(cfg), Clock: clk, Rand: rand.Reader, Logger: logger,
-		Triggers: invoker,
+		Triggers: invoker, SenderKeys: senderKeys,
 	}}, nil
 }
 

@@ -67,6 +67,9 @@ type Deps struct {
 	// Triggers invokes pools' Lambda triggers (pkg/trigger); nil calls none, and an operation
 	// whose pool configures one fails with UnexpectedLambdaException.
 	Triggers trigger.Invoker
+	// SenderKeys encrypts the codes custom sender functions receive (pkg/esdk over KMS); nil:
+	// a pool with a custom sender fails each message it would send it.
+	SenderKeys ports.SenderKeys
 }
 
 // Service implements the user-pool operations.
@@ -135,8 +138,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		return nil, errors.New("userpool: Table, Signer, Sealer and Mail are required")
 	}
 	s := &Service{
-		Ports: &ports.Ports{Repo: store.NewRepo(d.Table), Sealer: d.Sealer, Mail: d.Mail, Clock: d.Clock,
-			Rand: d.Rand, Log: d.Logger},
+		Ports: &ports.Ports{Repo: store.NewRepo(d.Table), Sealer: d.Sealer, Mail: d.Mail, SenderKeys: d.SenderKeys,
+			Clock: d.Clock, Rand: d.Rand, Log: d.Logger},
 		cfg: cfg, signer: d.Signer, tokens: token.NewIssuer(d.Signer, d.Clock, d.Rand),
 	}
 	if cfg.ConfigCacheTTL == 0 {

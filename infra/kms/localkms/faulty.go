@@ -27,7 +27,7 @@ func Faults() map[string]error {
 
 // Faulty passes the calls Cognate makes to a real KMS client (the emulator's), counts them per
 // operation, and fails the operations it is told to: the narrow-interface seam of checklist
-// §2.9 (1). It implements both signer.KMSAPI and envelope.KMSAPI. Safe for concurrent use.
+// §2.9 (1). It implements signer.KMSAPI, envelope.KMSAPI and esdk.KMSAPI. Safe for concurrent use.
 type Faulty struct {
 	c *kms.Client
 
@@ -125,4 +125,11 @@ func (f *Faulty) Decrypt(ctx context.Context, in *kms.DecryptInput, o ...func(*k
 		return nil, err
 	}
 	return f.c.Decrypt(ctx, in, o...)
+}
+
+func (f *Faulty) Encrypt(ctx context.Context, in *kms.EncryptInput, o ...func(*kms.Options)) (*kms.EncryptOutput, error) {
+	if err := f.enter("Encrypt"); err != nil {
+		return nil, err
+	}
+	return f.c.Encrypt(ctx, in, o...)
 }

@@ -6,12 +6,15 @@
 //	{"response": {...}}   the event back with this response (the contract's answer)
 //	{"error": "text"}     a function error with this message
 //	{"sleepMs": 6000}     sleep first (a timeout), then answer as the rest says
+//	{"holdUntil": "go"}   wait until $TESTHOOK_DIR/go exists, then answer as the rest says (a
+//	                      function still running when an asynchronous caller has moved on)
 //	{"output": <JSON>}    this output instead of the event (a malformed answer)
 //	{"byRound": {"0": {...}, "1": {...}}}
 //	                      the response for the number of rounds in request.session so far
 //	                      (DefineAuthChallenge within one client call: SRP, then a challenge)
 //
-// No script, or an empty one, answers the event unchanged. Test support, never deployed.
+// No script, or an empty one, answers the event unchanged. Each event that ran to its answer
+// (or error) adds a line to $TESTHOOK_DIR/finished. Test support, never deployed.
 package main
 
 import (
@@ -30,11 +33,21 @@ type script struct {
 	Response json.RawMessage            `json:"response"`
 	Error    string                     `json:"error"`
 	SleepMs  int                        `json:"sleepMs"`
+	Hold     string                     `json:"holdUntil"`
 	Output   json.RawMessage            `json:"output"`
 	ByRound  map[string]json.RawMessage `json:"byRound"`
 }
 
 func handle(ctx context.Context, event json.RawMessage) (json.RawMessage, error) {
+	out, err := answer(ctx, event)
+	if f, ferr := os.OpenFile(filepath.Join(os.Getenv("TESTHOOK_DIR"), "finished"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); ferr == nil {
+		_, _ = f.Write([]byte("\n")) // a count; a test that needs it fails without it
+		_ = f.Close()
+	}
+	return out, err
+}
+
+func answer(ctx context.Context, event json.RawMessage) (json.RawMessage, error) {
 	dir := os.Getenv("TESTHOOK_DIR")
 	if dir == "" {
 		return nil, errors.New("TESTHOOK_DIR is not set")
@@ -54,6 +67,16 @@ func handle(ctx context.Context, event json.RawMessage) (json.RawMessage, error)
 	if b, err := os.ReadFile(filepath.Join(dir, "script.json")); err == nil && len(b) > 0 {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return nil, err
+		}
+	}
+	for s.Hold != "" {
+		if _, err := os.Stat(filepath.Join(dir, s.Hold)); err == nil {
+			break
+		}
+		select {
+		case <-time.After(5 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 	}
 	if s.SleepMs > 0 {

@@ -49,6 +49,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runSecretTests(t, newTable)
 	runTriggerTests(t, newTable)
 	runMFATests(t, newTable)
+	runSenderTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.

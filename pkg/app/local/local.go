@@ -31,6 +31,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/store/embedded"
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/ports"
 )
 
 // Options are what differs between the local wirings. The zero value is a throwaway Cognate:
@@ -69,6 +70,9 @@ type Options struct {
 	// Triggers invokes pools' Lambda triggers (a Lambda endpoint, functions under the Runtime
 	// Interface Emulator); nil: a pool that configures one fails with UnexpectedLambdaException.
 	Triggers trigger.Invoker
+	// SenderKeys encrypts the codes pools' custom sender functions receive (pkg/esdk over a
+	// KMS client: AWS, or local-kms); nil: a pool with a custom sender fails each message.
+	SenderKeys ports.SenderKeys
 }
 
 // Local is a wired local Cognate, without a listener.
@@ -138,6 +142,7 @@ func Open(ctx context.Context, o Options) (l *Local, err error) {
 		Table: tbl, Signer: sg, Sealer: sealer, Mail: sender,
 		Admin: &sigv4.Verifier{Keys: o.AdminKeys}, AdminOrigins: o.AdminOrigins,
 		Clock: o.Clock, Rand: rand.Reader, Logger: o.Logger, Triggers: o.Triggers,
+		SenderKeys: o.SenderKeys,
 	})
 	if err != nil {
 		return nil, err

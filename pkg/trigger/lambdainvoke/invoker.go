@@ -10,6 +10,12 @@
 // an endpoint, and a function error is recognised from the payload too ({"errorMessage": ...,
 // "errorType": ...} is what every Lambda runtime posts for an error, and no event carries it).
 //
+// Lambda's Event invocation queues the event and answers 202 at once; the emulator runs every
+// invocation synchronously, whatever its type. So an Event call to a routed function is made in
+// the background, as Lambda's queue would make it, and Invoke returns as soon as it is started:
+// the caller sees what it sees on AWS, a call that returns before the function has run. Wait
+// waits for those calls (tests, and a server shutting down).
+//
 // Nothing here logs an event or an answer: they carry passwords (UserMigration) and codes.
 package lambdainvoke
 
@@ -19,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,6 +45,8 @@ type Invoker struct {
 	routes map[string]*lambda.Client
 	// Budget is each attempt's time; 0 means trigger.Budget (tests shorten it).
 	Budget time.Duration
+	// queued counts the Event calls to emulators still running.
+	queued sync.WaitGroup
 }
 
 // New returns an Invoker that calls functions through client (nil: only routed functions can be
@@ -52,19 +61,22 @@ func (iv *Invoker) Route(function string, emulator *lambda.Client) {
 	iv.routes[function] = emulator
 }
 
-// target is the client and the name to invoke fn under.
-func (iv *Invoker) target(fn trigger.FunctionRef) (*lambda.Client, string, error) {
+// Wait waits for the Event calls to emulators made so far to finish.
+func (iv *Invoker) Wait() { iv.queued.Wait() }
+
+// target is the client and the name to invoke fn under, and whether it is an emulator.
+func (iv *Invoker) target(fn trigger.FunctionRef) (*lambda.Client, string, bool, error) {
 	if c, ok := iv.routes[fn.ARN]; ok {
-		return c, EmulatorFunctionName, nil
+		return c, EmulatorFunctionName, true, nil
 	}
 	if c, ok := iv.routes[trigger.FunctionName(fn.ARN)]; ok {
-		return c, EmulatorFunctionName, nil
+		return c, EmulatorFunctionName, true, nil
 	}
 	if iv.client == nil {
-		return nil, "", &trigger.InvocationError{Reason: trigger.ReasonNotFound,
+		return nil, "", false, &trigger.InvocationError{Reason: trigger.ReasonNotFound,
 			Cause: fmt.Errorf("no Lambda endpoint for %s", fn.ARN)}
 	}
-	return iv.client, fn.ARN, nil
+	return iv.client, fn.ARN, false, nil
 }
 
 // Invoke implements trigger.Invoker.
@@ -73,7 +85,7 @@ func (iv *Invoker) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trig
 	if err != nil {
 		return nil, err
 	}
-	client, name, err := iv.target(fn)
+	client, name, emulator, err := iv.target(fn)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +94,18 @@ func (iv *Invoker) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trig
 	if mode == trigger.Event {
 		in.InvocationType = types.InvocationTypeEvent
 	}
+	if mode == trigger.Event && emulator {
+		// What happens to a queued event is the function's affair, never the caller's (on
+		// AWS its failures go to the function's own destinations): the outcome is dropped,
+		// and the call outlives the request that made it, as Lambda's queue does.
+		iv.queued.Go(func() { _, _ = iv.call(context.WithoutCancel(ctx), client, in, mode) })
+		return nil, nil
+	}
+	return iv.call(ctx, client, in, mode)
+}
+
+// call makes Cognito's attempts at one invocation.
+func (iv *Invoker) call(ctx context.Context, client *lambda.Client, in *lambda.InvokeInput, mode trigger.Invocation) (json.RawMessage, error) {
 	var last error
 	for range trigger.Attempts {
 		out, err := iv.attempt(ctx, client, in)

@@ -69,6 +69,16 @@ func (h *hook) received(t *testing.T) []json.RawMessage {
 	return out
 }
 
+// finished is how many calls the hook has answered.
+func (h *hook) finished(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(h.dir, "finished"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return len(b)
+}
+
 func preSignUp(t *testing.T) *events.CognitoEventUserPoolsPreSignup {
 	t.Helper()
 	ev, err := trigger.NewEvent(trigger.PreSignUpSignUp, "", trigger.Header{Region: "us-east-1",
@@ -155,9 +165,29 @@ func TestInvokeUnderTheEmulator(t *testing.T) {
 		if err != nil || out != nil {
 			t.Fatalf("got %s, %v", out, err)
 		}
+		h.iv.Wait()
 		if n := len(h.received(t)) - before; n != 1 {
 			t.Fatalf("the function ran %d times, want once", n)
 		}
+	})
+
+	t.Run("an asynchronous call returns before the function has run, as Lambda's queue does", func(t *testing.T) {
+		h.script(t, `{"holdUntil": "release"}`)
+		before := h.finished(t)
+		if _, err := h.iv.Invoke(ctx, fn, trigger.Event, preSignUp(t)); err != nil {
+			t.Fatal(err)
+		}
+		if n := h.finished(t) - before; n != 0 {
+			t.Fatalf("Invoke returned after the held function finished (%d)", n)
+		}
+		if err := os.WriteFile(filepath.Join(h.dir, "release"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		h.iv.Wait()
+		if n := h.finished(t) - before; n != 1 {
+			t.Fatalf("after Wait, %d calls finished, want 1", n)
+		}
+		h.script(t, `{}`)
 	})
 
 	t.Run("an attempt past its budget is UnexpectedLambdaException", func(t *testing.T) {

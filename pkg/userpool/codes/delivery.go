@@ -2,8 +2,10 @@ package codes
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"html"
 	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -69,7 +71,12 @@ const (
 // CustomMessage trigger, when it has one, may replace the subject and the text first
 // (CustomMessage_<kind>); a text without the code's placeholder, or over Cognito's limits, is
 // InvalidLambdaResponseException, and a failing function fails the call: nothing is sent.
+// On a channel the pool gives a custom sender, the code goes to that function instead
+// (customSend), and neither CustomMessage nor the mail port is used.
 func (c *Codes) Send(ctx context.Context, p *model.Pool, kind mail.Kind, d Delivery, to Recipient, code string) error {
+	if t := senderTrigger(d.Channel); hasFunction(p, t) {
+		return c.customSend(ctx, p, t, kind, to, code)
+	}
 	templates, custom, err := c.customMessage(ctx, p, kind, to)
 	if err != nil {
 		return err
@@ -89,6 +96,84 @@ func (c *Codes) Send(ctx context.Context, p *model.Pool, kind mail.Kind, d Deliv
 		return cognito.CodeDeliveryFailure("Unable to deliver the verification message.").WithCause(err)
 	}
 	return nil
+}
+
+// senderTrigger is the custom sender of a channel.
+func senderTrigger(ch mail.Channel) trigger.Trigger {
+	if ch == mail.SMS {
+		return trigger.CustomSMSSender
+	}
+	return trigger.CustomEmailSender
+}
+
+func hasFunction(p *model.Pool, t trigger.Trigger) bool {
+	_, ok := triggers.Function(p, t)
+	return ok
+}
+
+// senderPoolContext is the encryption-context key Cognito binds a custom sender's message to
+// its pool with (a key policy can pin it: kms:EncryptionContext:userpool-id).
+const senderPoolContext = "userpool-id"
+
+// customSend hands a code to the pool's custom sender t (CustomEmailSender_<kind>,
+// CustomSMSSender_<kind>), as Cognito does when one is configured for the channel: the code —
+// a temporary password HTML-escaped, as Cognito passes it — encrypted under the pool's
+// KMSKeyID as an AWS Encryption SDK message bound to the pool id (ports.SenderKeys), with the
+// user's attributes and the call's ClientMetadata, invoked asynchronously (Lambda's Event
+// invocation: the call does not wait for the function, and reads nothing back). Cognito sends
+// nothing itself, and no CustomMessage runs: the function gets the secret, not a text.
+//
+// Encryption comes first, so a key service that fails invokes nothing and sends nothing. Its
+// failure is what the call answers, in the shape Cognito gives a sender it could not invoke:
+// UnexpectedLambdaException "<Trigger> invocation failed due to error <KMS error code>." (with
+// no key service wired, NotFoundException, as if the key could not be found).
+func (c *Codes) customSend(ctx context.Context, p *model.Pool, t trigger.Trigger, kind mail.Kind, to Recipient, code string) error {
+	secret := code
+	if kind == mail.AdminCreateUser {
+		secret = html.EscapeString(code)
+	}
+	if c.SenderKeys == nil {
+		return trigger.Failure(t, &trigger.InvocationError{Reason: kmsNotFound,
+			Cause: errors.New("no KMS client configured for the custom senders' codes")})
+	}
+	sealed, err := c.SenderKeys.Encrypt(ctx, p.LambdaConfig.KMSKeyID, map[string]string{senderPoolContext: p.Id}, []byte(secret))
+	if err != nil {
+		c.Log.WarnContext(ctx, "encrypting a custom sender's code failed", "pool", p.Id, "trigger", t, "err", err)
+		return trigger.Failure(t, &trigger.InvocationError{Reason: kmsReason(err), Cause: err})
+	}
+	if c.triggers == nil {
+		return trigger.Failure(t, &trigger.InvocationError{Reason: trigger.ReasonNotFound, Cause: errors.New("no triggers room")})
+	}
+	_, err = c.triggers.Run(ctx, p, triggers.Call{Source: trigger.Source(string(t) + "_" + string(kind)),
+		UserName: to.User.Username, ClientID: to.ClientID}, func(ev any) {
+		req := &ev.(*trigger.CustomSenderEvent).Request
+		req.Type = trigger.CustomEmailSenderRequestV1
+		if t == trigger.CustomSMSSender {
+			req.Type = trigger.CustomSMSSenderRequestV1
+		}
+		req.Code = base64.StdEncoding.EncodeToString(sealed)
+		req.UserAttributes = triggers.UserAttributes(to.User)
+		req.ClientMetadata = to.ClientMetadata
+	})
+	return err
+}
+
+// kmsNotFound is KMS's code for a key it cannot find.
+const kmsNotFound = "NotFoundException"
+
+// kmsReason names a key-service failure as the caller may see it: KMS's error code
+// (AccessDeniedException, DisabledException, KMSInvalidStateException, ...; the SDK's API
+// errors name it, read here without importing the SDK), never an error's text; a call that got
+// no answer is KMS's DependencyTimeoutException, anything else its KMSInternalException.
+func kmsReason(err error) string {
+	var coded interface{ ErrorCode() string }
+	switch {
+	case errors.As(err, &coded) && coded.ErrorCode() != "":
+		return coded.ErrorCode()
+	case errors.Is(err, context.DeadlineExceeded):
+		return "DependencyTimeoutException"
+	}
+	return "KMSInternalException"
 }
 
 // SendSignUpCode stores a fresh sign-up code for the user (voiding older ones), living

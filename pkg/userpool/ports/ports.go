@@ -1,12 +1,13 @@
 // Package ports is what every room of the service is given: the ports to the world outside the
-// process (the table through store.Repo, the envelope sealer, the mail sender, the clock, the
-// source of randomness, the logger) and the few helpers over them that every room needs the
+// process (the table through store.Repo, the envelope sealer, the mail sender, the custom
+// senders' key service, the clock, the source of randomness, the logger) and the few helpers over them that every room needs the
 // same way: the time now, the keyed MAC over codes and simulated values, random identifiers.
 // Rooms embed *Ports; no room reaches a port any other way, so a test builds one Ports with
 // the embedded store and a fake clock and hands it to the room under test.
 package ports
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -23,16 +24,29 @@ import (
 	"github.com/cognatehq/cognate/pkg/store"
 )
 
-// Ports are the service's ports. All fields are required except Log (discarded when nil).
+// Ports are the service's ports. All fields are required except Log (discarded when nil) and
+// SenderKeys.
 type Ports struct {
 	Repo   *store.Repo
 	Sealer *envelope.Sealer
 	Mail   mail.Sender
-	Clock  clock.Clock
-	Rand   io.Reader
-	Log    *slog.Logger
+	// SenderKeys encrypts what custom sender functions receive; nil: a pool that configures
+	// one fails each message it would send them (UnexpectedLambdaException).
+	SenderKeys SenderKeys
+	Clock      clock.Clock
+	Rand       io.Reader
+	Log        *slog.Logger
 	// macKey keys MAC; held sealed in the table (the service loads it once, SetMACKey).
 	macKey []byte
+}
+
+// SenderKeys encrypts the codes and temporary passwords a pool's CustomEmailSender and
+// CustomSMSSender functions receive: Encrypt returns an AWS Encryption SDK message of plaintext
+// under the KMS key keyID (the pool's LambdaConfig.KMSKeyID) with the encryption context ec, as
+// Cognito makes it, so the functions decrypt it with the Encryption SDK's KMS keyring
+// (pkg/esdk implements it over KMS). Any failure must leave nothing to send.
+type SenderKeys interface {
+	Encrypt(ctx context.Context, keyID string, ec map[string]string, plaintext []byte) ([]byte, error)
 }
 
 // SetMACKey sets the key of MAC, once, before the first request.
