@@ -16,6 +16,9 @@ package awsapp_test
 // (DeleteUser, RevokeToken, DeleteUserPool …) disturb nothing, and each is followed by a look at
 // what it changed. The Lambda handlers must never return a Go error: bad input is a Cognito
 // error in the response.
+//
+// The sample hooks that reach AWS (hooks_events_test.go, sampleHooks) run the same way: each
+// handler built as its main builds it, on DynamoDB Local tables and the SES emulator.
 
 import (
 	"context"
@@ -967,6 +970,9 @@ func (h *harness) run(t *testing.T) {
 	}
 	// Every folder of events is run below (infra/sam TestTemplate: every function has one).
 	known := append(slices.Clone(httpFolders), "authorizer", "hooks/pre-signup-allowlist", "hooks/custom-message", "rotate-keys")
+	for _, hook := range sampleHooks {
+		known = append(known, hook.dir)
+	}
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
 			return err
@@ -1002,6 +1008,7 @@ func (h *harness) run(t *testing.T) {
 	t.Run("authorizer", h.runAuthorizer)
 	t.Run("hooks/pre-signup-allowlist", runHook)
 	t.Run("hooks/custom-message", runCustomMessageHook)
+	h.runSampleHooks(t)
 	t.Run("rotate-keys", h.runRotateKeys)
 }
 
