@@ -48,6 +48,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runRecordTests(t, newTable)
 	runSecretTests(t, newTable)
 	runTriggerTests(t, newTable)
+	runSampleHookTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.
