@@ -23,6 +23,9 @@ build-local:
 FUNCTIONS := SignupFunction=signup AuthFunction=auth TokenFunction=token AccountFunction=account \
 	AdminFunction=admin OAuthFunction=oauth AuthorizerFunction=authorizer \
 	PreSignUpAllowlistFunction=hooks/pre-signup-allowlist CustomMessageBrandedFunction=hooks/custom-message \
+	PreTokenClaimsFunction=hooks/pre-token-claims PostConfirmationWelcomeFunction=hooks/post-confirmation-welcome \
+	UserMigrationLegacyFunction=hooks/user-migration EmailOtpDefineFunction=hooks/email-otp-define \
+	EmailOtpCreateFunction=hooks/email-otp-create EmailOtpVerifyFunction=hooks/email-otp-verify \
 	RotateKeysFunction=rotate-keys
 LAMBDA_FLAGS := -trimpath -tags lambda.norpc -buildvcs=false -ldflags='-s -w -buildid='
 fn_pkg = $(patsubst $(1)=%,%,$(filter $(1)=%,$(FUNCTIONS)))

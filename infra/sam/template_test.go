@@ -516,3 +516,79 @@ func TestTemplateCustomSenderKeys(t *testing.T) {
 		}
 	})
 }
+
+// The sample hooks (functions/hooks/*) are what users copy to Amazon Cognito: each declares every
+// variable it reads (a missing one stops it at start), and may reach only what its template
+// resource names — a table by name, an SES identity — never a "*" resource.
+func TestTemplateSampleHooks(t *testing.T) {
+	tpl, _ := loadTemplate(t)
+	resources := tpl.get("Resources")
+	readsRe := regexp.MustCompile(`(?:Required|Address)\("([A-Z0-9_]+)"|os\.Getenv\("([A-Z0-9_]+)"\)`)
+	// A main reads its configuration with <pkg>.<Something>FromEnv(os.Getenv).
+	fromEnvRe := regexp.MustCompile(`\b([a-z0-9]+)\.(\w*FromEnv)\(`)
+	hooks := 0
+	for id, pkg := range makefileFunctions(t) {
+		if !strings.HasPrefix(pkg, "hooks/") {
+			continue
+		}
+		hooks++
+		main, err := os.ReadFile(filepath.Join(root, "functions", pkg, "main.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The variables: os.Getenv in the main, and the hookkit.Env reads of the FromEnv it calls.
+		src := string(main)
+		for _, m := range fromEnvRe.FindAllStringSubmatch(string(main), -1) {
+			files, _ := filepath.Glob(filepath.Join(root, "pkg", "hooks", m[1], "*.go"))
+			found := false
+			for _, f := range files {
+				if strings.HasSuffix(f, "_test.go") {
+					continue
+				}
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := string(b)
+				i := strings.Index(text, "\nfunc "+m[2]+"(")
+				if i < 0 {
+					continue
+				}
+				found = true
+				body := text[i:]
+				if end := strings.Index(body, "\n}\n"); end >= 0 {
+					body = body[:end]
+				}
+				src += body
+			}
+			if !found {
+				t.Errorf("%s: no func %s in pkg/hooks/%s", id, m[2], m[1])
+			}
+		}
+		reads := map[string]bool{}
+		for _, m := range readsRe.FindAllStringSubmatch(src, -1) {
+			reads[m[1]+m[2]] = true
+		}
+		if strings.Contains(src, ".CallTimeout()") {
+			reads["CALL_TIMEOUT"] = true
+		}
+		props := resources.get(id).get("Properties")
+		declared := props.get("Environment").get("Variables")
+		for name := range reads {
+			if declared.get(name).Node == nil {
+				t.Errorf("%s reads %s, which its template resource does not declare", id, name)
+			}
+		}
+		props.get("Policies").walk(func(n node) {
+			if r := n.get("Resource"); r.Node != nil && (r.Value == "*" || slices.Contains(nodeValues(r), "*")) {
+				t.Errorf("%s: a policy on every resource", id)
+			}
+		})
+		if to := props.get("Timeout").str(); to != "" && to != "5" && (len(to) != 1 || to > "5") {
+			t.Errorf("%s: Timeout %s; Cognito waits 5 s for a trigger", id, to)
+		}
+	}
+	if hooks < 8 {
+		t.Errorf("the Makefile builds %d sample hooks, want the 8 of docs/triggers.md", hooks)
+	}
+}

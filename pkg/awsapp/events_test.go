@@ -18,6 +18,9 @@ package awsapp_test
 // (DeleteUser, RevokeToken, DeleteUserPool …) disturb nothing, and each is followed by a look at
 // what it changed. The HTTP functions must never end in a function error: bad input is a
 // Cognito error in the response.
+//
+// The sample hooks that reach AWS (hooks_events_test.go, sampleHooks) run the same way, each
+// under the emulator with its tables in DynamoDB Local and its mail to the SES emulator.
 
 import (
 	"context"
@@ -937,6 +940,9 @@ func (h *harness) run(t *testing.T) {
 	}
 	// Every folder of events is run below (infra/sam TestTemplate: every function has one).
 	known := append(slices.Clone(httpFolders), "authorizer", "hooks/pre-signup-allowlist", "hooks/custom-message", "rotate-keys")
+	for _, hook := range sampleHooks {
+		known = append(known, hook.dir)
+	}
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") || p == filepath.Join(dir, eventstest.EnvVars) {
 			return err
@@ -972,6 +978,7 @@ func (h *harness) run(t *testing.T) {
 	t.Run("authorizer", h.runAuthorizer)
 	t.Run("hooks/pre-signup-allowlist", h.runHook)
 	t.Run("hooks/custom-message", h.runCustomMessageHook)
+	h.runSampleHooks(t)
 	t.Run("rotate-keys", h.runRotateKeys)
 }
 

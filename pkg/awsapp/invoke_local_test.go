@@ -32,7 +32,7 @@ import (
 // event's placeholders, invokes the function and writes what it answered — its response, or
 // its {"errorMessage", "errorType"} — to COGNATE_INVOKE_OUT.
 //
-// Without COGNATE_INVOKE_EVENT (in `make test`) it runs three such invocations and checks their
+// Without COGNATE_INVOKE_EVENT (in `make test`) it runs four such invocations and checks their
 // answers. That every event gets the answer events/README.md promises is TestEvents', through
 // the same binaries under the same emulator.
 func TestInvokeLocal(t *testing.T) {
@@ -50,8 +50,8 @@ func TestInvokeLocal(t *testing.T) {
 		t.Logf("answer:\n%s", answer)
 		return
 	}
-	// In `make test`: the invocation a user tries first, a sample hook's refusal, and an event
-	// whose case needs no state beyond the pool.
+	// In `make test`: the invocation a user tries first, a sample hook's refusal, one whose
+	// legacy table must be made first, and an event whose case needs no state beyond the pool.
 	for _, tc := range []struct {
 		fn, event string
 		want      func(answer []byte) bool
@@ -62,6 +62,9 @@ func TestInvokeLocal(t *testing.T) {
 		}},
 		{"PreSignUpAllowlistFunction", "events/hooks/pre-signup-allowlist/denied-domain.json", func(a []byte) bool {
 			return bytes.Contains(a, []byte(`"errorMessage": "Email domain not allowed."`))
+		}},
+		{"UserMigrationLegacyFunction", "events/hooks/user-migration/authentication.json", func(a []byte) bool {
+			return bytes.Contains(a, []byte(`"finalUserStatus": "CONFIRMED"`))
 		}},
 		{"OAuthFunction", "events/oauth/jwks.json", func(a []byte) bool {
 			var resp events.APIGatewayV2HTTPResponse
@@ -136,7 +139,14 @@ func invokeLocal(t *testing.T, root, fnID, eventPath string) []byte {
 		}
 		answer = b.start(t, fn.dir, with(env, fn.literalEnv...)).raw(t, ev)
 	} else {
-		answer = b.start(t, fn.dir, with(nil, fn.literalEnv...)).raw(t, json.RawMessage(raw))
+		env := with(nil, fn.literalEnv...)
+		for _, hook := range sampleHooks { // a sample hook's tables, made as TestEvents makes them
+			if hook.dir == fn.dir {
+				state, _ := hook.start(t, b)
+				env = with(state, fn.literalEnv...)
+			}
+		}
+		answer = b.start(t, fn.dir, env).raw(t, json.RawMessage(raw))
 	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, answer, "", "  ") != nil {

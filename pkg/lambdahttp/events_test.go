@@ -104,6 +104,11 @@ func TestEvents(t *testing.T) {
 					ev.CallerContext.ClientID == "" || ev.Request.UserAttributes["email"] == nil {
 					t.Errorf("not a CustomMessage event with a code placeholder and an email: %+v", ev)
 				}
+			case sampleHooks[folder] != nil:
+				if placeholder.Match(raw) {
+					t.Error("hook events are exactly as Cognito sends them: no placeholders")
+				}
+				sampleHooks[folder](t, raw)
 			case folder == "rotate-keys":
 				// What an EventBridge schedule (template.yaml: Type Schedule) delivers.
 				var ev events.EventBridgeEvent
@@ -282,4 +287,53 @@ func checkOAuthEvent(t *testing.T, raw, filled []byte) {
 	default:
 		t.Errorf("unexpected oauth path %q", ev.RawPath)
 	}
+}
+
+// sampleHooks check the events of the sample hooks that reach AWS (docs/triggers.md, Sample
+// hooks): each decodes strictly into the aws-lambda-go type its function takes, with the trigger
+// source and the fields the function reads.
+var sampleHooks = map[string]func(t *testing.T, raw []byte){
+	"hooks/pre-token-claims": func(t *testing.T, raw []byte) {
+		var ev events.CognitoEventUserPoolsPreTokenGenV2_0
+		strict(t, raw, &ev)
+		if ev.Version != "2" || !strings.HasPrefix(ev.TriggerSource, "TokenGeneration_") || ev.Request.UserAttributes["sub"] == "" || len(ev.Request.Scopes) == 0 {
+			t.Errorf("not a version 2 TokenGeneration event with a sub and scopes: %+v", ev)
+		}
+	},
+	"hooks/post-confirmation-welcome": func(t *testing.T, raw []byte) {
+		var ev events.CognitoEventUserPoolsPostConfirmation
+		strict(t, raw, &ev)
+		if ev.Version != "1" || !strings.HasPrefix(ev.TriggerSource, "PostConfirmation_") || ev.Request.UserAttributes["email"] == "" {
+			t.Errorf("not a PostConfirmation event with an email: %+v", ev)
+		}
+	},
+	"hooks/user-migration": func(t *testing.T, raw []byte) {
+		var ev events.CognitoEventUserPoolsMigrateUser
+		strict(t, raw, &ev)
+		pw := ev.CognitoEventUserPoolsMigrateUserRequest.Password
+		if ev.Version != "1" || ev.UserName == "" || !(ev.TriggerSource == "UserMigration_Authentication" && pw != "" || ev.TriggerSource == "UserMigration_ForgotPassword" && pw == "") {
+			t.Errorf("not a UserMigration event (a password at sign-in only): %+v", ev)
+		}
+	},
+	"hooks/email-otp-define": func(t *testing.T, raw []byte) {
+		var ev events.CognitoEventUserPoolsDefineAuthChallenge
+		strict(t, raw, &ev)
+		if ev.TriggerSource != "DefineAuthChallenge_Authentication" || ev.Request.Session == nil {
+			t.Errorf("not a DefineAuthChallenge event with a session: %+v", ev)
+		}
+	},
+	"hooks/email-otp-create": func(t *testing.T, raw []byte) {
+		var ev events.CognitoEventUserPoolsCreateAuthChallenge
+		strict(t, raw, &ev)
+		if ev.TriggerSource != "CreateAuthChallenge_Authentication" || ev.Request.ChallengeName != "CUSTOM_CHALLENGE" || ev.Request.UserAttributes["email"] == "" {
+			t.Errorf("not a CreateAuthChallenge event for CUSTOM_CHALLENGE with an email: %+v", ev)
+		}
+	},
+	"hooks/email-otp-verify": func(t *testing.T, raw []byte) {
+		var ev events.CognitoEventUserPoolsVerifyAuthChallenge
+		strict(t, raw, &ev)
+		if ev.TriggerSource != "VerifyAuthChallengeResponse_Authentication" || ev.Request.PrivateChallengeParameters["code"] == "" || ev.Request.ChallengeAnswer == nil {
+			t.Errorf("not a VerifyAuthChallengeResponse event with a code and an answer: %+v", ev)
+		}
+	},
 }

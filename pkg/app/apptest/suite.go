@@ -50,6 +50,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runTriggerTests(t, newTable)
 	runMFATests(t, newTable)
 	runSenderTests(t, newTable)
+	runSampleHookTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.
