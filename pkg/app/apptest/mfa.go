@@ -22,6 +22,7 @@ func runMFATests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("SoftwareToken", func(t *testing.T) { testSoftwareToken(t, Start(t, newTable)) })
 	t.Run("MFASetup", func(t *testing.T) { testMFASetup(t, Start(t, newTable)) })
 	t.Run("CodeMFA", func(t *testing.T) { testCodeMFA(t, Start(t, newTable)) })
+	t.Run("Passwordless", func(t *testing.T) { testPasswordless(t, Start(t, newTable)) })
 }
 
 // totpCode is the code an authenticator app shows for secret at the service's time, offset

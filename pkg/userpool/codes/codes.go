@@ -159,6 +159,27 @@ const (
 	ForgotTTL     = time.Hour
 )
 
+// A passwordless sign-in code (USER_AUTH's EMAIL_OTP and SMS_OTP): eight digits, where MFA
+// codes have six, living as long as the sign-in's Session.
+const (
+	PurposeOTP = "otp"
+	OTPTTL     = 3 * time.Minute
+	OTPDigits  = 8
+)
+
+// Digits draws a code of n decimal digits from the CSPRNG.
+func (c *Codes) Digits(n int) (string, error) {
+	max := big.NewInt(1)
+	for range n {
+		max.Mul(max, big.NewInt(10))
+	}
+	v, err := rand.Int(c.Rand, max)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%0*d", n, v.Int64()), nil
+}
+
 // An SMS or email MFA code: one per user at a time (a new challenge voids the last), living as
 // long as the sign-in's Session (AuthSessionValidity's default, three minutes).
 const (

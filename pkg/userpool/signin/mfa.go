@@ -106,8 +106,11 @@ func readCodeAnswer(c *signInCall) error {
 
 // codeKey is the ChallengeResponses key of an SMS or email code.
 func codeKey(challenge string) string {
-	if challenge == model.MFASMS {
+	switch challenge {
+	case model.MFASMS:
 		return "SMS_MFA_CODE"
+	case challengeSMSOTP:
+		return "SMS_OTP_CODE"
 	}
 	return "EMAIL_OTP_CODE"
 }
@@ -128,6 +131,9 @@ func codeAnswer(c *signInCall) string {
 // is judged, then checked (five tries, single use, three minutes); a right one is spent with the
 // sign-in's commit, which also clears the count.
 func decideCode(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
+	if c.sess.Data[sessFirstFactor] != "" {
+		return decideOTP(ctx, s, c)
+	}
 	st := mfaStep(c)
 	if !st.user.Enabled {
 		return nil, msg.UserDisabled()

@@ -80,6 +80,9 @@ type signInStep struct {
 	// history as the PASSWORD_VERIFIER's SECRET_BLOCK carries it.
 	custom      []*events.CognitoEventUserPoolsChallengeResult
 	customBlock string
+	// refusal is what a wrong proof answers when it is not a password (a one-time code);
+	// nil: "Incorrect username or password."
+	refusal error
 }
 
 // userName is the userName the step's trigger events carry: the user's, or what was typed for
@@ -222,6 +225,9 @@ func (s *SignIn) passwordVerdict(ctx context.Context, st *signInStep, verdict fu
 		return nil, msg.Internal(err)
 	}
 	if !ok {
+		if st.refusal != nil {
+			return nil, st.refusal
+		}
 		return nil, msg.Incorrect()
 	}
 	if !u.Enabled || u.Status == model.StatusUnconfirmed {

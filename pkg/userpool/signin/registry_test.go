@@ -29,7 +29,7 @@ func TestSignInRegistry(t *testing.T) {
 			t.Errorf("%s: an answer must be bound to the step it answers (a Session or a ticket)", name)
 		}
 	}
-	for _, name := range []string{"SMS_OTP", "WEB_AUTHN", "ADMIN_NO_SRP_AUTH"} {
+	for _, name := range []string{"WEB_AUTHN", "ADMIN_NO_SRP_AUTH"} {
 		if signInAnswers[name] != notImplemented {
 			t.Errorf("%s: answered, but not implemented", name)
 		}
@@ -60,17 +60,17 @@ func TestSignInRegistry(t *testing.T) {
 // TestRegisterAnswerTwice: a placeholder gives way to a handler; a handler never silently
 // replaces another.
 func TestRegisterAnswerTwice(t *testing.T) {
-	saved := signInAnswers["SMS_OTP"]
-	t.Cleanup(func() { signInAnswers["SMS_OTP"] = saved })
-	h := &signInHandler{username: true, session: "SMS_OTP"}
-	registerAnswer("SMS_OTP", h)
-	if signInAnswers["SMS_OTP"] != h {
+	saved := signInAnswers["WEB_AUTHN"]
+	t.Cleanup(func() { signInAnswers["WEB_AUTHN"] = saved })
+	h := &signInHandler{username: true, session: "WEB_AUTHN"}
+	registerAnswer("WEB_AUTHN", h)
+	if signInAnswers["WEB_AUTHN"] != h {
 		t.Fatal("placeholder not replaced")
 	}
 	defer func() {
 		if recover() == nil {
-			t.Fatal("a second handler for SMS_OTP was accepted")
+			t.Fatal("a second handler for WEB_AUTHN was accepted")
 		}
 	}()
-	registerAnswer("SMS_OTP", &signInHandler{})
+	registerAnswer("WEB_AUTHN", &signInHandler{})
 }

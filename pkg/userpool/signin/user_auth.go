@@ -24,12 +24,11 @@ import (
 // choice as ANSWER with the same keys. A Session from SignUp or ConfirmSignUp signs the user in
 // straight away.
 //
-// EMAIL_OTP, SMS_OTP and WEB_AUTHN slot in as further entries of firstFactors (who can use
-// them, which challenges they offer) and cases of startFirstFactor; an OTP challenge's own
-// answer then registers its handler (registerAnswer), replacing its not-implemented placeholder.
+// EMAIL_OTP and SMS_OTP are entries of firstFactors and cases of startFirstFactor (otp.go);
+// WEB_AUTHN slots in the same way.
 
 func init() {
-	registerFlow("USER_AUTH", &signInHandler{allow: "ALLOW_USER_AUTH", username: true, session: sessions.ChallengeSignUp, decide: decideUserAuth})
+	registerFlow("USER_AUTH", &signInHandler{allow: "ALLOW_USER_AUTH", username: true, session: sessions.ChallengeSignUp, read: readUserAuth, decide: decideUserAuth})
 	firstFactor := &signInHandler{username: true, session: challengeSelect,
 		hashName: func(c *signInCall) string { return c.sess.Username }, decide: decideFirstFactor}
 	for _, name := range []string{challengeSelect, challengePassword, challengePasswordSRP} {
@@ -51,6 +50,15 @@ type firstFactor struct {
 var firstFactors = []firstFactor{
 	{name: "PASSWORD", challenges: []string{challengePassword, challengePasswordSRP},
 		usable: func(u *model.User) bool { return u == nil || u.Password != nil }},
+	{name: model.MFAEmail, challenges: []string{model.MFAEmail}, usable: verifiedAttr("email")},
+	{name: challengeSMSOTP, challenges: []string{challengeSMSOTP}, usable: verifiedAttr("phone_number")},
+}
+
+// verifiedAttr: a one-time code goes only to a verified address.
+func verifiedAttr(attr string) func(u *model.User) bool {
+	return func(u *model.User) bool {
+		return u == nil || u.Attrs[attr] != "" && u.Attrs[attr+"_verified"] == "true"
+	}
 }
 
 // availableChallenges lists the first-factor challenges on offer to a user.
@@ -58,11 +66,22 @@ func availableChallenges(p *model.Pool, u *model.User) []string {
 	var out []string
 	allowed := p.AllowedFactors()
 	for _, f := range firstFactors {
+		if f.name != "PASSWORD" && p.MfaConfiguration == "ON" {
+			continue // a one-time code is no way in where MFA is required (docs/mfa.md)
+		}
 		if slices.Contains(allowed, f.name) && f.usable(u) {
 			out = append(out, f.challenges...)
 		}
 	}
 	return out
+}
+
+// readUserAuth: choice-based sign-in is not in the LITE tier, whoever asks.
+func readUserAuth(c *signInCall) error {
+	if c.pool.UserPoolTier == "LITE" {
+		return msg.FeatureUnavailableInTier("Choice-based sign-in (USER_AUTH)")
+	}
+	return nil
 }
 
 // decideUserAuth is the USER_AUTH flow of InitiateAuth. With the Session of SignUp or
@@ -122,6 +141,12 @@ func (s *SignIn) startFirstFactor(ctx context.Context, st *signInStep, typed, ch
 			}
 			return s.passwordVerifierChallenge(ctx, st, typed, A, true)
 		}
+	case model.MFAEmail, challengeSMSOTP:
+		out, err := s.otpChallenge(ctx, st, typed, challenge)
+		if err != nil {
+			return nil, err
+		}
+		return &signInDecision{out: out}, nil
 	default:
 		return nil, msg.ChallengeNotImplemented(challenge)
 	}

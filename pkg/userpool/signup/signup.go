@@ -8,6 +8,7 @@ package signup
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
@@ -59,7 +60,9 @@ func (s *Registrations) SignUp(ctx context.Context, in *api.SignUpInput) (*api.S
 	if p.AdminCreateUserConfig != nil && p.AdminCreateUserConfig.AllowAdminCreateUserOnly {
 		return nil, cognito.NotAuthorized("SignUp is not permitted for this user pool")
 	}
-	if in.Password == nil {
+	// A pool that lets users in without a password (a one-time code, a passkey) lets them sign
+	// up without one, as Cognito does; any other requires it.
+	if in.Password == nil && !passwordless(p) {
 		return nil, cognito.InvalidParameter("1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null")
 	}
 	attrs, err := model.CheckAttributes(p, in.UserAttributes, false, model.ClientWritable(c))
@@ -74,8 +77,10 @@ func (s *Registrations) SignUp(ctx context.Context, in *api.SignUpInput) (*api.S
 	if err != nil {
 		return nil, err
 	}
-	if err := model.CheckPasswordPolicy(p, *in.Password); err != nil {
-		return nil, err
+	if in.Password != nil {
+		if err := model.CheckPasswordPolicy(p, *in.Password); err != nil {
+			return nil, err
+		}
 	}
 	if err := model.MissingRequired(p, attrs); err != nil {
 		return nil, err
@@ -84,9 +89,11 @@ func (s *Registrations) SignUp(ctx context.Context, in *api.SignUpInput) (*api.S
 	if err != nil {
 		return nil, err // refused or failed: nothing is written
 	}
-	pw, err := s.passwords.New(ctx, p, username, sub, *in.Password, false)
-	if err != nil {
-		return nil, msg.Internal(err)
+	var pw *model.PasswordRecord
+	if in.Password != nil {
+		if pw, err = s.passwords.New(ctx, p, username, sub, *in.Password, false); err != nil {
+			return nil, msg.Internal(err)
+		}
 	}
 	now := s.Now()
 	status := model.StatusUnconfirmed
@@ -297,4 +304,9 @@ func (s *Registrations) AdminConfirmSignUp(ctx context.Context, in *api.AdminCon
 		return nil, err // the user stays confirmed
 	}
 	return &api.AdminConfirmSignUpOutput{}, nil
+}
+
+// passwordless tells whether the pool allows a first factor other than a password.
+func passwordless(p *model.Pool) bool {
+	return slices.ContainsFunc(p.AllowedFactors(), func(f string) bool { return f != "PASSWORD" })
 }
