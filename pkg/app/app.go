@@ -143,6 +143,7 @@ func (a *App) Endpoints() map[string]cognito.Endpoint {
 		"AdminSetUserMFAPreference":        cognito.Bind(s.AdminSetUserMFAPreference),
 		"SetUserPoolMfaConfig":             cognito.Bind(s.SetUserPoolMfaConfig),
 		"GetUserPoolMfaConfig":             cognito.Bind(s.GetUserPoolMfaConfig),
+		"GetUserAuthFactors":               cognito.Bind(s.GetUserAuthFactors),
 		"AdminUpdateUserAttributes":        cognito.Bind(s.AdminUpdateUserAttributes),
 		"AdminDeleteUserAttributes":        cognito.Bind(s.AdminDeleteUserAttributes),
 		"AdminDisableUser":                 cognito.Bind(s.AdminDisableUser),

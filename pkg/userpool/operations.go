@@ -287,6 +287,11 @@ func (s *Service) AdminSetUserMFAPreference(ctx context.Context, in *api.AdminSe
 	return s.account.AdminSetUserMFAPreference(ctx, in)
 }
 
+// GetUserAuthFactors lists the caller's USER_AUTH first factors and MFA settings.
+func (s *Service) GetUserAuthFactors(ctx context.Context, in *api.GetUserAuthFactorsInput) (*api.GetUserAuthFactorsOutput, error) {
+	return s.signin.GetUserAuthFactors(ctx, in)
+}
+
 // SetUserPoolMfaConfig sets the pool's MFA configuration.
 func (s *Service) SetUserPoolMfaConfig(ctx context.Context, in *api.SetUserPoolMfaConfigInput) (*api.SetUserPoolMfaConfigOutput, error) {
 	return s.pools.SetUserPoolMfaConfig(ctx, in)

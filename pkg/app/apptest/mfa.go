@@ -22,6 +22,7 @@ func runMFATests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("SoftwareToken", func(t *testing.T) { testSoftwareToken(t, Start(t, newTable)) })
 	t.Run("MFASetup", func(t *testing.T) { testMFASetup(t, Start(t, newTable)) })
 	t.Run("CodeMFA", func(t *testing.T) { testCodeMFA(t, Start(t, newTable)) })
+	t.Run("RememberedDeviceSkipsMFA", func(t *testing.T) { testRememberedDeviceSkipsMFA(t, Start(t, newTable)) })
 	t.Run("Passwordless", func(t *testing.T) { testPasswordless(t, Start(t, newTable)) })
 }
 
@@ -337,4 +338,71 @@ func testCodeMFA(t *testing.T, e *Env) {
 			SmsMfaConfiguration: &types.SmsMfaConfigType{SmsAuthenticationMessage: aws.String("Sign-in code {####}")}}))(t)
 		start(t, types.ChallengeNameTypeSmsMfa)
 	})
+}
+
+// A remembered device skips MFA and is proven by device SRP; a device known but not remembered
+// is asked for the code first, then proven (§3.5, §3.8).
+func testRememberedDeviceSkipsMFA(t *testing.T, e *Env) {
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.DeviceConfiguration = &types.DeviceConfigurationType{DeviceOnlyRememberedOnUserPrompt: true}
+	})
+	must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}))(t)
+	first := f.confirmedUser(t, "rae", "rae@example.com")
+	assoc := must(e.Client.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: first.AccessToken}))(t)
+	secret := aws.ToString(assoc.SecretCode)
+	must(e.Client.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{AccessToken: first.AccessToken, UserCode: aws.String(totpCode(t, e, secret, 0))}))(t)
+	must(e.Client.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: first.AccessToken,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}}))(t)
+
+	signIn := func(t *testing.T, device string) *cip.InitiateAuthOutput {
+		t.Helper()
+		e.Clock.Advance(time.Minute) // a fresh TOTP step each time
+		params := map[string]string{"USERNAME": "rae", "PASSWORD": strongPassword}
+		if device != "" {
+			params["DEVICE_KEY"] = device
+		}
+		return must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth, AuthParameters: params}))(t)
+	}
+	totpAnswer := func(t *testing.T, session *string, device string) *cip.RespondToAuthChallengeOutput {
+		t.Helper()
+		resp := map[string]string{"USERNAME": "rae", "SOFTWARE_TOKEN_MFA_CODE": totpCode(t, e, secret, 0)}
+		if device != "" {
+			resp["DEVICE_KEY"] = device
+		}
+		return must(e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client),
+			ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa, Session: session, ChallengeResponses: resp}))(t)
+	}
+
+	out := signIn(t, "")
+	if out.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("a new device: %+v", out)
+	}
+	res := totpAnswer(t, out.Session, "").AuthenticationResult
+	dev, _ := confirmDevice(t, e, res)
+
+	// Known, not remembered: the code first, then the device's proof.
+	out = signIn(t, dev.key)
+	if out.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("a device not remembered: %+v", out)
+	}
+	ch := totpAnswer(t, out.Session, dev.key)
+	if ch.ChallengeName != types.ChallengeNameTypeDeviceSrpAuth {
+		t.Fatalf("after the code, a known device: %+v", ch)
+	}
+	must(dev.signIn(t, e, f.client, "rae", ch.Session, dev.password))(t)
+
+	// Remembered: no code; device SRP proves it (a wrong device password fails).
+	must(e.Client.UpdateDeviceStatus(ctx, &cip.UpdateDeviceStatusInput{AccessToken: res.AccessToken, DeviceKey: aws.String(dev.key),
+		DeviceRememberedStatus: types.DeviceRememberedStatusTypeRemembered}))(t)
+	out = signIn(t, dev.key)
+	if out.ChallengeName != types.ChallengeNameTypeDeviceSrpAuth {
+		t.Fatalf("a remembered device: %+v", out)
+	}
+	_, err := dev.signIn(t, e, f.client, "rae", out.Session, "not-the-device-password")
+	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	out = signIn(t, dev.key)
+	if r := must(dev.signIn(t, e, f.client, "rae", out.Session, dev.password))(t); r.AuthenticationResult == nil {
+		t.Fatalf("the remembered device's sign-in: %+v", r)
+	}
 }

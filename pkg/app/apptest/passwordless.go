@@ -108,6 +108,16 @@ func testPasswordless(t *testing.T, e *Env) {
 		wantErr(t, err, "CodeMismatchException", "Invalid code or auth state for the user.")
 	})
 
+	t.Run("GetUserAuthFactors", func(t *testing.T) {
+		out := initiate(t, "pia", "EMAIL_OTP")
+		res := must(respond(types.ChallengeNameTypeEmailOtp, out.Session, map[string]string{"USERNAME": "pia", "EMAIL_OTP_CODE": latest(t, "pia@example.com")}))(t)
+		got := must(e.Client.GetUserAuthFactors(ctx, &cip.GetUserAuthFactorsInput{AccessToken: res.AuthenticationResult.AccessToken}))(t)
+		// No password; a verified email, and (from the SMS_OTP case) a verified phone.
+		if aws.ToString(got.Username) != "pia" || !slices.Equal(got.ConfiguredUserAuthFactors, []types.AuthFactorType{"EMAIL_OTP", "SMS_OTP"}) {
+			t.Fatalf("GetUserAuthFactors: %+v", got)
+		}
+	})
+
 	t.Run("a password is required where the pool has only passwords", func(t *testing.T) {
 		g := newPool(t, e, nil)
 		_, err := e.Client.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(g.client), Username: aws.String("quin"),

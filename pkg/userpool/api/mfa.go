@@ -81,3 +81,14 @@ type UserPoolMfaConfig struct {
 	MfaConfiguration              string                            `json:",omitempty"`
 	WebAuthnConfiguration         *model.WebAuthnConfigurationType  `json:",omitempty"`
 }
+
+type GetUserAuthFactorsInput struct {
+	AccessToken string `cognito:"required,pattern=token,sensitive"`
+}
+
+type GetUserAuthFactorsOutput struct {
+	Username                  string
+	PreferredMfaSetting       string   `json:",omitempty"`
+	UserMFASettingList        []string `json:",omitempty"`
+	ConfiguredUserAuthFactors []string `json:",omitempty"`
+}

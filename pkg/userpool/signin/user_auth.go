@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/userpool/mfa"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -184,4 +185,22 @@ func decideFirstFactor(ctx context.Context, s *SignIn, c *signInCall) (*signInDe
 		typed = c.username
 	}
 	return s.startFirstFactor(ctx, c.step(), typed, choice, resp)
+}
+
+// GetUserAuthFactors lists the first factors the caller can sign in with through USER_AUTH (as
+// SELECT_CHALLENGE would offer them, by factor) and their MFA settings.
+func (s *SignIn) GetUserAuthFactors(ctx context.Context, in *api.GetUserAuthFactorsInput) (*api.GetUserAuthFactorsOutput, error) {
+	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	out := &api.GetUserAuthFactorsOutput{Username: a.User.Username}
+	allowed := a.Pool.AllowedFactors()
+	for _, f := range firstFactors {
+		if slices.Contains(allowed, f.name) && f.usable(a.User) {
+			out.ConfiguredUserAuthFactors = append(out.ConfiguredUserAuthFactors, f.name)
+		}
+	}
+	out.UserMFASettingList, out.PreferredMfaSetting = mfa.Settings(a.User)
+	return out, nil
 }
