@@ -21,6 +21,7 @@ func runMFATests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("MFAPoolConfig", func(t *testing.T) { testMFAPoolConfig(t, Start(t, newTable)) })
 	t.Run("SoftwareToken", func(t *testing.T) { testSoftwareToken(t, Start(t, newTable)) })
 	t.Run("MFASetup", func(t *testing.T) { testMFASetup(t, Start(t, newTable)) })
+	t.Run("MFASetupEmail", func(t *testing.T) { testMFASetupEmail(t, Start(t, newTable)) })
 	t.Run("CodeMFA", func(t *testing.T) { testCodeMFA(t, Start(t, newTable)) })
 	t.Run("RememberedDeviceSkipsMFA", func(t *testing.T) { testRememberedDeviceSkipsMFA(t, Start(t, newTable)) })
 	t.Run("Passwordless", func(t *testing.T) { testPasswordless(t, Start(t, newTable)) })
@@ -404,5 +405,50 @@ func testRememberedDeviceSkipsMFA(t *testing.T, e *Env) {
 	out = signIn(t, dev.key)
 	if r := must(dev.signIn(t, e, f.client, "rae", out.Session, dev.password))(t); r.AuthenticationResult == nil {
 		t.Fatalf("the remembered device's sign-in: %+v", r)
+	}
+}
+
+// MFA ON with email offered: MFA_SETUP by email — the address given gets a code, whose answer
+// makes it the user's verified email and MFA factor.
+func testMFASetupEmail(t *testing.T, e *Env) {
+	f := newPool(t, e, nil)
+	must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOn,
+		EmailMfaConfiguration: &types.EmailMfaConfigType{Subject: aws.String("Sign-in code"), Message: aws.String("Code {####}")}}))(t)
+	f.signUp(t, "eve", "eve@example.com")
+	must(e.Client.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("eve"),
+		ConfirmationCode: aws.String(f.code(t, "eve@example.com"))}))(t)
+	start := func() *cip.InitiateAuthOutput {
+		e.Clock.Advance(time.Minute)
+		return must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "eve", "PASSWORD": strongPassword}}))(t)
+	}
+	out := start()
+	if out.ChallengeName != types.ChallengeNameTypeMfaSetup || out.ChallengeParameters["MFAS_CAN_SETUP"] != `["EMAIL_OTP"]` {
+		t.Fatalf("InitiateAuth answered %+v", out)
+	}
+	respond := func(name types.ChallengeNameType, session *string, resp map[string]string) (*cip.RespondToAuthChallengeOutput, error) {
+		resp["USERNAME"] = "eve"
+		return e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client), ChallengeName: name, Session: session, ChallengeResponses: resp})
+	}
+	_, err := respond(types.ChallengeNameTypeMfaSetup, out.Session, map[string]string{"EMAIL": "not-an-address"})
+	wantErr(t, err, "InvalidParameterException", "Invalid email address format.")
+	ch := must(respond(types.ChallengeNameTypeMfaSetup, out.Session, map[string]string{"EMAIL": "eve.mfa@example.com"}))(t)
+	if ch.ChallengeName != types.ChallengeNameTypeEmailOtp || ch.ChallengeParameters["CODE_DELIVERY_DELIVERY_MEDIUM"] != "EMAIL" {
+		t.Fatalf("after giving the address: %+v", ch)
+	}
+	m, ok := e.Outbox.Latest("eve.mfa@example.com")
+	if !ok || m.Code == "" {
+		t.Fatal("no code to the address given")
+	}
+	if r := must(respond(types.ChallengeNameTypeEmailOtp, ch.Session, map[string]string{"EMAIL_OTP_CODE": m.Code}))(t); r.AuthenticationResult == nil {
+		t.Fatalf("answered %+v", r)
+	}
+	u := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("eve")}))(t)
+	if attrValue(u.UserAttributes, "email") != "eve.mfa@example.com" || attrValue(u.UserAttributes, "email_verified") != "true" ||
+		aws.ToString(u.PreferredMfaSetting) != "EMAIL_OTP" {
+		t.Fatalf("after set-up: %+v %v", u.UserAttributes, aws.ToString(u.PreferredMfaSetting))
+	}
+	if again := start(); again.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("the next sign-in: %+v", again)
 	}
 }

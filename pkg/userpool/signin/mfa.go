@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/mail"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/trigger"
@@ -39,6 +40,7 @@ func init() {
 const (
 	sessTokenSource = "ts"    // the pre-token-generation source of the tokens to come
 	sessSetupStage  = "stage" // MFA_SETUP: "", associated, verified
+	sessSetupEmail  = "email" // MFA_SETUP by email: the address the code went to
 	stageAssociated = "associated"
 	stageVerified   = "verified"
 )
@@ -57,12 +59,11 @@ func (s *SignIn) mfaPhase(ctx context.Context, st *signInStep) (*api.AuthOutput,
 		choices, _ := json.Marshal(d.Choices)
 		return s.mfaChallenge(ctx, st, d.Name, map[string]string{"MFAS_CAN_CHOOSE": string(choices)}, nil)
 	case mfa.MFASetup:
-		if !slices.Contains(d.Choices, model.MFATOTP) {
-			// Email set-up comes with email MFA; a pool requiring MFA it offers no way to set
-			// up cannot sign this user in.
-			return nil, msg.NotImplementedYet("MFA_SETUP without a software token")
+		if len(d.Choices) == 0 {
+			// MFA is required and the pool offers nothing this user can set up while signing in.
+			return nil, cognito.InvalidUserPoolConfiguration("MFA is required, and no MFA type can be set up for this user.")
 		}
-		setup, _ := json.Marshal([]string{model.MFATOTP})
+		setup, _ := json.Marshal(d.Choices)
 		return s.mfaChallenge(ctx, st, d.Name, map[string]string{"MFAS_CAN_SETUP": string(setup)}, nil)
 	default:
 		return nil, msg.NotImplementedYet(d.Name)
@@ -78,8 +79,12 @@ func (s *SignIn) codeChallenge(ctx context.Context, st *signInStep, challenge st
 	if challenge == model.MFAEmail {
 		attr = "email"
 	}
+	return s.sendCodeChallenge(ctx, st, challenge, codes.DeliveryTo(attr, st.user.Attrs[attr]), nil)
+}
+
+// sendCodeChallenge is codeChallenge to the delivery d, with data kept in the next Session.
+func (s *SignIn) sendCodeChallenge(ctx context.Context, st *signInStep, challenge string, d codes.Delivery, data map[string]string) (*api.AuthOutput, error) {
 	u := st.user
-	d := codes.DeliveryTo(attr, u.Attrs[attr])
 	code, err := s.codes.SixDigits()
 	if err != nil {
 		return nil, msg.Internal(err)
@@ -87,7 +92,7 @@ func (s *SignIn) codeChallenge(ctx context.Context, st *signInStep, challenge st
 	details := d.Details()
 	out, err := s.mfaChallengeWith(ctx, st, challenge, map[string]string{
 		"CODE_DELIVERY_DELIVERY_MEDIUM": details.DeliveryMedium, "CODE_DELIVERY_DESTINATION": details.Destination,
-	}, nil, s.codes.Op(st.pool, u, codes.PurposeMFA, d.Attr, d.Value, code, codes.MFATTL))
+	}, data, s.codes.Op(st.pool, u, codes.PurposeMFA, d.Attr, d.Value, code, codes.MFATTL))
 	if err != nil {
 		return nil, err
 	}
@@ -151,8 +156,13 @@ func decideCode(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision,
 		return nil, msg.OTPMismatch() // wrong, spent, expired or out of tries: one answer
 	}
 	st.consume = append(st.consume, spend)
+	setupEmail := c.sess.Data[sessSetupEmail]
 	st.change = func(cur *model.User) ([]store.Op, error) {
 		cur.Lock = nil
+		if setupEmail != "" { // MFA_SETUP by email: the address is proven and is the factor now
+			cur.Attrs["email"], cur.Attrs["email_verified"] = setupEmail, "true"
+			cur.SetMFA(model.MFAEmail, true, true)
+		}
 		return nil, nil
 	}
 	return &signInDecision{step: st, secondFactor: true}, nil
@@ -259,10 +269,26 @@ func decideSelect(ctx context.Context, s *SignIn, c *signInCall) (*signInDecisio
 // decideSetup finishes MFA_SETUP once VerifySoftwareToken has verified the new token with this
 // Session: the second factor is proven by that code.
 func decideSetup(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
+	st := mfaStep(c)
+	if email := c.params["EMAIL"]; email != "" && c.sess.Data[sessSetupStage] == "" {
+		// Email set-up: a code to the address given; the EMAIL_OTP answer makes it the user's
+		// verified email and their MFA factor (decideCode).
+		if !st.pool.MFAFactor(model.MFAEmail) {
+			return nil, cognito.InvalidParameter("Email MFA is not enabled for this user pool.")
+		}
+		if !model.EmailRe.MatchString(email) {
+			return nil, cognito.InvalidParameter("Invalid email address format.")
+		}
+		out, err := s.sendCodeChallenge(ctx, st, model.MFAEmail, codes.DeliveryTo("email", email), map[string]string{sessSetupEmail: email})
+		if err != nil {
+			return nil, err
+		}
+		return &signInDecision{out: out}, nil
+	}
 	if c.sess.Data[sessSetupStage] != stageVerified {
 		return nil, msg.InvalidSession()
 	}
-	return &signInDecision{step: mfaStep(c), secondFactor: true}, nil
+	return &signInDecision{step: st, secondFactor: true}, nil
 }
 
 // AssociateSoftwareToken with a Session: MFA_SETUP's first step. The secret becomes the user's
