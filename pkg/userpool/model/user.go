@@ -227,7 +227,7 @@ func CheckAttributes(p *Pool, attrs []AttributeType, admin bool, writable func(s
 		switch name {
 		case "email":
 			if !EmailRe.MatchString(v) {
-				return nil, cognito.InvalidParameter("Invalid email address format.")
+				return nil, msg.InvalidEmail()
 			}
 		case "phone_number":
 			if !PhoneRe.MatchString(v) {

@@ -150,6 +150,9 @@ func FeatureUnavailableInTier(feature string) error {
 	return cognito.FeatureUnavailableInTier("%s is not available in the LITE tier: set UserPoolTier to ESSENTIALS or PLUS.", feature)
 }
 
+// InvalidEmail: an email address that is not one.
+func InvalidEmail() error { return cognito.InvalidParameter("Invalid email address format.") }
+
 // MissingAccessTokenOrSession: the software-token operations take one or the other.
 func MissingAccessTokenOrSession() error {
 	return cognito.InvalidParameter("Either AccessToken or Session must be present.")

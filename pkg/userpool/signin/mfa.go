@@ -277,7 +277,7 @@ func decideSetup(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision
 			return nil, cognito.InvalidParameter("Email MFA is not enabled for this user pool.")
 		}
 		if !model.EmailRe.MatchString(email) {
-			return nil, cognito.InvalidParameter("Invalid email address format.")
+			return nil, msg.InvalidEmail()
 		}
 		out, err := s.sendCodeChallenge(ctx, st, model.MFAEmail, codes.DeliveryTo("email", email), map[string]string{sessSetupEmail: email})
 		if err != nil {
