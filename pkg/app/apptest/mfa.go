@@ -2,6 +2,7 @@ package apptest
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ func runMFATests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("SoftwareToken", func(t *testing.T) { testSoftwareToken(t, Start(t, newTable)) })
 	t.Run("MFASetup", func(t *testing.T) { testMFASetup(t, Start(t, newTable)) })
 	t.Run("MFASetupEmail", func(t *testing.T) { testMFASetupEmail(t, Start(t, newTable)) })
+	t.Run("RecoveryCodes", func(t *testing.T) { testRecoveryCodes(t, Start(t, newTable)) })
 	t.Run("CodeMFA", func(t *testing.T) { testCodeMFA(t, Start(t, newTable)) })
 	t.Run("RememberedDeviceSkipsMFA", func(t *testing.T) { testRememberedDeviceSkipsMFA(t, Start(t, newTable)) })
 	t.Run("Passwordless", func(t *testing.T) { testPasswordless(t, Start(t, newTable)) })
@@ -451,4 +453,70 @@ func testMFASetupEmail(t *testing.T, e *Env) {
 	if again := start(); again.ChallengeName != types.ChallengeNameTypeEmailOtp {
 		t.Fatalf("the next sign-in: %+v", again)
 	}
+}
+
+// Recovery codes (ours, opt-in by the pool tag cognate:recovery-codes=enabled): ten codes at
+// verification, each signing in once in place of the app's code; none in a pool without the tag.
+func testRecoveryCodes(t *testing.T, e *Env) {
+	f := newPool(t, e, func(in *cip.CreateUserPoolInput) {
+		in.UserPoolTags = map[string]string{"cognate:recovery-codes": "enabled"}
+	})
+	must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}))(t)
+	res := f.confirmedUser(t, "rex", "rex@example.com")
+	assoc := must(e.Client.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: res.AccessToken}))(t)
+	// The SDK drops members it does not know: read the answer as JSON.
+	raw := rawCall(t, e, "VerifySoftwareToken", map[string]any{"AccessToken": aws.ToString(res.AccessToken),
+		"UserCode": totpCode(t, e, aws.ToString(assoc.SecretCode), 0)})
+	var verified struct {
+		Status        string
+		RecoveryCodes []string
+	}
+	if err := json.Unmarshal(raw, &verified); err != nil || verified.Status != "SUCCESS" || len(verified.RecoveryCodes) != 10 {
+		t.Fatalf("VerifySoftwareToken answered %s", raw)
+	}
+	must(e.Client.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: res.AccessToken,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}}))(t)
+	answer := func(code string) error {
+		e.Clock.Advance(time.Minute)
+		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "rex", "PASSWORD": strongPassword}}))(t)
+		_, err := e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client),
+			ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa, Session: out.Session,
+			ChallengeResponses: map[string]string{"USERNAME": "rex", "SOFTWARE_TOKEN_MFA_CODE": code}})
+		return err
+	}
+	code := verified.RecoveryCodes[3]
+	if err := answer(code); err != nil {
+		t.Fatalf("a recovery code: %v", err)
+	}
+	wantErr(t, answer(code), "CodeMismatchException", "Invalid code received for user")
+	wantErr(t, answer("aaaaa-aaaaa"), "CodeMismatchException", "Invalid code received for user")
+	if err := answer(verified.RecoveryCodes[4]); err != nil {
+		t.Fatalf("another recovery code: %v", err)
+	}
+
+	// Without the tag: no codes, and a code-shaped answer is a wrong code.
+	g := mfaPool(t, e, types.UserPoolMfaTypeOptional)
+	r2 := g.confirmedUser(t, "ria", "ria@example.com")
+	a2 := must(e.Client.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: r2.AccessToken}))(t)
+	raw = rawCall(t, e, "VerifySoftwareToken", map[string]any{"AccessToken": aws.ToString(r2.AccessToken),
+		"UserCode": totpCode(t, e, aws.ToString(a2.SecretCode), 0)})
+	if strings.Contains(string(raw), "RecoveryCodes") {
+		t.Fatalf("recovery codes in a pool without the tag: %s", raw)
+	}
+}
+
+// rawCall sends an unsigned Cognito request and returns its 200 body, as JSON.
+func rawCall(t *testing.T, e *Env, target string, body map[string]any) []byte {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := post(t, e, target, b, nil)
+	if a.status != 200 {
+		t.Fatalf("%s: %d %s", target, a.status, a.body)
+	}
+	return a.body
 }

@@ -44,10 +44,26 @@ func (s *Accounts) VerifySoftwareToken(ctx context.Context, in *api.VerifySoftwa
 	if err != nil {
 		return nil, err
 	}
-	if err := s.mfa.Apply(ctx, a.Pool, a.User, activate); err != nil {
+	out := &api.VerifySoftwareTokenOutput{Status: "SUCCESS"}
+	change := activate
+	if mfa.RecoveryCodes(a.Pool) {
+		codes, keep, err := s.mfa.NewRecoveryCodes(a.Pool, a.User)
+		if err != nil {
+			return nil, err
+		}
+		out.RecoveryCodes = codes
+		change = func(cur *model.User) error {
+			if err := activate(cur); err != nil {
+				return err
+			}
+			keep(cur)
+			return nil
+		}
+	}
+	if err := s.mfa.Apply(ctx, a.Pool, a.User, change); err != nil {
 		return nil, err
 	}
-	return &api.VerifySoftwareTokenOutput{Status: "SUCCESS"}, nil
+	return out, nil
 }
 
 // SetUserMFAPreference sets which factors the caller signs in with, and which one is preferred.

@@ -24,6 +24,9 @@ type VerifySoftwareTokenInput struct {
 type VerifySoftwareTokenOutput struct {
 	Status  string `json:",omitempty"`
 	Session string `json:",omitempty"`
+	// RecoveryCodes is ours, not Cognito's: the new recovery codes, in pools tagged
+	// cognate:recovery-codes=enabled (docs/mfa.md). SDKs ignore the member.
+	RecoveryCodes []string `json:",omitempty"`
 }
 
 // ---- preferences ----

@@ -24,6 +24,9 @@ type MFARecord struct {
 	// (AssociateSoftwareToken then VerifySoftwareToken: TOTP-02).
 	TOTP        *TOTPRecord `json:"t,omitempty"`
 	PendingTOTP *TOTPRecord `json:"tp,omitempty"`
+	// RecoveryCodes are the keyed hashes of the user's unused recovery codes (ours, opt-in per
+	// pool: pkg/userpool/mfa/recovery.go).
+	RecoveryCodes [][]byte `json:"rc,omitempty"`
 }
 
 // TOTPRecord is a software token: its secret, sealed under the pool and the user's sub (never
@@ -69,6 +72,10 @@ func (m *MFARecord) clone() *MFARecord {
 	}
 	c := *m
 	c.Enabled = slices.Clone(m.Enabled)
+	c.RecoveryCodes = slices.Clone(m.RecoveryCodes)
+	for i := range c.RecoveryCodes {
+		c.RecoveryCodes[i] = slices.Clone(c.RecoveryCodes[i])
+	}
 	for _, t := range []**TOTPRecord{&c.TOTP, &c.PendingTOTP} {
 		if *t != nil {
 			cp := **t

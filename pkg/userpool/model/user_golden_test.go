@@ -45,8 +45,9 @@ func goldenUserRecord() *UserRecord {
 		Pending:        map[string]string{"email": "new@example.com"},
 		MFAOptions:     []MFAOptionType{{DeliveryMedium: "SMS", AttributeName: "phone_number"}},
 		MFA: &MFARecord{Enabled: []string{MFATOTP, MFASMS}, Preferred: MFATOTP,
-			TOTP:        &TOTPRecord{Seed: []byte("sealed seed"), LastStep: 56987648, Name: "phone"},
-			PendingTOTP: &TOTPRecord{Seed: []byte("sealed pending seed"), LastStep: 1, Name: "tablet"}},
+			TOTP:          &TOTPRecord{Seed: []byte("sealed seed"), LastStep: 56987648, Name: "phone"},
+			PendingTOTP:   &TOTPRecord{Seed: []byte("sealed pending seed"), LastStep: 1, Name: "tablet"},
+			RecoveryCodes: [][]byte{[]byte("hash one"), []byte("hash two")}},
 	}
 }
 

@@ -224,7 +224,13 @@ func decideTOTP(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision,
 		return nil, err
 	}
 	st.user = u
-	record, err := s.mfa.CheckTOTP(ctx, st.pool, u, c.params["SOFTWARE_TOKEN_MFA_CODE"])
+	code := c.params["SOFTWARE_TOKEN_MFA_CODE"]
+	var record func(cur *model.User) error
+	if mfa.IsRecoveryCode(code) {
+		record, err = s.mfa.CheckRecovery(st.pool, u, code) // ours, opt-in (mfa/recovery.go)
+	} else {
+		record, err = s.mfa.CheckTOTP(ctx, st.pool, u, code)
+	}
 	if err != nil {
 		return nil, err // the attempt stays counted
 	}
@@ -324,18 +330,28 @@ func (s *SignIn) VerifySoftwareToken(ctx context.Context, in *api.VerifySoftware
 	if err != nil {
 		return nil, err
 	}
+	var recovery []string
+	var keep func(cur *model.User)
+	if mfa.RecoveryCodes(st.pool) {
+		if recovery, keep, err = s.mfa.NewRecoveryCodes(st.pool, st.user); err != nil {
+			return nil, err
+		}
+	}
 	st.change = func(cur *model.User) ([]store.Op, error) {
 		if err := activate(cur); err != nil {
 			return nil, err
 		}
 		cur.SetMFA(model.MFATOTP, true, true)
+		if keep != nil {
+			keep(cur)
+		}
 		return nil, nil
 	}
 	tok, err := s.nextSetup(ctx, st, stageVerified)
 	if err != nil {
 		return nil, err
 	}
-	return &api.VerifySoftwareTokenOutput{Status: "SUCCESS", Session: tok}, nil
+	return &api.VerifySoftwareTokenOutput{Status: "SUCCESS", Session: tok, RecoveryCodes: recovery}, nil
 }
 
 // setupStep opens an MFA_SETUP Session at stage for the software-token calls, which name no
