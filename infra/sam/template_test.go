@@ -412,6 +412,9 @@ func TestTemplateColdStartChecks(t *testing.T) {
 				return
 			}
 			res := n.get("Resource")
+			if res.Node == nil {
+				return // a NotResource grant (SMS): not one of the two checks
+			}
 			for _, act := range append([]string{a.Value}, nodeValues(a)...) {
 				grants[act+" on "+res.Tag+" "+res.Value] = true
 			}
@@ -593,5 +596,38 @@ func TestTemplateSampleHooks(t *testing.T) {
 	}
 	if hooks < 8 {
 		t.Errorf("the Makefile builds %d sample hooks, want the 8 of docs/triggers.md", hooks)
+	}
+}
+
+// SMS (sign-up codes, MFA and passwordless codes) may go to phone numbers only: every
+// sns:Publish grant excludes all topics and platform endpoints (NotResource), never "*"; and the
+// auth function, which sends MFA and sign-in codes, may send them.
+func TestTemplateSMSGrants(t *testing.T) {
+	tpl, _ := loadTemplate(t)
+	const topics = "arn:${AWS::Partition}:sns:*:*:*"
+	var auth []string
+	tpl.get("Resources").each(func(id string, r node) {
+		r.get("Properties").get("Policies").walk(func(n node) {
+			a := n.get("Action")
+			if a.Node == nil {
+				return
+			}
+			for _, act := range append([]string{a.Value}, nodeValues(a)...) {
+				if id == "AuthFunction" {
+					auth = append(auth, act)
+				}
+				if act != "sns:Publish" {
+					continue
+				}
+				if nr := n.get("NotResource"); nr.str() != topics || n.get("Resource").Node != nil {
+					t.Errorf("%s: sns:Publish on %q / NotResource %q, want NotResource %s only", id, n.get("Resource").str(), nr.str(), topics)
+				}
+			}
+		})
+	})
+	for _, want := range []string{"ses:SendEmail", "sns:Publish"} {
+		if !slices.Contains(auth, want) {
+			t.Errorf("AuthFunction sends MFA and sign-in codes but is not granted %s", want)
+		}
 	}
 }
