@@ -8,7 +8,8 @@ import (
 )
 
 // TestJavaScriptMFA runs infra/node/test/*.mfa.mjs: amazon-cognito-identity-js and Amplify v6
-// with software-token MFA (issue 13), codes computed by otplib, against a local Cognate on the
+// with software-token, SMS and email MFA and passwordless USER_AUTH (issue 13) — TOTP codes
+// computed by otplib, SMS and email codes read from the outbox — against a local Cognate on the
 // real clock. The tests make their own pools with the admin keys (SetUserPoolMfaConfig is an
 // admin call); they are not *.test.mjs so that TestJavaScriptClients does not run them twice.
 func TestJavaScriptMFA(t *testing.T) {

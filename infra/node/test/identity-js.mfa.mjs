@@ -1,16 +1,23 @@
-// amazon-cognito-identity-js against Cognate, unmodified, with software-token MFA (issue 13):
+// amazon-cognito-identity-js against Cognate, unmodified, with MFA (issue 13): software-token
 // enrolment while signed in, the totpRequired callback and sendMFACode, and the mfaSetup callback
-// with associateSoftwareToken / verifySoftwareToken on the sign-in's Session. Codes come from
-// otplib (./totp.mjs). Run by cmd/cognate TestJavaScriptMFA.
+// with associateSoftwareToken / verifySoftwareToken on the sign-in's Session; SMS MFA
+// (setUserMfaPreference, the mfaRequired callback, sendMFACode) and the selectMFAType callback
+// with sendMFASelectionAnswer. TOTP codes come from otplib, SMS codes from the local outbox
+// (./totp.mjs). Run by cmd/cognate TestJavaScriptMFA.
 //
-// Not here: mfaRequired (SMS_MFA) and email MFA, which Cognate does not implement yet, and
-// selectMFAType, which Cognate poses only when a user has several factors enabled and none
-// preferred — impossible while the software token is the only factor it implements.
+// Not here: email MFA (EMAIL_OTP). identity-js 6.3 has no callback for it: authenticateUserInternal
+// knows SMS_MFA, SELECT_MFA_TYPE, MFA_SETUP, SOFTWARE_TOKEN_MFA, CUSTOM_CHALLENGE,
+// NEW_PASSWORD_REQUIRED and DEVICE_SRP_AUTH, and takes any other challenge for tokens (a TypeError
+// on the missing AuthenticationResult); sendMFASelectionAnswer('EMAIL_OTP') calls no callback;
+// sendMFACode sends the code only as SMS_MFA_CODE (or SOFTWARE_TOKEN_MFA_CODE), never
+// EMAIL_OTP_CODE; setUserMfaPreference has no email settings. Nor USER_AUTH (passwordless), which
+// identity-js does not offer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CognitoUserPool, CognitoUser, AuthenticationDetails } from 'amazon-cognito-identity-js';
 import { endpoint } from './helpers.mjs';
-import { mfaPool, confirmedUser, totpCode } from './totp.mjs';
+import { AdminSetUserMFAPreferenceCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { admin, mfaPool, confirmedUser, totpCode, withPhone, signInCode, wrongCode } from './totp.mjs';
 
 const call = (fn) => new Promise((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res))));
 
@@ -28,15 +35,14 @@ const signIn = (user, password) => new Promise((resolve, reject) => user.authent
   },
 ));
 
-const sendMFACode = (user, code) => new Promise((resolve, reject) => user.sendMFACode(code, { onSuccess: resolve, onFailure: reject }, 'SOFTWARE_TOKEN_MFA'));
+// sendMFACode answers SOFTWARE_TOKEN_MFA, or with mfaType null the library's default, SMS_MFA.
+const sendMFACode = (user, code, mfaType = 'SOFTWARE_TOKEN_MFA') => new Promise((resolve, reject) => user.sendMFACode(code, { onSuccess: resolve, onFailure: reject }, mfaType ?? undefined));
 
 const mfaSettings = async (user) => {
   const data = await call((cb) => user.getUserData(cb, { bypassCache: true }));
   return { preferred: data.PreferredMfaSetting, list: data.UserMFASettingList };
 };
 
-// wrong is a six-digit code that is not code.
-const wrong = (code) => String((Number(code) + 500000) % 1000000).padStart(6, '0');
 
 test('amazon-cognito-identity-js: enrol a software token, then totpRequired and sendMFACode (SOFTWARE_TOKEN_MFA)', async () => {
   const p = await mfaPool('OPTIONAL');
@@ -54,7 +60,7 @@ test('amazon-cognito-identity-js: enrol a software token, then totpRequired and 
   const secret = await new Promise((resolve, reject) => user.associateSoftwareToken({ associateSecretCode: resolve, onFailure: reject }));
   assert.match(secret, /^[A-Z2-7]{32,}$/);
   const verify = (code) => new Promise((resolve, reject) => user.verifySoftwareToken(code, 'phone', { onSuccess: resolve, onFailure: reject }));
-  await assert.rejects(verify(wrong(await totpCode(secret))),
+  await assert.rejects(verify(wrongCode(await totpCode(secret))),
     (err) => err.code === 'EnableSoftwareTokenMFAException' && err.message === 'Code mismatch and fail enable Software Token MFA');
   // The code of the step that just ended, so that the sign-in below can use the current one.
   const verified = await verify(await totpCode(secret, -1));
@@ -68,7 +74,7 @@ test('amazon-cognito-identity-js: enrol a software token, then totpRequired and 
   assert.equal(challenge.callback, 'totpRequired');
   assert.equal(challenge.challengeName, 'SOFTWARE_TOKEN_MFA');
   const code = await totpCode(secret);
-  await assert.rejects(sendMFACode(again, wrong(code)),
+  await assert.rejects(sendMFACode(again, wrongCode(code)),
     (err) => err.code === 'CodeMismatchException' && err.message === 'Invalid code received for user');
   const session = await sendMFACode(again, code);
   assert.ok(session.isValid());
@@ -102,4 +108,65 @@ test('amazon-cognito-identity-js: MFA ON, mfaSetup, associateSoftwareToken and v
   const next = new CognitoUser({ Username: email, Pool: pool });
   next.setAuthenticationFlowType('USER_PASSWORD_AUTH');
   assert.equal((await signIn(next, password)).callback, 'totpRequired');
+});
+
+test('amazon-cognito-identity-js: SMS MFA, setUserMfaPreference, then mfaRequired and sendMFACode (SMS_MFA)', async () => {
+  const p = await mfaPool('OPTIONAL', { totp: false, sms: true, email: true });
+  const pool = new CognitoUserPool({ UserPoolId: p.poolId, ClientId: p.clientId, endpoint });
+  const password = 'Short-Message-Service-160';
+  const email = await confirmedUser(p, 'hamming', password);
+  const phone = await withPhone(p, email);
+
+  // Signed in (SRP): nothing asked yet; the user prefers SMS.
+  const user = new CognitoUser({ Username: email, Pool: pool });
+  assert.ok((await signIn(user, password)).session?.isValid());
+  assert.equal(await call((cb) => user.setUserMfaPreference({ Enabled: true, PreferredMfa: true }, null, cb)), 'SUCCESS');
+  assert.deepEqual(await mfaSettings(user), { preferred: 'SMS_MFA', list: ['SMS_MFA'] });
+
+  // The next sign-in: mfaRequired, the code texted to the phone.
+  const again = new CognitoUser({ Username: email, Pool: pool });
+  const challenge = await signIn(again, password);
+  assert.equal(challenge.callback, 'mfaRequired');
+  assert.equal(challenge.challengeName, 'SMS_MFA');
+  assert.equal(challenge.params.CODE_DELIVERY_DELIVERY_MEDIUM, 'SMS');
+  assert.equal(challenge.params.CODE_DELIVERY_DESTINATION, `+*******${phone.slice(-4)}`);
+  const code = await signInCode(phone, { channel: 'SMS' });
+  await assert.rejects(sendMFACode(again, wrongCode(code), null),
+    (err) => err.code === 'CodeMismatchException' && err.message === 'Invalid code or auth state for the user.');
+  // sendMFACode(code, callbacks): the library's default answer, SMS_MFA with SMS_MFA_CODE.
+  const session = await sendMFACode(again, code, null);
+  assert.ok(session.isValid());
+  assert.equal(session.getIdToken().decodePayload().email, email);
+  assert.equal(session.getIdToken().decodePayload().phone_number, phone);
+});
+
+test('amazon-cognito-identity-js: SMS and email MFA enabled, none preferred: selectMFAType, sendMFASelectionAnswer(SMS_MFA), mfaRequired', async () => {
+  const p = await mfaPool('OPTIONAL', { totp: false, sms: true, email: true });
+  const pool = new CognitoUserPool({ UserPoolId: p.poolId, ClientId: p.clientId, endpoint });
+  const password = 'Pick-1-Factor-Any-Factor';
+  const email = await confirmedUser(p, 'lamport', password);
+  const phone = await withPhone(p, email);
+  await admin.send(new AdminSetUserMFAPreferenceCommand({
+    UserPoolId: p.poolId, Username: email, SMSMfaSettings: { Enabled: true }, EmailMfaSettings: { Enabled: true },
+  }));
+
+  const user = new CognitoUser({ Username: email, Pool: pool });
+  user.setAuthenticationFlowType('USER_PASSWORD_AUTH');
+  const challenge = await signIn(user, password);
+  assert.equal(challenge.callback, 'selectMFAType');
+  assert.equal(challenge.challengeName, 'SELECT_MFA_TYPE');
+  assert.deepEqual(JSON.parse(challenge.params.MFAS_CAN_CHOOSE).sort(), ['EMAIL_OTP', 'SMS_MFA']);
+
+  const chosen = await new Promise((resolve, reject) => user.sendMFASelectionAnswer('SMS_MFA', {
+    mfaRequired: (challengeName, params) => resolve({ callback: 'mfaRequired', challengeName, params }),
+    totpRequired: (challengeName, params) => resolve({ callback: 'totpRequired', challengeName, params }),
+    onFailure: reject,
+  }));
+  assert.equal(chosen.callback, 'mfaRequired');
+  assert.equal(chosen.challengeName, 'SMS_MFA');
+  assert.equal(chosen.params.CODE_DELIVERY_DELIVERY_MEDIUM, 'SMS');
+  assert.equal(chosen.params.CODE_DELIVERY_DESTINATION, `+*******${phone.slice(-4)}`);
+  const session = await sendMFACode(user, await signInCode(phone, { channel: 'SMS' }), null);
+  assert.ok(session.isValid());
+  assert.equal(session.getIdToken().decodePayload().email, email);
 });
