@@ -2,6 +2,7 @@ package apptest
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -332,6 +333,23 @@ func testCodeMFA(t *testing.T, e *Env) {
 		}
 		if r := must(respond(types.ChallengeNameTypeSmsMfa, sel.Session, map[string]string{"SMS_MFA_CODE": latest(t, phone)}))(t); r.AuthenticationResult == nil {
 			t.Fatalf("answered %+v", r)
+		}
+	})
+
+	t.Run("the legacy SetUserSettings turns SMS MFA on and off", func(t *testing.T) {
+		setPref(&types.SMSMfaSettingsType{Enabled: false}, nil, &types.EmailMfaSettingsType{Enabled: false})
+		must(e.Client.SetUserSettings(ctx, &cip.SetUserSettingsInput{AccessToken: res.AccessToken,
+			MFAOptions: []types.MFAOptionType{{DeliveryMedium: types.DeliveryMediumTypeSms, AttributeName: aws.String("phone_number")}}}))(t)
+		u := must(e.Client.GetUser(ctx, &cip.GetUserInput{AccessToken: res.AccessToken}))(t)
+		if !slices.Equal(u.UserMFASettingList, []string{"SMS_MFA"}) {
+			t.Fatalf("after SetUserSettings: %v", u.UserMFASettingList)
+		}
+		out := start(t, types.ChallengeNameTypeSmsMfa)
+		must(respond(types.ChallengeNameTypeSmsMfa, out.Session, map[string]string{"SMS_MFA_CODE": latest(t, phone)}))(t)
+		must(e.Client.SetUserSettings(ctx, &cip.SetUserSettingsInput{AccessToken: res.AccessToken, MFAOptions: []types.MFAOptionType{}}))(t)
+		e.Clock.Advance(time.Minute)
+		if r, err := f.signIn(t, "mo", strongPassword); err != nil || r == nil {
+			t.Fatalf("with SMS MFA off again: %v, tokens %v", err, r != nil)
 		}
 	})
 

@@ -328,6 +328,13 @@ func (s *Accounts) setMFAOptions(ctx context.Context, p *model.Pool, u *model.Us
 	}
 	_, err := s.dir.UpdateUser(ctx, p, u, func(cur *model.User) ([]store.Op, error) {
 		cur.MFAOptions = opts
+		// The legacy setting is SMS MFA on or off, as SetUserMFAPreference's SMSMfaSettings:
+		// Cognito keeps the two views of it in step.
+		if len(opts) > 0 && cur.Attrs["phone_number"] != "" {
+			cur.SetMFA(model.MFASMS, true, cur.MFA != nil && cur.MFA.Preferred == model.MFASMS)
+		} else if len(opts) == 0 {
+			cur.SetMFA(model.MFASMS, false, false)
+		}
 		return nil, nil
 	})
 	return err

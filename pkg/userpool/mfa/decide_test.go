@@ -56,6 +56,12 @@ func TestDecide(t *testing.T) {
 		{"ON, token only", pool("ON", &model.PoolMFA{TOTP: true}), user(true, true, false, ""), MFASetup, []string{model.MFATOTP}},
 		{"ON, email only", pool("ON", &model.PoolMFA{Email: &model.EmailMfaConfigType{}}), user(true, true, false, ""), MFASetup, []string{model.MFAEmail}},
 		{"ON, SMS only, no phone: nothing to set up", pool("ON", &model.PoolMFA{SMS: true}), user(false, true, false, ""), MFASetup, nil},
+		{"ON from CreateUserPool with an SmsConfiguration", func() *model.Pool {
+			p := pool("ON", nil)
+			p.SmsConfiguration = []byte(`{"SnsCallerArn":"arn:aws:iam::123456789012:role/sms"}`)
+			return p
+		}(), user(true, false, false, ""), model.MFASMS, nil},
+		{"ON from CreateUserPool without one", pool("ON", nil), user(true, false, false, ""), MFASetup, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Decide(tc.p, tc.u)

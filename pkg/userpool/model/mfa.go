@@ -117,10 +117,16 @@ type PoolMFA struct {
 }
 
 // MFAFactor tells whether the pool offers factor as a second factor.
+//
+// A pool that SetUserPoolMfaConfig never configured offers SMS when CreateUserPool or
+// UpdateUserPool turned MFA on with an SmsConfiguration, as Cognito's older pools do.
 func (p *Pool) MFAFactor(factor string) bool {
-	m := p.MFASettings
-	if m == nil || p.MfaConfiguration == "" || p.MfaConfiguration == "OFF" {
+	if p.MfaConfiguration == "" || p.MfaConfiguration == "OFF" {
 		return false
+	}
+	m := p.MFASettings
+	if m == nil {
+		return factor == MFASMS && len(p.SmsConfiguration) > 0
 	}
 	switch factor {
 	case MFASMS:
