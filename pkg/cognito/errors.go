@@ -122,6 +122,13 @@ var (
 	UserNotFound, ErrUserNotFound                                     = shape("UserNotFoundException")
 	UsernameExists, ErrUsernameExists                                 = shape("UsernameExistsException")
 	UserPoolTagging, ErrUserPoolTagging                               = shape("UserPoolTaggingException")
+	WebAuthnChallengeNotFound, ErrWebAuthnChallengeNotFound           = shape("WebAuthnChallengeNotFoundException")
+	WebAuthnClientMismatch, ErrWebAuthnClientMismatch                 = shape("WebAuthnClientMismatchException")
+	WebAuthnConfigurationMissing, ErrWebAuthnConfigurationMissing     = shape("WebAuthnConfigurationMissingException")
+	WebAuthnCredentialNotSupported, ErrWebAuthnCredentialNotSupported = shape("WebAuthnCredentialNotSupportedException")
+	WebAuthnNotEnabled, ErrWebAuthnNotEnabled                         = shape("WebAuthnNotEnabledException")
+	WebAuthnOriginNotAllowed, ErrWebAuthnOriginNotAllowed             = shape("WebAuthnOriginNotAllowedException")
+	WebAuthnRelyingPartyMismatch, ErrWebAuthnRelyingPartyMismatch     = shape("WebAuthnRelyingPartyMismatchException")
 
 	// Transport-level errors (SigV4, unknown targets, malformed bodies).
 	UnknownOperation, ErrUnknownOperation                     = shape("UnknownOperationException")

@@ -282,6 +282,26 @@ func (s *Service) SetUserMFAPreference(ctx context.Context, in *api.SetUserMFAPr
 	return s.account.SetUserMFAPreference(ctx, in)
 }
 
+// StartWebAuthnRegistration begins registering a passkey for the caller.
+func (s *Service) StartWebAuthnRegistration(ctx context.Context, in *api.StartWebAuthnRegistrationInput) (*api.StartWebAuthnRegistrationOutput, error) {
+	return s.account.StartWebAuthnRegistration(ctx, in)
+}
+
+// CompleteWebAuthnRegistration verifies and keeps the caller's new passkey.
+func (s *Service) CompleteWebAuthnRegistration(ctx context.Context, in *api.CompleteWebAuthnRegistrationInput) (*api.CompleteWebAuthnRegistrationOutput, error) {
+	return s.account.CompleteWebAuthnRegistration(ctx, in)
+}
+
+// ListWebAuthnCredentials pages through the caller's passkeys.
+func (s *Service) ListWebAuthnCredentials(ctx context.Context, in *api.ListWebAuthnCredentialsInput) (*api.ListWebAuthnCredentialsOutput, error) {
+	return s.account.ListWebAuthnCredentials(ctx, in)
+}
+
+// DeleteWebAuthnCredential deletes one of the caller's passkeys.
+func (s *Service) DeleteWebAuthnCredential(ctx context.Context, in *api.DeleteWebAuthnCredentialInput) (*api.DeleteWebAuthnCredentialOutput, error) {
+	return s.account.DeleteWebAuthnCredential(ctx, in)
+}
+
 // AdminSetUserMFAPreference sets a user's MFA factors as an administrator.
 func (s *Service) AdminSetUserMFAPreference(ctx context.Context, in *api.AdminSetUserMFAPreferenceInput) (*api.AdminSetUserMFAPreferenceOutput, error) {
 	return s.account.AdminSetUserMFAPreference(ctx, in)

@@ -25,6 +25,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
 	"github.com/cognatehq/cognate/pkg/userpool/mfa"
 	"github.com/cognatehq/cognate/pkg/userpool/migration"
+	"github.com/cognatehq/cognate/pkg/userpool/passkeys"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/pools"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
@@ -110,6 +111,8 @@ type Service struct {
 	recovery *recovery.Resets
 	// mfa holds users' second factors and chooses the MFA challenge (pkg/userpool/mfa).
 	mfa *mfa.MFA
+	// passkeys holds users' WebAuthn credentials and judges their ceremonies (pkg/userpool/passkeys).
+	passkeys *passkeys.Passkeys
 	// account carries out the account, attribute and device operations (pkg/userpool/account).
 	account *account.Accounts
 	// admin carries out the administrator's operations on users (pkg/userpool/admin).
@@ -159,11 +162,12 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.migrations = migration.New(s.Ports, s.dir, s.passwords, s.triggers)
 	s.recovery = recovery.New(s.Ports, s.dir, s.codes, s.limits, s.passwords, s.triggers, s.migrations)
 	s.mfa = mfa.New(s.Ports, s.dir)
+	s.passkeys = passkeys.New(s.Ports)
 	s.account = account.New(s.Ports, account.Rooms{Directory: s.dir, Codes: s.codes, Limits: s.limits,
-		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, MFA: s.mfa})
+		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, MFA: s.mfa, Passkeys: s.passkeys})
 	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords, s.triggers)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
-		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers, Migrations: s.migrations, MFA: s.mfa, Codes: s.codes})
+		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers, Migrations: s.migrations, MFA: s.mfa, Codes: s.codes, Passkeys: s.passkeys})
 	key, err := s.loadSecret(ctx, "mac")
 	if err != nil {
 		return nil, err

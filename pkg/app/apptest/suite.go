@@ -49,6 +49,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runSecretTests(t, newTable)
 	runTriggerTests(t, newTable)
 	runMFATests(t, newTable)
+	runPasskeyTests(t, newTable)
 	runSenderTests(t, newTable)
 	runSampleHookTests(t, newTable)
 }

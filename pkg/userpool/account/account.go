@@ -3,7 +3,9 @@
 // attribute verification, and their Admin forms, attributes.go); the legacy MFA settings
 // (SetUserSettings, AdminSetUserSettings); the software token and MFA preferences
 // (AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference and its Admin form,
-// mfa.go, over the mfa room); and remembered devices (ConfirmDevice and the
+// mfa.go, over the mfa room); passkeys (Start/CompleteWebAuthnRegistration,
+// ListWebAuthnCredentials, DeleteWebAuthnCredential, passkeys.go, over the passkeys room); and
+// remembered devices (ConfirmDevice and the
 // Get/List/Forget/UpdateStatus operations, by the user and by an administrator, devices.go).
 package account
 
@@ -17,6 +19,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
 	"github.com/cognatehq/cognate/pkg/userpool/mfa"
+	"github.com/cognatehq/cognate/pkg/userpool/passkeys"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 
@@ -39,6 +42,7 @@ type Accounts struct {
 	lineages  *lineage.Lineages
 	passwords *passwords.Passwords
 	mfa       *mfa.MFA
+	passkeys  *passkeys.Passkeys
 }
 
 // Rooms are the rooms the account operations use.
@@ -50,12 +54,13 @@ type Rooms struct {
 	Lineages  *lineage.Lineages
 	Passwords *passwords.Passwords
 	MFA       *mfa.MFA
+	Passkeys  *passkeys.Passkeys
 }
 
 // New builds the account room.
 func New(p *ports.Ports, r Rooms) *Accounts {
 	return &Accounts{Ports: p, dir: r.Directory, codes: r.Codes, limits: r.Limits, devices: r.Devices,
-		lineages: r.Lineages, passwords: r.Passwords, mfa: r.MFA}
+		lineages: r.Lineages, passwords: r.Passwords, mfa: r.MFA, passkeys: r.Passkeys}
 }
 
 // GetUser returns the caller's own profile.

@@ -102,8 +102,9 @@ type EmailMfaConfigType struct {
 }
 
 type WebAuthnConfigurationType struct {
-	RelyingPartyId   string `json:",omitempty" cognito:"min=1,max=63"`
-	UserVerification string `json:",omitempty" cognito:"enum=required|preferred"`
+	RelyingPartyId      string `json:",omitempty" cognito:"min=1,max=127"`
+	UserVerification    string `json:",omitempty" cognito:"enum=required|preferred"`
+	FactorConfiguration string `json:",omitempty" cognito:"enum=SINGLE_FACTOR|MULTI_FACTOR_WITH_USER_VERIFICATION"`
 }
 
 // PoolMFA is what SetUserPoolMfaConfig sets besides the fields DescribeUserPool shows

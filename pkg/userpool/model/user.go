@@ -53,6 +53,8 @@ type UserRecord struct {
 	MFAOptions []MFAOptionType `json:"mo,omitempty"`
 	// MFA are the user's MFA factors and software token (mfa.go).
 	MFA *MFARecord `json:"mf,omitempty"`
+	// WebAuthn are the user's passkeys (passkey.go).
+	WebAuthn *PasskeysRecord `json:"wa,omitempty"`
 	// Lock is the failed-password state (pkg/userpool/limits). It is stored beside the record, as the
 	// item's attempt counters (store.Attempts), not in it.
 	Lock *LockState `json:"-"`
@@ -373,6 +375,7 @@ func (r *UserRecord) Clone() *UserRecord {
 	c.Pending = maps.Clone(r.Pending)
 	c.MFAOptions = slices.Clone(r.MFAOptions)
 	c.MFA = r.MFA.clone()
+	c.WebAuthn = r.WebAuthn.clone()
 	if r.Lock != nil {
 		l := *r.Lock
 		c.Lock = &l

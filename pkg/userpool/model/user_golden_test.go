@@ -48,6 +48,12 @@ func goldenUserRecord() *UserRecord {
 			TOTP:          &TOTPRecord{Seed: []byte("sealed seed"), LastStep: 56987648, Name: "phone"},
 			PendingTOTP:   &TOTPRecord{Seed: []byte("sealed pending seed"), LastStep: 1, Name: "tablet"},
 			RecoveryCodes: [][]byte{[]byte("hash one"), []byte("hash two")}},
+		WebAuthn: &PasskeysRecord{
+			Credentials: []PasskeyRecord{{ID: []byte{0x0a, 0x0b}, PublicKey: []byte("cose key"), SignCount: 7, AAGUID: []byte{0x01, 0x02},
+				Format: "none", Transports: []string{"internal", "hybrid"}, Attachment: "platform", RPID: "auth.example.com",
+				Name: "Passkey 1", Created: at(4), UV: true, BE: true}},
+			Pending: &PasskeyPending{Challenge: "Y2hhbGxlbmdl", ClientID: "client1", RPID: "auth.example.com", UserVerification: "preferred", Expires: at(5)},
+		},
 	}
 }
 

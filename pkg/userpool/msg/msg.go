@@ -194,3 +194,45 @@ func RefreshTokenRevoked() error { return cognito.NotAuthorized("Refresh Token h
 func InvalidLambdaResponse(detail string) error {
 	return cognito.InvalidLambdaResponse("Invalid lambda response: %s", detail)
 }
+
+// ---- passkeys (WebAuthn) ----
+
+func WebAuthnNotEnabled() error {
+	return cognito.WebAuthnNotEnabled("Passkey sign-in (WEB_AUTHN) is not enabled for this user pool.")
+}
+
+func WebAuthnConfigurationMissing() error {
+	return cognito.WebAuthnConfigurationMissing("The user pool has no relying party id: set WebAuthnConfiguration.RelyingPartyId or a user pool domain.")
+}
+
+func WebAuthnChallengeNotFound() error {
+	return cognito.WebAuthnChallengeNotFound("The passkey registration challenge was not found or has expired.")
+}
+
+func WebAuthnClientMismatch() error {
+	return cognito.WebAuthnClientMismatch("The access token is for a different client than the one that started the passkey registration.")
+}
+
+func WebAuthnOriginNotAllowed(origin string) error {
+	return cognito.WebAuthnOriginNotAllowed("The origin %q is not allowed for the user pool's relying party id.", origin)
+}
+
+func WebAuthnRelyingPartyMismatch() error {
+	return cognito.WebAuthnRelyingPartyMismatch("The passkey credential is for a different relying party than the user pool's.")
+}
+
+func WebAuthnCredentialNotSupported() error {
+	return cognito.WebAuthnCredentialNotSupported("The passkey credential is not supported.")
+}
+
+func InvalidWebAuthnCredential(detail string) error {
+	return cognito.InvalidParameter("Invalid passkey credential: %s", detail)
+}
+
+func PasskeyNotFound() error {
+	return cognito.ResourceNotFound("Passkey credential not found.")
+}
+
+func TooManyPasskeys(max int) error {
+	return cognito.LimitExceeded("The user has the most passkeys allowed (%d).", max)
+}

@@ -83,6 +83,9 @@ type signInStep struct {
 	// refusal is what a wrong proof answers when it is not a password (a one-time code);
 	// nil: "Incorrect username or password."
 	refusal error
+	// mfaDone: the first factor stands for MFA too (a passkey with user verification where the
+	// pool's FactorConfiguration says so); the MFA phase is skipped.
+	mfaDone bool
 }
 
 // userName is the userName the step's trigger events carry: the user's, or what was typed for
@@ -294,7 +297,7 @@ func (s *SignIn) mfaAndDevice(ctx context.Context, st *signInStep) (*api.AuthOut
 	if err != nil {
 		return nil, err
 	}
-	if dev == nil || !dev.Remembered {
+	if (dev == nil || !dev.Remembered) && !st.mfaDone {
 		out, err := s.mfaPhase(ctx, st)
 		if out != nil || err != nil {
 			return out, err

@@ -24,7 +24,8 @@
 //
 // Where each step lives: password.go (USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH,
 // NEW_PASSWORD_REQUIRED, and the phases from the password verdict on), srp.go (USER_SRP_AUTH and
-// PASSWORD_VERIFIER), user_auth.go (USER_AUTH, SELECT_CHALLENGE and its first factors),
+// PASSWORD_VERIFIER), user_auth.go (USER_AUTH, SELECT_CHALLENGE and its first factors; otp.go
+// and passkey.go, its one-time codes and passkeys),
 // device.go (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER), refresh.go (REFRESH_TOKEN_AUTH, and
 // signIn, the commit of a completed sign-in). Each registers its handlers from its own init.
 package signin
@@ -42,6 +43,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
 	"github.com/cognatehq/cognate/pkg/userpool/mfa"
 	"github.com/cognatehq/cognate/pkg/userpool/migration"
+	"github.com/cognatehq/cognate/pkg/userpool/passkeys"
 	"github.com/cognatehq/cognate/pkg/userpool/passwords"
 	"github.com/cognatehq/cognate/pkg/userpool/ports"
 	"github.com/cognatehq/cognate/pkg/userpool/preamble"
@@ -73,6 +75,8 @@ type SignIn struct {
 	// mfa chooses and judges the second factor; codes sends and checks SMS and email codes.
 	mfa   *mfa.MFA
 	codes *codes.Codes
+	// passkeys poses and judges the WEB_AUTHN first factor.
+	passkeys *passkeys.Passkeys
 }
 
 // Rooms are the rooms the pipeline uses.
@@ -87,12 +91,13 @@ type Rooms struct {
 	Migrations *migration.Migrations
 	MFA        *mfa.MFA
 	Codes      *codes.Codes
+	Passkeys   *passkeys.Passkeys
 }
 
 // New builds the sign-in pipeline.
 func New(p *ports.Ports, r Rooms) *SignIn {
 	return &SignIn{Ports: p, dir: r.Directory, sessions: r.Sessions, limits: r.Limits, devices: r.Devices,
-		lineages: r.Lineages, passwords: r.Passwords, triggers: r.Triggers, migrations: r.Migrations, mfa: r.MFA, codes: r.Codes}
+		lineages: r.Lineages, passwords: r.Passwords, triggers: r.Triggers, migrations: r.Migrations, mfa: r.MFA, codes: r.Codes, passkeys: r.Passkeys}
 }
 
 // signInCall is one InitiateAuth or RespondToAuthChallenge on its way through the pipeline.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cognatehq/cognate/pkg/userpool/mfa"
+	"github.com/cognatehq/cognate/pkg/userpool/passkeys"
 	"github.com/cognatehq/cognate/pkg/userpool/sessions"
 
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -25,14 +26,14 @@ import (
 // choice as ANSWER with the same keys. A Session from SignUp or ConfirmSignUp signs the user in
 // straight away.
 //
-// EMAIL_OTP and SMS_OTP are entries of firstFactors and cases of startFirstFactor (otp.go);
-// WEB_AUTHN slots in the same way.
+// EMAIL_OTP and SMS_OTP (otp.go) and WEB_AUTHN (passkey.go) are entries of firstFactors and
+// cases of startFirstFactor.
 
 func init() {
 	registerFlow("USER_AUTH", &signInHandler{allow: "ALLOW_USER_AUTH", username: true, session: sessions.ChallengeSignUp, read: readUserAuth, decide: decideUserAuth})
 	firstFactor := &signInHandler{username: true, session: challengeSelect,
 		hashName: func(c *signInCall) string { return c.sess.Username }, decide: decideFirstFactor}
-	for _, name := range []string{challengeSelect, challengePassword, challengePasswordSRP} {
+	for _, name := range []string{challengeSelect, challengePassword, challengePasswordSRP, model.FactorWebAuthn} {
 		registerAnswer(name, firstFactor)
 	}
 }
@@ -53,6 +54,7 @@ var firstFactors = []firstFactor{
 		usable: func(u *model.User) bool { return u == nil || u.Password != nil }},
 	{name: model.MFAEmail, challenges: []string{model.MFAEmail}, usable: verifiedAttr("email")},
 	{name: challengeSMSOTP, challenges: []string{challengeSMSOTP}, usable: verifiedAttr("phone_number")},
+	{name: model.FactorWebAuthn, challenges: []string{model.FactorWebAuthn}, usable: hasPasskey},
 }
 
 // verifiedAttr: a one-time code goes only to a verified address.
@@ -67,8 +69,13 @@ func availableChallenges(p *model.Pool, u *model.User) []string {
 	var out []string
 	allowed := p.AllowedFactors()
 	for _, f := range firstFactors {
-		if f.name != "PASSWORD" && p.MfaConfiguration == "ON" {
-			continue // a one-time code is no way in where MFA is required (docs/mfa.md)
+		if f.name == model.FactorWebAuthn && !passkeys.Offered(p) {
+			continue
+		}
+		if f.name != "PASSWORD" && p.MfaConfiguration == "ON" && !(f.name == model.FactorWebAuthn && passkeys.SatisfiesMFA(p)) {
+			// A one-time code is no way in where MFA is required, nor a passkey that does not
+			// stand for MFA (docs/mfa.md).
+			continue
 		}
 		if slices.Contains(allowed, f.name) && f.usable(u) {
 			out = append(out, f.challenges...)
@@ -142,6 +149,8 @@ func (s *SignIn) startFirstFactor(ctx context.Context, st *signInStep, typed, ch
 			}
 			return s.passwordVerifierChallenge(ctx, st, typed, A, true)
 		}
+	case model.FactorWebAuthn:
+		return s.passkeyChallenge(st, typed)
 	case model.MFAEmail, challengeSMSOTP:
 		out, err := s.otpChallenge(ctx, st, typed, challenge)
 		if err != nil {
@@ -178,6 +187,19 @@ func decideFirstFactor(ctx context.Context, s *SignIn, c *signInCall) (*signInDe
 	case challengePasswordSRP:
 		if resp["SRP_A"] == "" {
 			return nil, msg.MissingParam("SRP_A")
+		}
+	case model.FactorWebAuthn:
+		// The answer to a posed WEB_AUTHN challenge, under its own name or as SELECT_CHALLENGE
+		// with ANSWER; without a challenge in the Session (SELECT_CHALLENGE as InitiateAuth
+		// posed it), the challenge is posed now.
+		if sess.Data[sessPasskeyChallenge] != "" {
+			if resp["CREDENTIAL"] == "" {
+				return nil, msg.MissingParam("CREDENTIAL")
+			}
+			return decidePasskey(ctx, s, c)
+		}
+		if challenge == model.FactorWebAuthn {
+			return nil, msg.InvalidSession()
 		}
 	}
 	typed := sess.Data[sessions.KeyTyped]
