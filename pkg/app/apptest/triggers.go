@@ -621,6 +621,32 @@ func testCustomMessage(t *testing.T, newTable storetest.NewTable) {
 		must(e.Client.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(f.client), Username: aws.String("fay"), ConfirmationCode: aws.String(m.Code)}))(t)
 	})
 
+	// MFA and sign-in codes go through CustomMessage_Authentication (issue 13 #3).
+	t.Run("an MFA code's message", func(t *testing.T) {
+		hook.Script(t, `{}`)
+		f.confirmedUser(t, "mia", "mia@example.com")
+		must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+			EmailMfaConfiguration: &types.EmailMfaConfigType{Subject: aws.String("Code"), Message: aws.String("Code {####}")}}))(t)
+		must(e.Client.AdminSetUserMFAPreference(ctx, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: aws.String(f.poolID), Username: aws.String("mia"),
+			EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true, PreferredMfa: true}}))(t)
+		hook.Script(t, `{"response": {"emailSubject": "Your Acme sign-in", "emailMessage": "Acme sign-in code: {####}"}}`)
+		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "mia", "PASSWORD": strongPassword}}))(t)
+		if out.ChallengeName != types.ChallengeNameTypeEmailOtp {
+			t.Fatalf("InitiateAuth answered %+v", out)
+		}
+		m, ok := e.Outbox.Latest("mia@example.com")
+		if !ok || m.Subject != "Your Acme sign-in" || m.Body != "Acme sign-in code: "+m.Code {
+			t.Fatalf("message %+v", m)
+		}
+		var ev events.CognitoEventUserPoolsCustomMessage
+		hook.Last(t, &ev)
+		if ev.TriggerSource != "CustomMessage_Authentication" || ev.UserName != "mia" || ev.CallerContext.ClientID != f.client {
+			t.Fatalf("the function got %+v", ev)
+		}
+		must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOff}))(t)
+	})
+
 	t.Run("an invitation names the username's placeholder too", func(t *testing.T) {
 		hook.Script(t, `{"response": {"emailMessage": "Hello {username}, your first password is {####}"}}`)
 		must(e.Client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("gus"),
