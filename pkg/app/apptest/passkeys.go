@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -23,6 +24,7 @@ import (
 func runPasskeyTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("Passkeys", func(t *testing.T) { testPasskeys(t, Start(t, newTable)) })
 	t.Run("PasskeyPoolConfig", func(t *testing.T) { testPasskeyPoolConfig(t, Start(t, newTable)) })
+	t.Run("PasskeyMFA", func(t *testing.T) { testPasskeyMFA(t, Start(t, newTable)) })
 }
 
 const passkeyRP = "auth.example.com"
@@ -348,5 +350,73 @@ func testPasskeyPoolConfig(t *testing.T, e *Env) {
 			_, err := e.Client.StartWebAuthnRegistration(ctx, &cip.StartWebAuthnRegistrationInput{AccessToken: tokens.AccessToken})
 			wantErr(t, err, tc.want, "")
 		})
+	}
+}
+
+// Passkey MFA (WebAuthnMfaSettings, and the pool's FactorConfiguration): a passkey sign-in is
+// followed by MFA until the user turns passkey MFA on (after another MFA method); then a passkey
+// sign-in that verified the user stands for MFA. MULTI_FACTOR_WITH_USER_VERIFICATION does the
+// same for every user of the pool.
+func testPasskeyMFA(t *testing.T, e *Env) {
+	f, choice := passkeyPool(t, e)
+	must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
+		WebAuthnConfiguration:         &types.WebAuthnConfigurationType{RelyingPartyId: aws.String(passkeyRP), UserVerification: types.UserVerificationTypeRequired}}))(t)
+	rp := virtualwebauthn.RelyingParty{ID: passkeyRP, Name: "test-pool", Origin: "https://" + passkeyRP}
+	tokens := f.confirmedUser(t, "max", "max@example.com")
+	u := &passkeyUser{name: "max", access: tokens.AccessToken, cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)}
+	gu := must(e.Client.GetUser(ctx, &cip.GetUserInput{AccessToken: u.access}))(t)
+	sub := attrValue(gu.UserAttributes, "sub")
+	_, opts := startRegistration(t, e, u.access)
+	u.auth = virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(sub)})
+	must(e.Client.CompleteWebAuthnRegistration(ctx, &cip.CompleteWebAuthnRegistrationInput{AccessToken: u.access,
+		Credential: asDoc(t, virtualwebauthn.CreateAttestationResponse(rp, u.auth, u.cred, *opts))}))(t)
+	u.auth.AddCredential(u.cred)
+
+	passkeyMFA := func(on bool) error {
+		_, err := e.Client.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: u.access,
+			WebAuthnMfaSettings: &types.WebAuthnMfaSettingsType{Enabled: on}})
+		return err
+	}
+	wantErr(t, passkeyMFA(true), "InvalidParameterException", "Passkey MFA needs another MFA method (SMS, TOTP or email) turned on first.")
+	assoc := must(e.Client.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: u.access}))(t)
+	must(e.Client.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{AccessToken: u.access, UserCode: aws.String(totpCode(t, e, aws.ToString(assoc.SecretCode), 0))}))(t)
+	must(e.Client.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: u.access,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}}))(t)
+
+	signIn := func(t *testing.T) *cip.RespondToAuthChallengeOutput {
+		t.Helper()
+		e.Clock.Advance(time.Minute)
+		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(choice), AuthFlow: types.AuthFlowTypeUserAuth,
+			AuthParameters: map[string]string{"USERNAME": "max", "PREFERRED_CHALLENGE": "WEB_AUTHN"}}))(t)
+		if out.ChallengeName != types.ChallengeNameTypeWebAuthn {
+			t.Fatalf("InitiateAuth answered %+v", out)
+		}
+		ao, err := virtualwebauthn.ParseAssertionOptions(out.ChallengeParameters["CREDENTIAL_REQUEST_OPTIONS"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.cred.Counter++
+		return must(e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(choice), ChallengeName: types.ChallengeNameTypeWebAuthn,
+			Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": "max", "CREDENTIAL": virtualwebauthn.CreateAssertionResponse(rp, u.auth, u.cred, *ao)}}))(t)
+	}
+	if r := signIn(t); r.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("a passkey with passkey MFA off: %+v", r)
+	}
+	must(passkeyMFA(true), nil)(t)
+	if r := signIn(t); r.AuthenticationResult == nil {
+		t.Fatalf("a passkey with passkey MFA on: %+v", r)
+	}
+	must(passkeyMFA(false), nil)(t)
+	if r := signIn(t); r.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("passkey MFA off again: %+v", r)
+	}
+	// The pool's MULTI_FACTOR_WITH_USER_VERIFICATION: for every user.
+	must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
+		WebAuthnConfiguration: &types.WebAuthnConfigurationType{RelyingPartyId: aws.String(passkeyRP), UserVerification: types.UserVerificationTypeRequired,
+			FactorConfiguration: types.WebAuthnFactorConfigurationTypeMultiFactorWithUserVerification}}))(t)
+	if r := signIn(t); r.AuthenticationResult == nil {
+		t.Fatalf("a passkey under MULTI_FACTOR_WITH_USER_VERIFICATION: %+v", r)
 	}
 }

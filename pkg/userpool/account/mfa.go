@@ -91,11 +91,10 @@ func (s *Accounts) AdminSetUserMFAPreference(ctx context.Context, in *api.AdminS
 }
 
 func (s *Accounts) setPreference(ctx context.Context, p *model.Pool, u *model.User, sms, totp, email, webAuthn *api.MfaSettingsType) error {
-	if webAuthn != nil && webAuthn.Enabled {
-		// Passkeys as a second factor come with issue 13's WebAuthn work.
-		return msg.NotImplementedYet("WebAuthnMfaSettings")
-	}
 	prefs := mfa.Preferences{}
+	if webAuthn != nil {
+		prefs[model.FactorWebAuthn] = &mfa.Setting{Enabled: webAuthn.Enabled}
+	}
 	for factor, set := range map[string]*api.MfaSettingsType{model.MFASMS: sms, model.MFATOTP: totp, model.MFAEmail: email} {
 		if set != nil {
 			prefs[factor] = &mfa.Setting{Enabled: set.Enabled, Preferred: set.PreferredMfa}

@@ -158,6 +158,23 @@ func (m *MFA) SetPreference(ctx context.Context, p *model.Pool, u *model.User, p
 			}
 			cur.SetMFA(factor, s.Enabled, s.Preferred)
 		}
+		if s := prefs[model.FactorWebAuthn]; s != nil {
+			// WebAuthnMfaSettings (no preference: passkey MFA applies only when a passkey is the
+			// first factor). Cognito asks for a passkey and another MFA method, so that a lost
+			// passkey does not lock the user out.
+			if s.Enabled {
+				if cur.WebAuthn == nil || len(cur.WebAuthn.Credentials) == 0 {
+					return nil, cognito.InvalidParameter("The user has no passkey to turn passkey MFA on for.")
+				}
+				if cur.MFA == nil || len(cur.MFA.Enabled) == 0 {
+					return nil, cognito.InvalidParameter("Passkey MFA needs another MFA method (SMS, TOTP or email) turned on first.")
+				}
+			}
+			if cur.MFA == nil {
+				cur.MFA = &model.MFARecord{}
+			}
+			cur.MFA.PasskeyMFA = s.Enabled
+		}
 		return nil, nil
 	})
 	return err

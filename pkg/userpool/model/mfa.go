@@ -24,6 +24,9 @@ type MFARecord struct {
 	// (AssociateSoftwareToken then VerifySoftwareToken: TOTP-02).
 	TOTP        *TOTPRecord `json:"t,omitempty"`
 	PendingTOTP *TOTPRecord `json:"tp,omitempty"`
+	// PasskeyMFA: the user turned passkey MFA on (WebAuthnMfaSettings): their passkey sign-ins
+	// must verify the user, and one that does stands for MFA.
+	PasskeyMFA bool `json:"w,omitempty"`
 	// RecoveryCodes are the keyed hashes of the user's unused recovery codes (ours, opt-in per
 	// pool: pkg/userpool/mfa/recovery.go).
 	RecoveryCodes [][]byte `json:"rc,omitempty"`
@@ -139,3 +142,6 @@ func (p *Pool) MFAFactor(factor string) bool {
 	}
 	return false
 }
+
+// PasskeyMFAOn tells whether the user turned passkey MFA on.
+func (u *UserRecord) PasskeyMFAOn() bool { return u.MFA != nil && u.MFA.PasskeyMFA }

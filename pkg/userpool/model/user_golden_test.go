@@ -47,7 +47,7 @@ func goldenUserRecord() *UserRecord {
 		MFA: &MFARecord{Enabled: []string{MFATOTP, MFASMS}, Preferred: MFATOTP,
 			TOTP:          &TOTPRecord{Seed: []byte("sealed seed"), LastStep: 56987648, Name: "phone"},
 			PendingTOTP:   &TOTPRecord{Seed: []byte("sealed pending seed"), LastStep: 1, Name: "tablet"},
-			RecoveryCodes: [][]byte{[]byte("hash one"), []byte("hash two")}},
+			RecoveryCodes: [][]byte{[]byte("hash one"), []byte("hash two")}, PasskeyMFA: true},
 		WebAuthn: &PasskeysRecord{
 			Credentials: []PasskeyRecord{{ID: []byte{0x0a, 0x0b}, PublicKey: []byte("cose key"), SignCount: 7, AAGUID: []byte{0x01, 0x02},
 				Format: "none", Transports: []string{"internal", "hybrid"}, Attachment: "platform", RPID: "auth.example.com",

@@ -66,6 +66,9 @@ func decidePasskey(_ context.Context, s *SignIn, c *signInCall) (*signInDecision
 		if err != nil {
 			return false, err
 		}
+		if u.PasskeyMFAOn() && !a.UserVerified {
+			return false, nil // passkey MFA: the user's passkey sign-ins must verify the user
+		}
 		change := st.change
 		st.change = func(cur *model.User) ([]store.Op, error) {
 			if err := a.Record(cur); err != nil {
@@ -76,7 +79,7 @@ func decidePasskey(_ context.Context, s *SignIn, c *signInCall) (*signInDecision
 			}
 			return change(cur)
 		}
-		st.mfaDone = a.UserVerified && passkeys.SatisfiesMFA(st.pool)
+		st.mfaDone = a.UserVerified && (passkeys.SatisfiesMFA(st.pool) || u.PasskeyMFAOn())
 		return true, nil
 	}}, nil
 }

@@ -72,7 +72,7 @@ func availableChallenges(p *model.Pool, u *model.User) []string {
 		if f.name == model.FactorWebAuthn && !passkeys.Offered(p) {
 			continue
 		}
-		if f.name != "PASSWORD" && p.MfaConfiguration == "ON" && !(f.name == model.FactorWebAuthn && passkeys.SatisfiesMFA(p)) {
+		if f.name != "PASSWORD" && p.MfaConfiguration == "ON" && !(f.name == model.FactorWebAuthn && (passkeys.SatisfiesMFA(p) || u != nil && u.PasskeyMFAOn())) {
 			// A one-time code is no way in where MFA is required, nor a passkey that does not
 			// stand for MFA (docs/mfa.md).
 			continue
