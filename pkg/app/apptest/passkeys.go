@@ -403,11 +403,15 @@ func testPasskeyMFA(t *testing.T, e *Env) {
 	if r := signIn(t); r.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
 		t.Fatalf("a passkey with passkey MFA off: %+v", r)
 	}
-	must(passkeyMFA(true), nil)(t)
+	if err := passkeyMFA(true); err != nil {
+		t.Fatal(err)
+	}
 	if r := signIn(t); r.AuthenticationResult == nil {
 		t.Fatalf("a passkey with passkey MFA on: %+v", r)
 	}
-	must(passkeyMFA(false), nil)(t)
+	if err := passkeyMFA(false); err != nil {
+		t.Fatal(err)
+	}
 	if r := signIn(t); r.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
 		t.Fatalf("passkey MFA off again: %+v", r)
 	}
