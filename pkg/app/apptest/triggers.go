@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1000,6 +1001,15 @@ func testUserMigration(t *testing.T, newTable storetest.NewTable) {
 		hook.Script(t, `{"error": "the legacy directory must not be asked again"}`)
 		if _, err := f.signIn(t, "rita", strongPassword); err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	t.Run("enableSMSMFA turns SMS MFA on for the migrated user", func(t *testing.T) {
+		hook.Script(t, `{"response": {"userAttributes": {"email": "sid@example.com", "phone_number": "+12065550123"}, "finalUserStatus": "CONFIRMED", "enableSMSMFA": true}}`)
+		must(f.signIn(t, "sid", legacyPassword))(t)
+		u := must(e.Client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("sid")}))(t)
+		if !slices.Equal(u.UserMFASettingList, []string{"SMS_MFA"}) {
+			t.Fatalf("the migrated user's MFA: %v", u.UserMFASettingList)
 		}
 	})
 

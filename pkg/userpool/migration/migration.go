@@ -7,6 +7,7 @@ package migration
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -61,7 +62,8 @@ func Configured(p *model.Pool) bool {
 // No welcome message is sent whatever messageAction says: Cognito's is the invitation, which
 // carries a temporary password a migrated user does not have (docs/triggers.md).
 func (m *Migrations) Migrate(ctx context.Context, p *model.Pool, cl *model.Client, src trigger.Source, typed, password string, validation, clientMetadata map[string]string) (*model.User, error) {
-	ev, err := m.triggers.Run(ctx, p, triggers.Call{Source: src, UserName: typed, ClientID: cl.ID}, func(ev any) {
+	var output json.RawMessage
+	ev, err := m.triggers.Run(ctx, p, triggers.Call{Source: src, UserName: typed, ClientID: cl.ID, Output: &output}, func(ev any) {
 		req := &ev.(*events.CognitoEventUserPoolsMigrateUser).CognitoEventUserPoolsMigrateUserRequest
 		req.Password = password
 		req.ValidationData = validation
@@ -118,6 +120,9 @@ func (m *Migrations) Migrate(ctx context.Context, p *model.Pool, cl *model.Clien
 	}
 	now := m.Now()
 	rec := &model.UserRecord{Username: username, Status: status, Enabled: true, Attrs: attrs, Created: now, Modified: now, Password: pw}
+	if smsMFA(output) && attrs["phone_number"] != "" {
+		rec.SetMFA(model.MFASMS, true, false) // enableSMSMFA: the user signs in with SMS MFA from now on
+	}
 	u := &model.User{UserRecord: rec, Stored: &store.User{PoolID: p.Id, Key: model.UserKey(p, username), Sub: sub, Aliases: model.AliasesOf(p, rec)}}
 	u.Stored.Index = model.IndexOf(p, u)
 	u.Encode()
@@ -150,4 +155,14 @@ func checkAnswer(r events.CognitoEventUserPoolsMigrateUserResponse) error {
 		}
 	}
 	return nil
+}
+
+// smsMFA reads the answer's enableSMSMFA, which aws-lambda-go's response type does not carry.
+func smsMFA(output json.RawMessage) bool {
+	var answer struct {
+		Response struct {
+			EnableSMSMFA bool `json:"enableSMSMFA"`
+		} `json:"response"`
+	}
+	return json.Unmarshal(output, &answer) == nil && answer.Response.EnableSMSMFA
 }

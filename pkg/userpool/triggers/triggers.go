@@ -94,6 +94,9 @@ type Call struct {
 	Source   trigger.Source
 	UserName string
 	ClientID string
+	// Output, when set, receives the function's answer as it came, for a response member the
+	// aws-lambda-go type lacks (UserMigration's enableSMSMFA).
+	Output *json.RawMessage
 }
 
 // Run fires the trigger of c.Source when p configures one: it makes the event
@@ -140,6 +143,9 @@ func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(ev
 	}
 	if err := trigger.DecodeResponse(ev, out); err != nil {
 		return nil, trigger.Failure(spec.Trigger, err)
+	}
+	if c.Output != nil {
+		*c.Output = out
 	}
 	return ev, nil
 }
