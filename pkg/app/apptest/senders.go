@@ -136,6 +136,33 @@ func testCustomSenders(t *testing.T, newTable storetest.NewTable) {
 		must(f.signIn(t, "ada", "Another-Horse-7"))(t)
 	})
 
+	// MFA codes go to the custom sender too (issue 13 #3): CustomEmailSender_Authentication.
+	t.Run("an MFA code", func(t *testing.T) {
+		hook.Script(t, `{}`)
+		must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+			EmailMfaConfiguration: &types.EmailMfaConfigType{Subject: aws.String("Code"), Message: aws.String("Code {####}")}}))(t)
+		defer func() {
+			must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(f.poolID), MfaConfiguration: types.UserPoolMfaTypeOff}))(t)
+		}()
+		must(e.Client.AdminSetUserMFAPreference(ctx, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: aws.String(f.poolID), Username: aws.String("ada"),
+			EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true, PreferredMfa: true}}))(t)
+		out := must(e.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "ada", "PASSWORD": "Another-Horse-7"}}))(t)
+		if out.ChallengeName != types.ChallengeNameTypeEmailOtp {
+			t.Fatalf("InitiateAuth answered %+v", out)
+		}
+		ev, code := sent(t)
+		if ev.TriggerSource != "CustomEmailSender_Authentication" || ev.Request.Type != "customEmailSenderRequestV1" {
+			t.Fatalf("the function got %+v", ev)
+		}
+		if r := must(e.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.client), ChallengeName: types.ChallengeNameTypeEmailOtp,
+			Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": "ada", "EMAIL_OTP_CODE": code}}))(t); r.AuthenticationResult == nil {
+			t.Fatalf("the decrypted code did not sign in: %+v", r)
+		}
+		must(e.Client.AdminSetUserMFAPreference(ctx, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: aws.String(f.poolID), Username: aws.String("ada"),
+			EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: false}}))(t)
+	})
+
 	t.Run("an invitation's temporary password, HTML-escaped, to the SMS sender", func(t *testing.T) {
 		must(e.Client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.poolID), Username: aws.String("bo"),
 			TemporaryPassword: aws.String("Temp&Pass<1>"), DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeSms},
