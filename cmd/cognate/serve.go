@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -417,8 +418,13 @@ func (c *serveConfig) lambdaInvoker() *lambdainvoke.Invoker {
 	if len(c.lambdaEndpoints) == 0 && c.lambdaEndpoint == "" {
 		return nil
 	}
+	// Concurrent sign-ins call one endpoint: keep a connection per concurrent call for reuse
+	// (the SDK's default keeps ten per host).
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 1024, 256
+	})
 	client := func(url string) *lambda.Client {
-		return lambda.New(lambda.Options{Region: c.region, BaseEndpoint: aws.String(url), Retryer: aws.NopRetryer{},
+		return lambda.New(lambda.Options{Region: c.region, BaseEndpoint: aws.String(url), Retryer: aws.NopRetryer{}, HTTPClient: httpClient,
 			Credentials: credentials.NewStaticCredentialsProvider("AKIDCOGNATELOCAL", "cognate-local", "")})
 	}
 	var iv *lambdainvoke.Invoker

@@ -130,7 +130,11 @@ func New(secret []byte, urls map[string]string, client *http.Client, now func() 
 		}
 	}
 	if client == nil {
-		client = &http.Client{}
+		// Go's default keeps two idle connections per host: concurrent sign-ins calling one
+		// receiver would open and tear down a connection for nearly every invocation.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 1024, 256
+		client = &http.Client{Transport: tr}
 	}
 	if now == nil {
 		now = time.Now

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -148,5 +150,51 @@ func TestCheckURL(t *testing.T) {
 		if err := webhook.CheckURL(u); (err == nil) != ok {
 			t.Errorf("CheckURL(%q) = %v", u, err)
 		}
+	}
+}
+
+// Sign-ins call a pool's webhook concurrently: the invoker keeps a connection per concurrent
+// call alive between calls, instead of Go's default two per host, so concurrent sign-ins do not
+// open (and tear down) a TCP connection per invocation.
+func TestConcurrentCallsReuseConnections(t *testing.T) {
+	rc := &receiver{answer: func(w http.ResponseWriter, ev map[string]json.RawMessage) { _ = json.NewEncoder(w).Encode(ev) }}
+	srv := httptest.NewUnstartedServer(rc)
+	var opened atomic.Int32
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	iv, err := webhook.New(secret, map[string]string{fnARN: srv.URL}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := trigger.NewEvent(trigger.PreSignUpSignUp, "", trigger.Header{Region: "us-east-1", UserPoolID: "us-east-1_Pool", UserName: "u", ClientID: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const callers, rounds = 16, 20
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				if _, err := iv.Invoke(context.Background(), trigger.FunctionRef{ARN: fnARN}, trigger.RequestResponse, json.RawMessage(body)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := opened.Load(); n > 2*callers {
+		t.Fatalf("%d calls from %d callers opened %d connections: they are not kept for reuse", callers*rounds, callers, n)
 	}
 }
