@@ -129,6 +129,15 @@ func GroupKey(pool, group string) Key { return Key{"P#" + pool + "#G", group} }
 // MemberKey is a user's membership of a group, in the group's partition (ListUsersInGroup).
 func MemberKey(pool, group, userKey string) Key { return Key{"G#" + pool + "#" + group, userKey} }
 
+// DomainKey is the claim of a user-pool domain (a prefix, or a custom domain's name), unique
+// across the deployment: DescribeUserPoolDomain finds a domain's pool with one read of it. Its
+// Data is the domain's record (the service's).
+func DomainKey(domain string) Key { return Key{"D#" + domain, "D"} }
+
+// ResourceServerKey is a resource server of a pool, in the pool's resource-server partition
+// (ListResourceServers); the identifier a caller chooses stands alone as the sort key.
+func ResourceServerKey(pool, identifier string) Key { return Key{"P#" + pool + "#R", identifier} }
+
 // ChildKey is one of a user's child items. With name "" its SK is the prefix of every child of
 // the kind (Repo.Query).
 func ChildKey(pool, userKey string, kind ChildKind, name string) Key {
@@ -179,6 +188,8 @@ func Layouts() []Layout {
 		{SearchKey(pool, "<attr>", "<value>", user), "search index: one item per searchable attribute value (ListUsers filters)"},
 		{GroupKey(pool, "<group>"), "group"},
 		{MemberKey(pool, "<group>", user), "group membership (ListUsersInGroup)"},
+		{DomainKey("<domain>"), "user-pool domain (prefix or custom) -> its pool and description; unique across the deployment"},
+		{ResourceServerKey(pool, "<identifier>"), "resource server (ListResourceServers)"},
 	}
 	for k := ChildKind(1); ; k++ {
 		i, ok := childKinds[k]

@@ -122,6 +122,15 @@ func (r *Repo) GetPool(ctx context.Context, id string) (*Pool, error) {
 // UpdatePool applies fn to the pool under compare-and-swap. fn may run more than once and must
 // change the record it is given.
 func (r *Repo) UpdatePool(ctx context.Context, id string, fn func(p *Pool) error) (*Pool, error) {
+	return r.UpdatePoolWith(ctx, id, func(p *Pool) ([]Op, error) { return nil, fn(p) })
+}
+
+// UpdatePoolWith is UpdatePool with more ops, which fn returns, committed in the same
+// transaction as the pool's write: a pool and the items it claims (its domains, its resource
+// servers) change together or not at all. Every write bumps the pool's version, so two such
+// updates of one pool are serialised. An extra op whose condition fails gives *ExtraOpError
+// (its index among fn's ops); fn may run more than once.
+func (r *Repo) UpdatePoolWith(ctx context.Context, id string, fn func(p *Pool) ([]Op, error)) (*Pool, error) {
 	for i := 0; i < maxCASRetries; i++ {
 		if err := casBackoff(ctx, i); err != nil {
 			return nil, err
@@ -131,16 +140,26 @@ func (r *Repo) UpdatePool(ctx context.Context, id string, fn func(p *Pool) error
 			return nil, err
 		}
 		old := p.Version
-		if err := fn(p); err != nil {
+		extra, err := fn(p)
+		if err != nil {
 			return nil, err
 		}
 		p.Version = old + 1
-		err = r.t.Write(ctx, Op{Kind: OpPut, Item: PoolKey(id).item(Item{Version: p.Version, Data: p.Data}), Cond: Cond{Kind: CondVersion, Version: old}})
+		ops := append([]Op{{Kind: OpPut, Item: PoolKey(id).item(Item{Version: p.Version, Data: p.Data}), Cond: Cond{Kind: CondVersion, Version: old}}}, extra...)
+		err = r.t.Write(ctx, ops...)
 		if err == nil {
 			return p, nil
 		}
 		if !errors.Is(err, ErrConditionFailed) {
 			return nil, err
+		}
+		var tx *TxError
+		if errors.As(err, &tx) && !tx.FailedAt(0) {
+			for j := range extra {
+				if tx.FailedAt(j + 1) {
+					return nil, &ExtraOpError{Index: j}
+				}
+			}
 		}
 	}
 	return nil, ErrConflict
