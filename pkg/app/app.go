@@ -84,6 +84,16 @@ func (a *App) Endpoints() map[string]cognito.Endpoint {
 		"UpdateUserPoolClient":   cognito.Bind(s.UpdateUserPoolClient),
 		"DeleteUserPoolClient":   cognito.Bind(s.DeleteUserPoolClient),
 		"ListUserPoolClients":    cognito.Bind(s.ListUserPoolClients),
+		// domains and resource servers
+		"CreateUserPoolDomain":   cognito.Bind(s.CreateUserPoolDomain),
+		"DescribeUserPoolDomain": cognito.Bind(s.DescribeUserPoolDomain),
+		"UpdateUserPoolDomain":   cognito.Bind(s.UpdateUserPoolDomain),
+		"DeleteUserPoolDomain":   cognito.Bind(s.DeleteUserPoolDomain),
+		"CreateResourceServer":   cognito.Bind(s.CreateResourceServer),
+		"DescribeResourceServer": cognito.Bind(s.DescribeResourceServer),
+		"UpdateResourceServer":   cognito.Bind(s.UpdateResourceServer),
+		"DeleteResourceServer":   cognito.Bind(s.DeleteResourceServer),
+		"ListResourceServers":    cognito.Bind(s.ListResourceServers),
 		// sign-up
 		"SignUp":                 cognito.Bind(s.SignUp),
 		"ConfirmSignUp":          cognito.Bind(s.ConfirmSignUp),

@@ -80,6 +80,53 @@ func (s *Service) AddCustomAttributes(ctx context.Context, in *api.AddCustomAttr
 	return s.pools.AddCustomAttributes(ctx, in)
 }
 
+// ---- domains and resource servers: pkg/userpool/pools (docs/oauth.md) ----
+
+// CreateUserPoolDomain gives a pool a prefix domain or a custom domain.
+func (s *Service) CreateUserPoolDomain(ctx context.Context, in *api.CreateUserPoolDomainInput) (*api.CreateUserPoolDomainOutput, error) {
+	return s.pools.CreateUserPoolDomain(ctx, in)
+}
+
+// DescribeUserPoolDomain describes a domain (empty for a domain no pool has).
+func (s *Service) DescribeUserPoolDomain(ctx context.Context, in *api.DescribeUserPoolDomainInput) (*api.DescribeUserPoolDomainOutput, error) {
+	return s.pools.DescribeUserPoolDomain(ctx, in)
+}
+
+// UpdateUserPoolDomain changes a domain's managed-login version or certificate.
+func (s *Service) UpdateUserPoolDomain(ctx context.Context, in *api.UpdateUserPoolDomainInput) (*api.UpdateUserPoolDomainOutput, error) {
+	return s.pools.UpdateUserPoolDomain(ctx, in)
+}
+
+// DeleteUserPoolDomain removes a pool's domain.
+func (s *Service) DeleteUserPoolDomain(ctx context.Context, in *api.DeleteUserPoolDomainInput) (*api.DeleteUserPoolDomainOutput, error) {
+	return s.pools.DeleteUserPoolDomain(ctx, in)
+}
+
+// CreateResourceServer adds a resource server and its scopes to a pool.
+func (s *Service) CreateResourceServer(ctx context.Context, in *api.CreateResourceServerInput) (*api.CreateResourceServerOutput, error) {
+	return s.pools.CreateResourceServer(ctx, in)
+}
+
+// DescribeResourceServer returns a resource server.
+func (s *Service) DescribeResourceServer(ctx context.Context, in *api.DescribeResourceServerInput) (*api.DescribeResourceServerOutput, error) {
+	return s.pools.DescribeResourceServer(ctx, in)
+}
+
+// UpdateResourceServer replaces a resource server's name and scopes.
+func (s *Service) UpdateResourceServer(ctx context.Context, in *api.UpdateResourceServerInput) (*api.UpdateResourceServerOutput, error) {
+	return s.pools.UpdateResourceServer(ctx, in)
+}
+
+// DeleteResourceServer removes a resource server.
+func (s *Service) DeleteResourceServer(ctx context.Context, in *api.DeleteResourceServerInput) (*api.DeleteResourceServerOutput, error) {
+	return s.pools.DeleteResourceServer(ctx, in)
+}
+
+// ListResourceServers pages through a pool's resource servers.
+func (s *Service) ListResourceServers(ctx context.Context, in *api.ListResourceServersInput) (*api.ListResourceServersOutput, error) {
+	return s.pools.ListResourceServers(ctx, in)
+}
+
 // ---- sign-in and tokens: pkg/userpool/signin ----
 
 // InitiateAuth starts a sign-in for a public client.

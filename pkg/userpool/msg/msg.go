@@ -236,3 +236,30 @@ func PasskeyNotFound() error {
 func TooManyPasskeys(max int) error {
 	return cognito.LimitExceeded("The user has the most passkeys allowed (%d).", max)
 }
+
+// ---- OAuth configuration: domains, resource servers, client OAuth settings ----
+
+// InvalidRedirectURL: a callback or logout URL that is not an absolute URL.
+func InvalidRedirectURL(u string) error {
+	return cognito.InvalidParameter("%s is not a valid URL: callback and logout URLs must be absolute.", u)
+}
+
+// DomainNotFound: DeleteUserPoolDomain or UpdateUserPoolDomain named a domain the pool does not have.
+func DomainNotFound() error {
+	return cognito.InvalidParameter("No such domain or user pool exists.")
+}
+
+// ResourceServerNotFound: no resource server of that identifier in the pool.
+func ResourceServerNotFound(id string) error {
+	return cognito.ResourceNotFound("Resource server %s does not exist.", id)
+}
+
+// DomainChanged: a domain changed under an update more often than it was retried.
+func DomainChanged() error {
+	return cognito.ConcurrentModification("The domain was changed by another request; try again.")
+}
+
+// ResourceServerChanged: a resource server changed under an update more often than it was retried.
+func ResourceServerChanged() error {
+	return cognito.ConcurrentModification("The resource server was changed by another request; try again.")
+}

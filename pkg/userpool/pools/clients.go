@@ -43,6 +43,9 @@ func (s *Pools) CreateUserPoolClientWithID(ctx context.Context, id string, in *a
 	if err := model.ApplyClientSettings(&c.UserPoolClientType, &in.ClientSettings, p, "creating"); err != nil {
 		return nil, err
 	}
+	if err := model.ValidateOAuthSettings(&in.ClientSettings, s.oauthCheck(ctx, p.Id, in.ClientSecret != "" || in.GenerateSecret)); err != nil {
+		return nil, err
+	}
 	switch {
 	case in.ClientSecret != "":
 		c.Secret = in.ClientSecret
@@ -97,6 +100,9 @@ func (s *Pools) UpdateUserPoolClient(ctx context.Context, in *api.UpdateUserPool
 			settings.ClientName = c.ClientName
 		}
 		if err := model.ApplyClientSettings(&c.UserPoolClientType, &settings, p, "updating"); err != nil {
+			return err
+		}
+		if err := model.ValidateOAuthSettings(&settings, s.oauthCheck(ctx, p.Id, c.Secret != "")); err != nil {
 			return err
 		}
 		c.LastModifiedDate = model.WireTime(s.Now())

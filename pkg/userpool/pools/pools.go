@@ -149,6 +149,13 @@ func (s *Pools) DeleteUserPool(ctx context.Context, in *api.DeleteUserPoolInput)
 	if p.DeletionProtection == "ACTIVE" {
 		return nil, cognito.InvalidParameter("The user pool %s has deletion protection activated.", in.UserPoolId)
 	}
+	// A pool's domains hold their names until deleted: read fresh, not from the cache, so a
+	// domain created a moment ago on another instance is seen.
+	if sp, err := s.Repo.GetPool(ctx, in.UserPoolId); err == nil {
+		if fresh, err := model.DecodePool(sp); err == nil && (fresh.Domain != "" || fresh.CustomDomain != "") {
+			return nil, cognito.InvalidParameter("User pool cannot be deleted. It has a domain configured that should be deleted first.")
+		}
+	}
 	if err := s.Repo.DeletePool(ctx, in.UserPoolId); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, msg.PoolNotFound(in.UserPoolId)
