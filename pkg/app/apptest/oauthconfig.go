@@ -46,6 +46,11 @@ func testPrefixDomain(t *testing.T, e *Env) {
 	if p := must(e.Client.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(a.poolID)}))(t).UserPool; aws.ToString(p.Domain) != "my-app" || p.CustomDomain != nil {
 		t.Fatalf("DescribeUserPool: Domain %v CustomDomain %v", p.Domain, p.CustomDomain)
 	}
+	// UpdateUserPool replaces the pool's settings, not its domains.
+	must(e.Client.UpdateUserPool(ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(a.poolID), AutoVerifiedAttributes: []types.VerifiedAttributeType{"email"}}))(t)
+	if p := must(e.Client.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(a.poolID)}))(t).UserPool; aws.ToString(p.Domain) != "my-app" {
+		t.Fatalf("DescribeUserPool after UpdateUserPool: Domain %v", p.Domain)
+	}
 	_, err := e.Client.CreateUserPoolDomain(ctx, &cip.CreateUserPoolDomainInput{UserPoolId: aws.String(a.poolID), Domain: aws.String("my-other-app")})
 	wantErr(t, err, "InvalidParameterException", "User pool already has a domain configured.")
 	_, err = e.Client.CreateUserPoolDomain(ctx, &cip.CreateUserPoolDomainInput{UserPoolId: aws.String(b.poolID), Domain: aws.String("my-app")})
@@ -285,14 +290,16 @@ func testClientOAuthSettings(t *testing.T, e *Env) {
 			typ: "InvalidParameterException", msg: "/cb is not a valid URL: callback and logout URLs must be absolute."},
 		{name: "user information", base: web, mod: func(in *cip.CreateUserPoolClientInput) { in.CallbackURLs = []string{"https://ok@evil.example.com/cb"} },
 			typ: "InvalidParameterException", msg: "https://ok@evil.example.com/cb must not contain user information."},
-		{name: "default redirect not a callback", base: web, mod: func(in *cip.CreateUserPoolClientInput) { in.DefaultRedirectURI = aws.String("https://app.example.com/other") },
+		{name: "default redirect not a callback", base: web, mod: func(in *cip.CreateUserPoolClientInput) {
+			in.DefaultRedirectURI = aws.String("https://app.example.com/other")
+		},
 			typ: "InvalidParameterException", msg: "DefaultRedirectURI https://app.example.com/other must be one of the CallbackURLs."},
 		{name: "OAuth on without scopes", base: web, mod: func(in *cip.CreateUserPoolClientInput) { in.AllowedOAuthScopes = nil },
-			typ: "InvalidOAuthFlowException", msg: "AllowedOAuthFlows and AllowedOAuthScopes are required when AllowedOAuthFlowsUserPoolClient is true."},
+			typ: "InvalidParameterException", msg: "AllowedOAuthFlows and AllowedOAuthScopes are required if user pool client is allowed to use OAuth flows."},
 		{name: "OAuth on without flows", base: web, mod: func(in *cip.CreateUserPoolClientInput) { in.AllowedOAuthFlows = nil },
-			typ: "InvalidOAuthFlowException", msg: "AllowedOAuthFlows and AllowedOAuthScopes are required when AllowedOAuthFlowsUserPoolClient is true."},
+			typ: "InvalidParameterException", msg: "AllowedOAuthFlows and AllowedOAuthScopes are required if user pool client is allowed to use OAuth flows."},
 		{name: "code without callback URLs", base: web, mod: func(in *cip.CreateUserPoolClientInput) { in.CallbackURLs = nil },
-			typ: "InvalidParameterException", msg: "CallbackURLs are required for the code and implicit flows."},
+			typ: "InvalidOAuthFlowException", msg: "CallbackUrls can not be empty when code flow or implicit flow is selected"},
 		{name: "unknown identity provider", base: web, mod: func(in *cip.CreateUserPoolClientInput) { in.SupportedIdentityProviders = []string{"COGNITO", "Google"} },
 			typ: "InvalidParameterException", msg: "The provider Google does not exist for User Pool " + f.poolID},
 	} {

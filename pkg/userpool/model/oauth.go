@@ -134,10 +134,10 @@ func ValidateOAuthSettings(in *ClientSettings, chk OAuthCheck) error {
 	}
 	if in.AllowedOAuthFlowsUserPoolClient {
 		if len(in.AllowedOAuthFlows) == 0 || len(in.AllowedOAuthScopes) == 0 {
-			return cognito.InvalidOAuthFlow("AllowedOAuthFlows and AllowedOAuthScopes are required when AllowedOAuthFlowsUserPoolClient is true.")
+			return cognito.InvalidParameter("AllowedOAuthFlows and AllowedOAuthScopes are required if user pool client is allowed to use OAuth flows.")
 		}
 		if userFlows && len(in.CallbackURLs) == 0 {
-			return cognito.InvalidParameter("CallbackURLs are required for the code and implicit flows.")
+			return cognito.InvalidOAuthFlow("CallbackUrls can not be empty when code flow or implicit flow is selected")
 		}
 	}
 	return nil

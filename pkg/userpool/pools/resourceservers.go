@@ -50,11 +50,11 @@ func (s *Pools) CreateResourceServer(ctx context.Context, in *api.CreateResource
 	}
 	rs := model.ResourceServerType{UserPoolId: in.UserPoolId, Identifier: in.Identifier, Name: in.Name, Scopes: in.Scopes}
 	_, err := s.Repo.UpdatePoolWith(ctx, in.UserPoolId, func(sp *store.Pool) ([]store.Op, error) {
-		items, _, err := s.Repo.Query(ctx, store.ResourceServerKey(in.UserPoolId, ""), "", model.MaxResourceServers+1)
+		n, err := s.countResourceServers(ctx, in.UserPoolId)
 		if err != nil {
 			return nil, err
 		}
-		if len(items) >= model.MaxResourceServers {
+		if n >= model.MaxResourceServers {
 			return nil, cognito.LimitExceeded("The user pool has reached its limit of %d resource servers.", model.MaxResourceServers)
 		}
 		return []store.Op{store.PutOp(store.ResourceServerKey(in.UserPoolId, in.Identifier), store.Item{Version: 1, Data: model.MustJSON(rs)}, store.Cond{Kind: store.CondNotExists})}, nil
@@ -71,6 +71,23 @@ func (s *Pools) CreateResourceServer(ctx context.Context, in *api.CreateResource
 		return nil, msg.Internal(err)
 	}
 	return &api.CreateResourceServerOutput{ResourceServer: &rs}, nil
+}
+
+// countResourceServers counts a pool's resource servers, up to the quota (a backend may answer
+// short pages, so it follows the cursor).
+func (s *Pools) countResourceServers(ctx context.Context, pool string) (int, error) {
+	n, cursor := 0, ""
+	for {
+		items, next, err := s.Repo.Query(ctx, store.ResourceServerKey(pool, ""), cursor, model.MaxResourceServers+1)
+		if err != nil {
+			return 0, err
+		}
+		n += len(items)
+		if next == "" || n >= model.MaxResourceServers {
+			return n, nil
+		}
+		cursor = next
+	}
 }
 
 // DescribeResourceServer returns a resource server.
