@@ -52,6 +52,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runPasskeyTests(t, newTable)
 	runSenderTests(t, newTable)
 	runSampleHookTests(t, newTable)
+	runBrandingTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.
