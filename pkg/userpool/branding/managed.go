@@ -158,7 +158,13 @@ func (b *Branding) UpdateManagedLoginBranding(ctx context.Context, in *api.Updat
 		if err != nil {
 			return nil, msg.Internal(err)
 		}
-		b.dropChunks(ctx, in.UserPoolId, rec.ID, referenced(rec))
+		gone := map[string]bool{}
+		for d := range before {
+			if !referenced(rec)[d] {
+				gone[d] = true
+			}
+		}
+		b.dropChunks(ctx, in.UserPoolId, rec.ID, gone)
 		t, err := b.describe(ctx, in.UserPoolId, rec)
 		if err != nil {
 			return nil, err
@@ -339,15 +345,19 @@ func (b *Branding) putChunks(ctx context.Context, pool, id string, blobs map[str
 	return nil
 }
 
-// dropChunks deletes the style's chunks whose digest keep does not name (all of them with
-// keep nil). Failures are logged: a chunk left behind is unreachable, not wrong.
-func (b *Branding) dropChunks(ctx context.Context, pool, id string, keep map[string]bool) {
-	if keep != nil {
-		// Keep what the style names now too: an update may have landed since ours.
+// dropChunks deletes the style's chunks: with gone nil all of them, else those of the digests
+// in gone that the style as stored now does not name. Only digests an update took away are
+// deleted, never chunks another update has just written for its own record. Failures are
+// logged: a chunk left behind is unreachable, not wrong.
+func (b *Branding) dropChunks(ctx context.Context, pool, id string, gone map[string]bool) {
+	if gone != nil {
 		if cur, _, err := b.style(ctx, pool, id); err == nil {
 			for d := range referenced(cur) {
-				keep[d] = true
+				delete(gone, d)
 			}
+		}
+		if len(gone) == 0 {
+			return
 		}
 	}
 	cursor := ""
@@ -358,7 +368,7 @@ func (b *Branding) dropChunks(ctx context.Context, pool, id string, keep map[str
 			return
 		}
 		for _, it := range items {
-			if len(it.SK) > 64 && keep[it.SK[:64]] {
+			if gone != nil && (len(it.SK) < 64 || !gone[it.SK[:64]]) {
 				continue
 			}
 			if err := b.Repo.Commit(ctx, store.DeleteItemOp(it, store.Cond{})); err != nil {
