@@ -163,6 +163,14 @@ func (a *App) Endpoints() map[string]cognito.Endpoint {
 		"AdminDisableUser":                 cognito.Bind(s.AdminDisableUser),
 		"AdminEnableUser":                  cognito.Bind(s.AdminEnableUser),
 		"AdminResetUserPassword":           cognito.Bind(s.AdminResetUserPassword),
+		// the look of the hosted pages
+		"SetUICustomization":                   cognito.Bind(s.SetUICustomization),
+		"GetUICustomization":                   cognito.Bind(s.GetUICustomization),
+		"CreateManagedLoginBranding":           cognito.Bind(s.CreateManagedLoginBranding),
+		"DescribeManagedLoginBranding":         cognito.Bind(s.DescribeManagedLoginBranding),
+		"DescribeManagedLoginBrandingByClient": cognito.Bind(s.DescribeManagedLoginBrandingByClient),
+		"UpdateManagedLoginBranding":           cognito.Bind(s.UpdateManagedLoginBranding),
+		"DeleteManagedLoginBranding":           cognito.Bind(s.DeleteManagedLoginBranding),
 	}
 }
 

@@ -32,8 +32,8 @@ func LimitInFlight(n int, h http.Handler) http.Handler {
 	}
 	slots := make(chan struct{}, n)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// One byte past the API's own limit, so that the API still sees an oversized body as such.
-		body, err := io.ReadAll(io.LimitReader(r.Body, cognito.DefaultMaxBodyBytes+1))
+		// One byte past the API's largest limit, so that the API still sees an oversized body as such.
+		body, err := io.ReadAll(io.LimitReader(r.Body, cognito.MaxAnyBodyBytes+1))
 		if err != nil {
 			return // the client went away mid-request
 		}

@@ -48,10 +48,10 @@ func TestLimitInFlight(t *testing.T) {
 	if m := most.Load(); m != 2 {
 		t.Fatalf("at most %d requests worked at once, want 2", m)
 	}
-	big := strings.Repeat("x", cognito.DefaultMaxBodyBytes+10)
+	big := strings.Repeat("x", cognito.MaxAnyBodyBytes+10)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", strings.NewReader(big)))
-	if got := rec.Body.Len(); got != cognito.DefaultMaxBodyBytes+1 {
-		t.Fatalf("an oversized body reached the handler as %d bytes, want %d", got, cognito.DefaultMaxBodyBytes+1)
+	if got := rec.Body.Len(); got != cognito.MaxAnyBodyBytes+1 {
+		t.Fatalf("an oversized body reached the handler as %d bytes, want %d", got, cognito.MaxAnyBodyBytes+1)
 	}
 }

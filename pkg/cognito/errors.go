@@ -101,6 +101,7 @@ var (
 	InvalidPassword, ErrInvalidPassword                               = shape("InvalidPasswordException")
 	InvalidUserPoolConfiguration, ErrInvalidUserPoolConfiguration     = shape("InvalidUserPoolConfigurationException")
 	LimitExceeded, ErrLimitExceeded                                   = shape("LimitExceededException")
+	ManagedLoginBrandingExists, ErrManagedLoginBrandingExists         = shape("ManagedLoginBrandingExistsException")
 	MFAMethodNotFound, ErrMFAMethodNotFound                           = shape("MFAMethodNotFoundException")
 	NotAuthorized, ErrNotAuthorized                                   = shape("NotAuthorizedException")
 	PasswordHistoryPolicyViolation, ErrPasswordHistoryPolicyViolation = shape("PasswordHistoryPolicyViolationException")

@@ -23,9 +23,21 @@ type AdminAuthenticator interface {
 	Authenticate(r *http.Request, body []byte) error
 }
 
-// DefaultMaxBodyBytes is far above any real Cognito request (the largest inputs, UpdateUserPool and
-// CreateManagedLoginBranding, stay well under it) and small enough to bound memory per request.
+// DefaultMaxBodyBytes is far above any real Cognito request but those of largeBodies (the largest
+// other inputs, UpdateUserPool and SetUICustomization, stay under it) and small enough to bound
+// memory per request.
 const DefaultMaxBodyBytes = 256 << 10
+
+// MaxAnyBodyBytes is the largest body any operation takes (largeBodies).
+const MaxAnyBodyBytes = 3 << 20
+
+// largeBodies are the operations Cognito lets send more: a managed-login branding style's
+// request may be 2 MB (its image assets, base64-encoded in the JSON body), so the body may be
+// about a third more.
+var largeBodies = map[string]int64{
+	"CreateManagedLoginBranding": MaxAnyBodyBytes,
+	"UpdateManagedLoginBranding": MaxAnyBodyBytes,
+}
 
 // ServerOptions configures NewServer.
 type ServerOptions struct {
@@ -212,7 +224,7 @@ func (s *server) serve(ctx context.Context, r *http.Request, w http.ResponseWrit
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return op, nil, err
 	}
-	body, err := s.readBody(w, r)
+	body, err := s.readBody(w, r, max(s.maxBody, largeBodies[op.Name]))
 	if err != nil {
 		return op, nil, err
 	}
@@ -239,11 +251,11 @@ func guard(fn func() error) (err error) {
 	return fn()
 }
 
-func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > s.maxBody {
+func (s *server) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
 		return nil, RequestEntityTooLarge()
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, RequestEntityTooLarge()

@@ -138,6 +138,31 @@ func DomainKey(domain string) Key { return Key{"D#" + domain, "D"} }
 // (ListResourceServers); the identifier a caller chooses stands alone as the sort key.
 func ResourceServerKey(pool, identifier string) Key { return Key{"P#" + pool + "#R", identifier} }
 
+// UICustomizationKey is a pool's classic hosted-UI customization for one app client, or for
+// every client without its own (client "ALL"); the logo is inside it (at most 100 KB).
+func UICustomizationKey(pool, client string) Key { return Key{"P#" + pool + "#UI", client} }
+
+// BrandingKey is a managed-login branding style: its settings and its assets' descriptions.
+func BrandingKey(pool, branding string) Key { return Key{"P#" + pool + "#MLB", branding} }
+
+// BrandingClientKey is an app client's claim on its one branding style; its Data is the style's id.
+func BrandingClientKey(pool, client string) Key { return Key{"P#" + pool + "#MLBC", client} }
+
+// BrandingAssetKey is one chunk of a branding asset's bytes, named by the bytes' SHA-256: an asset
+// of up to 1,000,000 bytes does not fit one item (400 KB), so it is cut into chunks.
+func BrandingAssetKey(pool, branding, digest string, chunk int) Key {
+	return Key{brandingAssetPK(pool, branding), fmt.Sprintf("%s#%03d", digest, chunk)}
+}
+
+// BrandingAssetPrefix names every chunk of one asset (Repo.Query), or with digest "" every chunk
+// of every asset of the style.
+func BrandingAssetPrefix(pool, branding, digest string) Key {
+	if digest == "" {
+		return Key{brandingAssetPK(pool, branding), ""}
+	}
+	return Key{brandingAssetPK(pool, branding), digest + "#"}
+}
+
 // ChildKey is one of a user's child items. With name "" its SK is the prefix of every child of
 // the kind (Repo.Query).
 func ChildKey(pool, userKey string, kind ChildKind, name string) Key {
@@ -160,7 +185,10 @@ func SigningKeyKey(pool, use string, generation int) Key {
 func SigningKeysKey(pool string) Key { return Key{signingPK(pool), ""} }
 
 func userPK(pool, userKey string) string { return "U#" + pool + "#" + userKey }
-func signingPK(pool string) string       { return "KEYS#" + pool }
+func brandingAssetPK(pool, branding string) string {
+	return "MLB#" + pool + "#" + branding
+}
+func signingPK(pool string) string { return "KEYS#" + pool }
 func signingSK(use, generation string) string {
 	return use + "#" + generation
 }
@@ -190,6 +218,10 @@ func Layouts() []Layout {
 		{MemberKey(pool, "<group>", user), "group membership (ListUsersInGroup)"},
 		{DomainKey("<domain>"), "user-pool domain (prefix or custom) -> its pool and description; unique across the deployment"},
 		{ResourceServerKey(pool, "<identifier>"), "resource server (ListResourceServers)"},
+		{UICustomizationKey(pool, "<client>"), "classic hosted-UI customization of a client or of `ALL` (CSS and logo)"},
+		{BrandingKey(pool, "<branding>"), "managed-login branding style (settings, assets' descriptions)"},
+		{BrandingClientKey(pool, "<client>"), "a client's one branding style -> style id"},
+		{Key{brandingAssetPK(pool, "<branding>"), "<sha256>#<chunk>"}, "one chunk (<= 256 KiB) of a branding asset's bytes, by the bytes' SHA-256"},
 	}
 	for k := ChildKind(1); ; k++ {
 		i, ok := childKinds[k]
@@ -214,6 +246,8 @@ var placeholders = map[string]string{
 	"<client>":     `[^#]+`,
 	"<sub>":        `[^#]+`,
 	"<sha256>":     `[0-9a-f]{64}`,
+	"<branding>":   `[0-9a-f-]+`,
+	"<chunk>":      `[0-9]{3}`,
 	"<use>":        `[a-z]+`,
 	"<generation>": `[0-9]{8,}`,
 }

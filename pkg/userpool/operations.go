@@ -477,3 +477,40 @@ func (s *Service) VerifyAccessToken(ctx context.Context, raw string) (*token.Cla
 	}
 	return a.Claims, nil
 }
+
+// ---- branding ----
+
+// SetUICustomization sets the classic hosted UI's CSS and logo of a client or of ALL.
+func (s *Service) SetUICustomization(ctx context.Context, in *api.SetUICustomizationInput) (*api.SetUICustomizationOutput, error) {
+	return s.branding.SetUICustomization(ctx, in)
+}
+
+// GetUICustomization returns a client's classic hosted-UI customization, or ALL's.
+func (s *Service) GetUICustomization(ctx context.Context, in *api.GetUICustomizationInput) (*api.GetUICustomizationOutput, error) {
+	return s.branding.GetUICustomization(ctx, in)
+}
+
+// CreateManagedLoginBranding creates a client's managed-login branding style.
+func (s *Service) CreateManagedLoginBranding(ctx context.Context, in *api.CreateManagedLoginBrandingInput) (*api.CreateManagedLoginBrandingOutput, error) {
+	return s.branding.CreateManagedLoginBranding(ctx, in)
+}
+
+// DescribeManagedLoginBranding returns a branding style by its id.
+func (s *Service) DescribeManagedLoginBranding(ctx context.Context, in *api.DescribeManagedLoginBrandingInput) (*api.DescribeManagedLoginBrandingOutput, error) {
+	return s.branding.DescribeManagedLoginBranding(ctx, in)
+}
+
+// DescribeManagedLoginBrandingByClient returns a client's branding style.
+func (s *Service) DescribeManagedLoginBrandingByClient(ctx context.Context, in *api.DescribeManagedLoginBrandingByClientInput) (*api.DescribeManagedLoginBrandingByClientOutput, error) {
+	return s.branding.DescribeManagedLoginBrandingByClient(ctx, in)
+}
+
+// UpdateManagedLoginBranding changes a branding style.
+func (s *Service) UpdateManagedLoginBranding(ctx context.Context, in *api.UpdateManagedLoginBrandingInput) (*api.UpdateManagedLoginBrandingOutput, error) {
+	return s.branding.UpdateManagedLoginBranding(ctx, in)
+}
+
+// DeleteManagedLoginBranding deletes a branding style and its assets.
+func (s *Service) DeleteManagedLoginBranding(ctx context.Context, in *api.DeleteManagedLoginBrandingInput) (*api.DeleteManagedLoginBrandingOutput, error) {
+	return s.branding.DeleteManagedLoginBranding(ctx, in)
+}

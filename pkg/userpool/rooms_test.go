@@ -19,6 +19,7 @@ var roomLayers = map[string]int{
 	"model": 1, "ports": 1, // Cognito's data model, pure; the ports every room is given
 	"api": 2, "directory": 2, "triggers": 2, // typed requests; pools, clients and users; trigger calls
 	"codes": 3, "sessions": 3, "limits": 3, "devices": 3, "passwords": 3, "preamble": 3, "mfa": 3, "passkeys": 3,
+	"branding":  3, // the look of the hosted pages (classic UI customization, managed-login styles)
 	"lineage":   4, // tokens after a sign-in (uses devices: a forgotten device ends its lineage)
 	"migration": 4, // users moved in through UserMigration (uses directory, passwords, triggers)
 	"signin":    5, "signup": 5, "recovery": 5, "account": 5, "admin": 5, "groups": 5, "pools": 5,

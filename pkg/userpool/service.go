@@ -17,6 +17,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/account"
 	"github.com/cognatehq/cognate/pkg/userpool/admin"
+	"github.com/cognatehq/cognate/pkg/userpool/branding"
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
@@ -117,6 +118,8 @@ type Service struct {
 	account *account.Accounts
 	// admin carries out the administrator's operations on users (pkg/userpool/admin).
 	admin *admin.Users
+	// branding stores the look of the hosted pages (pkg/userpool/branding).
+	branding *branding.Branding
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -165,6 +168,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.passkeys = passkeys.New(s.Ports)
 	s.account = account.New(s.Ports, account.Rooms{Directory: s.dir, Codes: s.codes, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, MFA: s.mfa, Passkeys: s.passkeys})
+	s.branding = branding.New(s.Ports, s.dir, cfg.IssuerBase)
 	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords, s.triggers)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers, Migrations: s.migrations, MFA: s.mfa, Codes: s.codes, Passkeys: s.passkeys})

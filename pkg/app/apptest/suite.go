@@ -53,6 +53,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runSenderTests(t, newTable)
 	runSampleHookTests(t, newTable)
 	runOAuthConfigTests(t, newTable)
+	runBrandingTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.

@@ -263,3 +263,49 @@ func DomainChanged() error {
 func ResourceServerChanged() error {
 	return cognito.ConcurrentModification("The resource server was changed by another request; try again.")
 }
+
+// ---- branding (classic hosted UI and managed login) ----
+
+func BrandingNotFound() error {
+	return cognito.ResourceNotFound("Managed login branding does not exist.")
+}
+
+func BrandingExists(client string) error {
+	return cognito.ManagedLoginBrandingExists("A managed login branding style already exists for client %s.", client)
+}
+
+func ImageTooLarge(max int) error {
+	return cognito.InvalidParameter("ImageFile is larger than %d bytes.", max)
+}
+
+func ImageNotPNGOrJPEG() error {
+	return cognito.InvalidParameter("ImageFile must be a PNG or JPEG image.")
+}
+
+func CSSTooLarge(max int) error {
+	return cognito.InvalidParameter("CSS is longer than %d characters.", max)
+}
+
+func CSSInvalid(why string) error {
+	return cognito.InvalidParameter("CSS is invalid: %s.", why)
+}
+
+func BrandingValuesConflict() error {
+	return cognito.InvalidParameter("Settings and Assets cannot be given when UseCognitoProvidedValues is true.")
+}
+
+func BrandingSettingsInvalid() error {
+	return cognito.InvalidParameter("Settings must be a JSON object.")
+}
+
+func AssetInvalid(i int, why string) error {
+	return cognito.InvalidParameter("Assets[%d]: %s.", i, why)
+}
+
+func AssetDuplicate(category, mode string) error {
+	return cognito.InvalidParameter("Assets has more than one %s asset for color mode %s.", category, mode)
+}
+
+func AssetsTooLarge(max int) error {
+	return cognito.InvalidParameter("The assets of a branding style may hold at most %d bytes together.", max)
+}
