@@ -25,6 +25,7 @@ type Claims struct {
 	// ClientID is the app client: client_id in access tokens, aud in ID tokens.
 	ClientID string
 	// Username is the internal username: username in access tokens, cognito:username in ID tokens.
+	// Client_credentials access tokens have none.
 	Username  string
 	Scope     string // access only
 	JTI       string // this token's UUID
@@ -67,7 +68,7 @@ func (c Claims) MarshalJSON() ([]byte, error) {
 		w.time("exp", c.ExpiresAt)
 		w.time("iat", c.IssuedAt)
 		w.str("jti", c.JTI)
-		w.str("username", c.Username)
+		w.optStr("username", c.Username) // none in client_credentials tokens
 	case UseID:
 		w.optStr("at_hash", c.AtHash)
 		w.str("sub", c.Subject)

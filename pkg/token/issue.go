@@ -84,6 +84,10 @@ type IssueInput struct {
 	AtHash bool
 	// SkipIDToken issues the access token only (e.g. a refresh without the openid scope).
 	SkipIDToken bool
+	// ClientCredentials issues a client_credentials (machine-to-machine) access token, as
+	// Cognito does: Subject is the client id, no Username, Groups, DeviceKey, OriginJTI or
+	// EventID, no ID token (SkipIDToken is implied).
+	ClientCredentials bool
 }
 
 // Tokens is what Issue produces.
@@ -109,11 +113,15 @@ func (i *Issuer) Issue(ctx context.Context, in IssueInput) (Tokens, error) {
 	if err != nil {
 		return Tokens{}, err
 	}
-	if in.OriginJTI == "" {
-		in.OriginJTI = ids[2]
-	}
-	if in.EventID == "" {
-		in.EventID = ids[3]
+	if in.ClientCredentials {
+		in.SkipIDToken = true
+	} else {
+		if in.OriginJTI == "" {
+			in.OriginJTI = ids[2]
+		}
+		if in.EventID == "" {
+			in.EventID = ids[3]
+		}
 	}
 	access := &Claims{
 		TokenUse:   UseAccess,
@@ -173,7 +181,15 @@ func checkInput(in *IssueInput) (accessTTL, idTTL time.Duration, err error) {
 		!(strings.HasPrefix(in.Issuer, "https://") || strings.HasPrefix(in.Issuer, "http://")) {
 		problems = append(problems, "Issuer must be an http(s) URL ending in /PoolID")
 	}
-	if in.ClientID == "" || in.Subject == "" || in.Username == "" {
+	switch {
+	case in.ClientCredentials:
+		if in.ClientID == "" || in.Subject != in.ClientID {
+			problems = append(problems, "a client_credentials token needs ClientID, and Subject equal to it")
+		}
+		if in.Username != "" || len(in.Groups) > 0 || in.DeviceKey != "" || in.OriginJTI != "" || in.EventID != "" || in.Nonce != "" || in.AtHash || len(in.IDClaims) > 0 {
+			problems = append(problems, "a client_credentials token has no user: no Username, Groups, DeviceKey, OriginJTI, EventID, Nonce, AtHash or IDClaims")
+		}
+	case in.ClientID == "" || in.Subject == "" || in.Username == "":
 		problems = append(problems, "ClientID, Subject and Username are required")
 	}
 	if in.AuthTime.IsZero() {

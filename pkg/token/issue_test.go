@@ -298,3 +298,33 @@ func TestConcurrentIssue(t *testing.T) {
 		t.Fatalf("%d distinct jtis for 80 tokens", len(jtis))
 	}
 }
+
+// A client_credentials token (protocol §6.3): sub is the client, version 2, access token only,
+// and none of the user's claims; user fields in the input are refused.
+func TestIssueClientCredentials(t *testing.T) {
+	e := newTestEnv(t, "m2m")
+	cc := IssueInput{Issuer: issuerA, PoolID: poolA, ClientID: clientID, Subject: clientID, Scope: "https://api/read",
+		AuthTime: t0, AccessVersion: 2, ClientCredentials: true, AccessClaims: map[string]any{"tenant": "acme"}}
+	toks := e.issueAt(t, t0, cc)
+	if toks.IDToken != "" || toks.IDClaims != nil {
+		t.Fatal("a client_credentials grant issued an ID token")
+	}
+	got := sortedKeys(payloadMap(t, toks.AccessToken))
+	want := []string{"auth_time", "client_id", "exp", "iat", "iss", "jti", "scope", "sub", "tenant", "token_use", "version"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("claims %v, want %v", got, want)
+	}
+	for name, mutate := range map[string]func(*IssueInput){
+		"username":       func(in *IssueInput) { in.Username = "alice" },
+		"groups":         func(in *IssueInput) { in.Groups = []string{"admins"} },
+		"sub not client": func(in *IssueInput) { in.Subject = subject },
+		"origin_jti":     func(in *IssueInput) { in.OriginJTI = "x" },
+		"id claims":      func(in *IssueInput) { in.IDClaims = map[string]any{"email": "a@b.c"} },
+	} {
+		in := cc
+		mutate(&in)
+		if _, err := e.iss.Issue(context.Background(), in); err == nil {
+			t.Errorf("%s: issued", name)
+		}
+	}
+}
