@@ -114,6 +114,11 @@ func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(ev
 	if !ok {
 		return nil, nil
 	}
+	if _, sent := spec.Version(fn.LambdaVersion); !sent {
+		// A source the configured version does not carry (TokenGeneration_ClientCredentials to
+		// a V1_0 or V2_0 function): Cognito does not invoke the function.
+		return nil, nil
+	}
 	clientID := c.ClientID
 	if clientID == "" {
 		clientID = NoClient
