@@ -16,6 +16,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/edge"
 	"github.com/cognatehq/cognate/pkg/envelope"
 	"github.com/cognatehq/cognate/pkg/mail"
+	"github.com/cognatehq/cognate/pkg/oauth"
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/token"
@@ -201,13 +202,19 @@ func edgeClientIP(r *http.Request) string {
 	return host
 }
 
-// OAuthHandler is the oauth function: the per-pool well-known documents, and `POST /`, where
-// the edge leaves requests whose X-Amz-Target names no operation (UnknownOperationException).
+// OAuthHandler is the oauth function: the per-pool well-known documents, the token endpoint
+// (`POST /oauth2/token`), and `POST /`, where the edge leaves requests whose X-Amz-Target names
+// no operation (UnknownOperationException).
 func (a *App) OAuthHandler() http.Handler {
 	wk := a.WellKnownHandler()
+	tok := a.TokenHandler()
 	api := cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: []cognito.Family{cognito.FamilyOAuth},
 		Admin: a.admin, AdminOrigins: a.adminOrigins, Logger: a.log})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == oauth.TokenPath {
+			tok.ServeHTTP(w, r)
+			return
+		}
 		if strings.Contains(r.URL.Path, "/.well-known/") {
 			wk.ServeHTTP(w, r)
 			return
@@ -215,6 +222,10 @@ func (a *App) OAuthHandler() http.Handler {
 		api.ServeHTTP(w, r)
 	})
 }
+
+// TokenHandler is the OAuth 2.0 token endpoint, `/oauth2/token` (pkg/oauth): the client id
+// names the client and so the pool, so one endpoint serves every pool.
+func (a *App) TokenHandler() http.Handler { return oauth.TokenHandler(a.Service, a.log) }
 
 // WellKnownHandler serves `/{poolId}/.well-known/jwks.json` and
 // `/{poolId}/.well-known/openid-configuration`.
@@ -258,7 +269,8 @@ func (a *App) WellKnownHandler() http.Handler {
 }
 
 // LocalHandler is everything `cognate serve` answers on one listener: the Cognito API on `/`,
-// the per-pool well-known documents, and any extra routes (the outbox).
+// the per-pool well-known documents, the token endpoint (`{base}/oauth2/token`: locally the
+// server's base URL stands for every pool's domain), and any extra routes (the outbox).
 func (a *App) LocalHandler(extra map[string]http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	for pattern, h := range extra {
@@ -266,6 +278,7 @@ func (a *App) LocalHandler(extra map[string]http.Handler) http.Handler {
 	}
 	wk := a.WellKnownHandler()
 	api := a.CognitoHandler()
+	mux.Handle(oauth.TokenPath, a.TokenHandler())
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.Path, "/.well-known/") {
 			wk.ServeHTTP(w, r)

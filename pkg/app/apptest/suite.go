@@ -54,6 +54,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runSampleHookTests(t, newTable)
 	runOAuthConfigTests(t, newTable)
 	runBrandingTests(t, newTable)
+	runClientCredentialsTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.
