@@ -195,7 +195,7 @@ func checkInput(in *IssueInput) (accessTTL, idTTL time.Duration, err error) {
 	if in.AuthTime.IsZero() {
 		problems = append(problems, "AuthTime is required (the original sign-in time)")
 	}
-	if in.Scope == "" {
+	if in.Scope == "" && !in.ClientCredentials { // a machine never gets the user's API scope
 		in.Scope = DefaultScope
 	}
 	ttl := func(name string, d time.Duration) time.Duration {

@@ -314,6 +314,11 @@ func TestIssueClientCredentials(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("claims %v, want %v", got, want)
 	}
+	noScope := cc
+	noScope.Scope = ""
+	if sc := e.issueAt(t, t0, noScope).AccessClaims.Scope; sc != "" {
+		t.Fatalf("a client_credentials token without scopes got scope %q", sc)
+	}
 	for name, mutate := range map[string]func(*IssueInput){
 		"username":       func(in *IssueInput) { in.Username = "alice" },
 		"groups":         func(in *IssueInput) { in.Groups = []string{"admins"} },
