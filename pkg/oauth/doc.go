@@ -1,7 +1,7 @@
 // Package oauth is the room for Cognito's OAuth 2.0 / OpenID Connect endpoints and its hosted
 // pages: GET /oauth2/authorize, POST /oauth2/token, GET|POST /oauth2/userInfo, POST
 // /oauth2/revoke, GET /login and GET /logout (cognito-protocol.md §8). Issue 14 fills the
-// endpoints; none is served yet.
+// endpoints; today POST /oauth2/token serves the client_credentials grant (token.go).
 //
 // It owns the OAuth side of the wire: form and query parsing, client authentication at the
 // token and revocation endpoints, redirect_uri matching, and the one renderer of OAuth errors
