@@ -94,7 +94,7 @@ func testPasskeys(t *testing.T, e *Env) {
 	users := map[string]*passkeyUser{}
 	for _, name := range []string{"kim", "lee"} {
 		tokens := f.confirmedUser(t, name, name+"@example.com")
-		users[name] = &passkeyUser{name: name, access: tokens.AccessToken, cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)}
+		users[name] = &passkeyUser{name: name, access: tokens.AccessToken, cred: newPasskeyCredential()}
 	}
 	kim, lee := users["kim"], users["lee"]
 
@@ -364,7 +364,7 @@ func testPasskeyMFA(t *testing.T, e *Env) {
 		WebAuthnConfiguration:         &types.WebAuthnConfigurationType{RelyingPartyId: aws.String(passkeyRP), UserVerification: types.UserVerificationTypeRequired}}))(t)
 	rp := virtualwebauthn.RelyingParty{ID: passkeyRP, Name: "test-pool", Origin: "https://" + passkeyRP}
 	tokens := f.confirmedUser(t, "max", "max@example.com")
-	u := &passkeyUser{name: "max", access: tokens.AccessToken, cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)}
+	u := &passkeyUser{name: "max", access: tokens.AccessToken, cred: newPasskeyCredential()}
 	gu := must(e.Client.GetUser(ctx, &cip.GetUserInput{AccessToken: u.access}))(t)
 	sub := attrValue(gu.UserAttributes, "sub")
 	_, opts := startRegistration(t, e, u.access)
@@ -422,5 +422,18 @@ func testPasskeyMFA(t *testing.T, e *Env) {
 			FactorConfiguration: types.WebAuthnFactorConfigurationTypeMultiFactorWithUserVerification}}))(t)
 	if r := signIn(t); r.AuthenticationResult == nil {
 		t.Fatalf("a passkey under MULTI_FACTOR_WITH_USER_VERIFICATION: %+v", r)
+	}
+}
+
+// newPasskeyCredential is a software credential whose EC2 public key carries both coordinates at
+// their full 32 bytes. virtualwebauthn writes them with big.Int.Bytes, so about one key in 120
+// has a short coordinate, which go-webauthn rightly refuses ("EC2 key x or y coordinate has
+// invalid length"): a test drawing such a key would fail at random.
+func newPasskeyCredential() virtualwebauthn.Credential {
+	const fullLength = 77 // the COSE key's CBOR with 32-byte x and y
+	for {
+		if c := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2); len(c.Key.AttestationData()) == fullLength {
+			return c
+		}
 	}
 }
