@@ -90,7 +90,7 @@ func (s *SignIn) sendCodeChallenge(ctx context.Context, st *signInStep, challeng
 		return nil, msg.Internal(err)
 	}
 	details := d.Details()
-	out, err := s.mfaChallengeWith(ctx, st, challenge, map[string]string{
+	out, err := s.mfaChallenge(ctx, st, challenge, map[string]string{
 		"CODE_DELIVERY_DELIVERY_MEDIUM": details.DeliveryMedium, "CODE_DELIVERY_DESTINATION": details.Destination,
 	}, data, s.codes.Op(st.pool, u, codes.PurposeMFA, d.Attr, d.Value, code, codes.MFATTL))
 	if err != nil {
@@ -139,18 +139,11 @@ func decideCode(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision,
 	if c.sess.Data[sessFirstFactor] != "" {
 		return decideOTP(ctx, s, c)
 	}
-	st := mfaStep(c)
-	if !st.user.Enabled {
-		return nil, msg.UserDisabled()
-	}
-	u, err := s.limits.ReserveAttempt(ctx, st.pool, st.user, sessions.Unspent(c.consume[0]))
-	if errors.Is(err, store.ErrConditionFailed) {
-		return nil, msg.InvalidSession()
-	}
+	st, err := s.countMFAAttempt(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	st.user = u
+	u := st.user
 	_, spend, err := s.codes.Check(ctx, st.pool, u, codes.PurposeMFA, codeAnswer(c))
 	if err != nil {
 		return nil, msg.OTPMismatch() // wrong, spent, expired or out of tries: one answer
@@ -168,14 +161,9 @@ func decideCode(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision,
 	return &signInDecision{step: st, secondFactor: true}, nil
 }
 
-// mfaChallenge commits the step (its Session spent, the user's changes) with a new Session for
-// challenge and answers it.
-func (s *SignIn) mfaChallenge(ctx context.Context, st *signInStep, challenge string, params map[string]string, data map[string]string) (*api.AuthOutput, error) {
-	return s.mfaChallengeWith(ctx, st, challenge, params, data)
-}
-
-// mfaChallengeWith is mfaChallenge with ops that commit alongside (a code to send).
-func (s *SignIn) mfaChallengeWith(ctx context.Context, st *signInStep, challenge string, params map[string]string, data map[string]string, ops ...store.Op) (*api.AuthOutput, error) {
+// mfaChallenge commits the step (its Session spent, the user's changes, ops such as a code to
+// send) with a new Session for challenge and answers it.
+func (s *SignIn) mfaChallenge(ctx context.Context, st *signInStep, challenge string, params map[string]string, data map[string]string, ops ...store.Op) (*api.AuthOutput, error) {
 	p, c, u := st.pool, st.client, st.user
 	if data == nil {
 		data = map[string]string{}
@@ -192,6 +180,25 @@ func (s *SignIn) mfaChallengeWith(ctx context.Context, st *signInStep, challenge
 		return nil, err
 	}
 	return &api.AuthOutput{ChallengeName: challenge, Session: tok, ChallengeParameters: params}, nil
+}
+
+// countMFAAttempt is the step an MFA code answers, its attempt counted toward the user's lockout
+// before the code is judged (AUTH-04), as a password's is: a locked user is refused unjudged, and
+// a Session already spent is refused uncounted.
+func (s *SignIn) countMFAAttempt(ctx context.Context, c *signInCall) (*signInStep, error) {
+	st := mfaStep(c)
+	if !st.user.Enabled {
+		return nil, msg.UserDisabled()
+	}
+	u, err := s.limits.ReserveAttempt(ctx, st.pool, st.user, sessions.Unspent(c.consume[0]))
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil, msg.InvalidSession()
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.user = u
+	return st, nil
 }
 
 // mfaStep is the step an MFA answer continues: the Session's user and token source.
@@ -212,18 +219,11 @@ func readTOTPAnswer(c *signInCall) error {
 // password is), then checked against the user's token; a right one clears the count and goes on
 // to the device and tokens, recording its step in the same commit.
 func decideTOTP(ctx context.Context, s *SignIn, c *signInCall) (*signInDecision, error) {
-	st := mfaStep(c)
-	if !st.user.Enabled {
-		return nil, msg.UserDisabled()
-	}
-	u, err := s.limits.ReserveAttempt(ctx, st.pool, st.user, sessions.Unspent(c.consume[0]))
-	if errors.Is(err, store.ErrConditionFailed) {
-		return nil, msg.InvalidSession()
-	}
+	st, err := s.countMFAAttempt(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	st.user = u
+	u := st.user
 	code := c.params["SOFTWARE_TOKEN_MFA_CODE"]
 	var record func(cur *model.User) error
 	if mfa.IsRecoveryCode(code) {

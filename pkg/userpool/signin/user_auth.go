@@ -77,11 +77,16 @@ func availableChallenges(p *model.Pool, u *model.User) []string {
 			// stand for MFA (docs/mfa.md).
 			continue
 		}
-		if slices.Contains(allowed, f.name) && f.usable(u) {
+		if configured(allowed, f, u) {
 			out = append(out, f.challenges...)
 		}
 	}
 	return out
+}
+
+// configured tells whether the pool allows factor f and the user can use it.
+func configured(allowed []string, f firstFactor, u *model.User) bool {
+	return slices.Contains(allowed, f.name) && f.usable(u)
 }
 
 // readUserAuth: choice-based sign-in is not in the LITE tier, whoever asks.
@@ -209,8 +214,9 @@ func decideFirstFactor(ctx context.Context, s *SignIn, c *signInCall) (*signInDe
 	return s.startFirstFactor(ctx, c.step(), typed, choice, resp)
 }
 
-// GetUserAuthFactors lists the first factors the caller can sign in with through USER_AUTH (as
-// SELECT_CHALLENGE would offer them, by factor) and their MFA settings.
+// GetUserAuthFactors lists the first factors the pool allows and the caller has what they need
+// for (a password, a verified address, a passkey), and their MFA settings. SELECT_CHALLENGE
+// offers these less what a sign-in rules out (availableChallenges).
 func (s *SignIn) GetUserAuthFactors(ctx context.Context, in *api.GetUserAuthFactorsInput) (*api.GetUserAuthFactorsOutput, error) {
 	a, err := s.lineages.Authenticate(ctx, in.AccessToken)
 	if err != nil {
@@ -219,7 +225,7 @@ func (s *SignIn) GetUserAuthFactors(ctx context.Context, in *api.GetUserAuthFact
 	out := &api.GetUserAuthFactorsOutput{Username: a.User.Username}
 	allowed := a.Pool.AllowedFactors()
 	for _, f := range firstFactors {
-		if slices.Contains(allowed, f.name) && f.usable(a.User) {
+		if configured(allowed, f, a.User) {
 			out.ConfiguredUserAuthFactors = append(out.ConfiguredUserAuthFactors, f.name)
 		}
 	}
