@@ -32,10 +32,12 @@ func (k Key) SK() string { return k.sk }
 type RecordKind uint8
 
 const (
-	RecordSession      RecordKind = iota + 1 // a stored challenge Session
-	RecordUsedSession                        // the marker of a spent sealed Session or SECRET_BLOCK
-	RecordRefreshToken                       // a refresh token's lineage record
-	RecordSecret                             // a sealed server secret
+	RecordSession       RecordKind = iota + 1 // a stored challenge Session
+	RecordUsedSession                         // the marker of a spent sealed Session or SECRET_BLOCK
+	RecordRefreshToken                        // a refresh token's lineage record
+	RecordSecret                              // a sealed server secret
+	RecordAuthCode                            // an OAuth authorization code
+	RecordHostedSession                       // a hosted-UI sign-in session (its cookie)
 )
 
 // ChildKind is the kind of a per-user child item: it lives in the user's partition under SK
@@ -55,10 +57,12 @@ type kindInfo struct {
 }
 
 var recordKinds = map[RecordKind]kindInfo{
-	RecordSession:      {"session", "<sha256>", "challenge Session; the hash of its token (expires)"},
-	RecordUsedSession:  {"used-session", "<id>", "a spent sealed Session (`<sha256>` of the token) or SECRET_BLOCK (`sb-<sha256>`); expires with it"},
-	RecordRefreshToken: {"rt", "<sha256>", "refresh token record; the hash of the token (expires)"},
-	RecordSecret:       {"secret", "<name>", "server secrets, sealed"},
+	RecordSession:       {"session", "<sha256>", "challenge Session; the hash of its token (expires)"},
+	RecordUsedSession:   {"used-session", "<id>", "a spent sealed Session (`<sha256>` of the token) or SECRET_BLOCK (`sb-<sha256>`); expires with it"},
+	RecordRefreshToken:  {"rt", "<sha256>", "refresh token record; the hash of the token (expires)"},
+	RecordSecret:        {"secret", "<name>", "server secrets, sealed"},
+	RecordAuthCode:      {"code", "<sha256>", "OAuth authorization code: the hash of the code; its grant, then the lineage it issued (expires)"},
+	RecordHostedSession: {"hosted", "<sha256>", "hosted-UI session: the hash of its cookie; the pool and user signed in (expires)"},
 }
 
 var childKinds = map[ChildKind]kindInfo{

@@ -59,7 +59,7 @@ func TestKeysPinned(t *testing.T) {
 }
 
 func TestKindNames(t *testing.T) {
-	for k, want := range map[RecordKind]string{RecordSession: "session", RecordUsedSession: "used-session", RecordRefreshToken: "rt", RecordSecret: "secret"} {
+	for k, want := range map[RecordKind]string{RecordSession: "session", RecordUsedSession: "used-session", RecordRefreshToken: "rt", RecordSecret: "secret", RecordAuthCode: "code", RecordHostedSession: "hosted"} {
 		if k.String() != want {
 			t.Errorf("%d: %q, want %q", k, k, want)
 		}
@@ -69,7 +69,7 @@ func TestKindNames(t *testing.T) {
 			t.Errorf("%d: %q, want %q", k, k, want)
 		}
 	}
-	if len(recordKinds) != 4 || len(childKinds) != 3 {
+	if len(recordKinds) != 6 || len(childKinds) != 3 {
 		t.Errorf("a kind was added: pin its name above")
 	}
 	for _, f := range []func(){func() { RecordKey(0, "x") }, func() { ChildKey("p", "u", 9, "x") }} {

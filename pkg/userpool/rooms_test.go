@@ -23,6 +23,7 @@ var roomLayers = map[string]int{
 	"lineage":   4, // tokens after a sign-in (uses devices: a forgotten device ends its lineage)
 	"migration": 4, // users moved in through UserMigration (uses directory, passwords, triggers)
 	"signin":    5, "signup": 5, "recovery": 5, "account": 5, "admin": 5, "groups": 5, "pools": 5,
+	"grants": 5, // OAuth grants: authorization codes, hosted sessions, client credentials (uses lineage)
 }
 
 // Imports no room of the service may have: backends and AWS SDKs are wired in pkg/app and

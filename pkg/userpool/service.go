@@ -21,6 +21,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/codes"
 	"github.com/cognatehq/cognate/pkg/userpool/devices"
 	"github.com/cognatehq/cognate/pkg/userpool/directory"
+	"github.com/cognatehq/cognate/pkg/userpool/grants"
 	"github.com/cognatehq/cognate/pkg/userpool/groups"
 	"github.com/cognatehq/cognate/pkg/userpool/limits"
 	"github.com/cognatehq/cognate/pkg/userpool/lineage"
@@ -120,6 +121,8 @@ type Service struct {
 	admin *admin.Users
 	// branding stores the look of the hosted pages (pkg/userpool/branding).
 	branding *branding.Branding
+	// grants gives the OAuth grants: authorization codes, hosted sessions, client credentials.
+	grants *grants.Grants
 }
 
 // New builds the service and loads (or creates, once) its sealed MAC key.
@@ -169,6 +172,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	s.account = account.New(s.Ports, account.Rooms{Directory: s.dir, Codes: s.codes, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, MFA: s.mfa, Passkeys: s.passkeys})
 	s.branding = branding.New(s.Ports, s.dir, cfg.IssuerBase)
+	s.grants = grants.New(s.Ports, s.dir, s.lineages)
 	s.admin = admin.New(s.Ports, s.dir, s.codes, s.lineages, s.passwords, s.triggers)
 	s.signin = signin.New(s.Ports, signin.Rooms{Directory: s.dir, Sessions: s.sessions, Limits: s.limits,
 		Devices: s.devices, Lineages: s.lineages, Passwords: s.passwords, Triggers: s.triggers, Migrations: s.migrations, MFA: s.mfa, Codes: s.codes, Passkeys: s.passkeys})

@@ -49,6 +49,12 @@ func peekIssuer(raw string) string {
 // pool's key, iss, token_use, exp, scope, then revocation and the user's state (JWT-02..04,
 // SES-01).
 func (ls *Lineages) Authenticate(ctx context.Context, raw string) (*Caller, error) {
+	return ls.AuthenticateFor(ctx, raw, adminScope)
+}
+
+// AuthenticateFor is Authenticate for an access token that must carry scope (userInfo's
+// openid) instead of the user API's.
+func (ls *Lineages) AuthenticateFor(ctx context.Context, raw, scope string) (*Caller, error) {
 	invalid := cognito.NotAuthorized("Invalid Access Token")
 	iss, known := ls.tokens.KnownIssuer(raw) // a token verified before: no need to parse it again
 	if !known {
@@ -75,8 +81,8 @@ func (ls *Lineages) Authenticate(ctx context.Context, raw string) (*Caller, erro
 	case err != nil:
 		return nil, msg.Internal(err)
 	}
-	if !slices.Contains(strings.Fields(claims.Scope), adminScope) {
-		return nil, cognito.NotAuthorized("Access Token does not have required scopes")
+	if !slices.Contains(strings.Fields(claims.Scope), scope) {
+		return nil, msg.MissingScope()
 	}
 	su, err := ls.Repo.GetUser(ctx, p.Id, model.UserKey(p, claims.Username))
 	if errors.Is(err, store.ErrNotFound) {

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -63,6 +64,10 @@ type Record struct {
 	AuthTime  time.Time `json:"a"`
 	Expires   time.Time `json:"e"`
 	DeviceKey string    `json:"d,omitempty"`
+	// Scopes are the scopes an OAuth grant gave the lineage (authorization code): every refresh
+	// mints exactly these, never more (OA-09). None: an API sign-in's lineage, whose access
+	// tokens carry aws.cognito.signin.user.admin.
+	Scopes []string `json:"sc,omitempty"`
 }
 
 // OwnedBy tells whether the record was issued to u, not to an earlier user of the same name who
@@ -111,6 +116,13 @@ type Lineage struct {
 	OriginJTI string
 	AuthTime  time.Time
 	DeviceKey string
+	// Scopes, when set, are an OAuth grant's scopes (Record.Scopes): the access token carries
+	// them, and there is an ID token only with openid, as Cognito's OAuth endpoints answer.
+	Scopes []string
+	// Hosted marks tokens for the OAuth endpoints: the ID token gets at_hash, and Nonce when the
+	// authorization request had one.
+	Hosted bool
+	Nonce  string
 }
 
 // Mint signs the ID and access tokens for a user. It writes nothing, so a signer failure
@@ -130,6 +142,9 @@ func (ls *Lineages) Mint(ctx context.Context, p *model.Pool, c *model.Client, u 
 		return token.Tokens{}, err
 	}
 	d := newDraft(groups, idClaims(u, model.ClientReadable(c)))
+	if l.Scopes != nil {
+		d.scopes = slices.Clone(l.Scopes)
+	}
 	if err := ls.preTokenGeneration(ctx, p, c, u, src, meta, d); err != nil {
 		return token.Tokens{}, err
 	}
@@ -138,6 +153,7 @@ func (ls *Lineages) Mint(ctx context.Context, p *model.Pool, c *model.Client, u 
 		Scope: d.scope(), AuthTime: l.AuthTime, OriginJTI: l.OriginJTI, EventID: eventID,
 		AccessTTL: c.AccessTTL(), IDTTL: c.IDTTL(), DeviceKey: l.DeviceKey,
 		Groups: d.groups, IDClaims: d.idClaims, AccessClaims: d.accessClaims,
+		SkipIDToken: l.Scopes != nil && !slices.Contains(l.Scopes, "openid"), Nonce: l.Nonce, AtHash: l.Hosted,
 	})
 	if err != nil {
 		return token.Tokens{}, msg.Internal(err)
@@ -256,7 +272,7 @@ func (ls *Lineages) Refresh(ctx context.Context, p *model.Pool, c *model.Client,
 			return nil, msg.RefreshTokenRevoked()
 		}
 	}
-	t, err := ls.Mint(ctx, p, c, u, Lineage{OriginJTI: rec.OriginJTI, AuthTime: rec.AuthTime, DeviceKey: rec.DeviceKey},
+	t, err := ls.Mint(ctx, p, c, u, Lineage{OriginJTI: rec.OriginJTI, AuthTime: rec.AuthTime, DeviceKey: rec.DeviceKey, Scopes: rec.Scopes, Hosted: rec.Scopes != nil},
 		trigger.TokenGenerationRefreshTokens, meta)
 	if err != nil {
 		return nil, err

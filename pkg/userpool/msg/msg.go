@@ -139,6 +139,10 @@ func Incorrect() error { return cognito.NotAuthorized("Incorrect username or pas
 // to answer as an unknown user would.
 func AttemptsExceeded() error { return cognito.NotAuthorized("Password attempts exceeded") }
 
+// MissingScope is the answer for an access token without the scope an operation needs (the
+// user API's aws.cognito.signin.user.admin, userInfo's openid); matched with errors.Is.
+func MissingScope() error { return cognito.NotAuthorized("Access Token does not have required scopes") }
+
 // InvalidSession is the answer for a Session that cannot be used (unknown, expired, spent); the
 // sign-in matches it (errors.Is) to take back an attempt that no verdict reached.
 func InvalidSession() error {

@@ -86,6 +86,9 @@ type signInStep struct {
 	// mfaDone: the first factor stands for MFA too (a passkey with user verification where the
 	// pool's FactorConfiguration says so); the MFA phase is skipped.
 	mfaDone bool
+	// hosted completes the sign-in at the hosted pages (hosted.go): its commit writes what the
+	// completion returns — an authorization code, the hosted session — and no tokens.
+	hosted Completion
 }
 
 // userName is the userName the step's trigger events carry: the user's, or what was typed for
@@ -319,7 +322,8 @@ func (s *SignIn) deviceAndTokens(ctx context.Context, st *signInStep) (*api.Auth
 		return s.deviceSRPChallenge(ctx, st, dev)
 	}
 	var meta *model.NewDeviceMetadataType
-	if st.pool.DeviceTracking() {
+	// The hosted pages remember no device (yet): a browser sign-in makes none.
+	if st.pool.DeviceTracking() && st.hosted == nil {
 		if meta, err = s.devices.NewMetadata(st.pool, st.user); err != nil {
 			return nil, err
 		}

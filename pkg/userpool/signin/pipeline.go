@@ -114,6 +114,8 @@ type signInCall struct {
 	validation map[string]string
 	pool       *model.Pool
 	client     *model.Client
+	// hosted, set for the hosted pages, completes the sign-in with a grant instead of tokens.
+	hosted Completion
 
 	// Set by the phases.
 	username string            // USERNAME
@@ -132,7 +134,7 @@ type signInCall struct {
 // step is the signInStep the call's decision starts from.
 func (c *signInCall) step() *signInStep {
 	return &signInStep{pool: c.pool, client: c.client, user: c.user, typed: c.username, device: c.params["DEVICE_KEY"], consume: c.consume,
-		reserved: c.reserved, meta: c.meta, validation: c.validation}
+		reserved: c.reserved, meta: c.meta, validation: c.validation, hosted: c.hosted}
 }
 
 // signInDecision is what a handler decided; carry carries it out. Exactly one of verdict,

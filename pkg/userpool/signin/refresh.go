@@ -24,6 +24,9 @@ func (s *SignIn) signIn(ctx context.Context, st *signInStep, device string, extr
 	}
 	p, c, u := st.pool, st.client, st.user
 	now := s.Now()
+	if st.hosted != nil {
+		return s.completeHosted(ctx, st, extra, now)
+	}
 	refresh, hash := token.NewRefreshToken(s.Rand)
 	expires := now.Add(c.RefreshTTL())
 	k := store.RecordKey(store.RecordRefreshToken, hex.EncodeToString(hash))

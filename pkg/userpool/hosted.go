@@ -1,0 +1,179 @@
+package userpool
+
+import (
+	"context"
+	"slices"
+
+	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/userpool/api"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
+)
+
+// The hosted pages' calls of the user API. The pages act for an authorization's client: they
+// hold no client secret and ask none of the user, so SECRET_HASH is made here from the client's
+// own; each input is checked as the API's edge checks it (cognito.Validate), and the answers
+// are the API's, errors included, for the page to show.
+
+// secretHash is the SECRET_HASH of username for the authorization's client ("" without a secret).
+func (a *Authorization) secretHash(username string) string {
+	if a == nil {
+		return ""
+	}
+	c := a.a.Client
+	if c.Secret == "" {
+		return ""
+	}
+	return model.SecretHash(c.Secret, username, c.ID)
+}
+
+func validated[T any](in *T) (*T, error) {
+	if err := cognito.Validate(in); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// SignUpForm is what the sign-up page asks for: what the username is (username, email,
+// phone_number, or email_or_phone_number when the pool signs in with either), the pool's
+// required attributes beside it, and the addresses the pool verifies by code (Optional: asked,
+// not required, as the confirmation code needs somewhere to go).
+type SignUpForm struct {
+	UsernameIs string
+	Required   []string
+	Optional   []string
+}
+
+// HostedSignUpForm describes the pool's sign-up form.
+func (s *Service) HostedSignUpForm(a *Authorization) SignUpForm {
+	p := a.a.Pool
+	f := SignUpForm{UsernameIs: "username"}
+	email, phone := slices.Contains(p.UsernameAttributes, "email"), slices.Contains(p.UsernameAttributes, "phone_number")
+	switch {
+	case email && phone:
+		f.UsernameIs = "email_or_phone_number"
+	case email:
+		f.UsernameIs = "email"
+	case phone:
+		f.UsernameIs = "phone_number"
+	}
+	for _, at := range p.SchemaAttributes {
+		if at.Required != nil && *at.Required && at.Name != nil && *at.Name != "sub" && *at.Name != f.UsernameIs {
+			f.Required = append(f.Required, *at.Name)
+		}
+	}
+	for _, n := range p.AutoVerifiedAttributes {
+		if n != f.UsernameIs && !slices.Contains(f.Required, n) && !(f.UsernameIs == "email_or_phone_number") {
+			f.Optional = append(f.Optional, n)
+		}
+	}
+	return f
+}
+
+// HostedSignUp signs a user up for the authorization's client (SignUp): whether the user is
+// confirmed already (a PreSignUp trigger's autoConfirmUser) and where the code went.
+func (s *Service) HostedSignUp(ctx context.Context, a *Authorization, username, password string, attrs map[string]string) (confirmed bool, destination string, err error) {
+	in := &api.SignUpInput{ClientId: a.a.Client.ID, SecretHash: a.secretHash(username), Username: username, Password: &password}
+	for _, n := range sortedKeys(attrs) {
+		in.UserAttributes = append(in.UserAttributes, model.AttributeType{Name: n, Value: ptr(attrs[n])})
+	}
+	if _, err := validated(in); err != nil {
+		return false, "", err
+	}
+	out, err := s.SignUp(ctx, in)
+	if err != nil {
+		return false, "", err
+	}
+	return out.UserConfirmed, destinationOf(out.CodeDeliveryDetails), nil
+}
+
+func destinationOf(d *model.CodeDeliveryDetailsType) string {
+	if d == nil {
+		return ""
+	}
+	return d.Destination
+}
+
+// HostedConfirmSignUp confirms a sign-up with its code (ConfirmSignUp).
+func (s *Service) HostedConfirmSignUp(ctx context.Context, a *Authorization, username, code string) error {
+	in, err := validated(&api.ConfirmSignUpInput{ClientId: a.a.Client.ID, SecretHash: a.secretHash(username), Username: username, ConfirmationCode: code})
+	if err != nil {
+		return err
+	}
+	_, err = s.ConfirmSignUp(ctx, in)
+	return err
+}
+
+// HostedResendCode sends the sign-up code again (ResendConfirmationCode).
+func (s *Service) HostedResendCode(ctx context.Context, a *Authorization, username string) (string, error) {
+	in, err := validated(&api.ResendConfirmationCodeInput{ClientId: a.a.Client.ID, SecretHash: a.secretHash(username), Username: username})
+	if err != nil {
+		return "", err
+	}
+	out, err := s.ResendConfirmationCode(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	return destinationOf(out.CodeDeliveryDetails), nil
+}
+
+// HostedForgotPassword sends a password-reset code (ForgotPassword).
+func (s *Service) HostedForgotPassword(ctx context.Context, a *Authorization, username string) (string, error) {
+	in, err := validated(&api.ForgotPasswordInput{ClientId: a.a.Client.ID, SecretHash: a.secretHash(username), Username: username})
+	if err != nil {
+		return "", err
+	}
+	out, err := s.ForgotPassword(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	return destinationOf(out.CodeDeliveryDetails), nil
+}
+
+// HostedConfirmForgotPassword sets a new password with the reset code (ConfirmForgotPassword).
+func (s *Service) HostedConfirmForgotPassword(ctx context.Context, a *Authorization, username, code, password string) error {
+	in, err := validated(&api.ConfirmForgotPasswordInput{ClientId: a.a.Client.ID, SecretHash: a.secretHash(username), Username: username,
+		ConfirmationCode: code, Password: password})
+	if err != nil {
+		return err
+	}
+	_, err = s.ConfirmForgotPassword(ctx, in)
+	return err
+}
+
+// HostedAssociateSoftwareToken starts a TOTP set-up inside an MFA_SETUP challenge: the secret
+// to show and the Session that continues it.
+func (s *Service) HostedAssociateSoftwareToken(ctx context.Context, session string) (secret, next string, err error) {
+	in, err := validated(&api.AssociateSoftwareTokenInput{Session: session})
+	if err != nil {
+		return "", "", err
+	}
+	out, err := s.AssociateSoftwareToken(ctx, in)
+	if err != nil {
+		return "", "", err
+	}
+	return out.SecretCode, out.Session, nil
+}
+
+// HostedVerifySoftwareToken proves the TOTP set-up with a code; the Session answers MFA_SETUP.
+func (s *Service) HostedVerifySoftwareToken(ctx context.Context, session, code string) (string, error) {
+	in, err := validated(&api.VerifySoftwareTokenInput{Session: session, UserCode: code})
+	if err != nil {
+		return "", err
+	}
+	out, err := s.VerifySoftwareToken(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	return out.Session, nil
+}
+
+func ptr(s string) *string { return &s }
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
