@@ -207,12 +207,12 @@ func edgeClientIP(r *http.Request) string {
 // no operation (UnknownOperationException).
 func (a *App) OAuthHandler() http.Handler {
 	wk := a.WellKnownHandler()
-	tok := a.TokenHandler()
+	ep := a.OAuthEndpoints()
 	api := cognito.NewServer(cognito.ServerOptions{Endpoints: a.Endpoints(), Families: []cognito.Family{cognito.FamilyOAuth},
 		Admin: a.admin, AdminOrigins: a.adminOrigins, Logger: a.log})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == oauth.TokenPath {
-			tok.ServeHTTP(w, r)
+		if oauth.IsEndpointPath(r.URL.Path) {
+			ep.ServeHTTP(w, r)
 			return
 		}
 		if strings.Contains(r.URL.Path, "/.well-known/") {
@@ -223,9 +223,11 @@ func (a *App) OAuthHandler() http.Handler {
 	})
 }
 
-// TokenHandler is the OAuth 2.0 token endpoint, `/oauth2/token` (pkg/oauth): the client id
-// names the client and so the pool, so one endpoint serves every pool.
-func (a *App) TokenHandler() http.Handler { return oauth.TokenHandler(a.Service, a.log) }
+// OAuthEndpoints are the OAuth 2.0 / OIDC endpoints and the hosted pages (pkg/oauth): the
+// token, userInfo and revocation endpoints, /oauth2/authorize, /login, /logout and the pages
+// between them. A request's client id names the client and so the pool, so one set serves
+// every pool.
+func (a *App) OAuthEndpoints() http.Handler { return oauth.Endpoints(a.Service, a.log) }
 
 // WellKnownHandler serves `/{poolId}/.well-known/jwks.json` and
 // `/{poolId}/.well-known/openid-configuration`.
@@ -278,8 +280,12 @@ func (a *App) LocalHandler(extra map[string]http.Handler) http.Handler {
 	}
 	wk := a.WellKnownHandler()
 	api := a.CognitoHandler()
-	mux.Handle(oauth.TokenPath, a.TokenHandler())
+	ep := a.OAuthEndpoints()
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if oauth.IsEndpointPath(r.URL.Path) {
+			ep.ServeHTTP(w, r)
+			return
+		}
 		if strings.Contains(r.URL.Path, "/.well-known/") {
 			wk.ServeHTTP(w, r)
 			return

@@ -114,6 +114,8 @@ var (
 	TemporarilyUnavailable, ErrTemporarilyUnavailable   = code("temporarily_unavailable", http.StatusServiceUnavailable, Token|Authorize)
 	InvalidToken, ErrInvalidToken                       = code("invalid_token", http.StatusUnauthorized, Bearer)
 	InsufficientScope, ErrInsufficientScope             = code("insufficient_scope", http.StatusForbidden, Bearer)
+	// LoginRequired is OIDC Core §3.1.2.6's answer to prompt=none without a hosted session.
+	LoginRequired, ErrLoginRequired = code("login_required", http.StatusBadRequest, Authorize)
 )
 
 // ErrServerError is the code every unexpected failure becomes.
@@ -133,7 +135,7 @@ func Catalogue() []Kind {
 		ErrInvalidRequest, ErrInvalidClient, ErrInvalidGrant, ErrUnauthorizedClient,
 		ErrUnsupportedGrantType, ErrInvalidScope, ErrUnsupportedTokenType, ErrAccessDenied,
 		ErrUnsupportedResponseType, ErrTemporarilyUnavailable, ErrInvalidToken,
-		ErrInsufficientScope, ErrServerError,
+		ErrInsufficientScope, ErrLoginRequired, ErrServerError,
 	}
 }
 

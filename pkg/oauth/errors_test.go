@@ -57,6 +57,8 @@ func TestCatalogue(t *testing.T) {
 		"temporarily_unavailable":   {503, T | A},
 		"invalid_token":             {401, B},
 		"insufficient_scope":        {403, B},
+		// OIDC Core §3.1.2.6 (prompt=none).
+		"login_required": {400, A},
 	}
 	seen := map[string]bool{}
 	for _, k := range oauth.Catalogue() {

@@ -93,15 +93,17 @@ type Redirect struct {
 }
 
 // MatchRedirect checks requested against the client's registered callback URLs by simple string
-// comparison (RFC 6749 §3.1.2.3; Cognito matches exactly, case and trailing slash included). A
-// URI that is not absolute or carries a fragment (§3.1.2) never matches, even if registered.
+// comparison (RFC 6749 §3.1.2.3; Cognito matches exactly, case and trailing slash included). One
+// difference is allowed, as RFC 8252 §7.3 asks for native apps: the port of an http loopback
+// URI (127.0.0.1, [::1] or localhost), which such an app picks when it starts. A URI that is
+// not absolute or carries a fragment (§3.1.2) never matches, even if registered.
 func MatchRedirect(requested string, registered []string) (Redirect, bool) {
 	if requested == "" {
 		return Redirect{}, false
 	}
 	found := false
 	for _, r := range registered {
-		if r == requested {
+		if r == requested || sameButLoopbackPort(r, requested) {
 			found = true
 			break
 		}
@@ -114,6 +116,41 @@ func MatchRedirect(requested string, registered []string) (Redirect, bool) {
 		return Redirect{}, false
 	}
 	return Redirect{uri: requested}, true
+}
+
+// sameButLoopbackPort tells whether two http loopback URIs differ only in their ports: the
+// text after the authority must be the same byte for byte, and the host too.
+func sameButLoopbackPort(registered, requested string) bool {
+	split := func(s string) (host, port, rest string, ok bool) {
+		after, found := strings.CutPrefix(s, "http://")
+		if !found {
+			return "", "", "", false
+		}
+		end := strings.IndexAny(after, "/?#")
+		if end < 0 {
+			end = len(after)
+		}
+		authority, rest := after[:end], after[end:]
+		if strings.Contains(authority, "@") {
+			return "", "", "", false
+		}
+		host, port = authority, ""
+		if i := strings.LastIndexByte(authority, ':'); i >= 0 && !strings.HasSuffix(authority, "]") {
+			host, port = authority[:i], authority[i+1:]
+			for _, c := range port {
+				if c < '0' || c > '9' {
+					return "", "", "", false
+				}
+			}
+		}
+		if host != "127.0.0.1" && host != "[::1]" && host != "localhost" {
+			return "", "", "", false
+		}
+		return host, port, rest, true
+	}
+	h1, _, r1, ok1 := split(registered)
+	h2, _, r2, ok2 := split(requested)
+	return ok1 && ok2 && h1 == h2 && r1 == r2
 }
 
 // String is the matched URI.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/userpool"
 )
 
@@ -18,10 +19,9 @@ const TokenPath = "/oauth2/token"
 // maxTokenForm bounds the token request's body: a form of a few short parameters.
 const maxTokenForm = 16 << 10
 
-// TokenHandler serves POST /oauth2/token (RFC 6749 §3.2, cognito-protocol.md §8). Today it
-// grants client_credentials only; authorization_code and refresh_token come with the hosted UI
-// and are answered unsupported_grant_type until then. The client id names the client, and so
-// the pool: one endpoint serves every pool of the deployment.
+// TokenHandler serves POST /oauth2/token (RFC 6749 §3.2, cognito-protocol.md §8): the
+// authorization_code (with PKCE), refresh_token and client_credentials grants. The client id
+// names the client, and so the pool: one endpoint serves every pool of the deployment.
 func TokenHandler(svc *userpool.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -42,38 +42,43 @@ func TokenHandler(svc *userpool.Service, log *slog.Logger) http.Handler {
 			WriteTokenError(ctx, w, log, err, basic)
 			return
 		}
+		var out *userpool.OAuthTokens
 		switch form.Get("grant_type") {
 		case "client_credentials":
-		case "":
-			WriteTokenError(ctx, w, log, InvalidRequest("grant_type is required."), basic)
-			return
-		case "authorization_code", "refresh_token":
-			WriteTokenError(ctx, w, log, UnsupportedGrantType("Cognate does not serve this grant yet."), basic)
-			return
-		default:
-			WriteTokenError(ctx, w, log, UnsupportedGrantType(""), basic)
-			return
-		}
-		in := userpool.ClientCredentialsInput{ClientID: id, ClientSecret: secret}
-		if vs, ok := form["scope"]; ok {
-			in.Scope = &vs[0]
-		}
-		out, err := svc.ClientCredentials(ctx, in)
-		if err != nil {
-			var ge *userpool.GrantError
-			if errors.As(err, &ge) {
-				if k, ok := byCode[ge.Code]; ok {
-					err = k.newf("%s", ge.Description)
-				}
+			in := userpool.ClientCredentialsInput{ClientID: id, ClientSecret: secret}
+			if vs, ok := form["scope"]; ok {
+				in.Scope = &vs[0]
 			}
-			WriteTokenError(ctx, w, log, err, basic)
+			out, err = svc.ClientCredentials(ctx, in)
+		case "authorization_code":
+			if form.Get("code") == "" {
+				err = InvalidRequest("code is required.")
+				break
+			}
+			out, err = svc.RedeemCode(ctx, userpool.RedeemCodeInput{ClientID: id, ClientSecret: secret,
+				Code: form.Get("code"), RedirectURI: form.Get("redirect_uri"), Verifier: form.Get("code_verifier")})
+		case "refresh_token":
+			if form.Get("refresh_token") == "" {
+				err = InvalidRequest("refresh_token is required.")
+				break
+			}
+			out, err = svc.OAuthRefresh(ctx, userpool.OAuthRefreshInput{ClientID: id, ClientSecret: secret, RefreshToken: form.Get("refresh_token")})
+		case "":
+			err = InvalidRequest("grant_type is required.")
+		default:
+			err = UnsupportedGrantType("")
+		}
+		if err != nil {
+			WriteTokenError(ctx, w, log, fromPool(err), basic)
 			return
 		}
 		body, err := json.Marshal(struct {
-			AccessToken string `json:"access_token"`
-			ExpiresIn   int    `json:"expires_in"`
-			TokenType   string `json:"token_type"`
-		}{out.AccessToken, out.ExpiresIn, "Bearer"})
+			AccessToken  string `json:"access_token"`
+			IDToken      string `json:"id_token,omitempty"`
+			RefreshToken string `json:"refresh_token,omitempty"`
+			ExpiresIn    int    `json:"expires_in"`
+			TokenType    string `json:"token_type"`
+		}{out.AccessToken, out.IDToken, out.RefreshToken, out.ExpiresIn, "Bearer"})
 		if err != nil {
 			WriteTokenError(ctx, w, log, ServerError(err), basic)
 			return
@@ -135,4 +140,21 @@ func clientAuth(r *http.Request, form url.Values) (id, secret string, err error)
 		return "", "", InvalidClient("Client authentication failed.")
 	}
 	return id, form.Get("client_secret"), nil
+}
+
+// fromPool turns the user pool's refusal of a grant into the catalogue's error of that code;
+// anything else (a trigger's refusal, a failure) is left for the renderer to make server_error
+// of, or — for a *cognito.Error a user may see — invalid_request with its message.
+func fromPool(err error) error {
+	var ge *userpool.GrantError
+	if errors.As(err, &ge) {
+		if k, ok := byCode[ge.Code]; ok {
+			return k.newf("%s", ge.Description)
+		}
+	}
+	var ce *cognito.Error
+	if errors.As(err, &ce) && ce.Status < 500 {
+		return InvalidRequest("%s", ce.Message)
+	}
+	return err
 }

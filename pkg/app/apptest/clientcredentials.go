@@ -213,8 +213,8 @@ func testClientCredentialsErrors(t *testing.T, e *Env) {
 		{"a scope the client is not allowed", with("scope", ccResource+"/admin"), b64(m.id, m.secret), 400, "invalid_scope", false},
 		{"a standard scope", with("scope", "openid"), b64(m.id, m.secret), 400, "invalid_scope", false},
 		{"basic and body both", with("client_id", m.id, "client_secret", m.secret), b64(m.id, m.secret), 400, "invalid_request", false},
-		{"authorization_code (not yet)", with("grant_type", "authorization_code", "code", "x"), b64(m.id, m.secret), 400, "unsupported_grant_type", false},
-		{"refresh_token (not yet)", with("grant_type", "refresh_token", "refresh_token", "x"), b64(m.id, m.secret), 400, "unsupported_grant_type", false},
+		{"authorization_code for a client without the code flow", with("grant_type", "authorization_code", "code", "x"), b64(m.id, m.secret), 400, "unauthorized_client", false},
+		{"unknown refresh token", with("grant_type", "refresh_token", "refresh_token", "x"), b64(m.id, m.secret), 400, "invalid_grant", false},
 		{"password", with("grant_type", "password"), b64(m.id, m.secret), 400, "unsupported_grant_type", false},
 		{"no grant_type", url.Values{}, b64(m.id, m.secret), 400, "invalid_request", false},
 	} {

@@ -55,6 +55,7 @@ func RunAPITests(t *testing.T, newTable storetest.NewTable) {
 	runOAuthConfigTests(t, newTable)
 	runBrandingTests(t, newTable)
 	runClientCredentialsTests(t, newTable)
+	runHostedTests(t, newTable)
 }
 
 // wantErr asserts a Cognito error by its shape name and, when msg is not "", its message.
