@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -188,6 +189,7 @@ func isLoopback(addr string) bool {
 // the local wiring (pkg/app/local) behind serve's host policy and access log.
 type localServer struct {
 	app     *app.App
+	demo    *local.Demo
 	handler http.Handler
 	close   func() error
 }
@@ -234,7 +236,7 @@ func openLocal(ctx context.Context, c *serveConfig, clk clock.Clock, logger *slo
 		return nil, err
 	}
 	h := newHostPolicy(c.addr, c.issuerBase).guard(l.Handler())
-	return &localServer{app: l.App, handler: accessLog(logger, h), close: l.Close}, nil
+	return &localServer{app: l.App, demo: l.Demo, handler: accessLog(logger, h), close: l.Close}, nil
 }
 
 // serveGCPercent is the GOGC `cognate serve` runs with unless GOGC is set. Its live heap is
@@ -273,7 +275,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{Handler: l.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
-	printReady(stdout, c, ln.Addr().String(), ready)
+	printReady(stdout, c, ln.Addr().String(), ready, l.demo)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -290,7 +292,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func printReady(w io.Writer, c *serveConfig, addr string, ready []local.Seeded) {
+func printReady(w io.Writer, c *serveConfig, addr string, ready []local.Seeded, demo *local.Demo) {
 	fmt.Fprintf(w, "Cognate is listening on http://%s\n", addr)
 	switch {
 	case c.store == "dynamodb":
@@ -311,6 +313,9 @@ func printReady(w io.Writer, c *serveConfig, addr string, ready []local.Seeded) 
 			fmt.Fprintf(w, "  client:    %s (%s)\n", cl, r.Name)
 		}
 		fmt.Fprintf(w, "  issuer:    %s/%s\n", c.issuerBase, r.PoolID)
+		if slices.Contains(r.Clients, local.ReadyClientID) && demo != nil {
+			fmt.Fprintf(w, "  sign-in:   %s\n", demo.SignInURL("http://"+addr))
+		}
 	}
 	fmt.Fprintf(w, "Try: aws cognito-idp list-user-pools --max-results 10 --endpoint-url http://%s\n", addr)
 }

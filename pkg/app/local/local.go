@@ -77,7 +77,9 @@ type Options struct {
 
 // Local is a wired local Cognate, without a listener.
 type Local struct {
-	App     *app.App
+	App *app.App
+	// Demo is the ready client's hosted sign-in (demo.go).
+	Demo    *Demo
 	table   store.Table
 	handler http.Handler
 }
@@ -147,6 +149,12 @@ func Open(ctx context.Context, o Options) (l *Local, err error) {
 	if err != nil {
 		return nil, err
 	}
+	demo, err := newDemo(a.Service)
+	if err != nil {
+		return nil, err
+	}
+	routes[DemoSignedInPath] = demo.Handler()
+	routes[DemoSignedOutPath] = demo.Handler()
 	h := a.LocalHandler(routes)
 	switch {
 	case o.MaxInFlight != 0:
@@ -154,7 +162,7 @@ func Open(ctx context.Context, o Options) (l *Local, err error) {
 	case embeddedHere:
 		h = app.LimitInFlight(app.DefaultLocalInFlight(), h)
 	}
-	return &Local{App: a, table: tbl, handler: h}, nil
+	return &Local{App: a, Demo: demo, table: tbl, handler: h}, nil
 }
 
 // Handler serves the Cognito API, the well-known documents and the outbox's path.

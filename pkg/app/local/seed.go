@@ -76,6 +76,13 @@ func ReadyPool(region string) SeedPool {
 	sp.Clients[0].Client.ClientName = "cognate-local-client"
 	sp.Clients[0].Client.ExplicitAuthFlows = []string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
 		"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_AUTH"}
+	// The hosted UI, with the callback `cognate serve` answers (demo.go).
+	sp.Clients[0].Client.AllowedOAuthFlowsUserPoolClient = true
+	sp.Clients[0].Client.AllowedOAuthFlows = []string{"code"}
+	sp.Clients[0].Client.AllowedOAuthScopes = []string{"openid", "email", "profile", "aws.cognito.signin.user.admin"}
+	sp.Clients[0].Client.SupportedIdentityProviders = []string{"COGNITO"}
+	sp.Clients[0].Client.CallbackURLs = demoCallbacks
+	sp.Clients[0].Client.LogoutURLs = demoLogouts
 	return sp
 }
 
