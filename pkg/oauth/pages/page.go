@@ -60,6 +60,13 @@ type Page struct {
 	Passkey string
 	// Branding is the client's look (zero: Cognate's default look).
 	Branding Branding
+	// RedirectURI is the client's redirect_uri, already matched, that a POST from this page may
+	// end at (the 302/303 after sign-in). Its origin joins the CSP's form-action: Chromium checks
+	// form-action against every redirect a form submission follows, so 'self' alone would block
+	// the code's way back to the client. Empty: form-action is 'self' only.
+	RedirectURI string
+	// HTTPS says the page is served over https: Render then sends HSTS (WEB-01).
+	HTTPS bool
 }
 
 // Message is a text for the user: Key in the catalogue (with Args), or Text as it is.
@@ -98,6 +105,10 @@ type Branding struct {
 	// Logo is the logo as a data: URI or a URL of this server; empty: no logo.
 	Logo template.URL
 	// Colors are the managed-login branding colours by role (for example "primary",
-	// "background"), each a CSS colour already checked.
+	// "background"), each a CSS colour already checked. BrandingCSS lists the roles the default
+	// stylesheet reads.
 	Colors map[string]string
+	// StylesheetURL is where the caller serves BrandingCSS for this client (a path of this
+	// server); the page links it after Cognate's stylesheet. Empty: no branding stylesheet.
+	StylesheetURL string
 }
