@@ -93,7 +93,7 @@ type Links struct {
 type MFA struct {
 	Method      string   // SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP
 	Destination string   // the masked phone number or address a code went to
-	Options     []string // SELECT_MFA_TYPE's choices
+	Options     []string // SELECT_MFA_TYPE's choices; on PasswordlessStart, the methods offered (empty: both)
 	Secret      string   // TOTP set-up: the secret, shown for typing
 	URI         string   // TOTP set-up: the otpauth:// URI the QR code encodes
 }
