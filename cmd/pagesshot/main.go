@@ -58,7 +58,7 @@ func run() error {
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer func() { _ = srv.Close() }() // the shots are taken; nothing is in flight
 	base := "http://" + ln.Addr().String()
 	if *serveOnly {
 		fmt.Println("serving at", base+"/p/en/login")
@@ -72,7 +72,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(profile)
+	defer func() { _ = os.RemoveAll(profile) }() // a scratch profile under the temp directory
 
 	var ks []pages.Kind
 	if *kinds == "" {

@@ -76,6 +76,4 @@ func (n *node) all(tag string) []*node {
 	return found
 }
 
-func (n *node) has(attr string) bool { _, ok := n.attrs[attr]; return ok }
-
 func (n *node) Text() string { return strings.Join(strings.Fields(n.text.String()), " ") }
