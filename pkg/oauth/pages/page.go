@@ -3,6 +3,13 @@
 // with the client's branding, under the headers WEB-01 and WEB-02 ask for. It owns how a page
 // looks and reads, never what it does: pkg/oauth decides which page a request gets, fills a
 // Page and handles the forms' answers.
+//
+// What the caller wires: Render for each page; AssetHandler mounted at StaticPrefix
+// ("/static/", the stylesheet and passkey.js); BrandingCSS served at the URL it puts in
+// Branding.StylesheetURL (a client's CSS is never inlined: style-src is 'self'); Negotiate for
+// Page.Lang from the lang parameter and Accept-Language; SecurityHeaders on its own answers
+// (redirects). The words live in one catalogue per language (catalogue_*.go), keyed by the
+// Msg* constants for the flows' messages; Check reports keys a language lacks.
 package pages
 
 import "html/template"
