@@ -77,10 +77,34 @@ func runPasskeyScript(t *testing.T, p pages.Page, browserAnswer string) harnessR
 	if err := json.Unmarshal(out, &r); err != nil {
 		t.Fatalf("harness output %q: %v", out, err)
 	}
+	return r
+}
+
+// submitted fails the test unless the script posted the form.
+func submitted(t *testing.T, r harnessResult) harnessResult {
+	t.Helper()
 	if !r.Submitted || r.Error != "" {
 		t.Fatalf("the form was not submitted (error %q)", r.Error)
 	}
 	return r
+}
+
+// TestPasskeyScriptFailures: a cancelled prompt or options that are not there leave the form
+// unsent and say so, so the user can try again or take a link.
+func TestPasskeyScriptFailures(t *testing.T) {
+	for name, passkey := range map[string]string{
+		"cancelled":  `{"publicKey":{"challenge":"AAAA","rpId":"localhost"}}`,
+		"no options": "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := pagestest.Sample(pages.PasskeySignIn, "en")
+			p.Passkey = passkey
+			r := runPasskeyScript(t, p, "null")
+			if r.Submitted || r.Error != "failed" || r.Credential != "" {
+				t.Errorf("submitted %v, error %q, credential %q", r.Submitted, r.Error, r.Credential)
+			}
+		})
+	}
 }
 
 // fullCredential avoids virtualwebauthn's short EC2 coordinates (see pkg/app/apptest).
@@ -117,7 +141,7 @@ func TestPasskeyScriptRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := runPasskeyScript(t, p, virtualwebauthn.CreateAttestationResponse(rp, auth, cred, *attOpts))
+	r := submitted(t, runPasskeyScript(t, p, virtualwebauthn.CreateAttestationResponse(rp, auth, cred, *attOpts)))
 	if r.Seen.Challenge != creation.Response.Challenge.String() || r.Seen.UserID != base64.RawURLEncoding.EncodeToString(user.id) {
 		t.Errorf("the browser was asked with challenge %q user %q", r.Seen.Challenge, r.Seen.UserID)
 	}
@@ -146,7 +170,7 @@ func TestPasskeyScriptRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = runPasskeyScript(t, p, virtualwebauthn.CreateAssertionResponse(rp, auth, cred, *asOpts))
+	r = submitted(t, runPasskeyScript(t, p, virtualwebauthn.CreateAssertionResponse(rp, auth, cred, *asOpts)))
 	if len(r.Seen.AllowCredentials) != 1 || r.Seen.AllowCredentials[0] != base64.RawURLEncoding.EncodeToString(c.ID) {
 		t.Errorf("allowCredentials %v", r.Seen.AllowCredentials)
 	}

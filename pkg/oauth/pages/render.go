@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 //go:embed templates/*.html
@@ -86,7 +87,19 @@ func render(p Page) (body []byte, missing []string, err error) {
 	if err := t.ExecuteTemplate(&buf, "base", v); err != nil {
 		return nil, v.missing, fmt.Errorf("pages: rendering %s: %w", p.Kind, err)
 	}
-	return buf.Bytes(), v.missing, nil
+	return clean(buf.Bytes()), v.missing, nil
+}
+
+// clean makes the page text HTML allows: the page says charset=utf-8, and HTML forbids the C0
+// controls other than whitespace, so a stray byte from a trigger's text or a submitted value
+// becomes U+FFFD here rather than whatever each browser makes of it. The templates hold none.
+func clean(b []byte) []byte {
+	return bytes.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return utf8.RuneError
+		}
+		return r
+	}, bytes.ToValidUTF8(b, []byte(string(utf8.RuneError))))
 }
 
 // SecurityHeaders sets the headers every hosted-UI answer carries (WEB-01): no caching, a CSP

@@ -29,6 +29,9 @@ let asked = null;
 const answer = async (opts) => {
   asked = opts.publicKey;
   const c = input.credential;
+  if (!c) {
+    throw new Error("NotAllowedError: the user cancelled");
+  }
   const response = { clientDataJSON: buf(c.response.clientDataJSON) };
   if (c.response.attestationObject) {
     response.attestationObject = buf(c.response.attestationObject);
