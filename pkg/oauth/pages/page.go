@@ -3,6 +3,13 @@
 // with the client's branding, under the headers WEB-01 and WEB-02 ask for. It owns how a page
 // looks and reads, never what it does: pkg/oauth decides which page a request gets, fills a
 // Page and handles the forms' answers.
+//
+// What the caller wires: Render for each page; AssetHandler mounted at StaticPrefix
+// ("/static/", the stylesheet and passkey.js); BrandingCSS served at the URL it puts in
+// Branding.StylesheetURL (a client's CSS is never inlined: style-src is 'self'); Negotiate for
+// Page.Lang from the lang parameter and Accept-Language; SecurityHeaders on its own answers
+// (redirects). The words live in one catalogue per language (catalogue_*.go), keyed by the
+// Msg* constants for the flows' messages; Check reports keys a language lacks.
 package pages
 
 import "html/template"
@@ -60,6 +67,13 @@ type Page struct {
 	Passkey string
 	// Branding is the client's look (zero: Cognate's default look).
 	Branding Branding
+	// RedirectURI is the client's redirect_uri, already matched, that a POST from this page may
+	// end at (the 302/303 after sign-in). Its origin joins the CSP's form-action: Chromium checks
+	// form-action against every redirect a form submission follows, so 'self' alone would block
+	// the code's way back to the client. Empty: form-action is 'self' only.
+	RedirectURI string
+	// HTTPS says the page is served over https: Render then sends HSTS (WEB-01).
+	HTTPS bool
 }
 
 // Message is a text for the user: Key in the catalogue (with Args), or Text as it is.
@@ -86,7 +100,7 @@ type Links struct {
 type MFA struct {
 	Method      string   // SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP
 	Destination string   // the masked phone number or address a code went to
-	Options     []string // SELECT_MFA_TYPE's choices
+	Options     []string // SELECT_MFA_TYPE's choices; on PasswordlessStart, the methods offered (empty: both)
 	Secret      string   // TOTP set-up: the secret, shown for typing
 	URI         string   // TOTP set-up: the otpauth:// URI the QR code encodes
 }
@@ -98,6 +112,10 @@ type Branding struct {
 	// Logo is the logo as a data: URI or a URL of this server; empty: no logo.
 	Logo template.URL
 	// Colors are the managed-login branding colours by role (for example "primary",
-	// "background"), each a CSS colour already checked.
+	// "background"), each a CSS colour already checked. BrandingCSS lists the roles the default
+	// stylesheet reads.
 	Colors map[string]string
+	// StylesheetURL is where the caller serves BrandingCSS for this client (a path of this
+	// server); the page links it after Cognate's stylesheet. Empty: no branding stylesheet.
+	StylesheetURL string
 }
