@@ -35,7 +35,7 @@ func (h *Hosted) signUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := readPost(w, r); err != nil {
-		show(http.StatusBadRequest, pages.Message{Key: pages.MsgInvalidRequest}, map[string]string{})
+		show(http.StatusBadRequest, postMessage(err), map[string]string{})
 		return
 	}
 	username := strings.TrimSpace(r.PostForm.Get("username"))
@@ -55,7 +55,7 @@ func (h *Hosted) signUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if confirmed {
-		h.loginPage(w, r, f, http.StatusOK, pages.Page{Notice: pages.Message{Key: pages.MsgConfirmed}, Values: map[string]string{"username": username}})
+		h.loginPage(w, r, f, http.StatusOK, pages.Page{Notice: pages.Message{Key: pages.MsgAccountConfirmed}, Values: map[string]string{"username": username}})
 		return
 	}
 	h.saveChallenge(w, f, challengeState{Name: stateConfirm, Session: "-", Username: username, Params: map[string]string{"CODE_DELIVERY_DESTINATION": dest}})
@@ -82,7 +82,7 @@ func (h *Hosted) confirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := readPost(w, r); err != nil {
-		show(http.StatusBadRequest, pages.Message{Key: pages.MsgInvalidRequest}, pages.Message{})
+		show(http.StatusBadRequest, postMessage(err), pages.Message{})
 		return
 	}
 	ctx := r.Context()
@@ -105,7 +105,7 @@ func (h *Hosted) confirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clearCookie(w, flowCookie, f.https)
-	h.loginPage(w, r, f, http.StatusOK, pages.Page{Notice: pages.Message{Key: pages.MsgConfirmed}, Values: map[string]string{"username": st.Username}})
+	h.loginPage(w, r, f, http.StatusOK, pages.Page{Notice: pages.Message{Key: pages.MsgAccountConfirmed}, Values: map[string]string{"username": st.Username}})
 }
 
 // forgot serves /forgotPassword: the name whose password is to be reset; a code goes out.
@@ -127,7 +127,7 @@ func (h *Hosted) forgot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := readPost(w, r); err != nil {
-		show(http.StatusBadRequest, pages.Message{Key: pages.MsgInvalidRequest}, "")
+		show(http.StatusBadRequest, postMessage(err), "")
 		return
 	}
 	username := strings.TrimSpace(r.PostForm.Get("username"))
@@ -160,7 +160,7 @@ func (h *Hosted) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := readPost(w, r); err != nil {
-		show(http.StatusBadRequest, pages.Message{Key: pages.MsgInvalidRequest}, pages.Message{})
+		show(http.StatusBadRequest, postMessage(err), pages.Message{})
 		return
 	}
 	err := h.svc.HostedConfirmForgotPassword(r.Context(), f.auth, st.Username, strings.TrimSpace(r.PostForm.Get("code")), r.PostForm.Get("password"))

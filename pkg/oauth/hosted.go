@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -28,7 +29,7 @@ const (
 	ForgotPath          = "/forgotPassword"
 	ResetPath           = "/confirmForgotPassword"
 	ChallengePath       = "/challenge"
-	StaticPrefix        = "/static/"
+	BrandingPrefix      = "/branding/"
 	maxAuthorizeQuery   = 8 << 10
 	csrfCookie          = "cognate-csrf"
 	flowCookie          = "cognate-flow"
@@ -60,7 +61,8 @@ func (h *Hosted) Handler() http.Handler {
 	mux.HandleFunc(ForgotPath, h.forgot)
 	mux.HandleFunc(ResetPath, h.reset)
 	mux.HandleFunc(ChallengePath, h.challenge)
-	mux.Handle(StaticPrefix, pages.AssetHandler())
+	mux.HandleFunc(BrandingPrefix, h.brandingCSS)
+	mux.Handle(pages.StaticPrefix, pages.AssetHandler())
 	return mux
 }
 
@@ -70,7 +72,7 @@ func IsHostedPath(p string) bool {
 	case AuthorizePath, LoginPath, LogoutPath, SignUpPath, ConfirmPath, ForgotPath, ResetPath, ChallengePath:
 		return true
 	}
-	return strings.HasPrefix(p, StaticPrefix)
+	return strings.HasPrefix(p, pages.StaticPrefix) || strings.HasPrefix(p, BrandingPrefix)
 }
 
 // flow is one authorization request on its way through the hosted pages: the request's query
@@ -246,7 +248,7 @@ func (h *Hosted) errorPage(w http.ResponseWriter, r *http.Request, f *flow, stat
 	if lang == "" {
 		lang = pages.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
 	}
-	pages.Render(w, status, pages.Page{Kind: pages.Error, Lang: lang, Error: m})
+	pages.Render(w, status, pages.Page{Kind: pages.Error, Lang: lang, Error: m, HTTPS: f.https})
 }
 
 // fail answers an unexpected failure: logged here with its cause, a generic page for the user.
@@ -254,12 +256,16 @@ func (h *Hosted) fail(w http.ResponseWriter, r *http.Request, f *flow, err error
 	if h.log != nil {
 		h.log.ErrorContext(r.Context(), "hosted UI: internal error", "path", r.URL.Path, "err", err)
 	}
-	h.errorPage(w, r, f, http.StatusInternalServerError, pages.Message{Key: pages.MsgGeneric})
+	h.errorPage(w, r, f, http.StatusInternalServerError, pages.Message{Key: pages.MsgGenericError})
 }
 
 // page renders a hosted page of the flow with a fresh CSRF pairing.
 func (h *Hosted) page(w http.ResponseWriter, r *http.Request, f *flow, status int, p pages.Page) {
 	p.Lang = f.lang
+	p.HTTPS = f.https
+	// The form may end in a redirect to the client (the sign-in's 303): its origin joins the
+	// page's form-action.
+	p.RedirectURI = f.to.String()
 	p.CSRF = h.csrf(w, r, f)
 	if p.Action == "" {
 		p.Action = f.path(r.URL.Path)
@@ -267,7 +273,47 @@ func (h *Hosted) page(w http.ResponseWriter, r *http.Request, f *flow, status in
 	if p.Values == nil {
 		p.Values = map[string]string{}
 	}
+	p.Branding = h.branding(r, f)
 	pages.Render(w, status, p)
+}
+
+// branding is the look of the flow's client: its logo, and the stylesheet of its colours and
+// CSS. A failure to read it is logged and the page shows Cognate's own look.
+func (h *Hosted) branding(r *http.Request, f *flow) pages.Branding {
+	look, err := h.svc.HostedLook(r.Context(), f.auth.PoolID, f.auth.ClientID())
+	if err != nil {
+		if h.log != nil {
+			h.log.WarnContext(r.Context(), "hosted UI: branding unreadable", "pool", f.auth.PoolID, "err", err)
+		}
+		return pages.Branding{}
+	}
+	b := pages.Branding{Logo: template.URL(look.LogoURI), Colors: look.Colors}
+	if look.CSS != "" || len(look.Colors) > 0 {
+		b.StylesheetURL = BrandingPrefix + url.PathEscape(f.auth.PoolID) + "/" + url.PathEscape(f.auth.ClientID()) + ".css?" +
+			url.Values{"v": {look.Version}}.Encode()
+	}
+	return b
+}
+
+// brandingCSS serves /branding/<pool>/<client>.css: a client's colours and CSS as one
+// stylesheet (pages.BrandingCSS), which the pages link because their CSP allows no inline style.
+func (h *Hosted) brandingCSS(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, "GET")
+		return
+	}
+	pool, file, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, BrandingPrefix), "/")
+	client, css := strings.CutSuffix(file, ".css")
+	if !ok || !css || pool == "" || client == "" || strings.Contains(client, "/") {
+		http.NotFound(w, r)
+		return
+	}
+	look, err := h.svc.HostedLook(r.Context(), pool, client)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	pages.BrandingCSS(w, pages.Branding{CSS: look.CSS, Colors: look.Colors})
 }
 
 // csrf is the form token: a random value in an HttpOnly cookie that each form repeats
@@ -304,9 +350,20 @@ func readPost(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if !checkCSRF(r) {
-		return errors.New("oauth: the form's CSRF token is wrong")
+		return errCSRF
 	}
 	return nil
+}
+
+// errCSRF is a form whose CSRF token is not its cookie's: an old tab, or a forgery.
+var errCSRF = errors.New("oauth: the form's CSRF token is wrong")
+
+// postMessage is what a page says of a form it could not read.
+func postMessage(err error) pages.Message {
+	if errors.Is(err, errCSRF) {
+		return pages.Message{Key: pages.MsgFormExpired}
+	}
+	return pages.Message{Key: pages.MsgInvalidRequest}
 }
 
 func clearCookie(w http.ResponseWriter, name string, https bool) {
@@ -367,13 +424,37 @@ func loadChallenge(r *http.Request) (*challengeState, bool) {
 	return &st, true
 }
 
-// userMessage is what a page shows for the user pool's refusal: Cognito's own message for the
-// errors a user can act on (a trigger's refusal shows its text, as Cognito's pages do); nil for
-// anything else, which is a failure.
+// pageMessages are the refusals a page says in the user's language; any other refusal a user
+// can act on shows Cognito's message as it is (a trigger's refusal shows its own text, as on
+// Cognito's pages).
+var pageMessages = []struct {
+	match error
+	key   string
+}{
+	{cognito.NotAuthorized("Incorrect username or password."), pages.MsgIncorrectCredentials},
+	{cognito.NotAuthorized("Password attempts exceeded"), pages.MsgPasswordAttemptsExceeded},
+	{cognito.ErrCodeMismatch, pages.MsgCodeMismatch},
+	{cognito.ErrExpiredCode, pages.MsgCodeExpired},
+	{cognito.ErrUsernameExists, pages.MsgUserExists},
+	{cognito.ErrLimitExceeded, pages.MsgLimitExceeded},
+	{cognito.ErrUserNotConfirmed, pages.MsgUserNotConfirmed},
+}
+
+// userMessage is what a page shows for the user pool's refusal; nil for a failure, which no
+// user can act on.
 func userMessage(err error) *pages.Message {
 	ce := cognito.As(err)
 	if ce == nil || ce.Status >= 500 || errors.Is(err, cognito.ErrInternal) {
 		return nil
+	}
+	for _, m := range pageMessages {
+		if errors.Is(err, m.match) {
+			return &pages.Message{Key: m.key}
+		}
+	}
+	if errors.Is(err, cognito.ErrInvalidPassword) {
+		_, reason, _ := strings.Cut(ce.Message, ": ")
+		return &pages.Message{Key: pages.MsgPasswordPolicy, Args: []any{reason}}
 	}
 	return &pages.Message{Text: ce.Message}
 }

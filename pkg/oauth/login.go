@@ -28,7 +28,7 @@ func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := readPost(w, r); err != nil {
-			h.loginPage(w, r, f, http.StatusBadRequest, pages.Page{Error: pages.Message{Key: pages.MsgInvalidRequest}})
+			h.loginPage(w, r, f, http.StatusBadRequest, pages.Page{Error: postMessage(err)})
 			return
 		}
 		username := strings.TrimSpace(r.PostForm.Get("username"))
@@ -132,7 +132,7 @@ func (h *Hosted) challenge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := readPost(w, r); err != nil {
-		h.challengePage(w, r, f, st, http.StatusBadRequest, pages.Message{Key: pages.MsgInvalidRequest})
+		h.challengePage(w, r, f, st, http.StatusBadRequest, postMessage(err))
 		return
 	}
 	ctx := r.Context()

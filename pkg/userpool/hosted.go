@@ -2,7 +2,9 @@ package userpool
 
 import (
 	"context"
+	"encoding/base64"
 	"slices"
+	"strings"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/userpool/api"
@@ -177,3 +179,32 @@ func sortedKeys(m map[string]string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Look is a client's branding as the hosted pages show it (branding.Look): the classic
+// customization's CSS, the logo as a data: URI, the managed-login style's colours by role.
+type Look struct {
+	CSS     string
+	LogoURI string
+	Colors  map[string]string
+	Version string
+}
+
+// logoTypes are the media types of the logo extensions the branding operations accept.
+var logoTypes = map[string]string{"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "svg": "image/svg+xml",
+	"webp": "image/webp", "ico": "image/x-icon"}
+
+// HostedLook reads the look of a client's hosted pages.
+func (s *Service) HostedLook(ctx context.Context, poolID, clientID string) (*Look, error) {
+	l, err := s.branding.LookFor(ctx, poolID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	out := &Look{CSS: l.CSS, Colors: l.Colors, Version: l.Version}
+	if mt, ok := logoTypes[strings.ToLower(l.LogoExt)]; ok && len(l.Logo) > 0 {
+		out.LogoURI = "data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(l.Logo)
+	}
+	return out, nil
+}
+
+// ClientID names the authorization's client.
+func (a *Authorization) ClientID() string { return a.a.Client.ID }

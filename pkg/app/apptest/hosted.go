@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -33,6 +34,7 @@ func runHostedTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("HostedForms", func(t *testing.T) { testHostedForms(t, Start(t, newTable)) })
 	t.Run("HostedAccountPages", func(t *testing.T) { testHostedAccountPages(t, Start(t, newTable)) })
 	t.Run("HostedChallenges", func(t *testing.T) { testHostedChallenges(t, Start(t, newTable)) })
+	t.Run("HostedLook", func(t *testing.T) { testHostedLook(t, Start(t, newTable)) })
 }
 
 const (
@@ -725,7 +727,7 @@ func testHostedChallenges(t *testing.T, e *Env) {
 	callback(t, b3.submit(mfa, map[string]string{"code": totpCode(t, e, secret, 0)}), hostedCallback)
 }
 
-// totpSecretIn reads the secret the set-up page shows (the element with id totp-secret).
+// totpSecretIn reads the secret the set-up page shows (the code element of class secret).
 func totpSecretIn(t *testing.T, body string) string {
 	t.Helper()
 	doc, err := html.Parse(strings.NewReader(body))
@@ -735,7 +737,7 @@ func totpSecretIn(t *testing.T, body string) string {
 	var found *html.Node
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && htmlAttr(n, "id") == "totp-secret" {
+		if n.Type == html.ElementNode && n.Data == "code" && slices.Contains(strings.Fields(htmlAttr(n, "class")), "secret") {
 			found = n
 		}
 		for c := n.FirstChild; c != nil && found == nil; c = c.NextSibling {
@@ -744,7 +746,7 @@ func totpSecretIn(t *testing.T, body string) string {
 	}
 	walk(doc)
 	if found == nil {
-		t.Fatalf("no element with id totp-secret on the set-up page:\n%s", body)
+		t.Fatalf("no secret on the set-up page:\n%s", body)
 	}
 	var b strings.Builder
 	var text func(n *html.Node)
@@ -758,4 +760,102 @@ func totpSecretIn(t *testing.T, body string) string {
 	}
 	text(found)
 	return strings.ReplaceAll(strings.TrimSpace(b.String()), " ", "")
+}
+
+// The pages wear the client's branding — a managed-login style's colours and logo, else the
+// classic customization's CSS — and speak the user's language (lang, else Accept-Language).
+func testHostedLook(t *testing.T, e *Env) {
+	a := newWebApp(t, e, false, nil)
+	styled := a.secondOAuthClient(t)
+	must(e.Client.SetUICustomization(ctx, &cip.SetUICustomizationInput{UserPoolId: aws.String(a.poolID), ClientId: aws.String(a.id),
+		CSS: aws.String(".banner-customizable { background-color: #123456; }")}))(t)
+	must(e.Client.CreateManagedLoginBranding(ctx, &cip.CreateManagedLoginBrandingInput{UserPoolId: aws.String(a.poolID), ClientId: aws.String(styled),
+		Settings: settingsDoc(t, `{"components":{"primaryButton":{"lightMode":{"defaults":{"backgroundColor":"b00b1eff","textColor":"ffffffff"}}},"pageBackground":{"lightMode":{"color":"fafafaff"}}}}`),
+		Assets: []types.AssetType{{Category: types.AssetCategoryTypeFormLogo, ColorMode: types.ColorSchemeModeTypeLight, Extension: types.AssetExtensionTypeSvg,
+			Bytes: []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>`)}}}))(t)
+	_, challenge := pkce()
+	for _, tc := range []struct {
+		name, client, wantCSS string
+		logo                  bool
+	}{
+		{"classic CSS", a.id, "background-color: #123456", false},
+		{"managed-login style", styled, "--cg-primary: #b00b1eff", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, e)
+			q := url.Values{"response_type": {"code"}, "client_id": {tc.client}, "redirect_uri": {hostedCallback},
+				"code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+			login := b.get("/login?" + q.Encode())
+			if login.status != http.StatusOK {
+				t.Fatalf("sign-in page %d:\n%s", login.status, login.body)
+			}
+			sheet := linkedStylesheet(t, login.body, "/branding/")
+			css := b.get(sheet)
+			if css.status != http.StatusOK || !strings.Contains(css.body, tc.wantCSS) || !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") {
+				t.Fatalf("branding stylesheet %s: %d %q:\n%s", sheet, css.status, css.header.Get("Content-Type"), css.body)
+			}
+			if got := strings.Contains(html.UnescapeString(login.body), `src="data:image/svg+xml;base64,`); got != tc.logo {
+				t.Errorf("logo shown %v, want %v", got, tc.logo)
+			}
+		})
+	}
+	t.Run("languages", func(t *testing.T) {
+		q := url.Values{"response_type": {"code"}, "client_id": {a.id}, "redirect_uri": {hostedCallback},
+			"code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+		b := newBrowser(t, e)
+		for _, tc := range []struct{ lang, accept, want string }{
+			{"de", "", `lang="de"`}, {"", "fr-CA,fr;q=0.9,en;q=0.5", `lang="fr"`}, {"xx", "ja", `lang="ja"`}, {"", "", `lang="en"`},
+		} {
+			qq := url.Values{}
+			for k, v := range q {
+				qq[k] = v
+			}
+			if tc.lang != "" {
+				qq.Set("lang", tc.lang)
+			}
+			req, err := http.NewRequest(http.MethodGet, e.URL+"/login?"+qq.Encode(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.accept != "" {
+				req.Header.Set("Accept-Language", tc.accept)
+			}
+			if p := b.do(req); !strings.Contains(p.body, tc.want) {
+				t.Errorf("lang %q, Accept-Language %q: page lacks %s", tc.lang, tc.accept, tc.want)
+			}
+		}
+	})
+}
+
+// secondOAuthClient adds another OAuth client to the web app's pool.
+func (a webApp) secondOAuthClient(t *testing.T) string {
+	t.Helper()
+	c := must(a.env.Client.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(a.poolID), ClientName: aws.String("styled"),
+		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []types.OAuthFlowType{"code"}, AllowedOAuthScopes: []string{"openid"},
+		CallbackURLs: []string{hostedCallback}, SupportedIdentityProviders: []string{"COGNITO"}}))(t).UserPoolClient
+	return aws.ToString(c.ClientId)
+}
+
+// linkedStylesheet finds the href of the page's stylesheet link under prefix.
+func linkedStylesheet(t *testing.T, body, prefix string) string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var href string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "link" && htmlAttr(n, "rel") == "stylesheet" && strings.HasPrefix(htmlAttr(n, "href"), prefix) {
+			href = htmlAttr(n, "href")
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if href == "" {
+		t.Fatalf("no stylesheet under %s on the page:\n%s", prefix, body)
+	}
+	return href
 }

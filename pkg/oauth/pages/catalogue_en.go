@@ -97,7 +97,7 @@ var catalogueEN = map[string]string{
 	MsgLimitExceeded:            "Attempt limit exceeded, please try after some time.",
 	MsgCodeMismatch:             "Invalid verification code provided, please try again.",
 	MsgCodeExpired:              "Invalid code provided, please request a code again.",
-	MsgPasswordPolicy:           "Password does not conform to policy: %s",
+	MsgPasswordPolicy:           "Password did not conform with policy: %s",
 	MsgPasswordsDoNotMatch:      "The passwords do not match.",
 	MsgUserExists:               "User already exists",
 	MsgGenericError:             "Something went wrong. Please try again.",
