@@ -5,7 +5,7 @@ NODE_DIR := infra/node
 FUZZTIME ?= 10000x
 export GOFLAGS ?= -mod=mod
 
-.PHONY: help generate run build build-local build-lambdas deploy invoke invoke-local FORCE test test-go test-fuzz vet lint deps node-deps cli-deps java-deps clean bench
+.PHONY: help generate run build build-local build-lambdas deploy invoke invoke-local FORCE test test-go test-fuzz vet lint deps node-deps cli-deps java-deps browser-deps screenshots clean bench
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n", $$1, $$2}'
@@ -90,6 +90,16 @@ java-deps: ## Java 17+ for DynamoDB Local (the dynamo store tests)
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless) >/dev/null; \
 	else echo "Java 17 is needed for DynamoDB Local (apt-get install openjdk-17-jre-headless)"; exit 1; fi
 
+browser-deps: ## Debian's Chromium (and a Japanese font) for the hosted pages' browser tests
+	@if /usr/bin/chromium --version 2>/dev/null | grep -q Chromium; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Chromium (apt-get install chromium fonts-ipafont-gothic)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic) >/dev/null; \
+	else echo "Chromium is needed at /usr/bin/chromium (apt-get install chromium)"; exit 1; fi
+
+screenshots: node-deps browser-deps ## the hosted pages as the browser tests pass them -> docs/oauth/*.png
+	COGNATE_REQUIRE_CLIENTS=1 COGNATE_SCREENSHOTS=$(CURDIR)/docs/oauth $(GO) test -count=1 -run '^TestBrowser$$' ./cmd/cognate
+
 vet: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
@@ -104,7 +114,7 @@ lint: ## gofmt, staticcheck and errcheck (pinned in infra/lint/go.mod) on the wh
 	staticcheck=$(call LINT_TOOL,staticcheck) && $$staticcheck ./...
 	errcheck=$(call LINT_TOOL,errcheck) && $$errcheck -exclude infra/lint/errcheck.exclude ./...
 
-test-go: node-deps cli-deps java-deps ## unit, store conformance, API and JavaScript-client tests, with the race detector
+test-go: node-deps cli-deps java-deps browser-deps ## unit, store conformance, API and JavaScript-client tests, with the race detector
 	COGNATE_REQUIRE_CLIENTS=1 COGNATE_REQUIRE_DYNAMODB=1 COGNATE_REQUIRE_KMS=1 COGNATE_REQUIRE_LAMBDA=1 $(GO) test -race -count=1 ./...
 
 test-fuzz: ## short runs of every fuzz target (seed corpora are in testdata/fuzz)

@@ -179,7 +179,7 @@ func (h *Hosted) challenge(w http.ResponseWriter, r *http.Request) {
 
 // challengePage renders the page of the challenge st, with m as its error.
 func (h *Hosted) challengePage(w http.ResponseWriter, r *http.Request, f *flow, st *challengeState, status int, m pages.Message) {
-	p := pages.Page{Action: f.path(ChallengePath), Error: m, Links: pages.Links{SignIn: f.path(LoginPath)}}
+	p := pages.Page{Action: f.path(ChallengePath), Error: m}
 	switch st.Name {
 	case "SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP":
 		p.Kind = pages.MFACode
