@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/net/html"
 	"golang.org/x/oauth2"
 
@@ -35,6 +36,7 @@ func runHostedTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("HostedAccountPages", func(t *testing.T) { testHostedAccountPages(t, Start(t, newTable)) })
 	t.Run("HostedChallenges", func(t *testing.T) { testHostedChallenges(t, Start(t, newTable)) })
 	t.Run("HostedLook", func(t *testing.T) { testHostedLook(t, Start(t, newTable)) })
+	t.Run("HostedGoOIDC", func(t *testing.T) { testHostedGoOIDC(t, Start(t, newTable)) })
 }
 
 const (
@@ -858,4 +860,47 @@ func linkedStylesheet(t *testing.T, body, prefix string) string {
 		t.Fatalf("no stylesheet under %s on the page:\n%s", prefix, body)
 	}
 	return href
+}
+
+// go-oidc, a relying party that starts from the discovery document: its endpoints, then the
+// code exchange with PKCE through them, the ID token verified (issuer, audience, signature from
+// the JWKS, expiry, nonce) and userInfo.
+func testHostedGoOIDC(t *testing.T, e *Env) {
+	a := newWebApp(t, e, true, nil)
+	issuer := e.URL + "/" + a.poolID
+	pctx := gooidc.ClientContext(ctx, &http.Client{Timeout: 10 * time.Second})
+	provider, err := gooidc.NewProvider(pctx, issuer)
+	if err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	conf := &oauth2.Config{ClientID: a.id, ClientSecret: a.secret, RedirectURL: hostedCallback, Endpoint: provider.Endpoint(),
+		Scopes: []string{gooidc.ScopeOpenID, "email", "profile"}}
+	verifier, _ := pkce()
+	authURL := conf.AuthCodeURL("st-oidc", oauth2.S256ChallengeOption(verifier), gooidc.Nonce("n-oidc"))
+	if !strings.HasPrefix(authURL, e.URL+"/oauth2/authorize?") {
+		t.Fatalf("the discovery document's authorization endpoint is %s", authURL)
+	}
+	q := callback(t, newBrowser(t, e).signInAt(authURL, a.user, a.pass), hostedCallback)
+	tok, err := conf.Exchange(pctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := provider.Verifier(&gooidc.Config{ClientID: a.id, Now: e.Clock.Now}).Verify(pctx, raw)
+	if err != nil {
+		t.Fatalf("go-oidc refuses the ID token: %v", err)
+	}
+	if idt.Nonce != "n-oidc" || idt.Issuer != issuer {
+		t.Errorf("ID token nonce %q issuer %q", idt.Nonce, idt.Issuer)
+	}
+	if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
+		t.Errorf("at_hash: %v", err)
+	}
+	info, err := provider.UserInfo(pctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		t.Fatalf("userInfo: %v", err)
+	}
+	if info.Email != "alice@example.com" || info.Subject != idt.Subject {
+		t.Errorf("userInfo %+v", info)
+	}
 }
