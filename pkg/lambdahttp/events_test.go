@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/edge"
 	"github.com/cognatehq/cognate/pkg/lambdahttp"
 	"github.com/cognatehq/cognate/pkg/lambdahttp/eventstest"
 )
@@ -192,7 +193,7 @@ func checkCognitoEvent(t *testing.T, family cognito.Family, name string, raw, fi
 	var ev events.APIGatewayV2HTTPRequest
 	strict(t, raw, &ev)
 	checkAPIEvent(t, &ev)
-	want := "POST /" + string(family)
+	want := "POST " + edge.FamilyPath(family)
 	if ev.RouteKey != want || ev.RequestContext.HTTP.Method != "POST" {
 		t.Errorf("route %q, want %q", ev.RouteKey, want)
 	}
@@ -204,7 +205,7 @@ func checkCognitoEvent(t *testing.T, family cognito.Family, name string, raw, fi
 	}
 
 	r, body := serveEvent(t, filled)
-	if r.URL.Path != "/"+string(family) {
+	if r.URL.Path != edge.FamilyPath(family) {
 		t.Errorf("the handler saw path %q", r.URL.Path)
 	}
 	target, hasTarget := ev.Headers["x-amz-target"]
