@@ -1,7 +1,9 @@
 package sam
 
 import (
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -198,5 +200,67 @@ func TestTemplateDistributionPassesOAuth(t *testing.T) {
 		if b.get("TargetOriginId").str() != "api" || b.get("ViewerProtocolPolicy").str() != "https-only" {
 			t.Errorf("%s (behaviour %s): origin %q, viewer protocol %q", p, name, b.get("TargetOriginId").str(), b.get("ViewerProtocolPolicy").str())
 		}
+	}
+}
+
+// TestSampleAPI checks infra/sam/sample-api.yaml, the documented example of a user's API behind
+// API Gateway's JWT authorizer: the issuer is the pool's (IssuerBase + "/" + pool id, the shape
+// Cognate's tokens and discovery document use), the audience is the app client (matched against
+// client_id, since Cognate's access tokens carry no aud), the token comes from the Authorization
+// header, and the sample route requires the custom scope.
+func TestSampleAPI(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "infra", "sam", "sample-api.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	tpl := node{doc.Content[0]}
+	for _, p := range []string{"IssuerBase", "PoolId", "ClientId", "Scope"} {
+		if tpl.get("Parameters").get(p).Node == nil {
+			t.Errorf("no parameter %s", p)
+		}
+	}
+	api := tpl.get("Resources").get("Api")
+	if api.get("Type").str() != "AWS::Serverless::HttpApi" {
+		t.Fatalf("Api is %q", api.get("Type").str())
+	}
+	auth := api.get("Properties").get("Auth")
+	name := auth.get("DefaultAuthorizer").str()
+	az := auth.get("Authorizers").get(name)
+	if name == "" || az.Node == nil {
+		t.Fatalf("no default authorizer")
+	}
+	jwtc := az.get("JwtConfiguration")
+	if iss := jwtc.get("issuer"); iss.Tag != "!Sub" || iss.str() != "${IssuerBase}/${PoolId}" {
+		t.Errorf("issuer %s %q, want !Sub ${IssuerBase}/${PoolId}", iss.Tag, iss.str())
+	}
+	if aud := jwtc.get("audience"); len(aud.Content) != 1 || aud.Content[0].Tag != "!Ref" || aud.Content[0].Value != "ClientId" {
+		t.Errorf("audience must be [!Ref ClientId]")
+	}
+	if az.get("IdentitySource").str() != "$request.header.Authorization" {
+		t.Errorf("identity source %q", az.get("IdentitySource").str())
+	}
+	routes := 0
+	tpl.get("Resources").each(func(id string, r node) {
+		r.get("Properties").get("Events").each(func(ev string, e node) {
+			if e.get("Type").str() != "HttpApi" {
+				return
+			}
+			routes++
+			a := e.get("Properties").get("Auth")
+			scopes := a.get("AuthorizationScopes")
+			if a.get("Authorizer").str() != name || len(scopes.Content) != 1 || scopes.Content[0].Tag != "!Ref" || scopes.Content[0].Value != "Scope" {
+				t.Errorf("%s %s: the route must use the %s authorizer and require [!Ref Scope]", id, ev, name)
+			}
+		})
+		if r.get("Properties").get("Policies").Node != nil {
+			t.Errorf("%s: the sample needs no policies", id)
+		}
+	})
+	if routes == 0 {
+		t.Error("no route")
 	}
 }
