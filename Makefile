@@ -5,7 +5,7 @@ NODE_DIR := infra/node
 FUZZTIME ?= 10000x
 export GOFLAGS ?= -mod=mod
 
-.PHONY: help generate run build build-local build-lambdas deploy invoke invoke-local FORCE test test-go test-fuzz vet lint deps node-deps cli-deps java-deps browser-deps screenshots clean bench
+.PHONY: help generate run build build-local build-lambdas deploy invoke invoke-local FORCE test test-go test-fuzz vet lint lint-templates deps node-deps cli-deps java-deps browser-deps screenshots clean bench
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n", $$1, $$2}'
@@ -113,6 +113,12 @@ lint: ## gofmt, staticcheck and errcheck (pinned in infra/lint/go.mod) on the wh
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
 	staticcheck=$(call LINT_TOOL,staticcheck) && $$staticcheck ./...
 	errcheck=$(call LINT_TOOL,errcheck) && $$errcheck -exclude infra/lint/errcheck.exclude ./...
+
+# CloudFormation's own checks (the SAM transform included) on the deployable templates. Not part of
+# `make test`: cfn-lint is a Python tool (pip install cfn-lint), not one of the test dependencies.
+lint-templates: ## cfn-lint template.yaml and infra/sam/sample-api.yaml (needs cfn-lint)
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint is needed (pip install cfn-lint)"; exit 1; }
+	cfn-lint template.yaml infra/sam/sample-api.yaml
 
 test-go: node-deps cli-deps java-deps browser-deps ## unit, store conformance, API and JavaScript-client tests, with the race detector
 	COGNATE_REQUIRE_CLIENTS=1 COGNATE_REQUIRE_DYNAMODB=1 COGNATE_REQUIRE_KMS=1 COGNATE_REQUIRE_LAMBDA=1 $(GO) test -race -count=1 ./...

@@ -1,5 +1,5 @@
 // Command account is the Lambda function of the account family (template.yaml: AccountFunction): the
-// Cognito operations pkg/cognito assigns to it, served on POST /account behind the edge router.
+// Cognito operations pkg/cognito assigns to it, served on POST /_cognate/account behind the edge router.
 package main
 
 import (

@@ -1,5 +1,5 @@
 // Command admin is the Lambda function of the admin family (template.yaml: AdminFunction): the
-// Cognito operations pkg/cognito assigns to it, served on POST /admin behind the edge router.
+// Cognito operations pkg/cognito assigns to it, served on POST /_cognate/admin behind the edge router.
 package main
 
 import (

@@ -1,5 +1,5 @@
 // Command auth is the Lambda function of the auth family (template.yaml: AuthFunction): the
-// Cognito operations pkg/cognito assigns to it, served on POST /auth behind the edge router.
+// Cognito operations pkg/cognito assigns to it, served on POST /_cognate/auth behind the edge router.
 package main
 
 import (

@@ -1,5 +1,6 @@
 // Command oauth is the oauth function (template.yaml: OAuthFunction): the per-pool JWKS and
-// OpenID discovery documents, and POST / for operations the edge router does not know.
+// OpenID discovery documents, the OAuth 2.0 endpoints and hosted pages (pkg/oauth), and POST / for
+// operations the edge router does not know.
 package main
 
 import (

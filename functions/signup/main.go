@@ -1,5 +1,5 @@
 // Command signup is the Lambda function of the signup family (template.yaml: SignupFunction): the
-// Cognito operations pkg/cognito assigns to it, served on POST /signup behind the edge router.
+// Cognito operations pkg/cognito assigns to it, served on POST /_cognate/signup behind the edge router.
 package main
 
 import (

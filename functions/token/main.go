@@ -1,5 +1,5 @@
 // Command token is the Lambda function of the token family (template.yaml: TokenFunction): the
-// Cognito operations pkg/cognito assigns to it, served on POST /token behind the edge router.
+// Cognito operations pkg/cognito assigns to it, served on POST /_cognate/token behind the edge router.
 package main
 
 import (

@@ -5,10 +5,13 @@
 // So POST / with one known target is rewritten to its family's path, and everything else keeps
 // its URI: unknown targets stay on /, which answers UnknownOperationException. Every request
 // loses client-sent x-cognate-original-* headers and gets the edge's: the Host and path the
-// client used (a SigV4 signature covers both) and the viewer's IP.
+// client used (a SigV4 signature covers both) and the viewer's IP. The family paths sit under a
+// reserved prefix that only the rewrite may produce: a client request that names it, however
+// encoded, is answered 404 here and never reaches the origin.
 
 var PREFIX = 'AWSCognitoIdentityProviderService.';
-var PATHS = ['/signup', '/auth', '/token', '/account', '/admin'];
+var INTERNAL = '/_cognate';
+var PATHS = ['/_cognate/signup', '/_cognate/auth', '/_cognate/token', '/_cognate/account', '/_cognate/admin'];
 // operation name -> index into PATHS
 var OPS = {
   AddCustomAttributes: 4,
@@ -139,8 +142,33 @@ var OPS = {
   VerifyUserAttribute: 3
 };
 
+// internal reports whether a URI has a path segment named like the reserved prefix, after
+// percent-decoding and case-folding (the origin may decode either before it routes).
+function internal(uri) {
+  var path = uri;
+  try {
+    path = decodeURIComponent(uri);
+  } catch (e) {
+    // Not valid percent-encoding: check it as it is.
+  }
+  path = path.toLowerCase() + '/';
+  return path.indexOf(INTERNAL + '/') >= 0;
+}
+
 function handler(event) {
   var request = event.request;
+  if (internal(request.uri)) {
+    return {
+      statusCode: 404,
+      statusDescription: 'Not Found',
+      headers: {
+        'content-type': { value: 'application/x-amz-json-1.1' },
+        'x-amzn-errortype': { value: 'UnknownOperationException' },
+        'cache-control': { value: 'no-store' }
+      },
+      body: { encoding: 'text', data: '{"__type":"UnknownOperationException","message":"No Cognito operation at this path."}' }
+    };
+  }
   var headers = request.headers;
   // Header names are lower-case in CloudFront events.
   Object.keys(headers).forEach(function (name) {

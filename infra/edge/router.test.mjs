@@ -139,8 +139,18 @@ test('other paths pass through untouched', async (t) => {
     ['GET', '/login'],
     ['POST', '/login'],
     ['GET', '/logout'],
-    ['POST', '/signup'], // a family path called directly keeps its path, whatever the target
-    ['POST', '/admin'],
+    // Cognito's hosted pages: /signup is the sign-up page (GET and the form's POST), not the
+    // signup family, whose path is under the reserved prefix.
+    ['GET', '/signup'],
+    ['POST', '/signup'],
+    ['POST', '/confirmUser'],
+    ['GET', '/forgotPassword'],
+    ['POST', '/confirmForgotPassword'],
+    ['POST', '/challenge'],
+    ['GET', '/static/cognate.css'],
+    ['POST', '/admin'], // no longer a family path: the origin has no such route
+    ['GET', '/x_cognate/admin'],
+    ['GET', '/_cognatex/admin'],
     ['POST', '//'],
     ['POST', '/?'],
   ];
@@ -154,6 +164,39 @@ test('other paths pass through untouched', async (t) => {
       assert.equal(r.headers[H.originalPath].value, uri);
       assert.equal(r.headers[H.originalHost].value, 'auth.example.com');
     });
+  }
+});
+
+test('every family path is under the reserved prefix', () => {
+  assert.equal(routes.internalPrefix, '/_cognate/');
+  for (const path of Object.values(routes.families)) {
+    assert.ok(path.startsWith(routes.internalPrefix), `${path} is not under ${routes.internalPrefix}`);
+  }
+});
+
+// The family paths are reachable only by way of the rewrite: a client that addresses them
+// directly, in any spelling the origin might decode to the same route, is answered here.
+test('client requests for the reserved prefix are answered 404 at the edge', async (t) => {
+  const uris = [
+    '/_cognate', '/_cognate/', '/_cognate/admin', '/_cognate/signup', '/_cognate/auth', '/_cognate/token',
+    '/_cognate/account', '/_cognate/nothing', '/_COGNATE/admin', '/_Cognate/Admin', '/%5Fcognate/admin',
+    '/%5fcognate/admin', '/_cognat%65/admin', '//_cognate/admin', '/a/../_cognate/admin', '/x/_cognate',
+    '/_cognate%2Fadmin', '/%ZZ/_cognate/admin',
+  ];
+  for (const method of ['POST', 'GET', 'OPTIONS']) {
+    for (const uri of uris) {
+      await t.test(`${method} ${uri}`, () => {
+        const event = viewerRequest({ method, uri, headers: { 'x-amz-target': target('AdminGetUser'), authorization: 'AWS4-HMAC-SHA256 x' } });
+        const out = handler(event);
+        assert.notEqual(out, event.request, 'must answer, not forward');
+        assert.equal(out.statusCode, 404);
+        assert.equal(out.headers['x-amzn-errortype'].value, 'UnknownOperationException');
+        assert.equal(out.headers['cache-control'].value, 'no-store');
+        assert.equal(out.body.encoding, 'text');
+        assert.equal(JSON.parse(out.body.data).__type, 'UnknownOperationException');
+        assert.equal(out.body.data.includes(uri), false, 'the answer does not echo the URI');
+      });
+    }
   }
 });
 
@@ -198,12 +241,13 @@ test('IPv6 viewers', () => {
 
 test('the documented families', () => {
   // The DESIGN.md examples, as a cross-check on the generated table.
+  const S = '/_cognate/signup', A = '/_cognate/auth', T = '/_cognate/token', U = '/_cognate/account', D = '/_cognate/admin';
   const want = {
-    SignUp: '/signup', ConfirmSignUp: '/signup', ResendConfirmationCode: '/signup',
-    InitiateAuth: '/auth', RespondToAuthChallenge: '/auth', AdminInitiateAuth: '/auth', AdminRespondToAuthChallenge: '/auth',
-    GetTokensFromRefreshToken: '/token', RevokeToken: '/token',
-    GetUser: '/account', ChangePassword: '/account', ForgotPassword: '/account', ConfirmForgotPassword: '/account',
-    AdminGetUser: '/admin', CreateUserPool: '/admin', ListUsers: '/admin',
+    SignUp: S, ConfirmSignUp: S, ResendConfirmationCode: S,
+    InitiateAuth: A, RespondToAuthChallenge: A, AdminInitiateAuth: A, AdminRespondToAuthChallenge: A,
+    GetTokensFromRefreshToken: T, RevokeToken: T,
+    GetUser: U, ChangePassword: U, ForgotPassword: U, ConfirmForgotPassword: U,
+    AdminGetUser: D, CreateUserPool: D, ListUsers: D,
   };
   for (const [name, path] of Object.entries(want)) {
     assert.equal(route({ headers: { 'x-amz-target': target(name) } }).uri, path, name);

@@ -211,7 +211,9 @@ func TestTemplate(t *testing.T) {
 	// would still work — a refused call takes the compare-and-swap path — but with requests more
 	// per attempt and a warning logged each time, so the template must grant it; no other
 	// function needs it.
-	counters := map[string]bool{"AuthFunction": true, "SignupFunction": true, "AccountFunction": true}
+	// The oauth function's hosted pages do both: the login form counts password attempts, the
+	// confirm and reset forms code attempts.
+	counters := map[string]bool{"AuthFunction": true, "SignupFunction": true, "AccountFunction": true, "OAuthFunction": true}
 	t.Run("only the functions that count attempts may UpdateItem", func(t *testing.T) {
 		resources.each(func(id string, r node) {
 			if r.get("Type").str() != "AWS::Serverless::Function" {
@@ -355,7 +357,9 @@ func TestTemplateSignerModes(t *testing.T) {
 // prefix, nothing.
 func TestTemplateTriggerInvocation(t *testing.T) {
 	tpl, _ := loadTemplate(t)
-	firing := map[string]bool{"SignupFunction": true, "AuthFunction": true, "TokenFunction": true, "AccountFunction": true, "AdminFunction": true}
+	// OAuthFunction: the hosted pages sign up and sign in (pre sign-up, pre-authentication,
+	// pre-token ... triggers) and its token endpoint issues tokens (pre-token generation).
+	firing := map[string]bool{"SignupFunction": true, "AuthFunction": true, "TokenFunction": true, "AccountFunction": true, "AdminFunction": true, "OAuthFunction": true}
 	const want = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${TriggerFunctionPrefix}*"
 	tpl.get("Resources").each(func(id string, r node) {
 		if r.get("Type").str() != "AWS::Serverless::Function" {

@@ -392,6 +392,18 @@ func (h *harness) createPool(t *testing.T) string {
 	return id
 }
 
+// m2mResource is the resource server admin/CreateResourceServer.json makes.
+const m2mResource = "https://api.example.com"
+
+// m2mPool makes a pool with the resource server of admin/CreateResourceServer.json, for a
+// client_credentials client.
+func (h *harness) m2mPool(t *testing.T) string {
+	t.Helper()
+	pool := h.createPool(t)
+	h.ok(t, "admin", "CreateResourceServer.json", map[string]string{"POOL_ID": pool})
+	return pool
+}
+
 // createClient runs admin/CreateUserPoolClient.json on pool and returns the client id.
 func (h *harness) createClient(t *testing.T, pool string) string {
 	t.Helper()
@@ -810,6 +822,26 @@ var goodCases = map[string]goodCase{
 			}
 		},
 	},
+	"admin/CreateResourceServer.json": {
+		setup: func(t *testing.T, h *harness) map[string]string { return map[string]string{"POOL_ID": h.createPool(t)} },
+		check: func(t *testing.T, h *harness, out obj, v map[string]string) {
+			wantStr(t, out, v["POOL_ID"], "ResourceServer", "UserPoolId")
+			wantStr(t, out, m2mResource, "ResourceServer", "Identifier")
+			wantStr(t, out, "read", "ResourceServer", "Scopes", "0", "ScopeName")
+		},
+	},
+	"admin/CreateUserPoolClient.client-credentials.json": {
+		setup: func(t *testing.T, h *harness) map[string]string { return map[string]string{"POOL_ID": h.m2mPool(t)} },
+		check: func(t *testing.T, h *harness, out obj, v map[string]string) {
+			c := get(out, "UserPoolClient")
+			wantStr(t, c, v["POOL_ID"], "UserPoolId")
+			wantStr(t, c, "client_credentials", "AllowedOAuthFlows", "0")
+			wantStr(t, c, m2mResource+"/read", "AllowedOAuthScopes", "0")
+			if str(c, "ClientId") == "" || str(c, "ClientSecret") == "" || get(c, "AllowedOAuthFlowsUserPoolClient") != true {
+				t.Errorf("UserPoolClient %v", c)
+			}
+		},
+	},
 	"admin/DescribeUserPoolClient.json": {
 		check: func(t *testing.T, h *harness, out obj, v map[string]string) {
 			wantStr(t, out, h.appID, "UserPoolClient", "ClientId")
@@ -911,6 +943,34 @@ var goodCases = map[string]goodCase{
 				t.Errorf("two JWKS answers differ: %v and %v", doc, out)
 			}
 			h.signedIn(t)
+		},
+	},
+	// The token endpoint, reached on its own route (template.yaml: OAuthFunction, POST
+	// /oauth2/token): a machine-to-machine client of a pool of its own gets an access token
+	// signed with a key of that pool's JWKS, which carries what API Gateway's JWT authorizer
+	// checks (docs/deploy.md): iss, client_id (no aud) and the scope.
+	"oauth/token.client-credentials.json": {
+		setup: func(t *testing.T, h *harness) map[string]string {
+			pool := h.m2mPool(t)
+			c := get(h.ok(t, "admin", "CreateUserPoolClient.client-credentials.json", map[string]string{"POOL_ID": pool}), "UserPoolClient")
+			id, secret := str(c, "ClientId"), str(c, "ClientSecret")
+			h.fetchJWKS(t, pool)
+			return map[string]string{"CLIENT_BASIC": base64.StdEncoding.EncodeToString([]byte(id + ":" + secret)), "POOL_ID": pool, "CLIENT_ID": id}
+		},
+		check: func(t *testing.T, h *harness, out obj, v map[string]string) {
+			wantStr(t, out, "Bearer", "token_type")
+			if exp, _ := get(out, "expires_in").(float64); exp <= 0 || len(out) != 3 {
+				t.Errorf("answer %v", out)
+			}
+			claims := h.verifyJWT(t, wantSet(t, out, "access_token"))
+			wantStr(t, claims, "https://"+edgeHost+"/"+v["POOL_ID"], "iss")
+			wantStr(t, claims, v["CLIENT_ID"], "client_id")
+			wantStr(t, claims, v["CLIENT_ID"], "sub")
+			wantStr(t, claims, "access", "token_use")
+			wantStr(t, claims, m2mResource+"/read", "scope")
+			if _, ok := claims["aud"]; ok {
+				t.Errorf("an access token with aud: %v", claims)
+			}
 		},
 	},
 	"oauth/openid-configuration.json": {

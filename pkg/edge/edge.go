@@ -26,9 +26,15 @@ const DefaultPath = "/"
 // MaxFunctionSize is CloudFront Functions' limit on a function's code.
 const MaxFunctionSize = 10 * 1024
 
+// InternalPrefix reserves a path space for the edge: the family paths live under it, and no
+// Cognito or OAuth path does (Cognito's hosted pages own /signup, /login …, so the families
+// cannot sit at the root). The router answers 404 itself to any client request whose path is
+// in it, so the family paths are reachable only by way of a rewrite.
+const InternalPrefix = "/_cognate/"
+
 // FamilyPath is the path the edge sends a family's operations to, and the path its function
-// answers on (cognito.ServerOptions.Paths): "/" + the family's name.
-func FamilyPath(f cognito.Family) string { return "/" + string(f) }
+// answers on (cognito.ServerOptions.Paths): InternalPrefix + the family's name.
+func FamilyPath(f cognito.Family) string { return InternalPrefix + string(f) }
 
 // Routes maps every operation name to its family's path.
 func Routes() map[string]string {
@@ -42,12 +48,13 @@ func Routes() map[string]string {
 
 // routesDoc is routes.json: the routing table as data, for the node test and for people.
 type routesDoc struct {
-	GeneratedBy  string            `json:"generatedBy"`
-	TargetPrefix string            `json:"targetPrefix"`
-	DefaultPath  string            `json:"defaultPath"`
-	Headers      map[string]string `json:"headers"`
-	Families     map[string]string `json:"families"`
-	Operations   map[string]string `json:"operations"`
+	GeneratedBy    string            `json:"generatedBy"`
+	TargetPrefix   string            `json:"targetPrefix"`
+	DefaultPath    string            `json:"defaultPath"`
+	InternalPrefix string            `json:"internalPrefix"`
+	Headers        map[string]string `json:"headers"`
+	Families       map[string]string `json:"families"`
+	Operations     map[string]string `json:"operations"`
 }
 
 const generatedBy = "go generate ./pkg/edge (pkg/edge/cmd/gen) from pkg/cognito's operation table; DO NOT EDIT"
@@ -59,9 +66,10 @@ func RoutesJSON() ([]byte, error) {
 		families[string(f)] = FamilyPath(f)
 	}
 	doc := routesDoc{
-		GeneratedBy:  generatedBy,
-		TargetPrefix: cognito.TargetPrefix,
-		DefaultPath:  DefaultPath,
+		GeneratedBy:    generatedBy,
+		TargetPrefix:   cognito.TargetPrefix,
+		DefaultPath:    DefaultPath,
+		InternalPrefix: InternalPrefix,
 		Headers: map[string]string{
 			"originalHost": strings.ToLower(HeaderOriginalHost),
 			"originalPath": strings.ToLower(HeaderOriginalPath),
@@ -121,6 +129,7 @@ func Generate() ([]byte, error) {
 	err := tmpl.Execute(&b, map[string]any{
 		"Prefix":       cognito.TargetPrefix,
 		"Paths":        strings.Join(quoted, ", "),
+		"Internal":     strings.TrimSuffix(InternalPrefix, "/"),
 		"Ops":          ops,
 		"HeaderPrefix": strings.ToLower(HeaderPrefix),
 		"HostHeader":   strings.ToLower(HeaderOriginalHost),

@@ -11,6 +11,7 @@ import (
 	"github.com/cognatehq/cognate/infra/nodetest"
 	"github.com/cognatehq/cognate/pkg/cognito"
 	"github.com/cognatehq/cognate/pkg/edge"
+	"github.com/cognatehq/cognate/pkg/oauth"
 )
 
 const infraDir = "../../infra/edge"
@@ -66,6 +67,7 @@ func TestRoutesFollowTheTable(t *testing.T) {
 	var doc struct {
 		TargetPrefix string            `json:"targetPrefix"`
 		DefaultPath  string            `json:"defaultPath"`
+		Internal     string            `json:"internalPrefix"`
 		Headers      map[string]string `json:"headers"`
 		Families     map[string]string `json:"families"`
 		Operations   map[string]string `json:"operations"`
@@ -78,13 +80,13 @@ func TestRoutesFollowTheTable(t *testing.T) {
 		t.Errorf("%d routes for %d operations (want 126)", len(doc.Operations), len(ops))
 	}
 	for _, op := range ops {
-		if got, want := doc.Operations[op.Name], "/"+string(op.Family); got != want {
+		if got, want := doc.Operations[op.Name], "/_cognate/"+string(op.Family); got != want {
 			t.Errorf("%s routes to %q, want %q", op.Name, got, want)
 		}
 	}
 	want := map[cognito.Family]string{
-		cognito.FamilySignup: "/signup", cognito.FamilyAuth: "/auth", cognito.FamilyToken: "/token",
-		cognito.FamilyAccount: "/account", cognito.FamilyAdmin: "/admin",
+		cognito.FamilySignup: "/_cognate/signup", cognito.FamilyAuth: "/_cognate/auth", cognito.FamilyToken: "/_cognate/token",
+		cognito.FamilyAccount: "/_cognate/account", cognito.FamilyAdmin: "/_cognate/admin",
 	}
 	for f, p := range want {
 		if edge.FamilyPath(f) != p || doc.Families[string(f)] != p {
@@ -94,12 +96,40 @@ func TestRoutesFollowTheTable(t *testing.T) {
 	if len(doc.Families) != len(cognito.Families()) {
 		t.Errorf("families %v", doc.Families)
 	}
-	if doc.TargetPrefix != cognito.TargetPrefix || doc.DefaultPath != "/" {
-		t.Errorf("prefix %q, default path %q", doc.TargetPrefix, doc.DefaultPath)
+	if doc.TargetPrefix != cognito.TargetPrefix || doc.DefaultPath != "/" || doc.Internal != edge.InternalPrefix {
+		t.Errorf("prefix %q, default path %q, internal prefix %q", doc.TargetPrefix, doc.DefaultPath, doc.Internal)
 	}
 	for key, h := range map[string]string{"originalHost": edge.HeaderOriginalHost, "originalPath": edge.HeaderOriginalPath, "originalIp": edge.HeaderOriginalIP} {
 		if doc.Headers[key] != strings.ToLower(h) || !strings.HasPrefix(h, edge.HeaderPrefix) {
 			t.Errorf("header %s: %q vs %q", key, doc.Headers[key], h)
+		}
+	}
+}
+
+// TestFamilyPathsAreReserved: the family paths live under edge.InternalPrefix, which no path the
+// oauth function serves shares (Cognito's hosted sign-up page is /signup, so the signup family
+// cannot be there), and the default path is not in it.
+func TestFamilyPathsAreReserved(t *testing.T) {
+	seen := map[string]cognito.Family{}
+	for _, f := range cognito.Families() {
+		p := edge.FamilyPath(f)
+		rest, ok := strings.CutPrefix(p, edge.InternalPrefix)
+		if !ok || rest == "" || strings.Contains(rest, "/") {
+			t.Errorf("family %s: path %q is not one segment under %q", f, p, edge.InternalPrefix)
+		}
+		if other, dup := seen[p]; dup {
+			t.Errorf("families %s and %s share %q", f, other, p)
+		}
+		seen[p] = f
+		if oauth.IsEndpointPath(p) || strings.Contains(p, "/.well-known/") {
+			t.Errorf("family %s: %q is also an OAuth or well-known path", f, p)
+		}
+	}
+	for _, p := range []string{oauth.TokenPath, oauth.UserInfoPath, oauth.RevokePath, oauth.AuthorizePath, oauth.LoginPath,
+		oauth.LogoutPath, oauth.SignUpPath, oauth.ConfirmPath, oauth.ForgotPath, oauth.ResetPath, oauth.ChallengePath,
+		oauth.StaticPrefix + "x.css", oauth.BrandingPrefix + "p/c.css", edge.DefaultPath} {
+		if strings.HasPrefix(p, edge.InternalPrefix) || strings.HasPrefix(p+"/", edge.InternalPrefix) {
+			t.Errorf("%q is under the reserved prefix %q", p, edge.InternalPrefix)
 		}
 	}
 }

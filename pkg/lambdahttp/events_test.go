@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/edge"
 	"github.com/cognatehq/cognate/pkg/lambdahttp"
 	"github.com/cognatehq/cognate/pkg/lambdahttp/eventstest"
 )
@@ -192,7 +194,7 @@ func checkCognitoEvent(t *testing.T, family cognito.Family, name string, raw, fi
 	var ev events.APIGatewayV2HTTPRequest
 	strict(t, raw, &ev)
 	checkAPIEvent(t, &ev)
-	want := "POST /" + string(family)
+	want := "POST " + edge.FamilyPath(family)
 	if ev.RouteKey != want || ev.RequestContext.HTTP.Method != "POST" {
 		t.Errorf("route %q, want %q", ev.RouteKey, want)
 	}
@@ -204,7 +206,7 @@ func checkCognitoEvent(t *testing.T, family cognito.Family, name string, raw, fi
 	}
 
 	r, body := serveEvent(t, filled)
-	if r.URL.Path != "/"+string(family) {
+	if r.URL.Path != edge.FamilyPath(family) {
 		t.Errorf("the handler saw path %q", r.URL.Path)
 	}
 	target, hasTarget := ev.Headers["x-amz-target"]
@@ -277,6 +279,17 @@ func checkOAuthEvent(t *testing.T, raw, filled []byte) {
 	case strings.Contains(ev.RawPath, "/.well-known/"):
 		if r.Method != http.MethodGet || len(body) != 0 || ev.Headers["x-cognate-original-path"] != ev.RawPath {
 			t.Errorf("well-known event: %s %s, original path %q", r.Method, r.URL.Path, ev.Headers["x-cognate-original-path"])
+		}
+	case strings.HasPrefix(ev.RawPath, "/oauth2/"):
+		// The OAuth endpoints: a form POST (RFC 6749) on the route of its own path, which the edge
+		// passed through unchanged.
+		if r.Method != http.MethodPost || ev.RouteKey != "POST "+ev.RawPath || ev.Headers["x-cognate-original-path"] != ev.RawPath ||
+			ev.Headers["content-type"] != "application/x-www-form-urlencoded" {
+			t.Errorf("oauth endpoint event: %s %s, route %q, original path %q, content-type %q", r.Method, ev.RawPath, ev.RouteKey,
+				ev.Headers["x-cognate-original-path"], ev.Headers["content-type"])
+		}
+		if _, err := url.ParseQuery(string(body)); err != nil || len(body) == 0 {
+			t.Errorf("body is not a form: %q (%v)", body, err)
 		}
 	case ev.RawPath == "/":
 		if ev.IsBase64Encoded {

@@ -30,6 +30,7 @@ const (
 	ResetPath           = "/confirmForgotPassword"
 	ChallengePath       = "/challenge"
 	BrandingPrefix      = "/branding/"
+	StaticPrefix        = pages.StaticPrefix
 	maxAuthorizeQuery   = 8 << 10
 	csrfCookie          = "cognate-csrf"
 	flowCookie          = "cognate-flow"
