@@ -37,6 +37,7 @@ func runHostedTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("HostedChallenges", func(t *testing.T) { testHostedChallenges(t, Start(t, newTable)) })
 	t.Run("HostedLook", func(t *testing.T) { testHostedLook(t, Start(t, newTable)) })
 	t.Run("HostedGoOIDC", func(t *testing.T) { testHostedGoOIDC(t, Start(t, newTable)) })
+	t.Run("HostedImplicitAndMaxAge", func(t *testing.T) { testHostedImplicitAndMaxAge(t, Start(t, newTable)) })
 }
 
 const (
@@ -902,5 +903,53 @@ func testHostedGoOIDC(t *testing.T, e *Env) {
 	}
 	if info.Email != "alice@example.com" || info.Subject != idt.Subject {
 		t.Errorf("userInfo %+v", info)
+	}
+}
+
+// The implicit grant, where the client allows it: the tokens in the fragment, no refresh token
+// and no code; max_age forces a new sign-in once the session is older.
+func testHostedImplicitAndMaxAge(t *testing.T, e *Env) {
+	a := newWebApp(t, e, false, func(in *cip.CreateUserPoolClientInput) {
+		in.AllowedOAuthFlows = []types.OAuthFlowType{"code", "implicit"}
+	})
+	b := newBrowser(t, e)
+	q := url.Values{"response_type": {"token"}, "client_id": {a.id}, "redirect_uri": {hostedCallback}, "state": {"imp"},
+		"scope": {"openid email"}, "nonce": {"n-imp"}}
+	done := b.signInAt(e.URL+"/oauth2/authorize?"+q.Encode(), a.user, a.pass)
+	loc := done.header.Get("Location")
+	frag, ok := strings.CutPrefix(loc, hostedCallback+"#")
+	if !ok {
+		t.Fatalf("implicit answer %d %q, want the callback with a fragment", done.status, loc)
+	}
+	f, err := url.ParseQuery(frag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Get("access_token") == "" || f.Get("id_token") == "" || f.Get("token_type") != "Bearer" || f.Get("state") != "imp" ||
+		f.Get("code") != "" || f.Get("refresh_token") != "" || f.Get("expires_in") == "" {
+		t.Fatalf("implicit fragment %v", f)
+	}
+	id, _ := verifyWithJWKS(t, e, a.poolID, f.Get("id_token"))
+	access, _ := verifyWithJWKS(t, e, a.poolID, f.Get("access_token"))
+	if id["nonce"] != "n-imp" || access["scope"] != "openid email" {
+		t.Errorf("implicit tokens: nonce %v scope %v", id["nonce"], access["scope"])
+	}
+
+	// max_age: a session younger than it signs in at once; an older one asks again.
+	_, c := pkce()
+	e.Clock.Advance(2 * time.Minute)
+	if p := b.get(a.authorizeURL(c, "m1", url.Values{"max_age": {"600"}})); p.status != http.StatusFound || !strings.HasPrefix(p.header.Get("Location"), hostedCallback+"?") {
+		t.Errorf("max_age 600 after 2 minutes: %d %q, want the callback", p.status, p.header.Get("Location"))
+	}
+	if p := b.get(a.authorizeURL(c, "m2", url.Values{"max_age": {"60"}})); p.status != http.StatusFound || !strings.HasPrefix(p.header.Get("Location"), "/login?") {
+		t.Errorf("max_age 60 after 2 minutes: %d %q, want the sign-in page", p.status, p.header.Get("Location"))
+	}
+	if p := b.get(a.authorizeURL(c, "m3", url.Values{"max_age": {"soon"}})); callback(t, p, hostedCallback).Get("error") != "invalid_request" {
+		t.Errorf("max_age not a number: %q", p.header.Get("Location"))
+	}
+	// The hosted session ends with the hour Cognito gives it.
+	e.Clock.Advance(time.Hour)
+	if p := b.get(a.authorizeURL(c, "m4", nil)); p.status != http.StatusFound || !strings.HasPrefix(p.header.Get("Location"), "/login?") {
+		t.Errorf("after the session's hour: %d %q, want the sign-in page", p.status, p.header.Get("Location"))
 	}
 }
