@@ -30,6 +30,7 @@ var oauthRoutes = []route{
 	{"GET", oauth.ChallengePath}, {"POST", oauth.ChallengePath},
 	{"GET", oauth.StaticPrefix + "{proxy+}"},
 	{"GET", oauth.BrandingPrefix + "{proxy+}"},
+	{"GET", "/{poolId}/ui/{client}/{file}"}, // a classic customization's logo (GetUICustomization's ImageUrl)
 }
 
 // TestTemplateOAuthRoutes: every OAuth endpoint and hosted page reaches the oauth function (the

@@ -63,6 +63,7 @@ func (h *Hosted) Handler() http.Handler {
 	mux.HandleFunc(ResetPath, h.reset)
 	mux.HandleFunc(ChallengePath, h.challenge)
 	mux.HandleFunc(BrandingPrefix, h.brandingCSS)
+	mux.HandleFunc("/", h.uiLogo)
 	mux.Handle(pages.StaticPrefix, pages.AssetHandler())
 	return mux
 }
@@ -71,6 +72,9 @@ func (h *Hosted) Handler() http.Handler {
 func IsHostedPath(p string) bool {
 	switch p {
 	case AuthorizePath, LoginPath, LogoutPath, SignUpPath, ConfirmPath, ForgotPath, ResetPath, ChallengePath:
+		return true
+	}
+	if _, _, _, ok := logoPath(p); ok {
 		return true
 	}
 	return strings.HasPrefix(p, pages.StaticPrefix) || strings.HasPrefix(p, BrandingPrefix)
@@ -315,6 +319,45 @@ func (h *Hosted) brandingCSS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pages.BrandingCSS(w, pages.Branding{CSS: look.CSS, Colors: look.Colors})
+}
+
+// logoPath reads a classic customization's logo URL, /<pool>/ui/<client or ALL>/logo.<ext>
+// (branding.LogoURL: the ImageUrl GetUICustomization answers).
+func logoPath(p string) (pool, client, ext string, ok bool) {
+	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	if len(parts) != 4 || parts[1] != "ui" || parts[0] == "" || parts[2] == "" {
+		return "", "", "", false
+	}
+	ext, ok = strings.CutPrefix(parts[3], "logo.")
+	if !ok || ext == "" || strings.Contains(ext, ".") {
+		return "", "", "", false
+	}
+	return parts[0], parts[2], ext, true
+}
+
+// uiLogo serves a classic customization's logo at its ImageUrl.
+func (h *Hosted) uiLogo(w http.ResponseWriter, r *http.Request) {
+	pool, client, ext, ok := logoPath(r.URL.Path)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, "GET")
+		return
+	}
+	b, mt, found, err := h.svc.UILogo(r.Context(), pool, client, ext)
+	if err != nil || !found {
+		http.NotFound(w, r)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", mt)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+	hd.Set("Cache-Control", "public, max-age=300")
+	hd.Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(b)
 }
 
 // csrf is the form token: a random value in an HttpOnly cookie that each form repeats

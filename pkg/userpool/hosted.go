@@ -208,3 +208,13 @@ func (s *Service) HostedLook(ctx context.Context, poolID, clientID string) (*Loo
 
 // ClientID names the authorization's client.
 func (a *Authorization) ClientID() string { return a.a.Client.ID }
+
+// UILogo is a classic customization's logo, served at its ImageUrl: the bytes and their media
+// type; ok false when there is none.
+func (s *Service) UILogo(ctx context.Context, poolID, clientID, ext string) (logo []byte, mediaType string, ok bool, err error) {
+	b, stored, ok, err := s.branding.UILogo(ctx, poolID, clientID)
+	if err != nil || !ok || !strings.EqualFold(stored, ext) {
+		return nil, "", false, err
+	}
+	return b, logoTypes[strings.ToLower(stored)], true, nil
+}

@@ -2,6 +2,8 @@ package apptest
 
 import (
 	"bytes"
+	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -78,6 +80,24 @@ func testUICustomization(t *testing.T, e *Env) {
 		CSS: aws.String(".label-customizable { font-weight: 400; }"), ImageFile: image("jpeg", 1024)}))(t).UICustomization
 	if aws.ToString(own.ImageUrl) != e.URL+"/"+f.poolID+"/ui/"+f.client+"/logo.jpg" {
 		t.Fatalf("client logo URL: %v", aws.ToString(own.ImageUrl))
+	}
+	// Both ImageUrls serve their logo; another extension or client does not.
+	for _, tc := range []struct {
+		url, media string
+		status     int
+	}{
+		{wantURL, "image/png", 200}, {aws.ToString(own.ImageUrl), "image/jpeg", 200},
+		{e.URL + "/" + f.poolID + "/ui/" + f.client + "/logo.png", "", 404}, {e.URL + "/" + f.poolID + "/ui/" + other + "/logo.png", "", 404},
+	} {
+		resp, err := http.Get(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || (tc.status == 200 && (resp.Header.Get("Content-Type") != tc.media || len(body) == 0)) {
+			t.Errorf("GET %s: %d %q (%d bytes), want %d %s", tc.url, resp.StatusCode, resp.Header.Get("Content-Type"), len(body), tc.status, tc.media)
+		}
 	}
 	if u := get(aws.String(f.client)); aws.ToString(u.ClientId) != f.client || !strings.Contains(aws.ToString(u.CSS), "label-customizable") {
 		t.Fatalf("client's own customization: %+v", u)

@@ -110,3 +110,20 @@ func dig(m map[string]any, path []string) any {
 	}
 	return cur
 }
+
+// UILogo is the logo of one classic customization, as its ImageUrl (LogoURL) names it: the
+// client's own or the pool's ALL, nothing inherited. ok is false when there is none.
+func (b *Branding) UILogo(ctx context.Context, pool, client string) (logo []byte, ext string, ok bool, err error) {
+	it, err := b.Repo.Get(ctx, store.UICustomizationKey(pool, client))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", false, nil
+	}
+	if err != nil {
+		return nil, "", false, msg.Internal(err)
+	}
+	var rec uiRecord
+	if err := json.Unmarshal(it.Data, &rec); err != nil {
+		return nil, "", false, msg.Internal(err)
+	}
+	return rec.Logo, rec.LogoExt, len(rec.Logo) > 0, nil
+}
