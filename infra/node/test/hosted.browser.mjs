@@ -278,3 +278,30 @@ test('an unknown redirect_uri gets an error page, never a redirect', async () =>
   await shot(page, 'error');
   await page.context().close();
 });
+
+test('keyboard only: the sign-in form in focus order, sent with Enter', async () => {
+  const w = await webApp();
+  const email = `${unique('k')}@example.com`;
+  await admin.send(new AdminCreateUserCommand({ UserPoolId: w.poolId, Username: email, TemporaryPassword: password, MessageAction: 'SUPPRESS',
+    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }] }));
+  const page = await newPage();
+  const req = await authorize(w, { login_hint: email });
+  await page.goto(req.url.href);
+  // The username is filled from login_hint, so the focus waits in the password field, after
+  // the username in the tab order.
+  assert.equal(await page.inputValue('[name="username"]'), email);
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'password');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'username');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'password');
+  await page.keyboard.type(password);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/challenge'), page.keyboard.press('Enter')]);
+  // A temporary password: the new-password page, its field focused, also by keyboard.
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'password');
+  await page.keyboard.type(`${password}-k`);
+  await page.keyboard.press('Enter');
+  await toApp(page);
+  await redeem(w, req, page.url());
+  await page.context().close();
+});
