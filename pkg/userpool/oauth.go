@@ -13,6 +13,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/grants"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
+	"github.com/cognatehq/cognate/pkg/userpool/passkeys"
 	"github.com/cognatehq/cognate/pkg/userpool/signin"
 )
 
@@ -143,7 +144,8 @@ type HostedStepInput struct {
 // ChallengeParameters), or Granted when the sign-in completed.
 //
 // PasskeyOffer: the sign-in completed and the pages are to offer the user a passkey before the
-// redirect (the pool offers passkeys, the client allows USER_AUTH, the user has none). Granted
+// redirect (the pool offers passkeys, the client allows USER_AUTH, the user has none, and a
+// passkey would sign them in where MFA is required). Granted
 // then holds only the hosted session; the offer page registers for that session's user
 // (HostedStartPasskeyRegistration) and the authorization completes from it afterwards
 // (ResumeHostedSession within PasskeyOfferWindow), whether a passkey was added or not.
@@ -169,7 +171,7 @@ func (s *Service) HostedSignIn(ctx context.Context, a *Authorization, in HostedS
 		Complete: func(u *model.User, at time.Time) ([]store.Op, error) {
 			// The offer of a passkey comes before the code: none is made now (the updater may run
 			// again, so each run decides afresh).
-			offered = offers && len(u.Passkeys()) == 0
+			offered = offers && len(u.Passkeys()) == 0 && passkeyWayIn(a.a.Pool, u)
 			issued.Code = code
 			if offered {
 				issued.Code = ""
@@ -190,6 +192,13 @@ func (s *Service) HostedSignIn(ctx context.Context, a *Authorization, in HostedS
 		return nil, err
 	}
 	return &HostedStepOutput{Granted: g}, nil
+}
+
+// passkeyWayIn tells whether a passkey would sign u in at all: where MFA is required, only a
+// passkey that stands for MFA is a way in (as USER_AUTH offers WEB_AUTHN), so none is offered
+// otherwise.
+func passkeyWayIn(p *model.Pool, u *model.User) bool {
+	return p.MfaConfiguration != "ON" || passkeys.SatisfiesMFA(p) || u.PasskeyMFAOn()
 }
 
 // RedeemCodeInput is the authorization_code grant as the token endpoint read it.
