@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -289,6 +290,24 @@ func testHostedPasskeys(t *testing.T, e *Env) {
 		}
 		if c := a.redeem(t, b.get(skip), verifier, "k1"); c["username"] != "alice" {
 			t.Fatalf("tokens for %v", c["username"])
+		}
+	})
+
+	t.Run("the offer lasts five minutes", func(t *testing.T) {
+		b := newBrowser(t, e)
+		_, challenge := pkce()
+		authorize := a.authorizeURL(challenge, "k0", nil)
+		offer := offered(t, b, authorize)
+		e.Clock.Advance(5*time.Minute + time.Second)
+		q := strings.TrimPrefix(authorize, e.URL+"/oauth2/authorize")
+		if p := b.get("/passkey/add" + q); p.status != http.StatusBadRequest || pageKind(p) != "login" {
+			t.Errorf("the offer after five minutes answered %d, page %q", p.status, pageKind(p))
+		}
+		if p := b.submit(offer, map[string]string{"credential": "{}"}); p.status != http.StatusBadRequest || pageKind(p) != "login" {
+			t.Errorf("a credential after five minutes answered %d, page %q", p.status, pageKind(p))
+		}
+		if p := b.get(link(t, offer.body, "/passkey/skip")); p.status != http.StatusBadRequest || pageKind(p) != "login" {
+			t.Errorf("skipping after five minutes answered %d, page %q", p.status, pageKind(p))
 		}
 	})
 
