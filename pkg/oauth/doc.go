@@ -1,7 +1,8 @@
 // Package oauth is the room for Cognito's OAuth 2.0 / OpenID Connect endpoints and its hosted
 // pages: GET /oauth2/authorize, POST /oauth2/token, GET|POST /oauth2/userInfo, POST
-// /oauth2/revoke, GET /login and GET /logout (cognito-protocol.md §8). Issue 14 fills the
-// endpoints; today POST /oauth2/token serves the client_credentials grant (token.go).
+// /oauth2/revoke, GET /login and GET /logout (cognito-protocol.md §8), and the hosted pages
+// behind them (hosted.go: sign-in, challenges, account pages, passwordless and passkey sign-in
+// and the offer of a passkey; docs/oauth.md).
 //
 // It owns the OAuth side of the wire: form and query parsing, client authentication at the
 // token and revocation endpoints, redirect_uri matching, and the one renderer of OAuth errors

@@ -51,7 +51,7 @@ func NewHosted(svc *userpool.Service, log *slog.Logger) *Hosted {
 }
 
 // Handler routes the hosted paths: /oauth2/authorize, /login, /logout, the account pages, the
-// challenge pages and the static assets.
+// challenge pages, the passwordless and passkey pages and the static assets.
 func (h *Hosted) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(AuthorizePath, h.authorize)
@@ -62,6 +62,10 @@ func (h *Hosted) Handler() http.Handler {
 	mux.HandleFunc(ForgotPath, h.forgot)
 	mux.HandleFunc(ResetPath, h.reset)
 	mux.HandleFunc(ChallengePath, h.challenge)
+	mux.HandleFunc(PasswordlessPath, h.passwordless)
+	mux.HandleFunc(PasskeyPath, h.passkey)
+	mux.HandleFunc(PasskeyAddPath, h.passkeyAdd)
+	mux.HandleFunc(PasskeySkipPath, h.passkeySkip)
 	mux.HandleFunc(BrandingPrefix, h.brandingCSS)
 	mux.HandleFunc("/", h.uiLogo)
 	mux.Handle(pages.StaticPrefix, pages.AssetHandler())
@@ -71,7 +75,8 @@ func (h *Hosted) Handler() http.Handler {
 // IsHostedPath tells whether a path is one Handler serves.
 func IsHostedPath(p string) bool {
 	switch p {
-	case AuthorizePath, LoginPath, LogoutPath, SignUpPath, ConfirmPath, ForgotPath, ResetPath, ChallengePath:
+	case AuthorizePath, LoginPath, LogoutPath, SignUpPath, ConfirmPath, ForgotPath, ResetPath, ChallengePath,
+		PasswordlessPath, PasskeyPath, PasskeyAddPath, PasskeySkipPath:
 		return true
 	}
 	if _, _, _, ok := logoPath(p); ok {
@@ -218,10 +223,7 @@ func (h *Hosted) authorize(w http.ResponseWriter, r *http.Request) {
 // (and state) in the query, or the implicit grant's tokens in the fragment; a sign-in's new
 // hosted session goes into its cookie on the way.
 func (h *Hosted) granted(w http.ResponseWriter, r *http.Request, f *flow, g *userpool.Granted, status int) {
-	if g.Session != "" {
-		http.SetCookie(w, &http.Cookie{Name: sessionCookiePrefix + f.auth.PoolID, Value: g.Session, Path: "/",
-			MaxAge: int((time.Hour).Seconds()), HttpOnly: true, Secure: f.https, SameSite: http.SameSiteLaxMode})
-	}
+	h.setSession(w, f, g.Session)
 	clearCookie(w, flowCookie, f.https)
 	p := url.Values{}
 	if g.Tokens != nil {
@@ -238,6 +240,15 @@ func (h *Hosted) granted(w http.ResponseWriter, r *http.Request, f *flow, g *use
 		p.Set("state", f.state)
 	}
 	h.redirect(w, f, appendParams(f.to, f.mode, p.Encode()), status)
+}
+
+// setSession puts a sign-in's new hosted session (if any) into the pool's session cookie.
+func (h *Hosted) setSession(w http.ResponseWriter, f *flow, session string) {
+	if session == "" {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookiePrefix + f.auth.PoolID, Value: session, Path: "/",
+		MaxAge: int((time.Hour).Seconds()), HttpOnly: true, Secure: f.https, SameSite: http.SameSiteLaxMode})
 }
 
 // redirect answers with a redirect that no cache keeps (OA-12: 302/303 after credentials).
@@ -436,7 +447,8 @@ func appendParams(to Redirect, mode ResponseMode, params string) string {
 }
 
 // challengeState is a sign-in between two hosted pages: the challenge posed, its Session, the
-// name the user typed and what the page shows. It rides in an HttpOnly cookie; a Session is
+// name the user typed and what the page shows; First marks a first factor's challenge (a
+// passwordless code, a passkey) from an MFA code's of the same name. It rides in an HttpOnly cookie; a Session is
 // bound to its client and user and spent by its answer, so the cookie holds nothing the user
 // could not already use.
 type challengeState struct {
@@ -444,6 +456,7 @@ type challengeState struct {
 	Session  string            `json:"s"`
 	Username string            `json:"u"`
 	Params   map[string]string `json:"p,omitempty"`
+	First    bool              `json:"f,omitempty"`
 }
 
 func (h *Hosted) saveChallenge(w http.ResponseWriter, f *flow, st challengeState) {

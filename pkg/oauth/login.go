@@ -65,7 +65,7 @@ func (h *Hosted) login(w http.ResponseWriter, r *http.Request) {
 func (h *Hosted) loginPage(w http.ResponseWriter, r *http.Request, f *flow, status int, p pages.Page) {
 	p.Kind = pages.Login
 	p.Action = f.path(LoginPath)
-	p.Links = pages.Links{SignUp: f.path(SignUpPath), ForgotPassword: f.path(ForgotPath)}
+	p.Links = h.loginLinks(f)
 	h.page(w, r, f, status, p)
 }
 
@@ -82,6 +82,10 @@ func (h *Hosted) refused(w http.ResponseWriter, r *http.Request, f *flow, err er
 // stepDone carries out a sign-in step's outcome: back to the client when it completed, else on
 // to the page of the next challenge.
 func (h *Hosted) stepDone(w http.ResponseWriter, r *http.Request, f *flow, username string, out *userpool.HostedStepOutput) {
+	if out.PasskeyOffer {
+		h.offerPasskey(w, f, out.Granted)
+		return
+	}
 	if out.Granted != nil {
 		h.granted(w, r, f, out.Granted, http.StatusSeeOther)
 		return
@@ -112,7 +116,7 @@ const (
 )
 
 // challenge serves /challenge: the page of the challenge the flow cookie holds (MFA codes,
-// SELECT_MFA_TYPE, NEW_PASSWORD_REQUIRED, MFA_SETUP) and its answer.
+// SELECT_MFA_TYPE, NEW_PASSWORD_REQUIRED, MFA_SETUP, a passwordless code) and its answer.
 func (h *Hosted) challenge(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
 		methodNotAllowed(w, "GET, POST")
@@ -140,7 +144,7 @@ func (h *Hosted) challenge(w http.ResponseWriter, r *http.Request) {
 	params := map[string]string{"USERNAME": st.Username}
 	name := st.Name
 	switch st.Name {
-	case "SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP":
+	case "SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP", "SMS_OTP":
 		params[st.Name+"_CODE"] = strings.TrimSpace(form.Get("code"))
 	case "SELECT_MFA_TYPE":
 		params["ANSWER"] = form.Get("method")
@@ -181,7 +185,14 @@ func (h *Hosted) challenge(w http.ResponseWriter, r *http.Request) {
 func (h *Hosted) challengePage(w http.ResponseWriter, r *http.Request, f *flow, st *challengeState, status int, m pages.Message) {
 	p := pages.Page{Action: f.path(ChallengePath), Error: m}
 	switch st.Name {
-	case "SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP":
+	case "EMAIL_OTP", "SMS_OTP":
+		if !st.First {
+			p.Kind = pages.MFACode
+		} else {
+			p.Kind = pages.PasswordlessCode
+		}
+		p.MFA = pages.MFA{Method: st.Name, Destination: st.Params["CODE_DELIVERY_DESTINATION"]}
+	case "SOFTWARE_TOKEN_MFA", "SMS_MFA":
 		p.Kind = pages.MFACode
 		p.MFA = pages.MFA{Method: st.Name, Destination: st.Params["CODE_DELIVERY_DESTINATION"]}
 	case "SELECT_MFA_TYPE":

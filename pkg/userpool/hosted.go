@@ -3,12 +3,16 @@ package userpool
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/store"
 	"github.com/cognatehq/cognate/pkg/userpool/api"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
+	"github.com/cognatehq/cognate/pkg/userpool/passkeys"
 )
 
 // The hosted pages' calls of the user API. The pages act for an authorization's client: they
@@ -217,4 +221,85 @@ func (s *Service) UILogo(ctx context.Context, poolID, clientID, ext string) (log
 		return nil, "", false, err
 	}
 	return b, logoTypes[strings.ToLower(stored)], true, nil
+}
+
+// SignInMethods are the ways to sign in the hosted pages offer an authorization: a password
+// (the pool allows PASSWORD), a one-time code by email or SMS (EMAIL_OTP, SMS_OTP) and a passkey
+// (WEB_AUTHN). The passwordless and passkey ways are USER_AUTH's first factors, so, as with
+// Cognito's managed login, they need a client that allows choice-based sign-in (ALLOW_USER_AUTH)
+// and a pool that allows the factor outside the LITE tier; one-time codes are no way in where MFA
+// is required, and passkeys need a relying party id (passkeys.Offered).
+type SignInMethods struct {
+	Password, EmailOTP, SMSOTP, WebAuthn bool
+}
+
+// HostedSignInMethods says which ways to sign in the pages offer for the authorization.
+func (s *Service) HostedSignInMethods(a *Authorization) SignInMethods {
+	p, c := a.a.Pool, a.a.Client
+	allowed := p.AllowedFactors()
+	m := SignInMethods{Password: slices.Contains(allowed, "PASSWORD")}
+	if p.UserPoolTier == "LITE" || !c.FlowEnabled("ALLOW_USER_AUTH") {
+		return m
+	}
+	codes := p.MfaConfiguration != "ON"
+	m.EmailOTP = codes && slices.Contains(allowed, model.MFAEmail)
+	m.SMSOTP = codes && slices.Contains(allowed, "SMS_OTP")
+	m.WebAuthn = passkeys.Offered(p)
+	return m
+}
+
+// PasskeyOfferWindow is how long after a hosted sign-in its session may add a passkey at the
+// offer page (and complete the authorization from there): the registration challenge's own
+// lifetime. Adding a passkey is adding a way in, so it is for a sign-in just made, not for any
+// session the browser still holds.
+const PasskeyOfferWindow = passkeys.RegistrationTTL
+
+// ErrNoFreshSignIn is a passkey registration at the hosted pages without a hosted session made
+// within PasskeyOfferWindow: the pages send the browser back to sign in.
+var ErrNoFreshSignIn = errors.New("userpool: no hosted sign-in within the passkey offer window")
+
+// freshSignIn is the user of the hosted session behind cookie, signed in within the window.
+func (s *Service) freshSignIn(ctx context.Context, a *Authorization, cookie string) (*model.User, error) {
+	sess, err := s.grants.Session(ctx, a.a.Pool, cookie)
+	if err != nil {
+		return nil, err
+	}
+	if sess == nil || s.Now().Sub(sess.AuthTime) > PasskeyOfferWindow || sess.AuthTime.After(s.Now().Add(time.Minute)) {
+		return nil, ErrNoFreshSignIn
+	}
+	return sess.User, nil
+}
+
+// HostedStartPasskeyRegistration is StartWebAuthnRegistration for the user of a hosted sign-in
+// just made in this browser (its session cookie), for the authorization's client: the creation
+// options (PublicKeyCredentialCreationOptionsJSON) for the offer page. No token leaves the
+// server: the HttpOnly session cookie stands for the access token.
+func (s *Service) HostedStartPasskeyRegistration(ctx context.Context, a *Authorization, cookie string) (string, error) {
+	u, err := s.freshSignIn(ctx, a, cookie)
+	if err != nil {
+		return "", err
+	}
+	doc, keep, err := s.passkeys.BeginRegistration(a.a.Pool, u, a.a.Client.ID)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.dir.UpdateUser(ctx, a.a.Pool, u, func(cur *model.User) ([]store.Op, error) { return nil, keep(cur) }); err != nil {
+		return "", err
+	}
+	return string(doc), nil
+}
+
+// HostedCompletePasskeyRegistration is CompleteWebAuthnRegistration for the same user and client:
+// the RegistrationResponseJSON the offer page's script posted. Its refusals are the API's.
+func (s *Service) HostedCompletePasskeyRegistration(ctx context.Context, a *Authorization, cookie, credential string) error {
+	u, err := s.freshSignIn(ctx, a, cookie)
+	if err != nil {
+		return err
+	}
+	add, err := s.passkeys.CompleteRegistration(a.a.Pool, u, a.a.Client.ID, []byte(credential))
+	if err != nil {
+		return err
+	}
+	_, err = s.dir.UpdateUser(ctx, a.a.Pool, u, func(cur *model.User) ([]store.Op, error) { return nil, add(cur) })
+	return err
 }

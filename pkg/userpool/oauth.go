@@ -13,6 +13,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/userpool/grants"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 	"github.com/cognatehq/cognate/pkg/userpool/msg"
+	"github.com/cognatehq/cognate/pkg/userpool/passkeys"
 	"github.com/cognatehq/cognate/pkg/userpool/signin"
 )
 
@@ -130,8 +131,9 @@ func (s *Service) EndHostedSession(ctx context.Context, cookie string) error {
 }
 
 // HostedStepInput is one sign-in step at the hosted pages: a password (Flow USER_PASSWORD_AUTH,
-// Params USERNAME and PASSWORD) or a challenge's answer (Flow the ChallengeName, with its
-// Session and ChallengeResponses).
+// Params USERNAME and PASSWORD), a choice-based sign-in (Flow USER_AUTH, Params USERNAME and
+// PREFERRED_CHALLENGE: EMAIL_OTP, SMS_OTP, WEB_AUTHN) or a challenge's answer (Flow the
+// ChallengeName, with its Session and ChallengeResponses).
 type HostedStepInput struct {
 	Flow    string
 	Session string
@@ -140,11 +142,19 @@ type HostedStepInput struct {
 
 // HostedStepOutput is the step's outcome: the next challenge (ChallengeName, Session,
 // ChallengeParameters), or Granted when the sign-in completed.
+//
+// PasskeyOffer: the sign-in completed and the pages are to offer the user a passkey before the
+// redirect (the pool offers passkeys, the client allows USER_AUTH, the user has none, and a
+// passkey would sign them in where MFA is required). Granted
+// then holds only the hosted session; the offer page registers for that session's user
+// (HostedStartPasskeyRegistration) and the authorization completes from it afterwards
+// (ResumeHostedSession within PasskeyOfferWindow), whether a passkey was added or not.
 type HostedStepOutput struct {
 	ChallengeName       string
 	Session             string
 	ChallengeParameters map[string]string
 	Granted             *Granted
+	PasskeyOffer        bool
 }
 
 // HostedSignIn runs a hosted sign-in step for an authorization through the API's pipeline
@@ -156,19 +166,39 @@ func (s *Service) HostedSignIn(ctx context.Context, a *Authorization, in HostedS
 	if err != nil {
 		return nil, err
 	}
+	code, offers, offered := issued.Code, s.HostedSignInMethods(a).WebAuthn, false
 	out, err := s.signin.HostedStep(ctx, signin.Hosted{ClientID: a.a.Client.ID, Flow: in.Flow, Session: in.Session, Params: in.Params,
-		Complete: func(u *model.User, at time.Time) ([]store.Op, error) { return complete(u, at) }})
+		Complete: func(u *model.User, at time.Time) ([]store.Op, error) {
+			// The offer of a passkey comes before the code: none is made now (the updater may run
+			// again, so each run decides afresh).
+			offered = offers && len(u.Passkeys()) == 0 && passkeyWayIn(a.a.Pool, u)
+			issued.Code = code
+			if offered {
+				issued.Code = ""
+			}
+			return complete(u, at)
+		}})
 	if err != nil {
 		return nil, err
 	}
 	if out.AuthenticationResult == nil {
 		return &HostedStepOutput{ChallengeName: out.ChallengeName, Session: out.Session, ChallengeParameters: out.ChallengeParameters}, nil
 	}
+	if offered {
+		return &HostedStepOutput{Granted: &Granted{Session: issued.Session}, PasskeyOffer: true}, nil
+	}
 	g, err := s.granted(ctx, a, &issued, true)
 	if err != nil {
 		return nil, err
 	}
 	return &HostedStepOutput{Granted: g}, nil
+}
+
+// passkeyWayIn tells whether a passkey would sign u in at all: where MFA is required, only a
+// passkey that stands for MFA is a way in (as USER_AUTH offers WEB_AUTHN), so none is offered
+// otherwise.
+func passkeyWayIn(p *model.Pool, u *model.User) bool {
+	return p.MfaConfiguration != "ON" || passkeys.SatisfiesMFA(p) || u.PasskeyMFAOn()
 }
 
 // RedeemCodeInput is the authorization_code grant as the token endpoint read it.

@@ -38,6 +38,7 @@ func runHostedTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("HostedLook", func(t *testing.T) { testHostedLook(t, Start(t, newTable)) })
 	t.Run("HostedGoOIDC", func(t *testing.T) { testHostedGoOIDC(t, Start(t, newTable)) })
 	t.Run("HostedImplicitAndMaxAge", func(t *testing.T) { testHostedImplicitAndMaxAge(t, Start(t, newTable)) })
+	runHostedPasswordlessTests(t, newTable)
 }
 
 const (
@@ -54,7 +55,13 @@ type webApp struct {
 
 func newWebApp(t *testing.T, e *Env, secret bool, mod func(*cip.CreateUserPoolClientInput)) webApp {
 	t.Helper()
-	f := newPool(t, e, nil)
+	return newWebAppIn(t, e, nil, secret, mod)
+}
+
+// newWebAppIn is newWebApp in a pool that pool modifies.
+func newWebAppIn(t *testing.T, e *Env, pool func(*cip.CreateUserPoolInput), secret bool, mod func(*cip.CreateUserPoolClientInput)) webApp {
+	t.Helper()
+	f := newPool(t, e, pool)
 	in := &cip.CreateUserPoolClientInput{UserPoolId: aws.String(f.poolID), ClientName: aws.String("hosted"), GenerateSecret: secret,
 		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: []types.OAuthFlowType{"code"},
 		AllowedOAuthScopes:         []string{"openid", "email", "profile", "aws.cognito.signin.user.admin"},

@@ -106,5 +106,6 @@ var catalogueDE = map[string]string{
 	MsgPasswordReset:            "Ihr Passwort wurde geändert. Sie können sich jetzt damit anmelden.",
 	MsgAccountConfirmed:         "Ihr Konto wurde bestätigt. Sie können sich jetzt anmelden.",
 	MsgPasskeyAdded:             "Ihr Passkey wurde hinzugefügt.",
+	MsgMethodUnavailable:        "Diese Anmeldemethode ist für dieses Konto nicht verfügbar. Bitte melden Sie sich auf andere Weise an.",
 	MsgMFASetupDone:             "Ihre Authenticator-App ist eingerichtet.",
 }

@@ -111,5 +111,6 @@ var catalogueEN = map[string]string{
 	MsgPasswordReset:            "Your password has been changed. You can now sign in with it.",
 	MsgAccountConfirmed:         "Your account has been confirmed. You can now sign in.",
 	MsgPasskeyAdded:             "Your passkey has been added.",
+	MsgMethodUnavailable:        "This way of signing in is not available for this account. Please sign in another way.",
 	MsgMFASetupDone:             "Your authenticator app is set up.",
 }

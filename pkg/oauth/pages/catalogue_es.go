@@ -106,5 +106,6 @@ var catalogueES = map[string]string{
 	MsgPasswordReset:            "Su contraseña se ha cambiado. Ya puede iniciar sesión con ella.",
 	MsgAccountConfirmed:         "Su cuenta se ha confirmado. Ya puede iniciar sesión.",
 	MsgPasskeyAdded:             "Se ha añadido su llave de acceso.",
+	MsgMethodUnavailable:        "Este método de inicio de sesión no está disponible para esta cuenta. Inicie sesión de otra forma.",
 	MsgMFASetupDone:             "Su aplicación de autenticación está configurada.",
 }

@@ -106,5 +106,6 @@ var catalogueFR = map[string]string{
 	MsgPasswordReset:            "Votre mot de passe a été modifié. Vous pouvez maintenant vous connecter avec celui-ci.",
 	MsgAccountConfirmed:         "Votre compte a été confirmé. Vous pouvez maintenant vous connecter.",
 	MsgPasskeyAdded:             "Votre clé d'accès a été ajoutée.",
+	MsgMethodUnavailable:        "Ce mode de connexion n'est pas disponible pour ce compte. Veuillez vous connecter autrement.",
 	MsgMFASetupDone:             "Votre application d'authentification est configurée.",
 }

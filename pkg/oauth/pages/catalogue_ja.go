@@ -106,5 +106,6 @@ var catalogueJA = map[string]string{
 	MsgPasswordReset:            "パスワードを変更しました。新しいパスワードでサインインできます。",
 	MsgAccountConfirmed:         "アカウントを確認しました。サインインできます。",
 	MsgPasskeyAdded:             "パスキーを追加しました。",
+	MsgMethodUnavailable:        "このアカウントではこのサインイン方法を使用できません。別の方法でサインインしてください。",
 	MsgMFASetupDone:             "認証アプリの設定が完了しました。",
 }

@@ -30,6 +30,7 @@ const (
 	MsgAccountConfirmed         = "account-confirmed"          // ConfirmSignUp succeeded
 	MsgPasskeyAdded             = "passkey-added"              // CompleteWebAuthnRegistration succeeded
 	MsgMFASetupDone             = "mfa-setup-done"             // VerifySoftwareToken succeeded
+	MsgMethodUnavailable        = "method-unavailable"         // a passwordless or passkey sign-in the user cannot use
 )
 
 // languages are the page languages, English first: the fallback for a language nobody asked

@@ -32,7 +32,7 @@ const (
 	RememberDevice    Kind = "remember-device"   // remember: "yes" or "no"
 	PasswordlessStart Kind = "passwordless"      // username, method: EMAIL_OTP or SMS_OTP
 	PasswordlessCode  Kind = "passwordless-code" // code
-	PasskeySignIn     Kind = "passkey"           // credential (JSON the page's script fills from navigator.credentials.get)
+	PasskeySignIn     Kind = "passkey"           // username while Page.Passkey is empty; then credential (JSON the page's script fills from navigator.credentials.get)
 	PasskeyRegister   Kind = "passkey-register"  // credential (JSON from navigator.credentials.create); a skip link
 	Error             Kind = "error"             // no form; Page.Error says what went wrong
 	SignedOut         Kind = "signed-out"        // no form

@@ -222,8 +222,11 @@ func (v *view) Heading() string { return v.T(headings[v.Kind]) }
 func (v *view) Stylesheet() string { return assetURL("cognate.css") }
 func (v *view) Script() string     { return assetURL("passkey.js") }
 
-// HasScript says the page needs passkey.js.
-func (v *view) HasScript() bool { return v.Kind == PasskeySignIn || v.Kind == PasskeyRegister }
+// HasScript says the page needs passkey.js: a passkey page with its options (the passkey
+// sign-in's first step, the username, has none).
+func (v *view) HasScript() bool {
+	return (v.Kind == PasskeySignIn || v.Kind == PasskeyRegister) && v.Passkey != ""
+}
 
 // HasLinks says the links list has something to show.
 func (v *view) HasLinks() bool {

@@ -16,10 +16,13 @@ import (
 // authorization code, the hosted session), which commit with the step's own, or fail it whole.
 type Completion func(u *model.User, authTime time.Time) ([]store.Op, error)
 
-// Hosted is a sign-in step at the hosted pages: a password (Flow "USER_PASSWORD_AUTH") or the
-// answer to a challenge the pages posed (Flow the ChallengeName, Session its Session). The pages
-// hold no client secret, so SECRET_HASH is made here from the client's own; and the hosted UI
-// signs in with a password whatever the client's ExplicitAuthFlows, as Cognito's does.
+// Hosted is a sign-in step at the hosted pages: a password (Flow "USER_PASSWORD_AUTH"), a
+// choice-based sign-in (Flow "USER_AUTH" with a PREFERRED_CHALLENGE: the passwordless and passkey
+// pages) or the answer to a challenge the pages posed (Flow the ChallengeName, Session its
+// Session). The pages hold no client secret, so SECRET_HASH is made here from the client's own.
+// The hosted UI signs in with a password whatever the client's ExplicitAuthFlows, as Cognito's
+// does; USER_AUTH it starts only for a client that allows ALLOW_USER_AUTH, as Cognito's managed
+// login offers passwordless and passkey sign-in only to clients that allow choice-based sign-in.
 type Hosted struct {
 	ClientID string
 	Flow     string
@@ -47,9 +50,12 @@ func (s *SignIn) HostedStep(ctx context.Context, in Hosted) (*api.AuthOutput, er
 		params["SECRET_HASH"] = model.SecretHash(c.Secret, params["USERNAME"], c.ID)
 	}
 	call := &signInCall{name: in.Flow, params: params, token: in.Session, pool: p, client: c, hosted: in.Complete}
-	if in.Flow == "USER_PASSWORD_AUTH" {
+	switch in.Flow {
+	case "USER_PASSWORD_AUTH":
 		h := signInFlows[in.Flow]
 		return s.runStep(ctx, h, call, false)
+	case "USER_AUTH":
+		return s.initiate(ctx, call) // ALLOW_USER_AUTH, the tier, the pool's factors: as the API's
 	}
 	return s.respond(ctx, call)
 }

@@ -322,7 +322,8 @@ func (s *SignIn) deviceAndTokens(ctx context.Context, st *signInStep) (*api.Auth
 		return s.deviceSRPChallenge(ctx, st, dev)
 	}
 	var meta *model.NewDeviceMetadataType
-	// The hosted pages remember no device (yet): a browser sign-in makes none.
+	// The hosted pages track no device: a browser sign-in makes none (docs/oauth.md,
+	// "Passwordless and passkeys at the hosted pages").
 	if st.pool.DeviceTracking() && st.hosted == nil {
 		if meta, err = s.devices.NewMetadata(st.pool, st.user); err != nil {
 			return nil, err
