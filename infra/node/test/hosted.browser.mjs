@@ -15,7 +15,7 @@ import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { generate } from 'otplib';
 import {
   CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, AdminCreateUserCommand,
-  SetUserPoolMfaConfigCommand, CreateManagedLoginBrandingCommand,
+  SetUserPoolMfaConfigCommand, CreateManagedLoginBrandingCommand, AdminSetUserPasswordCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { endpoint, adminCredentials, latestCode, unique } from './helpers.mjs';
 
@@ -303,5 +303,75 @@ test('keyboard only: the sign-in form in focus order, sent with Enter', async ()
   await page.keyboard.press('Enter');
   await toApp(page);
   await redeem(w, req, page.url());
+  await page.context().close();
+});
+
+test("a passkey registered and used through Chromium's virtual authenticator", async () => {
+  // WebAuthn needs a secure context: http only on localhost, whose relying party id is
+  // "localhost". The pages are opened at localhost (the server answers that name too).
+  const w = await webApp({
+    pool: { UserPoolTier: 'ESSENTIALS', Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'WEB_AUTHN'] } } },
+    client: { ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_AUTH'] },
+  });
+  await admin.send(new SetUserPoolMfaConfigCommand({ UserPoolId: w.poolId, MfaConfiguration: 'OFF',
+    WebAuthnConfiguration: { RelyingPartyId: 'localhost', UserVerification: 'preferred' } }));
+  const email = `${unique('p')}@example.com`;
+  await admin.send(new AdminCreateUserCommand({ UserPoolId: w.poolId, Username: email, MessageAction: 'SUPPRESS',
+    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }] }));
+  await admin.send(new AdminSetUserPasswordCommand({ UserPoolId: w.poolId, Username: email, Password: password, Permanent: true }));
+  const page = await newPage();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: {
+    protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
+    automaticPresenceSimulation: true,
+  } });
+  const local = (u) => { const x = new URL(u); x.hostname = 'localhost'; return x.href; };
+
+  // A password sign-in, then the offer to add a passkey: the page's script asks the authenticator.
+  const req = await authorize(w);
+  await page.goto(local(req.url.href));
+  await submit(page, { username: email, password });
+  assert.ok(await page.isVisible('#passkey-button'), 'the passkey offer after the password');
+  await shot(page, 'passkey-register');
+  await Promise.all([toApp(page), page.click('#passkey-button')]);
+  await redeem(w, req, page.url());
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  assert.equal(credentials.length, 1, 'the authenticator holds one passkey');
+
+  // Signed out, then in with the passkey alone.
+  await page.goto(`${endpoint.replace('127.0.0.1', 'localhost')}/logout?client_id=${w.clientId}&logout_uri=${encodeURIComponent(`${appBase}/bye`)}`);
+  await page.waitForURL(`${appBase}/bye`);
+  const req2 = await authorize(w);
+  await page.goto(local(req2.url.href));
+  await page.click('a[href^="/passkey"]');
+  await submit(page, { username: email });
+  await shot(page, 'passkey');
+  await Promise.all([toApp(page), page.click('#passkey-button')]);
+  const tokens = await redeem(w, req2, page.url());
+  assert.equal(tokens.claims().email, email);
+  await page.context().close();
+});
+
+test('passwordless: a one-time code by email', async () => {
+  const w = await webApp({
+    pool: { UserPoolTier: 'ESSENTIALS', Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP'] } } },
+    client: { ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_AUTH'] },
+  });
+  const email = `${unique('o')}@example.com`;
+  await admin.send(new AdminCreateUserCommand({ UserPoolId: w.poolId, Username: email, MessageAction: 'SUPPRESS',
+    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }] }));
+  await admin.send(new AdminSetUserPasswordCommand({ UserPoolId: w.poolId, Username: email, Password: password, Permanent: true }));
+  const page = await newPage();
+  const req = await authorize(w);
+  await page.goto(req.url.href);
+  await page.click('a[href^="/passwordless"]');
+  await page.fill('[name="username"]', email);
+  await shot(page, 'passwordless');
+  await Promise.all([page.waitForURL((u) => u.pathname === '/challenge'), page.click('button[name="method"][value="EMAIL_OTP"]')]);
+  await shot(page, 'passwordless-code');
+  await submit(page, { code: await latestCode(email) });
+  await toApp(page);
+  assert.equal((await redeem(w, req, page.url())).claims().email, email);
   await page.context().close();
 });
