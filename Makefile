@@ -90,12 +90,12 @@ java-deps: ## Java 17+ for DynamoDB Local (the dynamo store tests)
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless) >/dev/null; \
 	else echo "Java 17 is needed for DynamoDB Local (apt-get install openjdk-17-jre-headless)"; exit 1; fi
 
-browser-deps: ## Debian's Chromium (and a Japanese font) for the hosted pages' browser tests
-	@if /usr/bin/chromium --version 2>/dev/null | grep -q Chromium; then :; \
+browser-deps: ## Debian's Chromium (and a Japanese font), and openssl, for the browser tests
+	@if /usr/bin/chromium --version 2>/dev/null | grep -q Chromium && command -v openssl >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing Chromium (apt-get install chromium fonts-ipafont-gothic)"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic) >/dev/null; \
-	else echo "Chromium is needed at /usr/bin/chromium (apt-get install chromium)"; exit 1; fi
+	  echo "installing Chromium and openssl (apt-get install chromium fonts-ipafont-gothic openssl)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic openssl) >/dev/null; \
+	else echo "Chromium is needed at /usr/bin/chromium, and openssl (apt-get install chromium openssl)"; exit 1; fi
 
 screenshots: node-deps browser-deps ## the hosted pages as the browser tests pass them -> docs/oauth/*.png
 	COGNATE_REQUIRE_CLIENTS=1 COGNATE_SCREENSHOTS=$(CURDIR)/docs/oauth $(GO) test -count=1 -run '^TestBrowser$$' ./cmd/cognate

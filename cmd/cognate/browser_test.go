@@ -32,13 +32,19 @@ func chromium(t testing.TB) string {
 }
 
 // TestBrowser runs infra/node/test/*.browser.mjs: the hosted pages in Chromium through
-// playwright-core, openid-client as the relying party, aws-jwt-verify and otplib, against
+// playwright-core, openid-client as the relying party, aws-jwt-verify and otplib, and Amplify
+// v6's signInWithRedirect (bundled by esbuild) behind a node https proxy, against
 // `cognate serve` with a PreSignUp webhook the script answers. COGNATE_SCREENSHOTS=<dir> keeps
 // a PNG of every page (make screenshots).
 func TestBrowser(t *testing.T) {
 	nodetest.Node(t)
 	browser := chromium(t)
-	dir := nodetest.Tools(t, "playwright-core", "openid-client", "aws-jwt-verify", "otplib", "@aws-sdk/client-cognito-identity-provider")
+	// amplify.browser.mjs makes its TLS front's certificate with the openssl CLI.
+	if _, err := exec.LookPath("openssl"); err != nil {
+		gate.Missing(t, gate.Clients, "openssl (`make browser-deps`)", err)
+	}
+	dir := nodetest.Tools(t, "playwright-core", "openid-client", "aws-jwt-verify", "otplib", "@aws-sdk/client-cognito-identity-provider",
+		"aws-amplify", "esbuild")
 	files, err := filepath.Glob(filepath.Join(dir, "test", "*.browser.mjs"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no infra/node/test/*.browser.mjs: %v", err)
