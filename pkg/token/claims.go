@@ -190,7 +190,11 @@ func parseClaims(payload []byte) (*Claims, error) {
 	}
 	required := []string{"sub", "iss", "token_use", "auth_time", "iat", "exp", "jti"}
 	if c.TokenUse == UseAccess {
-		required = append(required, "client_id", "username", "scope")
+		// A client_credentials token has no user, so no username (ClientCredentials).
+		required = append(required, "client_id", "scope")
+		if _, ok := m["username"]; !ok && !bytes.Equal(m["sub"], m["client_id"]) {
+			return nil, fmt.Errorf("%w: username missing", errClaims)
+		}
 	} else {
 		required = append(required, "aud", "cognito:username")
 	}
@@ -254,10 +258,16 @@ func parseClaims(payload []byte) (*Claims, error) {
 			return nil, fmt.Errorf("%w: %s", errClaims, k)
 		}
 	}
-	if c.Subject == "" || c.Issuer == "" || c.ClientID == "" || c.JTI == "" || c.Username == "" {
+	if c.Subject == "" || c.Issuer == "" || c.ClientID == "" || c.JTI == "" || (c.Username == "" && !c.ClientCredentials()) {
 		return nil, fmt.Errorf("%w: empty identifying claim", errClaims)
 	}
 	return c, nil
+}
+
+// ClientCredentials tells whether the claims are a client_credentials access token's: no user,
+// the client its own subject.
+func (c *Claims) ClientCredentials() bool {
+	return c.TokenUse == UseAccess && c.Username == "" && c.Subject == c.ClientID
 }
 
 func jsonString(raw json.RawMessage) (string, error) {

@@ -466,12 +466,14 @@ func (s *Service) ListUsers(ctx context.Context, in *api.ListUsersInput) (*api.L
 
 // ---- access tokens for resource servers: pkg/userpool/lineage ----
 
-// VerifyAccessToken authenticates an access token exactly as the access-token operations do —
-// our signature with this pool's key, issuer, token_use, expiry, scope, revocation and the
-// user's state — for resource servers such as the API Gateway authorizer. The claims may be
-// shared with other calls presenting the same token (token.Issuer.Verify): do not modify them.
+// VerifyAccessToken authenticates an access token for resource servers such as the API Gateway
+// authorizer: our signature with this pool's key, issuer, token_use, expiry, then, for a user's
+// token, its revocation and the user's state, and for a client_credentials token, that its
+// client still exists. Scopes are the resource server's to require (any token the pool issued
+// may be presented: the API's, the hosted flow's with custom scopes, a machine's). The claims may
+// be shared with other calls presenting the same token (token.Issuer.Verify): do not modify them.
 func (s *Service) VerifyAccessToken(ctx context.Context, raw string) (*token.Claims, error) {
-	a, err := s.lineages.Authenticate(ctx, raw)
+	a, err := s.lineages.AuthenticateFor(ctx, raw, "")
 	if err != nil {
 		return nil, err
 	}

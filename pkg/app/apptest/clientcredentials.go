@@ -21,6 +21,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/cognatehq/cognate/pkg/app/local"
+	"github.com/cognatehq/cognate/pkg/authorizer"
 	"github.com/cognatehq/cognate/pkg/store/storetest"
 )
 
@@ -31,6 +32,7 @@ func runClientCredentialsTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("ClientCredentials", func(t *testing.T) { testClientCredentials(t, Start(t, newTable)) })
 	t.Run("ClientCredentialsErrors", func(t *testing.T) { testClientCredentialsErrors(t, Start(t, newTable)) })
 	t.Run("ClientCredentialsPreToken", func(t *testing.T) { testClientCredentialsPreToken(t, newTable) })
+	t.Run("ClientCredentialsAuthorizer", func(t *testing.T) { testClientCredentialsAuthorizer(t, Start(t, newTable)) })
 }
 
 // m2m is a pool with a resource server and a confidential client allowed client_credentials.
@@ -330,5 +332,45 @@ func testClientCredentialsPreToken(t *testing.T, newTable storetest.NewTable) {
 			}
 			hook.Script(t, `{}`)
 		})
+	}
+}
+
+// A resource server's check of a client_credentials token: Cognate's API Gateway authorizer
+// (pkg/authorizer over Service.VerifyAccessToken) admits it when it carries the scope the API
+// requires, and refuses it otherwise; a user's token of the hosted flow with a custom scope and
+// without aws.cognito.signin.user.admin is admitted the same way.
+func testClientCredentialsAuthorizer(t *testing.T, e *Env) {
+	m := newM2M(t, e, nil)
+	tok, err := m.config(ccRead).Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		policy authorizer.Policy
+		admit  bool
+	}{
+		{"scope held", authorizer.Policy{PoolIDs: []string{m.poolID}, RequiredScopes: []string{ccRead}}, true},
+		{"client named", authorizer.Policy{PoolIDs: []string{m.poolID}, ClientIDs: []string{m.id}, RequiredScopes: []string{ccRead}}, true},
+		{"scope not held", authorizer.Policy{PoolIDs: []string{m.poolID}, RequiredScopes: []string{ccWrite}}, false},
+		{"another pool", authorizer.Policy{PoolIDs: []string{"us-east-1_Other0000"}, RequiredScopes: []string{ccRead}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := authorizer.Handler(e.App.Service.VerifyAccessToken, tc.policy)
+			out, err := h(ctx, events.APIGatewayV2CustomAuthorizerV2Request{Headers: map[string]string{"authorization": "Bearer " + tok.AccessToken}})
+			if err != nil || out.IsAuthorized != tc.admit {
+				t.Fatalf("authorized %v (%v), want %v", out.IsAuthorized, err, tc.admit)
+			}
+			if tc.admit && (out.Context["client_id"] != m.id || out.Context["scope"] != ccRead) {
+				t.Errorf("context %v", out.Context)
+			}
+		})
+	}
+	// The client deleted: its tokens stop being admitted.
+	must(e.Client.DeleteUserPoolClient(ctx, &cip.DeleteUserPoolClientInput{UserPoolId: aws.String(m.poolID), ClientId: aws.String(m.id)}))(t)
+	e.Clock.Advance(10 * time.Second) // past the configuration cache
+	h := authorizer.Handler(e.App.Service.VerifyAccessToken, authorizer.Policy{PoolIDs: []string{m.poolID}, RequiredScopes: []string{ccRead}})
+	if out, _ := h(ctx, events.APIGatewayV2CustomAuthorizerV2Request{Headers: map[string]string{"authorization": "Bearer " + tok.AccessToken}}); out.IsAuthorized {
+		t.Error("a deleted client's token is still admitted")
 	}
 }

@@ -53,7 +53,8 @@ func (ls *Lineages) Authenticate(ctx context.Context, raw string) (*Caller, erro
 }
 
 // AuthenticateFor is Authenticate for an access token that must carry scope (userInfo's
-// openid) instead of the user API's.
+// openid) instead of the user API's; scope "" asks for none, as a resource server checks its
+// own (AuthenticateResource).
 func (ls *Lineages) AuthenticateFor(ctx context.Context, raw, scope string) (*Caller, error) {
 	invalid := cognito.NotAuthorized("Invalid Access Token")
 	iss, known := ls.tokens.KnownIssuer(raw) // a token verified before: no need to parse it again
@@ -81,8 +82,21 @@ func (ls *Lineages) AuthenticateFor(ctx context.Context, raw, scope string) (*Ca
 	case err != nil:
 		return nil, msg.Internal(err)
 	}
-	if !slices.Contains(strings.Fields(claims.Scope), scope) {
+	if scope != "" && !slices.Contains(strings.Fields(claims.Scope), scope) {
 		return nil, msg.MissingScope()
+	}
+	if claims.ClientCredentials() {
+		if scope != "" {
+			return nil, invalid // no user: no user operation, no userInfo
+		}
+		// A machine's token stands while its client does (Caller.User nil).
+		if _, _, err := ls.dir.PoolClient(ctx, p.Id, claims.ClientID); err != nil {
+			if errors.Is(err, cognito.ErrResourceNotFound) {
+				return nil, invalid
+			}
+			return nil, err
+		}
+		return &Caller{Pool: p, Claims: claims}, nil
 	}
 	su, err := ls.Repo.GetUser(ctx, p.Id, model.UserKey(p, claims.Username))
 	if errors.Is(err, store.ErrNotFound) {
