@@ -337,8 +337,7 @@ func testClientCredentialsPreToken(t *testing.T, newTable storetest.NewTable) {
 
 // A resource server's check of a client_credentials token: Cognate's API Gateway authorizer
 // (pkg/authorizer over Service.VerifyAccessToken) admits it when it carries the scope the API
-// requires, and refuses it otherwise; a user's token of the hosted flow with a custom scope and
-// without aws.cognito.signin.user.admin is admitted the same way.
+// requires, and refuses it otherwise, or once its client is deleted.
 func testClientCredentialsAuthorizer(t *testing.T, e *Env) {
 	m := newM2M(t, e, nil)
 	tok, err := m.config(ccRead).Token(ctx)
