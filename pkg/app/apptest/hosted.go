@@ -38,6 +38,7 @@ func runHostedTests(t *testing.T, newTable storetest.NewTable) {
 	t.Run("HostedLook", func(t *testing.T) { testHostedLook(t, Start(t, newTable)) })
 	t.Run("HostedGoOIDC", func(t *testing.T) { testHostedGoOIDC(t, Start(t, newTable)) })
 	t.Run("HostedImplicitAndMaxAge", func(t *testing.T) { testHostedImplicitAndMaxAge(t, Start(t, newTable)) })
+	t.Run("HostedSelectMFAAndResend", func(t *testing.T) { testHostedSelectMFAAndResend(t, Start(t, newTable)) })
 	runHostedPasswordlessTests(t, newTable)
 }
 
@@ -958,5 +959,77 @@ func testHostedImplicitAndMaxAge(t *testing.T, e *Env) {
 	e.Clock.Advance(time.Hour)
 	if p := b.get(a.authorizeURL(c, "m4", nil)); p.status != http.StatusFound || !strings.HasPrefix(p.header.Get("Location"), "/login?") {
 		t.Errorf("after the session's hour: %d %q, want the sign-in page", p.status, p.header.Get("Location"))
+	}
+}
+
+// SELECT_MFA_TYPE and an SMS code through the pages; the confirmation page's resend; HSTS when
+// the pages are reached over https (X-Forwarded-Proto from the TLS terminator).
+func testHostedSelectMFAAndResend(t *testing.T, e *Env) {
+	a := newWebApp(t, e, false, nil)
+	must(e.Client.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(a.poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SmsMfaConfiguration:   &types.SmsMfaConfigType{SmsAuthenticationMessage: aws.String("Sign-in code {####}")},
+		EmailMfaConfiguration: &types.EmailMfaConfigType{Subject: aws.String("Your sign-in code"), Message: aws.String("Your code is {####}.")}}))(t)
+	const phone = "+12065550123"
+	must(e.Client.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(a.poolID), Username: aws.String(a.user),
+		UserAttributes: []types.AttributeType{{Name: aws.String("phone_number"), Value: aws.String(phone)}, {Name: aws.String("phone_number_verified"), Value: aws.String("true")}}}))(t)
+	res := must(a.signIn(t, a.user, a.pass))(t)
+	must(e.Client.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: res.AccessToken,
+		SMSMfaSettings: &types.SMSMfaSettingsType{Enabled: true}, EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true}}))(t)
+
+	_, c := pkce()
+	b := newBrowser(t, e)
+	sel := b.follow(b.signInAt(a.authorizeURL(c, "sel", nil), a.user, a.pass))
+	if sel.status != http.StatusOK || !strings.Contains(sel.body, `value="SMS_MFA"`) || !strings.Contains(sel.body, `value="EMAIL_OTP"`) {
+		t.Fatalf("the choice page %d:\n%s", sel.status, sel.body)
+	}
+	code := b.follow(b.submit(sel, map[string]string{"method": "SMS_MFA"}))
+	if code.status != http.StatusOK {
+		t.Fatalf("after choosing SMS %d:\n%s", code.status, code.body)
+	}
+	m, ok := e.Outbox.Latest(phone)
+	if !ok || m.Code == "" {
+		t.Fatalf("no SMS code to %s", phone)
+	}
+	callback(t, b.submit(code, map[string]string{"code": m.Code}), hostedCallback)
+
+	// Sign-up's code sent again from the confirmation page (its second form).
+	b2 := newBrowser(t, e)
+	su := b2.follow(b2.get("/signup?" + mustQuery(t, a.authorizeURL(c, "re", nil))))
+	conf := b2.follow(b2.submit(su, map[string]string{"username": "erin", "password": strongPassword, "email": "erin@example.com"}))
+	first := a.code(t, "erin@example.com")
+	e.Clock.Advance(time.Minute)
+	_, hidden := formWith(t, conf.body, map[string]string{})
+	var resend string
+	walkHTML(t, conf.body, func(n *html.Node) {
+		if n.Data == "form" && strings.Contains(htmlAttr(n, "action"), "resend=1") {
+			resend = htmlAttr(n, "action")
+		}
+	})
+	if resend == "" {
+		t.Fatalf("no resend form on the confirmation page:\n%s", conf.body)
+	}
+	u, _ := conf.url.Parse(resend)
+	if p := b2.post(u.String(), url.Values{"csrf": {hidden.Get("csrf")}}); p.status != http.StatusOK {
+		t.Fatalf("resend answered %d:\n%s", p.status, p.body)
+	}
+	if again := a.code(t, "erin@example.com"); again == first {
+		t.Errorf("the resent code is the first one")
+	}
+
+	// Over https (behind a TLS terminator), the pages send HSTS and Secure cookies.
+	req, err := http.NewRequest(http.MethodGet, e.URL+"/login?"+mustQuery(t, a.authorizeURL(c, "tls", nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Forwarded-Proto", "https")
+	p := newBrowser(t, e).do(req)
+	if !strings.HasPrefix(p.header.Get("Strict-Transport-Security"), "max-age=") {
+		t.Errorf("no HSTS over https: %v", p.header)
+	}
+	if ck := p.header.Get("Set-Cookie"); !strings.Contains(ck, "Secure") {
+		t.Errorf("cookie over https without Secure: %q", ck)
+	}
+	if p := newBrowser(t, e).get("/login?" + mustQuery(t, a.authorizeURL(c, "plain", nil))); p.header.Get("Strict-Transport-Security") != "" {
+		t.Errorf("HSTS over plain http")
 	}
 }
