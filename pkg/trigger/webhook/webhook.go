@@ -162,17 +162,21 @@ func (iv *Invoker) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trig
 	if !ok {
 		return nil, &trigger.InvocationError{Reason: trigger.ReasonNotFound, Cause: fmt.Errorf("no webhook for %s", fn.ARN)}
 	}
-	body, err := json.Marshal(event)
+	body, err := trigger.Payload(event)
 	if err != nil {
 		return nil, err
 	}
-	var pool struct {
-		UserPoolID string `json:"userPoolId"`
+	pool := fn.UserPoolID
+	if pool == "" {
+		var h struct {
+			UserPoolID string `json:"userPoolId"`
+		}
+		_ = json.Unmarshal(body, &h) // every event carries it (the common header)
+		pool = h.UserPoolID
 	}
-	_ = json.Unmarshal(body, &pool) // every event carries it (the common header)
 	var last error
 	for range trigger.Attempts {
-		out, err := iv.attempt(ctx, target, pool.UserPoolID, mode, body)
+		out, err := iv.attempt(ctx, target, pool, mode, body)
 		if err == nil {
 			return out, nil
 		}

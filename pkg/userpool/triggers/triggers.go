@@ -81,7 +81,7 @@ func Function(p *model.Pool, t trigger.Trigger) (trigger.FunctionRef, bool) {
 	if arn == "" {
 		return trigger.FunctionRef{}, false
 	}
-	return trigger.FunctionRef{ARN: arn, LambdaVersion: version, KMSKeyID: lc.KMSKeyID}, true
+	return trigger.FunctionRef{ARN: arn, LambdaVersion: version, KMSKeyID: lc.KMSKeyID, UserPoolID: p.Id}, true
 }
 
 // NoClient is callerContext.clientId of a call no app client made (AdminConfirmSignUp,
