@@ -13,6 +13,7 @@ import (
 	"maps"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -219,8 +220,9 @@ func AttributeMap(list []model.AttributeType) map[string]string {
 // key of it without testing it first, and a Python one's request.get("clientMetadata", {})
 // would hand null on.
 func wire(t trigger.Trigger, ev any) (json.RawMessage, error) {
-	if req := requestOf(reflect.ValueOf(ev).Elem()); req.IsValid() {
-		if cm := req.FieldByName("ClientMetadata"); cm.IsValid() && cm.Kind() == reflect.Map && cm.IsNil() {
+	v := reflect.ValueOf(ev).Elem()
+	if idx := clientMetadataOf(v.Type()); idx != nil {
+		if cm := v.FieldByIndex(idx); cm.IsNil() {
 			cm.Set(reflect.MakeMap(cm.Type()))
 		}
 	}
@@ -236,13 +238,27 @@ func wire(t trigger.Trigger, ev any) (json.RawMessage, error) {
 	return json.Marshal(m)
 }
 
-// requestOf is the field of an event struct that encodes as "request" (UserMigration's is an
-// embedded struct, not a field named Request).
-func requestOf(ev reflect.Value) reflect.Value {
-	for i := range ev.NumField() {
-		if name, _, _ := strings.Cut(ev.Type().Field(i).Tag.Get("json"), ","); name == "request" {
-			return ev.Field(i)
+// clientMetadata caches clientMetadataOf by event type.
+var clientMetadata sync.Map // reflect.Type -> []int
+
+// clientMetadataOf is the index of the ClientMetadata map in the member of event type t that
+// encodes as "request" (UserMigration's is an embedded struct, not a field named Request), or nil
+// when its request has none.
+func clientMetadataOf(t reflect.Type) []int {
+	if idx, ok := clientMetadata.Load(t); ok {
+		return idx.([]int)
+	}
+	var idx []int
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name == "request" {
+			if rt := t.Field(i).Type; rt.Kind() == reflect.Struct {
+				if cm, ok := rt.FieldByName("ClientMetadata"); ok && cm.Type.Kind() == reflect.Map {
+					idx = append([]int{i}, cm.Index...)
+				}
+			}
+			break
 		}
 	}
-	return reflect.Value{}
+	clientMetadata.Store(t, idx)
+	return idx
 }
