@@ -271,7 +271,7 @@ func (iv *Invoker) attempt(ctx context.Context, target, pool string, mode trigge
 		return nil, &trigger.InvocationError{Reason: "AWSLambdaException", Cause: err}
 	}
 	defer func() { _ = res.Body.Close() }()
-	out, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer))
+	out, err := readAnswer(res)
 	if err != nil {
 		if actx.Err() != nil {
 			return nil, &trigger.InvocationError{Reason: trigger.ReasonTimeout, Cause: err}
@@ -296,6 +296,30 @@ func (iv *Invoker) attempt(ctx context.Context, target, pool string, mode trigge
 		return nil, &trigger.InvocationError{Reason: "TooManyRequestsException", Cause: fmt.Errorf("webhook answered %d", res.StatusCode)}
 	}
 	return nil, &trigger.InvocationError{Reason: "ServiceException", Cause: fmt.Errorf("webhook answered %d", res.StatusCode)}
+}
+
+// readAnswer reads res's body, up to maxAnswer, into a buffer of its Content-Length when it has
+// one (io.ReadAll starts small and grows, copying, to the size of an event).
+func readAnswer(res *http.Response) ([]byte, error) {
+	n := res.ContentLength
+	if n <= 0 || n > maxAnswer { // unknown (0 from a RoundTripper that does not set it)
+		n = 512
+	}
+	out := make([]byte, 0, n+1) // +1: the read that sees the end needs room
+	r := io.LimitReader(res.Body, maxAnswer)
+	for {
+		m, err := r.Read(out[len(out):cap(out)])
+		out = out[:len(out)+m]
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		if len(out) == cap(out) {
+			out = append(out, 0)[:len(out)] // grow as append does
+		}
+	}
 }
 
 // Router sends each function to the webhook configured for it, and every other to next.
