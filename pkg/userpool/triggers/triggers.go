@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/cognito"
+	"github.com/cognatehq/cognate/pkg/inflight"
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
@@ -140,7 +141,11 @@ func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(ev
 	if err != nil {
 		return nil, cognito.Internal(err)
 	}
+	// The call waits on the function, not on a core: the request's slot (a local server's
+	// in-flight limit) goes to another request meanwhile.
+	back := inflight.Away(ctx)
 	out, err := tr.invoker.Invoke(ctx, fn, spec.Trigger.Invocation(), sent)
+	back()
 	if err != nil {
 		return nil, trigger.Failure(spec.Trigger, err)
 	}
