@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
-	"github.com/cognatehq/cognate/pkg/inflight"
 )
 
 // DefaultLocalInFlight is how many requests `cognate serve` works on at once over the embedded
@@ -26,14 +25,12 @@ func DefaultLocalInFlight() int { return runtime.GOMAXPROCS(0) }
 // brings the p99 under 50 ms for a few percent of throughput (docs/benchmarks.md).
 //
 // A request's body is read before it queues, so a client that sends slowly holds no slot, and
-// it gives its slot back as soon as it starts writing its answer. While it waits on a trigger
-// function it holds none either (inflight.Away): that wait is on the network, not on a core, and
-// it comes back ahead of the requests that have not started.
+// it gives its slot back as soon as it starts writing its answer.
 func LimitInFlight(n int, h http.Handler) http.Handler {
 	if n <= 0 {
 		return h
 	}
-	slots := inflight.New(n)
+	slots := make(chan struct{}, n)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// One byte past the API's largest limit, so that the API still sees an oversized body as such.
 		body, err := io.ReadAll(io.LimitReader(r.Body, cognito.MaxAnyBodyBytes+1))
@@ -41,13 +38,14 @@ func LimitInFlight(n int, h http.Handler) http.Handler {
 			return // the client went away mid-request
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if slots.Acquire(r.Context()) != nil {
+		select {
+		case slots <- struct{}{}:
+		case <-r.Context().Done():
 			return // the client is gone; nobody reads an answer
 		}
-		slot := slots.Held()
-		rw := &releasingWriter{ResponseWriter: w, release: slot.Finish}
+		rw := &releasingWriter{ResponseWriter: w, release: func() { <-slots }}
 		defer rw.done()
-		h.ServeHTTP(rw, r.WithContext(inflight.With(r.Context(), slot)))
+		h.ServeHTTP(rw, r)
 	})
 }
 

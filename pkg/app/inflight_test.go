@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
-	"github.com/cognatehq/cognate/pkg/inflight"
 )
 
 // At most n requests work at once, the rest wait their turn, and each hands its slot on when it
@@ -55,29 +54,4 @@ func TestLimitInFlight(t *testing.T) {
 	if got := rec.Body.Len(); got != cognito.MaxAnyBodyBytes+1 {
 		t.Fatalf("an oversized body reached the handler as %d bytes, want %d", got, cognito.MaxAnyBodyBytes+1)
 	}
-}
-
-// A request waiting on a trigger function (inflight.Away) holds no slot: another request works
-// meanwhile.
-func TestLimitInFlightAway(t *testing.T) {
-	away, second := make(chan struct{}), make(chan struct{})
-	h := LimitInFlight(1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/trigger" {
-			back := inflight.Away(r.Context())
-			close(away)
-			<-second // the function answers once the other request has worked
-			back()
-		} else {
-			close(second)
-		}
-		_, _ = w.Write([]byte("ok")) // a recorder, which cannot fail
-	}))
-	done := make(chan struct{})
-	go func() {
-		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/trigger", strings.NewReader("a")))
-		close(done)
-	}()
-	<-away
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/other", strings.NewReader("b")))
-	<-done
 }

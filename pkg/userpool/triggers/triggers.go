@@ -18,7 +18,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognatehq/cognate/pkg/cognito"
-	"github.com/cognatehq/cognate/pkg/inflight"
 	"github.com/cognatehq/cognate/pkg/trigger"
 	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
@@ -147,11 +146,7 @@ func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(ev
 	if err != nil {
 		return nil, cognito.Internal(err)
 	}
-	// The call waits on the function, not on a core: the request's slot (a local server's
-	// in-flight limit) goes to another request meanwhile.
-	back := inflight.Away(ctx)
 	out, err := tr.invoker.Invoke(ctx, fn, spec.Trigger.Invocation(), sent)
-	back()
 	if err != nil {
 		return nil, trigger.Failure(spec.Trigger, err)
 	}
@@ -178,8 +173,7 @@ type Trace struct {
 	// Invoked is called after each RequestResponse call that was answered: the time from the
 	// start of the call (before its event is made) to the answer decoded into the event,
 	// everything Cognate does around the function included — building and encoding the event,
-	// the invocation (the function's own time within it), waiting for the request's in-flight
-	// slot again, decoding. It runs on the request's goroutine and must not block.
+	// the invocation (the function's own time within it), decoding. It runs on the request's goroutine and must not block.
 	Invoked func(src trigger.Source, took time.Duration)
 }
 
