@@ -20,11 +20,11 @@ func TestTrace(t *testing.T) {
 	}), "us-east-1")
 	call := triggers.Call{Source: trigger.PreAuthenticationAuthentication, UserName: "kim", ClientID: "c"}
 	var got []time.Duration
-	ctx := triggers.WithTrace(context.Background(), &triggers.Trace{Invoked: func(src trigger.Source, d time.Duration) {
-		if src != trigger.PreAuthenticationAuthentication {
-			t.Errorf("source %s", src)
+	ctx := triggers.WithTrace(context.Background(), &triggers.Trace{Invoked: func(iv triggers.Invocation) {
+		if iv.Source != trigger.PreAuthenticationAuthentication {
+			t.Errorf("source %s", iv.Source)
 		}
-		got = append(got, d)
+		got = append(got, iv.Took)
 	}})
 	if _, err := tr.Run(ctx, pool, call, nil); err != nil {
 		t.Fatal(err)

@@ -160,7 +160,7 @@ func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(ev
 		*c.Output = out
 	}
 	if trace != nil {
-		trace.Invoked(c.Source, time.Since(start))
+		trace.Invoked(Invocation{Source: c.Source, Took: time.Since(start)})
 	}
 	return ev, nil
 }
@@ -170,11 +170,18 @@ func (tr *Triggers) Run(ctx context.Context, p *model.Pool, c Call, fill func(ev
 // overhead around each invocation with it). Nothing in Cognate sets one; without one, Run pays
 // one context lookup per call and reads no clock.
 type Trace struct {
-	// Invoked is called after each RequestResponse call that was answered: the time from the
-	// start of the call (before its event is made) to the answer decoded into the event,
-	// everything Cognate does around the function included — building and encoding the event,
-	// the invocation (the function's own time within it), decoding. It runs on the request's goroutine and must not block.
-	Invoked func(src trigger.Source, took time.Duration)
+	// Invoked is called after each RequestResponse call that was answered. It runs on the
+	// request's goroutine and must not block.
+	Invoked func(Invocation)
+}
+
+// Invocation is one answered trigger call, as a Trace is told it.
+type Invocation struct {
+	Source trigger.Source
+	// Took is the time from the start of the call (before its event is made) to the answer
+	// decoded into the event: everything Cognate does around the function — building and
+	// encoding the event, the invocation with the function's own time in it, decoding.
+	Took time.Duration
 }
 
 type traceKey struct{}
