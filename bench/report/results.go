@@ -60,7 +60,10 @@ type Results struct {
 	Cost     *Cost         `json:"cost,omitempty"`
 	Profiles []Profile     `json:"profiles,omitempty"`
 	Triggers *TriggerBench `json:"triggers,omitempty"`
-	Notes    []string      `json:"notes,omitempty"`
+	// TriggersPinned is the same section measured with the server pinned to one core and the
+	// load generator to the other (-only triggers -pin).
+	TriggersPinned *TriggerBench `json:"triggers_pinned,omitempty"`
+	Notes          []string      `json:"notes,omitempty"`
 }
 
 // Machine describes where the run happened.

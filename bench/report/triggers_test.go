@@ -129,3 +129,49 @@ func TestRenderTriggers(t *testing.T) {
 		t.Error("a run without the trigger section renders none")
 	}
 }
+
+// With the server's trace, the target is judged on the overhead around each invocation (Cognate's
+// time less the function's), and the client-visible formula is shown beside it; a pinned run has
+// its own subsection.
+func TestTriggersTraced(t *testing.T) {
+	r := fixture()
+	tb := triggerFixture()
+	for i := range tb.Points {
+		if p := &tb.Points[i]; p.Variant == TrigWebhook {
+			p.CognateSamples, p.CognateP50Ms, p.CognateMeanMs = 10, p.FnP50Ms+0.4+0.1*float64(p.Round), p.FnP50Ms+0.6
+			p.FnMeanMs = p.FnP50Ms
+		}
+	}
+	r.Triggers = tb
+	if m, rounds, ok := tb.DirectOverhead(TrigWebhook, OpPassword, 16); !ok || len(rounds) != 2 || math.Abs(m-0.55) > 1e-9 {
+		t.Fatalf("DirectOverhead = %v %v %v", m, rounds, ok)
+	}
+	if m, _, ok := tb.DirectOverheadMean(TrigWebhook, OpPassword, 16); !ok || math.Abs(m-0.6) > 1e-9 {
+		t.Fatalf("DirectOverheadMean = %v %v", m, ok)
+	}
+	var found *TargetResult
+	for _, tr := range EvaluateTargets(r) {
+		if strings.HasPrefix(tr.Text, "Trigger overhead < 1 ms per invocation at 16 clients: webhook") {
+			found = &tr
+		}
+	}
+	if found == nil || found.Met == nil || !*found.Met || !strings.Contains(found.Got, "0.550 ms") || !strings.Contains(found.Note, "Client-visible") || !strings.Contains(found.Note, "0.800 ms") {
+		t.Fatalf("webhook target: %+v", found)
+	}
+	pinned := *tb
+	pinned.Pinned = "server on core 0"
+	r.TriggersPinned = &pinned
+	doc, files := Render(r, "benchmarks")
+	md := string(doc)
+	for _, want := range []string{
+		"| 16 | InitiateAuth USER_PASSWORD_AUTH | webhook | 44 | 22.70 | 34.05 | 45.40 | 2.700 | 0.050 | 0.600 | **0.550** | 0.800 | 0.100 | 0.010 | 0 |",
+		"### Pinned: the server on one core", "server on core 0", "`loadgen server`",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if files["trigger-overhead-pinned.svg"] == nil {
+		t.Error("no pinned plot")
+	}
+}

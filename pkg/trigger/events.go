@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -72,7 +73,11 @@ func NewEvent(src Source, lambdaVersion string, h Header) (any, error) {
 		return nil, fmt.Errorf("trigger: %s is not sent in LambdaVersion %q", src, lambdaVersion)
 	}
 	ev := reflect.New(v.Event)
-	hdr := ev.Elem().FieldByIndex(headerField(v.Event))
+	idx := fieldsOf(v.Event).header
+	if idx == nil {
+		idx = headerField(v.Event) // panics: every catalogue type has the header (tested)
+	}
+	hdr := ev.Elem().FieldByIndex(idx)
 	sdk := h.SDKVersion
 	if sdk == "" {
 		sdk = UnknownSDK
@@ -86,6 +91,27 @@ func NewEvent(src Source, lambdaVersion string, h Header) (any, error) {
 		CallerContext: events.CognitoEventUserPoolsCallerContext{AWSSDKVersion: sdk, ClientID: h.ClientID},
 	}))
 	return ev.Interface(), nil
+}
+
+// eventFields are where an event type keeps its common header and its response.
+type eventFields struct {
+	header, response []int
+}
+
+// fields caches eventFields by event type: the catalogue's types are few, and looking fields up
+// by name on every call is most of what reflection costs here.
+var fields sync.Map // reflect.Type -> eventFields
+
+func fieldsOf(t reflect.Type) eventFields {
+	if f, ok := fields.Load(t); ok {
+		return f.(eventFields)
+	}
+	f := eventFields{response: responseField(t)}
+	if h, ok := t.FieldByName(headerType.Name()); ok && h.Type == headerType && h.Anonymous {
+		f.header = h.Index
+	}
+	fields.Store(t, f)
+	return f
 }
 
 // headerField is the index of the embedded common header; every catalogue type has one (tested).
@@ -124,23 +150,106 @@ func DecodeResponse(event any, output json.RawMessage) error {
 	if ev.Kind() != reflect.Pointer || ev.IsNil() || ev.Elem().Kind() != reflect.Struct {
 		return cognito.Internal(fmt.Errorf("trigger: DecodeResponse into %T", event))
 	}
-	idx := responseField(ev.Elem().Type())
+	idx := fieldsOf(ev.Elem().Type()).response
 	if idx == nil {
 		return cognito.Internal(fmt.Errorf("trigger: %T has no response", event))
 	}
-	var whole map[string]json.RawMessage
-	if err := json.Unmarshal(output, &whole); err != nil {
-		return unrecognizable(err)
-	}
-	if whole == nil {
-		return unrecognizable(errors.New("output is null"))
+	raw, found, ok := topLevelResponse(output)
+	if !ok {
+		// Not a plain object (invalid, null, another value) or a key with escapes: the
+		// decoder says what it is.
+		var whole map[string]json.RawMessage
+		if err := json.Unmarshal(output, &whole); err != nil {
+			return unrecognizable(err)
+		}
+		if whole == nil {
+			return unrecognizable(errors.New("output is null"))
+		}
+		raw, found = whole["response"]
 	}
 	resp := reflect.New(ev.Elem().FieldByIndex(idx).Type())
-	if raw, ok := whole["response"]; ok {
+	if found {
 		if err := json.Unmarshal(raw, resp.Interface()); err != nil {
 			return unrecognizable(err)
 		}
 	}
 	ev.Elem().FieldByIndex(idx).Set(resp.Elem())
 	return nil
+}
+
+// topLevelResponse finds the value of output's top-level "response" member (the last one, as a
+// decoder into a map keeps) without decoding the rest: a function's output is the whole event,
+// and only its response is read. ok is false when output is not valid JSON, not an object, or has
+// a key with an escape in it: the caller then decodes it into a map, which tells why or reads the
+// key. found tells whether there is a response member.
+func topLevelResponse(output []byte) (raw json.RawMessage, found, ok bool) {
+	if !json.Valid(output) {
+		return nil, false, false
+	}
+	i := skipSpace(output, 0)
+	if output[i] != '{' {
+		return nil, false, false
+	}
+	i = skipSpace(output, i+1)
+	for output[i] != '}' {
+		// A key: valid JSON, so a string, then ':' and a value.
+		end := i + 1
+		for output[end] != '"' {
+			if output[end] == '\\' {
+				return nil, false, false
+			}
+			end++
+		}
+		key := output[i+1 : end]
+		start := skipSpace(output, skipSpace(output, end+1)+1)
+		stop := skipValue(output, start)
+		if string(key) == "response" {
+			raw, found = output[start:stop], true
+		}
+		i = skipSpace(output, stop)
+		if output[i] == ',' {
+			i = skipSpace(output, i+1)
+		}
+	}
+	return raw, found, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue is the end of the valid JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			for i++; b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 { // the end of the object a scalar is in
+				return i
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
 }

@@ -16,6 +16,10 @@ type FunctionRef struct {
 	LambdaVersion string
 	// KMSKeyID is the pool's key for the custom senders' codes; "" for other triggers.
 	KMSKeyID string
+	// UserPoolID is the pool whose LambdaConfig names the function (the event's userPoolId); a
+	// webhook signs its request for it. "" when the caller does not say: a backend that needs it
+	// reads it from the event.
+	UserPoolID string
 }
 
 // Cognito's invocation contract (§7.1), which every backend keeps: each attempt has Budget,
@@ -43,6 +47,16 @@ const (
 // logs the event or the output: they carry passwords (UserMigration) and codes.
 type Invoker interface {
 	Invoke(ctx context.Context, fn FunctionRef, mode Invocation, event any) (json.RawMessage, error)
+}
+
+// Payload is the JSON an Invoker sends for event: event itself when it is JSON already (a
+// json.RawMessage: the user pool hands the backends the wire event it has just encoded, so
+// encoding it again would only copy it), otherwise its encoding.
+func Payload(event any) ([]byte, error) {
+	if raw, ok := event.(json.RawMessage); ok && len(raw) > 0 {
+		return raw, nil
+	}
+	return json.Marshal(event)
 }
 
 // InvokerFunc adapts a function to Invoker, for tests and small backends.

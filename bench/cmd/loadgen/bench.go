@@ -168,6 +168,9 @@ func (b *bench) runOnlyTriggers(ctx context.Context) error {
 	}
 	b.res = &res
 	command := "make bench BENCH_ARGS='-only triggers'"
+	if b.o.pin {
+		command = "make bench BENCH_ARGS='-only triggers -pin'"
+	}
 	if b.o.quick {
 		command = "BENCH_QUICK=1 " + command
 	}
@@ -175,7 +178,18 @@ func (b *bench) runOnlyTriggers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res.Triggers = tb
+	prev := res.Triggers
+	if b.o.pin {
+		prev = res.TriggersPinned
+	}
+	if note := report.PreviousRunNote(prev); note != "" {
+		tb.Notes = append(tb.Notes, note)
+	}
+	if b.o.pin {
+		res.TriggersPinned = tb
+	} else {
+		res.Triggers = tb
+	}
 	return b.write(&res)
 }
 

@@ -14,9 +14,12 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -65,9 +68,30 @@ func newClient(url string) *cip.Client {
 		Credentials: credentials.NewStaticCredentialsProvider(adminKeyID, adminSecret, "")}
 	return cip.NewFromConfig(cfg, func(o *cip.Options) {
 		o.BaseEndpoint = aws.String(url)
-		o.Retryer = aws.NopRetryer{}
+		o.Retryer = closedConnRetryer
 	})
 }
+
+// clientRetries counts the calls closedConnRetryer made again.
+var clientRetries atomic.Int64
+
+// closedConnRetryer retries nothing but a call whose connection this process's HTTP client closed
+// under it — "use of closed network connection" (or its twin "connection reset") while reading an
+// answer the server had sent whole, a race in the Go HTTP client and the SDK (aws-sdk-go-v2#2737;
+// the SDK's standard retryer retries it since #2949) — once, at once. Every server failure is
+// still counted: nothing else is retried.
+var closedConnRetryer = retry.NewStandard(func(o *retry.StandardOptions) {
+	o.MaxAttempts = 2
+	o.RateLimiter = ratelimit.None
+	o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+	o.Retryables = []retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+		if s := err.Error(); strings.Contains(s, "use of closed network connection") || strings.Contains(s, "connection reset") {
+			clientRetries.Add(1)
+			return aws.TrueTernary
+		}
+		return aws.FalseTernary
+	})}
+})
 
 // target is one server under test with its pool and client.
 type target struct {
@@ -114,7 +138,8 @@ func errText(err error) string {
 		s := ae.ErrorCode() + ": " + ae.ErrorMessage()
 		return trunc(s, 240)
 	}
-	return trunc(strings.ReplaceAll(err.Error(), "\n", " "), 240)
+	// Transport errors name both ends and the cause last: keep enough to read it.
+	return trunc(strings.ReplaceAll(err.Error(), "\n", " "), 480)
 }
 
 func trunc(s string, n int) string {

@@ -19,6 +19,9 @@ func (b *bench) startInproc(ctx context.Context, logName string, args ...string)
 		return nil, nil, err
 	}
 	argv := append([]string{b.self, "server", "--addr", "127.0.0.1:" + itoa(port)}, args...)
+	if b.o.pin {
+		argv = append([]string{"taskset", "-c", serverCore}, argv...) // taskset execs it: the pid is the server's
+	}
 	c, err := startChild("loadgen server", b.tmp, nil, filepath.Join(b.tmp, logName), argv...)
 	if err != nil {
 		return nil, nil, err

@@ -31,6 +31,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/signer"
 	"github.com/cognatehq/cognate/pkg/store/dynamo"
 	"github.com/cognatehq/cognate/pkg/userpool"
+	"github.com/cognatehq/cognate/pkg/userpool/triggers"
 )
 
 // ensureReadyPool creates `cognate serve`'s ready pool (local.ReadyPool) where it is missing.
@@ -266,6 +267,10 @@ func serverMain(args []string) error {
 	dataDir := fs.String("data-dir", "", "embedded: an existing data dir (master.key, cognate.db); empty: a temporary store")
 	endpoint := fs.String("ddb-endpoint", "", "dynamodb: the DynamoDB Local URL")
 	table := fs.String("table", "cognate-bench", "dynamodb: table name (created)")
+	var webhooks, lambdas nameURLs
+	fs.Var(&webhooks, "trigger-webhook", "FUNCTION=URL: as cognate serve's (repeatable)")
+	fs.Var(&lambdas, "lambda-endpoint", "FUNCTION=URL: as cognate serve's (repeatable)")
+	webhookSecret := fs.String("webhook-secret", "", "as cognate serve's")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -280,6 +285,12 @@ func serverMain(args []string) error {
 
 	o := local.Options{Clock: clk, Mail: discardMail{}, AdminKeys: map[string]string{adminKeyID: adminSecret},
 		WrapSigner: func(s signer.Signer) signer.Signer { return &countingSigner{Signer: s, c: cnt} }}
+	var err error
+	if o.Triggers, err = serverTriggers(webhooks, lambdas, *webhookSecret); err != nil {
+		return err
+	}
+	invTimes := &invocationTimes{}
+	trace := invTimes.trace()
 	switch {
 	case *storeKind == "dynamodb":
 		if !strings.HasPrefix(*endpoint, "http://127.0.0.1:") {
@@ -326,6 +337,7 @@ func serverMain(args []string) error {
 		_, _ = w.Write(b) // a client that went away has nothing left to tell
 	})
 	mux.HandleFunc("POST /_bench/reset", func(w http.ResponseWriter, r *http.Request) { cnt.reset() })
+	mux.Handle("GET /_bench/triggers", invTimes)
 	mux.HandleFunc("POST /_bench/profile/start", func(w http.ResponseWriter, r *http.Request) {
 		profMu.Lock()
 		defer profMu.Unlock()
@@ -367,7 +379,7 @@ func serverMain(args []string) error {
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		inflight.Add(1)
-		api.ServeHTTP(w, r)
+		api.ServeHTTP(w, r.WithContext(triggers.WithTrace(r.Context(), trace)))
 		inflight.Add(-1)
 		el := time.Since(start)
 		op := r.Header.Get("X-Amz-Target")

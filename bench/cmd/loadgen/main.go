@@ -74,6 +74,7 @@ type options struct {
 	noTriggers      bool
 	triggerRounds   int
 	triggerUsers    int
+	pin             bool
 }
 
 func intList(s string) ([]int, error) {
@@ -134,6 +135,7 @@ func benchMain(args []string) error {
 	fs.BoolVar(&o.noTriggers, "no-triggers", false, "skip the sign-in with triggers section")
 	fs.IntVar(&o.triggerRounds, "trigger-rounds", 3, "interleaved rounds of the sign-in with triggers section (each measures every variant once)")
 	fs.IntVar(&o.triggerUsers, "trigger-users", 1000, "users per pool in the sign-in with triggers section (at most the first -pools size)")
+	fs.BoolVar(&o.pin, "pin", false, "with -only triggers: pin the server to core 0 and this load generator (its receiver, dispatcher and emulators) to core 1 with taskset, and save the section as its pinned variant")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -174,6 +176,14 @@ func benchMain(args []string) error {
 	}
 	if o.only != "" && o.only != "triggers" {
 		return fmt.Errorf("-only %q: the only section that runs alone is triggers", o.only)
+	}
+	if o.pin && o.only != "triggers" {
+		return errors.New("-pin goes with -only triggers")
+	}
+	if o.pin {
+		if err := pinSelf(); err != nil {
+			return err
+		}
 	}
 	if o.triggerRounds <= 0 || o.triggerRounds > 20 || o.triggerUsers <= 0 {
 		return errors.New("-trigger-rounds must be in [1, 20] and -trigger-users positive")

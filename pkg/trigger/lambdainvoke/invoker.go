@@ -81,7 +81,7 @@ func (iv *Invoker) target(fn trigger.FunctionRef) (*lambda.Client, string, bool,
 
 // Invoke implements trigger.Invoker.
 func (iv *Invoker) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trigger.Invocation, event any) (json.RawMessage, error) {
-	payload, err := json.Marshal(event)
+	payload, err := trigger.Payload(event)
 	if err != nil {
 		return nil, err
 	}

@@ -24,11 +24,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cognatehq/cognate/pkg/trigger"
@@ -56,10 +58,60 @@ func PoolKey(secret []byte, pool string) []byte {
 
 // Sign is the X-Cognate-Signature of body sent at ts for pool.
 func Sign(secret []byte, pool string, ts int64, body []byte) string {
-	m := hmac.New(sha256.New, PoolKey(secret, pool))
-	m.Write([]byte(strconv.FormatInt(ts, 10) + "."))
+	return signWith(hmac.New(sha256.New, PoolKey(secret, pool)), ts, body)
+}
+
+// signWith is the signature of body sent at ts, by m: a fresh or reset HMAC keyed with the pool's
+// key.
+func signWith(m hash.Hash, ts int64, body []byte) string {
+	var buf [24]byte
+	m.Write(append(strconv.AppendInt(buf[:0], ts, 10), '.'))
 	m.Write(body)
-	return "v1=" + hex.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	var sig [len("v1=") + 2*sha256.Size]byte
+	copy(sig[:], "v1=")
+	hex.Encode(sig[len("v1="):], m.Sum(sum[:0]))
+	return string(sig[:])
+}
+
+// maxSigners bounds the Invoker's per-pool signers: past it the cache starts again, so a server
+// with more pools than that derives some keys again rather than growing without bound.
+const maxSigners = 1024
+
+// signer signs one pool's requests: its key derived once, its HMACs reused (an HMAC keeps its
+// keyed state and Reset returns to it).
+type signer struct {
+	macs sync.Pool
+}
+
+func (s *signer) sign(ts int64, body []byte) string {
+	m := s.macs.Get().(hash.Hash)
+	m.Reset()
+	sig := signWith(m, ts, body)
+	s.macs.Put(m)
+	return sig
+}
+
+// signer is pool's signer, derived from the Invoker's secret on first use.
+func (iv *Invoker) signer(pool string) *signer {
+	iv.mu.RLock()
+	s := iv.signers[pool]
+	iv.mu.RUnlock()
+	if s != nil {
+		return s
+	}
+	key := PoolKey(iv.secret, pool)
+	s = &signer{macs: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+	iv.mu.Lock()
+	defer iv.mu.Unlock()
+	if old := iv.signers[pool]; old != nil {
+		return old
+	}
+	if len(iv.signers) >= maxSigners {
+		clear(iv.signers)
+	}
+	iv.signers[pool] = s
+	return s
 }
 
 // Errors of Verify.
@@ -114,6 +166,9 @@ type Invoker struct {
 	urls   map[string]string
 	client *http.Client
 	clock  func() time.Time
+	// signers caches each pool's signer (keyed by pool id; the secret is the Invoker's own).
+	mu      sync.RWMutex
+	signers map[string]*signer
 	// Budget is each attempt's time; 0 means trigger.Budget.
 	Budget time.Duration
 }
@@ -139,7 +194,7 @@ func New(secret []byte, urls map[string]string, client *http.Client, now func() 
 	if now == nil {
 		now = time.Now
 	}
-	return &Invoker{secret: secret, urls: urls, client: client, clock: now}, nil
+	return &Invoker{secret: secret, urls: urls, client: client, clock: now, signers: map[string]*signer{}}, nil
 }
 
 // Handles tells whether fn has a webhook.
@@ -162,17 +217,21 @@ func (iv *Invoker) Invoke(ctx context.Context, fn trigger.FunctionRef, mode trig
 	if !ok {
 		return nil, &trigger.InvocationError{Reason: trigger.ReasonNotFound, Cause: fmt.Errorf("no webhook for %s", fn.ARN)}
 	}
-	body, err := json.Marshal(event)
+	body, err := trigger.Payload(event)
 	if err != nil {
 		return nil, err
 	}
-	var pool struct {
-		UserPoolID string `json:"userPoolId"`
+	pool := fn.UserPoolID
+	if pool == "" {
+		var h struct {
+			UserPoolID string `json:"userPoolId"`
+		}
+		_ = json.Unmarshal(body, &h) // every event carries it (the common header)
+		pool = h.UserPoolID
 	}
-	_ = json.Unmarshal(body, &pool) // every event carries it (the common header)
 	var last error
 	for range trigger.Attempts {
-		out, err := iv.attempt(ctx, target, pool.UserPoolID, mode, body)
+		out, err := iv.attempt(ctx, target, pool, mode, body)
 		if err == nil {
 			return out, nil
 		}
@@ -200,7 +259,7 @@ func (iv *Invoker) attempt(ctx context.Context, target, pool string, mode trigge
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(HeaderPool, pool)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, Sign(iv.secret, pool, ts, body))
+	req.Header.Set(HeaderSignature, iv.signer(pool).sign(ts, body))
 	if mode == trigger.Event {
 		req.Header.Set("X-Amz-Invocation-Type", "Event")
 	}
@@ -212,7 +271,7 @@ func (iv *Invoker) attempt(ctx context.Context, target, pool string, mode trigge
 		return nil, &trigger.InvocationError{Reason: "AWSLambdaException", Cause: err}
 	}
 	defer func() { _ = res.Body.Close() }()
-	out, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer))
+	out, err := readAnswer(res)
 	if err != nil {
 		if actx.Err() != nil {
 			return nil, &trigger.InvocationError{Reason: trigger.ReasonTimeout, Cause: err}
@@ -237,6 +296,30 @@ func (iv *Invoker) attempt(ctx context.Context, target, pool string, mode trigge
 		return nil, &trigger.InvocationError{Reason: "TooManyRequestsException", Cause: fmt.Errorf("webhook answered %d", res.StatusCode)}
 	}
 	return nil, &trigger.InvocationError{Reason: "ServiceException", Cause: fmt.Errorf("webhook answered %d", res.StatusCode)}
+}
+
+// readAnswer reads res's body, up to maxAnswer, into a buffer of its Content-Length when it has
+// one (io.ReadAll starts small and grows, copying, to the size of an event).
+func readAnswer(res *http.Response) ([]byte, error) {
+	n := res.ContentLength
+	if n <= 0 || n > maxAnswer { // unknown (0 from a RoundTripper that does not set it)
+		n = 512
+	}
+	out := make([]byte, 0, n+1) // +1: the read that sees the end needs room
+	r := io.LimitReader(res.Body, maxAnswer)
+	for {
+		m, err := r.Read(out[len(out):cap(out)])
+		out = out[:len(out)+m]
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		if len(out) == cap(out) {
+			out = append(out, 0)[:len(out)] // grow as append does
+		}
+	}
 }
 
 // Router sends each function to the webhook configured for it, and every other to next.

@@ -86,6 +86,39 @@ func TestWebhookInvoke(t *testing.T) {
 		}
 	})
 
+	t.Run("the wire event sent as it is, signed for its pool", func(t *testing.T) {
+		var pool string
+		var body []byte
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ = io.ReadAll(r.Body)
+			var err error
+			if pool, err = webhook.Verify(secret, r.Header, body, time.Now()); err != nil {
+				http.Error(w, `{"errorMessage": "unsigned"}`, http.StatusUnauthorized)
+				return
+			}
+			_, _ = w.Write(body)
+		}))
+		t.Cleanup(srv.Close)
+		iv, err := webhook.New(secret, map[string]string{"gatekeeper": srv.URL}, srv.Client(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := json.Marshal(preSignUp(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The pool comes from the event when the caller does not name it, from fn when it does.
+		for _, ref := range []trigger.FunctionRef{fn, {ARN: fnARN, UserPoolID: "us-east-1_Hooked"}} {
+			pool, body = "", nil
+			if _, err := iv.Invoke(ctx, ref, trigger.RequestResponse, json.RawMessage(raw)); err != nil {
+				t.Fatal(err)
+			}
+			if pool != "us-east-1_Hooked" || string(body) != string(raw) {
+				t.Fatalf("%+v: signed for %q, sent %s", ref, pool, body)
+			}
+		}
+	})
+
 	t.Run("a refusal is the receiver's message, not retried", func(t *testing.T) {
 		rc := &receiver{answer: func(w http.ResponseWriter, _ map[string]json.RawMessage) {
 			w.WriteHeader(http.StatusBadRequest)
