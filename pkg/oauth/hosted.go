@@ -112,7 +112,7 @@ var authorizeParams = map[string]bool{
 // returns nil then.
 func (h *Hosted) begin(w http.ResponseWriter, r *http.Request) *flow {
 	ctx := r.Context()
-	f := &flow{https: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"}
+	f := &flow{https: isHTTPS(r)}
 	if len(r.URL.RawQuery) > maxAuthorizeQuery {
 		h.errorPage(w, r, f, http.StatusBadRequest, pages.Message{Key: pages.MsgInvalidRequest})
 		return nil
@@ -431,21 +431,6 @@ func methodNotAllowed(w http.ResponseWriter, allow string) {
 	http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
 }
 
-// appendParams adds an authorization response's parameters to the matched redirect URI, in the
-// query (keeping its own) or the fragment.
-func appendParams(to Redirect, mode ResponseMode, params string) string {
-	if mode == Fragment {
-		return to.uri + "#" + params
-	}
-	switch {
-	case !strings.Contains(to.uri, "?"):
-		return to.uri + "?" + params
-	case strings.HasSuffix(to.uri, "?") || strings.HasSuffix(to.uri, "&"):
-		return to.uri + params
-	}
-	return to.uri + "&" + params
-}
-
 // challengeState is a sign-in between two hosted pages: the challenge posed, its Session, the
 // name the user typed and what the page shows; First marks a first factor's challenge (a
 // passwordless code, a passkey) from an MFA code's of the same name. It rides in an HttpOnly cookie; a Session is
@@ -514,4 +499,10 @@ func userMessage(err error) *pages.Message {
 		return &pages.Message{Key: pages.MsgPasswordPolicy, Args: []any{reason}}
 	}
 	return &pages.Message{Text: ce.Message}
+}
+
+// isHTTPS tells whether the browser reached the pages over https: directly, or through a TLS
+// terminator (CloudFront, a proxy) that says so in X-Forwarded-Proto.
+func isHTTPS(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 }

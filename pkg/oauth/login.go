@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/cognatehq/cognate/pkg/cognito"
@@ -206,7 +207,7 @@ func (h *Hosted) challengePage(w http.ResponseWriter, r *http.Request, f *flow, 
 	case "MFA_SETUP":
 		var can []string
 		_ = json.Unmarshal([]byte(st.Params["MFAS_CAN_SETUP"]), &can)
-		if !contains(can, "SOFTWARE_TOKEN_MFA") {
+		if !slices.Contains(can, "SOFTWARE_TOKEN_MFA") {
 			p.Kind = pages.SetupEmail
 			break
 		}
@@ -258,13 +259,4 @@ func inputType(attr string) string {
 func totpURI(username, secret string) string {
 	label := url.PathEscape("Cognate:" + username)
 	return "otpauth://totp/" + label + "?" + url.Values{"secret": {secret}, "issuer": {"Cognate"}}.Encode()
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

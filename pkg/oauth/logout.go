@@ -19,7 +19,7 @@ func (h *Hosted) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	q := r.URL.Query()
-	f := &flow{https: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", lang: pages.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"))}
+	f := &flow{https: isHTTPS(r), lang: pages.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"))}
 	c, err := h.svc.OAuthClient(ctx, q.Get("client_id"))
 	if err != nil {
 		h.fail(w, r, f, err)

@@ -3,6 +3,7 @@ package oauth
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/cognatehq/cognate/pkg/oauth/pages"
@@ -82,7 +83,7 @@ func (h *Hosted) passwordless(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username, method := strings.TrimSpace(r.PostForm.Get("username")), r.PostForm.Get("method")
-	if username == "" || !contains(methods, method) {
+	if username == "" || !slices.Contains(methods, method) {
 		show(http.StatusBadRequest, username, pages.Message{Key: pages.MsgInvalidRequest})
 		return
 	}

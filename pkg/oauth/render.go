@@ -207,7 +207,12 @@ func location(to Redirect, mode ResponseMode, oe *Error, state string) string {
 	if state != "" {
 		p.Set("state", state)
 	}
-	params := p.Encode()
+	return appendParams(to, mode, p.Encode())
+}
+
+// appendParams adds an authorization response's parameters to the matched redirect URI, in the
+// query (keeping its own) or the fragment.
+func appendParams(to Redirect, mode ResponseMode, params string) string {
 	if mode == Fragment {
 		return to.uri + "#" + params
 	}

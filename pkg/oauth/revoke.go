@@ -17,20 +17,8 @@ func RevokeHandler(svc *userpool.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		basic := r.Header.Get("Authorization") != ""
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			noStore(w.Header())
-			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		form, err := readForm(w, r)
-		if err != nil {
-			WriteTokenError(ctx, w, log, err, basic)
-			return
-		}
-		id, secret, err := clientAuth(r, form)
-		if err != nil {
-			WriteTokenError(ctx, w, log, err, basic)
+		form, id, secret, ok := clientRequest(w, r, log)
+		if !ok {
 			return
 		}
 		tok := form.Get("token")

@@ -26,23 +26,12 @@ func TokenHandler(svc *userpool.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		basic := r.Header.Get("Authorization") != ""
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			noStore(w.Header())
-			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		form, err := readForm(w, r)
-		if err != nil {
-			WriteTokenError(ctx, w, log, err, basic)
-			return
-		}
-		id, secret, err := clientAuth(r, form)
-		if err != nil {
-			WriteTokenError(ctx, w, log, err, basic)
+		form, id, secret, ok := clientRequest(w, r, log)
+		if !ok {
 			return
 		}
 		var out *userpool.OAuthTokens
+		var err error
 		switch form.Get("grant_type") {
 		case "client_credentials":
 			in := userpool.ClientCredentialsInput{ClientID: id, ClientSecret: secret}
@@ -88,6 +77,27 @@ func TokenHandler(svc *userpool.Service, log *slog.Logger) http.Handler {
 		noStore(h)
 		_, _ = w.Write(body)
 	})
+}
+
+// clientRequest reads a POST of the token or revocation endpoint: the form and the client's
+// authentication. It answers the request itself (405, or the RFC 6749 error) when it cannot.
+func clientRequest(w http.ResponseWriter, r *http.Request, log *slog.Logger) (form url.Values, id, secret string, ok bool) {
+	basic := r.Header.Get("Authorization") != ""
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		noStore(w.Header())
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+		return nil, "", "", false
+	}
+	form, err := readForm(w, r)
+	if err == nil {
+		id, secret, err = clientAuth(r, form)
+	}
+	if err != nil {
+		WriteTokenError(r.Context(), w, log, err, basic)
+		return nil, "", "", false
+	}
+	return form, id, secret, true
 }
 
 // readForm reads an application/x-www-form-urlencoded body; each parameter at most once

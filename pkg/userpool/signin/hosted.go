@@ -65,15 +65,10 @@ func (s *SignIn) HostedStep(ctx context.Context, in Hosted) (*api.AuthOutput, er
 // redeemed.
 func (s *SignIn) completeHosted(ctx context.Context, st *signInStep, extra []store.Op, now time.Time) (*model.AuthenticationResultType, error) {
 	_, err := s.dir.UpdateUser(ctx, st.pool, st.user, func(cur *model.User) ([]store.Op, error) {
-		var ops []store.Op
-		if st.change != nil {
-			var err error
-			if ops, err = st.change(cur); err != nil {
-				return nil, err
-			}
+		ops, err := st.commitOps(cur, extra)
+		if err != nil {
+			return nil, err
 		}
-		ops = append(ops, st.consume...)
-		ops = append(ops, extra...)
 		grant, err := st.hosted(cur, now)
 		if err != nil {
 			return nil, err

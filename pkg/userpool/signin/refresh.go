@@ -40,15 +40,10 @@ func (s *SignIn) signIn(ctx context.Context, st *signInStep, device string, extr
 		}
 		l := lineage.Lineage{OriginJTI: origin, AuthTime: now, DeviceKey: device}
 		rec := lineage.Record{PoolID: p.Id, ClientID: c.ID, UserKey: u.Stored.Key, Sub: u.Sub(), OriginJTI: origin, Lineage: at, AuthTime: now, Expires: expires, DeviceKey: device}
-		var ops []store.Op
-		if st.change != nil {
-			var err error
-			if ops, err = st.change(cur); err != nil {
-				return nil, err
-			}
+		ops, err := st.commitOps(cur, extra)
+		if err != nil {
+			return nil, err
 		}
-		ops = append(ops, st.consume...)
-		ops = append(ops, extra...)
 		// Tokens carry the attributes as they will be after this change.
 		src := st.tokenSource
 		if src == "" {
@@ -94,4 +89,18 @@ func decideRefresh(ctx context.Context, s *SignIn, c *signInCall) (*signInDecisi
 		return nil, err
 	}
 	return &signInDecision{out: &api.AuthOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}}, nil
+}
+
+// commitOps are the writes a completed step commits with: its change to the user (as cur
+// becomes), the spent Session and the extra ops.
+func (st *signInStep) commitOps(cur *model.User, extra []store.Op) ([]store.Op, error) {
+	var ops []store.Op
+	if st.change != nil {
+		var err error
+		if ops, err = st.change(cur); err != nil {
+			return nil, err
+		}
+	}
+	ops = append(ops, st.consume...)
+	return append(ops, extra...), nil
 }
