@@ -202,9 +202,9 @@ func edgeClientIP(r *http.Request) string {
 	return host
 }
 
-// OAuthHandler is the oauth function: the per-pool well-known documents, the token endpoint
-// (`POST /oauth2/token`), and `POST /`, where the edge leaves requests whose X-Amz-Target names
-// no operation (UnknownOperationException).
+// OAuthHandler is the oauth function: the per-pool well-known documents, the OAuth endpoints and
+// hosted pages (OAuthEndpoints: every oauth.IsEndpointPath), and `POST /`, where the edge leaves
+// requests whose X-Amz-Target names no operation (UnknownOperationException).
 func (a *App) OAuthHandler() http.Handler {
 	wk := a.WellKnownHandler()
 	ep := a.OAuthEndpoints()
@@ -271,8 +271,9 @@ func (a *App) WellKnownHandler() http.Handler {
 }
 
 // LocalHandler is everything `cognate serve` answers on one listener: the Cognito API on `/`,
-// the per-pool well-known documents, the token endpoint (`{base}/oauth2/token`: locally the
-// server's base URL stands for every pool's domain), and any extra routes (the outbox).
+// the per-pool well-known documents, the OAuth endpoints and hosted pages (locally the server's
+// base URL stands for every pool's domain), and any extra routes (the outbox, the ready client's
+// callback).
 func (a *App) LocalHandler(extra map[string]http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	for pattern, h := range extra {
