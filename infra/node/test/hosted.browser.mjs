@@ -15,7 +15,7 @@ import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { generate } from 'otplib';
 import {
   CognitoIdentityProviderClient, CreateUserPoolCommand, CreateUserPoolClientCommand, AdminCreateUserCommand,
-  SetUserPoolMfaConfigCommand, CreateManagedLoginBrandingCommand, AdminSetUserPasswordCommand,
+  SetUserPoolMfaConfigCommand, CreateManagedLoginBrandingCommand, AdminSetUserPasswordCommand, AdminSetUserMFAPreferenceCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { endpoint, adminCredentials, latestCode, unique } from './helpers.mjs';
 
@@ -373,5 +373,31 @@ test('passwordless: a one-time code by email', async () => {
   await submit(page, { code: await latestCode(email) });
   await toApp(page);
   assert.equal((await redeem(w, req, page.url())).claims().email, email);
+  await page.context().close();
+});
+
+test('SELECT_MFA_TYPE: the user picks email among two second factors', async () => {
+  const w = await webApp({ pool: { UserPoolTier: 'ESSENTIALS' } });
+  await admin.send(new SetUserPoolMfaConfigCommand({ UserPoolId: w.poolId, MfaConfiguration: 'OPTIONAL',
+    SmsMfaConfiguration: { SmsAuthenticationMessage: 'Sign-in code {####}' },
+    EmailMfaConfiguration: { Subject: 'Your sign-in code', Message: 'Your code is {####}.' } }));
+  const email = `${unique('s')}@example.com`;
+  await admin.send(new AdminCreateUserCommand({ UserPoolId: w.poolId, Username: email, MessageAction: 'SUPPRESS',
+    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' },
+      { Name: 'phone_number', Value: '+12065550199' }, { Name: 'phone_number_verified', Value: 'true' }] }));
+  await admin.send(new AdminSetUserPasswordCommand({ UserPoolId: w.poolId, Username: email, Password: password, Permanent: true }));
+  await admin.send(new AdminSetUserMFAPreferenceCommand({ UserPoolId: w.poolId, Username: email,
+    SMSMfaSettings: { Enabled: true }, EmailMfaSettings: { Enabled: true } }));
+  const page = await newPage();
+  const req = await authorize(w);
+  await page.goto(req.url.href);
+  await submit(page, { username: email, password });
+  await shot(page, 'select-mfa');
+  await page.check('input[name="method"][value="EMAIL_OTP"]');
+  await Promise.all([page.waitForLoadState('load'), page.click('form[method="post"] button[type="submit"]')]);
+  await page.waitForSelector('[name="code"]');
+  await submit(page, { code: await latestCode(email) });
+  await toApp(page);
+  await redeem(w, req, page.url());
   await page.context().close();
 });
