@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -45,7 +47,8 @@ type OAuthBench struct {
 	DurationS   float64   `json:"duration_s"`
 	WarmupS     float64   `json:"warmup_s"`
 	MaxOps      int       `json:"max_ops_per_point"`
-	Setup       string    `json:"setup"` // the pool's resource server and clients
+	Rounds      int       `json:"rounds,omitempty"` // interleaved rounds (0: one, before rounds were kept)
+	Setup       string    `json:"setup"`            // the pool's resource server and clients
 	Points      []Point   `json:"points"`
 	// Unsupported holds the operations Cognate could not run (prepare failed), with the error.
 	Unsupported []Unsupported `json:"unsupported,omitempty"`
@@ -60,6 +63,7 @@ type OAuthBench struct {
 
 // CodeMinting is the authorization codes made before one code-exchange point.
 type CodeMinting struct {
+	Round       int     `json:"round,omitempty"`
 	Concurrency int     `json:"concurrency"` // of the point the codes were for
 	Codes       int     `json:"codes"`       // minted
 	Wanted      int     `json:"wanted"`      // asked for: the point's expected operations
@@ -70,17 +74,38 @@ type CodeMinting struct {
 	RanOut      int     `json:"ran_out,omitempty"` // operations that found no code left (counted as errors)
 }
 
-// Point returns the section's point for op at concurrency c, or nil.
+// Point returns the section's point for op at concurrency c — of the round whose throughput is
+// the median (the lower middle one for an even count) — or nil.
 func (ob *OAuthBench) Point(op string, c int) *Point {
+	pts := ob.points(op, c)
+	if len(pts) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(pts, func(a, b *Point) int { return cmp.Compare(a.Throughput, b.Throughput) })
+	return pts[(len(pts)-1)/2]
+}
+
+// points returns op's points at c, in round order.
+func (ob *OAuthBench) points(op string, c int) []*Point {
 	if ob == nil {
 		return nil
 	}
+	var out []*Point
 	for i := range ob.Points {
 		if ob.Points[i].Op == op && ob.Points[i].Concurrency == c {
-			return &ob.Points[i]
+			out = append(out, &ob.Points[i])
 		}
 	}
-	return nil
+	return out
+}
+
+// RoundRates lists op's throughput at c in each round, in round order.
+func (ob *OAuthBench) RoundRates(op string, c int) []float64 {
+	var out []float64
+	for _, p := range ob.points(op, c) {
+		out = append(out, p.Throughput)
+	}
+	return out
 }
 
 func (ob *OAuthBench) unsupports(op string) string {
@@ -162,7 +187,10 @@ func oauthTargets(r *Results) []TargetResult {
 		page.Got = fmt.Sprintf("%.1f ms", p.Latency.P99)
 		page.Met = metPtr(p.Latency.P99 < HostedPageP99Target)
 		page.By = margin(p.Latency.P99, HostedPageP99Target, false)
-		page.Note = fmt.Sprintf("p50 %.2f ms, p90 %.2f ms at %.0f/s; server CPU %.3f ms per page; measured %s, load average %s at the start: see [OAuth 2.0](#oauth-20-token-endpoint-and-hosted-sign-in)",
+		if ob.Rounds > 1 {
+			page.Note = fmt.Sprintf("the round of median throughput of %d (p99 by round: %s ms); ", ob.Rounds, joinP99(ob.points(OpHostedPage, 16)))
+		}
+		page.Note += fmt.Sprintf("p50 %.2f ms, p90 %.2f ms at %.0f/s; server CPU %.3f ms per page; measured %s, load average %s at the start: see [OAuth 2.0](#oauth-20-token-endpoint-and-hosted-sign-in)",
 			p.Latency.P50, p.Latency.P90, p.Throughput, p.ServerCPUms, ob.Started.Format("2006-01-02 15:04 UTC"), ob.LoadAvg)
 	} else if why := ob.unsupports(OpHostedPage); why != "" {
 		page.Got, page.Note = "not measured", why
@@ -183,6 +211,10 @@ func oauthTargets(r *Results) []TargetResult {
 		}
 		t.Got = fmt.Sprintf("%.0f/s", p.Throughput)
 		var parts []string
+		if ob.Rounds > 1 {
+			parts = append(parts, fmt.Sprintf("median of %d interleaved rounds (%s/s; password sign-in %s/s)", ob.Rounds,
+				joinRates(ob.RoundRates(op, c)), joinRates(ob.RoundRates(OpPassword, c))))
+		}
 		if pw != nil && pw.Ops > 0 {
 			parts = append(parts, fmt.Sprintf("password sign-in (InitiateAuth USER_PASSWORD_AUTH) in the same section: %.0f/s, so %.2f× it", pw.Throughput, p.Throughput/pw.Throughput))
 		}
@@ -197,6 +229,22 @@ func oauthTargets(r *Results) []TargetResult {
 		out = append(out, t)
 	}
 	return out
+}
+
+func joinRates(vs []float64) string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, f0(v))
+	}
+	return strings.Join(out, ", ")
+}
+
+func joinP99(pts []*Point) string {
+	var out []string
+	for _, p := range pts {
+		out = append(out, f1(p.Latency.P99))
+	}
+	return strings.Join(out, ", ")
 }
 
 func serverCPUOf(p *Point) string {
@@ -226,13 +274,16 @@ func renderOAuth(w *mdw, r *Results) {
 	w.l("- **%s**: a first visit (no cookie) with a valid authorization request (code, PKCE S256, `openid email`); checked: 200 and the form's `csrf` field.", OpTitle[OpHostedPage])
 	w.l("- **%s**: a fresh cookie jar, the page, then the form posted back with its CSRF cookie and field, the user's name and password; checked: 303 to the callback with a `code`.", OpTitle[OpHostedSignIn])
 	w.l("")
-	w.l("| Clients | Operation | ops/s | p50 | p90 | p99 | max | server CPU | client CPU | crypto per operation | crypto limit ops/s | fraction of the limit | errors |")
-	w.l("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
+	if ob.Rounds > 1 {
+		w.p("Measured in %d interleaved rounds: each round measures every operation at each concurrency in turn, starting with another one each round, so that a burst of other work on the shared machine falls on one round of one operation rather than on every point of one. Each row is the round whose throughput is the median of the rounds (all its figures from that round); *ops/s by round* lists every round's.", ob.Rounds)
+	}
+	w.l("| Clients | Operation | ops/s | p50 | p90 | p99 | max | server CPU | client CPU | crypto per operation | crypto limit ops/s | fraction of the limit | errors | ops/s by round |")
+	w.l("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|")
 	for _, c := range ob.Concurrency {
 		for _, op := range OAuthOps {
 			if why := ob.unsupports(op); why != "" {
 				if c == ob.Concurrency[0] {
-					w.l("| | %s | %s | | | | | | | | | | |", OpTitle[op], cell(why))
+					w.l("| | %s | %s | | | | | | | | | | | |", OpTitle[op], cell(why))
 				}
 				continue
 			}
@@ -248,8 +299,12 @@ func renderOAuth(w *mdw, r *Results) {
 			if p.Errors > 0 && p.ErrorSample != "" {
 				errs += " (" + cell(trunc(p.ErrorSample, 80)) + ")"
 			}
-			w.l("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", c, OpTitle[op], f0(p.Throughput), f2(p.Latency.P50), f2(p.Latency.P90),
-				f2(p.Latency.P99), f2(p.Latency.Max), f3(p.ServerCPUms), f3(p.ClientCPUms), rec, lim, frac, errs)
+			var rates []string
+			for _, v := range ob.RoundRates(op, c) {
+				rates = append(rates, f0(v))
+			}
+			w.l("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", c, OpTitle[op], f0(p.Throughput), f2(p.Latency.P50), f2(p.Latency.P90),
+				f2(p.Latency.P99), f2(p.Latency.Max), f3(p.ServerCPUms), f3(p.ClientCPUms), rec, lim, frac, errs, strings.Join(rates, ", "))
 		}
 	}
 	w.l("")
@@ -265,7 +320,11 @@ func renderOAuth(w *mdw, r *Results) {
 	if len(ob.Minting) > 0 {
 		var parts []string
 		for _, m := range ob.Minting {
-			s := fmt.Sprintf("for the %d-client point: %d codes (%d wanted) by %d concurrent hosted sign-ins in %.1fs", m.Concurrency, m.Codes, m.Wanted, m.Clients, m.Seconds)
+			at := ""
+			if m.Round > 0 {
+				at = fmt.Sprintf("round %d, ", m.Round)
+			}
+			s := fmt.Sprintf("%sfor the %d-client point: %d codes (%d wanted) by %d concurrent hosted sign-ins in %.1fs", at, m.Concurrency, m.Codes, m.Wanted, m.Clients, m.Seconds)
 			if m.Failed > 0 {
 				s += fmt.Sprintf(", %d sign-ins failed", m.Failed)
 			}
@@ -275,7 +334,7 @@ func renderOAuth(w *mdw, r *Results) {
 			}
 			parts = append(parts, s)
 		}
-		w.p("**Codes for the exchange.** A code is single-use and lives 5 minutes, so before each exchange point the load generator mints the codes it will redeem — the point's expected operations over warm-up and window (1.5 × an estimate of twice the password sign-in rate just measured at that concurrency), at most -max-ops plus the warm-up's share — each by a hosted sign-in from a fresh cookie jar: GET /oauth2/authorize (302 to /login), GET /login, POST /login with the CSRF cookie and field, the code read from the 303's Location; each with its own PKCE verifier and S256 challenge, on %d users. Then it waits for the server to go idle, and measures. Minted: %s.", ob.PoolUsers, joinSemi(parts))
+		w.p("**Codes for the exchange.** A code is single-use and lives 5 minutes, so before each exchange point the load generator mints the codes it will redeem — the point's expected operations over warm-up and window (1.5 × an estimate of twice the password sign-in rate last measured at that concurrency, 600/s before one is), at most -max-ops plus the warm-up's share — each by a hosted sign-in from a fresh cookie jar: GET /oauth2/authorize (302 to /login), GET /login, POST /login with the CSRF cookie and field, the code read from the 303's Location; each with its own PKCE verifier and S256 challenge, on %d users. Then it waits for the server to go idle, and measures. Minted: %s.", ob.PoolUsers, joinSemi(parts))
 	}
 	w.p("**cognito-local** is not measured here: %s", or(ob.CognitoLocal, "it has no OAuth 2.0 endpoints."))
 	for _, n := range ob.Notes {

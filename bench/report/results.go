@@ -158,6 +158,7 @@ type Point struct {
 	PoolUsers   int            `json:"pool_users"`           // users in the pool when the point started
 	Hist        []stats.Bucket `json:"hist,omitempty"`       // at the main concurrency only
 	Note        string         `json:"note,omitempty"`
+	Round       int            `json:"round,omitempty"` // of a section measured in interleaved rounds
 }
 
 // Cost is the DynamoDB-backend measurement against DynamoDB Local.

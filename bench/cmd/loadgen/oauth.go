@@ -309,7 +309,7 @@ func (b *bench) oauthRun(ctx context.Context, command string) (*report.OAuthBenc
 	}
 	users := o.pools[0]
 	ob := &report.OAuthBench{Quick: o.quick, Command: command, Started: time.Now().UTC(), LoadAvg: m.LoadAvg, Cores: m.Cores, PoolUsers: users,
-		Concurrency: concs, DurationS: o.duration.Seconds(), WarmupS: o.warmup.Seconds(), MaxOps: o.maxOps, Signatures: map[string]float64{}}
+		Concurrency: concs, DurationS: o.duration.Seconds(), WarmupS: o.warmup.Seconds(), MaxOps: o.maxOps, Rounds: o.oauthRounds, Signatures: map[string]float64{}}
 	b.logf("oauth: load average %s", m.LoadAvg)
 	ob.CognitoLocal = b.probeCognitoLocalOAuth(ctx)
 
@@ -336,45 +336,38 @@ func (b *bench) oauthRun(ctx context.Context, command string) (*report.OAuthBenc
 	e.logf = b.logf
 	ob.Setup = fmt.Sprintf("Setup through the SDK, in the ready pool: `CreateResourceServer` %s with the scope `read`; a confidential client (`GenerateSecret`, `AllowedOAuthFlows: [client_credentials]`, `AllowedOAuthScopes: [%s]`); a public client (`AllowedOAuthFlows: [code]`, scopes `openid email`, callback `%s`, identity provider COGNITO).", oauthResource, oauthScope, oauthCallback)
 
+	fns := map[string]opFunc{}
+	var ops []string
 	for _, op := range report.OAuthOps {
-		if ctx.Err() != nil {
-			return ob, ctx.Err()
-		}
 		fn, err := e.prepare(ctx, op)
 		if err != nil {
 			ob.Unsupported = append(ob.Unsupported, report.Unsupported{Op: op, Reason: "not available: " + errText(err)})
 			b.logf("  %-18s unsupported: %s", op, errText(err))
 			continue
 		}
+		fns[op], ops = fn, append(ops, op)
+	}
+	// Interleaved rounds: each round measures every operation at each concurrency in turn,
+	// starting with another one each round, so that a burst of other work on the machine falls
+	// on one round of one operation rather than on every point of one operation.
+	for round := 1; round <= ob.Rounds; round++ {
 		for _, conc := range concs {
-			var mt *report.CodeMinting
-			if op == report.OpCodeExchange {
-				rate := 600.0
-				if pw := ob.Point(report.OpPassword, conc); pw != nil && pw.Throughput > 0 {
-					rate = 2 * pw.Throughput
+			for k := range ops {
+				if ctx.Err() != nil {
+					return ob, ctx.Err()
 				}
-				want := int(rate*(o.warmup+o.duration).Seconds()*1.5) + 4*conc
-				want = min(want, o.maxOps+int(rate*o.warmup.Seconds()*1.5)+4*conc)
-				b.logf("  minting %d codes for %d clients (16 concurrent hosted sign-ins)", want, conc)
-				mm := e.mint(ctx, want, 16)
-				mm.Concurrency = conc
-				b.logf("  minted %d codes in %.1fs (%d failed)", mm.Codes, mm.Seconds, mm.Failed)
-				mt = &mm
-				b.drain(ctx, t.pid, 0)
-				e.ranOut.Store(0)
+				op := ops[(k+round-1)%len(ops)]
+				p, mt := b.oauthPoint(ctx, e, ob, fns[op], op, conc, round)
+				p.Round, p.PoolUsers = round, users
+				if mt != nil {
+					mt.Round = round
+					ob.Minting = append(ob.Minting, *mt)
+				}
+				ob.Points = append(ob.Points, p)
+				b.logf("  r%d %-18s c=%-3d %8.1f ops/s  p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  server %6.3f ms/op  client %6.3f ms/op  errors %d %s",
+					round, op, conc, p.Throughput, p.Latency.P50, p.Latency.P90, p.Latency.P99, p.ServerCPUms, p.ClientCPUms, p.Errors, p.ErrorSample)
+				b.drain(ctx, e.s.t.pid, 0)
 			}
-			e.resetWorkers(conc)
-			p := runPoint(ctx, pointSpec{op: op, concurrency: conc, warmup: o.warmup, duration: o.duration, maxOps: o.maxOps,
-				serverPID: t.pid, hist: conc == o.mainConcurrency}, fn)
-			p.PoolUsers = users
-			if mt != nil {
-				mt.Left, mt.RanOut = len(e.codes), int(e.ranOut.Load())
-				ob.Minting = append(ob.Minting, *mt)
-			}
-			ob.Points = append(ob.Points, p)
-			b.logf("  %-18s c=%-3d %8.1f ops/s  p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  server %6.3f ms/op  client %6.3f ms/op  errors %d %s",
-				op, conc, p.Throughput, p.Latency.P50, p.Latency.P90, p.Latency.P99, p.ServerCPUms, p.ClientCPUms, p.Errors, p.ErrorSample)
-			b.drain(ctx, t.pid, 0)
 		}
 	}
 	e.resetWorkers(0)
@@ -385,6 +378,37 @@ func (b *bench) oauthRun(ctx context.Context, command string) (*report.OAuthBenc
 	ob.LoadAvgEnd = machine().LoadAvg
 	b.logf("oauth: load average %s at the end", ob.LoadAvgEnd)
 	return ob, nil
+}
+
+// oauthPoint measures op at conc once; for the code exchange it mints the point's codes first.
+func (b *bench) oauthPoint(ctx context.Context, e *oauthEnv, ob *report.OAuthBench, fn opFunc, op string, conc, round int) (report.Point, *report.CodeMinting) {
+	o := b.o
+	var mt *report.CodeMinting
+	if op == report.OpCodeExchange {
+		// Twice the password sign-in rate last measured at this concurrency (the exchange signs
+		// the same two tokens without the password check), 600/s before there is one.
+		rate := 600.0
+		for _, p := range ob.Points {
+			if p.Op == report.OpPassword && p.Concurrency == conc && p.Throughput > 0 {
+				rate = 2 * p.Throughput
+			}
+		}
+		want := int(rate*(o.warmup+o.duration).Seconds()*1.5) + 4*conc
+		want = min(want, o.maxOps+int(rate*o.warmup.Seconds()*1.5)+4*conc)
+		mm := e.mint(ctx, want, 16)
+		mm.Concurrency = conc
+		b.logf("  r%d minted %d codes for %d clients in %.1fs (16 concurrent hosted sign-ins, %d failed)", round, mm.Codes, conc, mm.Seconds, mm.Failed)
+		mt = &mm
+		b.drain(ctx, e.s.t.pid, 0)
+		e.ranOut.Store(0)
+	}
+	e.resetWorkers(conc)
+	p := runPoint(ctx, pointSpec{op: op, concurrency: conc, warmup: o.warmup, duration: o.duration, maxOps: o.maxOps,
+		serverPID: e.s.t.pid, hist: conc == o.mainConcurrency}, fn)
+	if mt != nil {
+		mt.Left, mt.RanOut = len(e.codes), int(e.ranOut.Load())
+	}
+	return p, mt
 }
 
 // setupOAuth creates the resource server and the two clients in the ready pool.
