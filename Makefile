@@ -140,7 +140,9 @@ test: deps vet lint build-lambdas test-go test-fuzz ## everything CI runs
 # BENCH_QUICK=1 is a smoke run of a minute or two. BENCH_ARGS passes loadgen flags (-h lists them);
 # BENCH_ARGS='-only triggers' measures the sign-in with triggers alone (issue 12; it builds the
 # Lambda Runtime Interface Emulator from infra/lambda/rie and bench/cmd/benchhook) and replaces that
-# section of the saved results.json before rendering the report again.
+# section of the saved results.json before rendering the report again; BENCH_ARGS='-only oauth'
+# does the same for the OAuth 2.0 token endpoint and hosted sign-in section (issue 14), about three
+# minutes (-oauth-rounds interleaved rounds, 3 by default).
 bench: build-local node-deps java-deps ## speed, cost and scale against cognito-local and the crypto limit -> docs/benchmarks.md (BENCH_QUICK=1: smoke run)
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/loadgen ./bench/cmd/loadgen
 	bin/loadgen -cognate bin/cognate -node-dir $(NODE_DIR) -out docs/benchmarks -report docs/benchmarks.md $(if $(filter 1,$(BENCH_QUICK)),-quick) $(BENCH_ARGS)

@@ -189,7 +189,7 @@ func Recipe(op string, signatures float64) map[string]float64 {
 }
 
 // DefaultSignatures is the signature count assumed when the cost run did not count it.
-var DefaultSignatures = map[string]float64{OpPassword: 2, OpSRP: 2, OpRefresh: 2, OpRefreshGT: 2}
+var DefaultSignatures = map[string]float64{OpPassword: 2, OpSRP: 2, OpRefresh: 2, OpRefreshGT: 2, OpCodeExchange: 2, OpClientCreds: 1}
 
 // CryptoLimit is the throughput the machine's cores allow for op's crypto alone (ops/s), and the
 // recipe used; ok is false when op has no crypto or a benchmark is missing.

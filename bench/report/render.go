@@ -117,6 +117,7 @@ func Render(r *Results, plotDir string) ([]byte, map[string][]byte) {
 	}
 
 	renderTriggers(w, r, plot)
+	renderOAuth(w, r)
 
 	// ---- comparison ----
 	if cog != nil && cl != nil {

@@ -63,7 +63,9 @@ type Results struct {
 	// TriggersPinned is the same section measured with the server pinned to one core and the
 	// load generator to the other (-only triggers -pin).
 	TriggersPinned *TriggerBench `json:"triggers_pinned,omitempty"`
-	Notes          []string      `json:"notes,omitempty"`
+	// OAuth is the OAuth 2.0 token endpoint and hosted sign-in section (issue 14).
+	OAuth *OAuthBench `json:"oauth,omitempty"`
+	Notes []string    `json:"notes,omitempty"`
 }
 
 // Machine describes where the run happened.
@@ -156,6 +158,7 @@ type Point struct {
 	PoolUsers   int            `json:"pool_users"`           // users in the pool when the point started
 	Hist        []stats.Bucket `json:"hist,omitempty"`       // at the main concurrency only
 	Note        string         `json:"note,omitempty"`
+	Round       int            `json:"round,omitempty"` // of a section measured in interleaved rounds
 }
 
 // Cost is the DynamoDB-backend measurement against DynamoDB Local.

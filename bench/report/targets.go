@@ -221,6 +221,7 @@ func EvaluateTargets(r *Results) []TargetResult {
 		out = append(out, t)
 	}
 	out = append(out, triggerTargets(r)...)
+	out = append(out, oauthTargets(r)...)
 
 	// Missed targets with a profile of their operation: say where the time went.
 	for i := range out {

@@ -116,6 +116,16 @@ func (b *bench) run(ctx context.Context) (*report.Results, error) {
 		}
 		res.Triggers = tb
 	}
+	if o.servers[report.ServerCognate] && !o.noOAuth {
+		ob, err := b.oauthRun(ctx, benchCommand(o.quick))
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, err
+			}
+			b.note("the OAuth 2.0 section could not be measured: %v", err)
+		}
+		res.OAuth = ob
+	}
 	if o.servers[report.ServerCognitoLocal] {
 		if err := b.cognitoLocalRuns(ctx); err != nil {
 			if ctx.Err() != nil {
@@ -190,6 +200,34 @@ func (b *bench) runOnlyTriggers(ctx context.Context) error {
 	} else {
 		res.Triggers = tb
 	}
+	return b.write(&res)
+}
+
+// runOnlyOAuth measures the OAuth 2.0 section alone and replaces it in the saved results, as
+// runOnlyTriggers does for its section.
+func (b *bench) runOnlyOAuth(ctx context.Context) error {
+	path := filepath.Join(b.o.outDir, "results.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("-only oauth replaces a section of saved results: %w (run make bench first)", err)
+	}
+	var res report.Results
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	b.res = &res
+	command := "make bench BENCH_ARGS='-only oauth'"
+	if b.o.quick {
+		command = "BENCH_QUICK=1 " + command
+	}
+	ob, err := b.oauthRun(ctx, command)
+	if err != nil {
+		return err
+	}
+	if note := report.PreviousOAuthNote(res.OAuth); note != "" {
+		ob.Notes = append(ob.Notes, note)
+	}
+	res.OAuth = ob
 	return b.write(&res)
 }
 

@@ -72,6 +72,8 @@ type options struct {
 	keepTmp         bool
 	only            string
 	noTriggers      bool
+	noOAuth         bool
+	oauthRounds     int
 	triggerRounds   int
 	triggerUsers    int
 	pin             bool
@@ -131,8 +133,10 @@ func benchMain(args []string) error {
 	fs.BoolVar(&o.quick, "quick", os.Getenv("BENCH_QUICK") == "1", "smoke run: short windows, small pools (also BENCH_QUICK=1)")
 	fs.IntVar(&o.seedWorkers, "seed-workers", runtime.NumCPU(), "store seeder goroutines")
 	fs.BoolVar(&o.keepTmp, "keep-tmp", false, "keep the temporary directory (logs, data dirs)")
-	fs.StringVar(&o.only, "only", "", "run one section only and replace it in the saved results (-out's results.json), then re-render the report: triggers")
+	fs.StringVar(&o.only, "only", "", "run one section only and replace it in the saved results (-out's results.json), then re-render the report: triggers or oauth")
 	fs.BoolVar(&o.noTriggers, "no-triggers", false, "skip the sign-in with triggers section")
+	fs.BoolVar(&o.noOAuth, "no-oauth", false, "skip the OAuth 2.0 token endpoint and hosted sign-in section")
+	fs.IntVar(&o.oauthRounds, "oauth-rounds", 3, "interleaved rounds of the OAuth 2.0 section (each measures every operation once at each concurrency)")
 	fs.IntVar(&o.triggerRounds, "trigger-rounds", 3, "interleaved rounds of the sign-in with triggers section (each measures every variant once)")
 	fs.IntVar(&o.triggerUsers, "trigger-users", 1000, "users per pool in the sign-in with triggers section (at most the first -pools size)")
 	fs.BoolVar(&o.pin, "pin", false, "with -only triggers: pin the server to core 0 and this load generator (its receiver, dispatcher and emulators) to core 1 with taskset, and save the section as its pinned variant")
@@ -143,7 +147,7 @@ func benchMain(args []string) error {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.quick { // presets, unless given explicitly
 		preset := map[string]string{"concurrency": "1,16", "duration": "700ms", "warmup": "200ms", "pools": "200,3000",
-			"cl-seed-budget": "5s", "token-users": "16", "cost-samples": "5", "benchtime": "150ms", "trigger-rounds": "1"}
+			"cl-seed-budget": "5s", "token-users": "16", "cost-samples": "5", "benchtime": "150ms", "trigger-rounds": "1", "oauth-rounds": "1"}
 		for k, v := range preset {
 			if !set[k] {
 				if err := fs.Set(k, v); err != nil {
@@ -174,8 +178,8 @@ func benchMain(args []string) error {
 			return errors.New("-concurrency: at most 256 clients")
 		}
 	}
-	if o.only != "" && o.only != "triggers" {
-		return fmt.Errorf("-only %q: the only section that runs alone is triggers", o.only)
+	if o.only != "" && o.only != "triggers" && o.only != "oauth" {
+		return fmt.Errorf("-only %q: the sections that run alone are triggers and oauth", o.only)
 	}
 	if o.pin && o.only != "triggers" {
 		return errors.New("-pin goes with -only triggers")
@@ -188,6 +192,9 @@ func benchMain(args []string) error {
 	if o.triggerRounds <= 0 || o.triggerRounds > 20 || o.triggerUsers <= 0 {
 		return errors.New("-trigger-rounds must be in [1, 20] and -trigger-users positive")
 	}
+	if o.oauthRounds <= 0 || o.oauthRounds > 20 {
+		return errors.New("-oauth-rounds must be in [1, 20]")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -198,6 +205,9 @@ func benchMain(args []string) error {
 	defer b.cleanup()
 	if o.only == "triggers" {
 		return b.runOnlyTriggers(ctx)
+	}
+	if o.only == "oauth" {
+		return b.runOnlyOAuth(ctx)
 	}
 	res, err := b.run(ctx)
 	if res != nil {
