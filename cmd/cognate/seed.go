@@ -13,6 +13,9 @@ func prepare(ctx context.Context, svc *userpool.Service, c *serveConfig) ([]loca
 	var pools []local.SeedPool
 	if !c.noReady {
 		pools = append(pools, local.ReadyPool(c.region))
+		if err := local.UpgradeReadyClient(ctx, svc, c.region); err != nil {
+			return nil, err
+		}
 	}
 	if c.seed != "" {
 		s, err := local.LoadSeed(c.seed)

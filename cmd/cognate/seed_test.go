@@ -9,6 +9,7 @@ import (
 	"github.com/cognatehq/cognate/pkg/app/local"
 	"github.com/cognatehq/cognate/pkg/clock"
 	"github.com/cognatehq/cognate/pkg/userpool/api"
+	"github.com/cognatehq/cognate/pkg/userpool/model"
 )
 
 func TestSeedFileIsAppliedOnceAndSignsIn(t *testing.T) {
@@ -53,5 +54,46 @@ func TestServeRefusesOpenAdminOffLoopback(t *testing.T) {
 	_, err := openLocal(context.Background(), &serveConfig{addr: "0.0.0.0:9229", memory: true}, clock.System{}, nil)
 	if err == nil {
 		t.Fatal("listening beyond loopback without admin keys must be refused")
+	}
+}
+
+// A data directory made before the hosted UI holds a ready client without OAuth settings: the
+// next start gives it the hosted UI's settings (keeping its other settings), so the sign-in URL
+// it prints works, and `Authorize` accepts the printed request.
+func TestReadyClientGainsTheHostedUI(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &serveConfig{addr: "127.0.0.1:0", dataDir: filepath.Join(dir, "data"), region: "us-east-1", issuerBase: "http://127.0.0.1:0"}
+	ctx := context.Background()
+	l, err := openLocal(ctx, cfg, clock.System{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := local.ReadyPool(cfg.region) // as an earlier Cognate made it
+	oc := &old.Clients[0].Client
+	oc.AllowedOAuthFlowsUserPoolClient, oc.AllowedOAuthFlows, oc.AllowedOAuthScopes = false, nil, nil
+	oc.CallbackURLs, oc.LogoutURLs, oc.SupportedIdentityProviders = nil, nil, nil
+	thirty := int32(30)
+	oc.AccessTokenValidity = &thirty
+	oc.TokenValidityUnits = &model.TokenValidityUnitsType{AccessToken: "minutes"}
+	if _, err := local.ApplySeed(ctx, l.app.Service, old); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+
+	l, err = openLocal(ctx, cfg, clock.System{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := prepare(ctx, l.app.Service, cfg); err != nil {
+		t.Fatal(err)
+	}
+	c, err := l.app.Service.DescribeUserPoolClient(ctx, &api.DescribeUserPoolClientInput{UserPoolId: local.ReadyPoolID, ClientId: local.ReadyClientID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uc := c.UserPoolClient
+	if !uc.AllowedOAuthFlowsUserPoolClient || len(uc.CallbackURLs) == 0 || uc.AccessTokenValidity != 30 || len(uc.ExplicitAuthFlows) != len(oc.ExplicitAuthFlows) {
+		t.Fatalf("the ready client after a restart: %+v", uc)
 	}
 }

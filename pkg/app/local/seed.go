@@ -3,7 +3,9 @@ package local
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/cognatehq/cognate/pkg/cognito"
 	"os"
 
 	"github.com/cognatehq/cognate/pkg/userpool"
@@ -146,3 +148,40 @@ func ApplySeed(ctx context.Context, svc *userpool.Service, sp SeedPool) (Seeded,
 }
 
 func exists[T any](_ T, err error) bool { return err == nil }
+
+// UpgradeReadyClient gives a ready client made before the hosted UI the hosted UI's settings
+// (ReadyPool's OAuth flows, scopes, callback and logout URLs), keeping every other setting, so
+// that the sign-in URL `cognate serve` prints works on an old data directory too. A client that
+// already allows OAuth is left as it is; so is a ready pool or client that is not there.
+func UpgradeReadyClient(ctx context.Context, svc *userpool.Service, region string) error {
+	sp := ReadyPool(region)
+	out, err := svc.DescribeUserPoolClient(ctx, &api.DescribeUserPoolClientInput{UserPoolId: sp.ID, ClientId: ReadyClientID})
+	if err != nil {
+		if errors.Is(err, cognito.ErrResourceNotFound) {
+			return nil
+		}
+		return err
+	}
+	c := out.UserPoolClient
+	if c.AllowedOAuthFlowsUserPoolClient {
+		return nil
+	}
+	// The described client's fields are the update's, by Cognito's names.
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	in := &api.UpdateUserPoolClientInput{UserPoolId: sp.ID, ClientId: ReadyClientID}
+	if err := json.Unmarshal(raw, &in.ClientSettings); err != nil {
+		return err
+	}
+	want := sp.Clients[0].Client
+	in.AllowedOAuthFlowsUserPoolClient = want.AllowedOAuthFlowsUserPoolClient
+	in.AllowedOAuthFlows, in.AllowedOAuthScopes = want.AllowedOAuthFlows, want.AllowedOAuthScopes
+	in.SupportedIdentityProviders = want.SupportedIdentityProviders
+	in.CallbackURLs, in.LogoutURLs = want.CallbackURLs, want.LogoutURLs
+	if _, err := svc.UpdateUserPoolClient(ctx, in); err != nil {
+		return fmt.Errorf("giving the ready client the hosted UI: %w", err)
+	}
+	return nil
+}
