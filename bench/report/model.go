@@ -202,6 +202,13 @@ func CryptoLimit(r *Results, op string) (limit float64, recipe string, ok bool) 
 	if len(rec) == 0 {
 		return 0, "", false
 	}
+	return recipeLimit(r, rec, max(r.Machine.Cores, 1))
+}
+
+// recipeLimit is the throughput cores allow for a crypto recipe (benchmark name -> count per
+// op): cores × 10⁹ / its ns, and the recipe spelled out; ok is false when a benchmark is missing
+// or the recipe is empty.
+func recipeLimit(r *Results, rec map[string]float64, cores int) (limit float64, recipe string, ok bool) {
 	ns := 0.0
 	var parts []string
 	for _, name := range []string{"srp-verifier-check", "srp-server-step1", "srp-server-step2", "rsa2048-sign", "rsa2048-verify", "jwt-rs256-verify"} {
@@ -223,8 +230,7 @@ func CryptoLimit(r *Results, op string) (limit float64, recipe string, ok bool) 
 	if ns == 0 {
 		return 0, "", false
 	}
-	cores := float64(max(r.Machine.Cores, 1))
-	return cores * 1e9 / ns, joinPlus(parts), true
+	return float64(cores) * 1e9 / ns, joinPlus(parts), true
 }
 
 func joinPlus(parts []string) string {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
 // The OAuth 2.0 section's operations (issue 14): measured on `cognate serve` only, in a section
@@ -33,23 +32,15 @@ const HostedPageP99Target = 20.0
 
 // OAuthBench is the "OAuth 2.0 token endpoint and hosted sign-in" section.
 type OAuthBench struct {
-	Quick       bool      `json:"quick,omitempty"`
-	Command     string    `json:"command"` // how loadgen was run for this section
-	Serve       string    `json:"serve"`   // how `cognate serve` was started
-	Started     time.Time `json:"started"`
-	Finished    time.Time `json:"finished"`
-	LoadAvg     string    `json:"loadavg_at_start"`
-	LoadAvgEnd  string    `json:"loadavg_at_end,omitempty"`
-	Cores       int       `json:"cores"`
-	PoolUsers   int       `json:"pool_users"`
-	Seeding     Seeding   `json:"seeding"`
-	Concurrency []int     `json:"concurrency"`
-	DurationS   float64   `json:"duration_s"`
-	WarmupS     float64   `json:"warmup_s"`
-	MaxOps      int       `json:"max_ops_per_point"`
-	Rounds      int       `json:"rounds,omitempty"` // interleaved rounds (0: one, before rounds were kept)
-	Setup       string    `json:"setup"`            // the pool's resource server and clients
-	Points      []Point   `json:"points"`
+	SectionRun
+	Seeding     Seeding `json:"seeding"`
+	Concurrency []int   `json:"concurrency"`
+	DurationS   float64 `json:"duration_s"`
+	WarmupS     float64 `json:"warmup_s"`
+	MaxOps      int     `json:"max_ops_per_point"`
+	Rounds      int     `json:"rounds,omitempty"` // interleaved rounds (0: one, before rounds were kept)
+	Setup       string  `json:"setup"`            // the pool's resource server and clients
+	Points      []Point `json:"points"`
 	// Unsupported holds the operations Cognate could not run (prepare failed), with the error.
 	Unsupported []Unsupported `json:"unsupported,omitempty"`
 	// Signatures counts the RS256 JWTs in one answer of each token operation (checked once
@@ -135,7 +126,11 @@ func OAuthCryptoLimit(r *Results, op string) (limit float64, recipe string, ok b
 	case OpPassword:
 		return CryptoLimit(r, op)
 	case OpCodeExchange, OpClientCreds:
-		sig, counted := ob.Signatures[op]
+		var sig float64
+		counted := false
+		if ob != nil {
+			sig, counted = ob.Signatures[op]
+		}
 		if !counted {
 			sig = DefaultSignatures[op]
 		}
@@ -145,32 +140,11 @@ func OAuthCryptoLimit(r *Results, op string) (limit float64, recipe string, ok b
 	default:
 		return 0, "", false
 	}
-	ns := 0.0
-	var parts []string
-	for _, name := range []string{"srp-verifier-check", "rsa2048-sign"} {
-		n := rec[name]
-		if n == 0 {
-			continue
-		}
-		cb := r.crypto(name)
-		if cb == nil {
-			return 0, "", false
-		}
-		ns += n * cb.NsPerOp
-		if n == 1 {
-			parts = append(parts, name)
-		} else {
-			parts = append(parts, fmt.Sprintf("%g × %s", n, name))
-		}
-	}
-	if ns == 0 {
-		return 0, "", false
-	}
-	cores := float64(max(r.Machine.Cores, 1))
+	cores := max(r.Machine.Cores, 1)
 	if ob != nil && ob.Cores > 0 {
-		cores = float64(ob.Cores)
+		cores = ob.Cores
 	}
-	return cores * 1e9 / ns, joinPlus(parts), true
+	return recipeLimit(r, rec, cores)
 }
 
 // oauthTargets are issue 14's speed items: the hosted page's p99 (a target), and the exchange

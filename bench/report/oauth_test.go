@@ -18,9 +18,9 @@ func withOAuth(pageP99 float64) *Results {
 		return Point{Op: op, Concurrency: c, Seconds: 3, Ops: int(tput * 3), Throughput: tput,
 			Latency: stats.Summary{Count: int(tput * 3), P50: p50, P90: p99 / 2, P99: p99, Max: p99 * 2}, ServerCPUms: cpu, ClientCPUms: 0.1}
 	}
-	ob := &OAuthBench{Command: "make bench BENCH_ARGS='-only oauth'", Serve: "cognate serve --memory",
+	ob := &OAuthBench{SectionRun: SectionRun{Command: "make bench BENCH_ARGS='-only oauth'", Serve: "cognate serve --memory",
 		Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Finished: time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC),
-		LoadAvg: "1.50 1.00 0.50", LoadAvgEnd: "1.90 1.10 0.60", Cores: 2, PoolUsers: 1000, Concurrency: []int{1, 16}, DurationS: 3, WarmupS: 0.5, MaxOps: 200000,
+		LoadAvg: "1.50 1.00 0.50", LoadAvgEnd: "1.90 1.10 0.60", Cores: 2, PoolUsers: 1000}, Concurrency: []int{1, 16}, DurationS: 3, WarmupS: 0.5, MaxOps: 200000,
 		Seeding:      Seeding{Method: "API", Users: 1000},
 		Signatures:   map[string]float64{OpCodeExchange: 2, OpClientCreds: 1},
 		Minting:      []CodeMinting{{Concurrency: 16, Codes: 7000, Wanted: 7000, Clients: 16, Seconds: 9.5, Left: 2500}},

@@ -25,19 +25,25 @@ var TriggerVariants = []string{TrigPlain, TrigWebhook, TrigRIE}
 // at 16 clients, the function's own time excluded (ms).
 const TriggerOverheadTarget = 1.0
 
+// SectionRun is what a section measured on its own server (and refreshed alone with -only)
+// records of its run; its fields sit at the top level of the section's JSON.
+type SectionRun struct {
+	Quick      bool      `json:"quick,omitempty"`
+	Command    string    `json:"command"` // how loadgen was run for this section
+	Serve      string    `json:"serve"`   // how the server was started
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished"`
+	LoadAvg    string    `json:"loadavg_at_start"`
+	LoadAvgEnd string    `json:"loadavg_at_end,omitempty"`
+	Cores      int       `json:"cores"`
+	PoolUsers  int       `json:"pool_users"`
+}
+
 // TriggerBench is the "sign-in with triggers" section: one `cognate serve`, three pools that
 // differ only in their LambdaConfig, measured in interleaved rounds so that every variant sees
 // the same machine conditions, and in-process Go benchmarks of the trigger path alone.
 type TriggerBench struct {
-	Quick       bool             `json:"quick,omitempty"`
-	Command     string           `json:"command"` // how loadgen was run for this section
-	Serve       string           `json:"serve"`   // how `cognate serve` was started
-	Started     time.Time        `json:"started"`
-	Finished    time.Time        `json:"finished"`
-	LoadAvg     string           `json:"loadavg_at_start"`
-	LoadAvgEnd  string           `json:"loadavg_at_end,omitempty"`
-	Cores       int              `json:"cores"`
-	PoolUsers   int              `json:"pool_users"` // users seeded in each pool
+	SectionRun                   // PoolUsers: users seeded in each pool
 	Concurrency int              `json:"concurrency"`
 	Rounds      int              `json:"rounds"`
 	DurationS   float64          `json:"duration_s"`

@@ -12,8 +12,9 @@ import (
 // triggerFixture: two rounds at 1 and 16 clients; the webhook adds 2 × (0.1 ms function + 0.3 ms
 // overhead) to the p50 at 1 client, and 2 × (0.05 + 0.7 / 0.9) at 16.
 func triggerFixture() *TriggerBench {
-	tb := &TriggerBench{Concurrency: 16, Rounds: 2, Cores: 2, PoolUsers: 1000, DurationS: 3, WarmupS: 0.5, Serve: "cognate serve --memory",
-		Started: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Finished: time.Date(2026, 1, 1, 0, 3, 0, 0, time.UTC), LoadAvg: "1.00 0.90 0.80",
+	tb := &TriggerBench{SectionRun: SectionRun{Cores: 2, PoolUsers: 1000, Serve: "cognate serve --memory",
+		Started: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Finished: time.Date(2026, 1, 1, 0, 3, 0, 0, time.UTC), LoadAvg: "1.00 0.90 0.80"},
+		Concurrency: 16, Rounds: 2, DurationS: 3, WarmupS: 0.5,
 		Variants: []TriggerVariant{{Name: TrigPlain, Desc: "plain."}, {Name: TrigWebhook, Desc: "webhook.", Invocations: 2, ClaimCheck: "claim seen"},
 			{Name: TrigRIE, Desc: "rie.", Invocations: 2, Unavailable: "no emulator"}},
 		InProcess: []InProcBench{{Name: "trigger-run-webhook", Desc: "a | b", NsPerOp: 61000, AllocsPerOp: 207, BytesPerOp: 18520}}}

@@ -14,7 +14,7 @@ import (
 
 // signUp serves /signup.
 func (h *Hosted) signUp(w http.ResponseWriter, r *http.Request) {
-	f := h.beginAccount(w, r)
+	f := h.beginForm(w, r)
 	if f == nil {
 		return
 	}
@@ -64,7 +64,7 @@ func (h *Hosted) signUp(w http.ResponseWriter, r *http.Request) {
 
 // confirm serves /confirmUser: the sign-up code, or (resend=1) a new one.
 func (h *Hosted) confirm(w http.ResponseWriter, r *http.Request) {
-	f := h.beginAccount(w, r)
+	f := h.beginForm(w, r)
 	if f == nil {
 		return
 	}
@@ -110,7 +110,7 @@ func (h *Hosted) confirm(w http.ResponseWriter, r *http.Request) {
 
 // forgot serves /forgotPassword: the name whose password is to be reset; a code goes out.
 func (h *Hosted) forgot(w http.ResponseWriter, r *http.Request) {
-	f := h.beginAccount(w, r)
+	f := h.beginForm(w, r)
 	if f == nil {
 		return
 	}
@@ -142,7 +142,7 @@ func (h *Hosted) forgot(w http.ResponseWriter, r *http.Request) {
 
 // reset serves /confirmForgotPassword: the code and the new password.
 func (h *Hosted) reset(w http.ResponseWriter, r *http.Request) {
-	f := h.beginAccount(w, r)
+	f := h.beginForm(w, r)
 	if f == nil {
 		return
 	}
@@ -172,8 +172,8 @@ func (h *Hosted) reset(w http.ResponseWriter, r *http.Request) {
 	h.loginPage(w, r, f, http.StatusOK, pages.Page{Notice: pages.Message{Key: pages.MsgPasswordReset}, Values: map[string]string{"username": st.Username}})
 }
 
-// beginAccount is begin for the account pages, which answer GET and POST only.
-func (h *Hosted) beginAccount(w http.ResponseWriter, r *http.Request) *flow {
+// beginForm is begin for the pages with a form, which answer GET and POST only.
+func (h *Hosted) beginForm(w http.ResponseWriter, r *http.Request) *flow {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
 		methodNotAllowed(w, "GET, POST")
 		return nil

@@ -119,11 +119,7 @@ const (
 // challenge serves /challenge: the page of the challenge the flow cookie holds (MFA codes,
 // SELECT_MFA_TYPE, NEW_PASSWORD_REQUIRED, MFA_SETUP, a passwordless code) and its answer.
 func (h *Hosted) challenge(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
-		methodNotAllowed(w, "GET, POST")
-		return
-	}
-	f := h.begin(w, r)
+	f := h.beginForm(w, r)
 	if f == nil {
 		return
 	}

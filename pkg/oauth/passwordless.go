@@ -54,11 +54,7 @@ func (h *Hosted) codeMethods(f *flow) []string {
 // passwordless serves /passwordless: GET asks for the username and the way the code goes, POST
 // starts USER_AUTH with that PREFERRED_CHALLENGE; the code page is /challenge's.
 func (h *Hosted) passwordless(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
-		methodNotAllowed(w, "GET, POST")
-		return
-	}
-	f := h.begin(w, r)
+	f := h.beginForm(w, r)
 	if f == nil {
 		return
 	}
@@ -108,11 +104,7 @@ func (h *Hosted) passwordless(w http.ResponseWriter, r *http.Request) {
 // PREFERRED_CHALLENGE WEB_AUTHN and answers with the page that carries the request options),
 // then the credential the page's script posts, which answers WEB_AUTHN.
 func (h *Hosted) passkey(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
-		methodNotAllowed(w, "GET, POST")
-		return
-	}
-	f := h.begin(w, r)
+	f := h.beginForm(w, r)
 	if f == nil {
 		return
 	}
@@ -192,11 +184,7 @@ func (h *Hosted) offerPasskey(w http.ResponseWriter, f *flow, g *userpool.Grante
 // registration needs, and only within userpool.PasskeyOfferWindow of the sign-in), and the
 // credential the page's script posts; then the browser goes back to the client.
 func (h *Hosted) passkeyAdd(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
-		methodNotAllowed(w, "GET, POST")
-		return
-	}
-	f := h.begin(w, r)
+	f := h.beginForm(w, r)
 	if f == nil {
 		return
 	}

@@ -308,7 +308,7 @@ func (b *bench) oauthRun(ctx context.Context, command string) (*report.OAuthBenc
 		concs = append(concs, o.mainConcurrency)
 	}
 	users := o.pools[0]
-	ob := &report.OAuthBench{Quick: o.quick, Command: command, Started: time.Now().UTC(), LoadAvg: m.LoadAvg, Cores: m.Cores, PoolUsers: users,
+	ob := &report.OAuthBench{SectionRun: report.SectionRun{Quick: o.quick, Command: command, Started: time.Now().UTC(), LoadAvg: m.LoadAvg, Cores: m.Cores, PoolUsers: users},
 		Concurrency: concs, DurationS: o.duration.Seconds(), WarmupS: o.warmup.Seconds(), MaxOps: o.maxOps, Rounds: o.oauthRounds, Signatures: map[string]float64{}}
 	b.logf("oauth: load average %s", m.LoadAvg)
 	ob.CognitoLocal = b.probeCognitoLocalOAuth(ctx)

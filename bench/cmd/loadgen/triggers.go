@@ -457,7 +457,7 @@ func (b *bench) triggerRun(ctx context.Context, command string) (*report.Trigger
 	o := b.o
 	m := machine()
 	users := min(o.pools[0], o.triggerUsers)
-	tb := &report.TriggerBench{Quick: o.quick, Command: command, Started: time.Now().UTC(), LoadAvg: m.LoadAvg, Cores: m.Cores, PoolUsers: users,
+	tb := &report.TriggerBench{SectionRun: report.SectionRun{Quick: o.quick, Command: command, Started: time.Now().UTC(), LoadAvg: m.LoadAvg, Cores: m.Cores, PoolUsers: users},
 		Concurrency: o.mainConcurrency, Rounds: o.triggerRounds, DurationS: o.duration.Seconds(), WarmupS: o.warmup.Seconds()}
 	b.logf("sign-in with triggers: %d rounds, %d clients, %d users per pool", tb.Rounds, tb.Concurrency, users)
 
