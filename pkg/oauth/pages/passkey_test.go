@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/cognatehq/cognate/infra/gate"
 	"net/http"
 	"os"
 	"os/exec"
@@ -47,7 +48,7 @@ func runPasskeyScript(t *testing.T, p pages.Page, browserAnswer string) harnessR
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed; passkey.js is not exercised")
+		gate.Missing(t, gate.Clients, "node (passkey.js is run under it)", err)
 	}
 	_, doc := render(t, http.StatusOK, p)
 	var options, mode string
